@@ -1,0 +1,75 @@
+/** The validated, defaulted configuration of one SSSonector process (server or client mode). */
+
+export type LogLevel = "debug" | "info" | "warning" | "error";
+export type TlsVersion = "1.2" | "1.3";
+
+/** A host and port, as written `host:port` or `[v6addr]:port` in the YAML file. */
+export interface Endpoint {
+  /** Host name or IP address without brackets, e.g. `0.0.0.0`, `::1`, `vpn.example.com`. */
+  readonly host: string;
+  readonly port: number;
+}
+
+/** An interface address with its prefix, as written `10.0.0.1/24`. */
+export interface InterfaceAddress {
+  /** Dotted IPv4 address, e.g. `10.0.0.1`. */
+  readonly ip: string;
+  /** Prefix length 1..32. */
+  readonly prefixLength: number;
+}
+
+export interface NetworkConfig {
+  /** TUN MTU, 576..65535. @default 1500 */
+  readonly mtu: number;
+}
+
+export interface LoggingConfig {
+  /** @default "info" (`warn` in the file is accepted as `warning`) */
+  readonly level: LogLevel;
+  /** Absolute path of the log file; undefined means standard output. */
+  readonly file?: string;
+}
+
+export interface MonitoringConfig {
+  /** @default false */
+  readonly enabled: boolean;
+  /** @default 9090 */
+  readonly port: number;
+}
+
+export interface TlsConfig {
+  /** Always true: a config with `enabled: false` is refused. */
+  readonly enabled: true;
+  /** @default "1.2" */
+  readonly minVersion: TlsVersion;
+  /** Absolute paths (relative paths in the file resolve against the file's folder). */
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+}
+
+interface CommonConfig {
+  /** Absolute path of the file this configuration came from. */
+  readonly sourcePath: string;
+  /** TUN interface name, 1..15 characters. @default "tun0" */
+  readonly interface: string;
+  readonly address: InterfaceAddress;
+  readonly network: NetworkConfig;
+  readonly logging: LoggingConfig;
+  readonly monitoring: MonitoringConfig;
+  readonly security: { readonly tls: TlsConfig };
+}
+
+export interface ServerConfig extends CommonConfig {
+  readonly mode: "server";
+  /** Where to accept clients. */
+  readonly listen: Endpoint;
+}
+
+export interface ClientConfig extends CommonConfig {
+  readonly mode: "client";
+  /** The server to connect to. */
+  readonly server: Endpoint;
+}
+
+export type Config = ServerConfig | ClientConfig;
