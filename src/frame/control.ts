@@ -1,0 +1,101 @@
+/** Payloads of the control frames (docs/protocol.md): Hello, Ping/Pong and Close. */
+import { z } from "zod";
+import { encodeFrame, FrameError } from "./codec.ts";
+import { CONTROL_MAX_PAYLOAD, FrameType } from "./constants.ts";
+
+/** The protocol version this build speaks. A peer with another major version is refused. */
+export const PROTOCOL_VERSION = 1;
+
+/** Optional capabilities a side may state in its Hello. */
+export const Feature = {
+  /** The side's TUN runs with IFF_VNET_HDR offloads and accepts PacketGso frames. */
+  Gso: "gso",
+} as const;
+
+const helloSchema = z.object({
+  protocol: z.number().int().positive(),
+  software: z.string().max(100),
+  /** The sender's tunnel address with prefix, e.g. 10.0.0.2/24. */
+  address: z.string().max(50),
+  mtu: z.number().int().min(576).max(65535),
+  features: z.array(z.string().max(50)).max(32),
+});
+
+export type Hello = z.infer<typeof helloSchema>;
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
+
+export function encodeHello(hello: Hello): Uint8Array {
+  return encodeFrame(FrameType.Hello, textEncoder.encode(JSON.stringify(hello)));
+}
+
+/** Decodes a Hello payload; a malformed one is a FrameError naming what is wrong. */
+export function decodeHello(payload: Uint8Array): Hello {
+  let json: unknown;
+  try {
+    json = JSON.parse(textDecoder.decode(payload));
+  } catch {
+    throw new FrameError("hello is not valid UTF-8 JSON");
+  }
+  const parsed = helloSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new FrameError(`hello is malformed: ${issue?.path.join(".") || "value"}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+export const PING_PAYLOAD_SIZE = 8;
+
+/** A Ping (or Pong) carrying an 8-byte token, echoed by the peer to measure round trips. */
+export function encodePing(type: typeof FrameType.Ping | typeof FrameType.Pong, token: bigint) {
+  const payload = new Uint8Array(PING_PAYLOAD_SIZE);
+  new DataView(payload.buffer).setBigUint64(0, token);
+  return encodeFrame(type, payload);
+}
+
+export function decodePingToken(payload: Uint8Array): bigint {
+  if (payload.length !== PING_PAYLOAD_SIZE) {
+    throw new FrameError(`ping payload is ${payload.length} bytes, expected ${PING_PAYLOAD_SIZE}`);
+  }
+  return new DataView(payload.buffer, payload.byteOffset, PING_PAYLOAD_SIZE).getBigUint64(0);
+}
+
+/** Why a side closes a session; sent in Close frames and logged by the peer. */
+export const CloseCode = {
+  Shutdown: 1,
+  ProtocolError: 2,
+  AddressInUse: 3,
+  AddressRejected: 4,
+  PeerTimeout: 5,
+  Replaced: 6,
+  VersionMismatch: 7,
+} as const;
+
+export type CloseCode = typeof CloseCode[keyof typeof CloseCode];
+
+export interface CloseReason {
+  readonly code: number;
+  readonly message: string;
+}
+
+export function encodeClose(reason: CloseReason): Uint8Array {
+  const text = textEncoder.encode(reason.message).subarray(0, CONTROL_MAX_PAYLOAD - 2);
+  const payload = new Uint8Array(2 + text.length);
+  new DataView(payload.buffer).setUint16(0, reason.code);
+  payload.set(text, 2);
+  return encodeFrame(FrameType.Close, payload);
+}
+
+export function decodeClose(payload: Uint8Array): CloseReason {
+  if (payload.length < 2) throw new FrameError("close frame shorter than its 2-byte code");
+  const code = new DataView(payload.buffer, payload.byteOffset, 2).getUint16(0);
+  let message: string;
+  try {
+    message = textDecoder.decode(payload.subarray(2));
+  } catch {
+    throw new FrameError("close reason is not valid UTF-8");
+  }
+  return { code, message };
+}

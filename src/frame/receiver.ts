@@ -1,0 +1,130 @@
+import { checkFrameHeader, decodeFrameAt, type Frame, FrameError, readFrameHeader } from "./codec.ts";
+import { FRAME_HEADER_SIZE, FRAME_MAX_PAYLOAD } from "./constants.ts";
+
+/** Where a data-frame writer stopped (values of native/tun.h SSS_WRITE_*). */
+export const WriteStatus = {
+  /** Every complete frame was consumed; the rest is the start of a frame. */
+  NeedMore: 0,
+  /** Stopped at a frame that is not a data frame. */
+  Control: 1,
+  /** Stopped at a data frame longer than the protocol allows. */
+  BadFrame: 2,
+  /** Stopped at a PacketGso frame that this side did not offer. */
+  BadGso: 3,
+} as const;
+
+/** Indexes into the statistics array a DataFrameWriter accumulates into (SSS_STAT_*). */
+export const WriteStat = {
+  Status: 0,
+  Packets: 1,
+  Bytes: 2,
+  DroppedSpoofed: 3,
+  DroppedMalformed: 4,
+  DroppedWriteError: 5,
+} as const;
+export const WRITE_STAT_COUNT = 6;
+
+/** Consumes data frames (the TUN device in production). */
+export interface DataFrameWriter {
+  /**
+   * Writes the complete data frames at the start of `bytes`, dropping IPv4 packets whose source is
+   * not `allowedSource` (0 allows any). Returns the bytes consumed; stores the WriteStatus in
+   * stats[WriteStat.Status] and adds to the other counters.
+   */
+  writeFrames(bytes: Uint8Array, allowedSource: number, stats: BigUint64Array): number;
+}
+
+/** A writer that accepts no data frames: every frame reaches the control handler. */
+export const NO_DATA_FRAMES: DataFrameWriter = {
+  writeFrames(_bytes, _allowedSource, stats) {
+    stats[WriteStat.Status] = BigInt(WriteStatus.Control);
+    return 0;
+  },
+};
+
+/**
+ * Turns the received byte stream of one session back into frames. Data frames go to the writer in
+ * place, as many per call as the chunk holds; only control frames are decoded here, and only the
+ * one frame that spans two chunks is copied. Protocol violations throw FrameError.
+ */
+export class FrameReceiver {
+  #partial = new Uint8Array(FRAME_HEADER_SIZE + FRAME_MAX_PAYLOAD);
+  #partialLength = 0;
+  readonly stats = new BigUint64Array(6);
+  writer: DataFrameWriter;
+  allowedSource = 0;
+  readonly #onControl: (frame: Frame) => void;
+
+  constructor(writer: DataFrameWriter, onControl: (frame: Frame) => void) {
+    this.writer = writer;
+    this.#onControl = onControl;
+  }
+
+  /** Bytes held back as the start of an incomplete frame. */
+  get pendingBytes(): number {
+    return this.#partialLength;
+  }
+
+  push(chunk: Uint8Array): void {
+    let rest = chunk;
+    if (this.#partialLength > 0) {
+      rest = this.#completePartial(rest);
+      if (this.#partialLength > 0) return;
+    }
+    const remainder = this.#drain(rest);
+    this.#keep(remainder);
+  }
+
+  /** Fills the held-back frame from `chunk`; drains it once whole. Returns what is left of chunk. */
+  #completePartial(chunk: Uint8Array): Uint8Array {
+    let used = 0;
+    if (this.#partialLength < FRAME_HEADER_SIZE) {
+      used = Math.min(FRAME_HEADER_SIZE - this.#partialLength, chunk.length);
+      this.#partial.set(chunk.subarray(0, used), this.#partialLength);
+      this.#partialLength += used;
+      if (this.#partialLength < FRAME_HEADER_SIZE) return chunk.subarray(used);
+    }
+    const header = readFrameHeader(this.#partial, 0);
+    checkFrameHeader(header);
+    const total = FRAME_HEADER_SIZE + header.length;
+    const take = Math.min(total - this.#partialLength, chunk.length - used);
+    this.#partial.set(chunk.subarray(used, used + take), this.#partialLength);
+    this.#partialLength += take;
+    used += take;
+    if (this.#partialLength === total) {
+      this.#partialLength = 0;
+      const left = this.#drain(this.#partial.subarray(0, total));
+      if (left.length !== 0) throw new Error("FrameReceiver: a whole frame was not consumed");
+    }
+    return chunk.subarray(used);
+  }
+
+  /** Consumes every complete frame of `bytes`; returns the incomplete tail. */
+  #drain(bytes: Uint8Array): Uint8Array {
+    let view = bytes;
+    while (view.length > 0) {
+      const consumed = this.writer.writeFrames(view, this.allowedSource, this.stats);
+      view = view.subarray(consumed);
+      const status = Number(this.stats[WriteStat.Status]);
+      if (status === WriteStatus.NeedMore) return view;
+      if (status === WriteStatus.BadFrame) {
+        const { length } = readFrameHeader(view, 0);
+        throw new FrameError(`data frame declares ${length} bytes, above the limit ${FRAME_MAX_PAYLOAD}`);
+      }
+      if (status === WriteStatus.BadGso) {
+        throw new FrameError("offloaded packet frame received, but offloads were not negotiated");
+      }
+      const frame = decodeFrameAt(view, 0);
+      if (frame === undefined) return view;
+      this.#onControl(frame);
+      view = view.subarray(FRAME_HEADER_SIZE + frame.payload.length);
+    }
+    return view;
+  }
+
+  #keep(tail: Uint8Array): void {
+    if (tail.length >= FRAME_HEADER_SIZE) checkFrameHeader(readFrameHeader(tail, 0));
+    this.#partial.set(tail, 0);
+    this.#partialLength = tail.length;
+  }
+}

@@ -1,0 +1,269 @@
+import type { Logger } from "@logtape/logtape";
+import type { Frame } from "../frame/codec.ts";
+import { FrameError } from "../frame/codec.ts";
+import { FrameType } from "../frame/constants.ts";
+import {
+  CloseCode,
+  type CloseReason,
+  decodeClose,
+  decodeHello,
+  decodePingToken,
+  encodeClose,
+  encodeHello,
+  encodePing,
+  type Hello,
+  PROTOCOL_VERSION,
+} from "../frame/control.ts";
+import { type DataFrameWriter, FrameReceiver, NO_DATA_FRAMES } from "../frame/receiver.ts";
+import type { SecureStream } from "../transport/secure_stream.ts";
+
+export interface KeepaliveOptions {
+  /** Send a Ping when nothing was sent for this long. */
+  readonly intervalMs: number;
+  /** Close the session when nothing was received for this long. */
+  readonly timeoutMs: number;
+}
+
+export const DEFAULT_KEEPALIVE: KeepaliveOptions = { intervalMs: 10_000, timeoutMs: 35_000 };
+
+/** What a side decides about its peer's Hello. */
+export interface Admission {
+  /** IPv4 source (host order) the peer's packets must carry; 0 accepts any. */
+  readonly allowedSource: number;
+  /** Where the peer's data frames go once the session is open. */
+  readonly writer: DataFrameWriter;
+}
+
+/** Thrown by an admit function to refuse a peer with a reason it is told. */
+export class SessionRefusal extends Error {
+  override name = "SessionRefusal";
+  constructor(readonly code: CloseCode, message: string) {
+    super(message);
+  }
+}
+
+export interface SessionOptions {
+  readonly role: "server" | "client";
+  readonly stream: SecureStream;
+  /** Our Hello. The client sends it first; the server answers only after admitting the client. */
+  readonly hello: Hello;
+  readonly logger: Logger;
+  /** Judges the peer's Hello; throws SessionRefusal to refuse. */
+  readonly admit: (peer: Hello) => Admission;
+  /** @default DEFAULT_KEEPALIVE */
+  readonly keepalive?: KeepaliveOptions;
+  /** Close when the Hello exchange takes longer. @default 10000 */
+  readonly handshakeTimeoutMs?: number;
+}
+
+export type SessionState = "handshake" | "open" | "closed";
+
+export interface SessionEnd extends CloseReason {
+  /** True when the peer closed (by Close frame or by dropping the connection). */
+  readonly byPeer: boolean;
+}
+
+/** Counters of one session. */
+export interface SessionCounters {
+  /** Frame bytes handed to TLS. */
+  bytesSent: number;
+  /** Last measured keepalive round trip, in ms. */
+  rttMs: number | undefined;
+}
+
+/**
+ * One peer's protocol state machine over an authenticated stream: Hello exchange, then data
+ * frames both ways with keepalive, then an orderly or abrupt end. Protocol violations by the peer
+ * close this session only.
+ */
+export class Session {
+  readonly role: "server" | "client";
+  readonly stream: SecureStream;
+  readonly counters: SessionCounters = { bytesSent: 0, rttMs: undefined };
+  /** Resolves with the peer's Hello when the session opens; rejects when it closes first. */
+  readonly opened: Promise<Hello>;
+  /** Resolves once, when the session has ended. */
+  readonly ended: Promise<SessionEnd>;
+  #state: SessionState = "handshake";
+  #peer: Hello | undefined;
+  #receiver: FrameReceiver;
+  #options: SessionOptions;
+  #keepalive: KeepaliveOptions;
+  #log: Logger;
+  #timers: Array<ReturnType<typeof setTimeout>> = [];
+  #lastReceived = performance.now();
+  #lastSent = performance.now();
+  #inFlight = 0;
+  #resolveOpened!: (hello: Hello) => void;
+  #rejectOpened!: (reason: Error) => void;
+  #resolveEnded!: (end: SessionEnd) => void;
+
+  constructor(options: SessionOptions) {
+    this.role = options.role;
+    this.stream = options.stream;
+    this.#options = options;
+    this.#log = options.logger;
+    this.#keepalive = options.keepalive ?? DEFAULT_KEEPALIVE;
+    this.opened = new Promise((resolve, reject) => {
+      this.#resolveOpened = resolve;
+      this.#rejectOpened = reject;
+    });
+    this.opened.catch(() => {}); // the ended promise reports why
+    this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
+    this.#receiver = new FrameReceiver(NO_DATA_FRAMES, (frame) => this.#onControl(frame));
+
+    this.stream.onData((chunk) => this.#onData(chunk));
+    this.stream.closed.then((error) => {
+      const detail = error ? `: ${error.message}` : "";
+      this.#finish({ code: 0, message: `connection lost${detail}`, byPeer: true });
+    });
+    this.#timers.push(setTimeout(() => {
+      if (this.#state === "handshake") {
+        this.close(CloseCode.ProtocolError, "no hello within the handshake timeout");
+      }
+    }, options.handshakeTimeoutMs ?? 10_000));
+    if (this.role === "client") this.#sendControl(encodeHello(options.hello));
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** The peer's Hello, once received. */
+  get peer(): Hello | undefined {
+    return this.#peer;
+  }
+
+  /** Bytes handed to TLS whose writes have not completed. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Received-side counters (packets, bytes, drops) kept by the data-frame writer. */
+  get receiveStats(): BigUint64Array {
+    return this.#receiver.stats;
+  }
+
+  /**
+   * Sends bytes made of whole data frames. Resolves when the stream no longer needs `frames`.
+   * Frames offered before the session opens or after it ends are dropped.
+   */
+  send(frames: Uint8Array): Promise<void> {
+    if (this.#state !== "open") return Promise.resolve();
+    this.#inFlight += frames.length;
+    this.#lastSent = performance.now();
+    this.counters.bytesSent += frames.length;
+    return this.stream.write(frames).then(() => {
+      this.#inFlight -= frames.length;
+    });
+  }
+
+  /** Tells the peer why, then ends the session. Safe to call more than once. */
+  close(code: CloseCode, message: string): void {
+    if (this.#state === "closed") return;
+    this.#sendControl(encodeClose({ code, message }));
+    this.stream.end();
+    this.#finish({ code, message, byPeer: false });
+  }
+
+  #onData(chunk: Uint8Array): void {
+    if (this.#state === "closed") return;
+    this.#lastReceived = performance.now();
+    try {
+      this.#receiver.push(chunk);
+    } catch (error) {
+      if (error instanceof FrameError) {
+        this.#log.warn("closing session with {peer}: protocol error: {reason}", {
+          peer: this.stream.info.remote,
+          reason: error.message,
+        });
+        this.close(CloseCode.ProtocolError, error.message);
+        return;
+      }
+      throw error;
+    }
+  }
+
+  #onControl(frame: Frame): void {
+    if (this.#state === "closed") return;
+    switch (frame.type) {
+      case FrameType.Hello:
+        return this.#onHello(decodeHello(frame.payload));
+      case FrameType.Ping:
+        this.#sendControl(encodePing(FrameType.Pong, decodePingToken(frame.payload)));
+        return;
+      case FrameType.Pong: {
+        const sentAt = Number(decodePingToken(frame.payload)) / 1000;
+        this.counters.rttMs = Math.max(0, performance.now() - sentAt);
+        return;
+      }
+      case FrameType.Close: {
+        const reason = decodeClose(frame.payload);
+        this.stream.end();
+        this.#finish({ ...reason, byPeer: true });
+        return;
+      }
+      case FrameType.Packet:
+      case FrameType.PacketGso:
+        throw new FrameError("data frame before the hello exchange completed");
+    }
+  }
+
+  #onHello(peer: Hello): void {
+    if (this.#state !== "handshake") throw new FrameError("second hello on an open session");
+    if (peer.protocol !== PROTOCOL_VERSION) {
+      this.close(
+        CloseCode.VersionMismatch,
+        `protocol version ${peer.protocol} is not supported (this side speaks ${PROTOCOL_VERSION})`,
+      );
+      return;
+    }
+    let admission: Admission;
+    try {
+      admission = this.#options.admit(peer);
+    } catch (error) {
+      if (error instanceof SessionRefusal) {
+        this.close(error.code, error.message);
+        return;
+      }
+      throw error;
+    }
+    this.#peer = peer;
+    if (this.role === "server") this.#sendControl(encodeHello(this.#options.hello));
+    this.#receiver.allowedSource = admission.allowedSource;
+    this.#receiver.writer = admission.writer;
+    this.#state = "open";
+    this.#startKeepalive();
+    this.#resolveOpened(peer);
+  }
+
+  #startKeepalive(): void {
+    const { intervalMs, timeoutMs } = this.#keepalive;
+    const tick = Math.max(10, Math.min(intervalMs, timeoutMs) / 4);
+    this.#timers.push(setInterval(() => {
+      const now = performance.now();
+      if (now - this.#lastReceived > timeoutMs) {
+        this.close(
+          CloseCode.PeerTimeout,
+          `nothing received for ${Math.round((now - this.#lastReceived) / 1000)} s`,
+        );
+      } else if (now - this.#lastSent >= intervalMs) {
+        this.#sendControl(encodePing(FrameType.Ping, BigInt(Math.round(now * 1000))));
+      }
+    }, tick));
+  }
+
+  #sendControl(frame: Uint8Array): void {
+    this.#lastSent = performance.now();
+    this.stream.write(frame);
+  }
+
+  #finish(end: SessionEnd): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers = [];
+    this.#rejectOpened(new Error(end.message));
+    this.#resolveEnded(end);
+  }
+}

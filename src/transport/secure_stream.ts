@@ -1,0 +1,89 @@
+import type { TLSSocket } from "node:tls";
+
+/** What both ends learn about an authenticated connection. */
+export interface ConnectionInfo {
+  /** e.g. TLSv1.3 */
+  readonly protocol: string;
+  /** e.g. TLS_AES_256_GCM_SHA384 */
+  readonly cipher: string;
+  /** Common name of the peer's certificate. */
+  readonly peerName: string;
+  /** SHA-256 fingerprint of the peer's certificate, colon-separated hex. */
+  readonly peerFingerprint: string;
+  /** Peer address as host:port. */
+  readonly remote: string;
+}
+
+/** An authenticated, encrypted byte stream to one peer: the seam between session and TLS. */
+export interface SecureStream {
+  readonly info: ConnectionInfo;
+  /** Registers the receiver of incoming bytes; chunks are only valid during the call. */
+  onData(handler: (chunk: Uint8Array) => void): void;
+  /** Queues bytes; resolves once the stream no longer needs `bytes`, so it may be reused. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Resolves when the stream has ended, with the error that ended it, if any. */
+  readonly closed: Promise<Error | undefined>;
+  /** Ends the stream after queued writes. */
+  end(): void;
+  /** Ends the stream at once. */
+  destroy(): void;
+}
+
+/** Formats the peer's address for logs: 10.0.0.1:443 or [fd00::1]:443. */
+export function formatRemote(address: string | undefined, port: number | undefined): string {
+  if (!address) return "unknown peer";
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** SecureStream over a node:tls socket whose handshake has completed. */
+export class TlsSocketStream implements SecureStream {
+  readonly info: ConnectionInfo;
+  readonly closed: Promise<Error | undefined>;
+  #socket: TLSSocket;
+  #handler: ((chunk: Uint8Array) => void) | undefined;
+  #early: Uint8Array[] = [];
+
+  constructor(socket: TLSSocket) {
+    this.#socket = socket;
+    socket.setNoDelay(true);
+    const cert = socket.getPeerCertificate();
+    const cipher = socket.getCipher();
+    this.info = {
+      protocol: socket.getProtocol() ?? "unknown",
+      cipher: cipher?.standardName ?? cipher?.name ?? "unknown",
+      peerName: typeof cert?.subject?.CN === "string" ? cert.subject.CN : "(no common name)",
+      peerFingerprint: cert?.fingerprint256 ?? "",
+      remote: formatRemote(socket.remoteAddress, socket.remotePort),
+    };
+    let failure: Error | undefined;
+    socket.on("error", (error: Error) => (failure = error));
+    this.closed = new Promise((resolve) => socket.once("close", () => resolve(failure)));
+    socket.on("data", (chunk: Uint8Array) => {
+      if (this.#handler) this.#handler(chunk);
+      else this.#early.push(new Uint8Array(chunk));
+    });
+  }
+
+  onData(handler: (chunk: Uint8Array) => void): void {
+    this.#handler = handler;
+    for (const chunk of this.#early.splice(0)) handler(chunk);
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#socket.destroyed) return resolve();
+      // A failed write also ends the socket; `closed` reports why.
+      this.#socket.write(bytes, () => resolve());
+    });
+  }
+
+  end(): void {
+    this.#socket.end();
+    // A peer that never answers our close must not hold the socket forever.
+    Deno.unrefTimer(setTimeout(() => this.#socket.destroy(), 2000));
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+}

@@ -1,0 +1,206 @@
+import type { InterfaceAddress } from "../config/types.ts";
+import type { DataFrameWriter } from "../frame/receiver.ts";
+import { parseIpv4 } from "../routing/ipv4.ts";
+import type { TunLibrary } from "./ffi.ts";
+import { loadTunLibrary } from "./native_library.ts";
+
+/** A TUN operation failed; `message` is meant for the operator. */
+export class TunError extends Error {
+  override name = "TunError";
+  constructor(message: string, readonly errno: number) {
+    super(message);
+  }
+}
+
+export interface TunOptions {
+  /** Interface name, e.g. tun0. */
+  readonly name: string;
+  readonly address: InterfaceAddress;
+  readonly mtu: number;
+  /** Open with IFF_VNET_HDR and checksum/segmentation offloads. @default false */
+  readonly offload?: boolean;
+}
+
+/** One batch from readFrames: `bytes` of frames in the buffer, `count` entries in the index. */
+export interface ReadBatch {
+  readonly bytes: number;
+  readonly count: number;
+}
+
+/** Where framed packets come from (the TUN device in production, a fake in unit tests). */
+export interface FrameSource {
+  /**
+   * Waits up to timeoutMs for packets, then fills `buffer` with as many as fit, each already a
+   * wire frame. `index` gets two u32 per packet: the frame's offset and its IPv4 destination.
+   * Resolves to an empty batch on timeout or wake().
+   */
+  readFrames(buffer: Uint8Array, index: Uint32Array, timeoutMs: number): Promise<ReadBatch>;
+  /** Ends a pending readFrames at once. */
+  wake(): void;
+}
+
+const ERRNO = { EPERM: 1, ENOENT: 2, EACCES: 13, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22 };
+const STAGE = { Open: 1, Create: 2, Offload: 3, Resources: 4 };
+const OPEN_OFFLOAD = 1;
+
+/** A Linux TUN device driven through the native shim; reads and writes move whole batches. */
+export class TunDevice implements FrameSource, DataFrameWriter {
+  readonly name: string;
+  /** Whether the device runs with virtio_net_hdr offloads (reads yield PacketGso frames). */
+  readonly offload: boolean;
+  #lib: TunLibrary;
+  #handle: Deno.PointerObject | null;
+  #reading: Promise<unknown> | undefined;
+  #closing = false;
+  #countOut = new Uint32Array(1);
+
+  private constructor(lib: TunLibrary, handle: Deno.PointerObject, name: string) {
+    this.#lib = lib;
+    this.#handle = handle;
+    this.name = name;
+    this.offload = lib.symbols.sss_tun_offload(handle) === 1;
+  }
+
+  /** Creates the interface, sets its address, prefix and MTU, and brings it up. */
+  static open(options: TunOptions, lib: TunLibrary = loadTunLibrary()): TunDevice {
+    const nameOut = new Uint8Array(16);
+    const err = new Int32Array(2);
+    const handle = lib.symbols.sss_tun_open(
+      cString(options.name),
+      options.offload ? OPEN_OFFLOAD : 0,
+      nameOut,
+      err,
+    );
+    if (handle === null) {
+      throw new TunError(describeOpenError(lib, options.name, err[0]!, err[1]!), -err[0]!);
+    }
+    const name = new TextDecoder().decode(nameOut.subarray(0, nameOut.indexOf(0)));
+    const device = new TunDevice(lib, handle, name);
+    const ip = new Uint8Array(4);
+    new DataView(ip.buffer).setUint32(0, parseIpv4(options.address.ip));
+    const rc = lib.symbols.sss_tun_configure(
+      handle,
+      ip,
+      options.address.prefixLength,
+      options.mtu,
+    );
+    if (rc < 0) {
+      device.close();
+      throw new TunError(
+        `cannot configure interface ${name} (address ${options.address.ip}/${options.address.prefixLength}, ` +
+          `mtu ${options.mtu}): ${strerror(lib, rc)}`,
+        -rc,
+      );
+    }
+    return device;
+  }
+
+  readFrames(buffer: Uint8Array, index: Uint32Array, timeoutMs: number): Promise<ReadBatch> {
+    const handle = this.#live();
+    if (this.#reading) throw new Error("TunDevice.readFrames: a read is already pending");
+    const pending = this.#lib.symbols.sss_tun_read_frames(
+      handle,
+      buffer,
+      buffer.length,
+      timeoutMs,
+      index,
+      index.length >>> 1,
+      this.#countOut,
+    );
+    this.#reading = pending;
+    return pending.then((rc) => {
+      this.#reading = undefined;
+      if (this.#closing) {
+        this.#release();
+        return { bytes: 0, count: 0 };
+      }
+      if (rc < 0) {
+        throw new TunError(`cannot read from ${this.name}: ${strerror(this.#lib, rc)}`, -rc);
+      }
+      return { bytes: rc, count: this.#countOut[0]! };
+    });
+  }
+
+  writeFrames(bytes: Uint8Array, allowedSource: number, stats: BigUint64Array): number {
+    if (this.#handle === null || this.#closing) return bytes.length;
+    return this.#lib.symbols.sss_tun_write_frames(
+      this.#handle,
+      bytes,
+      bytes.length,
+      allowedSource,
+      stats,
+    );
+  }
+
+  wake(): void {
+    if (this.#handle !== null) this.#lib.symbols.sss_tun_wake(this.#handle);
+  }
+
+  get closed(): boolean {
+    return this.#closing;
+  }
+
+  /** Removes the interface. Safe to call twice; waits for a pending read to return first. */
+  close(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (this.#reading) {
+      this.wake();
+    } else {
+      this.#release();
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #release(): void {
+    if (this.#handle === null) return;
+    this.#lib.symbols.sss_tun_close(this.#handle);
+    this.#handle = null;
+  }
+
+  #live(): Deno.PointerObject {
+    if (this.#handle === null || this.#closing) throw new Error(`TUN device ${this.name} is closed`);
+    return this.#handle;
+  }
+}
+
+function cString(text: string): Uint8Array {
+  return new TextEncoder().encode(text + "\0");
+}
+
+function strerror(lib: TunLibrary, err: number): string {
+  const pointer = lib.symbols.sss_strerror(err);
+  return pointer === null ? `errno ${-err}` : Deno.UnsafePointerView.getCString(pointer).toLowerCase();
+}
+
+function describeOpenError(lib: TunLibrary, name: string, err: number, stage: number): string {
+  const errno = -err;
+  if (stage === STAGE.Open) {
+    if (errno === ERRNO.EACCES || errno === ERRNO.EPERM) {
+      return "cannot open /dev/net/tun: permission denied; run as root or grant CAP_NET_ADMIN";
+    }
+    if (errno === ERRNO.ENOENT || errno === ERRNO.ENODEV) {
+      return "cannot open /dev/net/tun: no such device; load the tun kernel module (modprobe tun)";
+    }
+    return `cannot open /dev/net/tun: ${strerror(lib, err)}`;
+  }
+  if (stage === STAGE.Create) {
+    if (errno === ERRNO.EPERM || errno === ERRNO.EACCES) {
+      return `cannot create interface ${name}: permission denied; run as root or grant CAP_NET_ADMIN`;
+    }
+    if (errno === ERRNO.EBUSY) {
+      return `cannot create interface ${name}: it is in use by another process`;
+    }
+    if (errno === ERRNO.EINVAL || errno === ERRNO.EEXIST) {
+      return `cannot create interface ${name}: a non-TUN interface of that name may exist`;
+    }
+    return `cannot create interface ${name}: ${strerror(lib, err)}`;
+  }
+  if (stage === STAGE.Offload) {
+    return `cannot enable offloads on ${name}: ${strerror(lib, err)}; set network.offload: false`;
+  }
+  return `cannot set up interface ${name}: ${strerror(lib, err)}`;
+}

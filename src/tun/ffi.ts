@@ -1,0 +1,48 @@
+/** The symbol table of native/tun.c, with the C signature beside each parameter. */
+export const tunSymbols = {
+  sss_tun_open: {
+    // sss_tun *(const char *name, uint32_t flags, char *name_out, int32_t *err)
+    parameters: ["buffer", "u32", "buffer", "buffer"],
+    result: "pointer",
+  },
+  sss_tun_configure: {
+    // int32_t (sss_tun *tun, const uint8_t *ipv4, uint32_t prefix_length, uint32_t mtu)
+    parameters: ["pointer", "buffer", "u32", "u32"],
+    result: "i32",
+  },
+  sss_tun_offload: {
+    // int32_t (const sss_tun *tun)
+    parameters: ["pointer"],
+    result: "i32",
+  },
+  sss_tun_read_frames: {
+    // int32_t (sss_tun *tun, uint8_t *buf, uint32_t cap, int32_t timeout_ms,
+    //          uint32_t *index, uint32_t index_cap, uint32_t *count_out)
+    parameters: ["pointer", "buffer", "u32", "i32", "buffer", "u32", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  sss_tun_write_frames: {
+    // int32_t (sss_tun *tun, const uint8_t *buf, uint32_t len, uint32_t allowed_source,
+    //          uint64_t *stats)
+    parameters: ["pointer", "buffer", "u32", "u32", "buffer"],
+    result: "i32",
+  },
+  sss_tun_wake: {
+    // int32_t (sss_tun *tun)
+    parameters: ["pointer"],
+    result: "i32",
+  },
+  sss_tun_close: {
+    // void (sss_tun *tun)
+    parameters: ["pointer"],
+    result: "void",
+  },
+  sss_strerror: {
+    // const char *(int32_t err)
+    parameters: ["i32"],
+    result: "pointer",
+  },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+export type TunLibrary = Deno.DynamicLibrary<typeof tunSymbols>;
