@@ -1,0 +1,155 @@
+import type { Logger } from "@logtape/logtape";
+import type { ClientConfig } from "../config/types.ts";
+import { CloseCode } from "../frame/control.ts";
+import { TunReader } from "../routing/tun_reader.ts";
+import { helloFor } from "../session/hello.ts";
+import { type KeepaliveOptions, Session } from "../session/session.ts";
+import { dialTls } from "../transport/dialer.ts";
+import { loadTlsMaterial, type TlsMaterial } from "../transport/material.ts";
+import { TunDevice } from "../tun/device.ts";
+import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+
+export interface TunnelClientOptions {
+  readonly keepalive?: KeepaliveOptions;
+  readonly backoff?: BackoffOptions;
+  /** @default 10000 */
+  readonly connectTimeoutMs?: number;
+}
+
+/**
+ * Client mode: the TUN device stays up for the life of the process while the connection to the
+ * server is made, lost and made again with backoff, so routes through the tunnel never vanish.
+ */
+export class TunnelClient {
+  readonly config: ClientConfig;
+  #log: Logger;
+  #tun: TunDevice;
+  #material: TlsMaterial;
+  #reader: TunReader;
+  #session: Session | undefined;
+  #running = true;
+  #wakeSleep: (() => void) | undefined;
+  #loop: Promise<void> = Promise.resolve();
+  #options: TunnelClientOptions;
+
+  private constructor(
+    config: ClientConfig,
+    logger: Logger,
+    tun: TunDevice,
+    material: TlsMaterial,
+    options: TunnelClientOptions,
+  ) {
+    this.config = config;
+    this.#log = logger;
+    this.#tun = tun;
+    this.#material = material;
+    this.#options = options;
+    this.#reader = new TunReader(tun, () => {
+      const session = this.#session;
+      return session?.state === "open" ? session : undefined;
+    }, logger.getChild("tun"));
+  }
+
+  static async start(config: ClientConfig, logger: Logger, options: TunnelClientOptions = {}) {
+    const material = await loadTlsMaterial(config.security.tls);
+    const tun = TunDevice.open({
+      name: config.interface,
+      address: config.address,
+      mtu: config.network.mtu,
+    });
+    logger.info("tunnel {interface} {address}/{prefix} mtu {mtu}; connecting to {host}:{port}", {
+      interface: tun.name,
+      address: config.address.ip,
+      prefix: config.address.prefixLength,
+      mtu: config.network.mtu,
+      host: config.server.host,
+      port: config.server.port,
+    });
+    const client = new TunnelClient(config, logger, tun, material, options);
+    client.#reader.start();
+    client.#loop = client.#run();
+    return client;
+  }
+
+  /** The current session, if connected. */
+  get session(): Session | undefined {
+    return this.#session;
+  }
+
+  async #run(): Promise<void> {
+    const log = this.#log.getChild("session");
+    let attempt = 0;
+    while (this.#running) {
+      let stream;
+      try {
+        stream = await dialTls(this.config.server, this.#material, this.#options.connectTimeoutMs);
+      } catch (error) {
+        const delay = backoffDelay(attempt++, this.#options.backoff);
+        log.warn("{reason}; retrying in {seconds} s", {
+          reason: error instanceof Error ? error.message : String(error),
+          seconds: (delay / 1000).toFixed(1),
+        });
+        await this.#sleep(delay);
+        continue;
+      }
+      if (!this.#running) {
+        stream.destroy();
+        break;
+      }
+      const session = new Session({
+        role: "client",
+        stream,
+        hello: helloFor(this.config),
+        logger: log,
+        ...(this.#options.keepalive ? { keepalive: this.#options.keepalive } : {}),
+        admit: () => ({ allowedSource: 0, writer: this.#tun }),
+      });
+      this.#session = session;
+      try {
+        const peer = await session.opened;
+        attempt = 0;
+        log.info("connected to {server} as {address} ({protocol}, {cipher}); server {name} is {peer}", {
+          server: stream.info.remote,
+          address: this.config.address.ip,
+          protocol: stream.info.protocol,
+          cipher: stream.info.cipher,
+          name: stream.info.peerName,
+          peer: peer.address,
+        });
+      } catch {
+        // ended before opening; the end reason is logged below
+      }
+      const end = await session.ended;
+      this.#session = undefined;
+      if (!this.#running) break;
+      const delay = backoffDelay(attempt++, this.#options.backoff);
+      log.warn("disconnected from {server}: {reason}; reconnecting in {seconds} s", {
+        server: stream.info.remote,
+        reason: end.byPeer && end.code !== 0 ? `server closed the session: ${end.message}` : end.message,
+        seconds: (delay / 1000).toFixed(1),
+      });
+      await this.#sleep(delay);
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wakeSleep = done;
+    });
+  }
+
+  /** Closes the session with a reason the server logs, stops the TUN reader, removes the device. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#session?.close(CloseCode.Shutdown, "client shutting down");
+    this.#wakeSleep?.();
+    await this.#loop;
+    await this.#reader.stop();
+    this.#tun.close();
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * A two-host lab on one machine: two network namespaces joined by a veth pair. Used by the demo,
+ * the benchmark and the end-to-end tests. Needs root and the `ip` command; touches nothing outside
+ * its own namespaces, and removes them (and every process it started in them) on dispose.
+ */
+
+export interface LabHost {
+  /** Namespace name. */
+  readonly ns: string;
+  /** Underlay (veth) address, reachable from the other host. */
+  readonly ip: string;
+  readonly veth: string;
+}
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A command failed; the message carries its stderr. */
+export class LabError extends Error {
+  override name = "LabError";
+}
+
+/** Runs a command to completion and returns its output; never throws for a non-zero exit. */
+export async function run(cmd: string, args: string[], options: { stdin?: string } = {}) {
+  const child = new Deno.Command(cmd, {
+    args,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const out = await child.output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** Runs a command and throws LabError when it fails. */
+export async function runOk(cmd: string, args: string[]): Promise<string> {
+  const result = await run(cmd, args);
+  if (result.code !== 0) {
+    throw new LabError(`${cmd} ${args.join(" ")} failed (exit ${result.code}): ${result.stderr.trim()}`);
+  }
+  return result.stdout;
+}
+
+let labCounter = 0;
+
+export class NetnsLab implements AsyncDisposable {
+  readonly server: LabHost;
+  readonly client: LabHost;
+  #children = new Set<Deno.ChildProcess>();
+  #disposed = false;
+
+  private constructor(server: LabHost, client: LabHost) {
+    this.server = server;
+    this.client = client;
+  }
+
+  /**
+   * Creates the namespaces and the veth link. `tag` keeps concurrent labs apart; the underlay
+   * uses 198.18.0.0/24 (the benchmarking range), which exists only inside the lab.
+   */
+  static async create(tag = "lab"): Promise<NetnsLab> {
+    const id = `${tag}${Deno.pid % 100000}${labCounter++}`;
+    const server: LabHost = { ns: `sss-${id}-srv`, ip: "198.18.0.1", veth: `vs${id}`.slice(0, 15) };
+    const client: LabHost = { ns: `sss-${id}-cli`, ip: "198.18.0.2", veth: `vc${id}`.slice(0, 15) };
+    const lab = new NetnsLab(server, client);
+    try {
+      for (const host of [server, client]) await runOk("ip", ["netns", "add", host.ns]);
+      await runOk("ip", [
+        "link", "add", server.veth, "netns", server.ns, "type", "veth",
+        "peer", "name", client.veth, "netns", client.ns,
+      ]);
+      for (const host of [server, client]) {
+        await lab.exec(host, "ip", ["link", "set", "lo", "up"]);
+        await lab.exec(host, "ip", ["addr", "add", `${host.ip}/24`, "dev", host.veth]);
+        await lab.exec(host, "ip", ["link", "set", host.veth, "up"]);
+      }
+    } catch (error) {
+      await lab[Symbol.asyncDispose]();
+      throw error;
+    }
+    return lab;
+  }
+
+  /** Runs a command inside a host's namespace and throws if it fails. */
+  exec(host: LabHost, cmd: string, args: string[]): Promise<string> {
+    return runOk("ip", ["netns", "exec", host.ns, cmd, ...args]);
+  }
+
+  /** Runs a command inside a host's namespace and returns its result, whatever the exit code. */
+  try(host: LabHost, cmd: string, args: string[], options: { stdin?: string } = {}) {
+    return run("ip", ["netns", "exec", host.ns, cmd, ...args], options);
+  }
+
+  /** Starts a long-running process inside a host's namespace; the lab stops it on dispose. */
+  spawn(
+    host: LabHost,
+    cmd: string,
+    args: string[],
+    options: { stdout?: "piped" | "null" | "inherit"; stderr?: "piped" | "null" | "inherit" } = {},
+  ): Deno.ChildProcess {
+    const child = new Deno.Command("ip", {
+      args: ["netns", "exec", host.ns, cmd, ...args],
+      stdin: "null",
+      stdout: options.stdout ?? "null",
+      stderr: options.stderr ?? "null",
+    }).spawn();
+    this.#children.add(child);
+    child.status.finally(() => this.#children.delete(child));
+    return child;
+  }
+
+  /** Stops a process the lab started: SIGTERM, then SIGKILL after `graceMs`. */
+  async stop(child: Deno.ChildProcess, graceMs = 5000): Promise<Deno.CommandStatus> {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const killed = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // already gone
+        }
+        resolve();
+      }, graceMs);
+    });
+    const status = await Promise.race([child.status, killed.then(() => child.status)]);
+    clearTimeout(timer);
+    return status;
+  }
+
+  /** Stops every process still running, then deletes both namespaces (and so the veth pair). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await Promise.all([...this.#children].map((child) => this.stop(child, 3000)));
+    for (const host of [this.server, this.client]) {
+      // Any process we did not start ourselves (a forked helper) must not keep the namespace.
+      await run("ip", ["netns", "pids", host.ns]).then(async ({ stdout }) => {
+        for (const pid of stdout.split(/\s+/).filter(Boolean)) await run("kill", ["-9", pid]);
+      });
+      await run("ip", ["netns", "del", host.ns]);
+    }
+  }
+}
