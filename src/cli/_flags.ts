@@ -1,0 +1,116 @@
+/**
+ * The flags of the command line: one table read by the parser (args.ts) and the help text
+ * (usage.ts), so the two never drift.
+ *
+ * @module
+ */
+
+/** What the command line can ask for; `Command["kind"]`. */
+export type CommandKind =
+  | "run"
+  | "check-config"
+  | "generate-certs"
+  | "demo"
+  | "bench"
+  | "version"
+  | "help";
+
+export interface FlagSpec {
+  readonly type: "string" | "boolean";
+  /** One-letter alias, e.g. `h` for `-h`. */
+  readonly short?: string;
+  /** Placeholder for the value in the help text, e.g. `FILE`. */
+  readonly value?: string;
+  /** May be given more than once. */
+  readonly multiple?: boolean;
+  /** The commands this flag is used with; empty means every command. */
+  readonly commands: readonly CommandKind[];
+  readonly description: string;
+}
+
+export const FLAGS = {
+  "config": {
+    type: "string",
+    value: "FILE",
+    commands: ["run", "check-config"],
+    description: "configuration file (YAML) to run or check",
+  },
+  "check-config": {
+    type: "boolean",
+    commands: ["check-config"],
+    description: "check the configuration file and print it with every default filled in",
+  },
+  "generate-certs": {
+    type: "boolean",
+    commands: ["generate-certs"],
+    description: "create the CA, server and client certificates and keys",
+  },
+  "cert-dir": {
+    type: "string",
+    value: "DIR",
+    commands: ["generate-certs"],
+    description: "folder that receives the certificates and keys (required)",
+  },
+  "server-ip": {
+    type: "string",
+    value: "IP",
+    commands: ["generate-certs"],
+    description: "IP address of the server, put in its certificate (required for a new CA)",
+  },
+  "server-name": {
+    type: "string",
+    value: "DNS",
+    multiple: true,
+    commands: ["generate-certs"],
+    description: "DNS name of the server, put in its certificate (repeatable)",
+  },
+  "client-name": {
+    type: "string",
+    value: "NAME",
+    commands: ["generate-certs"],
+    description: "name of the client certificate and its files (default client)",
+  },
+  "days": {
+    type: "string",
+    value: "N",
+    commands: ["generate-certs"],
+    description: "validity of the server and client certificates in days (default 365)",
+  },
+  "key-type": {
+    type: "string",
+    value: "TYPE",
+    commands: ["generate-certs"],
+    description: "ecdsa-p256 (default), rsa-2048 or rsa-4096",
+  },
+  "force": {
+    type: "boolean",
+    commands: ["generate-certs"],
+    description: "overwrite existing certificate and key files",
+  },
+  "quick": {
+    type: "boolean",
+    commands: ["bench"],
+    description: "bench: a short run instead of the full measurement",
+  },
+  "help": {
+    type: "boolean",
+    short: "h",
+    commands: [],
+    description: "show this help",
+  },
+  "version": {
+    type: "boolean",
+    short: "v",
+    commands: [],
+    description: "print the version",
+  },
+} as const satisfies Record<string, FlagSpec>;
+
+export type FlagName = keyof typeof FLAGS;
+
+export function isFlagName(name: string): name is FlagName {
+  return Object.hasOwn(FLAGS, name);
+}
+
+/** Commands given as a word rather than a flag: `sssonector demo`, `sssonector bench`. */
+export const WORD_COMMANDS = ["demo", "bench"] as const;

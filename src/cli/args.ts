@@ -1,0 +1,248 @@
+/**
+ * Turns the command line into a {@linkcode Command}.
+ *
+ * Flags follow the Go style of the original tool: `-config FILE`, `--config FILE` and
+ * `--config=FILE` are the same. `-h` and `-v` are the only one-letter flags.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { isDnsName, isIPAddress } from "../config/net.ts";
+import { didYouMean } from "../config/suggest.ts";
+import type { GenerateCertsOptions, KeyType } from "../pki/types.ts";
+import type { Command } from "./command.ts";
+import { UsageError } from "./errors.ts";
+export { UsageError } from "./errors.ts";
+import { FLAGS, isFlagName, WORD_COMMANDS } from "./_flags.ts";
+import type { CommandKind, FlagName } from "./_flags.ts";
+
+const KEY_TYPES: readonly KeyType[] = ["ecdsa-p256", "rsa-2048", "rsa-4096"];
+/** Client names that would overwrite the CA's or the server's files. */
+const RESERVED_CLIENT_NAMES = new Set(["ca", "server"]);
+
+/** A flag as the user typed it, with its value. */
+interface GivenFlag {
+  readonly name: FlagName;
+  /** As typed, without `=value`: `-config`, `--config`, `-h`. */
+  readonly spelling: string;
+  readonly value: string | undefined;
+}
+
+/**
+ * Parses the arguments after the program name.
+ *
+ * @param argv e.g. `["-config", "server.yaml"]`
+ * @throws {UsageError} with one line naming the unknown, misplaced or malformed argument.
+ */
+export function parseCommandLine(argv: readonly string[]): Command {
+  const { flags, words } = tokenize(argv);
+  const has = (name: FlagName) => flags.some((flag) => flag.name === name);
+  if (has("help")) return { kind: "help" };
+  if (has("version")) return { kind: "version" };
+
+  const kind = chooseCommand(flags, words);
+  if (kind === "help") return { kind: "help" };
+  for (const flag of flags) {
+    const owners: readonly CommandKind[] = FLAGS[flag.name].commands;
+    if (owners.length > 0 && !owners.includes(kind)) {
+      throw new UsageError(`${flag.spelling} is only used with ${owners.map(label).join(" or ")}`);
+    }
+  }
+  const value = (name: FlagName) => flags.find((flag) => flag.name === name)?.value;
+  switch (kind) {
+    case "run":
+    case "check-config": {
+      const configPath = value("config");
+      if (configPath === undefined) throw new UsageError(`--check-config needs -config FILE`);
+      return { kind, configPath };
+    }
+    case "generate-certs":
+      return { kind, options: certOptions(flags) };
+    case "bench":
+      return { kind, quick: has("quick") };
+    case "demo":
+    case "version":
+      return { kind };
+  }
+}
+
+/** How a command is named in messages. */
+function label(kind: CommandKind): string {
+  switch (kind) {
+    case "run":
+      return "-config FILE";
+    case "check-config":
+    case "generate-certs":
+      return `--${kind}`;
+    default:
+      return kind;
+  }
+}
+
+/** Splits the arguments into known flags with values and bare words, refusing anything else. */
+function tokenize(argv: readonly string[]): { flags: GivenFlag[]; words: string[] } {
+  const args = normalizeDashes(argv);
+  const { tokens } = parseArgs({
+    args,
+    options: FLAGS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const flags: GivenFlag[] = [];
+  const words: string[] = [];
+  for (const token of tokens) {
+    if (token.kind === "positional") words.push(token.value);
+    if (token.kind !== "option") continue;
+    const typed = (argv[token.index] ?? token.rawName).split("=")[0] ?? token.rawName;
+    const spelling = token.rawName.startsWith("--") ? typed : token.rawName;
+    const dashes = spelling.startsWith("--") ? "--" : "-";
+    if (!isFlagName(token.name)) {
+      const longNames = Object.keys(FLAGS).map((name) => `${dashes}${name}`);
+      throw new UsageError(`unknown flag "${spelling}"${didYouMean(spelling, longNames)}`);
+    }
+    const spec = FLAGS[token.name];
+    if (spec.type === "boolean" && token.value !== undefined) {
+      throw new UsageError(`${spelling} takes no value, got "${spelling}=${token.value}"`);
+    }
+    const missing = token.value === undefined || token.value === "" ||
+      (!token.inlineValue && looksLikeFlag(token.value));
+    if (spec.type === "string" && missing) {
+      throw new UsageError(`${spelling} needs a value: ${spelling} ${spec.value}`);
+    }
+    if (!("multiple" in spec) && flags.some((flag) => flag.name === token.name)) {
+      throw new UsageError(`${spelling} is given more than once`);
+    }
+    flags.push({ name: token.name, spelling, value: token.value });
+  }
+  return { flags, words };
+}
+
+function looksLikeFlag(value: string): boolean {
+  const name = value.replace(/^--?/, "").split("=")[0] ?? "";
+  return value.startsWith("-") && isFlagName(name);
+}
+
+/**
+ * `-name` becomes `--name` so that parseArgs reads it as a long flag; one-letter flags (`-h`)
+ * stay, and so do values, e.g. a `-x` after `--config`, and everything after `--`.
+ */
+function normalizeDashes(argv: readonly string[]): string[] {
+  const result: string[] = [];
+  let takesValue = false;
+  let ended = false;
+  for (const arg of argv) {
+    if (ended || takesValue) {
+      result.push(arg);
+      takesValue = false;
+      continue;
+    }
+    if (arg === "--") ended = true;
+    const long = /^-[^-]./.test(arg) ? `-${arg}` : arg;
+    const name = /^--([^=]+)$/.exec(long)?.[1] ?? "";
+    takesValue = isFlagName(name) && FLAGS[name].type === "string";
+    result.push(long);
+  }
+  return result;
+}
+
+/** Which command the flags and words ask for; exactly one may be asked. */
+function chooseCommand(flags: readonly GivenFlag[], words: readonly string[]): CommandKind {
+  const asked: CommandKind[] = [];
+  if (flags.some((flag) => flag.name === "check-config")) asked.push("check-config");
+  if (flags.some((flag) => flag.name === "generate-certs")) asked.push("generate-certs");
+  const [word, ...extra] = words;
+  if (word !== undefined) {
+    const command = WORD_COMMANDS.find((candidate) => candidate === word);
+    const running = flags.some((flag) => flag.name === "config");
+    if (command === undefined) throw unexpectedWord(word, asked.length === 0 && !running);
+    asked.push(command);
+  }
+  if (extra[0] !== undefined) throw unexpectedWord(extra[0], false);
+  if (asked.length > 1) {
+    throw new UsageError(`choose one command: ${asked.map(label).join(" and ")} were both given`);
+  }
+  if (asked[0] !== undefined) return asked[0];
+  if (flags.some((flag) => flag.name === "config")) return "run";
+  const first = flags[0];
+  if (first !== undefined) {
+    const owners: readonly CommandKind[] = FLAGS[first.name].commands;
+    throw new UsageError(`${first.spelling} is only used with ${owners.map(label).join(" or ")}`);
+  }
+  return "help";
+}
+
+function unexpectedWord(word: string, mayBeCommand: boolean): UsageError {
+  const asFlag = word.replace(/^-*/, "");
+  if (isFlagName(asFlag)) {
+    return new UsageError(`unexpected argument "${word}" (did you mean "--${asFlag}"?)`);
+  }
+  if (mayBeCommand) {
+    return new UsageError(`unknown command "${word}"${didYouMean(word, WORD_COMMANDS)}`);
+  }
+  return new UsageError(`unexpected argument "${word}"`);
+}
+
+function certOptions(flags: readonly GivenFlag[]): GenerateCertsOptions {
+  const value = (name: FlagName) => flags.find((flag) => flag.name === name)?.value;
+  const certDir = value("cert-dir");
+  if (certDir === undefined || certDir === "") {
+    throw new UsageError("--generate-certs needs --cert-dir DIR");
+  }
+  const serverIp = value("server-ip");
+  if (serverIp !== undefined && !isIPAddress(serverIp)) {
+    throw new UsageError(`--server-ip "${serverIp}" is not an IPv4 or IPv6 address`);
+  }
+  const serverNames = flags.filter((flag) => flag.name === "server-name")
+    .map((flag) => flag.value ?? "");
+  for (const name of serverNames) {
+    if (!isDnsName(name)) {
+      throw new UsageError(
+        `--server-name "${name}" is not a DNS name; expected e.g. vpn.example.com`,
+      );
+    }
+  }
+  const clientName = value("client-name") ?? "client";
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(clientName)) {
+    throw new UsageError(
+      `--client-name "${clientName}" is not allowed; expected 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit`,
+    );
+  }
+  if (RESERVED_CLIENT_NAMES.has(clientName.toLowerCase())) {
+    throw new UsageError(
+      `--client-name "${clientName}" would overwrite the ${clientName.toLowerCase()} files; choose another name`,
+    );
+  }
+  const options: GenerateCertsOptions = {
+    certDir,
+    serverNames,
+    clientName,
+    days: days(value("days")),
+    keyType: keyType(value("key-type")),
+    force: flags.some((flag) => flag.name === "force"),
+  };
+  return serverIp === undefined ? options : { ...options, serverIp };
+}
+
+function days(text: string | undefined): number {
+  if (text === undefined) return 365;
+  const count = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(count) || count < 1) {
+    throw new UsageError(
+      `--days "${text}" is not allowed; expected a whole number of days, 1 or more`,
+    );
+  }
+  return count;
+}
+
+function keyType(text: string | undefined): KeyType {
+  if (text === undefined) return "ecdsa-p256";
+  const match = KEY_TYPES.find((candidate) => candidate === text);
+  if (match !== undefined) return match;
+  throw new UsageError(
+    `--key-type "${text}" is not a key type${
+      didYouMean(text, KEY_TYPES)
+    }; expected ecdsa-p256, rsa-2048 or rsa-4096`,
+  );
+}

@@ -1,0 +1,197 @@
+/**
+ * Zod builders for the kinds of value the configuration file holds. Each builder writes its
+ * own one-line messages (bad value quoted, then what is allowed), so zod's wording never
+ * reaches the user.
+ *
+ * @module
+ */
+
+import { resolve } from "node:path";
+import { z } from "zod";
+import { parseEndpoint, parseInterfaceAddress } from "./net.ts";
+import type { ParseResult } from "./net.ts";
+import { didYouMean } from "./suggest.ts";
+import type { TlsVersion } from "./types.ts";
+
+/** How a value from the file is named in messages: strings quoted, others described. */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === null) return "an empty value";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return String(value);
+}
+
+/** `"a", "b" or "c"` */
+export function listChoices(values: readonly string[]): string {
+  const quoted = values.map((value) => JSON.stringify(value));
+  return quoted.length < 2
+    ? quoted.join("")
+    : `${quoted.slice(0, -1).join(", ")} or ${quoted.at(-1)}`;
+}
+
+/** The message for a value of the wrong kind, or for a missing or empty one. */
+function refuse(value: unknown, noun: string, allowed: string): string {
+  if (value === undefined) return `missing; expected ${allowed}`;
+  if (value === null) return `no value given; expected ${allowed}`;
+  return `${describeValue(value)} is not ${noun}; expected ${allowed}`;
+}
+
+/** A string checked and converted by `convert`, which returns a value or a refusal message. */
+function text<T>(
+  noun: string,
+  allowed: string,
+  convert: (value: string) => ParseResult<T>,
+) {
+  return z.string({ error: (issue) => refuse(issue.input, noun, allowed) }).transform(
+    (value, ctx): T => {
+      const result = convert(value);
+      if (result.ok) return result.value;
+      ctx.issues.push({ code: "custom", message: result.message, input: value });
+      return z.NEVER;
+    },
+  );
+}
+
+/** A whole number from `min` to `max`. */
+export function integer(min: number, max: number) {
+  const allowed = `a whole number from ${min} to ${max}`;
+  return z.int({
+    error: (issue) => {
+      const value = issue.input;
+      if (typeof value === "number" && Number.isInteger(value)) {
+        if (value < min) return `${value} is below the minimum ${min}`;
+        if (value > max) return `${value} is above the maximum ${max}`;
+      }
+      return refuse(value, "a whole number", allowed);
+    },
+  }).min(min).max(max);
+}
+
+/** A TCP port, 1..65535. */
+export function port() {
+  return integer(1, 65535);
+}
+
+/** `true` or `false` (YAML 1.2: `yes`/`no`/`on`/`off` are strings, and refused). */
+export function flag() {
+  return z.boolean({ error: (issue) => refuse(issue.input, "true or false", "true or false") });
+}
+
+/** One of a fixed set of words; `aliases` maps accepted spellings onto them. */
+export function oneOf<const T extends string>(
+  values: readonly T[],
+  noun: string,
+  aliases: Readonly<Record<string, T>> = {},
+) {
+  const allowed = listChoices(values);
+  return text(noun, allowed, (value): ParseResult<T> => {
+    const word = Object.hasOwn(aliases, value) ? aliases[value] : value;
+    const match = values.find((candidate) => candidate === word);
+    if (match !== undefined) return { ok: true, value: match };
+    const hint = didYouMean(value, [...values, ...Object.keys(aliases)]);
+    return {
+      ok: false,
+      message: `${JSON.stringify(value)} is not ${noun}${hint}; expected ${allowed}`,
+    };
+  });
+}
+
+/** `host:port` or `[v6]:port`; DNS names allowed as host when `allowNames` is set. */
+export function endpoint(allowNames: boolean) {
+  const allowed = allowNames
+    ? `HOST:PORT, e.g. vpn.example.com:443, 192.0.2.1:443 or "[2001:db8::1]:443"`
+    : `HOST:PORT with an IP address, e.g. 0.0.0.0:443 or "[::]:443"`;
+  return text("an endpoint", allowed, (value) => parseEndpoint(value, { allowNames }));
+}
+
+/** An IPv4 interface address with prefix length, e.g. `10.0.0.1/24`. */
+export function interfaceAddress() {
+  const allowed = "an IPv4 address with its prefix length, e.g. 10.0.0.1/24";
+  return text("an interface address", allowed, parseInterfaceAddress);
+}
+
+/** A Linux network interface name: 1..15 of letters, digits, `_`, `.` and `-`. */
+export function interfaceName() {
+  const allowed = `1 to 15 letters, digits, "_", "." or "-", e.g. tun0`;
+  return text("an interface name", allowed, (value): ParseResult<string> => {
+    const quoted = JSON.stringify(value);
+    if (value.length === 0 || value.length > 15) {
+      return {
+        ok: false,
+        message: `${quoted} has ${value.length} characters; expected ${allowed}`,
+      };
+    }
+    if (!/^[A-Za-z0-9_.-]+$/.test(value) || value === "." || value === "..") {
+      return { ok: false, message: `${quoted} is not an interface name; expected ${allowed}` };
+    }
+    return { ok: true, value };
+  });
+}
+
+/** A file path; a relative path is resolved against `baseDir`. */
+export function filePath(baseDir: string) {
+  const allowed = "a file path (relative paths start from the configuration file's folder)";
+  return text(
+    "a file path",
+    allowed,
+    (value): ParseResult<string> =>
+      value.trim() === ""
+        ? { ok: false, message: `an empty path is not allowed; expected ${allowed}` }
+        : { ok: true, value: resolve(baseDir, value) },
+  );
+}
+
+/** Like {@linkcode filePath}, but the word `stdout` means standard output (undefined). */
+export function outputPath(baseDir: string) {
+  const allowed =
+    "stdout or a file path (relative paths start from the configuration file's folder)";
+  return text("a file path", allowed, (value): ParseResult<string | undefined> => {
+    if (value === "stdout") return { ok: true, value: undefined };
+    if (value.trim() === "") {
+      return { ok: false, message: `an empty path is not allowed; expected ${allowed}` };
+    }
+    return { ok: true, value: resolve(baseDir, value) };
+  });
+}
+
+/** A TLS protocol version, `"1.2"` or `"1.3"`; the YAML numbers 1.2 and 1.3 are accepted too. */
+export function tlsVersion() {
+  const allowed = `"1.2" or "1.3"`;
+  return z.union([z.string(), z.number()], {
+    error: (issue) => refuse(issue.input, "a TLS version", allowed),
+  }).transform((value, ctx): TlsVersion => {
+    const word = String(value);
+    if (word === "1.2" || word === "1.3") return word;
+    const problem = /^1(\.[01])?$/.test(word)
+      ? "is refused: TLS 1.1 and older are insecure"
+      : "is not a TLS version";
+    ctx.issues.push({
+      code: "custom",
+      message: `${describeValue(value)} ${problem}; expected ${allowed}`,
+      input: value,
+    });
+    return z.NEVER;
+  });
+}
+
+/** A switch that must stay on; `false` is refused with `reason`. */
+export function alwaysOn(reason: string) {
+  return flag().transform((value, ctx): true => {
+    if (value) return true;
+    ctx.issues.push({ code: "custom", message: `false is refused: ${reason}`, input: value });
+    return z.NEVER;
+  });
+}
+
+/**
+ * A nested mapping of keys. Unknown keys are errors; an absent or empty section (`network:`
+ * with nothing under it) takes every default.
+ */
+export function section<const Shape extends z.ZodRawShape>(shape: Shape) {
+  const allowed = `a mapping with the keys ${Object.keys(shape).join(", ")}`;
+  return z.preprocess(
+    (value) => value ?? {},
+    z.strictObject(shape, { error: (issue) => refuse(issue.input, "a mapping", allowed) }),
+  );
+}

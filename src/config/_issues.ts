@@ -1,0 +1,96 @@
+/**
+ * Turns zod issues into our problem lines. The field builders already wrote each message;
+ * here unknown keys get a did-you-mean, and every problem gets its key path and line.
+ *
+ * @module
+ */
+
+import type { z } from "zod";
+import type { ConfigProblem } from "./errors.ts";
+import { didYouMean } from "./suggest.ts";
+import type { YamlSource } from "./_yaml.ts";
+
+/** Problems for `issues`, located in `source`; `schema` supplies the keys allowed at a path. */
+export function problemsFromIssues(
+  issues: readonly z.core.$ZodIssue[],
+  schema: z.ZodType,
+  source: YamlSource,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      const known = keysAt(schema, issue.path);
+      for (const key of issue.keys) {
+        const hint = didYouMean(key, known);
+        const message = hint === "" && known.length > 0
+          ? `unknown key ${JSON.stringify(key)}; allowed here: ${known.join(", ")}`
+          : `unknown key ${JSON.stringify(key)}${hint}`;
+        problems.push(problemAt([...issue.path, key], message, source));
+      }
+    } else {
+      problems.push(problemAt(issue.path, issue.message, source));
+    }
+  }
+  return problems;
+}
+
+/** A problem about the key at `path`, placed on that key's line when it is written. */
+export function problemAt(
+  path: readonly PropertyKey[],
+  message: string,
+  source: YamlSource,
+): ConfigProblem {
+  const position = source.locate(path);
+  const dotted = path.map(String).join(".");
+  return position === undefined
+    ? { path: dotted, message }
+    : { path: dotted, line: position.line, message };
+}
+
+/** The keys of the mapping that `schema` expects at `path` (empty when it expects none). */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let node: unknown = schema;
+  for (const segment of [...path, undefined]) {
+    node = unwrap(node);
+    const shape = shapeOf(node);
+    if (shape === undefined) return [];
+    if (segment === undefined) return Object.keys(shape);
+    node = shape[String(segment)];
+  }
+  return [];
+}
+
+interface Definition {
+  readonly type?: string;
+  readonly innerType?: unknown;
+  readonly in?: unknown;
+  readonly out?: unknown;
+  readonly shape?: Record<string, unknown>;
+}
+
+function definitionOf(node: unknown): Definition | undefined {
+  if (typeof node !== "object" || node === null || !("_zod" in node)) return undefined;
+  const internals = node._zod;
+  if (typeof internals !== "object" || internals === null || !("def" in internals)) {
+    return undefined;
+  }
+  return internals.def as Definition;
+}
+
+/** Looks through defaults, optionals and pipes to the schema that does the checking. */
+function unwrap(node: unknown): unknown {
+  for (let depth = 0; depth < 16; depth++) {
+    const definition = definitionOf(node);
+    if (definition === undefined) return node;
+    if (definition.innerType !== undefined) node = definition.innerType;
+    else if (definition.type === "pipe") {
+      node = shapeOf(unwrap(definition.out)) ? definition.out : definition.in;
+    } else return node;
+  }
+  return node;
+}
+
+function shapeOf(node: unknown): Record<string, unknown> | undefined {
+  const definition = definitionOf(node);
+  return definition?.type === "object" ? definition.shape : undefined;
+}

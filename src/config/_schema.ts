@@ -1,0 +1,63 @@
+/**
+ * The keys of the configuration file, their checks and their defaults. Keys are written as in
+ * the file (snake_case); parse.ts turns them into the camelCase `Config` generically, so adding
+ * a key is one line here (plus its field in types.ts).
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import {
+  alwaysOn,
+  endpoint,
+  filePath,
+  flag,
+  integer,
+  interfaceAddress,
+  interfaceName,
+  oneOf,
+  outputPath,
+  port,
+  section,
+  tlsVersion,
+} from "./_fields.ts";
+import type { LogLevel } from "./types.ts";
+
+const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warning", "error"];
+
+/** The schema of a configuration file whose relative paths start from `baseDir`. */
+export function fileSchema(baseDir: string) {
+  return z.strictObject({
+    mode: oneOf(["server", "client"], "a mode"),
+    // Exactly one of listen/server, depending on mode; parse.ts enforces which.
+    listen: endpoint(false).optional(),
+    server: endpoint(true).optional(),
+    interface: interfaceName().default("tun0"),
+    address: interfaceAddress(),
+    network: section({
+      mtu: integer(576, 65535).default(1500),
+    }),
+    logging: section({
+      level: oneOf(LOG_LEVELS, "a log level", { warn: "warning" }).default("info"),
+      file: outputPath(baseDir).optional(),
+    }),
+    monitoring: section({
+      enabled: flag().default(false),
+      port: port().default(9090),
+    }),
+    security: section({
+      tls: section({
+        enabled: alwaysOn(
+          "SSSonector never carries traffic in clear; remove the key or set it to true",
+        ).default(true),
+        min_version: tlsVersion().default("1.2"),
+        cert_file: filePath(baseDir),
+        key_file: filePath(baseDir),
+        ca_file: filePath(baseDir),
+      }),
+    }),
+  });
+}
+
+export type FileSchema = ReturnType<typeof fileSchema>;
+export type FileValues = z.output<FileSchema>;

@@ -1,0 +1,81 @@
+/**
+ * Reads YAML text into plain data while keeping the document, so that problems found later can
+ * be placed on the line of the key they are about.
+ *
+ * @module
+ */
+
+import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
+import type { Document, Pair } from "yaml";
+import type { ConfigProblem } from "./errors.ts";
+
+/** A line and column, both 1-based. */
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+/** YAML text that parsed without syntax errors. */
+export interface YamlSource {
+  /** The document as plain JavaScript data (`null` for an empty file). */
+  readonly data: unknown;
+  /**
+   * Where the key at `path` is written. When the key is absent, the position of the nearest
+   * enclosing key that is written; undefined when not even the top-level key is.
+   */
+  locate(path: readonly PropertyKey[]): Position | undefined;
+}
+
+/** Parses `text`; returns the syntax errors (with line and column) instead when there are any. */
+export function readYaml(text: string): YamlSource | { readonly problems: ConfigProblem[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const position = (offset: number): Position => {
+    const { line, col } = lines.linePos(offset);
+    return { line, column: col };
+  };
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((error): ConfigProblem => {
+      const at = position(error.pos[0]);
+      return {
+        path: "",
+        line: at.line,
+        column: at.column,
+        message: `YAML syntax error: ${error.message}${syntaxHint(text, at.line)}`,
+      };
+    });
+    return { problems };
+  }
+  return {
+    data: doc.toJS({ maxAliasCount: 100 }),
+    locate: (path) => locateKey(doc, path, position),
+  };
+}
+
+/** Endpoints such as `[::]:443` start a YAML list unless quoted; say so next to the error. */
+function syntaxHint(text: string, line: number): string {
+  const source = text.split(/\r?\n/)[line - 1] ?? "";
+  return /^\s*[^\s:#]+:\s+\[/.test(source)
+    ? ` (a value starting with "[" must be quoted, e.g. "[::]:443")`
+    : "";
+}
+
+function locateKey(
+  doc: Document,
+  path: readonly PropertyKey[],
+  position: (offset: number) => Position,
+): Position | undefined {
+  let node: unknown = doc.contents;
+  let found: Position | undefined;
+  for (const segment of path) {
+    if (!isMap(node)) break;
+    const pair = node.items.find((item: Pair) =>
+      isScalar(item.key) && String(item.key.value) === String(segment)
+    );
+    if (pair === undefined) break;
+    const range = isScalar(pair.key) ? pair.key.range : undefined;
+    if (range) found = position(range[0]);
+    node = pair.value;
+  }
+  return found;
+}

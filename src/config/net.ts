@@ -1,0 +1,148 @@
+/**
+ * Syntax of the network values in the configuration file and on the command line: IPv4
+ * addresses, interface addresses (`10.0.0.1/24`), DNS names and endpoints (`host:port`,
+ * `[v6]:port`). Pure functions; messages quote the bad value and say what is allowed.
+ *
+ * @module
+ */
+
+import { isIPv4, isIPv6 } from "node:net";
+import type { Endpoint, InterfaceAddress } from "./types.ts";
+
+/** The parsed value, or a one-line explanation of why the text was refused. */
+export type ParseResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly message: string };
+
+function ok<T>(value: T): ParseResult<T> {
+  return { ok: true, value };
+}
+
+function fail<T>(message: string): ParseResult<T> {
+  return { ok: false, message };
+}
+
+/** The 32-bit value of a dotted IPv4 address (no leading zeros), or undefined. */
+export function parseIPv4(text: string): number | undefined {
+  if (!isIPv4(text)) return undefined;
+  return text.split(".").reduce((sum, octet) => sum * 256 + Number(octet), 0);
+}
+
+/** Dotted form of a 32-bit IPv4 value. */
+export function formatIPv4(value: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
+}
+
+/** Whether `text` is an IPv4 or IPv6 address literal (IPv6 without brackets). */
+export function isIPAddress(text: string): boolean {
+  return isIPv4(text) || isIPv6(text);
+}
+
+const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * Whether `text` is a DNS host name: dot-separated labels of letters, digits and inner
+ * hyphens, each 1..63 characters, 253 characters in all, and not made only of digits and dots
+ * (those are malformed IPv4 addresses, not names).
+ */
+export function isDnsName(text: string): boolean {
+  const name = text.endsWith(".") ? text.slice(0, -1) : text;
+  if (name.length === 0 || name.length > 253) return false;
+  if (/^[0-9.]+$/.test(name)) return false;
+  return name.split(".").every((label) => LABEL.test(label));
+}
+
+/** Options of {@linkcode parseEndpoint}. */
+export interface EndpointOptions {
+  /** Accept a DNS name as the host, not only an IP address. @default false */
+  readonly allowNames?: boolean;
+}
+
+/**
+ * Parses `host:port` or `[v6addr]:port`. The port is 1..65535; the host is an IP address, or
+ * also a DNS name when `allowNames` is set.
+ */
+export function parseEndpoint(text: string, options: EndpointOptions = {}): ParseResult<Endpoint> {
+  const allowNames = options.allowNames ?? false;
+  const quoted = JSON.stringify(text);
+  const hostKinds = allowNames ? "an IP address or a DNS name" : "an IP address";
+  const example = allowNames ? "vpn.example.com:443" : "0.0.0.0:443";
+  const expected = `expected HOST:PORT with ${hostKinds}, e.g. ${example} or [::1]:443`;
+
+  let host: string;
+  let portText: string;
+  const bracketed = /^\[([^\]]*)\]:(.*)$/.exec(text);
+  if (bracketed !== null) {
+    host = bracketed[1] ?? "";
+    portText = bracketed[2] ?? "";
+    if (!isIPv6(host)) {
+      return fail(`${quoted} has "${host}" in brackets, which is not an IPv6 address; ${expected}`);
+    }
+  } else {
+    const colon = text.lastIndexOf(":");
+    if (colon < 0) return fail(`${quoted} has no port; ${expected}`);
+    host = text.slice(0, colon);
+    portText = text.slice(colon + 1);
+    if (host.includes(":")) {
+      return fail(`${quoted} needs brackets around an IPv6 address, e.g. "[${host}]:${portText}"`);
+    }
+    if (host === "") return fail(`${quoted} has no host; ${expected}`);
+    if (!isIPv4(host) && !(allowNames && isDnsName(host))) {
+      return fail(`${quoted} has host "${host}", which is not ${hostKinds}; ${expected}`);
+    }
+  }
+  const port = /^[0-9]{1,5}$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 1 && port <= 65535)) {
+    return fail(`${quoted} has port "${portText}"; expected a port number from 1 to 65535`);
+  }
+  return ok({ host, port });
+}
+
+/** `host:port`, with brackets around an IPv6 host; the inverse of {@linkcode parseEndpoint}. */
+export function formatEndpoint(endpoint: Endpoint): string {
+  const host = endpoint.host.includes(":") ? `[${endpoint.host}]` : endpoint.host;
+  return `${host}:${endpoint.port}`;
+}
+
+/**
+ * Parses an IPv4 interface address with its prefix length, e.g. `10.0.0.1/24`. The prefix is
+ * 1..32; below /31 the address may be neither the network nor the broadcast address of its
+ * subnet; loopback, multicast, reserved and "this network" (0.0.0.0/8) addresses are refused.
+ */
+export function parseInterfaceAddress(text: string): ParseResult<InterfaceAddress> {
+  const quoted = JSON.stringify(text);
+  const expected = "expected an IPv4 address with its prefix length, e.g. 10.0.0.1/24";
+  const slash = text.indexOf("/");
+  if (slash < 0) return fail(`${quoted} has no prefix length; ${expected}`);
+  const ip = text.slice(0, slash);
+  const prefixText = text.slice(slash + 1);
+  const value = parseIPv4(ip);
+  if (value === undefined) {
+    return fail(`${quoted} does not start with an IPv4 address; ${expected}`);
+  }
+  const prefixLength = /^[0-9]{1,2}$/.test(prefixText) ? Number(prefixText) : NaN;
+  if (!(prefixLength >= 1 && prefixLength <= 32)) {
+    return fail(`${quoted} has prefix length "${prefixText}"; expected a number from 1 to 32`);
+  }
+  const first = Math.floor(value / 2 ** 24);
+  if (first === 0) return fail(`${quoted} is in 0.0.0.0/8 ("this network"); ${expected}`);
+  if (first === 127) return fail(`${quoted} is a loopback address; ${expected}`);
+  if (first >= 224 && first <= 239) return fail(`${quoted} is a multicast address; ${expected}`);
+  if (first >= 240) return fail(`${quoted} is a reserved address; ${expected}`);
+  if (prefixLength < 31) {
+    const size = 2 ** (32 - prefixLength);
+    const network = value - (value % size);
+    const subnet = `${formatIPv4(network)}/${prefixLength}`;
+    const example = `use a host address such as ${formatIPv4(network + 1)}/${prefixLength}`;
+    if (value === network) return fail(`${quoted} is the network address of ${subnet}; ${example}`);
+    if (value === network + size - 1) {
+      return fail(`${quoted} is the broadcast address of ${subnet}; ${example}`);
+    }
+  }
+  return ok({ ip, prefixLength });
+}
+
+/** `ip/prefix`; the inverse of {@linkcode parseInterfaceAddress}. */
+export function formatInterfaceAddress(address: InterfaceAddress): string {
+  return `${address.ip}/${address.prefixLength}`;
+}

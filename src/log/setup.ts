@@ -1,0 +1,66 @@
+/**
+ * Logging as the configuration file asks: level and destination (a file or standard output).
+ * Components get their logger from main, which calls {@linkcode getLogger}.
+ *
+ * @module
+ */
+
+import { configure, getLogger as getLogTapeLogger, getStreamSink, reset } from "@logtape/logtape";
+import type { Logger } from "@logtape/logtape";
+import type { LoggingConfig } from "../config/types.ts";
+import { lineFormatter, ROOT_CATEGORY } from "./format.ts";
+
+/** Permissions of a log file that setupLogging creates (before the umask). */
+const LOG_FILE_MODE = 0o640;
+
+/**
+ * Configures LogTape: records of `config.level` and above, one line each, appended to
+ * `config.file` (created with mode 0640 if missing) or written to standard output.
+ *
+ * @returns A handle whose disposal waits for pending lines, closes the file and resets LogTape.
+ * @throws {Error} when the log file cannot be opened, naming the file and the reason.
+ */
+export async function setupLogging(config: LoggingConfig): Promise<AsyncDisposable> {
+  const stream = config.file === undefined
+    ? Deno.stdout.writable
+    : (await openLogFile(config.file)).writable;
+  const sink = getStreamSink(stream, {
+    formatter: lineFormatter(),
+    // Standard output belongs to the process; only our own file is closed on disposal.
+    closeStream: config.file !== undefined,
+  });
+  await configure({
+    reset: true,
+    sinks: { main: sink },
+    loggers: [
+      { category: [ROOT_CATEGORY], sinks: ["main"], lowestLevel: config.level },
+      // LogTape's own complaints (a failing sink, say) go to the same place.
+      { category: ["logtape", "meta"], sinks: ["main"], lowestLevel: "warning" },
+    ],
+  });
+  return { [Symbol.asyncDispose]: () => reset() };
+}
+
+async function openLogFile(file: string): Promise<Deno.FsFile> {
+  try {
+    return await Deno.open(file, { append: true, create: true, mode: LOG_FILE_MODE });
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? "its folder does not exist"
+      : error instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    throw new Error(`Cannot open the log file ${file}: ${reason}`, { cause: error });
+  }
+}
+
+/**
+ * The logger for one part of SSSonector, under the root category `sssonector`.
+ *
+ * @param category e.g. `"session"`; dots make sub-categories (`"session.keepalive"`).
+ */
+export function getLogger(category: string): Logger {
+  return getLogTapeLogger([ROOT_CATEGORY, ...category.split(".")]);
+}

@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { parseCommandLine, usageText } from "../../src/cli/mod.ts";
+
+Deno.test("usageText() lists every command", () => {
+  const text = usageText();
+  for (
+    const synopsis of [
+      "sssonector -config FILE",
+      "sssonector --check-config -config FILE",
+      "sssonector --generate-certs --cert-dir DIR --server-ip IP",
+      "sssonector demo",
+      "sssonector bench [--quick]",
+      "sssonector --version",
+      "sssonector --help",
+    ]
+  ) {
+    assert.ok(text.includes(synopsis), `missing ${synopsis}`);
+  }
+});
+
+Deno.test("usageText() describes every flag the parser accepts, each on one line", () => {
+  const text = usageText();
+  const flags = [
+    "config",
+    "check-config",
+    "generate-certs",
+    "cert-dir",
+    "server-ip",
+    "server-name",
+    "client-name",
+    "days",
+    "key-type",
+    "force",
+    "quick",
+    "help",
+    "version",
+  ];
+  for (const flag of flags) {
+    const line = text.split("\n").find((l) => new RegExp(`^  (-\\w, )?--${flag}\\b`).test(l));
+    assert.ok(line !== undefined, `no line for --${flag}`);
+    assert.match(line, new RegExp(`--${flag}( [A-Z]+)?\\s{2,}\\S`), `no description for --${flag}`);
+  }
+  // Every listed flag is one the parser knows (an unknown one would throw).
+  assert.deepEqual(parseCommandLine(["--help"]), { kind: "help" });
+});
+
+Deno.test("usageText() states the exit codes", () => {
+  const text = usageText();
+  assert.match(text, /^\s+0\s+success$/m);
+  assert.match(text, /^\s+1\s+runtime failure$/m);
+  assert.match(text, /^\s+2\s+usage or configuration error$/m);
+});
