@@ -1,0 +1,188 @@
+/** Shared helpers for the pki tests: the real openssl CLI, temp folders, generated cert sets. */
+
+import { join } from "node:path";
+import { generateCertificates, type GeneratedFiles, type KeyType } from "../../src/pki/mod.ts";
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Run the real `openssl` with `args`; never throws on a non-zero exit. */
+export async function openssl(args: readonly string[], stdin?: string): Promise<CommandResult> {
+  const command = new Deno.Command("openssl", {
+    args: [...args],
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const child = command.spawn();
+  if (stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(stdin));
+    await writer.close();
+  }
+  const output = await child.output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** Run `openssl` with `args` and return its standard output; throws when it exits non-zero. */
+export async function opensslOk(args: readonly string[], stdin?: string): Promise<string> {
+  const result = await openssl(args, stdin);
+  if (result.code !== 0) {
+    throw new Error(`openssl ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+/** The settings every shared certificate set is generated with. */
+export const SHARED_SET = {
+  serverIp: "10.20.30.40",
+  serverNames: ["vpn.example.com", "tunnel.example.org"],
+  clientName: "client",
+  days: 90,
+} as const;
+
+/**
+ * Temp folders and certificate sets generated once per key type and shared by the tests of one
+ * file (RSA-4096 key generation takes seconds). Remove everything with `dispose()`, which the
+ * constructor also arranges to run when the test module unloads.
+ */
+export class PkiFixtures {
+  #root: string | undefined;
+  #sets = new Map<string, Promise<GeneratedFiles>>();
+  #counter = 0;
+
+  constructor() {
+    globalThis.addEventListener("unload", () => this.dispose());
+  }
+
+  /** A new, empty folder under this fixture's temp root. */
+  async tempDir(prefix = "dir"): Promise<string> {
+    this.#root ??= await Deno.makeTempDir({ prefix: "sssonector_pki_" });
+    const dir = join(this.#root, `${prefix}_${this.#counter++}`);
+    await Deno.mkdir(dir);
+    return dir;
+  }
+
+  /** A path under this fixture's temp root that does not exist yet. */
+  async freshPath(prefix = "new"): Promise<string> {
+    this.#root ??= await Deno.makeTempDir({ prefix: "sssonector_pki_" });
+    return join(this.#root, `${prefix}_${this.#counter++}`);
+  }
+
+  /**
+   * A certificate set made by generateCertificates() with {@linkcode SHARED_SET} settings, one
+   * per (keyType, label); tests must not change its files.
+   */
+  generatedSet(keyType: KeyType, label = "main"): Promise<GeneratedFiles> {
+    const id = `${keyType}/${label}`;
+    let set = this.#sets.get(id);
+    if (set === undefined) {
+      set = this.tempDir(`${keyType}_${label}`).then((certDir) =>
+        generateCertificates({ ...SHARED_SET, certDir, keyType, force: false })
+      );
+      this.#sets.set(id, set);
+    }
+    return set;
+  }
+
+  dispose(): void {
+    if (this.#root === undefined) return;
+    try {
+      Deno.removeSync(this.#root, { recursive: true });
+    } catch {
+      // Already gone.
+    }
+    this.#root = undefined;
+  }
+}
+
+/** Read a file as text. */
+export function readText(path: string): Promise<string> {
+  return Deno.readTextFile(path);
+}
+
+/** Files of a certificate set made with the openssl CLI alone. */
+export interface OpensslSet {
+  readonly caCertFile: string;
+  readonly caKeyFile: string;
+  readonly serverCertFile: string;
+  readonly serverKeyFile: string;
+}
+
+/**
+ * Make, with the openssl CLI only, an ECDSA P-256 CA (valid `caDays`) and an RSA-2048 server
+ * certificate it signed (serverAuth, SAN IP 10.9.9.9). Keys are PKCS#8, as OpenSSL 3 writes them.
+ */
+export async function makeOpensslSet(dir: string, caDays = 30): Promise<OpensslSet> {
+  const f = (name: string) => join(dir, name);
+  await opensslOk([
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    f("ca.key"),
+    "-out",
+    f("ca.crt"),
+    "-days",
+    String(caDays),
+    "-subj",
+    "/CN=OpenSSL Test CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
+  await opensslOk([
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    f("server.key"),
+    "-out",
+    f("server.csr"),
+    "-subj",
+    "/CN=10.9.9.9",
+  ]);
+  await Deno.writeTextFile(
+    f("server.ext"),
+    "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n" +
+      "extendedKeyUsage=serverAuth\nsubjectAltName=IP:10.9.9.9\n",
+  );
+  await opensslOk([
+    "x509",
+    "-req",
+    "-in",
+    f("server.csr"),
+    "-CA",
+    f("ca.crt"),
+    "-CAkey",
+    f("ca.key"),
+    "-set_serial",
+    "0x1234567890abcdef",
+    "-days",
+    "7",
+    "-extfile",
+    f("server.ext"),
+    "-out",
+    f("server.crt"),
+  ]);
+  return {
+    caCertFile: f("ca.crt"),
+    caKeyFile: f("ca.key"),
+    serverCertFile: f("server.crt"),
+    serverKeyFile: f("server.key"),
+  };
+}
