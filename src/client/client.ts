@@ -108,14 +108,17 @@ export class TunnelClient {
       try {
         const peer = await session.opened;
         attempt = 0;
-        log.info("connected to {server} as {address} ({protocol}, {cipher}); server {name} is {peer}", {
-          server: stream.info.remote,
-          address: this.config.address.ip,
-          protocol: stream.info.protocol,
-          cipher: stream.info.cipher,
-          name: stream.info.peerName,
-          peer: peer.address,
-        });
+        log.info(
+          "connected to {server} as {address} ({protocol}, {cipher}); server {name} is {peer}",
+          {
+            server: stream.info.remote,
+            address: this.config.address.ip,
+            protocol: stream.info.protocol,
+            cipher: stream.info.cipher,
+            name: stream.info.peerName,
+            peer: peer.address,
+          },
+        );
       } catch {
         // ended before opening; the end reason is logged below
       }
@@ -125,7 +128,9 @@ export class TunnelClient {
       const delay = backoffDelay(attempt++, this.#options.backoff);
       log.warn("disconnected from {server}: {reason}; reconnecting in {seconds} s", {
         server: stream.info.remote,
-        reason: end.byPeer && end.code !== 0 ? `server closed the session: ${end.message}` : end.message,
+        reason: end.byPeer && end.code !== 0
+          ? `server closed the session: ${end.message}`
+          : end.message,
         seconds: (delay / 1000).toFixed(1),
       });
       await this.#sleep(delay);

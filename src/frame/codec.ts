@@ -19,7 +19,9 @@ export interface FrameHeader {
 
 /** Reads the header at `offset`; the caller ensures 4 bytes are there. */
 export function readFrameHeader(bytes: Uint8Array, offset: number): FrameHeader {
-  const word = new DataView(bytes.buffer, bytes.byteOffset + offset, FRAME_HEADER_SIZE).getUint32(0);
+  const word = new DataView(bytes.buffer, bytes.byteOffset + offset, FRAME_HEADER_SIZE).getUint32(
+    0,
+  );
   return { type: word >>> 24, length: word & 0xffffff };
 }
 
@@ -31,12 +33,19 @@ export function checkFrameHeader(header: FrameHeader): void {
   const limit = isDataFrameType(header.type) ? FRAME_MAX_PAYLOAD : CONTROL_MAX_PAYLOAD;
   if (header.length > limit) {
     throw new FrameError(
-      `frame of type 0x${header.type.toString(16)} declares ${header.length} bytes, above the limit ${limit}`,
+      `frame of type 0x${
+        header.type.toString(16)
+      } declares ${header.length} bytes, above the limit ${limit}`,
     );
   }
 }
 
-export function writeFrameHeader(bytes: Uint8Array, offset: number, type: FrameType, length: number) {
+export function writeFrameHeader(
+  bytes: Uint8Array,
+  offset: number,
+  type: FrameType,
+  length: number,
+) {
   if (length > FRAME_MAX_PAYLOAD) {
     throw new RangeError(`Frame payload too large: ${length} > ${FRAME_MAX_PAYLOAD}`);
   }

@@ -41,7 +41,9 @@ export function decodeHello(payload: Uint8Array): Hello {
   const parsed = helloSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new FrameError(`hello is malformed: ${issue?.path.join(".") || "value"}: ${issue?.message}`);
+    throw new FrameError(
+      `hello is malformed: ${issue?.path.join(".") || "value"}: ${issue?.message}`,
+    );
   }
   return parsed.data;
 }

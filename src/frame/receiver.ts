@@ -1,4 +1,10 @@
-import { checkFrameHeader, decodeFrameAt, type Frame, FrameError, readFrameHeader } from "./codec.ts";
+import {
+  checkFrameHeader,
+  decodeFrameAt,
+  type Frame,
+  FrameError,
+  readFrameHeader,
+} from "./codec.ts";
 import { FRAME_HEADER_SIZE, FRAME_MAX_PAYLOAD } from "./constants.ts";
 
 /** Where a data-frame writer stopped (values of native/tun.h SSS_WRITE_*). */
@@ -109,7 +115,9 @@ export class FrameReceiver {
       if (status === WriteStatus.NeedMore) return view;
       if (status === WriteStatus.BadFrame) {
         const { length } = readFrameHeader(view, 0);
-        throw new FrameError(`data frame declares ${length} bytes, above the limit ${FRAME_MAX_PAYLOAD}`);
+        throw new FrameError(
+          `data frame declares ${length} bytes, above the limit ${FRAME_MAX_PAYLOAD}`,
+        );
       }
       if (status === WriteStatus.BadGso) {
         throw new FrameError("offloaded packet frame received, but offloads were not negotiated");

@@ -45,7 +45,9 @@ export async function run(cmd: string, args: string[], options: { stdin?: string
 export async function runOk(cmd: string, args: string[]): Promise<string> {
   const result = await run(cmd, args);
   if (result.code !== 0) {
-    throw new LabError(`${cmd} ${args.join(" ")} failed (exit ${result.code}): ${result.stderr.trim()}`);
+    throw new LabError(
+      `${cmd} ${args.join(" ")} failed (exit ${result.code}): ${result.stderr.trim()}`,
+    );
   }
   return result.stdout;
 }
@@ -75,8 +77,18 @@ export class NetnsLab implements AsyncDisposable {
     try {
       for (const host of [server, client]) await runOk("ip", ["netns", "add", host.ns]);
       await runOk("ip", [
-        "link", "add", server.veth, "netns", server.ns, "type", "veth",
-        "peer", "name", client.veth, "netns", client.ns,
+        "link",
+        "add",
+        server.veth,
+        "netns",
+        server.ns,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        client.veth,
+        "netns",
+        client.ns,
       ]);
       for (const host of [server, client]) {
         await lab.exec(host, "ip", ["link", "set", "lo", "up"]);

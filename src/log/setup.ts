@@ -6,7 +6,7 @@
  */
 
 import { configure, getLogger as getLogTapeLogger, getStreamSink, reset } from "@logtape/logtape";
-import type { Logger } from "@logtape/logtape";
+import type { Logger, Sink } from "@logtape/logtape";
 import type { LoggingConfig } from "../config/types.ts";
 import { lineFormatter, ROOT_CATEGORY } from "./format.ts";
 
@@ -21,14 +21,24 @@ const LOG_FILE_MODE = 0o640;
  * @throws {Error} when the log file cannot be opened, naming the file and the reason.
  */
 export async function setupLogging(config: LoggingConfig): Promise<AsyncDisposable> {
-  const stream = config.file === undefined
-    ? Deno.stdout.writable
-    : (await openLogFile(config.file)).writable;
-  const sink = getStreamSink(stream, {
-    formatter: lineFormatter(),
-    // Standard output belongs to the process; only our own file is closed on disposal.
-    closeStream: config.file !== undefined,
-  });
+  const formatter = lineFormatter();
+  let sink: Sink;
+  let file: Deno.FsFile | undefined;
+  if (config.file === undefined) {
+    // Standard output belongs to the process; it is never closed here.
+    sink = getStreamSink(Deno.stdout.writable, { formatter, closeStream: false });
+  } else {
+    // Each line goes to the file before the log call returns: a daemon's last words before a
+    // crash must not sit in a buffer, and `tail -f` must show lines as they happen.
+    const opened = await openLogFile(config.file);
+    file = opened;
+    const encoder = new TextEncoder();
+    sink = (record) => {
+      const bytes = encoder.encode(formatter(record));
+      let written = 0;
+      while (written < bytes.length) written += opened.writeSync(bytes.subarray(written));
+    };
+  }
   await configure({
     reset: true,
     sinks: { main: sink },
@@ -38,7 +48,12 @@ export async function setupLogging(config: LoggingConfig): Promise<AsyncDisposab
       { category: ["logtape", "meta"], sinks: ["main"], lowestLevel: "warning" },
     ],
   });
-  return { [Symbol.asyncDispose]: () => reset() };
+  return {
+    [Symbol.asyncDispose]: async () => {
+      await reset();
+      file?.close();
+    },
+  };
 }
 
 async function openLogFile(file: string): Promise<Deno.FsFile> {

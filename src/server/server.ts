@@ -35,7 +35,12 @@ export class TunnelServer {
   #sessions = new Set<Session>();
   #options: TunnelServerOptions;
 
-  private constructor(config: ServerConfig, logger: Logger, tun: TunDevice, options: TunnelServerOptions) {
+  private constructor(
+    config: ServerConfig,
+    logger: Logger,
+    tun: TunDevice,
+    options: TunnelServerOptions,
+  ) {
     this.config = config;
     this.#log = logger;
     this.#tun = tun;
@@ -106,11 +111,14 @@ export class TunnelServer {
       admit: (peer) => {
         address = this.#admit(peer.address, session, info.peerName, info.peerFingerprint);
         if (peer.mtu !== this.config.network.mtu) {
-          log.warn("client {name} uses mtu {theirs}, the server {ours}; packets above the smaller are lost", {
-            name: info.peerName,
-            theirs: peer.mtu,
-            ours: this.config.network.mtu,
-          });
+          log.warn(
+            "client {name} uses mtu {theirs}, the server {ours}; packets above the smaller are lost",
+            {
+              name: info.peerName,
+              theirs: peer.mtu,
+              ours: this.config.network.mtu,
+            },
+          );
         }
         return { allowedSource: address, writer: this.#tun } satisfies Admission;
       },
@@ -140,7 +148,10 @@ export class TunnelServer {
     try {
       address = parseCidr(claimed).address;
     } catch {
-      throw new SessionRefusal(CloseCode.AddressRejected, `tunnel address "${claimed}" is not IPv4/prefix`);
+      throw new SessionRefusal(
+        CloseCode.AddressRejected,
+        `tunnel address "${claimed}" is not IPv4/prefix`,
+      );
     }
     const refusal = this.#routes.refuse(address);
     if (refusal) throw new SessionRefusal(CloseCode.AddressRejected, refusal);

@@ -18,7 +18,7 @@ import { type DataFrameWriter, FrameReceiver, NO_DATA_FRAMES } from "../frame/re
 import type { SecureStream } from "../transport/secure_stream.ts";
 
 export interface KeepaliveOptions {
-  /** Send a Ping when nothing was sent for this long. */
+  /** Send a Ping this often (both sides do, so both measure round trips). */
   readonly intervalMs: number;
   /** Close the session when nothing was received for this long. */
   readonly timeoutMs: number;
@@ -92,7 +92,7 @@ export class Session {
   #log: Logger;
   #timers: Array<ReturnType<typeof setTimeout>> = [];
   #lastReceived = performance.now();
-  #lastSent = performance.now();
+  #lastPing = performance.now();
   #inFlight = 0;
   #resolveOpened!: (hello: Hello) => void;
   #rejectOpened!: (reason: Error) => void;
@@ -151,7 +151,6 @@ export class Session {
   send(frames: Uint8Array): Promise<void> {
     if (this.#state !== "open") return Promise.resolve();
     this.#inFlight += frames.length;
-    this.#lastSent = performance.now();
     this.counters.bytesSent += frames.length;
     return this.stream.write(frames).then(() => {
       this.#inFlight -= frames.length;
@@ -247,14 +246,14 @@ export class Session {
           CloseCode.PeerTimeout,
           `nothing received for ${Math.round((now - this.#lastReceived) / 1000)} s`,
         );
-      } else if (now - this.#lastSent >= intervalMs) {
+      } else if (now - this.#lastPing >= intervalMs) {
+        this.#lastPing = now;
         this.#sendControl(encodePing(FrameType.Ping, BigInt(Math.round(now * 1000))));
       }
     }, tick));
   }
 
   #sendControl(frame: Uint8Array): void {
-    this.#lastSent = performance.now();
     this.stream.write(frame);
   }
 

@@ -27,7 +27,11 @@ export function dialTls(
       clearTimeout(timer);
       if (!socket.authorized) {
         socket.destroy();
-        reject(new DialError(`cannot connect to ${where}: ${describeTlsError(socket.authorizationError)}`));
+        reject(
+          new DialError(
+            `cannot connect to ${where}: ${describeTlsError(socket.authorizationError)}`,
+          ),
+        );
         return;
       }
       resolve(new TlsSocketStream(socket));

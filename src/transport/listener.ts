@@ -36,7 +36,13 @@ export class TlsListener {
     });
     return new Promise<TlsListener>((resolve, reject) => {
       server.once("error", (error: Error) => {
-        reject(new Error(`cannot listen on ${formatRemote(endpoint.host, endpoint.port)}: ${describeTlsError(error)}`));
+        reject(
+          new Error(
+            `cannot listen on ${formatRemote(endpoint.host, endpoint.port)}: ${
+              describeTlsError(error)
+            }`,
+          ),
+        );
       });
       server.listen(endpoint.port, endpoint.host, () => {
         const address = server.address();

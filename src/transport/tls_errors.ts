@@ -1,23 +1,35 @@
 /** Turns TLS and socket failures into one line an operator can act on. */
 
 const HINTS: ReadonlyArray<readonly [RegExp, string]> = [
-  [/UnknownIssuer|unable to verify|self.signed|UNABLE_TO_VERIFY|unknown ca|UnknownCA/i,
-    "the peer's certificate is not signed by our CA (check security.tls.ca_file on both sides)"],
-  [/NotValidForName|ALTNAME|hostname|IP address mismatch|does not match/i,
-    "the server certificate does not name the address dialled (regenerate it with --server-ip)"],
+  [
+    /UnknownIssuer|unable to verify|self.signed|UNABLE_TO_VERIFY|unknown ca|UnknownCA/i,
+    "the peer's certificate is not signed by our CA (check security.tls.ca_file on both sides)",
+  ],
+  [
+    /NotValidForName|ALTNAME|hostname|IP address mismatch|does not match/i,
+    "the server certificate does not name the address dialled (regenerate it with --server-ip)",
+  ],
   [/Expired|CERT_HAS_EXPIRED|expired/i, "a certificate has expired"],
   [/NotValidYet|CERT_NOT_YET_VALID/i, "a certificate is not valid yet (check the clocks)"],
-  [/InvalidPurpose|ExtendedKeyUsage|unsupported certificate purpose|EKU/i,
-    "a certificate is used for the wrong purpose (server vs client EKU)"],
-  [/NoCertificatesPresented|peer sent no certificates|certificate required|CertificateRequired/i,
-    "the client presented no certificate"],
-  [/protocol version|ProtocolVersion|PeerIncompatible|unsupported protocol/i,
-    "no TLS version both sides allow (check security.tls.min_version)"],
+  [
+    /InvalidPurpose|ExtendedKeyUsage|unsupported certificate purpose|EKU/i,
+    "a certificate is used for the wrong purpose (server vs client EKU)",
+  ],
+  [
+    /NoCertificatesPresented|peer sent no certificates|certificate required|CertificateRequired/i,
+    "the client presented no certificate",
+  ],
+  [
+    /protocol version|ProtocolVersion|PeerIncompatible|unsupported protocol/i,
+    "no TLS version both sides allow (check security.tls.min_version)",
+  ],
   [/ECONNREFUSED|Connection refused/i, "connection refused (is the server running and listening?)"],
   [/ETIMEDOUT|timed out/i, "timed out"],
   [/EHOSTUNREACH|ENETUNREACH|No route/i, "no route to the server"],
-  [/ECONNRESET|reset by peer|BadRecordMac|UnexpectedEof|unexpected eof|socket hang up/i,
-    "the peer closed the connection (it may have refused our certificate)"],
+  [
+    /ECONNRESET|reset by peer|BadRecordMac|UnexpectedEof|unexpected eof|socket hang up/i,
+    "the peer closed the connection (it may have refused our certificate)",
+  ],
 ];
 
 /** One line: the hint where one applies, then the underlying message in parentheses. */

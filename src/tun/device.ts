@@ -162,7 +162,9 @@ export class TunDevice implements FrameSource, DataFrameWriter {
   }
 
   #live(): Deno.PointerObject {
-    if (this.#handle === null || this.#closing) throw new Error(`TUN device ${this.name} is closed`);
+    if (this.#handle === null || this.#closing) {
+      throw new Error(`TUN device ${this.name} is closed`);
+    }
     return this.#handle;
   }
 }
@@ -173,7 +175,9 @@ function cString(text: string): Uint8Array {
 
 function strerror(lib: TunLibrary, err: number): string {
   const pointer = lib.symbols.sss_strerror(err);
-  return pointer === null ? `errno ${-err}` : Deno.UnsafePointerView.getCString(pointer).toLowerCase();
+  return pointer === null
+    ? `errno ${-err}`
+    : Deno.UnsafePointerView.getCString(pointer).toLowerCase();
 }
 
 function describeOpenError(lib: TunLibrary, name: string, err: number, stage: number): string {

@@ -1,4 +1,4 @@
-import { tunSymbols, type TunLibrary } from "./ffi.ts";
+import { type TunLibrary, tunSymbols } from "./ffi.ts";
 
 /** The native shim could not be found or loaded. */
 export class NativeLibraryError extends Error {

@@ -135,3 +135,16 @@ Deno.test("setupLogging() without a file writes to stdout and leaves stdout open
   const writer = Deno.stdout.writable.getWriter();
   writer.releaseLock();
 });
+
+Deno.test("setupLogging() puts each line in the file before the log call returns", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/live.log`;
+  const handle = await setupLogging({ level: "info", file });
+  try {
+    getLogger("live").info("first line");
+    assert.match(await Deno.readTextFile(file), /INFO {2}live: first line\n$/);
+  } finally {
+    await handle[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

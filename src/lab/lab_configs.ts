@@ -1,0 +1,67 @@
+import type { NetnsLab } from "./netns_lab.ts";
+
+export interface LabConfigOptions {
+  /** Folder that holds the certificates (ca.crt, server.*, client.*). */
+  readonly certDir: string;
+  /** Folder to write server.yaml, client.yaml and their logs into. */
+  readonly dir: string;
+  /** @default 443 */
+  readonly port?: number;
+  /** @default 1500 */
+  readonly mtu?: number;
+  /** @default "info" */
+  readonly level?: string;
+  /** Client certificate stem in certDir. @default "client" */
+  readonly clientName?: string;
+  /** Client tunnel address. @default "10.0.0.2/24" */
+  readonly clientAddress?: string;
+}
+
+export interface LabConfigs {
+  readonly serverConfig: string;
+  readonly clientConfig: string;
+  readonly serverLog: string;
+  readonly clientLog: string;
+}
+
+/** Writes the seed's two example configurations, adapted to the lab's addresses. */
+export async function writeLabConfigs(
+  lab: NetnsLab,
+  options: LabConfigOptions,
+): Promise<LabConfigs> {
+  const { certDir, dir, port = 443, mtu = 1500, level = "info", clientName = "client" } = options;
+  const paths = {
+    serverConfig: `${dir}/server.yaml`,
+    clientConfig: `${dir}/client.yaml`,
+    serverLog: `${dir}/server.log`,
+    clientLog: `${dir}/client.log`,
+  };
+  const common = (log: string, cert: string) =>
+    `interface: tun0
+network:
+  mtu: ${mtu}
+logging:
+  level: ${level}
+  file: ${log}
+security:
+  tls:
+    enabled: true
+    min_version: "1.2"
+    cert_file: ${certDir}/${cert}.crt
+    key_file: ${certDir}/${cert}.key
+    ca_file: ${certDir}/ca.crt
+`;
+  await Deno.writeTextFile(
+    paths.serverConfig,
+    `mode: server\nlisten: ${lab.server.ip}:${port}\naddress: 10.0.0.1/24\n` +
+      common(paths.serverLog, "server"),
+  );
+  await Deno.writeTextFile(
+    paths.clientConfig,
+    `mode: client\nserver: ${lab.server.ip}:${port}\naddress: ${
+      options.clientAddress ?? "10.0.0.2/24"
+    }\n` +
+      common(paths.clientLog, clientName),
+  );
+  return paths;
+}

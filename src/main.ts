@@ -1,0 +1,151 @@
+/**
+ * SSSonector entry point: the only module that reads arguments, handles signals, prints and
+ * exits. Exit codes: 0 success, 2 usage or configuration error, 1 runtime failure.
+ */
+import { parseCommandLine, UsageError } from "./cli/args.ts";
+import type { Command } from "./cli/command.ts";
+import { usageText } from "./cli/usage.ts";
+import { TunnelClient } from "./client/client.ts";
+import { type Config, ConfigError, formatEffectiveConfig, loadConfig } from "./config/mod.ts";
+import { getLogger, setupLogging } from "./log/setup.ts";
+import { checkCertificateSet, generateCertificates, PkiError } from "./pki/mod.ts";
+import { TunnelServer } from "./server/server.ts";
+import { VERSION } from "./version.ts";
+
+const EXIT_OK = 0;
+const EXIT_RUNTIME = 1;
+const EXIT_USAGE = 2;
+
+function fail(message: string): void {
+  console.error(`sssonector: ${message}`);
+}
+
+/** Loads the file and checks its certificates; prints every problem and returns undefined. */
+async function loadChecked(path: string): Promise<Config | undefined> {
+  let config: Config;
+  try {
+    config = await loadConfig(path);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.format());
+      return undefined;
+    }
+    throw error;
+  }
+  const { certFile, keyFile, caFile } = config.security.tls;
+  const problems = await checkCertificateSet({ certFile, keyFile, caFile }, config.mode);
+  if (problems.length > 0) {
+    for (const problem of problems) console.error(`${config.sourcePath}: ${problem}`);
+    return undefined;
+  }
+  return config;
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+    const handlers = signals.map((signal) => {
+      const handler = () => {
+        signals.forEach((s, i) => Deno.removeSignalListener(s, handlers[i]!));
+        resolve(signal);
+      };
+      Deno.addSignalListener(signal, handler);
+      return handler;
+    });
+  });
+}
+
+async function runTunnel(path: string): Promise<number> {
+  const config = await loadChecked(path);
+  if (!config) return EXIT_USAGE;
+  await using _logging = await setupLogging(config.logging);
+  const log = getLogger(config.mode);
+  // A bug in a callback must be logged, not take every session down with the process.
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    log.error("unexpected error: {error}", { error: String(event.reason?.stack ?? event.reason) });
+  });
+  log.info("sssonector {version} starting in {mode} mode from {file}", {
+    version: VERSION,
+    mode: config.mode,
+    file: config.sourcePath,
+  });
+  let tunnel: TunnelServer | TunnelClient;
+  try {
+    tunnel = config.mode === "server"
+      ? await TunnelServer.start(config, log)
+      : await TunnelClient.start(config, log);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log.error("cannot start: {message}", { message });
+    fail(message);
+    return EXIT_RUNTIME;
+  }
+  const signal = await waitForSignal();
+  log.info("received {signal}; shutting down", { signal });
+  await tunnel.stop();
+  log.info("stopped");
+  return EXIT_OK;
+}
+
+async function execute(command: Command): Promise<number> {
+  switch (command.kind) {
+    case "help":
+      console.log(usageText());
+      return EXIT_OK;
+    case "version":
+      console.log(`sssonector ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.target})`);
+      return EXIT_OK;
+    case "check-config": {
+      const config = await loadChecked(command.configPath);
+      if (!config) return EXIT_USAGE;
+      console.log(formatEffectiveConfig(config).trimEnd());
+      return EXIT_OK;
+    }
+    case "generate-certs": {
+      const result = await generateCertificates(command.options);
+      for (const file of result.written) console.log(`wrote ${file}`);
+      if (result.caReused) console.log(`issued from the existing CA ${result.caCertFile}`);
+      return EXIT_OK;
+    }
+    case "run":
+      return await runTunnel(command.configPath);
+    case "demo": {
+      const { runDemo } = await import("./demo/demo.ts");
+      return await runDemo();
+    }
+    case "bench": {
+      const { runBench } = await import("./bench/bench.ts");
+      return await runBench({ quick: command.quick });
+    }
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let command: Command;
+  try {
+    command = parseCommandLine(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      fail(`${error.message}\nRun 'sssonector --help' for usage.`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  try {
+    return await execute(command);
+  } catch (error) {
+    if (error instanceof PkiError) {
+      fail(error.message);
+      return EXIT_USAGE;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    fail(message);
+    if (Deno.env.get("SSSONECTOR_DEBUG")) console.error(error);
+    return EXIT_RUNTIME;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { encodeFrame, FrameError } from "../../src/frame/codec.ts";
+import { FrameType } from "../../src/frame/constants.ts";
+import { encodePing } from "../../src/frame/control.ts";
+import { FrameReceiver, NO_DATA_FRAMES, WriteStat } from "../../src/frame/receiver.ts";
+import { ipv4Packet, RecordingWriter } from "../lib/recording_writer.ts";
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+Deno.test("FrameReceiver delivers every packet and control frame in order, however the stream is cut", () => {
+  const arbitraryStream = fc.array(
+    fc.oneof(
+      fc.uint8Array({ minLength: 20, maxLength: 2000 }).map((p) => ({ kind: "data" as const, p })),
+      fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((t) => ({ kind: "ping" as const, t })),
+    ),
+    { maxLength: 30 },
+  );
+  fc.assert(
+    fc.property(
+      arbitraryStream,
+      fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 50 }),
+      (items, cuts) => {
+        const writer = new RecordingWriter();
+        const controls: bigint[] = [];
+        const receiver = new FrameReceiver(writer, (frame) => {
+          assert.equal(frame.type, FrameType.Ping);
+          controls.push(
+            new DataView(frame.payload.buffer, frame.payload.byteOffset).getBigUint64(0),
+          );
+        });
+        const stream = concat(
+          items.map((item) =>
+            item.kind === "data"
+              ? encodeFrame(FrameType.Packet, item.p)
+              : encodePing(FrameType.Ping, item.t)
+          ),
+        );
+        let offset = 0;
+        for (let i = 0; offset < stream.length; i++) {
+          const size = cuts[i % cuts.length]!;
+          receiver.push(stream.subarray(offset, offset + size));
+          offset += size;
+        }
+        assert.equal(receiver.pendingBytes, 0);
+        assert.deepEqual(
+          writer.packets,
+          items.filter((i) => i.kind === "data").map((i) => i.p),
+        );
+        assert.deepEqual(controls, items.filter((i) => i.kind === "ping").map((i) => i.t));
+      },
+    ),
+  );
+});
+
+Deno.test("FrameReceiver hands a whole chunk of data frames to the writer in one call", () => {
+  const writer = new RecordingWriter();
+  const receiver = new FrameReceiver(writer, () => {});
+  const frames = Array.from(
+    { length: 50 },
+    (_, i) => encodeFrame(FrameType.Packet, new Uint8Array(100).fill(i)),
+  );
+  receiver.push(concat(frames));
+  assert.equal(writer.packets.length, 50);
+  assert.equal(writer.calls, 1);
+});
+
+Deno.test("FrameReceiver drops packets whose source is not the allowed one and counts them", () => {
+  const writer = new RecordingWriter();
+  const receiver = new FrameReceiver(writer, () => {});
+  receiver.allowedSource = 0x0a000002;
+  receiver.push(concat([
+    encodeFrame(FrameType.Packet, ipv4Packet(0x0a000002, 0x0a000001, new Uint8Array(4))),
+    encodeFrame(FrameType.Packet, ipv4Packet(0x0a000063, 0x0a000001, new Uint8Array(4))),
+  ]));
+  assert.equal(writer.packets.length, 1);
+  assert.equal(receiver.stats[WriteStat.DroppedSpoofed], 1n);
+});
+
+Deno.test("FrameReceiver throws FrameError on an unknown type even before the frame is complete", () => {
+  const receiver = new FrameReceiver(new RecordingWriter(), () => {});
+  assert.throws(() => receiver.push(new Uint8Array([0x55, 0, 0, 9, 1])), FrameError);
+});
+
+Deno.test("FrameReceiver throws FrameError on an oversized data frame and on GSO frames not negotiated", () => {
+  const oversized = new Uint8Array([FrameType.Packet, 0xff, 0xff, 0xff]);
+  assert.throws(
+    () => new FrameReceiver(new RecordingWriter(), () => {}).push(oversized),
+    FrameError,
+  );
+  const gso = encodeFrame(FrameType.PacketGso, new Uint8Array(40));
+  assert.throws(
+    () => new FrameReceiver(new RecordingWriter(), () => {}).push(gso),
+    /not negotiated/,
+  );
+});
+
+Deno.test("NO_DATA_FRAMES sends data frames to the control handler", () => {
+  const seen: number[] = [];
+  const receiver = new FrameReceiver(NO_DATA_FRAMES, (frame) => seen.push(frame.type));
+  receiver.push(encodeFrame(FrameType.Packet, new Uint8Array(30)));
+  assert.deepEqual(seen, [FrameType.Packet]);
+});
