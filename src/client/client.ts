@@ -2,7 +2,7 @@ import type { Logger } from "@logtape/logtape";
 import type { ClientConfig } from "../config/types.ts";
 import { CloseCode } from "../frame/control.ts";
 import { TunReader } from "../routing/tun_reader.ts";
-import { helloFor } from "../session/hello.ts";
+import { helloFor, keepaliveFrom } from "../session/hello.ts";
 import { type KeepaliveOptions, Session } from "../session/session.ts";
 import { dialTls } from "../transport/dialer.ts";
 import { loadTlsMaterial, type TlsMaterial } from "../transport/material.ts";
@@ -101,7 +101,7 @@ export class TunnelClient {
         stream,
         hello: helloFor(this.config),
         logger: log,
-        ...(this.#options.keepalive ? { keepalive: this.#options.keepalive } : {}),
+        keepalive: this.#options.keepalive ?? keepaliveFrom(this.config),
         admit: () => ({ allowedSource: 0, writer: this.#tun }),
       });
       this.#session = session;

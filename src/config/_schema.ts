@@ -36,6 +36,9 @@ export function fileSchema(baseDir: string) {
     address: interfaceAddress(),
     network: section({
       mtu: integer(576, 65535).default(1500),
+      offload: flag().default(true),
+      keepalive_interval: integer(1, 3600).default(10),
+      peer_timeout: integer(2, 86400).default(35),
     }),
     logging: section({
       level: oneOf(LOG_LEVELS, "a log level", { warn: "warning" }).default("info"),

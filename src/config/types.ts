@@ -21,6 +21,15 @@ export interface InterfaceAddress {
 export interface NetworkConfig {
   /** TUN MTU, 576..65535. @default 1500 */
   readonly mtu: number;
+  /**
+   * TUN checksum and segmentation offloads (IFF_VNET_HDR): whole 64 KiB TCP super-packets cross
+   * the tunnel as one frame when both sides have them. @default true
+   */
+  readonly offload: boolean;
+  /** Seconds between keepalive pings. @default 10 */
+  readonly keepaliveInterval: number;
+  /** Seconds without any frame from the peer before its session is closed. @default 35 */
+  readonly peerTimeout: number;
 }
 
 export interface LoggingConfig {

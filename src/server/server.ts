@@ -4,7 +4,7 @@ import { CloseCode } from "../frame/control.ts";
 import { formatIpv4, parseCidr, parseIpv4 } from "../routing/ipv4.ts";
 import { RouteTable } from "../routing/route_table.ts";
 import { TunReader } from "../routing/tun_reader.ts";
-import { helloFor } from "../session/hello.ts";
+import { helloFor, keepaliveFrom } from "../session/hello.ts";
 import {
   type Admission,
   type KeepaliveOptions,

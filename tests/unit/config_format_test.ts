@@ -25,6 +25,9 @@ interface: tun0
 address: 10.0.0.1/24
 network:
   mtu: 1500
+  offload: true
+  keepalive_interval: 10
+  peer_timeout: 35
 logging:
   level: info
   file: stdout

@@ -62,7 +62,12 @@ Deno.test("parseConfig() reads the seed server example with its values", () => {
   assert.ok(config.mode === "server");
   assert.deepEqual(config.listen, { host: "0.0.0.0", port: 443 });
   assert.deepEqual(config.address, { ip: "10.0.0.1", prefixLength: 24 });
-  assert.deepEqual(config.network, { mtu: 1500 });
+  assert.deepEqual(config.network, {
+    mtu: 1500,
+    offload: true,
+    keepaliveInterval: 10,
+    peerTimeout: 35,
+  });
   assert.deepEqual(config.logging, { level: "info", file: "/var/log/sssonector.log" });
   assert.deepEqual(config.monitoring, { enabled: true, port: 9090 });
   assert.deepEqual(config.security.tls, {
@@ -82,7 +87,7 @@ Deno.test("parseConfig() fills every default a minimal client leaves out", () =>
     server: { host: "vpn.example.com", port: 443 },
     interface: "tun0",
     address: { ip: "10.0.0.2", prefixLength: 24 },
-    network: { mtu: 1500 },
+    network: { mtu: 1500, offload: true, keepaliveInterval: 10, peerTimeout: 35 },
     logging: { level: "info" },
     monitoring: { enabled: false, port: 9090 },
     security: {
@@ -207,10 +212,14 @@ Deno.test("parseConfig() refuses an unknown key and suggests the closest one", (
 
 Deno.test("parseConfig() refuses an unknown nested key, listing the allowed ones when none is close", () => {
   const { problems } = refused(
-    edit(SERVER, "  mtu: 1500", "  mtu: 1500\n  offload: true\n  mut: 2"),
+    edit(SERVER, "  mtu: 1500", "  mtu: 1500\n  zebra: true\n  mut: 2"),
   );
   assert.deepEqual(problems.map((p) => [p.path, p.line, p.message]), [
-    ["network.offload", 7, 'unknown key "offload"; allowed here: mtu'],
+    [
+      "network.zebra",
+      7,
+      'unknown key "zebra"; allowed here: mtu, offload, keepalive_interval, peer_timeout',
+    ],
     ["network.mut", 8, 'unknown key "mut" (did you mean "mtu"?)'],
   ]);
 });
@@ -247,7 +256,7 @@ Deno.test("parseConfig() explains a value of the wrong type", () => {
       "network:\n  mtu: 1500",
       "network: 1500",
       "network",
-      /^1500 is not a mapping; expected a mapping with the keys mtu$/,
+      /^1500 is not a mapping; expected a mapping with the keys mtu, offload, keepalive_interval, peer_timeout$/,
     ],
     ["listen: 0.0.0.0:443", "listen: 443", "listen", /^443 is not an endpoint; expected HOST:PORT/],
     [
