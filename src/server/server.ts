@@ -107,7 +107,7 @@ export class TunnelServer {
       stream,
       hello: helloFor(this.config),
       logger: log,
-      ...(this.#options.keepalive ? { keepalive: this.#options.keepalive } : {}),
+      keepalive: this.#options.keepalive ?? keepaliveFrom(this.config),
       admit: (peer) => {
         address = this.#admit(peer.address, session, info.peerName, info.peerFingerprint);
         if (peer.mtu !== this.config.network.mtu) {
