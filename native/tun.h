@@ -70,6 +70,17 @@ int32_t sss_tun_read_frames(sss_tun *tun, uint8_t *buf, uint32_t cap, int32_t ti
 int32_t sss_tun_write_frames(sss_tun *tun, const uint8_t *buf, uint32_t len,
                              uint32_t allowed_source, uint64_t *stats);
 
+/* Counters of sss_frames_without_offload (u64 each, accumulated) */
+#define SSS_PLAIN_SEGMENTS 0 /* Packet frames produced from super-packets */
+#define SSS_PLAIN_DROPPED 1  /* offloaded packets that could not be converted (unsupported type) */
+
+/* Rewrites the frames of in[0..in_len) for a peer without offloads: each PacketGso frame becomes
+ * one Packet frame (checksum completed) or, for a TCP/UDP super-packet, one Packet frame per
+ * segment; Packet frames are copied. Stops before a frame whose conversion does not fit in out.
+ * Returns bytes of `in` consumed; *out_len receives bytes written to out. Pure: no I/O. */
+int32_t sss_frames_without_offload(const uint8_t *in, uint32_t in_len, uint8_t *out,
+                                   uint32_t out_cap, uint32_t *out_len, uint64_t *counters);
+
 /* Makes a pending or the next sss_tun_read_frames return at once. Safe from any thread. */
 int32_t sss_tun_wake(sss_tun *tun);
 

@@ -1,6 +1,6 @@
 import type { Logger } from "@logtape/logtape";
 import type { ClientConfig } from "../config/types.ts";
-import { CloseCode } from "../frame/control.ts";
+import { CloseCode, Feature } from "../frame/control.ts";
 import { TunReader } from "../routing/tun_reader.ts";
 import { helloFor, keepaliveFrom } from "../session/hello.ts";
 import { type KeepaliveOptions, Session } from "../session/session.ts";
@@ -56,6 +56,7 @@ export class TunnelClient {
       name: config.interface,
       address: config.address,
       mtu: config.network.mtu,
+      offload: config.network.offload,
     });
     logger.info("tunnel {interface} {address}/{prefix} mtu {mtu}; connecting to {host}:{port}", {
       interface: tun.name,
@@ -99,7 +100,7 @@ export class TunnelClient {
       const session = new Session({
         role: "client",
         stream,
-        hello: helloFor(this.config),
+        hello: helloFor(this.config, this.#tun.offload ? [Feature.Gso] : []),
         logger: log,
         keepalive: this.#options.keepalive ?? keepaliveFrom(this.config),
         admit: () => ({ allowedSource: 0, writer: this.#tun }),
@@ -109,7 +110,8 @@ export class TunnelClient {
         const peer = await session.opened;
         attempt = 0;
         log.info(
-          "connected to {server} as {address} ({protocol}, {cipher}); server {name} is {peer}",
+          "connected to {server} as {address} ({protocol}, {cipher}); server {name} is {peer}; " +
+            "offloads {offload}",
           {
             server: stream.info.remote,
             address: this.config.address.ip,
@@ -117,6 +119,7 @@ export class TunnelClient {
             cipher: stream.info.cipher,
             name: stream.info.peerName,
             peer: peer.address,
+            offload: session.acceptsGso ? "on" : "off",
           },
         );
       } catch {

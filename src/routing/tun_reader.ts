@@ -8,6 +8,8 @@ export interface FrameSink {
   send(frames: Uint8Array): Promise<void>;
   /** Bytes queued and not yet written. */
   readonly inFlight: number;
+  /** Whether the peer takes PacketGso frames; if not, offloaded packets are converted first. */
+  readonly acceptsGso: boolean;
 }
 
 export interface TunReaderOptions {
@@ -27,6 +29,9 @@ export interface TunReaderCounters {
   congested: number;
 }
 
+/** Buffers for converted (segmented) frames: big enough for any batch's worst-case growth. */
+const CONVERSION_BUFFERS = 2;
+
 /**
  * The send pipeline: read a batch of framed packets from the TUN, find each packet's session by
  * destination, hand the frames to TLS. A batch for one session (the usual case, and the only one
@@ -35,10 +40,13 @@ export interface TunReaderCounters {
  */
 export class TunReader {
   readonly counters: TunReaderCounters = { batches: 0, packets: 0, unroutable: 0, congested: 0 };
+  /** Packet frames made from super-packets, and offloaded packets that could not be converted. */
+  readonly conversion = new BigUint64Array(2);
   #source: FrameSource;
   #route: (destination: number) => FrameSink | undefined;
   #log: Logger;
   #pool: BufferPool;
+  #converted: BufferPool;
   #maxInFlight: number;
   #running = false;
   #done: Promise<void> = Promise.resolve();
@@ -52,7 +60,9 @@ export class TunReader {
     this.#source = source;
     this.#route = route;
     this.#log = logger;
-    this.#pool = new BufferPool(options.buffers ?? 4, options.bufferSize ?? 262144);
+    const bufferSize = options.bufferSize ?? 262144;
+    this.#pool = new BufferPool(options.buffers ?? 4, bufferSize);
+    this.#converted = new BufferPool(CONVERSION_BUFFERS, 2 * bufferSize);
     this.#maxInFlight = options.maxInFlight ?? 1048576;
   }
 
@@ -90,11 +100,11 @@ export class TunReader {
       }
       this.counters.batches++;
       this.counters.packets += batch.count;
-      this.#dispatch(buffer, index, batch.bytes, batch.count);
+      await this.#dispatch(buffer, index, batch.bytes, batch.count);
     }
   }
 
-  #dispatch(buffer: Uint8Array, index: Uint32Array, bytes: number, count: number): void {
+  async #dispatch(buffer: Uint8Array, index: Uint32Array, bytes: number, count: number) {
     const first = this.#route(index[1]!);
     let single = true;
     for (let i = 1; i < count && single; i++) {
@@ -104,9 +114,12 @@ export class TunReader {
       if (first === undefined) {
         this.counters.unroutable += count;
         this.#pool.give(buffer);
-        return;
+      } else if (this.#source.offload && !first.acceptsGso) {
+        await this.#sendConverted(first, buffer.subarray(0, bytes));
+        this.#pool.give(buffer);
+      } else {
+        first.send(buffer.subarray(0, bytes)).finally(() => this.#pool.give(buffer));
       }
-      first.send(buffer.subarray(0, bytes)).finally(() => this.#pool.give(buffer));
       return;
     }
     // Packets for several peers: gather each peer's frames into one copy, then free the buffer.
@@ -135,8 +148,29 @@ export class TunReader {
         copy.set(buffer.subarray(start, end), offset);
         offset += end - start;
       }
-      sink.send(copy);
+      if (this.#source.offload && !sink.acceptsGso) await this.#sendConverted(sink, copy);
+      else sink.send(copy);
     }
     this.#pool.give(buffer);
+  }
+
+  /** Sends frames to a peer without offloads, converting them through the conversion buffers. */
+  async #sendConverted(sink: FrameSink, frames: Uint8Array): Promise<void> {
+    let rest = frames;
+    while (rest.length > 0) {
+      const output = await this.#converted.take();
+      const { consumed, written } = this.#source.withoutOffload(rest, output, this.conversion);
+      if (consumed === 0) {
+        // Cannot happen with output twice the batch size; never spin on it.
+        this.#converted.give(output);
+        this.#log.error("offload conversion made no progress; {bytes} bytes dropped", {
+          bytes: rest.length,
+        });
+        return;
+      }
+      rest = rest.subarray(consumed);
+      if (written === 0) this.#converted.give(output);
+      else sink.send(output.subarray(0, written)).finally(() => this.#converted.give(output));
+    }
   }
 }

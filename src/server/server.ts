@@ -1,6 +1,6 @@
 import type { Logger } from "@logtape/logtape";
 import type { ServerConfig } from "../config/types.ts";
-import { CloseCode } from "../frame/control.ts";
+import { CloseCode, Feature } from "../frame/control.ts";
 import { formatIpv4, parseCidr, parseIpv4 } from "../routing/ipv4.ts";
 import { RouteTable } from "../routing/route_table.ts";
 import { TunReader } from "../routing/tun_reader.ts";
@@ -58,6 +58,7 @@ export class TunnelServer {
       name: config.interface,
       address: config.address,
       mtu: config.network.mtu,
+      offload: config.network.offload,
     });
     const server = new TunnelServer(config, logger, tun, options);
     try {
@@ -105,7 +106,7 @@ export class TunnelServer {
     const session: Session = new Session({
       role: "server",
       stream,
-      hello: helloFor(this.config),
+      hello: helloFor(this.config, this.#tun.offload ? [Feature.Gso] : []),
       logger: log,
       keepalive: this.#options.keepalive ?? keepaliveFrom(this.config),
       admit: (peer) => {
@@ -125,10 +126,11 @@ export class TunnelServer {
     });
     this.#sessions.add(session);
     session.opened.then(() => {
-      log.info("client {name} ({peer}) is {address}", {
+      log.info("client {name} ({peer}) is {address}; offloads {offload}", {
         name: info.peerName,
         peer: info.remote,
         address: formatIpv4(address),
+        offload: session.acceptsGso ? "on" : "off",
       });
     }, () => {});
     session.ended.then((end) => {

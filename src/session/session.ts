@@ -11,6 +11,7 @@ import {
   encodeClose,
   encodeHello,
   encodePing,
+  Feature,
   type Hello,
   PROTOCOL_VERSION,
 } from "../frame/control.ts";
@@ -85,6 +86,7 @@ export class Session {
   /** Resolves once, when the session has ended. */
   readonly ended: Promise<SessionEnd>;
   #state: SessionState = "handshake";
+  #acceptsGso = false;
   #peer: Hello | undefined;
   #receiver: FrameReceiver;
   #options: SessionOptions;
@@ -132,6 +134,11 @@ export class Session {
   /** The peer's Hello, once received. */
   get peer(): Hello | undefined {
     return this.#peer;
+  }
+
+  /** Whether the peer said it takes PacketGso frames (and we offered them too). */
+  get acceptsGso(): boolean {
+    return this.#acceptsGso;
   }
 
   /** Bytes handed to TLS whose writes have not completed. */
@@ -228,6 +235,8 @@ export class Session {
       throw error;
     }
     this.#peer = peer;
+    this.#acceptsGso = peer.features.includes(Feature.Gso) &&
+      this.#options.hello.features.includes(Feature.Gso);
     if (this.role === "server") this.#sendControl(encodeHello(this.#options.hello));
     this.#receiver.allowedSource = admission.allowedSource;
     this.#receiver.writer = admission.writer;

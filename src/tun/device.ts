@@ -3,6 +3,7 @@ import type { DataFrameWriter } from "../frame/receiver.ts";
 import { parseIpv4 } from "../routing/ipv4.ts";
 import type { TunLibrary } from "./ffi.ts";
 import { loadTunLibrary } from "./native_library.ts";
+import { type ConversionResult, framesWithoutOffload } from "./offload.ts";
 
 /** A TUN operation failed; `message` is meant for the operator. */
 export class TunError extends Error {
@@ -29,6 +30,8 @@ export interface ReadBatch {
 
 /** Where framed packets come from (the TUN device in production, a fake in unit tests). */
 export interface FrameSource {
+  /** True when reads yield PacketGso frames (virtio_net_hdr first, maybe super-packets). */
+  readonly offload: boolean;
   /**
    * Waits up to timeoutMs for packets, then fills `buffer` with as many as fit, each already a
    * wire frame. `index` gets two u32 per packet: the frame's offset and its IPv4 destination.
@@ -37,6 +40,8 @@ export interface FrameSource {
   readFrames(buffer: Uint8Array, index: Uint32Array, timeoutMs: number): Promise<ReadBatch>;
   /** Ends a pending readFrames at once. */
   wake(): void;
+  /** Plain-frame conversion for peers without offloads (see framesWithoutOffload). */
+  withoutOffload(input: Uint8Array, output: Uint8Array, counters: BigUint64Array): ConversionResult;
 }
 
 const ERRNO = { EPERM: 1, ENOENT: 2, EACCES: 13, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22 };
@@ -130,6 +135,14 @@ export class TunDevice implements FrameSource, DataFrameWriter {
       allowedSource,
       stats,
     );
+  }
+
+  withoutOffload(
+    input: Uint8Array,
+    output: Uint8Array,
+    counters: BigUint64Array,
+  ): ConversionResult {
+    return framesWithoutOffload(input, output, counters, this.#lib);
   }
 
   wake(): void {

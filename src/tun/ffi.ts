@@ -28,6 +28,12 @@ export const tunSymbols = {
     parameters: ["pointer", "buffer", "u32", "u32", "buffer"],
     result: "i32",
   },
+  sss_frames_without_offload: {
+    // int32_t (const uint8_t *in, uint32_t in_len, uint8_t *out, uint32_t out_cap,
+    //          uint32_t *out_len, uint64_t *counters)
+    parameters: ["buffer", "u32", "buffer", "u32", "buffer", "buffer"],
+    result: "i32",
+  },
   sss_tun_wake: {
     // int32_t (sss_tun *tun)
     parameters: ["pointer"],
