@@ -1,0 +1,195 @@
+/**
+ * The four rows: plain veth, SSSonector with offloads on and off, and OpenVPN over TCP. Each
+ * starts what it needs in the lab, measures, stops it again, and turns any failure into a row
+ * with status "failed" and the reason, so one broken row never hides the others.
+ */
+import type { NetnsLab } from "../lab/netns_lab.ts";
+import { writeLabConfigs } from "../lab/lab_configs.ts";
+import { TunnelProcess } from "../lab/tunnel_process.ts";
+import { findProcess } from "./_proc.ts";
+import { waitForPing } from "./_wait.ts";
+import { interfaceName, setNetworkOffload } from "./config_yaml.ts";
+import { measureRow, type RowPlan, type TunnelPid } from "./measure_row.ts";
+import {
+  OPENVPN_CLIENT_IP,
+  OPENVPN_SERVER_IP,
+  type OpenVpnAvailability,
+  OpenVpnTunnel,
+} from "./openvpn.ts";
+import { parseVnetHdr } from "./tun_link.ts";
+import type { BenchRow, RowId, RowMeasurement } from "./types.ts";
+
+export const SSSONECTOR_SERVER_IP = "10.0.0.1";
+export const SSSONECTOR_CLIENT_IP = "10.0.0.2";
+
+export const ROW_LABELS: Readonly<Record<RowId, string>> = {
+  "veth": "veth (no tunnel)",
+  "sssonector-offload-on": "sssonector offload on",
+  "sssonector-offload-off": "sssonector offload off",
+  "openvpn-tcp": "openvpn-tcp",
+};
+
+export interface RowContext {
+  readonly lab: NetnsLab;
+  /** Certificates from generateCertificates (ca, server, client). */
+  readonly certDir: string;
+  /** The run's temporary folder; each row writes its configs and logs below it. */
+  readonly workDir: string;
+  readonly plan: RowPlan;
+  readonly tunnelMtu: number;
+  /** Progress output. */
+  readonly say: (line: string) => void;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function attempt(
+  ctx: RowContext,
+  id: RowId,
+  body: (notes: string[]) => Promise<RowMeasurement>,
+): Promise<BenchRow> {
+  const label = ROW_LABELS[id];
+  ctx.say(`==> ${label}`);
+  const notes: string[] = [];
+  try {
+    const measurement = await body(notes);
+    return { id, label, status: "ok", notes, measurement, ratios: null };
+  } catch (error) {
+    const text = message(error);
+    ctx.say(`    failed: ${text}`);
+    notes.push(`failed: ${text.split("\n")[0]!.slice(0, 200)}`);
+    return { id, label, status: "failed", notes, measurement: null, ratios: null };
+  }
+}
+
+export function vethRow(ctx: RowContext): Promise<BenchRow> {
+  return attempt(ctx, "veth", () =>
+    measureRow(ctx.lab, {
+      serverIp: ctx.lab.server.ip,
+      clientIp: ctx.lab.client.ip,
+      processes: [],
+    }, ctx.plan));
+}
+
+/** The tunnel process behind a spawned pid (normally that pid itself: each launcher execs). */
+async function tunnelPids(
+  ctx: RowContext,
+  spawned: { server: number; client: number },
+  command: string,
+): Promise<TunnelPid[]> {
+  const pids: TunnelPid[] = [];
+  for (const role of ["server", "client"] as const) {
+    const found = await findProcess(spawned[role], command);
+    const how = found.pid === spawned[role] ? "the spawned pid" : `below spawned ${spawned[role]}`;
+    ctx.say(`    ${role} pid ${found.pid} (${found.comm}, ${how})`);
+    pids.push({ role, pid: found.pid, command: found.comm });
+  }
+  return pids;
+}
+
+export function sssonectorRow(ctx: RowContext, offload: boolean): Promise<BenchRow> {
+  const id = offload ? "sssonector-offload-on" : "sssonector-offload-off";
+  return attempt(ctx, id, async (notes) => {
+    const { lab } = ctx;
+    const dir = `${ctx.workDir}/${id}`;
+    await Deno.mkdir(dir, { recursive: true });
+    const configs = await writeLabConfigs(lab, { certDir: ctx.certDir, dir, mtu: ctx.tunnelMtu });
+    let device = "tun0";
+    for (const path of [configs.serverConfig, configs.clientConfig]) {
+      const yaml = setNetworkOffload(await Deno.readTextFile(path), offload);
+      device = interfaceName(yaml);
+      await Deno.writeTextFile(path, yaml);
+    }
+    const server = TunnelProcess.start(lab, lab.server, configs.serverConfig, configs.serverLog);
+    let client: TunnelProcess | undefined;
+    try {
+      await server.waitForLog(/listening on/);
+      client = TunnelProcess.start(lab, lab.client, configs.clientConfig, configs.clientLog);
+      await client.waitForLog(/connected to /);
+      const exited: string[] = [];
+      server.child.status.then(({ code }) => exited.push(`the server exited with code ${code}`));
+      client.child.status.then(({ code }) => exited.push(`the client exited with code ${code}`));
+      await waitForPing(lab, lab.client, SSSONECTOR_SERVER_IP, { gaveUp: () => exited[0] });
+
+      const vnet = await Promise.all([lab.server, lab.client].map(async (host) => {
+        const { stdout } = await lab.try(host, "ip", ["-details", "link", "show", device]);
+        const state = parseVnetHdr(stdout);
+        return state === undefined ? "unknown" : state ? "on" : "off";
+      }));
+      const asked = offload ? "on" : "off";
+      notes.push(
+        `TUN offloads (vnet_hdr) server ${vnet[0]}, client ${vnet[1]}` +
+          (vnet.every((state) => state === asked)
+            ? ""
+            : `, though the configs say network.offload: ${offload}`),
+      );
+      ctx.say(`    ${notes.at(-1)}`);
+      const processes = await tunnelPids(
+        ctx,
+        { server: server.child.pid, client: client.child.pid },
+        "deno",
+      );
+      return await measureRow(lab, {
+        serverIp: SSSONECTOR_SERVER_IP,
+        clientIp: SSSONECTOR_CLIENT_IP,
+        processes,
+      }, ctx.plan);
+    } catch (error) {
+      await client?.stop();
+      await server.stop();
+      const tails = [];
+      for (const [role, tunnel] of [["server", server], ["client", client]] as const) {
+        if (!tunnel) continue;
+        const log = (await tunnel.log()).trimEnd().split("\n").slice(-5).join("\n");
+        const stderr = (await tunnel.stderr()).trim().split("\n").slice(-5).join("\n");
+        tails.push(`${role} log:\n${log}` + (stderr ? `\n${role} stderr:\n${stderr}` : ""));
+      }
+      throw new Error([message(error), ...tails].join("\n"));
+    } finally {
+      await client?.stop();
+      await server.stop();
+    }
+  });
+}
+
+export function openvpnRow(ctx: RowContext, availability: OpenVpnAvailability): Promise<BenchRow> {
+  if ("missing" in availability) {
+    const label = ROW_LABELS["openvpn-tcp"];
+    ctx.say(`==> ${label}: skipped: ${availability.missing}`);
+    return Promise.resolve({
+      id: "openvpn-tcp",
+      label,
+      status: "skipped",
+      notes: [`skipped: ${availability.missing}`],
+      measurement: null,
+      ratios: null,
+    });
+  }
+  return attempt(ctx, "openvpn-tcp", async () => {
+    const dir = `${ctx.workDir}/openvpn-tcp`;
+    await Deno.mkdir(dir, { recursive: true });
+    const tunnel = await OpenVpnTunnel.start(ctx.lab, {
+      certDir: ctx.certDir,
+      dir,
+      tunnelMtu: ctx.tunnelMtu,
+    });
+    try {
+      const processes = await tunnelPids(
+        ctx,
+        { server: tunnel.server.pid, client: tunnel.client.pid },
+        "openvpn",
+      );
+      return await measureRow(ctx.lab, {
+        serverIp: OPENVPN_SERVER_IP,
+        clientIp: OPENVPN_CLIENT_IP,
+        processes,
+      }, ctx.plan);
+    } catch (error) {
+      throw new Error(`${message(error)}\n${await tunnel.logTails()}`);
+    } finally {
+      await tunnel.stop();
+    }
+  });
+}

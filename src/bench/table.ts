@@ -1,0 +1,135 @@
+/** Pure text rendering of a benchmark report: an aligned table with a header and notes. */
+import type { BenchReport, BenchRow, RttResult } from "./types.ts";
+
+export interface Column {
+  readonly title: string;
+  /** @default "right" */
+  readonly align?: "left" | "right";
+}
+
+/**
+ * Lays out cells in columns two spaces apart, with a rule under the header. A row shorter than
+ * the header is padded with empty cells; trailing spaces are trimmed.
+ */
+export function formatColumns(columns: readonly Column[], rows: readonly string[][]): string {
+  const widths = columns.map((column, i) =>
+    Math.max(column.title.length, ...rows.map((row) => (row[i] ?? "").length))
+  );
+  const line = (cells: readonly string[]) =>
+    columns.map((column, i) => {
+      const cell = cells[i] ?? "";
+      return (column.align ?? "right") === "left"
+        ? cell.padEnd(widths[i]!)
+        : cell.padStart(widths[i]!);
+    }).join("  ").trimEnd();
+  return [
+    line(columns.map((column) => column.title)),
+    widths.map((width) => "-".repeat(width)).join("  "),
+    ...rows.map(line),
+  ].join("\n");
+}
+
+const MISSING = "-";
+
+/** Bits per second as Gbit/s with two decimals. */
+export function formatGbit(bitsPerSecond: number): string {
+  return Number.isFinite(bitsPerSecond) ? (bitsPerSecond / 1e9).toFixed(2) : MISSING;
+}
+
+/** Milliseconds with three significant-ish digits: 0.042, 1.35, 23.4. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return MISSING;
+  if (ms < 1) return ms.toFixed(3);
+  if (ms < 10) return ms.toFixed(2);
+  return ms.toFixed(1);
+}
+
+/** A ratio as `0.0031x`, `2.35x` or `12.3x`; `-` when there is none. */
+export function formatRatio(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return MISSING;
+  if (value === 0) return "0x";
+  if (value < 1) return `${value.toPrecision(2)}x`;
+  return value < 10 ? `${value.toFixed(2)}x` : `${value.toFixed(1)}x`;
+}
+
+function pair(a: string, b: string): string {
+  return a === MISSING && b === MISSING ? MISSING : `${a}/${b}`;
+}
+
+function rtt(result: RttResult): string {
+  return pair(formatMs(result.medianMs), formatMs(result.p99Ms));
+}
+
+export const TABLE_COLUMNS: readonly Column[] = [
+  { title: "row", align: "left" },
+  { title: "c->s Gbit/s" },
+  { title: "s->c Gbit/s" },
+  { title: "idle rtt ms med/p99" },
+  { title: "load rtt ms med/p99" },
+  { title: "cpu s/GB" },
+  { title: "rss MiB srv/cli" },
+  { title: "thr vs base c->s/s->c" },
+  { title: "rtt vs base idle/load" },
+];
+
+/** One table line per row; unmeasured rows show their status and dashes. */
+export function tableCells(row: BenchRow): string[] {
+  const m = row.measurement;
+  if (!m) return [row.label, row.status, ...Array<string>(TABLE_COLUMNS.length - 2).fill(MISSING)];
+  const rss = (role: "server" | "client") => {
+    const usage = m.processes.find((p) => p.role === role);
+    return usage ? (usage.peakRssKiB / 1024).toFixed(0) : MISSING;
+  };
+  const r = row.ratios;
+  return [
+    row.label,
+    formatGbit(m.clientToServerBps),
+    formatGbit(m.serverToClientBps),
+    rtt(m.rttIdle),
+    rtt(m.rttLoaded),
+    m.cpuSecondsPerGB === null ? MISSING : m.cpuSecondsPerGB.toFixed(2),
+    pair(rss("server"), rss("client")),
+    pair(formatRatio(r?.clientToServer), formatRatio(r?.serverToClient)),
+    pair(formatRatio(r?.rttIdleMedian), formatRatio(r?.rttLoadedMedian)),
+  ];
+}
+
+function lossNotes(row: BenchRow): string[] {
+  const m = row.measurement;
+  if (!m) return [];
+  return ([["idle", m.rttIdle], ["under load", m.rttLoaded]] as const)
+    .filter(([, result]) => result.received < result.sent)
+    .map(([what, result]) =>
+      `${row.label}: ${result.sent - result.received} of ${result.sent} pings lost ${what}`
+    );
+}
+
+/** The whole printout: title, machine, settings, the table, then notes and a legend. */
+export function formatBenchReport(report: BenchReport): string {
+  const { machine, settings } = report;
+  const baseline = report.rows.find((row) => row.id === report.baseline);
+  const baselineLabel = baseline?.label ?? report.baseline;
+  const notes = report.rows.flatMap((row) => [
+    ...row.notes.map((note) => `${row.label}: ${note}`),
+    ...lossNotes(row),
+  ]);
+  if (!baseline?.measurement) notes.push(`${baselineLabel} was not measured: no ratios`);
+  return [
+    `SSSonector benchmark (${settings.quick ? "quick" : "full"}): ${report.date}`,
+    `machine: nproc ${machine.nproc}, kernel ${machine.kernel}` +
+    (machine.cpuModel ? `, ${machine.cpuModel}` : "") +
+    (machine.loadAverage ? `, load ${machine.loadAverage}` : ""),
+    `software: sssonector ${machine.sssonector}, deno ${machine.deno}` +
+    (machine.openvpn ? `, ${machine.openvpn}` : ""),
+    `method: iperf3 one TCP stream ${settings.throughputSeconds} s each way; ` +
+    `${settings.pingCount} pings every ${settings.pingIntervalMs} ms idle and again ` +
+    `${settings.loadedPingDelayMs} ms into the c->s transfer; tunnel MTU ${settings.tunnelMtu}`,
+    "",
+    formatColumns(TABLE_COLUMNS, report.rows.map(tableCells)),
+    "",
+    `base = ${baselineLabel}; throughput ratio: times the base (higher is better); ` +
+    "rtt ratio: median relative to the base (lower is better)",
+    "cpu s/GB: server + client CPU seconds (user + system) per 10^9 bytes carried both ways",
+    ...notes.map((note) => `note: ${note}`),
+  ].join("\n");
+}

@@ -1,0 +1,96 @@
+/** The shape of one benchmark run, as printed and as written to tests/results/bench-*.json. */
+import type { LatencySummary } from "./percentile.ts";
+
+/** The rows, in the order they are measured and printed. */
+export type RowId = "veth" | "sssonector-offload-on" | "sssonector-offload-off" | "openvpn-tcp";
+
+/** Ping round trips of one series (idle or under load). */
+export interface RttResult extends LatencySummary {
+  readonly sent: number;
+  readonly received: number;
+  /** Every reply's round trip in ms, in order. */
+  readonly samplesMs: readonly number[];
+}
+
+/** CPU and memory of one tunnel process over a row. */
+export interface ProcessUsage {
+  readonly role: "server" | "client";
+  readonly pid: number;
+  /** The process name in /proc (`deno`, `openvpn`). */
+  readonly command: string;
+  /** User + system CPU seconds over both throughput runs. */
+  readonly cpuSeconds: number;
+  /** Peak resident set (VmHWM) at the end of the row, KiB. */
+  readonly peakRssKiB: number;
+}
+
+export interface RowMeasurement {
+  /** Length of each throughput run, seconds. */
+  readonly seconds: number;
+  /** Bits per second received, one TCP stream, client to server. */
+  readonly clientToServerBps: number;
+  /** Bits per second received, one TCP stream, server to client. */
+  readonly serverToClientBps: number;
+  /** Bytes received in both transfers together. */
+  readonly bytes: number;
+  readonly rttIdle: RttResult;
+  /** Pings from client to server while the client-to-server transfer runs. */
+  readonly rttLoaded: RttResult;
+  /** The tunnel's processes; empty for the plain veth row. */
+  readonly processes: readonly ProcessUsage[];
+  /** Server + client CPU seconds over both throughput runs; null without tunnel processes. */
+  readonly cpuSeconds: number | null;
+  /** `cpuSeconds` per 10^9 bytes carried in both directions; null without tunnel processes. */
+  readonly cpuSecondsPerGB: number | null;
+}
+
+/** A row against the baseline row: throughput x-times, round trips relative. */
+export interface RowRatios {
+  readonly clientToServer: number | null;
+  readonly serverToClient: number | null;
+  readonly rttIdleMedian: number | null;
+  readonly rttLoadedMedian: number | null;
+}
+
+export interface BenchRow {
+  readonly id: RowId;
+  readonly label: string;
+  readonly status: "ok" | "skipped" | "failed";
+  /** Why the row was skipped or failed, and remarks such as the TUN offload state. */
+  readonly notes: readonly string[];
+  readonly measurement: RowMeasurement | null;
+  /** Against the baseline row; null when this row or the baseline was not measured. */
+  readonly ratios: RowRatios | null;
+}
+
+export interface MachineInfo {
+  readonly nproc: number;
+  readonly kernel: string;
+  readonly cpuModel: string | null;
+  /** /proc/loadavg's first three fields when the run started. */
+  readonly loadAverage: string | null;
+  readonly deno: string;
+  readonly sssonector: string;
+  readonly openvpn: string | null;
+}
+
+export interface BenchSettings {
+  readonly quick: boolean;
+  readonly throughputSeconds: number;
+  readonly pingCount: number;
+  readonly pingIntervalMs: number;
+  /** How long after the transfer starts the loaded pings begin. */
+  readonly loadedPingDelayMs: number;
+  readonly tunnelMtu: number;
+}
+
+export interface BenchReport {
+  readonly schema: "sssonector-bench/1";
+  /** ISO 8601, UTC. */
+  readonly date: string;
+  readonly machine: MachineInfo;
+  readonly settings: BenchSettings;
+  /** The row the ratios compare against. */
+  readonly baseline: RowId;
+  readonly rows: readonly BenchRow[];
+}

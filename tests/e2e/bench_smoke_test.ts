@@ -1,0 +1,67 @@
+/**
+ * `./sssonector bench --quick` end to end: the real launcher, a real lab, real processes. Checks
+ * that every row is reported and the JSON is complete; never how fast anything is.
+ */
+import assert from "node:assert/strict";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+interface JsonRow {
+  id: string;
+  status: string;
+  measurement: { clientToServerBps: number; serverToClientBps: number } | null;
+}
+
+Deno.test({
+  name: "sssonector bench --quick reports every row and writes a parseable JSON report",
+  ignore: Deno.uid() !== 0,
+  async fn() {
+    const output = await new Deno.Command(`${ROOT}sssonector`, {
+      args: ["bench", "--quick"],
+      cwd: ROOT,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      // A hung run is killed (SIGTERM: the bench cleans its lab up) rather than blocking CI.
+      signal: AbortSignal.timeout(150_000),
+    }).output();
+    const stdout = new TextDecoder().decode(output.stdout);
+    const stderr = new TextDecoder().decode(output.stderr);
+    const resultPath = /^results: (\/.+\.json)$/m.exec(stdout)?.[1];
+    try {
+      assert.equal(output.code, 0, `exit ${output.code}\n${stdout}\n${stderr}`);
+      for (
+        const row of [
+          /^veth \(no tunnel\) /m,
+          /^sssonector offload on /m,
+          /^sssonector offload off /m,
+        ]
+      ) {
+        assert.match(stdout, row);
+      }
+      assert.match(stdout, /^openvpn-tcp /m);
+      if (/^openvpn-tcp +(skipped|failed) /m.test(stdout)) {
+        assert.match(stdout, /^note: openvpn-tcp: (skipped|failed): /m);
+      }
+
+      assert.ok(resultPath, `no "results:" line in:\n${stdout}`);
+      const report = JSON.parse(await Deno.readTextFile(resultPath));
+      assert.equal(report.schema, "sssonector-bench/1");
+      assert.equal(report.settings.quick, true);
+      const rows = report.rows as JsonRow[];
+      assert.deepEqual(rows.map((row) => row.id), [
+        "veth",
+        "sssonector-offload-on",
+        "sssonector-offload-off",
+        "openvpn-tcp",
+      ]);
+      for (const row of rows.filter((row) => row.id.startsWith("sssonector-"))) {
+        assert.equal(row.status, "ok", row.id);
+        assert.ok(row.measurement!.clientToServerBps > 0, `${row.id} client to server`);
+        assert.ok(row.measurement!.serverToClientBps > 0, `${row.id} server to client`);
+      }
+    } finally {
+      if (resultPath) await Deno.remove(resultPath).catch(() => {});
+    }
+  },
+});
