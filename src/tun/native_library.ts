@@ -22,6 +22,32 @@ export function tunLibraryCandidates(): string[] {
   ];
 }
 
+/** The shim embedded by build.ts (`deno compile --include`), for this architecture. */
+function embeddedShim(): URL {
+  return new URL(`../../.build/${Deno.build.target}/${LIBRARY_FILE}`, import.meta.url);
+}
+
+/**
+ * dlopen cannot read a compiled executable's embedded files, so the embedded shim is written to a
+ * private temporary file (mode 0700 folder), loaded, and the file removed again: the mapping stays.
+ */
+function loadEmbedded(): TunLibrary | undefined {
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(embeddedShim());
+  } catch {
+    return undefined;
+  }
+  const dir = Deno.makeTempDirSync({ prefix: "sssonector-" });
+  const path = `${dir}/${LIBRARY_FILE}`;
+  try {
+    Deno.writeFileSync(path, bytes, { mode: 0o500 });
+    return Deno.dlopen(path, tunSymbols);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
 let loaded: TunLibrary | undefined;
 
 /** Opens the shim once per process, on first use (never at import time). */
@@ -37,6 +63,8 @@ export function loadTunLibrary(): TunLibrary {
       errors.push(`${path}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+  loaded = loadEmbedded();
+  if (loaded) return loaded;
   throw new NativeLibraryError(
     `cannot load the TUN shim ${LIBRARY_FILE} (${errors.join("; ")}); ` +
       "run through ./sssonector, which builds it, or set SSSONECTOR_TUN_LIB",
