@@ -70,11 +70,16 @@ export async function measureThroughput(lab: NetnsLab, run: ThroughputRun): Prom
         String(run.seconds),
         "-J",
       ]);
-      if (result.code === 0) {
-        const report = JSON.parse(result.stdout);
-        return Number(report.end?.sum_received?.bits_per_second ?? 0);
+      // iperf3 -J exits 0 even when it could not connect; the error is inside the JSON.
+      let report: { error?: string; end?: { sum_received?: { bits_per_second?: number } } } = {};
+      try {
+        report = JSON.parse(result.stdout);
+      } catch {
+        report = { error: result.stderr.trim() || "no JSON report" };
       }
-      last = result.stdout + result.stderr;
+      const bits = Number(report.end?.sum_received?.bits_per_second ?? 0);
+      if (result.code === 0 && !report.error && bits > 0) return bits;
+      last = report.error ?? result.stdout + result.stderr;
       await new Promise((resolve) => setTimeout(resolve, 200)); // server not listening yet
     }
     throw new LabError(`iperf3 to ${run.toIp} failed: ${last.slice(0, 300)}`);

@@ -73,6 +73,7 @@ export const CloseCode = {
   PeerTimeout: 5,
   Replaced: 6,
   VersionMismatch: 7,
+  CertificateRefused: 8,
 } as const;
 
 export type CloseCode = typeof CloseCode[keyof typeof CloseCode];

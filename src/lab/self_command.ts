@@ -10,5 +10,14 @@ export function selfCommand(): string[] {
   if (!/\/deno$/.test(executable)) return [executable];
   const config = new URL("../../deno.json", import.meta.url);
   const main = new URL("../main.ts", import.meta.url);
-  return [executable, "run", "-P", "--quiet", "--config", config.pathname, main.pathname];
+  return [
+    executable,
+    "run",
+    "-P",
+    "--quiet",
+    "--v8-flags=--expose-gc",
+    "--config",
+    config.pathname,
+    main.pathname,
+  ];
 }

@@ -2,6 +2,8 @@ import tls from "node:tls";
 import type { Endpoint } from "../config/types.ts";
 import { formatRemote, type SecureStream, TlsSocketStream } from "./secure_stream.ts";
 import { describeTlsError } from "./tls_errors.ts";
+import { explainClientRefusal } from "./client_refusal.ts";
+import { CloseCode, encodeClose } from "../frame/control.ts";
 import { serverTlsOptions } from "./tls_options.ts";
 import type { TlsMaterial } from "./material.ts";
 
@@ -10,6 +12,17 @@ export interface ListenerEvents {
   onStream(stream: SecureStream): void;
   /** A handshake failed: `peer` is host:port, `reason` one line. */
   onHandshakeFailure(peer: string, reason: string): void;
+}
+
+/** host:port of a server-side socket; Deno keeps the address on the parent during handshakes. */
+function peerOf(socket: tls.TLSSocket): string {
+  const parent =
+    (socket as unknown as { _parent?: { remoteAddress?: string; remotePort?: number } })
+      ._parent;
+  return formatRemote(
+    socket.remoteAddress ?? parent?.remoteAddress,
+    socket.remotePort ?? parent?.remotePort,
+  );
 }
 
 /** Accepts mutually authenticated TLS connections. */
@@ -25,13 +38,26 @@ export class TlsListener {
   /** Starts listening; rejects with a clear message when the address cannot be bound. */
   static listen(endpoint: Endpoint, material: TlsMaterial, events: ListenerEvents) {
     const server = tls.createServer(serverTlsOptions(material), (socket) => {
-      events.onStream(new TlsSocketStream(socket));
+      if (socket.authorized) {
+        events.onStream(new TlsSocketStream(socket));
+        return;
+      }
+      // The TLS layer did not authorize the client. It gets no session: only a Close frame that
+      // says why (so its operator can fix it), then the connection ends.
+      const cert = socket.getPeerCertificate(true);
+      const der = cert?.raw ? new Uint8Array(cert.raw) : undefined;
+      const reason = explainClientRefusal(der);
+      events.onHandshakeFailure(peerOf(socket), `client certificate refused: ${reason}`);
+      socket.end(
+        encodeClose({
+          code: CloseCode.CertificateRefused,
+          message: `certificate refused: ${reason}`,
+        }),
+      );
+      Deno.unrefTimer(setTimeout(() => socket.destroy(), 2000));
     });
     server.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
-      events.onHandshakeFailure(
-        formatRemote(socket.remoteAddress, socket.remotePort),
-        describeTlsError(error),
-      );
+      events.onHandshakeFailure(peerOf(socket), describeTlsError(error));
       socket.destroy();
     });
     return new Promise<TlsListener>((resolve, reject) => {

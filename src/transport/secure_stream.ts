@@ -1,4 +1,5 @@
 import type { TLSSocket } from "node:tls";
+import { noteReceivedGarbage } from "../runtime/garbage.ts";
 
 /** What both ends learn about an authenticated connection. */
 export interface ConnectionInfo {
@@ -59,6 +60,7 @@ export class TlsSocketStream implements SecureStream {
     socket.on("error", (error: Error) => (failure = error));
     this.closed = new Promise((resolve) => socket.once("close", () => resolve(failure)));
     socket.on("data", (chunk: Uint8Array) => {
+      noteReceivedGarbage(chunk.length);
       if (this.#handler) this.#handler(chunk);
       else this.#early.push(new Uint8Array(chunk));
     });

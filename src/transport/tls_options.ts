@@ -17,12 +17,17 @@ function commonOptions(material: TlsMaterial) {
   };
 }
 
-/** Server: requires a client certificate that chains to our CA (mutual TLS). */
+/**
+ * Server: asks for a client certificate that chains to our CA and is for client authentication.
+ * The verdict is node:tls's (`socket.authorized`); the handshake is allowed to finish even when
+ * it is negative only so the listener can tell the client why it is refused. An unauthorized
+ * socket never gets a session (see listener.ts and its tests).
+ */
 export function serverTlsOptions(material: TlsMaterial): TlsOptions {
   return {
     ...commonOptions(material),
     requestCert: true,
-    rejectUnauthorized: true,
+    rejectUnauthorized: false,
   };
 }
 

@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { decodePemCertificates, generateCertificates } from "../../src/pki/mod.ts";
+import { explainClientRefusal } from "../../src/transport/client_refusal.ts";
+
+Deno.test("explainClientRefusal() names the cause of each refused client certificate", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await generateCertificates({
+      certDir: dir,
+      serverIp: "198.18.0.1",
+      serverNames: [],
+      clientName: "web1",
+      days: 30,
+      keyType: "ecdsa-p256",
+      force: false,
+    });
+    const der = async (file: string) =>
+      new Uint8Array(decodePemCertificates(await Deno.readTextFile(`${dir}/${file}`))[0]!);
+    const client = await der("web1.crt");
+    const server = await der("server.crt");
+    assert.equal(explainClientRefusal(undefined), "the client presented no certificate");
+    assert.equal(explainClientRefusal(client), "certificate CN=web1 is not signed by our CA");
+    assert.match(explainClientRefusal(server), /not for client authentication .*lacks clientAuth/);
+    const later = new Date(Date.now() + 400 * 86400_000);
+    assert.match(explainClientRefusal(client, later), /^certificate CN=web1 expired on \d{4}-/);
+    const earlier = new Date(Date.now() - 86400_000);
+    assert.match(explainClientRefusal(client, earlier), /is not valid before/);
+    assert.equal(
+      explainClientRefusal(new Uint8Array([1, 2, 3])),
+      "the client certificate cannot be parsed",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
