@@ -5,7 +5,7 @@
  */
 import type { NetnsLab } from "../lab/netns_lab.ts";
 import { measurePing, type PingStats } from "../demo/measure.ts";
-import { runIperf } from "./_iperf.ts";
+import { runIperf } from "../lab/iperf.ts";
 import { readPeakRssKiB, readProcStat } from "./_proc.ts";
 import { summarizeLatency } from "./percentile.ts";
 import { cpuSecondsBetween } from "./proc_stat.ts";

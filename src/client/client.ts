@@ -6,7 +6,8 @@ import { helloFor, keepaliveFrom } from "../session/hello.ts";
 import { type KeepaliveOptions, Session } from "../session/session.ts";
 import { dialTls } from "../transport/dialer.ts";
 import { loadTlsMaterial, type TlsMaterial } from "../transport/material.ts";
-import { TunDevice } from "../tun/device.ts";
+import type { TunDevice } from "../tun/device.ts";
+import { openTunFor } from "../tun/from_config.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 
 export interface TunnelClientOptions {
@@ -52,12 +53,7 @@ export class TunnelClient {
 
   static async start(config: ClientConfig, logger: Logger, options: TunnelClientOptions = {}) {
     const material = await loadTlsMaterial(config.security.tls);
-    const tun = TunDevice.open({
-      name: config.interface,
-      address: config.address,
-      mtu: config.network.mtu,
-      offload: config.network.offload,
-    });
+    const tun = openTunFor(config);
     logger.info("tunnel {interface} {address}/{prefix} mtu {mtu}; connecting to {host}:{port}", {
       interface: tun.name,
       address: config.address.ip,

@@ -7,7 +7,8 @@ import { writeLabConfigs } from "../lab/lab_configs.ts";
 import { NetnsLab } from "../lab/netns_lab.ts";
 import { TunnelProcess } from "../lab/tunnel_process.ts";
 import { generateCertificates } from "../pki/mod.ts";
-import { measurePing, measureThroughput, type PingStats } from "./measure.ts";
+import { runIperf } from "../lab/iperf.ts";
+import { measurePing, type PingStats } from "./measure.ts";
 
 const SERVER_TUNNEL_IP = "10.0.0.1";
 const CLIENT_TUNNEL_IP = "10.0.0.2";
@@ -80,18 +81,18 @@ export async function runDemo(): Promise<number> {
     console.log(`    ${formatPing(toClient)}`);
 
     step("throughput, one TCP stream for 3 s each way (iperf3)");
-    const upload = await measureThroughput(lab, {
+    const upload = (await runIperf(lab, {
       from: lab.client,
       to: lab.server,
       toIp: SERVER_TUNNEL_IP,
       seconds: 3,
-    });
-    const download = await measureThroughput(lab, {
+    })).bitsPerSecond;
+    const download = (await runIperf(lab, {
       from: lab.server,
       to: lab.client,
       toIp: CLIENT_TUNNEL_IP,
       seconds: 3,
-    });
+    })).bitsPerSecond;
 
     await client.stop();
     await server.stop();

@@ -14,7 +14,8 @@ import {
 import { TlsListener } from "../transport/listener.ts";
 import { loadTlsMaterial } from "../transport/material.ts";
 import type { SecureStream } from "../transport/secure_stream.ts";
-import { TunDevice } from "../tun/device.ts";
+import type { TunDevice } from "../tun/device.ts";
+import { openTunFor } from "../tun/from_config.ts";
 
 export interface TunnelServerOptions {
   readonly keepalive?: KeepaliveOptions;
@@ -54,12 +55,7 @@ export class TunnelServer {
 
   static async start(config: ServerConfig, logger: Logger, options: TunnelServerOptions = {}) {
     const material = await loadTlsMaterial(config.security.tls);
-    const tun = TunDevice.open({
-      name: config.interface,
-      address: config.address,
-      mtu: config.network.mtu,
-      offload: config.network.offload,
-    });
+    const tun = openTunFor(config);
     const server = new TunnelServer(config, logger, tun, options);
     try {
       server.#listener = await TlsListener.listen(config.listen, material, {

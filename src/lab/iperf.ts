@@ -1,5 +1,5 @@
 /** One iperf3 TCP stream between the lab's hosts. */
-import { LabError, type LabHost, type NetnsLab } from "../lab/netns_lab.ts";
+import { LabError, type LabHost, type NetnsLab } from "./netns_lab.ts";
 import { IperfError, type IperfResult, parseIperfReport } from "./iperf_report.ts";
 
 export interface IperfRun {
