@@ -5,7 +5,7 @@
  *
  * This measures; it never judges. Numbers from a busy or small machine are noisy.
  */
-import { NetnsLab } from "../lab/netns_lab.ts";
+import { withLabWorkspace } from "../lab/workspace.ts";
 import { generateCertificates } from "../pki/mod.ts";
 import { clockTicksPerSecond } from "./_proc.ts";
 import { machineInfo } from "./machine.ts";
@@ -52,87 +52,68 @@ export async function runBench(options: BenchOptions): Promise<number> {
   }
   const settings = benchSettings(options.quick);
   const started = new Date();
-  const workDir = await Deno.makeTempDir({ prefix: "sssonector-bench-" });
-  let lab: NetnsLab | undefined;
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    await lab?.[Symbol.asyncDispose]();
-    await Deno.remove(workDir, { recursive: true }).catch(() => {});
-  };
-  const onInterrupt = async () => {
-    say("\n==> interrupted: cleaning up");
-    await cleanup();
-    Deno.exit(130);
-  };
-  Deno.addSignalListener("SIGINT", onInterrupt);
-  Deno.addSignalListener("SIGTERM", onInterrupt);
   try {
-    const openvpn = await ensureOpenvpn(say);
-    const machine = await machineInfo("version" in openvpn ? openvpn.version : null);
-    say(
-      `==> ${settings.quick ? "quick" : "full"} run: ${settings.throughputSeconds} s per ` +
-        `direction; lab, configs and logs in ${workDir}`,
-    );
-    lab = await NetnsLab.create("bench");
-    const certDir = `${workDir}/certs`;
-    await generateCertificates({
-      certDir,
-      serverIp: lab.server.ip,
-      serverNames: [],
-      clientName: "client",
-      days: 1,
-      keyType: "ecdsa-p256",
-      force: false,
-    });
-    const ctx: RowContext = {
-      lab,
-      certDir,
-      workDir,
-      tunnelMtu: settings.tunnelMtu,
-      say,
-      plan: {
-        seconds: settings.throughputSeconds,
-        pingCount: settings.pingCount,
-        pingIntervalMs: settings.pingIntervalMs,
-        loadedPingDelayMs: settings.loadedPingDelayMs,
-        ticksPerSecond: await clockTicksPerSecond(),
-      },
-    };
-    const rows: BenchRow[] = [];
-    rows.push(await vethRow(ctx));
-    rows.push(await sssonectorRow(ctx, true));
-    rows.push(await sssonectorRow(ctx, false));
-    rows.push(await openvpnRow(ctx, openvpn));
+    return await withLabWorkspace("sssonector-bench-", say, async ({ workDir, createLab }) => {
+      const openvpn = await ensureOpenvpn(say);
+      const machine = await machineInfo("version" in openvpn ? openvpn.version : null);
+      say(
+        `==> ${settings.quick ? "quick" : "full"} run: ${settings.throughputSeconds} s per ` +
+          `direction; lab, configs and logs in ${workDir}`,
+      );
+      const lab = await createLab("bench");
+      const certDir = `${workDir}/certs`;
+      await generateCertificates({
+        certDir,
+        serverIp: lab.server.ip,
+        serverNames: [],
+        clientName: "client",
+        days: 1,
+        keyType: "ecdsa-p256",
+        force: false,
+      });
+      const ctx: RowContext = {
+        lab,
+        certDir,
+        workDir,
+        tunnelMtu: settings.tunnelMtu,
+        say,
+        plan: {
+          seconds: settings.throughputSeconds,
+          pingCount: settings.pingCount,
+          pingIntervalMs: settings.pingIntervalMs,
+          loadedPingDelayMs: settings.loadedPingDelayMs,
+          ticksPerSecond: await clockTicksPerSecond(),
+        },
+      };
+      const rows: BenchRow[] = [];
+      rows.push(await vethRow(ctx));
+      rows.push(await sssonectorRow(ctx, true));
+      rows.push(await sssonectorRow(ctx, false));
+      rows.push(await openvpnRow(ctx, openvpn));
 
-    const report: BenchReport = {
-      schema: "sssonector-bench/1",
-      date: started.toISOString(),
-      machine,
-      settings,
-      baseline: "openvpn-tcp",
-      rows: withRatios(rows, "openvpn-tcp"),
-    };
-    say("");
-    say(formatBenchReport(report));
-    const resultsDir = options.resultsDir ?? "tests/results";
-    await Deno.mkdir(resultsDir, { recursive: true });
-    const resultPath = await Deno.realPath(resultsDir) + "/" + resultFileName(started);
-    await Deno.writeTextFile(resultPath, JSON.stringify(report, null, 2) + "\n");
-    say(`results: ${resultPath}`);
-    const measured = rows.filter((row) => row.id.startsWith("sssonector-"))
-      .every((row) => row.status === "ok");
-    return measured ? 0 : 1;
+      const report: BenchReport = {
+        schema: "sssonector-bench/1",
+        date: started.toISOString(),
+        machine,
+        settings,
+        baseline: "openvpn-tcp",
+        rows: withRatios(rows, "openvpn-tcp"),
+      };
+      say("");
+      say(formatBenchReport(report));
+      const resultsDir = options.resultsDir ?? "tests/results";
+      await Deno.mkdir(resultsDir, { recursive: true });
+      const resultPath = await Deno.realPath(resultsDir) + "/" + resultFileName(started);
+      await Deno.writeTextFile(resultPath, JSON.stringify(report, null, 2) + "\n");
+      say(`results: ${resultPath}`);
+      const measured = rows.filter((row) => row.id.startsWith("sssonector-"))
+        .every((row) => row.status === "ok");
+      return measured ? 0 : 1;
+    });
   } catch (error) {
     console.error(
       `sssonector: bench failed: ${error instanceof Error ? error.message : String(error)}`,
     );
     return 1;
-  } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
-    Deno.removeSignalListener("SIGTERM", onInterrupt);
-    say("==> cleaning up namespaces, processes and temporary files");
-    await cleanup();
   }
 }

@@ -4,7 +4,7 @@
  * ways, a short throughput run and a summary. Cleans up on success, failure and Ctrl-C.
  */
 import { writeLabConfigs } from "../lab/lab_configs.ts";
-import { NetnsLab } from "../lab/netns_lab.ts";
+import { withLabWorkspace } from "../lab/workspace.ts";
 import { TunnelProcess } from "../lab/tunnel_process.ts";
 import { generateCertificates } from "../pki/mod.ts";
 import { runIperf } from "../lab/iperf.ts";
@@ -29,104 +29,101 @@ export async function runDemo(): Promise<number> {
     );
     return 1;
   }
-  const workDir = await Deno.makeTempDir({ prefix: "sssonector-demo-" });
-  let lab: NetnsLab | undefined;
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    await lab?.[Symbol.asyncDispose]();
-    await Deno.remove(workDir, { recursive: true }).catch(() => {});
-  };
-  const onInterrupt = async () => {
-    console.log("\n==> interrupted: cleaning up");
-    await cleanup();
-    Deno.exit(130);
-  };
-  Deno.addSignalListener("SIGINT", onInterrupt);
-  Deno.addSignalListener("SIGTERM", onInterrupt);
   try {
-    step("creating two network namespaces joined by a veth pair");
-    lab = await NetnsLab.create("demo");
-    console.log(
-      `    server host ${lab.server.ns} at ${lab.server.ip}, client host ${lab.client.ns} at ${lab.client.ip}`,
+    return await withLabWorkspace(
+      "sssonector-demo-",
+      (line) => console.log(line),
+      async ({ workDir, createLab }) => {
+        step("creating two network namespaces joined by a veth pair");
+        const lab = await createLab("demo");
+        console.log(
+          `    server host ${lab.server.ns} at ${lab.server.ip}, client host ${lab.client.ns} at ${lab.client.ip}`,
+        );
+
+        step("generating a CA, a server and a client certificate");
+        const certDir = `${workDir}/certs`;
+        await generateCertificates({
+          certDir,
+          serverIp: lab.server.ip,
+          serverNames: [],
+          clientName: "client",
+          days: 1,
+          keyType: "ecdsa-p256",
+          force: false,
+        });
+        const configs = await writeLabConfigs(lab, { certDir, dir: workDir });
+
+        step(`starting the server: sssonector -config ${configs.serverConfig}`);
+        const server = TunnelProcess.start(
+          lab,
+          lab.server,
+          configs.serverConfig,
+          configs.serverLog,
+        );
+        await server.waitForLog(/listening on/);
+        step(`starting the client: sssonector -config ${configs.clientConfig}`);
+        const client = TunnelProcess.start(
+          lab,
+          lab.client,
+          configs.clientConfig,
+          configs.clientLog,
+        );
+        const connected = await client.waitForLog(/connected to .*/);
+        const tls = /(TLSv1\.[23])\W+\s*(TLS_[A-Z0-9_]+|[A-Z0-9-]+-[A-Z0-9-]+)/.exec(connected);
+
+        step(`ping ${SERVER_TUNNEL_IP} from the client through the tunnel`);
+        const toServer = await measurePing(lab, lab.client, SERVER_TUNNEL_IP, 10);
+        console.log(`    ${formatPing(toServer)}`);
+        step(`ping ${CLIENT_TUNNEL_IP} from the server through the tunnel`);
+        const toClient = await measurePing(lab, lab.server, CLIENT_TUNNEL_IP, 10);
+        console.log(`    ${formatPing(toClient)}`);
+
+        step("throughput, one TCP stream for 3 s each way (iperf3)");
+        const upload = (await runIperf(lab, {
+          from: lab.client,
+          to: lab.server,
+          toIp: SERVER_TUNNEL_IP,
+          seconds: 3,
+        })).bitsPerSecond;
+        const download = (await runIperf(lab, {
+          from: lab.server,
+          to: lab.client,
+          toIp: CLIENT_TUNNEL_IP,
+          seconds: 3,
+        })).bitsPerSecond;
+
+        await client.stop();
+        await server.stop();
+
+        console.log("");
+        console.log("SSSonector demo summary");
+        console.log(
+          `  handshake        mutual TLS, ${tls ? `${tls[1]} ${tls[2]}` : "see client log"}`,
+        );
+        console.log(
+          `  tunnel           ${CLIENT_TUNNEL_IP} (client) <-> ${SERVER_TUNNEL_IP} (server), MTU 1500`,
+        );
+        console.log(
+          `  rtt client->srv  ${
+            toServer.avgMs.toFixed(3)
+          } ms avg (${toServer.received}/${toServer.sent})`,
+        );
+        console.log(
+          `  rtt srv->client  ${
+            toClient.avgMs.toFixed(3)
+          } ms avg (${toClient.received}/${toClient.sent})`,
+        );
+        console.log(`  client -> server ${(upload / 1e9).toFixed(2)} Gbit/s`);
+        console.log(`  server -> client ${(download / 1e9).toFixed(2)} Gbit/s`);
+        const ok = toServer.received > 0 && toClient.received > 0 && upload > 0 && download > 0;
+        console.log(ok ? "  result           tunnel works both ways" : "  result           FAILED");
+        return ok ? 0 : 1;
+      },
     );
-
-    step("generating a CA, a server and a client certificate");
-    const certDir = `${workDir}/certs`;
-    await generateCertificates({
-      certDir,
-      serverIp: lab.server.ip,
-      serverNames: [],
-      clientName: "client",
-      days: 1,
-      keyType: "ecdsa-p256",
-      force: false,
-    });
-    const configs = await writeLabConfigs(lab, { certDir, dir: workDir });
-
-    step(`starting the server: sssonector -config ${configs.serverConfig}`);
-    const server = TunnelProcess.start(lab, lab.server, configs.serverConfig, configs.serverLog);
-    await server.waitForLog(/listening on/);
-    step(`starting the client: sssonector -config ${configs.clientConfig}`);
-    const client = TunnelProcess.start(lab, lab.client, configs.clientConfig, configs.clientLog);
-    const connected = await client.waitForLog(/connected to .*/);
-    const tls = /(TLSv1\.[23])\W+\s*(TLS_[A-Z0-9_]+|[A-Z0-9-]+-[A-Z0-9-]+)/.exec(connected);
-
-    step(`ping ${SERVER_TUNNEL_IP} from the client through the tunnel`);
-    const toServer = await measurePing(lab, lab.client, SERVER_TUNNEL_IP, 10);
-    console.log(`    ${formatPing(toServer)}`);
-    step(`ping ${CLIENT_TUNNEL_IP} from the server through the tunnel`);
-    const toClient = await measurePing(lab, lab.server, CLIENT_TUNNEL_IP, 10);
-    console.log(`    ${formatPing(toClient)}`);
-
-    step("throughput, one TCP stream for 3 s each way (iperf3)");
-    const upload = (await runIperf(lab, {
-      from: lab.client,
-      to: lab.server,
-      toIp: SERVER_TUNNEL_IP,
-      seconds: 3,
-    })).bitsPerSecond;
-    const download = (await runIperf(lab, {
-      from: lab.server,
-      to: lab.client,
-      toIp: CLIENT_TUNNEL_IP,
-      seconds: 3,
-    })).bitsPerSecond;
-
-    await client.stop();
-    await server.stop();
-
-    console.log("");
-    console.log("SSSonector demo summary");
-    console.log(`  handshake        mutual TLS, ${tls ? `${tls[1]} ${tls[2]}` : "see client log"}`);
-    console.log(
-      `  tunnel           ${CLIENT_TUNNEL_IP} (client) <-> ${SERVER_TUNNEL_IP} (server), MTU 1500`,
-    );
-    console.log(
-      `  rtt client->srv  ${
-        toServer.avgMs.toFixed(3)
-      } ms avg (${toServer.received}/${toServer.sent})`,
-    );
-    console.log(
-      `  rtt srv->client  ${
-        toClient.avgMs.toFixed(3)
-      } ms avg (${toClient.received}/${toClient.sent})`,
-    );
-    console.log(`  client -> server ${(upload / 1e9).toFixed(2)} Gbit/s`);
-    console.log(`  server -> client ${(download / 1e9).toFixed(2)} Gbit/s`);
-    const ok = toServer.received > 0 && toClient.received > 0 && upload > 0 && download > 0;
-    console.log(ok ? "  result           tunnel works both ways" : "  result           FAILED");
-    return ok ? 0 : 1;
   } catch (error) {
     console.error(
       `sssonector: demo failed: ${error instanceof Error ? error.message : String(error)}`,
     );
     return 1;
-  } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
-    Deno.removeSignalListener("SIGTERM", onInterrupt);
-    step("cleaning up namespaces, processes and temporary files");
-    await cleanup();
   }
 }

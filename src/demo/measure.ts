@@ -1,5 +1,5 @@
 /** Measurements through the lab: ping round trips and iperf3 throughput. */
-import { LabError, type LabHost, type NetnsLab } from "../lab/netns_lab.ts";
+import type { LabHost, NetnsLab } from "../lab/netns_lab.ts";
 
 export interface PingStats {
   readonly sent: number;

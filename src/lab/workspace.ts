@@ -1,0 +1,43 @@
+import { NetnsLab } from "./netns_lab.ts";
+
+/** A temporary folder, and the lab once created, that withLabWorkspace removes again. */
+export interface LabWorkspace {
+  readonly workDir: string;
+  /** Creates the two-host lab; it is removed with the workspace. */
+  createLab(tag: string): Promise<NetnsLab>;
+}
+
+/**
+ * Runs `body` with a fresh temporary folder and a lab it may create, and removes both afterwards:
+ * on return, on failure, and on Ctrl-C or SIGTERM (which then exits with 130).
+ */
+export async function withLabWorkspace<T>(
+  prefix: string,
+  say: (line: string) => void,
+  body: (workspace: LabWorkspace) => Promise<T>,
+): Promise<T> {
+  const workDir = await Deno.makeTempDir({ prefix });
+  let lab: NetnsLab | undefined;
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    await lab?.[Symbol.asyncDispose]();
+    await Deno.remove(workDir, { recursive: true }).catch(() => {});
+  };
+  const onInterrupt = async () => {
+    say("\n==> interrupted: cleaning up");
+    await cleanup();
+    Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  Deno.addSignalListener("SIGTERM", onInterrupt);
+  try {
+    return await body({ workDir, createLab: async (tag) => (lab = await NetnsLab.create(tag)) });
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+    Deno.removeSignalListener("SIGTERM", onInterrupt);
+    say("==> cleaning up namespaces, processes and temporary files");
+    await cleanup();
+  }
+}
