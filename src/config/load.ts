@@ -6,7 +6,9 @@
 
 import { ConfigError } from "./errors.ts";
 import type { ConfigProblem } from "./errors.ts";
-import { parseSource } from "./parse.ts";
+import { type ParsedSource, parseSource, sortByLine } from "./parse.ts";
+import { readYaml, type YamlSource } from "./_yaml.ts";
+import { dirname, resolve } from "node:path";
 import { problemAt } from "./_issues.ts";
 import type { Config } from "./types.ts";
 
@@ -29,22 +31,49 @@ export async function loadConfig(path: string): Promise<Config> {
       message: `cannot read the configuration file: ${reason(error)}`,
     }]);
   }
-  const { config, source } = parseSource(text, path);
-  const tls = config.security.tls;
-  const files = [
-    ["cert_file", tls.certFile],
-    ["key_file", tls.keyFile],
-    ["ca_file", tls.caFile],
-  ] as const;
-  const problems: ConfigProblem[] = [];
-  for (const [key, file] of files) {
+  let parsed: ParsedSource | undefined;
+  let invalid: ConfigError | undefined;
+  try {
+    parsed = parseSource(text, path);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    invalid = error;
+  }
+  // The files are checked even when other keys are wrong, so that one run reports everything.
+  const source = parsed?.source ?? readYaml(text);
+  if ("problems" in source) throw invalid ?? new ConfigError(path, source.problems);
+  const reported = new Set(invalid?.problems.map((problem) => problem.path));
+  const problems: ConfigProblem[] = [...(invalid?.problems ?? [])];
+  for (const [key, file] of tlsFiles(parsed?.config, source, path)) {
+    if (reported.has(`security.tls.${key}`)) continue;
     const problem = await checkReadable(file);
     if (problem !== undefined) {
       problems.push(problemAt(["security", "tls", key], `cannot read ${file}: ${problem}`, source));
     }
   }
-  if (problems.length > 0) throw new ConfigError(path, problems);
-  return config;
+  if (problems.length > 0) throw new ConfigError(path, sortByLine(problems));
+  return parsed!.config;
+}
+
+const TLS_FILE_KEYS = ["cert_file", "key_file", "ca_file"] as const;
+
+/** The TLS files to check: from the valid config, or the plain strings the raw YAML names. */
+function tlsFiles(
+  config: Config | undefined,
+  source: YamlSource,
+  path: string,
+): Array<readonly [string, string]> {
+  if (config) {
+    const tls = config.security.tls;
+    return [["cert_file", tls.certFile], ["key_file", tls.keyFile], ["ca_file", tls.caFile]];
+  }
+  const tls = (source.data as { security?: { tls?: Record<string, unknown> } } | null)?.security
+    ?.tls;
+  const base = dirname(resolve(path));
+  return TLS_FILE_KEYS.flatMap((key) => {
+    const value = tls?.[key];
+    return typeof value === "string" && value !== "" ? [[key, resolve(base, value)] as const] : [];
+  });
 }
 
 /** Why `file` cannot be read as a regular, non-empty file, or undefined when it can. */

@@ -101,7 +101,7 @@ function firstPerPath(problems: readonly ConfigProblem[]): ConfigProblem[] {
   });
 }
 
-function sortByLine(problems: readonly ConfigProblem[]): ConfigProblem[] {
+export function sortByLine(problems: readonly ConfigProblem[]): ConfigProblem[] {
   return problems.toSorted((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
 

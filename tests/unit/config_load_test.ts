@@ -104,12 +104,17 @@ Deno.test("loadConfig() reports a missing configuration file by the name it was 
   assert.equal(error.format(), `${path}: cannot read the configuration file: not found`);
 });
 
-Deno.test("loadConfig() reports validation problems before looking for certificates", async () => {
+Deno.test("loadConfig() reports validation problems and missing certificates together", async () => {
   await using deploy = await deployment({ withCerts: [] });
   const path = join(deploy.dir, "server.yaml");
   await Deno.writeTextFile(path, (await Deno.readTextFile(path)).replace("mtu: 1500", "mtu: 1"));
   const error = await refusedLoad(path);
-  assert.deepEqual(error.problems.map((p) => p.path), ["network.mtu"]);
+  assert.deepEqual(error.problems.map((p) => p.path), [
+    "network.mtu",
+    "security.tls.cert_file",
+    "security.tls.key_file",
+    "security.tls.ca_file",
+  ]);
 });
 
 Deno.test("loadConfig() resolves certificate paths against the config file, not the working folder", async () => {
@@ -120,4 +125,20 @@ Deno.test("loadConfig() resolves certificate paths against the config file, not 
   await Deno.writeTextFile(join(nested, "server.yaml"), text.replaceAll("certs/", "../certs/"));
   const config = await loadConfig(join(nested, "server.yaml"));
   assert.equal(config.security.tls.certFile, join(deploy.dir, "certs/server.crt"));
+});
+
+Deno.test("loadConfig() reports a bad key and a missing certificate file in the same run", async () => {
+  await using deploy = await deployment({ withCerts: ["ca.crt", "server.key"] });
+  const path = join(deploy.dir, "server.yaml");
+  await Deno.writeTextFile(
+    path,
+    (await Deno.readTextFile(path)).replace("mtu: 1500", "mtuu: 1500"),
+  );
+  const error = await refusedLoad(path);
+  assert.deepEqual(error.problems.map((problem) => problem.path), [
+    "network.mtuu",
+    "security.tls.cert_file",
+  ]);
+  assert.match(error.problems[0]!.message, /did you mean "mtu"/);
+  assert.match(error.problems[1]!.message, /certs\/server\.crt: not found/);
 });
