@@ -29,6 +29,7 @@ export class TunnelClient {
   #reader: TunReader;
   #session: Session | undefined;
   #running = true;
+  #stopping = new AbortController();
   #wakeSleep: (() => void) | undefined;
   #loop: Promise<void> = Promise.resolve();
   #options: TunnelClientOptions;
@@ -79,8 +80,12 @@ export class TunnelClient {
     while (this.#running) {
       let stream;
       try {
-        stream = await dialTls(this.config.server, this.#material, this.#options.connectTimeoutMs);
+        stream = await dialTls(this.config.server, this.#material, {
+          ...(this.#options.connectTimeoutMs ? { timeoutMs: this.#options.connectTimeoutMs } : {}),
+          signal: this.#stopping.signal,
+        });
       } catch (error) {
+        if (!this.#running) break;
         const delay = backoffDelay(attempt++, this.#options.backoff);
         log.warn("{reason}; retrying in {seconds} s", {
           reason: error instanceof Error ? error.message : String(error),
@@ -150,6 +155,7 @@ export class TunnelClient {
   /** Closes the session with a reason the server logs, stops the TUN reader, removes the device. */
   async stop(): Promise<void> {
     this.#running = false;
+    this.#stopping.abort();
     this.#session?.close(CloseCode.Shutdown, "client shutting down");
     this.#wakeSleep?.();
     await this.#loop;

@@ -10,21 +10,38 @@ export class DialError extends Error {
   override name = "DialError";
 }
 
-/** Connects to the server and completes the mutual-TLS handshake within timeoutMs. */
+export interface DialOptions {
+  /** Give up after this long. @default 10000 */
+  readonly timeoutMs?: number;
+  /** Abandons the attempt at once (the client is stopping). */
+  readonly signal?: AbortSignal;
+}
+
+/** Connects to the server and completes the mutual-TLS handshake within the timeout. */
 export function dialTls(
   server: Endpoint,
   material: TlsMaterial,
-  timeoutMs = 10_000,
+  options: DialOptions = {},
 ): Promise<SecureStream> {
+  const { timeoutMs = 10_000, signal } = options;
   const where = formatRemote(server.host, server.port);
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new DialError(`connecting to ${where} was abandoned`));
     const socket = tls.connect(clientTlsOptions(material, server));
+    const onAbort = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(new DialError(`connecting to ${where} was abandoned`));
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
     const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
       socket.destroy();
       reject(new DialError(`cannot connect to ${where}: timed out after ${timeoutMs} ms`));
     }, timeoutMs);
     socket.once("secureConnect", () => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       if (!socket.authorized) {
         socket.destroy();
         reject(
@@ -38,6 +55,7 @@ export function dialTls(
     });
     socket.once("error", (error: Error) => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       socket.destroy();
       reject(new DialError(`cannot connect to ${where}: ${describeTlsError(error)}`));
     });
