@@ -42,6 +42,7 @@ Deno.test("openvpnArgs() pins AES-256-GCM, TLS 1.2+, the shared CA, MTU 1500 and
     assert.deepEqual(option(args, "--tun-mtu"), ["1500"]);
     assert.deepEqual(option(args, "--dev-type"), ["tun"]);
     assert.ok(args.includes("--disable-dco"));
+    assert.ok(args.includes("--tcp-nodelay"), "OpenVPN gets its low-latency TCP setting");
     assert.equal(args.includes("--daemon"), false);
   }
 });
