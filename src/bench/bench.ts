@@ -6,7 +6,7 @@
  * This measures; it never judges. Numbers from a busy or small machine are noisy.
  */
 import { withLabWorkspace } from "../lab/workspace.ts";
-import { generateCertificates } from "../pki/mod.ts";
+import { issueLabCertificates } from "../lab/lab_configs.ts";
 import { clockTicksPerSecond } from "./_proc.ts";
 import { machineInfo } from "./machine.ts";
 import { ensureOpenvpn } from "./openvpn.ts";
@@ -62,15 +62,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
       );
       const lab = await createLab("bench");
       const certDir = `${workDir}/certs`;
-      await generateCertificates({
-        certDir,
-        serverIp: lab.server.ip,
-        serverNames: [],
-        clientName: "client",
-        days: 1,
-        keyType: "ecdsa-p256",
-        force: false,
-      });
+      await issueLabCertificates(lab, certDir);
       const ctx: RowContext = {
         lab,
         certDir,

@@ -3,10 +3,9 @@
  * certificates from a fresh CA, a real server and client started from YAML files, then pings both
  * ways, a short throughput run and a summary. Cleans up on success, failure and Ctrl-C.
  */
-import { writeLabConfigs } from "../lab/lab_configs.ts";
+import { prepareLab } from "../lab/lab_configs.ts";
 import { withLabWorkspace } from "../lab/workspace.ts";
 import { TunnelProcess } from "../lab/tunnel_process.ts";
-import { generateCertificates } from "../pki/mod.ts";
 import { runIperf } from "../lab/iperf.ts";
 import { measurePing, type PingStats } from "./measure.ts";
 
@@ -41,17 +40,7 @@ export async function runDemo(): Promise<number> {
         );
 
         step("generating a CA, a server and a client certificate");
-        const certDir = `${workDir}/certs`;
-        await generateCertificates({
-          certDir,
-          serverIp: lab.server.ip,
-          serverNames: [],
-          clientName: "client",
-          days: 1,
-          keyType: "ecdsa-p256",
-          force: false,
-        });
-        const configs = await writeLabConfigs(lab, { certDir, dir: workDir });
+        const configs = await prepareLab(lab, workDir);
 
         step(`starting the server: sssonector -config ${configs.serverConfig}`);
         const server = TunnelProcess.start(

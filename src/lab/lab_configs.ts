@@ -1,3 +1,4 @@
+import { generateCertificates } from "../pki/mod.ts";
 import type { NetnsLab } from "./netns_lab.ts";
 
 export interface LabConfigOptions {
@@ -64,4 +65,27 @@ security:
       common(paths.clientLog, clientName),
   );
   return paths;
+}
+
+/** Issues a fresh CA, a server certificate for the lab's server address and a client certificate. */
+export async function issueLabCertificates(lab: NetnsLab, certDir: string): Promise<void> {
+  await generateCertificates({
+    certDir,
+    serverIp: lab.server.ip,
+    serverNames: [],
+    clientName: "client",
+    days: 1,
+    keyType: "ecdsa-p256",
+    force: false,
+  });
+}
+
+/** Certificates into `dir`/certs and the two configurations into `dir`: a lab ready to start. */
+export async function prepareLab(
+  lab: NetnsLab,
+  dir: string,
+): Promise<LabConfigs & { readonly certDir: string }> {
+  const certDir = `${dir}/certs`;
+  await issueLabCertificates(lab, certDir);
+  return { certDir, ...(await writeLabConfigs(lab, { certDir, dir })) };
 }

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { writeLabConfigs } from "../../src/lab/lab_configs.ts";
+import { prepareLab } from "../../src/lab/lab_configs.ts";
 import { NetnsLab } from "../../src/lab/netns_lab.ts";
 import { TunnelProcess } from "../../src/lab/tunnel_process.ts";
-import { generateCertificates } from "../../src/pki/mod.ts";
 
 Deno.test({
   name: "a client stopped while its connection attempt hangs exits at once, cleanly",
@@ -11,16 +10,7 @@ Deno.test({
     await using lab = await NetnsLab.create("stop");
     const dir = await Deno.makeTempDir();
     try {
-      await generateCertificates({
-        certDir: `${dir}/certs`,
-        serverIp: lab.server.ip,
-        serverNames: [],
-        clientName: "client",
-        days: 1,
-        keyType: "ecdsa-p256",
-        force: false,
-      });
-      const configs = await writeLabConfigs(lab, { certDir: `${dir}/certs`, dir });
+      const configs = await prepareLab(lab, dir);
       // The server host silently drops the tunnel port: every connection attempt hangs.
       await lab.exec(lab.server, "nft", [
         "add table inet blackhole; add chain inet blackhole input { type filter hook input priority 0; }; " +

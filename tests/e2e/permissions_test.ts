@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { writeLabConfigs } from "../../src/lab/lab_configs.ts";
+import { prepareLab } from "../../src/lab/lab_configs.ts";
 import { NetnsLab, run } from "../../src/lab/netns_lab.ts";
-import { generateCertificates } from "../../src/pki/mod.ts";
 
 const LAUNCHER = new URL("../../sssonector", import.meta.url).pathname;
 
@@ -12,16 +11,7 @@ Deno.test({
     await using lab = await NetnsLab.create("caps");
     const dir = await Deno.makeTempDir();
     try {
-      await generateCertificates({
-        certDir: `${dir}/certs`,
-        serverIp: lab.server.ip,
-        serverNames: [],
-        clientName: "client",
-        days: 1,
-        keyType: "ecdsa-p256",
-        force: false,
-      });
-      const configs = await writeLabConfigs(lab, { certDir: `${dir}/certs`, dir });
+      const configs = await prepareLab(lab, dir);
       // Root, but with CAP_NET_ADMIN gone from every capability set, as in a locked-down unit.
       const out = await lab.try(lab.server, "setpriv", [
         "--bounding-set=-net_admin",
