@@ -11,6 +11,7 @@ import { readYaml, type YamlSource } from "./_yaml.ts";
 import { dirname, resolve } from "node:path";
 import { problemAt } from "./_issues.ts";
 import type { Config } from "./types.ts";
+import { describeFileError } from "../runtime/file_errors.ts";
 
 /**
  * Reads, parses and validates the configuration file at `path`, then checks that the
@@ -28,7 +29,7 @@ export async function loadConfig(path: string): Promise<Config> {
   } catch (error) {
     throw new ConfigError(path, [{
       path: "",
-      message: `cannot read the configuration file: ${reason(error)}`,
+      message: `cannot read the configuration file: ${describeFileError(error)}`,
     }]);
   }
   let parsed: ParsedSource | undefined;
@@ -86,15 +87,6 @@ async function checkReadable(file: string): Promise<string | undefined> {
     using _handle = await Deno.open(file, { read: true });
     return undefined;
   } catch (error) {
-    return reason(error);
+    return describeFileError(error);
   }
-}
-
-function reason(error: unknown): string {
-  if (error instanceof Deno.errors.NotFound) return "not found";
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (error instanceof Deno.errors.NotCapable) return "not allowed by Deno's permissions";
-  if (error instanceof Deno.errors.IsADirectory) return "it is a folder, not a file";
-  if (error instanceof Deno.errors.InvalidData) return "it is not UTF-8 text";
-  return error instanceof Error ? error.message : String(error);
 }

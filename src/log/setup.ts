@@ -9,6 +9,7 @@ import { configure, getLogger as getLogTapeLogger, getStreamSink, reset } from "
 import type { Logger, Sink } from "@logtape/logtape";
 import type { LoggingConfig } from "../config/types.ts";
 import { lineFormatter, ROOT_CATEGORY } from "./format.ts";
+import { describeFileError } from "../runtime/file_errors.ts";
 
 /** Permissions of a log file that setupLogging creates (before the umask). */
 const LOG_FILE_MODE = 0o640;
@@ -60,13 +61,10 @@ async function openLogFile(file: string): Promise<Deno.FsFile> {
   try {
     return await Deno.open(file, { append: true, create: true, mode: LOG_FILE_MODE });
   } catch (error) {
+    // Opening with create fails with NotFound only when the folder is missing.
     const reason = error instanceof Deno.errors.NotFound
       ? "its folder does not exist"
-      : error instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : error instanceof Error
-      ? error.message
-      : String(error);
+      : describeFileError(error);
     throw new Error(`Cannot open the log file ${file}: ${reason}`, { cause: error });
   }
 }

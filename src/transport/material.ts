@@ -1,4 +1,5 @@
 import type { TlsConfig, TlsVersion } from "../config/types.ts";
+import { describeFileError } from "../runtime/file_errors.ts";
 
 /** The PEM texts one side needs for mutual TLS. */
 export interface TlsMaterial {
@@ -17,14 +18,7 @@ async function readPem(path: string, key: string): Promise<string> {
   try {
     return await Deno.readTextFile(path);
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "not found"
-      : error instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : error instanceof Error
-      ? error.message
-      : String(error);
-    throw new TlsFileError(`security.tls.${key}: cannot read ${path}: ${reason}`);
+    throw new TlsFileError(`security.tls.${key}: cannot read ${path}: ${describeFileError(error)}`);
   }
 }
 
