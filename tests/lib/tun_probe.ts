@@ -8,6 +8,7 @@ import { encodePing } from "../../src/frame/control.ts";
 import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
 import { parseIpv4 } from "../../src/routing/ipv4.ts";
 import { TunDevice } from "../../src/tun/device.ts";
+import { concat } from "./bytes.ts";
 
 function checksum(bytes: Uint8Array): number {
   let sum = 0;
@@ -33,16 +34,6 @@ function echoRequest(source: string, destination: string, id: number, payload: U
   packet.set(payload, 28);
   view.setUint16(22, checksum(packet.subarray(20)));
   return packet;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** Reads frames until `want` IPv4 echo replies arrived or the deadline passed. */

@@ -5,16 +5,7 @@ import { FrameType } from "../../src/frame/constants.ts";
 import { encodePing } from "../../src/frame/control.ts";
 import { FrameReceiver, NO_DATA_FRAMES, WriteStat } from "../../src/frame/receiver.ts";
 import { ipv4Packet, RecordingWriter } from "../lib/recording_writer.ts";
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+import { concat } from "../lib/bytes.ts";
 
 Deno.test("FrameReceiver delivers every packet and control frame in order, however the stream is cut", () => {
   const arbitraryStream = fc.array(
