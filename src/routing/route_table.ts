@@ -3,7 +3,6 @@ import { formatIpv4, inSubnet } from "./ipv4.ts";
 /** Maps tunnel addresses (IPv4, host order) to the peer that owns each; pure, no I/O. */
 export class RouteTable<Peer> {
   #routes = new Map<number, Peer>();
-  readonly network: number;
   readonly prefixLength: number;
   /** Our own tunnel address, never given to a peer. */
   readonly self: number;
@@ -11,7 +10,6 @@ export class RouteTable<Peer> {
   constructor(self: number, prefixLength: number) {
     this.self = self;
     this.prefixLength = prefixLength;
-    this.network = self;
   }
 
   get size(): number {
@@ -24,9 +22,9 @@ export class RouteTable<Peer> {
 
   /** Why `address` cannot be given to a new peer, or undefined when it can. */
   refuse(address: number): string | undefined {
-    if (!inSubnet(address, this.network, this.prefixLength)) {
+    if (!inSubnet(address, this.self, this.prefixLength)) {
       return `address ${formatIpv4(address)} is outside the tunnel network ` +
-        `${formatIpv4(this.network)}/${this.prefixLength}`;
+        `${formatIpv4(this.self)}/${this.prefixLength}`;
     }
     if (address === this.self) return `address ${formatIpv4(address)} is the server's own`;
     return undefined;

@@ -20,8 +20,3 @@ export function noteReceivedGarbage(bytes: number): void {
   sinceCollection = 0;
   gc?.({ type: "minor" });
 }
-
-/** Whether explicit collection is available in this runtime. */
-export function canCollectGarbage(): boolean {
-  return gc !== undefined;
-}

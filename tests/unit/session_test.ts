@@ -41,6 +41,20 @@ function pair(
   return { server, client, serverWriter, clientWriter, clientStream, serverStream };
 }
 
+/** A server session whose peer is a bare stream the test writes to by hand. */
+function loneServer(overrides: Partial<SessionOptions> = {}) {
+  const [clientStream, serverStream] = memoryStreamPair();
+  const server = new Session({
+    role: "server",
+    stream: serverStream,
+    hello: hello("10.0.0.1/24"),
+    logger,
+    admit: () => ({ allowedSource: 0, writer: new RecordingWriter() }),
+    ...overrides,
+  });
+  return { clientStream, server };
+}
+
 async function closeBoth(...sessions: Session[]) {
   for (const s of sessions) s.close(CloseCode.Shutdown, "test over");
   await Promise.all(sessions.map((s) => s.ended));
@@ -94,14 +108,7 @@ Deno.test("Session refused by admit tells the client why", async () => {
 });
 
 Deno.test("Session closes with a protocol error when data arrives before the hello", async () => {
-  const [clientStream, serverStream] = memoryStreamPair();
-  const server = new Session({
-    role: "server",
-    stream: serverStream,
-    hello: hello("10.0.0.1/24"),
-    logger,
-    admit: () => ({ allowedSource: 0, writer: new RecordingWriter() }),
-  });
+  const { clientStream, server } = loneServer();
   await clientStream.write(encodeFrame(FrameType.Packet, new Uint8Array(40)));
   const end = await server.ended;
   assert.equal(end.code, CloseCode.ProtocolError);
@@ -109,14 +116,7 @@ Deno.test("Session closes with a protocol error when data arrives before the hel
 });
 
 Deno.test("Session closes with a protocol error on garbage from the peer", async () => {
-  const [clientStream, serverStream] = memoryStreamPair();
-  const server = new Session({
-    role: "server",
-    stream: serverStream,
-    hello: hello("10.0.0.1/24"),
-    logger,
-    admit: () => ({ allowedSource: 0, writer: new RecordingWriter() }),
-  });
+  const { clientStream, server } = loneServer();
   await clientStream.write(new TextEncoder().encode("GET / HTTP/1.1\r\n\r\n"));
   const end = await server.ended;
   assert.equal(end.code, CloseCode.ProtocolError);
@@ -148,15 +148,7 @@ Deno.test("Session times out a peer that stops answering, and measures round tri
 });
 
 Deno.test("Session closes when no hello arrives in time", async () => {
-  const [, serverStream] = memoryStreamPair();
-  const server = new Session({
-    role: "server",
-    stream: serverStream,
-    hello: hello("10.0.0.1/24"),
-    logger,
-    handshakeTimeoutMs: 30,
-    admit: () => ({ allowedSource: 0, writer: new RecordingWriter() }),
-  });
+  const { server } = loneServer({ handshakeTimeoutMs: 30 });
   const end = await server.ended;
   assert.match(end.message, /no hello/);
 });
