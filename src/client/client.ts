@@ -30,7 +30,6 @@ export class TunnelClient {
   #session: Session | undefined;
   #running = true;
   #stopping = new AbortController();
-  #wakeSleep: (() => void) | undefined;
   #loop: Promise<void> = Promise.resolve();
   #options: TunnelClientOptions;
 
@@ -141,14 +140,18 @@ export class TunnelClient {
     }
   }
 
+  /** Waits before the next attempt; stopping the client ends the wait at once. */
   #sleep(ms: number): Promise<void> {
+    const signal = this.#stopping.signal;
+    if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        signal.removeEventListener("abort", done);
         resolve();
-      }
-      this.#wakeSleep = done;
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
     });
   }
 
@@ -157,7 +160,6 @@ export class TunnelClient {
     this.#running = false;
     this.#stopping.abort();
     this.#session?.close(CloseCode.Shutdown, "client shutting down");
-    this.#wakeSleep?.();
     await this.#loop;
     await this.#reader.stop();
     this.#tun.close();
