@@ -1,6 +1,11 @@
 import tls from "node:tls";
 import type { Endpoint } from "../config/types.ts";
-import { formatRemote, type SecureStream, TlsSocketStream } from "./secure_stream.ts";
+import {
+  formatRemote,
+  IncomingChunks,
+  type SecureStream,
+  TlsSocketStream,
+} from "./secure_stream.ts";
 import { describeTlsError } from "./tls_errors.ts";
 import { clientTlsOptions } from "./tls_options.ts";
 import type { TlsMaterial } from "./material.ts";
@@ -27,7 +32,11 @@ export function dialTls(
   const where = formatRemote(server.host, server.port);
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new DialError(`connecting to ${where} was abandoned`));
-    const socket = tls.connect(clientTlsOptions(material, server));
+    const incoming = new IncomingChunks();
+    const socket = tls.connect({
+      ...clientTlsOptions(material, server),
+      onread: incoming.onread(),
+    } as tls.ConnectionOptions);
     const onAbort = () => {
       clearTimeout(timer);
       socket.destroy();
@@ -51,7 +60,7 @@ export function dialTls(
         );
         return;
       }
-      resolve(new TlsSocketStream(socket));
+      resolve(new TlsSocketStream(socket, incoming));
     });
     socket.once("error", (error: Error) => {
       clearTimeout(timer);

@@ -36,15 +36,61 @@ export function formatRemote(address: string | undefined, port: number | undefin
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
+/**
+ * Hands received chunks to the session's handler, keeping copies of any that arrive before the
+ * session listens. It is fed either by `data` events or, for sockets it reads for itself, through
+ * node's `onread` option (see `onread`).
+ */
+export class IncomingChunks {
+  #handler: ((chunk: Uint8Array) => void) | undefined;
+  #early: Uint8Array[] = [];
+  #buffer: Uint8Array | undefined;
+
+  /**
+   * The `onread` option for tls.connect: node:tls decrypts into this one reused buffer and calls
+   * back, instead of pushing a fresh Buffer per chunk through its stream machinery. Measured in
+   * one run between two namespaces (3 GiB, node:tls both ends): 5.5-5.7 Gbit/s received against
+   * 2.0-2.4 with `data` events, at a third less CPU. node:tls honours it only for sockets that
+   * tls.connect creates, so the server's accepted sockets keep `data` events.
+   */
+  onread(
+    size = 65536,
+  ): { buffer: Uint8Array; callback: (bytes: number, buffer: Uint8Array) => boolean } {
+    this.#buffer ??= new Uint8Array(size);
+    return {
+      buffer: this.#buffer,
+      callback: (bytes, buffer) => {
+        this.deliver(buffer.subarray(0, bytes));
+        return true;
+      },
+    };
+  }
+
+  /** Passes a chunk on; it is only valid during the call. */
+  deliver(chunk: Uint8Array): void {
+    noteReceivedGarbage(chunk.length);
+    if (this.#handler) this.#handler(chunk);
+    else this.#early.push(chunk.slice());
+  }
+
+  listen(handler: (chunk: Uint8Array) => void): void {
+    this.#handler = handler;
+    for (const chunk of this.#early.splice(0)) handler(chunk);
+  }
+}
+
 /** SecureStream over a node:tls socket whose handshake has completed. */
 export class TlsSocketStream implements SecureStream {
   readonly info: ConnectionInfo;
   readonly closed: Promise<Error | undefined>;
   #socket: TLSSocket;
-  #handler: ((chunk: Uint8Array) => void) | undefined;
-  #early: Uint8Array[] = [];
+  #incoming: IncomingChunks;
 
-  constructor(socket: TLSSocket) {
+  /**
+   * `incoming`: the IncomingChunks whose `onread` the socket was created with; without it the
+   * stream listens to the socket's `data` events.
+   */
+  constructor(socket: TLSSocket, incoming?: IncomingChunks) {
     this.#socket = socket;
     socket.setNoDelay(true);
     const cert = socket.getPeerCertificate();
@@ -59,16 +105,16 @@ export class TlsSocketStream implements SecureStream {
     let failure: Error | undefined;
     socket.on("error", (error: Error) => (failure = error));
     this.closed = new Promise((resolve) => socket.once("close", () => resolve(failure)));
-    socket.on("data", (chunk: Uint8Array) => {
-      noteReceivedGarbage(chunk.length);
-      if (this.#handler) this.#handler(chunk);
-      else this.#early.push(new Uint8Array(chunk));
-    });
+    if (incoming) {
+      this.#incoming = incoming;
+    } else {
+      const events = this.#incoming = new IncomingChunks();
+      socket.on("data", (chunk: Uint8Array) => events.deliver(chunk));
+    }
   }
 
   onData(handler: (chunk: Uint8Array) => void): void {
-    this.#handler = handler;
-    for (const chunk of this.#early.splice(0)) handler(chunk);
+    this.#incoming.listen(handler);
   }
 
   write(bytes: Uint8Array): Promise<void> {
