@@ -116,7 +116,7 @@ async function execute(command: Command): Promise<number> {
     }
     case "bench": {
       const { runBench } = await import("./bench/bench.ts");
-      return await runBench({ quick: command.quick });
+      return await runBench(command);
     }
   }
 }

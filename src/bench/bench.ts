@@ -10,8 +10,8 @@ import { issueLabCertificates } from "../lab/lab_configs.ts";
 import { clockTicksPerSecond } from "./_proc.ts";
 import { machineInfo } from "./machine.ts";
 import { ensureOpenvpn } from "./openvpn.ts";
-import { withRatios } from "./ratio.ts";
 import { resultFileName } from "./result_file.ts";
+import { summarizeRounds } from "./rounds.ts";
 import { openvpnRow, type RowContext, sssonectorRow, vethRow } from "./rows.ts";
 import { formatBenchReport } from "./table.ts";
 import type { BenchReport, BenchRow, BenchSettings } from "./types.ts";
@@ -19,6 +19,8 @@ import type { BenchReport, BenchRow, BenchSettings } from "./types.ts";
 export interface BenchOptions {
   /** 2 s per direction and 10 pings per series instead of 10 s and 50. */
   readonly quick: boolean;
+  /** Rounds of all rows. @default 1 when quick, else 3 */
+  readonly rounds?: number;
   /** Folder for the JSON file, created when missing. @default "tests/results" */
   readonly resultsDir?: string;
 }
@@ -26,9 +28,10 @@ export interface BenchOptions {
 const TUNNEL_MTU = 1500;
 
 /** The measurement plan of a full or a quick run. */
-export function benchSettings(quick: boolean): BenchSettings {
+export function benchSettings(quick: boolean, rounds?: number): BenchSettings {
   return {
     quick,
+    rounds: rounds ?? (quick ? 1 : 3),
     throughputSeconds: quick ? 2 : 10,
     pingCount: quick ? 10 : 50,
     pingIntervalMs: 20,
@@ -50,15 +53,15 @@ export async function runBench(options: BenchOptions): Promise<number> {
     );
     return 1;
   }
-  const settings = benchSettings(options.quick);
+  const settings = benchSettings(options.quick, options.rounds);
   const started = new Date();
   try {
     return await withLabWorkspace("sssonector-bench-", say, async ({ workDir, createLab }) => {
       const openvpn = await ensureOpenvpn(say);
       const machine = await machineInfo("version" in openvpn ? openvpn.version : null);
       say(
-        `==> ${settings.quick ? "quick" : "full"} run: ${settings.throughputSeconds} s per ` +
-          `direction; lab, configs and logs in ${workDir}`,
+        `==> ${settings.quick ? "quick" : "full"} run: ${settings.rounds} round(s) of every row, ` +
+          `${settings.throughputSeconds} s per direction; lab, configs and logs in ${workDir}`,
       );
       const lab = await createLab("bench");
       const certDir = `${workDir}/certs`;
@@ -77,19 +80,27 @@ export async function runBench(options: BenchOptions): Promise<number> {
           ticksPerSecond: await clockTicksPerSecond(),
         },
       };
-      const rows: BenchRow[] = [];
-      rows.push(await vethRow(ctx));
-      rows.push(await sssonectorRow(ctx, true));
-      rows.push(await sssonectorRow(ctx, false));
-      rows.push(await openvpnRow(ctx, openvpn));
-
+      const rounds: BenchRow[][] = [];
+      for (let round = 1; round <= settings.rounds; round++) {
+        if (settings.rounds > 1) say(`==> round ${round} of ${settings.rounds}`);
+        rounds.push([
+          await vethRow(ctx),
+          await sssonectorRow(ctx, true),
+          await sssonectorRow(ctx, false),
+          await openvpnRow(ctx, openvpn),
+        ]);
+      }
+      const summary = summarizeRounds(rounds, "openvpn-tcp");
+      const rows = summary.rows;
       const report: BenchReport = {
-        schema: "sssonector-bench/1",
+        schema: "sssonector-bench/2",
         date: started.toISOString(),
         machine,
         settings,
         baseline: "openvpn-tcp",
-        rows: withRatios(rows, "openvpn-tcp"),
+        rows,
+        spread: summary.spread,
+        rounds: summary.rounds,
       };
       say("");
       say(formatBenchReport(report));

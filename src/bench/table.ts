@@ -1,5 +1,5 @@
 /** Pure text rendering of a benchmark report: an aligned table with a header and notes. */
-import type { BenchReport, BenchRow, RttResult } from "./types.ts";
+import type { BenchReport, BenchRow, RatioRange, RowSpread, RttResult } from "./types.ts";
 
 export interface Column {
   readonly title: string;
@@ -94,6 +94,38 @@ export function tableCells(row: BenchRow): string[] {
   ];
 }
 
+/** A ratio's range over the rounds, `2.10x..2.85x`; one value when it did not vary. */
+export function formatRange(range: RatioRange | null): string {
+  if (range === null) return MISSING;
+  const low = formatRatio(range.min);
+  const high = formatRatio(range.max);
+  return low === high ? low : `${low}..${high}`;
+}
+
+export const SPREAD_COLUMNS: readonly Column[] = [
+  { title: "row", align: "left" },
+  { title: "rounds" },
+  { title: "thr c->s" },
+  { title: "thr s->c" },
+  { title: "idle rtt" },
+  { title: "load rtt" },
+];
+
+/** The spread table: each measured non-baseline row's per-round ratios, lowest..highest. */
+export function spreadCells(report: BenchReport): string[][] {
+  return report.spread
+    .filter((spread: RowSpread) => spread.id !== report.baseline && spread.rounds > 0)
+    .filter((spread) => spread.clientToServer !== null || spread.rttIdleMedian !== null)
+    .map((spread) => [
+      report.rows.find((row) => row.id === spread.id)?.label ?? spread.id,
+      String(spread.rounds),
+      formatRange(spread.clientToServer),
+      formatRange(spread.serverToClient),
+      formatRange(spread.rttIdleMedian),
+      formatRange(spread.rttLoadedMedian),
+    ]);
+}
+
 function lossNotes(row: BenchRow): string[] {
   const m = row.measurement;
   if (!m) return [];
@@ -114,6 +146,7 @@ export function formatBenchReport(report: BenchReport): string {
     ...lossNotes(row),
   ]);
   if (!baseline?.measurement) notes.push(`${baselineLabel} was not measured: no ratios`);
+  const spread = settings.rounds > 1 ? spreadCells(report) : [];
   return [
     `SSSonector benchmark (${settings.quick ? "quick" : "full"}): ${report.date}`,
     `machine: nproc ${machine.nproc}, kernel ${machine.kernel}` +
@@ -124,9 +157,20 @@ export function formatBenchReport(report: BenchReport): string {
     `method: iperf3 one TCP stream ${settings.throughputSeconds} s each way; ` +
     `${settings.pingCount} pings every ${settings.pingIntervalMs} ms idle and again ` +
     `${settings.loadedPingDelayMs} ms into the c->s transfer; tunnel MTU ${settings.tunnelMtu}`,
+    settings.rounds > 1
+      ? `rounds: ${settings.rounds}, every row once per round; the table shows median rates and ` +
+        "CPU, all rounds' pings pooled, the highest RSS, and the median of per-round ratios"
+      : "rounds: 1 (ratios from a single run; use --rounds N for their spread)",
     "",
     formatColumns(TABLE_COLUMNS, report.rows.map(tableCells)),
     "",
+    ...(spread.length > 0
+      ? [
+        `ratio against ${baselineLabel} in each round, lowest..highest:`,
+        formatColumns(SPREAD_COLUMNS, spread),
+        "",
+      ]
+      : []),
     `base = ${baselineLabel}; throughput ratio: times the base (higher is better); ` +
     "rtt ratio: median relative to the base (lower is better)",
     "cpu s/GB: server + client CPU seconds (user + system) per 10^9 bytes carried both ways",

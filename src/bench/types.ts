@@ -63,6 +63,24 @@ export interface BenchRow {
   readonly ratios: RowRatios | null;
 }
 
+/** min, median and max of one ratio over the rounds. */
+export interface RatioRange {
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+}
+
+/** How a row's ratios against the baseline varied from round to round. */
+export interface RowSpread {
+  readonly id: RowId;
+  /** Rounds in which the row was measured. */
+  readonly rounds: number;
+  readonly clientToServer: RatioRange | null;
+  readonly serverToClient: RatioRange | null;
+  readonly rttIdleMedian: RatioRange | null;
+  readonly rttLoadedMedian: RatioRange | null;
+}
+
 export interface MachineInfo {
   readonly nproc: number;
   readonly kernel: string;
@@ -76,6 +94,8 @@ export interface MachineInfo {
 
 export interface BenchSettings {
   readonly quick: boolean;
+  /** Times every row is measured, interleaved: round 1 all rows, then round 2, ... */
+  readonly rounds: number;
   readonly throughputSeconds: number;
   readonly pingCount: number;
   readonly pingIntervalMs: number;
@@ -85,12 +105,20 @@ export interface BenchSettings {
 }
 
 export interface BenchReport {
-  readonly schema: "sssonector-bench/1";
+  readonly schema: "sssonector-bench/2";
   /** ISO 8601, UTC. */
   readonly date: string;
   readonly machine: MachineInfo;
   readonly settings: BenchSettings;
   /** The row the ratios compare against. */
   readonly baseline: RowId;
+  /**
+   * One row per id over all rounds: median throughput and CPU, pings of every round pooled, the
+   * highest peak RSS, and the median of the per-round ratios.
+   */
   readonly rows: readonly BenchRow[];
+  /** The range of each row's per-round ratios. */
+  readonly spread: readonly RowSpread[];
+  /** Every round's rows, ratios against that round's baseline. */
+  readonly rounds: readonly (readonly BenchRow[])[];
 }

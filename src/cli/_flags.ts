@@ -92,6 +92,13 @@ export const FLAGS = {
     commands: ["bench"],
     description: "bench: a short run instead of the full measurement",
   },
+  "rounds": {
+    type: "string",
+    value: "N",
+    commands: ["bench"],
+    description: "bench: measure every row N times, interleaved, and report the spread " +
+      "(default 3, with --quick 1)",
+  },
   "help": {
     type: "boolean",
     short: "h",

@@ -59,8 +59,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
     }
     case "generate-certs":
       return { kind, options: certOptions(flags) };
-    case "bench":
-      return { kind, quick: has("quick") };
+    case "bench": {
+      const rounds = value("rounds");
+      return rounds === undefined
+        ? { kind, quick: has("quick") }
+        : { kind, quick: has("quick"), rounds: roundCount(rounds) };
+    }
     case "demo":
     case "version":
       return { kind };
@@ -231,6 +235,19 @@ function days(text: string | undefined): number {
   if (!Number.isSafeInteger(count) || count < 1) {
     throw new UsageError(
       `--days "${text}" is not allowed; expected a whole number of days, 1 or more`,
+    );
+  }
+  return count;
+}
+
+/** Most rounds a bench may ask for: 20 full rounds already take over an hour. */
+const MAX_ROUNDS = 20;
+
+function roundCount(text: string): number {
+  const count = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(count) || count < 1 || count > MAX_ROUNDS) {
+    throw new UsageError(
+      `--rounds "${text}" is not allowed; expected a whole number from 1 to ${MAX_ROUNDS}`,
     );
   }
   return count;

@@ -13,17 +13,18 @@ interface JsonRow {
 }
 
 Deno.test({
-  name: "sssonector bench --quick reports every row and writes a parseable JSON report",
+  name:
+    "sssonector bench --quick --rounds 2 reports every row, the spread, and a parseable JSON report",
   ignore: Deno.uid() !== 0,
   async fn() {
     const output = await new Deno.Command(`${ROOT}sssonector`, {
-      args: ["bench", "--quick"],
+      args: ["bench", "--quick", "--rounds", "2"],
       cwd: ROOT,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
       // A hung run is killed (SIGTERM: the bench cleans its lab up) rather than blocking CI.
-      signal: AbortSignal.timeout(150_000),
+      signal: AbortSignal.timeout(240_000),
     }).output();
     const stdout = new TextDecoder().decode(output.stdout);
     const stderr = new TextDecoder().decode(output.stderr);
@@ -46,8 +47,18 @@ Deno.test({
 
       assert.ok(resultPath, `no "results:" line in:\n${stdout}`);
       const report = JSON.parse(await Deno.readTextFile(resultPath));
-      assert.equal(report.schema, "sssonector-bench/1");
+      assert.equal(report.schema, "sssonector-bench/2");
       assert.equal(report.settings.quick, true);
+      assert.equal(report.settings.rounds, 2);
+      assert.equal(report.rounds.length, 2);
+      for (const round of report.rounds as JsonRow[][]) assert.equal(round.length, 4);
+      assert.match(stdout, /^==> round 2 of 2$/m);
+      const tunnelSpread = (report.spread as Array<{ id: string; rounds: number }>)
+        .find((spread) => spread.id === "sssonector-offload-on");
+      assert.equal(tunnelSpread?.rounds, 2);
+      if (/^openvpn-tcp +[0-9]/m.test(stdout)) {
+        assert.match(stdout, /^ratio against openvpn-tcp in each round, lowest\.\.highest:$/m);
+      }
       const rows = report.rows as JsonRow[];
       assert.deepEqual(rows.map((row) => row.id), [
         "veth",

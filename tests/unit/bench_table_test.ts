@@ -4,7 +4,9 @@ import {
   formatColumns,
   formatGbit,
   formatMs,
+  formatRange,
   formatRatio,
+  spreadCells,
   TABLE_COLUMNS,
   tableCells,
 } from "../../src/bench/table.ts";
@@ -54,7 +56,7 @@ const ROWS: BenchRow[] = [
 ];
 
 const REPORT: BenchReport = {
-  schema: "sssonector-bench/1",
+  schema: "sssonector-bench/2",
   date: "2026-11-25T04:10:00.000Z",
   machine: {
     nproc: 2,
@@ -67,6 +69,7 @@ const REPORT: BenchReport = {
   },
   settings: {
     quick: true,
+    rounds: 1,
     throughputSeconds: 2,
     pingCount: 10,
     pingIntervalMs: 20,
@@ -75,6 +78,8 @@ const REPORT: BenchReport = {
   },
   baseline: "openvpn-tcp",
   rows: ROWS,
+  spread: [],
+  rounds: [ROWS],
 };
 
 Deno.test("formatColumns() aligns cells under a header and a rule, two spaces apart", () => {
@@ -162,4 +167,44 @@ Deno.test("formatBenchReport() lines up every table line to the same columns", (
       if (char === " " && rule[i - 1] === "-") assert.equal(line[i] ?? " ", " ");
     }
   }
+});
+
+Deno.test("formatRange() shows lowest..highest, or one value when the rounds agreed", () => {
+  assert.equal(formatRange({ min: 7.81, median: 8.4, max: 9.123 }), "7.81x..9.12x");
+  assert.equal(formatRange({ min: 2, median: 2, max: 2 }), "2.00x");
+  assert.equal(formatRange(null), "-");
+});
+
+Deno.test("formatBenchReport() with rounds adds the spread of each ratio, without the baseline", () => {
+  const range = (min: number, max: number) => ({ min, median: (min + max) / 2, max });
+  const report: BenchReport = {
+    ...REPORT,
+    settings: { ...REPORT.settings, rounds: 3 },
+    spread: [
+      {
+        id: "sssonector-offload-on",
+        rounds: 3,
+        clientToServer: range(7.5, 9.25),
+        serverToClient: range(8, 8),
+        rttIdleMedian: range(2.5, 3),
+        rttLoadedMedian: null,
+      },
+      {
+        id: "openvpn-tcp",
+        rounds: 3,
+        clientToServer: range(1, 1),
+        serverToClient: range(1, 1),
+        rttIdleMedian: range(1, 1),
+        rttLoadedMedian: range(1, 1),
+      },
+    ],
+  };
+  assert.deepEqual(spreadCells(report), [
+    ["sssonector offload on", "3", "7.50x..9.25x", "8.00x", "2.50x..3.00x", "-"],
+  ]);
+  const text = formatBenchReport(report);
+  assert.match(text, /^rounds: 3, every row once per round/m);
+  assert.match(text, /^ratio against openvpn-tcp in each round, lowest\.\.highest:$/m);
+  assert.match(text, /^sssonector offload on +3 +7\.50x\.\.9\.25x +8\.00x/m);
+  assert.doesNotMatch(formatBenchReport(REPORT), /lowest\.\.highest/);
 });

@@ -93,6 +93,16 @@ Deno.test("parseCommandLine() reads demo, bench and bench --quick", () => {
   assert.deepEqual(parseCommandLine(["bench"]), { kind: "bench", quick: false });
   assert.deepEqual(parseCommandLine(["bench", "--quick"]), { kind: "bench", quick: true });
   assert.deepEqual(parseCommandLine(["-quick", "bench"]), { kind: "bench", quick: true });
+  assert.deepEqual(parseCommandLine(["bench", "--quick", "--rounds", "2"]), {
+    kind: "bench",
+    quick: true,
+    rounds: 2,
+  });
+  assert.deepEqual(parseCommandLine(["bench", "--rounds=5"]), {
+    kind: "bench",
+    quick: false,
+    rounds: 5,
+  });
 });
 
 Deno.test("parseCommandLine() shows help without arguments or with -h/--help/-help", () => {
@@ -254,4 +264,16 @@ Deno.test("UsageError carries exit code 2 and a one-line message", () => {
   assert.equal(error.exitCode, 2);
   assert.equal(error.name, "UsageError");
   assert.ok(!error.message.includes("\n"));
+});
+
+Deno.test("parseCommandLine() refuses a rounds count that is not 1 to 20, naming the flag", () => {
+  for (const bad of ["0", "21", "two", "1.5", "-1"]) {
+    assert.throws(
+      () => parseCommandLine(["bench", `--rounds=${bad}`]),
+      (error: Error) =>
+        error instanceof UsageError &&
+        error.message === `--rounds "${bad}" is not allowed; expected a whole number from 1 to 20`,
+      bad,
+    );
+  }
 });
