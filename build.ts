@@ -14,6 +14,7 @@
  * site cannot be reached, point DENORT_BIN at a denort binary of the same Deno version.
  */
 import { parseArgs } from "node:util";
+import { v8FlagsArgument } from "./src/runtime/v8_flags.ts";
 
 interface Target {
   readonly arch: "x86_64" | "aarch64";
@@ -98,8 +99,8 @@ async function compileExecutable(target: Target): Promise<string> {
     "compile",
     "--frozen",
     "-P",
-    // src/runtime/garbage.ts collects received-chunk garbage as it is made; it needs gc().
-    "--v8-flags=--expose-gc",
+    // The runtime's V8 flags (gc() for src/runtime/garbage.ts, the lean GC): see v8_flags.ts.
+    v8FlagsArgument(),
     "--target",
     target.triple,
     "--include",

@@ -1,3 +1,5 @@
+import { v8FlagsArgument } from "../runtime/v8_flags.ts";
+
 /**
  * The command line that starts this same program again (for the demo and the benchmark, which
  * run a server and a client as real processes): the checkout launcher when we were started by it,
@@ -15,7 +17,7 @@ export function selfCommand(): string[] {
     "run",
     "-P",
     "--quiet",
-    "--v8-flags=--expose-gc",
+    v8FlagsArgument(),
     "--config",
     config.pathname,
     main.pathname,

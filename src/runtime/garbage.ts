@@ -2,8 +2,8 @@
  * node:tls hands every received chunk over in a fresh Buffer. The Buffers are garbage at once,
  * but their small wrapper objects barely touch V8's young generation, so at a gigabit V8 lets
  * hundreds of megabytes of dead chunk memory pile up before it collects. When the runtime exposes
- * gc() (the launcher and the compiled binary run with --expose-gc), a minor collection after every
- * GARBAGE_BUDGET bytes received keeps that bounded. Measured side by side (offloads on, iperf3
+ * gc() (every SSSonector process runs with --expose-gc, see v8_flags.ts), a minor collection
+ * after every GARBAGE_BUDGET bytes received keeps that bounded. Measured side by side (offloads on, iperf3
  * both ways): 32 MiB gave 175 MB peak RSS, 8 MiB 130 MB, 2 MiB 115-120 MB and the fastest
  * downloads, 512 KiB no less memory and slightly slower.
  */
