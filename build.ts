@@ -16,6 +16,8 @@
 import { parseArgs } from "node:util";
 import { v8FlagsArgument } from "./src/runtime/v8_flags.ts";
 
+const USAGE = "usage: deno run -A build.ts [--target x86_64|aarch64] [--native-only]";
+
 interface Target {
   readonly arch: "x86_64" | "aarch64";
   readonly triple: string;
@@ -115,10 +117,25 @@ async function compileExecutable(target: Target): Promise<string> {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: { target: { type: "string" }, "native-only": { type: "boolean", default: false } },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: Deno.args,
+      options: {
+        target: { type: "string" },
+        "native-only": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (error) {
+    console.error(`build.ts: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(USAGE);
+    Deno.exit(2);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
   const selected = TARGETS.filter((t) => values.target === undefined || t.arch === values.target);
   if (selected.length === 0) {
     console.error(`build.ts: unknown --target "${values.target}"; use x86_64 or aarch64`);

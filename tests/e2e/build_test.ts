@@ -29,3 +29,12 @@ Deno.test("build.ts --native-only builds a TUN shim for every architecture, expo
     }
   }
 });
+
+Deno.test("build.ts refuses an unknown option with one line and its usage, exit 2, no stack trace", async () => {
+  const out = await run(Deno.execPath(), ["run", "-A", `${ROOT}build.ts`, "--bogus"]);
+  assert.equal(out.code, 2);
+  assert.deepEqual(out.stderr.trim().split("\n"), [
+    "build.ts: Unknown option '--bogus'",
+    "usage: deno run -A build.ts [--target x86_64|aarch64] [--native-only]",
+  ]);
+});
