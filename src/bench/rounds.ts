@@ -77,13 +77,6 @@ export function combineMeasurements(measurements: readonly RowMeasurement[]): Ro
   };
 }
 
-const RATIO_KEYS = [
-  "clientToServer",
-  "serverToClient",
-  "rttIdleMedian",
-  "rttLoadedMedian",
-] as const satisfies readonly (keyof RowRatios)[];
-
 export interface RoundsSummary {
   /** One row per id, in first-round order: combined measurement, median per-round ratios. */
   readonly rows: BenchRow[];
@@ -114,10 +107,14 @@ export function summarizeRounds(
     if (measured.length > 0 && measured.length < perRound.length) {
       notes.push(`measured in ${measured.length} of ${perRound.length} rounds`);
     }
-    const ranges = Object.fromEntries(
-      RATIO_KEYS.map((key) => [key, rangeOf(measured.map((row) => row.ratios?.[key]))]),
-    ) as Record<(typeof RATIO_KEYS)[number], RatioRange | null>;
-    const anyRatio = RATIO_KEYS.some((key) => ranges[key] !== null);
+    const rangeFor = (key: keyof RowRatios) => rangeOf(measured.map((row) => row.ratios?.[key]));
+    const ranges = {
+      clientToServer: rangeFor("clientToServer"),
+      serverToClient: rangeFor("serverToClient"),
+      rttIdleMedian: rangeFor("rttIdleMedian"),
+      rttLoadedMedian: rangeFor("rttLoadedMedian"),
+    };
+    const anyRatio = Object.values(ranges).some((range) => range !== null);
     rows.push({
       ...first,
       status: measured.length > 0 ? "ok" : first.status,
@@ -126,9 +123,12 @@ export function summarizeRounds(
         ? combineMeasurements(measured.map((row) => row.measurement!))
         : null,
       ratios: anyRatio
-        ? Object.fromEntries(
-          RATIO_KEYS.map((key) => [key, ranges[key]?.median ?? null]),
-        ) as unknown as RowRatios
+        ? {
+          clientToServer: ranges.clientToServer?.median ?? null,
+          serverToClient: ranges.serverToClient?.median ?? null,
+          rttIdleMedian: ranges.rttIdleMedian?.median ?? null,
+          rttLoadedMedian: ranges.rttLoadedMedian?.median ?? null,
+        }
         : null,
     });
     spread.push({ id, rounds: measured.length, ...ranges });
