@@ -277,26 +277,42 @@ async function createCa(
   notAfter: Date,
 ): Promise<{ issuer: Issuer; keys: CryptoKeyPair }> {
   const keys = await generateKeyPair(keyType);
-  const cert = await buildCaCertificate(keys, notBefore, notAfter);
-  const keyId = await keyIdentifier(cert.subjectPublicKeyInfo);
+  const { cert, keyId } = await buildCaCertificate(keys, notBefore, notAfter);
   return { issuer: { cert, privateKey: keys.privateKey, keyId }, keys };
+}
+
+/** An unsigned certificate for `publicKey` with a fresh serial, and its subject key identifier. */
+async function unsignedCertificate(
+  issuer: pkijs.RelativeDistinguishedNames,
+  subject: pkijs.RelativeDistinguishedNames,
+  notBefore: Date,
+  notAfter: Date,
+  publicKey: CryptoKey,
+): Promise<{ cert: pkijs.Certificate; keyId: Uint8Array }> {
+  const cert = new pkijs.Certificate({
+    version: 2,
+    serialNumber: randomSerial(),
+    issuer,
+    subject,
+    notBefore: validityTime(notBefore),
+    notAfter: validityTime(notAfter),
+  });
+  await cert.subjectPublicKeyInfo.importKey(publicKey);
+  return { cert, keyId: await keyIdentifier(cert.subjectPublicKeyInfo) };
 }
 
 async function buildCaCertificate(
   keys: CryptoKeyPair,
   notBefore: Date,
   notAfter: Date,
-): Promise<pkijs.Certificate> {
-  const cert = new pkijs.Certificate({
-    version: 2,
-    serialNumber: randomSerial(),
-    issuer: commonNameOnly("SSSonector CA"),
-    subject: commonNameOnly("SSSonector CA"),
-    notBefore: validityTime(notBefore),
-    notAfter: validityTime(notAfter),
-  });
-  await cert.subjectPublicKeyInfo.importKey(keys.publicKey);
-  const keyId = await keyIdentifier(cert.subjectPublicKeyInfo);
+): Promise<{ cert: pkijs.Certificate; keyId: Uint8Array }> {
+  const { cert, keyId } = await unsignedCertificate(
+    commonNameOnly("SSSonector CA"),
+    commonNameOnly("SSSonector CA"),
+    notBefore,
+    notAfter,
+    keys.publicKey,
+  );
   cert.extensions = [
     extension(OID.basicConstraints, true, new pkijs.BasicConstraints({ cA: true })),
     extension(
@@ -304,15 +320,11 @@ async function buildCaCertificate(
       true,
       keyUsageBits([KeyUsageBit.keyCertSign, KeyUsageBit.cRLSign]),
     ),
-    extension(
-      OID.subjectKeyIdentifier,
-      false,
-      new asn1js.OctetString({ valueHex: toArrayBuffer(keyId) }),
-    ),
+    subjectKeyIdentifier(keyId),
     authorityKeyIdentifier(keyId),
   ];
   await cert.sign(keys.privateKey, signingHash(keys.privateKey));
-  return cert;
+  return { cert, keyId };
 }
 
 interface LeafProfile {
@@ -329,20 +341,17 @@ async function buildLeafCertificate(
   keys: CryptoKeyPair,
   profile: LeafProfile,
 ): Promise<pkijs.Certificate> {
-  const cert = new pkijs.Certificate({
-    version: 2,
-    serialNumber: randomSerial(),
+  const { cert, keyId } = await unsignedCertificate(
     // The issuer Name is copied as encoded, so chain building matches it byte for byte.
-    issuer: issuer.cert.subject,
-    subject: commonNameOnly(profile.commonName),
-    notBefore: validityTime(profile.notBefore),
-    notAfter: validityTime(profile.notAfter),
-  });
-  await cert.subjectPublicKeyInfo.importKey(keys.publicKey);
+    issuer.cert.subject,
+    commonNameOnly(profile.commonName),
+    profile.notBefore,
+    profile.notAfter,
+    keys.publicKey,
+  );
   const usage = profile.rsa
     ? [KeyUsageBit.digitalSignature, KeyUsageBit.keyEncipherment]
     : [KeyUsageBit.digitalSignature];
-  const keyId = await keyIdentifier(cert.subjectPublicKeyInfo);
   cert.extensions = [
     extension(OID.basicConstraints, true, new pkijs.BasicConstraints({ cA: false })),
     extension(OID.keyUsage, true, keyUsageBits(usage)),
@@ -350,15 +359,19 @@ async function buildLeafCertificate(
     ...(profile.altNames.length === 0 ? [] : [
       extension(OID.subjectAltName, false, new pkijs.AltName({ altNames: [...profile.altNames] })),
     ]),
-    extension(
-      OID.subjectKeyIdentifier,
-      false,
-      new asn1js.OctetString({ valueHex: toArrayBuffer(keyId) }),
-    ),
+    subjectKeyIdentifier(keyId),
     authorityKeyIdentifier(issuer.keyId),
   ];
   await cert.sign(issuer.privateKey, signingHash(issuer.privateKey));
   return cert;
+}
+
+function subjectKeyIdentifier(keyId: Uint8Array): pkijs.Extension {
+  return extension(
+    OID.subjectKeyIdentifier,
+    false,
+    new asn1js.OctetString({ valueHex: toArrayBuffer(keyId) }),
+  );
 }
 
 function authorityKeyIdentifier(keyId: Uint8Array): pkijs.Extension {
