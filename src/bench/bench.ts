@@ -83,11 +83,14 @@ export async function runBench(options: BenchOptions): Promise<number> {
       const rounds: BenchRow[][] = [];
       for (let round = 1; round <= settings.rounds; round++) {
         if (settings.rounds > 1) say(`==> round ${round} of ${settings.rounds}`);
+        // A folder per round: logs are appended to, and a round must not find the last one's
+        // "listening on" and take a server that is still starting for a ready one.
+        const roundCtx = { ...ctx, workDir: `${workDir}/round-${round}` };
         rounds.push([
-          await vethRow(ctx),
-          await sssonectorRow(ctx, true),
-          await sssonectorRow(ctx, false),
-          await openvpnRow(ctx, openvpn),
+          await vethRow(roundCtx),
+          await sssonectorRow(roundCtx, true),
+          await sssonectorRow(roundCtx, false),
+          await openvpnRow(roundCtx, openvpn),
         ]);
       }
       const summary = summarizeRounds(rounds, "openvpn-tcp");
