@@ -28,7 +28,7 @@ export class TunnelClient {
   #material: TlsMaterial;
   #reader: TunReader;
   #session: Session | undefined;
-  #running = true;
+  /** Aborted by stop(): ends a pending dial, a backoff wait and the reconnect loop. */
   #stopping = new AbortController();
   #loop: Promise<void> = Promise.resolve();
   #options: TunnelClientOptions;
@@ -66,6 +66,10 @@ export class TunnelClient {
     client.#reader.start();
     client.#loop = client.#run();
     return client;
+  }
+
+  get #running(): boolean {
+    return !this.#stopping.signal.aborted;
   }
 
   /** The current session, if connected. */
@@ -157,7 +161,6 @@ export class TunnelClient {
 
   /** Closes the session with a reason the server logs, stops the TUN reader, removes the device. */
   async stop(): Promise<void> {
-    this.#running = false;
     this.#stopping.abort();
     this.#session?.close(CloseCode.Shutdown, "client shutting down");
     await this.#loop;
