@@ -1,6 +1,6 @@
 import tls from "node:tls";
 import type { Endpoint } from "../config/types.ts";
-import { formatRemote, type SecureStream, TlsSocketStream } from "./secure_stream.ts";
+import { endSocket, formatRemote, type SecureStream, TlsSocketStream } from "./secure_stream.ts";
 import { describeTlsError } from "./tls_errors.ts";
 import { explainClientRefusal } from "./client_refusal.ts";
 import { CloseCode, encodeClose } from "../frame/control.ts";
@@ -48,13 +48,13 @@ export class TlsListener {
       const der = cert?.raw ? new Uint8Array(cert.raw) : undefined;
       const reason = explainClientRefusal(der);
       events.onHandshakeFailure(peerOf(socket), `client certificate refused: ${reason}`);
-      socket.end(
+      endSocket(
+        socket,
         encodeClose({
           code: CloseCode.CertificateRefused,
           message: `certificate refused: ${reason}`,
         }),
       );
-      Deno.unrefTimer(setTimeout(() => socket.destroy(), 2000));
     });
     server.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
       events.onHandshakeFailure(peerOf(socket), describeTlsError(error));

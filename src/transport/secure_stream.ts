@@ -30,6 +30,19 @@ export interface SecureStream {
   destroy(): void;
 }
 
+/** How long an ended socket waits for the peer's half of the close before it is destroyed. */
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * Ends a socket after its queued writes (and `last`, when given), and destroys it should the peer
+ * never answer the close: such a peer must not hold the socket forever.
+ */
+export function endSocket(socket: TLSSocket, last?: Uint8Array): void {
+  if (last === undefined) socket.end();
+  else socket.end(last);
+  Deno.unrefTimer(setTimeout(() => socket.destroy(), CLOSE_GRACE_MS));
+}
+
 /** Formats the peer's address for logs: 10.0.0.1:443 or [fd00::1]:443. */
 export function formatRemote(address: string | undefined, port: number | undefined): string {
   if (!address) return "unknown peer";
@@ -126,9 +139,7 @@ export class TlsSocketStream implements SecureStream {
   }
 
   end(): void {
-    this.#socket.end();
-    // A peer that never answers our close must not hold the socket forever.
-    Deno.unrefTimer(setTimeout(() => this.#socket.destroy(), 2000));
+    endSocket(this.#socket);
   }
 
   destroy(): void {
