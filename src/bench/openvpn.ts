@@ -4,7 +4,7 @@
  * pids are OpenVPN's own, and log into the run's temporary folder.
  */
 import { LabError, type NetnsLab, run } from "../lab/netns_lab.ts";
-import { waitForPing } from "./_wait.ts";
+import { waitForPing } from "../lab/wait_for_ping.ts";
 
 export const OPENVPN_SERVER_IP = "10.8.0.1";
 export const OPENVPN_CLIENT_IP = "10.8.0.2";

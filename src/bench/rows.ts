@@ -7,7 +7,7 @@ import type { NetnsLab } from "../lab/netns_lab.ts";
 import { writeLabConfigs } from "../lab/lab_configs.ts";
 import { TunnelProcess } from "../lab/tunnel_process.ts";
 import { findProcess } from "./_proc.ts";
-import { waitForPing } from "./_wait.ts";
+import { waitForPing } from "../lab/wait_for_ping.ts";
 import { interfaceName, setNetworkOffload } from "./config_yaml.ts";
 import { measureRow, type RowPlan, type TunnelPid } from "./measure_row.ts";
 import {

@@ -5,9 +5,11 @@
  * deletes every namespace it made and removes the folder, also when the test failed.
  */
 
+import { parsePing } from "../../src/demo/measure.ts";
 import { writeLabConfigs } from "../../src/lab/lab_configs.ts";
 import { type LabHost, NetnsLab, run, runOk } from "../../src/lab/netns_lab.ts";
 import { TunnelProcess } from "../../src/lab/tunnel_process.ts";
+import { waitForPing } from "../../src/lab/wait_for_ping.ts";
 import { generateCertificates } from "../../src/pki/mod.ts";
 
 /** The checkout launcher: builds the TUN shim and runs src/main.ts with the shipped permissions. */
@@ -46,10 +48,6 @@ export interface TunnelConfigs {
 export interface PingResult {
   readonly ok: boolean;
   readonly output: string;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The promise's value, or undefined when it takes longer than ms (the timer never outlives it). */
@@ -278,23 +276,15 @@ export class E2eLab implements AsyncDisposable {
       ...(options.from === undefined ? [] : ["-I", options.from]),
       to,
     ]);
-    const received = /(\d+) (?:packets )?received/.exec(result.stdout);
     return {
-      ok: result.code === 0 && Number(received?.[1]) === count,
+      ok: result.code === 0 && parsePing(result.stdout).received === count,
       output: result.stdout + result.stderr,
     } satisfies PingResult;
   }
 
-  /** Pings once a second until a reply comes or timeoutMs passes; returns the ms it took. */
-  async waitForPing(host: LabHost, to: string, timeoutMs = 15_000): Promise<number> {
-    const start = Date.now();
-    let last: PingResult | undefined;
-    while (Date.now() - start < timeoutMs) {
-      last = await this.ping(host, to, { count: 1 });
-      if (last.ok) return Date.now() - start;
-      await delay(100);
-    }
-    throw new Error(`No ping reply from ${to} within ${timeoutMs} ms: ${last?.output.trim()}`);
+  /** Pings until a reply comes or timeoutMs passes; returns the ms it took. */
+  waitForPing(host: LabHost, to: string, timeoutMs = 15_000): Promise<number> {
+    return waitForPing(this.net, host, to, { timeoutMs });
   }
 
   /** Runs the probe script in a host's namespace to completion; returns its JSON report. */

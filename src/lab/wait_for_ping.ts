@@ -1,5 +1,5 @@
 /** Readiness by polling: a tunnel is up when a ping crosses it, not after a fixed sleep. */
-import { LabError, type LabHost, type NetnsLab } from "../lab/netns_lab.ts";
+import { LabError, type LabHost, type NetnsLab } from "./netns_lab.ts";
 
 export interface WaitForPingOptions {
   /** @default 30_000 */
