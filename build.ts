@@ -15,6 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { v8FlagsArgument } from "./src/runtime/v8_flags.ts";
+import { errorMessage } from "./src/runtime/error_message.ts";
 
 const USAGE = "usage: deno run -A build.ts [--target x86_64|aarch64] [--native-only]";
 
@@ -128,7 +129,7 @@ if (import.meta.main) {
       },
     }));
   } catch (error) {
-    console.error(`build.ts: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`build.ts: ${errorMessage(error)}`);
     console.error(USAGE);
     Deno.exit(2);
   }
@@ -154,7 +155,7 @@ if (import.meta.main) {
       built.push(executable);
     }
   } catch (error) {
-    console.error(`build.ts: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`build.ts: ${errorMessage(error)}`);
     console.error(
       "build.ts: if `deno compile` could not download denort, set DENORT_BIN to a local denort " +
         `binary of Deno ${Deno.version.deno}`,

@@ -11,6 +11,7 @@ import { getLogger, setupLogging } from "./log/setup.ts";
 import { checkCertificateSet, generateCertificates, PkiError } from "./pki/mod.ts";
 import { TunnelServer } from "./server/server.ts";
 import { VERSION } from "./version.ts";
+import { errorMessage } from "./runtime/error_message.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
@@ -76,7 +77,7 @@ async function runTunnel(path: string): Promise<number> {
       ? await TunnelServer.start(config, log)
       : await TunnelClient.start(config, log);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     log.error("cannot start: {message}", { message });
     fail(message);
     return EXIT_RUNTIME;
@@ -139,7 +140,7 @@ async function main(argv: string[]): Promise<number> {
       fail(error.message);
       return EXIT_USAGE;
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     fail(message);
     if (Deno.env.get("SSSONECTOR_DEBUG")) console.error(error);
     return EXIT_RUNTIME;

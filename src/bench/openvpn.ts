@@ -5,6 +5,7 @@
  */
 import { LabError, type NetnsLab, run } from "../lab/netns_lab.ts";
 import { waitForPing } from "../lab/wait_for_ping.ts";
+import { errorMessage } from "../runtime/error_message.ts";
 
 export const OPENVPN_SERVER_IP = "10.8.0.1";
 export const OPENVPN_CLIENT_IP = "10.8.0.2";
@@ -157,7 +158,7 @@ export class OpenVpnTunnel {
     } catch (error) {
       const logs = await tunnel.logTails();
       await tunnel.stop();
-      throw new LabError(`${error instanceof Error ? error.message : String(error)}\n${logs}`);
+      throw new LabError(`${errorMessage(error)}\n${logs}`);
     }
     return tunnel;
   }

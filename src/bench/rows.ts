@@ -18,6 +18,7 @@ import {
 } from "./openvpn.ts";
 import { parseVnetHdr } from "./tun_link.ts";
 import type { BenchRow, RowId, RowMeasurement } from "./types.ts";
+import { errorMessage } from "../runtime/error_message.ts";
 
 export const SSSONECTOR_SERVER_IP = "10.0.0.1";
 export const SSSONECTOR_CLIENT_IP = "10.0.0.2";
@@ -41,10 +42,6 @@ export interface RowContext {
   readonly say: (line: string) => void;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 async function attempt(
   ctx: RowContext,
   id: RowId,
@@ -57,7 +54,7 @@ async function attempt(
     const measurement = await body(notes);
     return { id, label, status: "ok", notes, measurement, ratios: null };
   } catch (error) {
-    const text = message(error);
+    const text = errorMessage(error);
     ctx.say(`    failed: ${text}`);
     notes.push(`failed: ${text.split("\n")[0]!.slice(0, 200)}`);
     return { id, label, status: "failed", notes, measurement: null, ratios: null };
@@ -146,7 +143,7 @@ export function sssonectorRow(ctx: RowContext, offload: boolean): Promise<BenchR
         const stderr = (await tunnel.stderr()).trim().split("\n").slice(-5).join("\n");
         tails.push(`${role} log:\n${log}` + (stderr ? `\n${role} stderr:\n${stderr}` : ""));
       }
-      throw new Error([message(error), ...tails].join("\n"));
+      throw new Error([errorMessage(error), ...tails].join("\n"));
     } finally {
       await client?.stop();
       await server.stop();
@@ -187,7 +184,7 @@ export function openvpnRow(ctx: RowContext, availability: OpenVpnAvailability): 
         processes,
       }, ctx.plan);
     } catch (error) {
-      throw new Error(`${message(error)}\n${await tunnel.logTails()}`);
+      throw new Error(`${errorMessage(error)}\n${await tunnel.logTails()}`);
     } finally {
       await tunnel.stop();
     }

@@ -9,6 +9,7 @@ import { loadTlsMaterial, type TlsMaterial } from "../transport/material.ts";
 import type { TunDevice } from "../tun/device.ts";
 import { openTunFor } from "../tun/from_config.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+import { errorMessage } from "../runtime/error_message.ts";
 
 export interface TunnelClientOptions {
   readonly keepalive?: KeepaliveOptions;
@@ -91,7 +92,7 @@ export class TunnelClient {
         if (!this.#running) break;
         const delay = backoffDelay(attempt++, this.#options.backoff);
         log.warn("{reason}; retrying in {seconds} s", {
-          reason: error instanceof Error ? error.message : String(error),
+          reason: errorMessage(error),
           seconds: (delay / 1000).toFixed(1),
         });
         await this.#sleep(delay);

@@ -8,6 +8,7 @@ import { withLabWorkspace } from "../lab/workspace.ts";
 import { TunnelProcess } from "../lab/tunnel_process.ts";
 import { runIperf } from "../lab/iperf.ts";
 import { measurePing, type PingStats } from "./measure.ts";
+import { errorMessage } from "../runtime/error_message.ts";
 
 const SERVER_TUNNEL_IP = "10.0.0.1";
 const CLIENT_TUNNEL_IP = "10.0.0.2";
@@ -111,7 +112,7 @@ export async function runDemo(): Promise<number> {
     );
   } catch (error) {
     console.error(
-      `sssonector: demo failed: ${error instanceof Error ? error.message : String(error)}`,
+      `sssonector: demo failed: ${errorMessage(error)}`,
     );
     return 1;
   }

@@ -3,6 +3,7 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import type { KeyType } from "./types.ts";
+import { errorMessage } from "../runtime/error_message.ts";
 
 const OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1";
 const OID_RSA_ENCRYPTION = "1.2.840.113549.1.1.1";
@@ -74,7 +75,7 @@ export async function importPkcs8(der: Uint8Array): Promise<CryptoKey> {
   try {
     return await crypto.subtle.importKey("pkcs8", toArrayBuffer(der), params, true, ["sign"]);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     throw new TypeError(`the ${params.name} key cannot be loaded: ${detail}`);
   }
 }

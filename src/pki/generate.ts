@@ -33,6 +33,7 @@ import {
 } from "./_x509.ts";
 import { decodePem, encodePem, type PemBlock } from "./pem.ts";
 import type { GenerateCertsOptions, KeyType } from "./types.ts";
+import { errorMessage } from "../runtime/error_message.ts";
 
 /** Validity of a new CA certificate. */
 export const CA_VALIDITY_DAYS = 3650;
@@ -415,7 +416,7 @@ async function loadIssuer(certPath: string, keyPath: string, now: Date): Promise
   try {
     privateKey = await importPkcs8(keyBlock.der);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     throw new PkiError(`${keyPath} cannot be used as the CA key: ${detail}`, { path: keyPath });
   }
   if (!(await keyMatchesPublicKey(privateKey, cert.subjectPublicKeyInfo))) {
@@ -474,7 +475,7 @@ function temporaryPath(path: string): string {
 }
 
 function writeError(path: string, error: unknown): PkiError {
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   return new PkiError(`Cannot write ${path}: ${detail}`, { path, cause: error });
 }
 
@@ -485,7 +486,7 @@ async function checkDirectory(dir: string): Promise<void> {
     info = await Deno.stat(dir);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return;
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     throw new PkiError(`Cannot use the certificate folder ${dir}: ${detail}`, { path: dir });
   }
   if (!info.isDirectory) {
@@ -500,7 +501,7 @@ async function createDirectory(dir: string): Promise<void> {
     await Deno.mkdir(dir, { mode: DIR_MODE });
   } catch (error) {
     if (error instanceof Deno.errors.AlreadyExists) return;
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     throw new PkiError(`Cannot create the certificate folder ${dir}: ${detail}`, { path: dir });
   }
 }
@@ -511,7 +512,7 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     throw new PkiError(`Cannot check ${path}: ${detail}`, { path });
   }
 }
@@ -521,13 +522,13 @@ async function readPem(path: string): Promise<PemBlock[]> {
   try {
     text = await Deno.readTextFile(path);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     throw new PkiError(`Cannot read ${path}: ${detail}`, { path });
   }
   try {
     return decodePem(text);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     throw new PkiError(`${path} is not a valid PEM file: ${detail}`, { path });
   }
 }

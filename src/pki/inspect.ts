@@ -17,6 +17,7 @@ import {
   subjectAltNames,
 } from "./_x509.ts";
 import { decodePem, type PemBlock } from "./pem.ts";
+import { errorMessage } from "../runtime/error_message.ts";
 
 /** The three files of one side of the tunnel, as in `security.tls` of the configuration. */
 export interface CertificateSetFiles {
@@ -278,5 +279,5 @@ function readErrorDetail(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "no such file";
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (error instanceof Deno.errors.IsADirectory) return "it is a folder";
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

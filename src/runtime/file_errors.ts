@@ -1,3 +1,5 @@
+import { errorMessage } from "./error_message.ts";
+
 /** Why a file operation failed, in a few words for a one-line error message. */
 export function describeFileError(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "not found";
@@ -5,5 +7,5 @@ export function describeFileError(error: unknown): string {
   if (error instanceof Deno.errors.NotCapable) return "not allowed by Deno's permissions";
   if (error instanceof Deno.errors.IsADirectory) return "it is a folder, not a file";
   if (error instanceof Deno.errors.InvalidData) return "it is not UTF-8 text";
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

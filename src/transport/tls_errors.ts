@@ -1,4 +1,5 @@
 /** Turns TLS and socket failures into one line an operator can act on. */
+import { errorMessage } from "../runtime/error_message.ts";
 
 const HINTS: ReadonlyArray<readonly [RegExp, string]> = [
   [
@@ -34,7 +35,7 @@ const HINTS: ReadonlyArray<readonly [RegExp, string]> = [
 
 /** One line: the hint where one applies, then the underlying message in parentheses. */
 export function describeTlsError(error: unknown): string {
-  const raw = error instanceof Error ? error.message : String(error);
+  const raw = errorMessage(error);
   const code = (error as { code?: unknown })?.code;
   const text = typeof code === "string" && !raw.includes(code) ? `${raw} [${code}]` : raw;
   const firstLine = text.split("\n")[0]!.trim();

@@ -1,4 +1,5 @@
 import { type TunLibrary, tunSymbols } from "./ffi.ts";
+import { errorMessage } from "../runtime/error_message.ts";
 
 /** The native shim could not be found or loaded. */
 export class NativeLibraryError extends Error {
@@ -60,7 +61,7 @@ export function loadTunLibrary(): TunLibrary {
       loaded = Deno.dlopen(path, tunSymbols);
       return loaded;
     } catch (error) {
-      errors.push(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+      errors.push(`${path}: ${errorMessage(error)}`);
     }
   }
   loaded = loadEmbedded();
