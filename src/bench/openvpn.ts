@@ -4,7 +4,7 @@
  * pids are OpenVPN's own, and log into the run's temporary folder.
  */
 import { LabError, type NetnsLab, run } from "../lab/netns_lab.ts";
-import { waitForPing } from "../lab/wait_for_ping.ts";
+import { firstExit, waitForPing } from "../lab/wait_for_ping.ts";
 import { errorMessage } from "../runtime/error_message.ts";
 
 export const OPENVPN_SERVER_IP = "10.8.0.1";
@@ -112,13 +112,13 @@ export class OpenVpnTunnel {
     lab: NetnsLab,
     server: Deno.ChildProcess,
     client: Deno.ChildProcess,
-    dir: string,
+    logs: { server: string; client: string },
   ) {
     this.#lab = lab;
     this.server = server;
     this.client = client;
-    this.serverLog = `${dir}/openvpn-server.log`;
-    this.clientLog = `${dir}/openvpn-client.log`;
+    this.serverLog = logs.server;
+    this.clientLog = logs.client;
   }
 
   /** Starts both ends and waits until a ping crosses the tunnel; stops both if it never does. */
@@ -128,32 +128,25 @@ export class OpenVpnTunnel {
       serverIp: lab.server.ip,
       tunnelMtu: options.tunnelMtu ?? 1500,
     };
+    const logs = {
+      server: `${options.dir}/openvpn-server.log`,
+      client: `${options.dir}/openvpn-client.log`,
+    };
     const server = lab.spawn(
       lab.server,
       "openvpn",
-      openvpnArgs({
-        ...common,
-        role: "server",
-        logPath: `${options.dir}/openvpn-server.log`,
-      }),
+      openvpnArgs({ ...common, role: "server", logPath: logs.server }),
     );
     const client = lab.spawn(
       lab.client,
       "openvpn",
-      openvpnArgs({
-        ...common,
-        role: "client",
-        logPath: `${options.dir}/openvpn-client.log`,
-      }),
+      openvpnArgs({ ...common, role: "client", logPath: logs.client }),
     );
-    const tunnel = new OpenVpnTunnel(lab, server, client, options.dir);
-    const exited: string[] = [];
-    server.status.then((status) => exited.push(`the server exited with code ${status.code}`));
-    client.status.then((status) => exited.push(`the client exited with code ${status.code}`));
+    const tunnel = new OpenVpnTunnel(lab, server, client, logs);
     try {
       await waitForPing(lab, lab.client, OPENVPN_SERVER_IP, {
         timeoutMs: options.readyTimeoutMs ?? 30_000,
-        gaveUp: () => exited[0],
+        gaveUp: firstExit({ server: server.status, client: client.status }),
       });
     } catch (error) {
       const logs = await tunnel.logTails();

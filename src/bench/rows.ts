@@ -7,7 +7,7 @@ import type { NetnsLab } from "../lab/netns_lab.ts";
 import { writeLabConfigs } from "../lab/lab_configs.ts";
 import { TunnelProcess } from "../lab/tunnel_process.ts";
 import { findProcess } from "./_proc.ts";
-import { waitForPing } from "../lab/wait_for_ping.ts";
+import { firstExit, waitForPing } from "../lab/wait_for_ping.ts";
 import { interfaceName, setNetworkOffload } from "./config_yaml.ts";
 import { measureRow, type RowPlan, type TunnelPid } from "./measure_row.ts";
 import {
@@ -105,10 +105,9 @@ export function sssonectorRow(ctx: RowContext, offload: boolean): Promise<BenchR
       await server.waitForLog(/listening on/);
       client = TunnelProcess.start(lab, lab.client, configs.clientConfig, configs.clientLog);
       await client.waitForLog(/connected to /);
-      const exited: string[] = [];
-      server.child.status.then(({ code }) => exited.push(`the server exited with code ${code}`));
-      client.child.status.then(({ code }) => exited.push(`the client exited with code ${code}`));
-      await waitForPing(lab, lab.client, SSSONECTOR_SERVER_IP, { gaveUp: () => exited[0] });
+      await waitForPing(lab, lab.client, SSSONECTOR_SERVER_IP, {
+        gaveUp: firstExit({ server: server.child.status, client: client.child.status }),
+      });
 
       const vnet = await Promise.all([lab.server, lab.client].map(async (host) => {
         const { stdout } = await lab.try(host, "ip", ["-details", "link", "show", device]);

@@ -27,3 +27,17 @@ export async function waitForPing(
   }
   throw new LabError(`no ping reply from ${toIp} within ${options.timeoutMs ?? 30_000} ms`);
 }
+
+/**
+ * A `gaveUp` for waitForPing over named processes: once one has exited, says which and how
+ * ("the server exited with code 1"); until then undefined.
+ */
+export function firstExit(
+  processes: Readonly<Record<string, Promise<Deno.CommandStatus>>>,
+): () => string | undefined {
+  const exited: string[] = [];
+  for (const [name, status] of Object.entries(processes)) {
+    status.then(({ code }) => exited.push(`the ${name} exited with code ${code}`));
+  }
+  return () => exited[0];
+}
