@@ -7,6 +7,7 @@
  */
 
 import { isIPv4, isIPv6 } from "node:net";
+import { formatIpv4, isIpv4, parseIpv4 } from "../routing/ipv4.ts";
 import type { Endpoint, InterfaceAddress } from "./types.ts";
 
 /** The parsed value, or a one-line explanation of why the text was refused. */
@@ -20,17 +21,6 @@ function ok<T>(value: T): ParseResult<T> {
 
 function fail<T>(message: string): ParseResult<T> {
   return { ok: false, message };
-}
-
-/** The 32-bit value of a dotted IPv4 address (no leading zeros), or undefined. */
-export function parseIPv4(text: string): number | undefined {
-  if (!isIPv4(text)) return undefined;
-  return text.split(".").reduce((sum, octet) => sum * 256 + Number(octet), 0);
-}
-
-/** Dotted form of a 32-bit IPv4 value. */
-export function formatIPv4(value: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
 }
 
 /** Whether `text` is an IPv4 or IPv6 address literal (IPv6 without brackets). */
@@ -116,10 +106,8 @@ export function parseInterfaceAddress(text: string): ParseResult<InterfaceAddres
   if (slash < 0) return fail(`${quoted} has no prefix length; ${expected}`);
   const ip = text.slice(0, slash);
   const prefixText = text.slice(slash + 1);
-  const value = parseIPv4(ip);
-  if (value === undefined) {
-    return fail(`${quoted} does not start with an IPv4 address; ${expected}`);
-  }
+  if (!isIpv4(ip)) return fail(`${quoted} does not start with an IPv4 address; ${expected}`);
+  const value = parseIpv4(ip);
   const prefixLength = /^[0-9]{1,2}$/.test(prefixText) ? Number(prefixText) : NaN;
   if (!(prefixLength >= 1 && prefixLength <= 32)) {
     return fail(`${quoted} has prefix length "${prefixText}"; expected a number from 1 to 32`);
@@ -132,8 +120,8 @@ export function parseInterfaceAddress(text: string): ParseResult<InterfaceAddres
   if (prefixLength < 31) {
     const size = 2 ** (32 - prefixLength);
     const network = value - (value % size);
-    const subnet = `${formatIPv4(network)}/${prefixLength}`;
-    const example = `use a host address such as ${formatIPv4(network + 1)}/${prefixLength}`;
+    const subnet = `${formatIpv4(network)}/${prefixLength}`;
+    const example = `use a host address such as ${formatIpv4(network + 1)}/${prefixLength}`;
     if (value === network) return fail(`${quoted} is the network address of ${subnet}; ${example}`);
     if (value === network + size - 1) {
       return fail(`${quoted} is the broadcast address of ${subnet}; ${example}`);

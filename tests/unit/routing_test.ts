@@ -12,7 +12,20 @@ Deno.test("parseIpv4() and formatIpv4() are inverse for every address", () => {
 });
 
 Deno.test("parseIpv4() refuses what is not a dotted quad", () => {
-  for (const bad of ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "a.b.c.d", "1.2.3.-4"]) {
+  for (
+    const bad of [
+      "",
+      "1.2.3",
+      "1.2.3.4.5",
+      "256.1.1.1",
+      "01.2.3.4",
+      "010.0.0.1",
+      "a.b.c.d",
+      "1.2.3.-4",
+      "10.0.0.256",
+      "1.2.3.4 ",
+    ]
+  ) {
     assert.throws(() => parseIpv4(bad), TypeError, bad);
   }
 });
