@@ -4,11 +4,10 @@
  * with status "failed" and the reason, so one broken row never hides the others.
  */
 import type { NetnsLab } from "../lab/netns_lab.ts";
-import { writeLabConfigs } from "../lab/lab_configs.ts";
+import { LAB_INTERFACE, writeLabConfigs } from "../lab/lab_configs.ts";
 import { TunnelProcess } from "../lab/tunnel_process.ts";
 import { findProcess } from "./_proc.ts";
 import { firstExit, waitForPing } from "../lab/wait_for_ping.ts";
-import { interfaceName, setNetworkOffload } from "./config_yaml.ts";
 import { measureRow, type RowPlan, type TunnelPid } from "./measure_row.ts";
 import {
   OPENVPN_CLIENT_IP,
@@ -92,13 +91,13 @@ export function sssonectorRow(ctx: RowContext, offload: boolean): Promise<BenchR
     const { lab } = ctx;
     const dir = `${ctx.workDir}/${id}`;
     await Deno.mkdir(dir, { recursive: true });
-    const configs = await writeLabConfigs(lab, { certDir: ctx.certDir, dir, mtu: ctx.tunnelMtu });
-    let device = "tun0";
-    for (const path of [configs.serverConfig, configs.clientConfig]) {
-      const yaml = setNetworkOffload(await Deno.readTextFile(path), offload);
-      device = interfaceName(yaml);
-      await Deno.writeTextFile(path, yaml);
-    }
+    const configs = await writeLabConfigs(lab, {
+      certDir: ctx.certDir,
+      dir,
+      mtu: ctx.tunnelMtu,
+      offload,
+    });
+    const device = LAB_INTERFACE;
     const server = TunnelProcess.start(lab, lab.server, configs.serverConfig, configs.serverLog);
     let client: TunnelProcess | undefined;
     try {

@@ -1,6 +1,9 @@
 import { generateCertificates } from "../pki/mod.ts";
 import type { NetnsLab } from "./netns_lab.ts";
 
+/** The TUN interface both lab configurations name. */
+export const LAB_INTERFACE = "tun0";
+
 export interface LabConfigOptions {
   /** Folder that holds the certificates (ca.crt, server.*, client.*). */
   readonly certDir: string;
@@ -16,6 +19,8 @@ export interface LabConfigOptions {
   readonly clientName?: string;
   /** Client tunnel address. @default "10.0.0.2/24" */
   readonly clientAddress?: string;
+  /** `network.offload` of both ends; left out of the files (the default applies) when absent. */
+  readonly offload?: boolean;
 }
 
 export interface LabConfigs {
@@ -37,10 +42,11 @@ export async function writeLabConfigs(
     serverLog: `${dir}/server.log`,
     clientLog: `${dir}/client.log`,
   };
+  const offloadLine = options.offload === undefined ? "" : `  offload: ${options.offload}\n`;
   const common = (log: string, cert: string) =>
-    `interface: tun0
+    `interface: ${LAB_INTERFACE}
 network:
-  mtu: ${mtu}
+${offloadLine}  mtu: ${mtu}
 logging:
   level: ${level}
   file: ${log}

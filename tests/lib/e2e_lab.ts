@@ -178,17 +178,8 @@ export class E2eLab implements AsyncDisposable {
       mtu: options.mtu ?? 1500,
       ...(options.clientName === undefined ? {} : { clientName: options.clientName }),
       ...(options.clientAddress === undefined ? {} : { clientAddress: options.clientAddress }),
+      ...(options.offload === undefined ? {} : { offload: options.offload }),
     });
-    if (options.offload !== undefined) {
-      for (const file of [configs.serverConfig, configs.clientConfig]) {
-        const text = await Deno.readTextFile(file);
-        if (!text.includes("\nnetwork:\n")) throw new Error(`No network section in ${file}`);
-        await Deno.writeTextFile(
-          file,
-          text.replace("\nnetwork:\n", `\nnetwork:\n  offload: ${options.offload}\n`),
-        );
-      }
-    }
     return configs;
   }
 
