@@ -7,7 +7,7 @@
  */
 
 import { isIPv4, isIPv6 } from "node:net";
-import { formatIpv4, isIpv4, parseIpv4 } from "../routing/ipv4.ts";
+import { formatIpv4, isIpv4, parseIpv4 } from "../ip/ipv4.ts";
 import type { Endpoint, InterfaceAddress } from "./types.ts";
 
 /** The parsed value, or a one-line explanation of why the text was refused. */

@@ -2,7 +2,7 @@
 
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { formatIpAddress } from "./_ip.ts";
+import { formatIpAddress } from "../ip/address_bytes.ts";
 import { toArrayBuffer } from "./_keys.ts";
 
 export const OID = {

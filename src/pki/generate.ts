@@ -7,7 +7,7 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { dirname, join, resolve } from "node:path";
 import { PkiError } from "./errors.ts";
-import { parseIpAddress } from "./_ip.ts";
+import { parseIpAddress } from "../ip/address_bytes.ts";
 import {
   exportPkcs8,
   generateKeyPair,

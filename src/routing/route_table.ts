@@ -1,4 +1,4 @@
-import { formatIpv4, inSubnet } from "./ipv4.ts";
+import { formatIpv4, inSubnet } from "../ip/ipv4.ts";
 
 /** Maps tunnel addresses (IPv4, host order) to the peer that owns each; pure, no I/O. */
 export class RouteTable<Peer> {

@@ -1,7 +1,7 @@
 import type { Logger } from "@logtape/logtape";
 import type { ServerConfig } from "../config/types.ts";
 import { CloseCode, Feature } from "../frame/control.ts";
-import { formatIpv4, parseCidr, parseIpv4 } from "../routing/ipv4.ts";
+import { formatIpv4, parseCidr, parseIpv4 } from "../ip/ipv4.ts";
 import { RouteTable } from "../routing/route_table.ts";
 import { TunReader } from "../routing/tun_reader.ts";
 import { helloFor, keepaliveFrom } from "../session/hello.ts";

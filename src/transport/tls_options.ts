@@ -1,7 +1,7 @@
 /** node:tls options for both ends, built from the same material so the two never drift. */
 import type { ConnectionOptions, TlsOptions } from "node:tls";
 import type { Endpoint } from "../config/types.ts";
-import { isIpv4 } from "../routing/ipv4.ts";
+import { isIpv4 } from "../ip/ipv4.ts";
 import type { TlsMaterial } from "./material.ts";
 
 /** ALPN protocol id; a peer speaking anything else is not an SSSonector of this protocol line. */

@@ -1,6 +1,6 @@
 import type { InterfaceAddress } from "../config/types.ts";
 import type { DataFrameWriter } from "../frame/receiver.ts";
-import { parseIpv4 } from "../routing/ipv4.ts";
+import { parseIpv4 } from "../ip/ipv4.ts";
 import type { TunLibrary } from "./ffi.ts";
 import { loadTunLibrary } from "./native_library.ts";
 import { type ConversionResult, framesWithoutOffload } from "./offload.ts";

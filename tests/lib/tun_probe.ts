@@ -6,7 +6,7 @@ import { encodeFrame, readFrameHeader } from "../../src/frame/codec.ts";
 import { FRAME_HEADER_SIZE, FrameType } from "../../src/frame/constants.ts";
 import { encodePing } from "../../src/frame/control.ts";
 import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
-import { parseIpv4 } from "../../src/routing/ipv4.ts";
+import { parseIpv4 } from "../../src/ip/ipv4.ts";
 import { TunDevice } from "../../src/tun/device.ts";
 import { concat } from "./bytes.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { backoffDelay } from "../../src/client/backoff.ts";
-import { formatIpv4, inSubnet, parseCidr, parseIpv4 } from "../../src/routing/ipv4.ts";
+import { formatIpv4, inSubnet, parseCidr, parseIpv4 } from "../../src/ip/ipv4.ts";
 import { RouteTable } from "../../src/routing/route_table.ts";
 import { BufferPool } from "../../src/routing/buffer_pool.ts";
 

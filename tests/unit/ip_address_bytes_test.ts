@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { formatIpAddress, parseIpAddress } from "../../src/pki/_ip.ts";
+import { formatIpAddress, parseIpAddress } from "../../src/ip/address_bytes.ts";
 
 Deno.test("parseIpAddress() reads IPv4 and IPv6 text forms", () => {
   const cases: [string, number[]][] = [
