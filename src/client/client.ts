@@ -10,12 +10,15 @@ import type { TunDevice } from "../tun/device.ts";
 import { openTunFor } from "../tun/from_config.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { errorMessage } from "../runtime/error_message.ts";
+import { CounterRegistry } from "../counters/registry.ts";
 
 export interface TunnelClientOptions {
   readonly keepalive?: KeepaliveOptions;
   readonly backoff?: BackoffOptions;
   /** @default 10000 */
   readonly connectTimeoutMs?: number;
+  /** Where the client counts; one per process, made by main. */
+  readonly counters?: CounterRegistry;
 }
 
 /**
@@ -24,6 +27,7 @@ export interface TunnelClientOptions {
  */
 export class TunnelClient {
   readonly config: ClientConfig;
+  readonly counters: CounterRegistry;
   #log: Logger;
   #tun: TunDevice;
   #material: TlsMaterial;
@@ -46,10 +50,20 @@ export class TunnelClient {
     this.#tun = tun;
     this.#material = material;
     this.#options = options;
-    this.#reader = new TunReader(tun, () => {
-      const session = this.#session;
-      return session?.state === "open" ? session : undefined;
-    }, logger.getChild("tun"));
+    this.counters = options.counters ?? new CounterRegistry();
+    this.#reader = new TunReader(
+      tun,
+      {
+        route: () => {
+          const session = this.#session;
+          return session?.state === "open" ? session : undefined;
+        },
+        // One server: waiting for it when its queue is full holds up nobody else.
+        openSinks: () => 1,
+      },
+      logger.getChild("tun"),
+      { counters: this.counters.process.tun },
+    );
   }
 
   static async start(config: ClientConfig, logger: Logger, options: TunnelClientOptions = {}) {
@@ -81,7 +95,10 @@ export class TunnelClient {
   async #run(): Promise<void> {
     const log = this.#log.getChild("session");
     let attempt = 0;
+    let first = true;
     while (this.#running) {
+      if (!first) this.counters.process.connections.reconnects++;
+      first = false;
       let stream;
       try {
         stream = await dialTls(this.config.server, this.#material, {
@@ -108,12 +125,15 @@ export class TunnelClient {
         hello: helloFor(this.config, this.#tun.offload ? [Feature.Gso] : []),
         logger: log,
         keepalive: this.#options.keepalive ?? keepaliveFrom(this.config),
+        handshakeTimeoutMs: this.config.security.handshakeTimeout * 1000,
         admit: () => ({ allowedSource: 0, writer: this.#tun }),
       });
       this.#session = session;
+      const untrack = this.counters.track(stream.info.peerName, () => session.view());
       try {
         const peer = await session.opened;
         attempt = 0;
+        this.counters.process.connections.sessionsOpened++;
         log.info(
           "connected to {server} as {address} ({protocol}, {cipher}); server {name} is {peer}; " +
             "offloads {offload}",
@@ -131,6 +151,7 @@ export class TunnelClient {
         // ended before opening; the end reason is logged below
       }
       const end = await session.ended;
+      untrack();
       this.#session = undefined;
       if (!this.#running) break;
       const delay = backoffDelay(attempt++, this.#options.backoff);

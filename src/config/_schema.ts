@@ -49,6 +49,9 @@ export function fileSchema(baseDir: string) {
       port: port().default(9090),
     }),
     security: section({
+      handshake_timeout: integer(1, 300).default(10),
+      max_pending_connections: integer(1, 65536).default(512),
+      max_pending_per_source: integer(1, 65536).default(8),
       tls: section({
         enabled: alwaysOn(
           "SSSonector never carries traffic in clear; remove the key or set it to true",

@@ -57,6 +57,16 @@ export interface TlsConfig {
   readonly caFile: string;
 }
 
+export interface SecurityConfig {
+  /** Seconds a connection may take for the TLS handshake, and then for the Hello. @default 10 */
+  readonly handshakeTimeout: number;
+  /** Server: connections at once that are not yet a session. @default 512 */
+  readonly maxPendingConnections: number;
+  /** Server: the same, from one source address. @default 8 */
+  readonly maxPendingPerSource: number;
+  readonly tls: TlsConfig;
+}
+
 interface CommonConfig {
   /** Absolute path of the file this configuration came from. */
   readonly sourcePath: string;
@@ -66,7 +76,7 @@ interface CommonConfig {
   readonly network: NetworkConfig;
   readonly logging: LoggingConfig;
   readonly monitoring: MonitoringConfig;
-  readonly security: { readonly tls: TlsConfig };
+  readonly security: SecurityConfig;
 }
 
 export interface ServerConfig extends CommonConfig {

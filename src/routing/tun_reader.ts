@@ -1,69 +1,89 @@
 import type { Logger } from "@logtape/logtape";
 import type { FrameSource } from "../tun/device.ts";
+import type { TunReaderCounters } from "../counters/counters.ts";
 import { BufferPool } from "./buffer_pool.ts";
 
-/** The part of a session the reader needs: somewhere to send frames, and its backlog. */
+/** The part of a session the reader needs: a bounded queue to hand frames to. */
 export interface FrameSink {
-  /** Resolves when the sink no longer needs `frames`. */
-  send(frames: Uint8Array): Promise<void>;
-  /** Bytes queued and not yet written. */
-  readonly inFlight: number;
+  /**
+   * Hands over `packets` whole frames holding `charge` bytes of memory; `release` runs once they
+   * are no longer needed. Returns false (the sink counts the drop) when its queue is full.
+   */
+  send(frames: Uint8Array, packets: number, charge: number, release?: () => void): boolean;
+  /** Whether the queue has no room for `charge` more bytes. */
+  full(charge: number): boolean;
+  /** Resolves once the queue has room again (or the sink has closed). */
+  drained(): Promise<void>;
   /** Whether the peer takes PacketGso frames; if not, offloaded packets are converted first. */
   readonly acceptsGso: boolean;
 }
 
+/** Where packets go: the sink that owns a destination, and how many sinks are open. */
+export interface SinkRouter {
+  route(destination: number): FrameSink | undefined;
+  /** Open sinks now; with only one, waiting for it holds up nobody else. */
+  openSinks(): number;
+}
+
 export interface TunReaderOptions {
-  /** Buffers lent to sessions at once: the bound on memory held by pending writes. @default 4 */
+  /** Buffers kept for reuse. @default 4 */
   readonly buffers?: number;
   /** Bytes per buffer; one batch fills at most one buffer. @default 262144 */
   readonly bufferSize?: number;
-  /** A sink with this many bytes in flight gets no more copied packets. @default 1048576 */
-  readonly maxInFlight?: number;
+  /** Batches smaller than this are copied out, so a small packet never holds a whole buffer. */
+  readonly copyBelow?: number;
+  /** Where the reader counts; the process's counters in production. */
+  readonly counters?: TunReaderCounters;
 }
 
-/** Counters of the reader (packets that found no peer, or a peer too far behind). */
-export interface TunReaderCounters {
-  batches: number;
-  packets: number;
-  unroutable: number;
-  congested: number;
-}
-
-/** Buffers for converted (segmented) frames: big enough for any batch's worst-case growth. */
-const CONVERSION_BUFFERS = 2;
+/** While the only open sink is full, how often the reader looks again (a new peer may come). */
+const SOLE_SINK_RECHECK_MS = 50;
 
 /**
  * The send pipeline: read a batch of framed packets from the TUN, find each packet's session by
- * destination, hand the frames to TLS. A batch for one session (the usual case, and the only one
- * on a client) is written whole without a copy; the buffer returns to the pool when the write
- * completes, which is what holds the reader back when TLS is slower than the TUN.
+ * destination, hand the frames to that session's bounded send queue.
+ *
+ * - A batch for one session (the usual case, and the only one on a client) is lent whole, without
+ *   a copy; the buffer comes back when TLS has written it.
+ * - A batch for several sessions is split into one copy per session.
+ * - A session whose queue is full loses the packets meant for it (tail drop, counted as congested
+ *   on that session); the reader goes on with the next batch, so one slow or stalled peer never
+ *   holds up the others.
+ * - Only when that session is the one open session does the reader wait for it instead: there is
+ *   nobody else to hold up, and not reading the TUN lets the kernel slow the senders down (TCP
+ *   small queues) instead of losing their packets.
+ *
+ * Memory: `buffers` buffers of `bufferSize` plus, per session, at most its send queue's limit.
  */
 export class TunReader {
-  readonly counters: TunReaderCounters = { batches: 0, packets: 0, unroutable: 0, congested: 0 };
+  readonly counters: TunReaderCounters;
   /** Packet frames made from super-packets, and offloaded packets that could not be converted. */
   readonly conversion = new BigUint64Array(2);
   #source: FrameSource;
-  #route: (destination: number) => FrameSink | undefined;
+  #router: SinkRouter;
   #log: Logger;
   #pool: BufferPool;
   #converted: BufferPool;
-  #maxInFlight: number;
+  #copyBelow: number;
   #running = false;
   #done: Promise<void> = Promise.resolve();
 
   constructor(
     source: FrameSource,
-    route: (destination: number) => FrameSink | undefined,
+    router: SinkRouter,
     logger: Logger,
     options: TunReaderOptions = {},
   ) {
     this.#source = source;
-    this.#route = route;
+    this.#router = router;
     this.#log = logger;
     const bufferSize = options.bufferSize ?? 262144;
     this.#pool = new BufferPool(options.buffers ?? 4, bufferSize);
-    this.#converted = new BufferPool(CONVERSION_BUFFERS, 2 * bufferSize);
-    this.#maxInFlight = options.maxInFlight ?? 1048576;
+    // Converted frames grow: twice the batch size always holds one batch's conversion.
+    this.#converted = new BufferPool(2, 2 * bufferSize);
+    this.#copyBelow = options.copyBelow ?? 16384;
+    this.counters = options.counters ??
+      { batches: 0, packets: 0, unroutable: 0, converted: 0, conversionDropped: 0 };
   }
 
   start(): void {
@@ -83,7 +103,7 @@ export class TunReader {
     // Two u32 per packet; a batch cannot hold more packets than minimum-size frames fit.
     const index = new Uint32Array(2 * Math.ceil(this.#pool.bufferSize / 24));
     while (this.#running) {
-      const buffer = await this.#pool.take();
+      const buffer = this.#pool.take();
       let batch;
       try {
         batch = await this.#source.readFrames(buffer, index, 1000);
@@ -105,20 +125,17 @@ export class TunReader {
   }
 
   async #dispatch(buffer: Uint8Array, index: Uint32Array, bytes: number, count: number) {
-    const first = this.#route(index[1]!);
+    const first = this.#router.route(index[1]!);
     let single = true;
     for (let i = 1; i < count && single; i++) {
-      if (this.#route(index[2 * i + 1]!) !== first) single = false;
+      if (this.#router.route(index[2 * i + 1]!) !== first) single = false;
     }
     if (single) {
       if (first === undefined) {
         this.counters.unroutable += count;
         this.#pool.give(buffer);
-      } else if (this.#source.offload && !first.acceptsGso) {
-        await this.#sendConverted(first, buffer.subarray(0, bytes));
-        this.#pool.give(buffer);
       } else {
-        first.send(buffer.subarray(0, bytes)).finally(() => this.#pool.give(buffer));
+        await this.#sendWhole(first, buffer, bytes, count);
       }
       return;
     }
@@ -127,7 +144,7 @@ export class TunReader {
     for (let i = 0; i < count; i++) {
       const start = index[2 * i]!;
       const end = i + 1 < count ? index[2 * (i + 1)]! : bytes;
-      const sink = this.#route(index[2 * i + 1]!);
+      const sink = this.#router.route(index[2 * i + 1]!);
       if (sink === undefined) {
         this.counters.unroutable++;
         continue;
@@ -137,10 +154,6 @@ export class TunReader {
       ranges.push([start, end]);
     }
     for (const [sink, ranges] of parts) {
-      if (sink.inFlight > this.#maxInFlight) {
-        this.counters.congested += ranges.length;
-        continue;
-      }
       const size = ranges.reduce((sum, [start, end]) => sum + end - start, 0);
       const copy = new Uint8Array(size);
       let offset = 0;
@@ -148,18 +161,48 @@ export class TunReader {
         copy.set(buffer.subarray(start, end), offset);
         offset += end - start;
       }
-      if (this.#source.offload && !sink.acceptsGso) await this.#sendConverted(sink, copy);
-      else sink.send(copy);
+      if (this.#needsConversion(sink)) this.#sendConverted(sink, copy, ranges.length);
+      else sink.send(copy, ranges.length, size);
     }
     this.#pool.give(buffer);
   }
 
+  /** Sends a batch that is all for one sink: lent whole, or copied out when it is small. */
+  async #sendWhole(sink: FrameSink, buffer: Uint8Array, bytes: number, count: number) {
+    const small = bytes < this.#copyBelow;
+    const charge = small ? bytes : buffer.length;
+    while (this.#running && sink.full(charge) && this.#router.openSinks() === 1) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const recheck = new Promise((resolve) => (timer = setTimeout(resolve, SOLE_SINK_RECHECK_MS)));
+      await Promise.race([sink.drained(), recheck]);
+      // drained() may resolve while `charge` still does not fit: then the timer paces the loop.
+      if (sink.full(charge)) await recheck;
+      clearTimeout(timer);
+    }
+    const frames = buffer.subarray(0, bytes);
+    if (this.#needsConversion(sink)) {
+      this.#sendConverted(sink, frames, count);
+      this.#pool.give(buffer);
+    } else if (small) {
+      sink.send(frames.slice(), count, bytes);
+      this.#pool.give(buffer);
+    } else if (!sink.send(frames, count, charge, () => this.#pool.give(buffer))) {
+      this.#pool.give(buffer);
+    }
+  }
+
+  #needsConversion(sink: FrameSink): boolean {
+    return this.#source.offload && !sink.acceptsGso;
+  }
+
   /** Sends frames to a peer without offloads, converting them through the conversion buffers. */
-  async #sendConverted(sink: FrameSink, frames: Uint8Array): Promise<void> {
+  #sendConverted(sink: FrameSink, frames: Uint8Array, packets: number): void {
     let rest = frames;
     while (rest.length > 0) {
-      const output = await this.#converted.take();
+      const output = this.#converted.take();
       const { consumed, written } = this.#source.withoutOffload(rest, output, this.conversion);
+      this.counters.converted = Number(this.conversion[0]);
+      this.counters.conversionDropped = Number(this.conversion[1]);
       if (consumed === 0) {
         // Cannot happen with output twice the batch size; never spin on it.
         this.#converted.give(output);
@@ -169,8 +212,18 @@ export class TunReader {
         return;
       }
       rest = rest.subarray(consumed);
-      if (written === 0) this.#converted.give(output);
-      else sink.send(output.subarray(0, written)).finally(() => this.#converted.give(output));
+      if (written < this.#copyBelow) {
+        if (written > 0) sink.send(output.slice(0, written), packets, written);
+        this.#converted.give(output);
+      } else if (
+        !sink.send(output.subarray(0, written), packets, output.length, () => {
+          this.#converted.give(output);
+        })
+      ) {
+        this.#converted.give(output);
+      }
+      // The packet count of a batch goes with its first piece only.
+      packets = 0;
     }
   }
 }

@@ -1,24 +1,30 @@
 import type { Logger } from "@logtape/logtape";
 import type { ServerConfig } from "../config/types.ts";
-import { CloseCode, Feature } from "../frame/control.ts";
-import { formatIpv4, parseCidr, parseIpv4 } from "../ip/ipv4.ts";
-import { RouteTable } from "../routing/route_table.ts";
-import { TunReader } from "../routing/tun_reader.ts";
+import { countReason } from "../counters/counters.ts";
+import { CounterRegistry } from "../counters/registry.ts";
+import { CloseCode, encodeClose, Feature } from "../frame/control.ts";
+import { formatIpv4, parseIpv4 } from "../ip/ipv4.ts";
+import { type SinkRouter, TunReader } from "../routing/tun_reader.ts";
 import { helloFor, keepaliveFrom } from "../session/hello.ts";
-import {
-  type Admission,
-  type KeepaliveOptions,
-  Session,
-  SessionRefusal,
-} from "../session/session.ts";
-import { TlsListener } from "../transport/listener.ts";
+import { SendBudget } from "../session/send_queue.ts";
+import { type Admission, type KeepaliveOptions, Session } from "../session/session.ts";
+import { TlsListener, type UnauthorizedPeer } from "../transport/listener.ts";
 import { loadTlsMaterial } from "../transport/material.ts";
+import type { PendingSlot } from "../transport/pending.ts";
 import type { SecureStream } from "../transport/secure_stream.ts";
 import type { TunDevice } from "../tun/device.ts";
 import { openTunFor } from "../tun/from_config.ts";
+import { AddressAdmission } from "./admission.ts";
+import { classifyClientRefusal } from "./client_refusal.ts";
+import { type ConnectionLimits, connectionLimitsFor } from "./connection_limits.ts";
+import { StrangerLog } from "./stranger_log.ts";
 
 export interface TunnelServerOptions {
   readonly keepalive?: KeepaliveOptions;
+  /** Where the server counts; one per process, made by main. */
+  readonly counters?: CounterRegistry;
+  /** The process's open-file limit (read from /proc by default); the caps are fitted under it. */
+  readonly fileLimit?: number;
 }
 
 /**
@@ -28,12 +34,17 @@ export interface TunnelServerOptions {
  */
 export class TunnelServer {
   readonly config: ServerConfig;
+  readonly counters: CounterRegistry;
+  readonly limits: ConnectionLimits;
   #log: Logger;
   #tun: TunDevice;
   #listener!: TlsListener;
-  #routes: RouteTable<Session>;
+  #admission: AddressAdmission<Session>;
   #reader: TunReader;
   #sessions = new Set<Session>();
+  #open = 0;
+  #budget = new SendBudget();
+  #strangers: StrangerLog;
   #options: TunnelServerOptions;
 
   private constructor(
@@ -46,24 +57,54 @@ export class TunnelServer {
     this.#log = logger;
     this.#tun = tun;
     this.#options = options;
-    this.#routes = new RouteTable(parseIpv4(config.address.ip), config.address.prefixLength);
-    this.#reader = new TunReader(tun, (destination) => {
-      const session = this.#routes.lookup(destination);
-      return session?.state === "open" ? session : undefined;
-    }, logger.getChild("tun"));
+    this.counters = options.counters ?? new CounterRegistry();
+    this.limits = connectionLimitsFor(config.security, options.fileLimit);
+    this.#strangers = new StrangerLog(logger.getChild("door"));
+    this.#admission = new AddressAdmission(
+      parseIpv4(config.address.ip),
+      config.address.prefixLength,
+    );
+    const router: SinkRouter = {
+      route: (destination) => {
+        const session = this.#admission.routes.lookup(destination);
+        return session?.state === "open" ? session : undefined;
+      },
+      openSinks: () => this.#open,
+    };
+    this.#reader = new TunReader(tun, router, logger.getChild("tun"), {
+      counters: this.counters.process.tun,
+    });
   }
 
   static async start(config: ServerConfig, logger: Logger, options: TunnelServerOptions = {}) {
     const material = await loadTlsMaterial(config.security.tls);
     const tun = openTunFor(config);
     const server = new TunnelServer(config, logger, tun, options);
+    const { limits } = server;
+    if (limits.lowered) logger.warn("{message}", { message: limits.lowered });
     try {
       server.#listener = await TlsListener.listen(config.listen, material, {
-        onStream: (stream) => server.#accept(stream),
-        onHandshakeFailure: (peer, reason) =>
-          logger.warn("TLS handshake with {peer} failed: {reason}", { peer, reason }),
+        onStream: (stream, slot) => server.#accept(stream, slot),
+        onUnauthorized: (peer) => server.#refuse(peer),
+        onHandshakeFailure: (peer, reason) => {
+          countReason(server.counters.process.connections.refused, "handshake failed");
+          server.#strangers.refused(peer, reason);
+        },
+        onCapped: (peer, cap) => {
+          countReason(server.counters.process.connections.capped, cap);
+          server.#strangers.capped(peer, cap, limits);
+        },
+        onHandshakeTimeout: (peer) => {
+          server.counters.process.connections.handshakeTimeouts++;
+          server.#strangers.timedOut(peer, config.security.handshakeTimeout);
+        },
+      }, {
+        maxPending: limits.maxPending,
+        maxPendingPerSource: limits.maxPendingPerSource,
+        handshakeTimeoutMs: config.security.handshakeTimeout * 1000,
       });
     } catch (error) {
+      server.#strangers.stop();
       tun.close();
       throw error;
     }
@@ -84,14 +125,39 @@ export class TunnelServer {
     return this.#listener.endpoint.port;
   }
 
-  /** Open sessions, for status reports. */
+  /** Live sessions, for status reports. */
   sessions(): Session[] {
     return [...this.#sessions];
   }
 
-  #accept(stream: SecureStream): void {
+  /** A client whose certificate our TLS layer did not accept: told why, then disconnected. */
+  #refuse(peer: UnauthorizedPeer): void {
+    const refusal = classifyClientRefusal(peer.certificate);
+    countReason(this.counters.process.connections.refused, refusal.kind);
+    this.#strangers.refused(peer.remote, `client certificate refused: ${refusal.message}`);
+    peer.refuse(encodeClose({
+      code: CloseCode.CertificateRefused,
+      message: `certificate refused: ${refusal.message}`,
+    }));
+  }
+
+  #accept(stream: SecureStream, slot: PendingSlot): void {
     const { info } = stream;
     const log = this.#log.getChild("session");
+    if (this.#sessions.size >= this.limits.maxSessions) {
+      slot.release();
+      countReason(this.counters.process.connections.refused, "server full");
+      this.#strangers.refused(
+        info.remote,
+        `client ${info.peerName} refused: the server has ${this.limits.maxSessions} sessions`,
+      );
+      stream.write(encodeClose({
+        code: CloseCode.Shutdown,
+        message: "the server is full; try again later",
+      }));
+      stream.end();
+      return;
+    }
     log.info("client {peer} authenticated as {name} ({protocol}, {cipher})", {
       peer: info.remote,
       name: info.peerName,
@@ -105,23 +171,35 @@ export class TunnelServer {
       hello: helloFor(this.config, this.#tun.offload ? [Feature.Gso] : []),
       logger: log,
       keepalive: this.#options.keepalive ?? keepaliveFrom(this.config),
+      handshakeTimeoutMs: this.config.security.handshakeTimeout * 1000,
+      sendBudget: this.#budget,
       admit: (peer) => {
-        address = this.#admit(peer.address, session, info.peerName, info.peerFingerprint);
+        const admitted = this.#admission.admit(peer.address, session);
+        address = admitted.address;
+        if (admitted.replaced) {
+          admitted.replaced.close(
+            CloseCode.Replaced,
+            "replaced by a newer connection of the same client",
+          );
+          this.#log.info("client {name} reconnected; its previous session is closed", {
+            name: info.peerName,
+          });
+        }
         if (peer.mtu !== this.config.network.mtu) {
           log.warn(
             "client {name} uses mtu {theirs}, the server {ours}; packets above the smaller are lost",
-            {
-              name: info.peerName,
-              theirs: peer.mtu,
-              ours: this.config.network.mtu,
-            },
+            { name: info.peerName, theirs: peer.mtu, ours: this.config.network.mtu },
           );
         }
         return { allowedSource: address, writer: this.#tun } satisfies Admission;
       },
     });
     this.#sessions.add(session);
+    const untrack = this.counters.track(info.peerName, () => session.view());
     session.opened.then(() => {
+      slot.release();
+      this.#open++;
+      this.counters.process.connections.sessionsOpened++;
       log.info("client {name} ({peer}) is {address}; offloads {offload}", {
         name: info.peerName,
         peer: info.remote,
@@ -130,47 +208,31 @@ export class TunnelServer {
       });
     }, () => {});
     session.ended.then((end) => {
+      slot.release();
+      if (session.peer !== undefined) this.#open--;
       this.#sessions.delete(session);
-      if (address !== 0) this.#routes.remove(address, session);
-      log.info("client {name} ({peer}) disconnected: {reason}", {
-        name: info.peerName,
-        peer: info.remote,
-        reason: end.message,
-      });
-    });
-  }
-
-  /** Checks the address a client claims and routes it to the session; returns it. */
-  #admit(claimed: string, session: Session, name: string, fingerprint: string): number {
-    let address: number;
-    try {
-      address = parseCidr(claimed).address;
-    } catch {
-      throw new SessionRefusal(
-        CloseCode.AddressRejected,
-        `tunnel address "${claimed}" is not IPv4/prefix`,
+      untrack();
+      if (address !== 0) this.#admission.release(address, session);
+      const { bytesIn, bytesOut, drops } = session.counters;
+      log.info(
+        "client {name} ({peer}) disconnected: {reason}; {bytesIn} bytes in, {bytesOut} out, " +
+          "{congested} packets dropped as congested",
+        {
+          name: info.peerName,
+          peer: info.remote,
+          reason: end.message,
+          bytesIn,
+          bytesOut,
+          congested: drops.congested,
+        },
       );
-    }
-    const refusal = this.#routes.refuse(address);
-    if (refusal) throw new SessionRefusal(CloseCode.AddressRejected, refusal);
-    const holder = this.#routes.lookup(address);
-    if (holder && holder !== session) {
-      if (holder.stream.info.peerFingerprint !== fingerprint) {
-        throw new SessionRefusal(
-          CloseCode.AddressInUse,
-          `address ${formatIpv4(address)} is in use by client ${holder.stream.info.peerName}`,
-        );
-      }
-      holder.close(CloseCode.Replaced, "replaced by a newer connection of the same client");
-      this.#log.info("client {name} reconnected; its previous session is closed", { name });
-    }
-    this.#routes.add(address, session);
-    return address;
+    });
   }
 
   /** Tells every client, stops reading the TUN, removes the interface. */
   async stop(): Promise<void> {
     for (const session of this.#sessions) session.close(CloseCode.Shutdown, "server shutting down");
+    this.#strangers.stop();
     // A client that never answers our Close must not hold the shutdown for long.
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([

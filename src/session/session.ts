@@ -16,7 +16,11 @@ import {
   PROTOCOL_VERSION,
 } from "../frame/control.ts";
 import { type DataFrameWriter, FrameReceiver, NO_DATA_FRAMES } from "../frame/receiver.ts";
-import type { SecureStream } from "../transport/secure_stream.ts";
+import type { ConnectionInfo, SecureStream } from "../transport/secure_stream.ts";
+import { emptyDrops, type TrafficCounters } from "../counters/counters.ts";
+import type { SessionView } from "../counters/registry.ts";
+import { type SendBudget, SendQueue } from "./send_queue.ts";
+import { WriteStat } from "../frame/receiver.ts";
 
 export interface KeepaliveOptions {
   /** Send a Ping this often (both sides do, so both measure round trips). */
@@ -55,6 +59,10 @@ export interface SessionOptions {
   readonly keepalive?: KeepaliveOptions;
   /** Close when the Hello exchange takes longer. @default 10000 */
   readonly handshakeTimeoutMs?: number;
+  /** Bytes this peer may have queued for sending. @default DEFAULT_SEND_QUEUE_BYTES */
+  readonly sendQueueBytes?: number;
+  /** The process-wide ceiling on queued bytes, shared with the other sessions. */
+  readonly sendBudget?: SendBudget;
 }
 
 export type SessionState = "handshake" | "open" | "closed";
@@ -64,12 +72,10 @@ export interface SessionEnd extends CloseReason {
   readonly byPeer: boolean;
 }
 
-/** Counters of one session. */
-export interface SessionCounters {
-  /** Frame bytes handed to TLS. */
-  bytesSent: number;
+/** Counters of one session, read through `Session.counters`. */
+export interface SessionCounters extends TrafficCounters {
   /** Last measured keepalive round trip, in ms. */
-  rttMs: number | undefined;
+  readonly rttMs: number | undefined;
 }
 
 /**
@@ -79,8 +85,10 @@ export interface SessionCounters {
  */
 export class Session {
   readonly role: "server" | "client";
-  readonly stream: SecureStream;
-  readonly counters: SessionCounters = { bytesSent: 0, rttMs: undefined };
+  /** Who the peer is and how it is connected (from the authenticated stream). */
+  readonly connection: ConnectionInfo;
+  /** When the session was created (ms since the epoch). */
+  readonly since = Date.now();
   /** Resolves with the peer's Hello when the session opens; rejects when it closes first. */
   readonly opened: Promise<Hello>;
   /** Resolves once, when the session has ended. */
@@ -95,14 +103,22 @@ export class Session {
   #timers: Array<ReturnType<typeof setTimeout>> = [];
   #lastReceived = performance.now();
   #lastPing = performance.now();
-  #inFlight = 0;
+  #stream: SecureStream;
+  #queue: SendQueue;
+  #out = { packets: 0, bytes: 0, congested: 0, control: 0 };
+  #rttMs: number | undefined;
   #resolveOpened!: (hello: Hello) => void;
   #rejectOpened!: (reason: Error) => void;
   #resolveEnded!: (end: SessionEnd) => void;
 
   constructor(options: SessionOptions) {
     this.role = options.role;
-    this.stream = options.stream;
+    this.#stream = options.stream;
+    this.connection = options.stream.info;
+    this.#queue = new SendQueue(options.stream, {
+      ...(options.sendQueueBytes ? { limitBytes: options.sendQueueBytes } : {}),
+      ...(options.sendBudget ? { budget: options.sendBudget } : {}),
+    });
     this.#options = options;
     this.#log = options.logger;
     this.#keepalive = options.keepalive ?? DEFAULT_KEEPALIVE;
@@ -114,8 +130,8 @@ export class Session {
     this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
     this.#receiver = new FrameReceiver(NO_DATA_FRAMES, (frame) => this.#onControl(frame));
 
-    this.stream.onData((chunk) => this.#onData(chunk));
-    this.stream.closed.then((error) => {
+    this.#stream.onData((chunk) => this.#onData(chunk));
+    this.#stream.closed.then((error) => {
       const detail = error ? `: ${error.message}` : "";
       this.#finish({ code: 0, message: `connection lost${detail}`, byPeer: true });
     });
@@ -143,32 +159,74 @@ export class Session {
 
   /** Bytes handed to TLS whose writes have not completed. */
   get inFlight(): number {
-    return this.#inFlight;
+    return this.#queue.queued;
   }
 
-  /** Received-side counters (packets, bytes, drops) kept by the data-frame writer. */
-  get receiveStats(): BigUint64Array {
-    return this.#receiver.stats;
+  /** Whether the send queue has no room for `charge` more bytes. */
+  full(charge: number): boolean {
+    return this.#queue.queued + charge > this.#queue.limitBytes;
+  }
+
+  /** Resolves once the send queue is at most half full, or the session has ended. */
+  drained(): Promise<void> {
+    return this.#queue.drained();
+  }
+
+  /** Everything this session carried and dropped so far. */
+  get counters(): SessionCounters {
+    const stats = this.#receiver.stats;
+    const drops = emptyDrops();
+    drops.spoofed = Number(stats[WriteStat.DroppedSpoofed]);
+    drops.malformed = Number(stats[WriteStat.DroppedMalformed]);
+    drops.tunWrite = Number(stats[WriteStat.DroppedWriteError]);
+    drops.congested = this.#out.congested;
+    drops.control = this.#out.control;
+    return {
+      packetsIn: Number(stats[WriteStat.Packets]),
+      bytesIn: Number(stats[WriteStat.Bytes]),
+      packetsOut: this.#out.packets,
+      bytesOut: this.#out.bytes,
+      drops,
+      rttMs: this.#rttMs,
+    };
+  }
+
+  /** This session as reports show it. */
+  view(): SessionView {
+    const { rttMs, ...traffic } = this.counters;
+    return {
+      peerName: this.connection.peerName,
+      tunnelAddress: this.#peer?.address,
+      remote: this.connection.remote,
+      since: this.since,
+      rttMs,
+      queuedBytes: this.#queue.queued,
+      traffic,
+    };
   }
 
   /**
-   * Sends bytes made of whole data frames. Resolves when the stream no longer needs `frames`.
-   * Frames offered before the session opens or after it ends are dropped.
+   * Sends `packets` whole data frames. `charge` is the memory they hold (a lent buffer counts
+   * whole); `release` runs once TLS no longer needs them. Returns false, and counts the packets
+   * as congested drops, when the send queue is full; frames offered while the session is not open
+   * are dropped the same way (and not counted).
    */
-  send(frames: Uint8Array): Promise<void> {
-    if (this.#state !== "open") return Promise.resolve();
-    this.#inFlight += frames.length;
-    this.counters.bytesSent += frames.length;
-    return this.stream.write(frames).then(() => {
-      this.#inFlight -= frames.length;
-    });
+  send(frames: Uint8Array, packets = 1, charge = frames.length, release?: () => void): boolean {
+    if (this.#state !== "open") return false;
+    if (!this.#queue.offer(frames, charge, release)) {
+      this.#out.congested += packets;
+      return false;
+    }
+    this.#out.packets += packets;
+    this.#out.bytes += frames.length;
+    return true;
   }
 
   /** Tells the peer why, then ends the session. Safe to call more than once. */
   close(code: CloseCode, message: string): void {
     if (this.#state === "closed") return;
-    this.#sendControl(encodeClose({ code, message }));
-    this.stream.end();
+    this.#queue.force(encodeClose({ code, message }));
+    this.#stream.end();
     this.#finish({ code, message, byPeer: false });
   }
 
@@ -180,7 +238,7 @@ export class Session {
     } catch (error) {
       if (error instanceof FrameError) {
         this.#log.warn("closing session with {peer}: protocol error: {reason}", {
-          peer: this.stream.info.remote,
+          peer: this.#stream.info.remote,
           reason: error.message,
         });
         this.close(CloseCode.ProtocolError, error.message);
@@ -200,12 +258,12 @@ export class Session {
         return;
       case FrameType.Pong: {
         const sentAt = Number(decodePingToken(frame.payload)) / 1000;
-        this.counters.rttMs = Math.max(0, performance.now() - sentAt);
+        this.#rttMs = Math.max(0, performance.now() - sentAt);
         return;
       }
       case FrameType.Close: {
         const reason = decodeClose(frame.payload);
-        this.stream.end();
+        this.#stream.end();
         this.#finish({ ...reason, byPeer: true });
         return;
       }
@@ -250,7 +308,13 @@ export class Session {
     const tick = Math.max(10, Math.min(intervalMs, timeoutMs) / 4);
     this.#timers.push(setInterval(() => {
       const now = performance.now();
-      if (now - this.#lastReceived > timeoutMs) {
+      const stalled = this.#queue.stalledMs();
+      if (stalled > timeoutMs) {
+        this.close(
+          CloseCode.PeerTimeout,
+          `the peer has read nothing for ${Math.round(stalled / 1000)} s`,
+        );
+      } else if (now - this.#lastReceived > timeoutMs) {
         this.close(
           CloseCode.PeerTimeout,
           `nothing received for ${Math.round((now - this.#lastReceived) / 1000)} s`,
@@ -262,13 +326,15 @@ export class Session {
     }, tick));
   }
 
+  /** Sends a Hello, Ping or Pong; when the peer is not reading, pings and pongs are dropped. */
   #sendControl(frame: Uint8Array): void {
-    this.stream.write(frame);
+    if (!this.#queue.offer(frame)) this.#out.control++;
   }
 
   #finish(end: SessionEnd): void {
     if (this.#state === "closed") return;
     this.#state = "closed";
+    this.#queue.close();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers = [];
     this.#rejectOpened(new Error(end.message));

@@ -1,63 +1,110 @@
 import tls from "node:tls";
+import type { Socket } from "node:net";
 import type { Endpoint } from "../config/types.ts";
 import { endSocket, formatRemote, type SecureStream, TlsSocketStream } from "./secure_stream.ts";
 import { describeTlsError } from "./tls_errors.ts";
-import { explainClientRefusal } from "./client_refusal.ts";
-import { CloseCode, encodeClose } from "../frame/control.ts";
 import { serverTlsOptions } from "./tls_options.ts";
 import type { TlsMaterial } from "./material.ts";
+import { peerAddressOf } from "./peer_address.ts";
+import { PendingConnections, type PendingLimits, type PendingSlot } from "./pending.ts";
+
+/** A client that completed the TLS handshake without a certificate our TLS layer accepts. */
+export interface UnauthorizedPeer {
+  /** host:port */
+  readonly remote: string;
+  /** The certificate it presented (DER), if any. */
+  readonly certificate: Uint8Array<ArrayBuffer> | undefined;
+  /** Ends the connection after `last` (a Close frame saying why), without reading anything. */
+  refuse(last?: Uint8Array): void;
+}
 
 export interface ListenerEvents {
-  /** A client completed the mutual-TLS handshake. */
-  onStream(stream: SecureStream): void;
+  /**
+   * A client completed the mutual-TLS handshake. It still holds its pending slot (it counts
+   * against the caps) until the caller releases it, once the session has opened.
+   */
+  onStream(stream: SecureStream, slot: PendingSlot): void;
+  /** A client completed the handshake, but its certificate was not accepted. */
+  onUnauthorized(peer: UnauthorizedPeer): void;
   /** A handshake failed: `peer` is host:port, `reason` one line. */
   onHandshakeFailure(peer: string, reason: string): void;
+  /** A connection was closed at once because a cap was reached (`cap` names which). */
+  onCapped(peer: string, cap: "pending" | "per source"): void;
+  /** A connection did not finish the handshake in time and was closed. */
+  onHandshakeTimeout(peer: string): void;
 }
 
-/** host:port of a server-side socket; Deno keeps the address on the parent during handshakes. */
-function peerOf(socket: tls.TLSSocket): string {
-  const parent =
-    (socket as unknown as { _parent?: { remoteAddress?: string; remotePort?: number } })
-      ._parent;
-  return formatRemote(
-    socket.remoteAddress ?? parent?.remoteAddress,
-    socket.remotePort ?? parent?.remotePort,
-  );
+export interface ListenerOptions extends Partial<PendingLimits> {
+  /** Close a connection whose TLS handshake has not completed after this long. @default 10000 */
+  readonly handshakeTimeoutMs?: number;
 }
 
-/** Accepts mutually authenticated TLS connections. */
+/**
+ * Accepts mutually authenticated TLS connections, and guards the door before anyone is
+ * authenticated: at most `maxPending` connections at once and `maxPendingPerSource` per source
+ * address (beyond either, a connection is closed at once), and a deadline on the handshake. So a
+ * stranger can neither exhaust the process's descriptors nor hold memory for long.
+ */
 export class TlsListener {
   #server: tls.Server;
   readonly endpoint: Endpoint;
+  readonly pending: PendingConnections;
 
-  private constructor(server: tls.Server, endpoint: Endpoint) {
+  private constructor(server: tls.Server, endpoint: Endpoint, pending: PendingConnections) {
     this.#server = server;
     this.endpoint = endpoint;
+    this.pending = pending;
   }
 
   /** Starts listening; rejects with a clear message when the address cannot be bound. */
-  static listen(endpoint: Endpoint, material: TlsMaterial, events: ListenerEvents) {
+  static listen(
+    endpoint: Endpoint,
+    material: TlsMaterial,
+    events: ListenerEvents,
+    options: ListenerOptions = {},
+  ) {
+    const pending = new PendingConnections(options);
+    const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+    // Pending connections by host:port, to find a TLS socket's slot (at most maxPending entries).
+    const slots = new Map<string, PendingSlot>();
     const server = tls.createServer(serverTlsOptions(material), (socket) => {
-      if (socket.authorized) {
-        events.onStream(new TlsSocketStream(socket));
+      const slot = slots.get(peerAddressOf(socket));
+      slot?.handshakeDone();
+      if (socket.authorized && slot) {
+        events.onStream(new TlsSocketStream(socket), slot);
         return;
       }
-      // The TLS layer did not authorize the client. It gets no session: only a Close frame that
-      // says why (so its operator can fix it), then the connection ends.
+      // Not authorized by the TLS layer: no session, nothing it sends is read.
+      socket.pause();
       const cert = socket.getPeerCertificate(true);
-      const der = cert?.raw ? new Uint8Array(cert.raw) : undefined;
-      const reason = explainClientRefusal(der);
-      events.onHandshakeFailure(peerOf(socket), `client certificate refused: ${reason}`);
-      endSocket(
-        socket,
-        encodeClose({
-          code: CloseCode.CertificateRefused,
-          message: `certificate refused: ${reason}`,
-        }),
-      );
+      events.onUnauthorized({
+        remote: peerAddressOf(socket),
+        certificate: cert?.raw ? new Uint8Array(cert.raw) : undefined,
+        refuse: (last) => endSocket(socket, last),
+      });
+    });
+    // Runs before node:tls wraps the socket: the caps are applied to the raw TCP connection.
+    server.prependListener("connection", (socket: Socket) => {
+      const remote = formatRemote(socket.remoteAddress, socket.remotePort);
+      const source = socket.remoteAddress ?? "unknown";
+      const slot = pending.acquire(source);
+      if (typeof slot === "string") {
+        socket.destroy();
+        events.onCapped(remote, slot);
+        return;
+      }
+      slots.set(remote, slot);
+      slot.startDeadline(handshakeTimeoutMs, () => {
+        socket.destroy();
+        events.onHandshakeTimeout(remote);
+      });
+      socket.once("close", () => {
+        slot.release();
+        if (slots.get(remote) === slot) slots.delete(remote);
+      });
     });
     server.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
-      events.onHandshakeFailure(peerOf(socket), describeTlsError(error));
+      events.onHandshakeFailure(peerAddressOf(socket), describeTlsError(error));
       socket.destroy();
     });
     return new Promise<TlsListener>((resolve, reject) => {
@@ -73,7 +120,7 @@ export class TlsListener {
       server.listen(endpoint.port, endpoint.host, () => {
         const address = server.address();
         const port = typeof address === "object" && address ? address.port : endpoint.port;
-        resolve(new TlsListener(server, { host: endpoint.host, port }));
+        resolve(new TlsListener(server, { host: endpoint.host, port }, pending));
       });
     });
   }

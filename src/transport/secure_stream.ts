@@ -57,7 +57,13 @@ export function formatRemote(address: string | undefined, port: number | undefin
 export class IncomingChunks {
   #handler: ((chunk: Uint8Array) => void) | undefined;
   #early: Uint8Array[] = [];
+  #earlyBytes = 0;
   #buffer: Uint8Array | undefined;
+
+  /** Bytes received before anyone listened, kept until listen(). */
+  get heldBytes(): number {
+    return this.#earlyBytes;
+  }
 
   /**
    * The `onread` option for tls.connect: node:tls decrypts into this one reused buffer and calls
@@ -82,12 +88,17 @@ export class IncomingChunks {
   /** Passes a chunk on; it is only valid during the call. */
   deliver(chunk: Uint8Array): void {
     noteReceivedGarbage(chunk.length);
-    if (this.#handler) this.#handler(chunk);
-    else this.#early.push(chunk.slice());
+    if (this.#handler) {
+      this.#handler(chunk);
+    } else {
+      this.#early.push(chunk.slice());
+      this.#earlyBytes += chunk.length;
+    }
   }
 
   listen(handler: (chunk: Uint8Array) => void): void {
     this.#handler = handler;
+    this.#earlyBytes = 0;
     for (const chunk of this.#early.splice(0)) handler(chunk);
   }
 }
@@ -124,6 +135,11 @@ export class TlsSocketStream implements SecureStream {
       const events = this.#incoming = new IncomingChunks();
       socket.on("data", (chunk: Uint8Array) => events.deliver(chunk));
     }
+  }
+
+  /** Bytes received before onData() was called, held for it. */
+  get heldBytes(): number {
+    return this.#incoming.heldBytes;
   }
 
   onData(handler: (chunk: Uint8Array) => void): void {

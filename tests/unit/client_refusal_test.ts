@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decodePemCertificates, generateCertificates } from "../../src/pki/mod.ts";
-import { explainClientRefusal } from "../../src/transport/client_refusal.ts";
+import { explainClientRefusal } from "../../src/server/client_refusal.ts";
 
 Deno.test("explainClientRefusal() names the cause of each refused client certificate", async () => {
   const dir = await Deno.makeTempDir();

@@ -35,6 +35,9 @@ monitoring:
   enabled: false
   port: 9090
 security:
+  handshake_timeout: 10
+  max_pending_connections: 512
+  max_pending_per_source: 8
   tls:
     enabled: true
     min_version: "1.2"

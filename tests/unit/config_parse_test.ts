@@ -91,6 +91,9 @@ Deno.test("parseConfig() fills every default a minimal client leaves out", () =>
     logging: { level: "info" },
     monitoring: { enabled: false, port: 9090 },
     security: {
+      handshakeTimeout: 10,
+      maxPendingConnections: 512,
+      maxPendingPerSource: 8,
       tls: {
         enabled: true,
         minVersion: "1.2",

@@ -3,7 +3,8 @@ import { generateCertificates } from "../../src/pki/mod.ts";
 import { dialTls } from "../../src/transport/dialer.ts";
 import { TlsListener } from "../../src/transport/listener.ts";
 import type { TlsMaterial } from "../../src/transport/material.ts";
-import type { SecureStream } from "../../src/transport/secure_stream.ts";
+import type { SecureStream, TlsSocketStream } from "../../src/transport/secure_stream.ts";
+import { pollUntil } from "../lib/poll.ts";
 
 async function withMaterial(fn: (server: TlsMaterial, client: TlsMaterial) => Promise<void>) {
   const dir = await Deno.makeTempDir();
@@ -71,8 +72,14 @@ Deno.test("a dialed stream delivers every byte intact both ways, also bytes that
     let accepted!: (stream: SecureStream) => void;
     const serverSide = new Promise<SecureStream>((resolve) => (accepted = resolve));
     const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, serverMaterial, {
-      onStream: (stream) => accepted(stream),
+      onStream: (stream, slot) => {
+        slot.release();
+        accepted(stream);
+      },
+      onUnauthorized: (peer) => peer.refuse(),
       onHandshakeFailure: () => {},
+      onCapped: () => {},
+      onHandshakeTimeout: () => {},
     });
     const client = await dialTls(
       { host: "127.0.0.1", port: listener.endpoint.port },
@@ -84,7 +91,10 @@ Deno.test("a dialed stream delivers every byte intact both ways, also bytes that
       // session listens must be kept as copies, not as views of that buffer.
       const early = pattern(200_000, 1);
       await server.write(early);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await pollUntil(
+        () => (client as TlsSocketStream).heldBytes === early.length,
+        "the early bytes reached the client before it listens",
+      );
       const down = pattern(8 * 1024 * 1024, 2);
       const up = pattern(8 * 1024 * 1024, 3);
       const atClient = collect(client);

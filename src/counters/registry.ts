@@ -1,0 +1,105 @@
+import {
+  addTraffic,
+  emptyProcessCounters,
+  emptyTraffic,
+  type ProcessCounters,
+  type TrafficCounters,
+} from "./counters.ts";
+
+/** A live session as reports show it. */
+export interface SessionView {
+  /** Common name of the peer's certificate. */
+  readonly peerName: string;
+  /** The peer's tunnel address, once the Hello exchange is done. */
+  readonly tunnelAddress: string | undefined;
+  /** The peer's host:port. */
+  readonly remote: string;
+  /** When the connection was authenticated (ms since the epoch). */
+  readonly since: number;
+  /** Last keepalive round trip. */
+  readonly rttMs: number | undefined;
+  /** Bytes handed to TLS for this peer and not yet written. */
+  readonly queuedBytes: number;
+  readonly traffic: TrafficCounters;
+}
+
+/** One certificate name's totals over every session it had, live ones included. */
+export interface PeerView {
+  readonly name: string;
+  readonly liveSessions: number;
+  /** Sessions this name has had since the process started. */
+  readonly sessions: number;
+  readonly traffic: TrafficCounters;
+}
+
+export interface CountersSnapshot {
+  /** ms since the epoch. */
+  readonly takenAt: number;
+  readonly process: ProcessCounters;
+  readonly sessions: readonly SessionView[];
+  readonly peers: readonly PeerView[];
+}
+
+/** What the registry needs of a live session: a way to read it. */
+export type SessionReader = () => SessionView;
+
+interface PeerRecord {
+  sessions: number;
+  /** Totals of the sessions that have ended. */
+  ended: TrafficCounters;
+  live: Set<SessionReader>;
+}
+
+/**
+ * Every counter of one tunnel process. Created once by main and passed down; sessions register
+ * while they live, and their totals are folded into their certificate name's record when they end,
+ * so per-peer counters only ever grow across reconnects. Memory: one small record per certificate
+ * name ever authenticated (names come from certificates our CA issued), plus one per live session.
+ */
+export class CounterRegistry {
+  readonly process: ProcessCounters = emptyProcessCounters();
+  #peers = new Map<string, PeerRecord>();
+
+  /**
+   * Registers a live session of `name`; returns the function to call once when it ends, which
+   * folds its final counters into the name's totals.
+   */
+  track(name: string, read: SessionReader): () => void {
+    let record = this.#peers.get(name);
+    if (!record) {
+      this.#peers.set(name, record = { sessions: 0, ended: emptyTraffic(), live: new Set() });
+    }
+    record.sessions++;
+    record.live.add(read);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      record.live.delete(read);
+      addTraffic(record.ended, read().traffic);
+    };
+  }
+
+  /** A deep copy of every counter now; later changes do not show in it. */
+  snapshot(now = Date.now()): CountersSnapshot {
+    const sessions: SessionView[] = [];
+    const peers: PeerView[] = [];
+    for (const [name, record] of this.#peers) {
+      const traffic = emptyTraffic();
+      addTraffic(traffic, record.ended);
+      for (const read of record.live) {
+        const view = read();
+        sessions.push({ ...view, traffic: copyTraffic(view.traffic) });
+        addTraffic(traffic, view.traffic);
+      }
+      peers.push({ name, liveSessions: record.live.size, sessions: record.sessions, traffic });
+    }
+    return { takenAt: now, process: structuredClone(this.process), sessions, peers };
+  }
+}
+
+function copyTraffic(traffic: Readonly<TrafficCounters>): TrafficCounters {
+  const copy = emptyTraffic();
+  addTraffic(copy, traffic);
+  return copy;
+}

@@ -1,0 +1,78 @@
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+
+const EKU_OID = "2.5.29.37";
+const CLIENT_AUTH_OID = "1.3.6.1.5.5.7.3.2";
+
+/** Short names of the causes, as counters and metrics label them. */
+export type RefusalKind =
+  | "no certificate"
+  | "unparseable"
+  | "not yet valid"
+  | "expired"
+  | "wrong purpose"
+  | "other CA";
+
+export interface ClientRefusal {
+  readonly kind: RefusalKind;
+  /** One line for both logs. */
+  readonly message: string;
+}
+
+/**
+ * Why the server's TLS layer did not authorize a client certificate. node:tls in Deno reports
+ * one code for several causes, so the certificate itself is examined. `der` is the client's
+ * certificate, undefined when it presented none.
+ */
+export function classifyClientRefusal(
+  der: Uint8Array<ArrayBuffer> | undefined,
+  now = new Date(),
+): ClientRefusal {
+  if (der === undefined || der.length === 0) {
+    return { kind: "no certificate", message: "the client presented no certificate" };
+  }
+  let cert: pkijs.Certificate;
+  try {
+    cert = pkijs.Certificate.fromBER(der);
+  } catch {
+    return { kind: "unparseable", message: "the client certificate cannot be parsed" };
+  }
+  const name = subjectName(cert);
+  const notBefore = cert.notBefore.value;
+  const notAfter = cert.notAfter.value;
+  if (now < notBefore) {
+    return {
+      kind: "not yet valid",
+      message: `certificate ${name} is not valid before ${notBefore.toISOString()}`,
+    };
+  }
+  if (now > notAfter) {
+    return { kind: "expired", message: `certificate ${name} expired on ${notAfter.toISOString()}` };
+  }
+  const eku = cert.extensions?.find((extension) => extension.extnID === EKU_OID);
+  if (eku) {
+    const parsed = eku.parsedValue as pkijs.ExtKeyUsage | undefined;
+    if (parsed && !parsed.keyPurposes.includes(CLIENT_AUTH_OID)) {
+      return {
+        kind: "wrong purpose",
+        message:
+          `certificate ${name} is not for client authentication (its extended key usage lacks clientAuth)`,
+      };
+    }
+  }
+  return { kind: "other CA", message: `certificate ${name} is not signed by our CA` };
+}
+
+/** The one-line reason of {@linkcode classifyClientRefusal}. */
+export function explainClientRefusal(
+  der: Uint8Array<ArrayBuffer> | undefined,
+  now = new Date(),
+): string {
+  return classifyClientRefusal(der, now).message;
+}
+
+function subjectName(cert: pkijs.Certificate): string {
+  const cn = cert.subject.typesAndValues.find((tv) => tv.type === "2.5.4.3");
+  const value = cn?.value as asn1js.BaseStringBlock | undefined;
+  return value?.valueBlock.value ? `CN=${value.valueBlock.value}` : "(no common name)";
+}

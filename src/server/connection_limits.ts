@@ -1,0 +1,75 @@
+import type { SecurityConfig } from "../config/types.ts";
+
+/** Descriptors kept free for everything that is not a client connection (TUN, logs, runtime). */
+export const RESERVED_DESCRIPTORS = 64;
+
+/** The caps in force, fitted under the process's open-file limit. */
+export interface ConnectionLimits {
+  readonly fileLimit: number | undefined;
+  readonly maxPending: number;
+  readonly maxPendingPerSource: number;
+  /** Sessions at once; a client beyond it is told the server is full. */
+  readonly maxSessions: number;
+  /** Set when the configured caps did not fit under the file limit: what was lowered, and why. */
+  readonly lowered: string | undefined;
+}
+
+/**
+ * Every pending connection and every session holds one descriptor. The listener must never reach
+ * the open-file limit (Deno's node:tls server stops accepting for good after one EMFILE, see
+ * RUNTIME notes in the README), so pending connections may take at most half of what is left after
+ * the reserve, and sessions the rest. Pure: the limit is passed in.
+ */
+export function fitConnectionLimits(
+  security: Pick<SecurityConfig, "maxPendingConnections" | "maxPendingPerSource">,
+  fileLimit: number | undefined,
+): ConnectionLimits {
+  const wanted = security.maxPendingConnections;
+  if (fileLimit === undefined) {
+    return {
+      fileLimit,
+      maxPending: wanted,
+      maxPendingPerSource: security.maxPendingPerSource,
+      maxSessions: Number.MAX_SAFE_INTEGER,
+      lowered: undefined,
+    };
+  }
+  const usable = Math.max(2, fileLimit - RESERVED_DESCRIPTORS);
+  const maxPending = Math.max(1, Math.min(wanted, Math.floor(usable / 2)));
+  const maxSessions = Math.max(1, usable - maxPending);
+  const lowered = maxPending < wanted
+    ? `the open-file limit ${fileLimit} is too low for security.max_pending_connections ` +
+      `${wanted}: at most ${maxPending} pending connections and ${maxSessions} sessions; ` +
+      `raise the limit (LimitNOFILE= in the unit, ulimit -n) to at least ${
+        2 * wanted + RESERVED_DESCRIPTORS
+      }`
+    : undefined;
+  return {
+    fileLimit,
+    maxPending,
+    maxPendingPerSource: Math.min(security.maxPendingPerSource, maxPending),
+    maxSessions,
+    lowered,
+  };
+}
+
+/** The soft open-file limit of this process, from /proc/self/limits; undefined if unreadable. */
+export function readFileLimit(): number | undefined {
+  try {
+    const text = Deno.readTextFileSync("/proc/self/limits");
+    const line = text.split("\n").find((l) => l.startsWith("Max open files"));
+    const soft = line?.split(/\s{2,}/)[1];
+    const value = Number(soft);
+    return Number.isInteger(value) && value > 0 ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The caps for this process: the configured ones, fitted under its open-file limit. */
+export function connectionLimitsFor(
+  security: Pick<SecurityConfig, "maxPendingConnections" | "maxPendingPerSource">,
+  fileLimit: number | undefined = readFileLimit(),
+): ConnectionLimits {
+  return fitConnectionLimits(security, fileLimit);
+}

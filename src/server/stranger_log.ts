@@ -1,0 +1,104 @@
+import type { Logger } from "@logtape/logtape";
+import { RepeatSummary } from "../log/repeat_summary.ts";
+import type { ConnectionLimits } from "./connection_limits.ts";
+
+type Event = "refused" | "capped" | "timed out";
+
+const WHAT: Readonly<Record<Event, string>> = {
+  "refused": "refused handshakes",
+  "capped": "connections closed at a cap",
+  "timed out": "handshakes timed out",
+};
+
+/**
+ * Logs what strangers do at the door without letting a flood flood the log: per source address
+ * and kind of event, the first line in a minute is logged at WARN, the rest at DEBUG and counted,
+ * then summarised once a minute (`... 812 more refused handshakes from 192.0.2.2 in the last 60
+ * s`). Memory: RepeatSummary's bounded key map.
+ */
+export class StrangerLog {
+  #log: Logger;
+  #summary: RepeatSummary;
+  #timer: ReturnType<typeof setInterval>;
+
+  constructor(logger: Logger, summary = new RepeatSummary()) {
+    this.#log = logger;
+    this.#summary = summary;
+    this.#timer = setInterval(() => this.flush(), Math.min(summary.windowMs, 60_000) / 4);
+    Deno.unrefTimer(this.#timer as unknown as number);
+  }
+
+  refused(peer: string, reason: string): void {
+    this.#note("refused", peer, "TLS handshake with {peer} failed: {reason}", { peer, reason });
+  }
+
+  capped(peer: string, cap: "pending" | "per source", limits: ConnectionLimits): void {
+    const limit = cap === "pending"
+      ? `${limits.maxPending} pending connections (security.max_pending_connections)`
+      : `${limits.maxPendingPerSource} pending connections from one address ` +
+        "(security.max_pending_per_source)";
+    this.#note("capped", peer, "{peer}: closed at once: the server already has {limit}", {
+      peer,
+      limit,
+    });
+  }
+
+  timedOut(peer: string, seconds: number): void {
+    this.#note(
+      "timed out",
+      peer,
+      "{peer}: closed: no completed handshake within {seconds} s (security.handshake_timeout)",
+      { peer, seconds },
+    );
+  }
+
+  /** Logs the summaries of a window that has ended. */
+  flush(force = false): void {
+    if (!force && !this.#summary.due()) return;
+    for (const line of this.#summary.flush()) {
+      const [event, host] = line.key === undefined ? [undefined, undefined] : splitKey(line.key);
+      const seconds = Math.round(this.#summary.windowMs / 1000);
+      if (event === undefined) {
+        this.#log.warn(
+          "... {count} more events from {keys} other addresses in the last {seconds} s",
+          {
+            count: line.count,
+            keys: line.keys,
+            seconds,
+          },
+        );
+      } else {
+        this.#log.warn("... {count} more {what} from {host} in the last {seconds} s", {
+          count: line.count,
+          what: WHAT[event],
+          host,
+          seconds,
+        });
+      }
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.flush(true);
+  }
+
+  #note(event: Event, peer: string, message: string, fields: Record<string, unknown>): void {
+    const full = this.#summary.note(`${event}|${hostOf(peer)}`);
+    if (full) this.#log.warn(message, fields);
+    else this.#log.debug(message, fields);
+  }
+}
+
+/** The address part of host:port or [v6]:port. */
+function hostOf(peer: string): string {
+  const bracket = peer.match(/^\[([^\]]+)\]/);
+  if (bracket) return bracket[1]!;
+  const colon = peer.lastIndexOf(":");
+  return colon > 0 ? peer.slice(0, colon) : peer;
+}
+
+function splitKey(key: string): [Event, string] {
+  const bar = key.indexOf("|");
+  return [key.slice(0, bar) as Event, key.slice(bar + 1)];
+}

@@ -1,0 +1,219 @@
+import assert from "node:assert/strict";
+import { getLogger } from "@logtape/logtape";
+import { encodeFrame } from "../../src/frame/codec.ts";
+import { FrameType } from "../../src/frame/constants.ts";
+import { type FrameSink, type SinkRouter, TunReader } from "../../src/routing/tun_reader.ts";
+import type { FrameSource, ReadBatch } from "../../src/tun/device.ts";
+import type { ConversionResult } from "../../src/tun/offload.ts";
+import { pollUntil } from "../lib/poll.ts";
+
+const logger = getLogger(["sssonector-test"]);
+
+/** A TUN that hands out the batches a test queues: frames and their destinations. */
+class FakeTun implements FrameSource {
+  offload = false;
+  conversions = 0;
+  #batches: Array<Array<{ destination: number; frame: Uint8Array }>> = [];
+  #wake: (() => void) | undefined;
+
+  queue(...packets: Array<{ destination: number; frame: Uint8Array }>): void {
+    this.#batches.push(packets);
+    this.#wake?.();
+  }
+
+  get pending(): number {
+    return this.#batches.length;
+  }
+
+  async readFrames(buffer: Uint8Array, index: Uint32Array): Promise<ReadBatch> {
+    if (this.#batches.length === 0) {
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
+    }
+    const batch = this.#batches.shift();
+    if (!batch) return { bytes: 0, count: 0 };
+    let offset = 0;
+    batch.forEach(({ destination, frame }, i) => {
+      buffer.set(frame, offset);
+      index[2 * i] = offset;
+      index[2 * i + 1] = destination;
+      offset += frame.length;
+    });
+    return { bytes: offset, count: batch.length };
+  }
+
+  wake(): void {
+    this.#wake?.();
+  }
+
+  /** Stands in for segmentation: copies the frames and marks each as converted. */
+  withoutOffload(
+    input: Uint8Array,
+    output: Uint8Array,
+    counters: BigUint64Array,
+  ): ConversionResult {
+    output.set(input, 0);
+    this.conversions++;
+    counters[0]! += 1n;
+    return { consumed: input.length, written: input.length };
+  }
+}
+
+/** A session's queue: takes frames until `limit` bytes wait; `drain()` completes the writes. */
+class FakeSink implements FrameSink {
+  acceptsGso = true;
+  received: Uint8Array[] = [];
+  packets = 0;
+  dropped = 0;
+  queued = 0;
+  #releases: Array<() => void> = [];
+  #drainedWaiters: Array<() => void> = [];
+
+  constructor(readonly limit = Number.MAX_SAFE_INTEGER, readonly autoDrain = true) {}
+
+  send(frames: Uint8Array, packets: number, charge: number, release?: () => void): boolean {
+    if (this.full(charge)) {
+      this.dropped += packets;
+      return false;
+    }
+    this.received.push(frames.slice());
+    this.packets += packets;
+    this.queued += charge;
+    const done = () => {
+      this.queued -= charge;
+      release?.();
+    };
+    if (this.autoDrain) queueMicrotask(done);
+    else this.#releases.push(done);
+    return true;
+  }
+
+  full(charge: number): boolean {
+    return this.queued + charge > this.limit;
+  }
+
+  drained(): Promise<void> {
+    if (this.queued <= this.limit / 2) return Promise.resolve();
+    return new Promise((resolve) => this.#drainedWaiters.push(resolve));
+  }
+
+  /** Completes every pending write, as TLS would once the peer reads. */
+  drain(): void {
+    for (const done of this.#releases.splice(0)) done();
+    for (const wake of this.#drainedWaiters.splice(0)) wake();
+  }
+}
+
+function packet(size: number, tag: number): Uint8Array {
+  return encodeFrame(FrameType.Packet, new Uint8Array(size).fill(tag));
+}
+
+function router(sinks: Map<number, FrameSink>): SinkRouter {
+  return { route: (destination) => sinks.get(destination), openSinks: () => sinks.size };
+}
+
+async function withReader(
+  tun: FakeTun,
+  sinks: Map<number, FrameSink>,
+  body: (reader: TunReader) => Promise<void>,
+  options = {},
+): Promise<void> {
+  const reader = new TunReader(tun, router(sinks), logger, { copyBelow: 0, ...options });
+  reader.start();
+  try {
+    await body(reader);
+  } finally {
+    await reader.stop();
+  }
+}
+
+Deno.test("TunReader sends each packet to the session that owns its destination", async () => {
+  const tun = new FakeTun();
+  const a = new FakeSink();
+  const b = new FakeSink();
+  await withReader(tun, new Map([[1, a], [2, b]]), async () => {
+    tun.queue({ destination: 1, frame: packet(100, 0xa1) });
+    tun.queue({ destination: 2, frame: packet(50, 0xb1) }, {
+      destination: 1,
+      frame: packet(60, 0xa2),
+    });
+    await pollUntil(() => a.packets === 2 && b.packets === 1, "three packets delivered");
+    assert.deepEqual(a.received.map((f) => f[f.length - 1]), [0xa1, 0xa2]);
+    assert.deepEqual(b.received.map((f) => f[f.length - 1]), [0xb1]);
+  });
+});
+
+Deno.test("TunReader counts packets that no session owns as unroutable", async () => {
+  const tun = new FakeTun();
+  const a = new FakeSink();
+  await withReader(tun, new Map([[1, a]]), async (reader) => {
+    tun.queue({ destination: 9, frame: packet(100, 1) });
+    tun.queue({ destination: 1, frame: packet(100, 2) }, { destination: 9, frame: packet(10, 3) });
+    await pollUntil(() => reader.counters.unroutable === 2, "two unroutable packets");
+    assert.equal(a.packets, 1);
+    assert.equal(reader.counters.packets, 3);
+    assert.equal(reader.counters.batches, 2);
+  });
+});
+
+Deno.test("TunReader keeps serving other sessions while one session's queue is full, counting its drops", async () => {
+  const tun = new FakeTun();
+  const stalled = new FakeSink(300_000, false); // never drains: a peer that stopped reading
+  const healthy = new FakeSink();
+  await withReader(tun, new Map([[1, stalled], [2, healthy]]), async () => {
+    for (let i = 0; i < 20; i++) {
+      tun.queue({ destination: 1, frame: packet(60_000, i) });
+      tun.queue({ destination: 2, frame: packet(100, i) });
+    }
+    await pollUntil(() => healthy.packets === 20, "every packet for the healthy peer arrived");
+    assert.ok(stalled.dropped > 0, "the stalled peer's packets beyond its queue were dropped");
+    assert.ok(stalled.queued <= stalled.limit, "the stalled queue stays under its limit");
+    assert.equal(stalled.packets + stalled.dropped, 20);
+  });
+});
+
+Deno.test("TunReader waits for the only open session instead of dropping its packets (backpressure)", async () => {
+  const tun = new FakeTun();
+  const only = new FakeSink(300_000, false);
+  await withReader(tun, new Map([[1, only]]), async () => {
+    for (let i = 0; i < 6; i++) tun.queue({ destination: 1, frame: packet(60_000, i) });
+    // Batches are lent whole (262144-byte buffers): one fits under the limit, the next waits.
+    await pollUntil(
+      () => only.packets === 1 && tun.pending === 4,
+      "the reader holds the 2nd batch",
+    );
+    assert.equal(only.dropped, 0);
+    only.drain();
+    await pollUntil(() => only.packets === 2, "the held batch went out after the drain");
+    for (let i = 0; i < 4; i++) {
+      only.drain();
+      await pollUntil(() => only.packets === 3 + i, `batch ${3 + i} went out`);
+    }
+    assert.equal(only.dropped, 0, "nothing was dropped: the reader waited");
+  });
+});
+
+Deno.test("TunReader converts offloaded frames for a peer without offloads, and lends the rest whole", async () => {
+  const tun = new FakeTun();
+  tun.offload = true;
+  const plain = new FakeSink();
+  plain.acceptsGso = false;
+  const offloaded = new FakeSink();
+  await withReader(tun, new Map([[1, plain], [2, offloaded]]), async (reader) => {
+    tun.queue({ destination: 1, frame: packet(1000, 1) });
+    tun.queue({ destination: 2, frame: packet(1000, 2) });
+    await pollUntil(() => plain.packets === 1 && offloaded.packets === 1, "both delivered");
+    assert.equal(tun.conversions, 1, "only the peer without offloads needed a conversion");
+    assert.equal(reader.counters.converted, 1);
+  });
+});
+
+Deno.test("TunReader copies small batches out, so a trickle of small packets never holds whole buffers", async () => {
+  const tun = new FakeTun();
+  const sink = new FakeSink(1_000_000, false);
+  await withReader(tun, new Map([[1, sink], [2, new FakeSink()]]), async () => {
+    for (let i = 0; i < 50; i++) tun.queue({ destination: 1, frame: packet(64, i) });
+    await pollUntil(() => sink.packets === 50, "every small packet was queued");
+    assert.ok(sink.queued < 50 * 100, `charged ${sink.queued} bytes: the copies, not 50 buffers`);
+  }, { copyBelow: 16384 });
+});
