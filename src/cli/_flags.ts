@@ -5,6 +5,8 @@
  * @module
  */
 
+import { type FlagSpec, isFlagIn } from "./flag_parser.ts";
+
 /** What the command line can ask for; `Command["kind"]`. */
 export type CommandKind =
   | "run"
@@ -14,19 +16,6 @@ export type CommandKind =
   | "bench"
   | "version"
   | "help";
-
-export interface FlagSpec {
-  readonly type: "string" | "boolean";
-  /** One-letter alias, e.g. `h` for `-h`. */
-  readonly short?: string;
-  /** Placeholder for the value in the help text, e.g. `FILE`. */
-  readonly value?: string;
-  /** May be given more than once. */
-  readonly multiple?: boolean;
-  /** The commands this flag is used with; empty means every command. */
-  readonly commands: readonly CommandKind[];
-  readonly description: string;
-}
 
 export const FLAGS = {
   "config": {
@@ -111,12 +100,12 @@ export const FLAGS = {
     commands: [],
     description: "print the version",
   },
-} as const satisfies Record<string, FlagSpec>;
+} as const satisfies Record<string, FlagSpec<CommandKind>>;
 
 export type FlagName = keyof typeof FLAGS;
 
 export function isFlagName(name: string): name is FlagName {
-  return Object.hasOwn(FLAGS, name);
+  return isFlagIn(FLAGS, name);
 }
 
 /** Commands given as a word rather than a flag: `sssonector demo`, `sssonector bench`. */
