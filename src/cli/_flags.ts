@@ -12,8 +12,6 @@ export type CommandKind =
   | "run"
   | "check-config"
   | "generate-certs"
-  | "demo"
-  | "bench"
   | "version"
   | "help";
 
@@ -76,18 +74,6 @@ export const FLAGS = {
     commands: ["generate-certs"],
     description: "overwrite existing certificate and key files",
   },
-  "quick": {
-    type: "boolean",
-    commands: ["bench"],
-    description: "bench: a short run instead of the full measurement",
-  },
-  "rounds": {
-    type: "string",
-    value: "N",
-    commands: ["bench"],
-    description: "bench: measure every row N times, interleaved, and report the spread " +
-      "(default 3, with --quick 1)",
-  },
   "help": {
     type: "boolean",
     short: "h",
@@ -108,5 +94,8 @@ export function isFlagName(name: string): name is FlagName {
   return isFlagIn(FLAGS, name);
 }
 
-/** Commands given as a word rather than a flag: `sssonector demo`, `sssonector bench`. */
-export const WORD_COMMANDS = ["demo", "bench"] as const;
+/**
+ * Words that were commands of the program before they became development tools of the checkout
+ * (tools/main.ts); the parser names where they went instead of a bare "unknown command".
+ */
+export const DEVELOPMENT_TOOLS = ["demo", "bench"] as const;

@@ -13,7 +13,7 @@ import type { GenerateCertsOptions, KeyType } from "../pki/types.ts";
 import type { Command } from "./command.ts";
 import { UsageError } from "./errors.ts";
 export { UsageError } from "./errors.ts";
-import { FLAGS, isFlagName, WORD_COMMANDS } from "./_flags.ts";
+import { DEVELOPMENT_TOOLS, FLAGS, isFlagName } from "./_flags.ts";
 import type { CommandKind, FlagName } from "./_flags.ts";
 import { type GivenFlag, refuseForeignFlags, tokenizeFlags } from "./flag_parser.ts";
 
@@ -46,13 +46,6 @@ export function parseCommandLine(argv: readonly string[]): Command {
     }
     case "generate-certs":
       return { kind, options: certOptions(flags) };
-    case "bench": {
-      const rounds = value("rounds");
-      return rounds === undefined
-        ? { kind, quick: has("quick") }
-        : { kind, quick: has("quick"), rounds: roundCount(rounds) };
-    }
-    case "demo":
     case "version":
       return { kind };
   }
@@ -79,14 +72,11 @@ function chooseCommand(
   const asked: CommandKind[] = [];
   if (flags.some((flag) => flag.name === "check-config")) asked.push("check-config");
   if (flags.some((flag) => flag.name === "generate-certs")) asked.push("generate-certs");
-  const [word, ...extra] = words;
+  const [word] = words;
   if (word !== undefined) {
-    const command = WORD_COMMANDS.find((candidate) => candidate === word);
     const running = flags.some((flag) => flag.name === "config");
-    if (command === undefined) throw unexpectedWord(word, asked.length === 0 && !running);
-    asked.push(command);
+    throw unexpectedWord(word, asked.length === 0 && !running);
   }
-  if (extra[0] !== undefined) throw unexpectedWord(extra[0], false);
   if (asked.length > 1) {
     throw new UsageError(`choose one command: ${asked.map(label).join(" and ")} were both given`);
   }
@@ -105,9 +95,13 @@ function unexpectedWord(word: string, mayBeCommand: boolean): UsageError {
   if (isFlagName(asFlag)) {
     return new UsageError(`unexpected argument "${word}" (did you mean "--${asFlag}"?)`);
   }
-  if (mayBeCommand) {
-    return new UsageError(`unknown command "${word}"${didYouMean(word, WORD_COMMANDS)}`);
+  if (mayBeCommand && DEVELOPMENT_TOOLS.some((tool) => tool === word)) {
+    return new UsageError(
+      `unknown command "${word}": ${word} is a development tool, not part of the program; ` +
+        `run it from a source checkout: ./sssonector ${word}`,
+    );
   }
+  if (mayBeCommand) return new UsageError(`unknown command "${word}"`);
   return new UsageError(`unexpected argument "${word}"`);
 }
 
@@ -158,19 +152,6 @@ function days(text: string | undefined): number {
   if (!Number.isSafeInteger(count) || count < 1) {
     throw new UsageError(
       `--days "${text}" is not allowed; expected a whole number of days, 1 or more`,
-    );
-  }
-  return count;
-}
-
-/** Most rounds a bench may ask for: 20 full rounds already take over an hour. */
-const MAX_ROUNDS = 20;
-
-function roundCount(text: string): number {
-  const count = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(count) || count < 1 || count > MAX_ROUNDS) {
-    throw new UsageError(
-      `--rounds "${text}" is not allowed; expected a whole number from 1 to ${MAX_ROUNDS}`,
     );
   }
   return count;

@@ -15,11 +15,6 @@ const COMMANDS: readonly (readonly [string, string])[] = [
     "           [--client-name NAME] [--days N] [--key-type TYPE] [--force]",
     "create the certificates (first-time setup, or a new client for an existing CA)",
   ],
-  ["sssonector demo", "run a demonstration tunnel on this machine"],
-  [
-    "sssonector bench [--quick] [--rounds N]",
-    "measure the tunnel's throughput and latency on this machine",
-  ],
   ["sssonector --version", "print the version"],
   ["sssonector --help", "show this help"],
 ];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { shimPath, TARGETS } from "../../build.ts";
 import { tunSymbols } from "../../src/tun/ffi.ts";
-import { run } from "../../src/lab/netns_lab.ts";
+import { run } from "../../tools/lab/netns_lab.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const ELF_MACHINE: Record<string, number> = { x86_64: 0x3e, aarch64: 0xb7 };

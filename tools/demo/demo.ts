@@ -7,8 +7,8 @@ import { prepareLab } from "../lab/lab_configs.ts";
 import { withLabWorkspace } from "../lab/workspace.ts";
 import { TunnelProcess } from "../lab/tunnel_process.ts";
 import { runIperf } from "../lab/iperf.ts";
-import { measurePing, type PingStats } from "./measure.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { measurePing, type PingStats } from "../lab/ping.ts";
+import { errorMessage } from "../../src/runtime/error_message.ts";
 
 const SERVER_TUNNEL_IP = "10.0.0.1";
 const CLIENT_TUNNEL_IP = "10.0.0.2";
