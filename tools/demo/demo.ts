@@ -1,17 +1,28 @@
 /**
- * `sssonector demo`: a two-host tunnel on one machine. Two network namespaces joined by veth,
+ * `./sssonector demo`: a two-host tunnel on one machine. Two network namespaces joined by veth,
  * certificates from a fresh CA, a real server and client started from YAML files, then pings both
- * ways, a short throughput run and a summary. Cleans up on success, failure and Ctrl-C.
+ * ways, a short throughput run and a summary. Cleans up on success, failure and Ctrl-C. All the
+ * work is the lab's (tools/lab/); this file only orders the steps and prints them.
  */
-import { prepareLab } from "../lab/lab_configs.ts";
-import { withLabWorkspace } from "../lab/workspace.ts";
-import { TunnelProcess } from "../lab/tunnel_process.ts";
 import { runIperf } from "../lab/iperf.ts";
+import { prepareLab } from "../lab/lab_configs.ts";
+import { LabTunnel } from "../lab/lab_tunnel.ts";
 import { measurePing, type PingStats } from "../lab/ping.ts";
+import { withLabWorkspace } from "../lab/workspace.ts";
 import { errorMessage } from "../../src/runtime/error_message.ts";
 
 const SERVER_TUNNEL_IP = "10.0.0.1";
 const CLIENT_TUNNEL_IP = "10.0.0.2";
+
+/** What the demo measured, for its summary. */
+export interface DemoResult {
+  /** The client's `connected to ...` log line. */
+  readonly connected: string;
+  readonly toServer: PingStats;
+  readonly toClient: PingStats;
+  readonly uploadBps: number;
+  readonly downloadBps: number;
+}
 
 function step(text: string): void {
   console.log(`==> ${text}`);
@@ -20,6 +31,30 @@ function step(text: string): void {
 function formatPing(stats: PingStats): string {
   return `${stats.received}/${stats.sent} replies, rtt min/avg/max ${stats.minMs.toFixed(3)}/` +
     `${stats.avgMs.toFixed(3)}/${stats.maxMs.toFixed(3)} ms`;
+}
+
+/** Whether traffic crossed the tunnel both ways. */
+export function demoWorked(result: DemoResult): boolean {
+  return result.toServer.received > 0 && result.toClient.received > 0 &&
+    result.uploadBps > 0 && result.downloadBps > 0;
+}
+
+/** The closing summary: handshake, addresses, round trips, throughput and the verdict. */
+export function formatDemoSummary(result: DemoResult): string {
+  const { toServer, toClient } = result;
+  const tls = /(TLSv1\.[23])\W+\s*(TLS_[A-Z0-9_]+|[A-Z0-9-]+-[A-Z0-9-]+)/.exec(result.connected);
+  const rtt = (stats: PingStats) =>
+    `${stats.avgMs.toFixed(3)} ms avg (${stats.received}/${stats.sent})`;
+  return [
+    "SSSonector demo summary",
+    `  handshake        mutual TLS, ${tls ? `${tls[1]} ${tls[2]}` : "see client log"}`,
+    `  tunnel           ${CLIENT_TUNNEL_IP} (client) <-> ${SERVER_TUNNEL_IP} (server), MTU 1500`,
+    `  rtt client->srv  ${rtt(toServer)}`,
+    `  rtt srv->client  ${rtt(toClient)}`,
+    `  client -> server ${(result.uploadBps / 1e9).toFixed(2)} Gbit/s`,
+    `  server -> client ${(result.downloadBps / 1e9).toFixed(2)} Gbit/s`,
+    `  result           ${demoWorked(result) ? "tunnel works both ways" : "FAILED"}`,
+  ].join("\n");
 }
 
 export async function runDemo(): Promise<number> {
@@ -44,22 +79,8 @@ export async function runDemo(): Promise<number> {
         const configs = await prepareLab(lab, workDir);
 
         step(`starting the server: sssonector -config ${configs.serverConfig}`);
-        const server = TunnelProcess.start(
-          lab,
-          lab.server,
-          configs.serverConfig,
-          configs.serverLog,
-        );
-        await server.waitForLog(/listening on/);
-        step(`starting the client: sssonector -config ${configs.clientConfig}`);
-        const client = TunnelProcess.start(
-          lab,
-          lab.client,
-          configs.clientConfig,
-          configs.clientLog,
-        );
-        const connected = await client.waitForLog(/connected to .*/);
-        const tls = /(TLSv1\.[23])\W+\s*(TLS_[A-Z0-9_]+|[A-Z0-9-]+-[A-Z0-9-]+)/.exec(connected);
+        step(`and the client:      sssonector -config ${configs.clientConfig}`);
+        const tunnel = await LabTunnel.start(lab, configs);
 
         step(`ping ${SERVER_TUNNEL_IP} from the client through the tunnel`);
         const toServer = await measurePing(lab, lab.client, SERVER_TUNNEL_IP, 10);
@@ -69,51 +90,35 @@ export async function runDemo(): Promise<number> {
         console.log(`    ${formatPing(toClient)}`);
 
         step("throughput, one TCP stream for 3 s each way (iperf3)");
-        const upload = (await runIperf(lab, {
+        const iperf = { seconds: 3 };
+        const upload = await runIperf(lab, {
+          ...iperf,
           from: lab.client,
           to: lab.server,
           toIp: SERVER_TUNNEL_IP,
-          seconds: 3,
-        })).bitsPerSecond;
-        const download = (await runIperf(lab, {
+        });
+        const download = await runIperf(lab, {
+          ...iperf,
           from: lab.server,
           to: lab.client,
           toIp: CLIENT_TUNNEL_IP,
-          seconds: 3,
-        })).bitsPerSecond;
+        });
+        await tunnel.stop();
 
-        await client.stop();
-        await server.stop();
-
+        const result: DemoResult = {
+          connected: tunnel.connected,
+          toServer,
+          toClient,
+          uploadBps: upload.bitsPerSecond,
+          downloadBps: download.bitsPerSecond,
+        };
         console.log("");
-        console.log("SSSonector demo summary");
-        console.log(
-          `  handshake        mutual TLS, ${tls ? `${tls[1]} ${tls[2]}` : "see client log"}`,
-        );
-        console.log(
-          `  tunnel           ${CLIENT_TUNNEL_IP} (client) <-> ${SERVER_TUNNEL_IP} (server), MTU 1500`,
-        );
-        console.log(
-          `  rtt client->srv  ${
-            toServer.avgMs.toFixed(3)
-          } ms avg (${toServer.received}/${toServer.sent})`,
-        );
-        console.log(
-          `  rtt srv->client  ${
-            toClient.avgMs.toFixed(3)
-          } ms avg (${toClient.received}/${toClient.sent})`,
-        );
-        console.log(`  client -> server ${(upload / 1e9).toFixed(2)} Gbit/s`);
-        console.log(`  server -> client ${(download / 1e9).toFixed(2)} Gbit/s`);
-        const ok = toServer.received > 0 && toClient.received > 0 && upload > 0 && download > 0;
-        console.log(ok ? "  result           tunnel works both ways" : "  result           FAILED");
-        return ok ? 0 : 1;
+        console.log(formatDemoSummary(result));
+        return demoWorked(result) ? 0 : 1;
       },
     );
   } catch (error) {
-    console.error(
-      `sssonector: demo failed: ${errorMessage(error)}`,
-    );
+    console.error(`sssonector: demo failed: ${errorMessage(error)}`);
     return 1;
   }
 }
