@@ -1,7 +1,7 @@
 /**
- * `sssonector bench [--quick]`: SSSonector side by side with a plain veth link and OpenVPN over
- * TCP, in one fresh two-namespace lab, with the same certificates. Prints one table and writes
- * the same data as JSON to tests/results/. Cleans up on success, failure and Ctrl-C.
+ * `./sssonector bench [--quick] [--rounds N]`: SSSonector side by side with a plain veth link and
+ * OpenVPN over TCP, in one fresh two-namespace lab, with the same certificates. Prints one table
+ * and writes the same data as JSON to tests/results/. Cleans up on success, failure and Ctrl-C.
  *
  * This measures; it never judges. Numbers from a busy or small machine are noisy.
  */
