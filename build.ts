@@ -2,13 +2,19 @@
  * Builds one self-contained SSSonector executable per architecture into dist/:
  *
  *   deno run -A build.ts                 every target whose C compiler is present
- *   deno run -A build.ts --target x86_64 one target (x86_64 or aarch64)
+ *   deno run -A build.ts --target x86_64 one target (x86_64 or aarch64); fails without its compiler
  *   deno run -A build.ts --native-only   only the TUN shims (no `deno compile`)
  *
  * For each target the C shim native/tun.c is compiled with that architecture's compiler into
  * .build/<target>/libsssonector_tun.so and embedded into the executable by `deno compile
  * --include`; at run time src/tun/native_library.ts writes it to a private temporary file and
- * loads it. The executable gets the permission set of deno.json (`-P`), as `./sssonector` does.
+ * loads it. The shim and executable an earlier build left are removed first, so a target that
+ * cannot be built leaves nothing stale behind to be embedded or tested. The executable gets the
+ * permission set of deno.json (`-P`), as `./sssonector` does.
+ *
+ * The executable is src/main.ts and what it imports: the product only. The development tools
+ * (tools/: lab, demo, benchmark) are not imported from src/, so they are never embedded
+ * (tests/unit/product_graph_test.ts holds that).
  *
  * `deno compile` downloads Deno's runtime (denort) for the target from dl.deno.land; where that
  * site cannot be reached, point DENORT_BIN at a denort binary of the same Deno version.
@@ -24,7 +30,8 @@ interface Target {
   readonly triple: string;
   /** C compilers to try, native first. */
   readonly compilers: readonly string[];
-  readonly debianPackage: string;
+  /** What to `apt-get install` for the cross compiler and its C library headers. */
+  readonly debianPackages: string;
 }
 
 export const TARGETS: readonly Target[] = [
@@ -34,7 +41,7 @@ export const TARGETS: readonly Target[] = [
     compilers: Deno.build.arch === "x86_64"
       ? ["cc", "x86_64-linux-gnu-gcc"]
       : ["x86_64-linux-gnu-gcc"],
-    debianPackage: "gcc-x86-64-linux-gnu",
+    debianPackages: "gcc-x86-64-linux-gnu libc6-dev-amd64-cross",
   },
   {
     arch: "aarch64",
@@ -42,7 +49,7 @@ export const TARGETS: readonly Target[] = [
     compilers: Deno.build.arch === "aarch64"
       ? ["cc", "aarch64-linux-gnu-gcc"]
       : ["aarch64-linux-gnu-gcc"],
-    debianPackage: "gcc-aarch64-linux-gnu",
+    debianPackages: "gcc-aarch64-linux-gnu libc6-dev-arm64-cross",
   },
 ];
 
@@ -65,8 +72,21 @@ export function shimPath(triple: string): string {
   return `.build/${triple}/libsssonector_tun.so`;
 }
 
-/** Compiles the shim for one target; returns false when no compiler for it is installed. */
+/** Removes a file an earlier build made; a missing one is fine. */
+async function removeStale(path: string): Promise<void> {
+  try {
+    await Deno.remove(`${ROOT}${path}`);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+/**
+ * Compiles the shim for one target, after removing the one an earlier build left; returns false
+ * (and leaves no shim) when no compiler for the target is installed.
+ */
 async function buildShim(target: Target): Promise<boolean> {
+  await removeStale(shimPath(target.triple));
   let compiler: string | undefined;
   for (const candidate of target.compilers) {
     if (await commandExists(candidate)) {
@@ -74,12 +94,7 @@ async function buildShim(target: Target): Promise<boolean> {
       break;
     }
   }
-  if (!compiler) {
-    console.log(
-      `skipping ${target.arch}: no C compiler for it (apt-get install ${target.debianPackage})`,
-    );
-    return false;
-  }
+  if (!compiler) return false;
   await Deno.mkdir(`${ROOT}.build/${target.triple}`, { recursive: true });
   await run(compiler, [
     "-O2",
@@ -97,6 +112,7 @@ async function buildShim(target: Target): Promise<boolean> {
 
 async function compileExecutable(target: Target): Promise<string> {
   const output = `dist/sssonector-${target.arch}`;
+  await removeStale(output);
   await Deno.mkdir(`${ROOT}dist`, { recursive: true });
   await run(Deno.execPath(), [
     "compile",
@@ -145,7 +161,17 @@ if (import.meta.main) {
   const built: string[] = [];
   try {
     for (const target of selected) {
-      if (!(await buildShim(target))) continue;
+      if (!(await buildShim(target))) {
+        const missing = `no C compiler for ${target.arch} ` +
+          `(apt-get install ${target.debianPackages})`;
+        // Asked for by name, the target must be built; by default it is skipped.
+        if (values.target !== undefined) {
+          console.error(`build.ts: ${missing}`);
+          Deno.exit(1);
+        }
+        console.log(`skipping ${target.arch}: ${missing}`);
+        continue;
+      }
       if (values["native-only"]) {
         built.push(shimPath(target.triple));
         continue;

@@ -111,14 +111,6 @@ async function execute(command: Command): Promise<number> {
     }
     case "run":
       return await runTunnel(command.configPath);
-    case "demo": {
-      const { runDemo } = await import("./demo/demo.ts");
-      return await runDemo();
-    }
-    case "bench": {
-      const { runBench } = await import("./bench/bench.ts");
-      return await runBench(command);
-    }
   }
 }
 

@@ -5,28 +5,15 @@
  * @module
  */
 
+import { type FlagSpec, isFlagIn } from "./flag_parser.ts";
+
 /** What the command line can ask for; `Command["kind"]`. */
 export type CommandKind =
   | "run"
   | "check-config"
   | "generate-certs"
-  | "demo"
-  | "bench"
   | "version"
   | "help";
-
-export interface FlagSpec {
-  readonly type: "string" | "boolean";
-  /** One-letter alias, e.g. `h` for `-h`. */
-  readonly short?: string;
-  /** Placeholder for the value in the help text, e.g. `FILE`. */
-  readonly value?: string;
-  /** May be given more than once. */
-  readonly multiple?: boolean;
-  /** The commands this flag is used with; empty means every command. */
-  readonly commands: readonly CommandKind[];
-  readonly description: string;
-}
 
 export const FLAGS = {
   "config": {
@@ -87,18 +74,6 @@ export const FLAGS = {
     commands: ["generate-certs"],
     description: "overwrite existing certificate and key files",
   },
-  "quick": {
-    type: "boolean",
-    commands: ["bench"],
-    description: "bench: a short run instead of the full measurement",
-  },
-  "rounds": {
-    type: "string",
-    value: "N",
-    commands: ["bench"],
-    description: "bench: measure every row N times, interleaved, and report the spread " +
-      "(default 3, with --quick 1)",
-  },
   "help": {
     type: "boolean",
     short: "h",
@@ -111,13 +86,16 @@ export const FLAGS = {
     commands: [],
     description: "print the version",
   },
-} as const satisfies Record<string, FlagSpec>;
+} as const satisfies Record<string, FlagSpec<CommandKind>>;
 
 export type FlagName = keyof typeof FLAGS;
 
 export function isFlagName(name: string): name is FlagName {
-  return Object.hasOwn(FLAGS, name);
+  return isFlagIn(FLAGS, name);
 }
 
-/** Commands given as a word rather than a flag: `sssonector demo`, `sssonector bench`. */
-export const WORD_COMMANDS = ["demo", "bench"] as const;
+/**
+ * Words that were commands of the program before they became development tools of the checkout
+ * (tools/main.ts); the parser names where they went instead of a bare "unknown command".
+ */
+export const DEVELOPMENT_TOOLS = ["demo", "bench"] as const;

@@ -7,27 +7,19 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { isDnsName, isIPAddress } from "../config/net.ts";
 import { didYouMean } from "../config/suggest.ts";
 import type { GenerateCertsOptions, KeyType } from "../pki/types.ts";
 import type { Command } from "./command.ts";
 import { UsageError } from "./errors.ts";
 export { UsageError } from "./errors.ts";
-import { FLAGS, isFlagName, WORD_COMMANDS } from "./_flags.ts";
+import { DEVELOPMENT_TOOLS, FLAGS, isFlagName } from "./_flags.ts";
 import type { CommandKind, FlagName } from "./_flags.ts";
+import { type GivenFlag, refuseForeignFlags, tokenizeFlags } from "./flag_parser.ts";
 
 const KEY_TYPES: readonly KeyType[] = ["ecdsa-p256", "rsa-2048", "rsa-4096"];
 /** Client names that would overwrite the CA's or the server's files. */
 const RESERVED_CLIENT_NAMES = new Set(["ca", "server"]);
-
-/** A flag as the user typed it, with its value. */
-interface GivenFlag {
-  readonly name: FlagName;
-  /** As typed, without `=value`: `-config`, `--config`, `-h`. */
-  readonly spelling: string;
-  readonly value: string | undefined;
-}
 
 /**
  * Parses the arguments after the program name.
@@ -36,19 +28,14 @@ interface GivenFlag {
  * @throws {UsageError} with one line naming the unknown, misplaced or malformed argument.
  */
 export function parseCommandLine(argv: readonly string[]): Command {
-  const { flags, words } = tokenize(argv);
+  const { flags, words } = tokenizeFlags(argv, FLAGS);
   const has = (name: FlagName) => flags.some((flag) => flag.name === name);
   if (has("help")) return { kind: "help" };
   if (has("version")) return { kind: "version" };
 
   const kind = chooseCommand(flags, words);
   if (kind === "help") return { kind: "help" };
-  for (const flag of flags) {
-    const owners: readonly CommandKind[] = FLAGS[flag.name].commands;
-    if (owners.length > 0 && !owners.includes(kind)) {
-      throw new UsageError(`${flag.spelling} is only used with ${owners.map(label).join(" or ")}`);
-    }
-  }
+  refuseForeignFlags(flags, FLAGS, kind, label);
   const value = (name: FlagName) => flags.find((flag) => flag.name === name)?.value;
   switch (kind) {
     case "run":
@@ -59,13 +46,6 @@ export function parseCommandLine(argv: readonly string[]): Command {
     }
     case "generate-certs":
       return { kind, options: certOptions(flags) };
-    case "bench": {
-      const rounds = value("rounds");
-      return rounds === undefined
-        ? { kind, quick: has("quick") }
-        : { kind, quick: has("quick"), rounds: roundCount(rounds) };
-    }
-    case "demo":
     case "version":
       return { kind };
   }
@@ -84,86 +64,19 @@ function label(kind: CommandKind): string {
   }
 }
 
-/** Splits the arguments into known flags with values and bare words, refusing anything else. */
-function tokenize(argv: readonly string[]): { flags: GivenFlag[]; words: string[] } {
-  const args = normalizeDashes(argv);
-  const { tokens } = parseArgs({
-    args,
-    options: FLAGS,
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
-  });
-  const flags: GivenFlag[] = [];
-  const words: string[] = [];
-  for (const token of tokens) {
-    if (token.kind === "positional") words.push(token.value);
-    if (token.kind !== "option") continue;
-    const typed = (argv[token.index] ?? token.rawName).split("=")[0] ?? token.rawName;
-    const spelling = token.rawName.startsWith("--") ? typed : token.rawName;
-    const dashes = spelling.startsWith("--") ? "--" : "-";
-    if (!isFlagName(token.name)) {
-      const longNames = Object.keys(FLAGS).map((name) => `${dashes}${name}`);
-      throw new UsageError(`unknown flag "${spelling}"${didYouMean(spelling, longNames)}`);
-    }
-    const spec = FLAGS[token.name];
-    if (spec.type === "boolean" && token.value !== undefined) {
-      throw new UsageError(`${spelling} takes no value, got "${spelling}=${token.value}"`);
-    }
-    const missing = token.value === undefined || token.value === "" ||
-      (!token.inlineValue && looksLikeFlag(token.value));
-    if (spec.type === "string" && missing) {
-      throw new UsageError(`${spelling} needs a value: ${spelling} ${spec.value}`);
-    }
-    if (!("multiple" in spec) && flags.some((flag) => flag.name === token.name)) {
-      throw new UsageError(`${spelling} is given more than once`);
-    }
-    flags.push({ name: token.name, spelling, value: token.value });
-  }
-  return { flags, words };
-}
-
-function looksLikeFlag(value: string): boolean {
-  const name = value.replace(/^--?/, "").split("=")[0] ?? "";
-  return value.startsWith("-") && isFlagName(name);
-}
-
-/**
- * `-name` becomes `--name` so that parseArgs reads it as a long flag; one-letter flags (`-h`)
- * stay, and so do values, e.g. a `-x` after `--config`, and everything after `--`.
- */
-function normalizeDashes(argv: readonly string[]): string[] {
-  const result: string[] = [];
-  let takesValue = false;
-  let ended = false;
-  for (const arg of argv) {
-    if (ended || takesValue) {
-      result.push(arg);
-      takesValue = false;
-      continue;
-    }
-    if (arg === "--") ended = true;
-    const long = /^-[^-]./.test(arg) ? `-${arg}` : arg;
-    const name = /^--([^=]+)$/.exec(long)?.[1] ?? "";
-    takesValue = isFlagName(name) && FLAGS[name].type === "string";
-    result.push(long);
-  }
-  return result;
-}
-
 /** Which command the flags and words ask for; exactly one may be asked. */
-function chooseCommand(flags: readonly GivenFlag[], words: readonly string[]): CommandKind {
+function chooseCommand(
+  flags: readonly GivenFlag<FlagName>[],
+  words: readonly string[],
+): CommandKind {
   const asked: CommandKind[] = [];
   if (flags.some((flag) => flag.name === "check-config")) asked.push("check-config");
   if (flags.some((flag) => flag.name === "generate-certs")) asked.push("generate-certs");
-  const [word, ...extra] = words;
+  const [word] = words;
   if (word !== undefined) {
-    const command = WORD_COMMANDS.find((candidate) => candidate === word);
     const running = flags.some((flag) => flag.name === "config");
-    if (command === undefined) throw unexpectedWord(word, asked.length === 0 && !running);
-    asked.push(command);
+    throw unexpectedWord(word, asked.length === 0 && !running);
   }
-  if (extra[0] !== undefined) throw unexpectedWord(extra[0], false);
   if (asked.length > 1) {
     throw new UsageError(`choose one command: ${asked.map(label).join(" and ")} were both given`);
   }
@@ -182,13 +95,17 @@ function unexpectedWord(word: string, mayBeCommand: boolean): UsageError {
   if (isFlagName(asFlag)) {
     return new UsageError(`unexpected argument "${word}" (did you mean "--${asFlag}"?)`);
   }
-  if (mayBeCommand) {
-    return new UsageError(`unknown command "${word}"${didYouMean(word, WORD_COMMANDS)}`);
+  if (mayBeCommand && DEVELOPMENT_TOOLS.some((tool) => tool === word)) {
+    return new UsageError(
+      `unknown command "${word}": ${word} is a development tool, not part of the program; ` +
+        `run it from a source checkout: ./sssonector ${word}`,
+    );
   }
+  if (mayBeCommand) return new UsageError(`unknown command "${word}"`);
   return new UsageError(`unexpected argument "${word}"`);
 }
 
-function certOptions(flags: readonly GivenFlag[]): GenerateCertsOptions {
+function certOptions(flags: readonly GivenFlag<FlagName>[]): GenerateCertsOptions {
   const value = (name: FlagName) => flags.find((flag) => flag.name === name)?.value;
   const certDir = value("cert-dir");
   if (certDir === undefined || certDir === "") {
@@ -235,19 +152,6 @@ function days(text: string | undefined): number {
   if (!Number.isSafeInteger(count) || count < 1) {
     throw new UsageError(
       `--days "${text}" is not allowed; expected a whole number of days, 1 or more`,
-    );
-  }
-  return count;
-}
-
-/** Most rounds a bench may ask for: 20 full rounds already take over an hour. */
-const MAX_ROUNDS = 20;
-
-function roundCount(text: string): number {
-  const count = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(count) || count < 1 || count > MAX_ROUNDS) {
-    throw new UsageError(
-      `--rounds "${text}" is not allowed; expected a whole number from 1 to ${MAX_ROUNDS}`,
     );
   }
   return count;

@@ -5,7 +5,5 @@ export type Command =
   | { readonly kind: "run"; readonly configPath: string }
   | { readonly kind: "check-config"; readonly configPath: string }
   | { readonly kind: "generate-certs"; readonly options: GenerateCertsOptions }
-  | { readonly kind: "demo" }
-  | { readonly kind: "bench"; readonly quick: boolean; readonly rounds?: number }
   | { readonly kind: "version" }
   | { readonly kind: "help" };

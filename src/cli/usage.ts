@@ -5,7 +5,7 @@
  */
 
 import { FLAGS } from "./_flags.ts";
-import type { FlagSpec } from "./_flags.ts";
+import { alignedRows, flagLines } from "./flag_parser.ts";
 
 const COMMANDS: readonly (readonly [string, string])[] = [
   ["sssonector -config FILE", "run the tunnel as server or client, as the file's mode says"],
@@ -14,11 +14,6 @@ const COMMANDS: readonly (readonly [string, string])[] = [
     "sssonector --generate-certs --cert-dir DIR --server-ip IP [--server-name DNS]...\n" +
     "           [--client-name NAME] [--days N] [--key-type TYPE] [--force]",
     "create the certificates (first-time setup, or a new client for an existing CA)",
-  ],
-  ["sssonector demo", "run a demonstration tunnel on this machine"],
-  [
-    "sssonector bench [--quick] [--rounds N]",
-    "measure the tunnel's throughput and latency on this machine",
   ],
   ["sssonector --version", "print the version"],
   ["sssonector --help", "show this help"],
@@ -32,11 +27,6 @@ const EXIT_CODES: readonly (readonly [string, string])[] = [
 
 /** The help text: every command and flag with a one-line description, and the exit codes. */
 export function usageText(): string {
-  const flagRows = Object.entries(FLAGS).map(([name, spec]: [string, FlagSpec]) => {
-    const short = spec.short === undefined ? "" : `-${spec.short}, `;
-    const value = spec.value === undefined ? "" : ` ${spec.value}`;
-    return [`${short}--${name}${value}`, spec.description] as const;
-  });
   return [
     "SSSonector joins two hosts' TUN devices through a mutually authenticated TLS tunnel.",
     "",
@@ -44,15 +34,10 @@ export function usageText(): string {
     ...COMMANDS.map(([synopsis, description]) => `  ${synopsis}\n      ${description}`),
     "",
     "Flags (-name and --name are the same; --name=VALUE also works):",
-    ...table(flagRows),
+    ...flagLines(FLAGS),
     "",
     "Exit codes:",
-    ...table(EXIT_CODES),
+    ...alignedRows(EXIT_CODES),
     "",
   ].join("\n");
-}
-
-function table(rows: readonly (readonly [string, string])[]): string[] {
-  const width = Math.max(...rows.map(([left]) => left.length));
-  return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`);
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { run } from "../../src/lab/netns_lab.ts";
+import { run } from "../../tools/lab/netns_lab.ts";
 import { E2eLab } from "../lib/e2e_lab.ts";
 
 const LAUNCHER = new URL("../../sssonector", import.meta.url).pathname;

@@ -6,7 +6,7 @@ import {
   VNET_HDR_SIZE,
 } from "../../src/frame/constants.ts";
 import { WriteStat, WriteStatus } from "../../src/frame/receiver.ts";
-import { run, runOk } from "../../src/lab/netns_lab.ts";
+import { run, runOk } from "../../tools/lab/netns_lab.ts";
 
 const asRoot = { ignore: Deno.uid() !== 0 };
 const PROBE = new URL("../lib/tun_probe.ts", import.meta.url).pathname;

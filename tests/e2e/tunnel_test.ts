@@ -5,8 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { type LabHost, run } from "../../src/lab/netns_lab.ts";
-import type { TunnelProcess } from "../../src/lab/tunnel_process.ts";
+import { type LabHost, run } from "../../tools/lab/netns_lab.ts";
+import type { TunnelProcess } from "../../tools/lab/tunnel_process.ts";
 import {
   CLIENT_TUNNEL_IP,
   containsBytes,

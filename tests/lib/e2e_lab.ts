@@ -5,11 +5,11 @@
  * deletes every namespace it made and removes the folder, also when the test failed.
  */
 
-import { parsePing } from "../../src/demo/measure.ts";
-import { writeLabConfigs } from "../../src/lab/lab_configs.ts";
-import { type LabHost, NetnsLab, run, runOk } from "../../src/lab/netns_lab.ts";
-import { TunnelProcess } from "../../src/lab/tunnel_process.ts";
-import { waitForPing } from "../../src/lab/wait_for_ping.ts";
+import { parsePing } from "../../tools/lab/ping.ts";
+import { writeLabConfigs } from "../../tools/lab/lab_configs.ts";
+import { type LabHost, NetnsLab, run, runOk } from "../../tools/lab/netns_lab.ts";
+import { TunnelProcess } from "../../tools/lab/tunnel_process.ts";
+import { waitForPing } from "../../tools/lab/wait_for_ping.ts";
 import { generateCertificates } from "../../src/pki/mod.ts";
 
 /** The checkout launcher: builds the TUN shim and runs src/main.ts with the shipped permissions. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openvpnArgs } from "../../src/bench/openvpn.ts";
+import { openvpnArgs } from "../../tools/bench/openvpn.ts";
 
 const COMMON = { certDir: "/tmp/certs", serverIp: "198.18.0.1" } as const;
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { percentile, summarizeLatency } from "../../src/bench/percentile.ts";
+import { percentile, summarizeLatency } from "../../tools/bench/percentile.ts";
 
 Deno.test("percentile() interpolates between the two closest ranks", () => {
   assert.equal(percentile([1, 2, 3, 4], 50), 2.5);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cpuSecondsBetween, parsePeakRssKiB, parseProcStat } from "../../src/bench/proc_stat.ts";
+import { cpuSecondsBetween, parsePeakRssKiB, parseProcStat } from "../../tools/bench/proc_stat.ts";
 
 const CAT_STAT = "17091 (cat) R 17089 17089 12044 0 -1 4194304 99 0 0 0 7 3 0 0 20 0 1 0 204769 " +
   "3133440 403 18446744073709551615 94718509654016 94718509673897 140726175404560 0 0 0 0 0 0 0 " +

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { compareRows, cpuSecondsPerGB, ratio, withRatios } from "../../src/bench/ratio.ts";
-import type { BenchRow, RowMeasurement } from "../../src/bench/types.ts";
+import { compareRows, cpuSecondsPerGB, ratio, withRatios } from "../../tools/bench/ratio.ts";
+import type { BenchRow, RowMeasurement } from "../../tools/bench/types.ts";
 
 function rtt(medianMs: number) {
   return { count: 1, medianMs, p99Ms: medianMs, sent: 1, received: 1, samplesMs: [medianMs] };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { combineMeasurements, rangeOf, summarizeRounds } from "../../src/bench/rounds.ts";
-import type { BenchRow, RowId, RowMeasurement } from "../../src/bench/types.ts";
+import { combineMeasurements, rangeOf, summarizeRounds } from "../../tools/bench/rounds.ts";
+import type { BenchRow, RowId, RowMeasurement } from "../../tools/bench/types.ts";
 
 function rtt(samplesMs: number[]) {
   const sorted = [...samplesMs].sort((a, b) => a - b);

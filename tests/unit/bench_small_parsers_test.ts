@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { resultFileName } from "../../src/bench/result_file.ts";
-import { parseVnetHdr } from "../../src/bench/tun_link.ts";
+import { resultFileName } from "../../tools/bench/result_file.ts";
+import { parseVnetHdr } from "../../tools/bench/tun_link.ts";
 
 Deno.test("resultFileName() stamps the UTC date and time to the second", () => {
   assert.equal(

@@ -9,8 +9,8 @@ import {
   spreadCells,
   TABLE_COLUMNS,
   tableCells,
-} from "../../src/bench/table.ts";
-import type { BenchReport, BenchRow, RowMeasurement } from "../../src/bench/types.ts";
+} from "../../tools/bench/table.ts";
+import type { BenchReport, BenchRow, RowMeasurement } from "../../tools/bench/types.ts";
 
 function rtt(medianMs: number, p99Ms: number, sent = 10, received = 10) {
   return { count: received, medianMs, p99Ms, sent, received, samplesMs: [] };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { IperfError, parseIperfReport } from "../../src/lab/iperf_report.ts";
+import { IperfError, parseIperfReport } from "../../tools/lab/iperf_report.ts";
 
 Deno.test("parseIperfReport() reads the receiver's rate, bytes and duration", () => {
   const json = JSON.stringify({

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../../src/config/mod.ts";
-import { LAB_INTERFACE, writeLabConfigs } from "../../src/lab/lab_configs.ts";
-import type { NetnsLab } from "../../src/lab/netns_lab.ts";
+import { LAB_INTERFACE, writeLabConfigs } from "../../tools/lab/lab_configs.ts";
+import type { NetnsLab } from "../../tools/lab/netns_lab.ts";
 
 /** writeLabConfigs reads only the server host's address from the lab. */
 const LAB = { server: { ip: "198.18.0.1" } } as unknown as NetnsLab;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { firstExit } from "../../src/lab/wait_for_ping.ts";
+import { firstExit } from "../../tools/lab/wait_for_ping.ts";
 
 Deno.test("firstExit() says nothing while all run, then names the first process that exited", async () => {
   let endClient!: (status: Deno.CommandStatus) => void;

@@ -52,12 +52,12 @@ export async function runOk(cmd: string, args: string[]): Promise<string> {
   return result.stdout;
 }
 
-let labCounter = 0;
-
 export class NetnsLab implements AsyncDisposable {
   readonly server: LabHost;
   readonly client: LabHost;
   #children = new Set<Deno.ChildProcess>();
+  /** The namespaces this lab added: the only ones it deletes. */
+  #namespaces: string[] = [];
   #disposed = false;
 
   private constructor(server: LabHost, client: LabHost) {
@@ -66,16 +66,17 @@ export class NetnsLab implements AsyncDisposable {
   }
 
   /**
-   * Creates the namespaces and the veth link. `tag` keeps concurrent labs apart; the underlay
-   * uses 198.18.0.0/24 (the benchmarking range), which exists only inside the lab.
+   * Creates the namespaces and the veth link, named `sss-<tag><pid><n>-srv` and `-cli`: `tag`
+   * tells what made them, the pid (last 5 digits) keeps processes apart and `n`, random, keeps
+   * one process's labs apart (a name already taken is drawn again). The underlay uses
+   * 198.18.0.0/24 (the benchmarking range), which exists only inside the lab.
    */
   static async create(tag = "lab"): Promise<NetnsLab> {
-    const id = `${tag}${Deno.pid % 100000}${labCounter++}`;
-    const server: LabHost = { ns: `sss-${id}-srv`, ip: "198.18.0.1", veth: `vs${id}`.slice(0, 15) };
-    const client: LabHost = { ns: `sss-${id}-cli`, ip: "198.18.0.2", veth: `vc${id}`.slice(0, 15) };
-    const lab = new NetnsLab(server, client);
+    const lab = await NetnsLab.#withServerNamespace(tag);
+    const { server, client } = lab;
     try {
-      for (const host of [server, client]) await runOk("ip", ["netns", "add", host.ns]);
+      await runOk("ip", ["netns", "add", client.ns]);
+      lab.#namespaces.push(client.ns);
       await runOk("ip", [
         "link",
         "add",
@@ -100,6 +101,27 @@ export class NetnsLab implements AsyncDisposable {
       throw error;
     }
     return lab;
+  }
+
+  /** A lab with a fresh name whose server namespace has been added. */
+  static async #withServerNamespace(tag: string): Promise<NetnsLab> {
+    for (let attempt = 1;; attempt++) {
+      const id = `${tag}${Deno.pid % 100000}${randomDigits(6)}`;
+      const lab = new NetnsLab(
+        { ns: `sss-${id}-srv`, ip: "198.18.0.1", veth: `vs${id}`.slice(0, 15) },
+        { ns: `sss-${id}-cli`, ip: "198.18.0.2", veth: `vc${id}`.slice(0, 15) },
+      );
+      const added = await run("ip", ["netns", "add", lab.server.ns]);
+      if (added.code === 0) {
+        lab.#namespaces.push(lab.server.ns);
+        return lab;
+      }
+      if (!/exists/i.test(added.stderr) || attempt === 5) {
+        throw new LabError(
+          `ip netns add ${lab.server.ns} failed (exit ${added.code}): ${added.stderr.trim()}`,
+        );
+      }
+    }
   }
 
   /** Runs a command inside a host's namespace and throws if it fails. */
@@ -158,12 +180,18 @@ export class NetnsLab implements AsyncDisposable {
     if (this.#disposed) return;
     this.#disposed = true;
     await Promise.all([...this.#children].map((child) => this.stop(child, 3000)));
-    for (const host of [this.server, this.client]) {
+    for (const ns of this.#namespaces) {
       // Any process we did not start ourselves (a forked helper) must not keep the namespace.
-      await run("ip", ["netns", "pids", host.ns]).then(async ({ stdout }) => {
+      await run("ip", ["netns", "pids", ns]).then(async ({ stdout }) => {
         for (const pid of stdout.split(/\s+/).filter(Boolean)) await run("kill", ["-9", pid]);
       });
-      await run("ip", ["netns", "del", host.ns]);
+      await run("ip", ["netns", "del", ns]);
     }
   }
+}
+
+/** `count` random decimal digits, e.g. "042917". */
+function randomDigits(count: number): string {
+  const values = crypto.getRandomValues(new Uint32Array(count));
+  return Array.from(values, (value) => String(value % 10)).join("");
 }

@@ -1,7 +1,7 @@
 /**
- * `sssonector bench [--quick]`: SSSonector side by side with a plain veth link and OpenVPN over
- * TCP, in one fresh two-namespace lab, with the same certificates. Prints one table and writes
- * the same data as JSON to tests/results/. Cleans up on success, failure and Ctrl-C.
+ * `./sssonector bench [--quick] [--rounds N]`: SSSonector side by side with a plain veth link and
+ * OpenVPN over TCP, in one fresh two-namespace lab, with the same certificates. Prints one table
+ * and writes the same data as JSON to tests/results/. Cleans up on success, failure and Ctrl-C.
  *
  * This measures; it never judges. Numbers from a busy or small machine are noisy.
  */
@@ -15,7 +15,7 @@ import { summarizeRounds } from "./rounds.ts";
 import { openvpnRow, type RowContext, sssonectorRow, vethRow } from "./rows.ts";
 import { formatBenchReport } from "./table.ts";
 import type { BenchReport, BenchRow, BenchSettings } from "./types.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../../src/runtime/error_message.ts";
 
 export interface BenchOptions {
   /** 2 s per direction and 10 pings per series instead of 10 s and 50. */

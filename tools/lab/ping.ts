@@ -1,5 +1,5 @@
-/** Measurements through the lab: ping round trips and iperf3 throughput. */
-import type { LabHost, NetnsLab } from "../lab/netns_lab.ts";
+/** Ping round trips through the lab, and the output of iputils ping parsed. */
+import type { LabHost, NetnsLab } from "./netns_lab.ts";
 
 export interface PingStats {
   readonly sent: number;

@@ -4,7 +4,7 @@
  * and peak memory of the tunnel's processes over the two transfers.
  */
 import type { NetnsLab } from "../lab/netns_lab.ts";
-import { measurePing, type PingStats } from "../demo/measure.ts";
+import { measurePing, type PingStats } from "../lab/ping.ts";
 import { runIperf } from "../lab/iperf.ts";
 import { readPeakRssKiB, readProcStat } from "./_proc.ts";
 import { summarizeLatency } from "./percentile.ts";

@@ -1,0 +1,124 @@
+/**
+ * The development tools' command line: `demo` and `bench [--quick] [--rounds N]`, parsed by the
+ * product's own Go-style flag tokenizer (src/cli/flag_parser.ts), so `-quick`, `--quick` and
+ * `--rounds=2` behave as the product's flags do.
+ *
+ * @module
+ */
+
+import {
+  alignedRows,
+  flagLines,
+  type FlagSpec,
+  isFlagIn,
+  refuseForeignFlags,
+  tokenizeFlags,
+  UsageError,
+} from "../src/cli/mod.ts";
+import { didYouMean } from "../src/config/suggest.ts";
+
+/** What the tools' command line asks for. */
+export type ToolCommand =
+  | { readonly kind: "demo" }
+  | { readonly kind: "bench"; readonly quick: boolean; readonly rounds?: number }
+  | { readonly kind: "help" };
+
+type ToolKind = ToolCommand["kind"];
+
+/** The tools, named as a word: `./sssonector demo`, `./sssonector bench`. */
+const TOOLS = ["demo", "bench"] as const;
+
+export const TOOL_FLAGS = {
+  "quick": {
+    type: "boolean",
+    commands: ["bench"],
+    description: "bench: a short run instead of the full measurement",
+  },
+  "rounds": {
+    type: "string",
+    value: "N",
+    commands: ["bench"],
+    description: "bench: measure every row N times, interleaved, and report the spread " +
+      "(default 3, with --quick 1)",
+  },
+  "help": {
+    type: "boolean",
+    short: "h",
+    commands: [],
+    description: "show this help",
+  },
+} as const satisfies Record<string, FlagSpec<ToolKind>>;
+
+/** Most rounds a bench may ask for: 20 full rounds already take over an hour. */
+const MAX_ROUNDS = 20;
+
+/**
+ * Parses the arguments after the launcher's name, e.g. `["bench", "--quick"]`.
+ *
+ * @throws {UsageError} with one line naming the unknown, misplaced or malformed argument.
+ */
+export function parseToolCommandLine(argv: readonly string[]): ToolCommand {
+  const { flags, words } = tokenizeFlags(argv, TOOL_FLAGS);
+  if (flags.some((flag) => flag.name === "help")) return { kind: "help" };
+  const [word, ...extra] = words;
+  if (word === undefined) {
+    // A flag without its tool: name the tool it belongs to.
+    refuseForeignFlags(flags, TOOL_FLAGS, "help", (kind) => kind);
+    return { kind: "help" };
+  }
+  const kind = TOOLS.find((tool) => tool === word);
+  if (kind === undefined) throw unexpectedWord(word, true);
+  if (extra[0] !== undefined) throw unexpectedWord(extra[0], false);
+  refuseForeignFlags(flags, TOOL_FLAGS, kind, (owner) => owner);
+  if (kind === "demo") return { kind };
+  const quick = flags.some((flag) => flag.name === "quick");
+  const rounds = flags.find((flag) => flag.name === "rounds")?.value;
+  return rounds === undefined ? { kind, quick } : { kind, quick, rounds: roundCount(rounds) };
+}
+
+function unexpectedWord(word: string, mayBeTool: boolean): UsageError {
+  const asFlag = word.replace(/^-*/, "");
+  if (isFlagIn(TOOL_FLAGS, asFlag)) {
+    return new UsageError(`unexpected argument "${word}" (did you mean "--${asFlag}"?)`);
+  }
+  if (mayBeTool) return new UsageError(`unknown command "${word}"${didYouMean(word, TOOLS)}`);
+  return new UsageError(`unexpected argument "${word}"`);
+}
+
+function roundCount(text: string): number {
+  const count = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(count) || count < 1 || count > MAX_ROUNDS) {
+    throw new UsageError(
+      `--rounds "${text}" is not allowed; expected a whole number from 1 to ${MAX_ROUNDS}`,
+    );
+  }
+  return count;
+}
+
+const COMMANDS: readonly (readonly [string, string])[] = [
+  ["./sssonector demo", "run a demonstration tunnel on this machine"],
+  [
+    "./sssonector bench [--quick] [--rounds N]",
+    "measure the tunnel's throughput and latency on this machine, beside plain veth and OpenVPN",
+  ],
+  ["./sssonector demo --help", "show this help"],
+];
+
+/** The tools' `--help` text. */
+export function toolUsageText(): string {
+  return [
+    "SSSonector's development tools, run from a source checkout (the shipped program has none).",
+    "Both need root: they build network namespaces and TUN devices, and remove them again.",
+    "",
+    "Usage:",
+    ...COMMANDS.map(([synopsis, description]) => `  ${synopsis}\n      ${description}`),
+    "  (deno task demo and deno task bench ... run the same through the launcher)",
+    "",
+    "Flags (-name and --name are the same; --name=VALUE also works):",
+    ...flagLines(TOOL_FLAGS),
+    "",
+    "Exit codes:",
+    ...alignedRows([["0", "success"], ["1", "failure"], ["2", "usage error"]]),
+    "",
+  ].join("\n");
+}

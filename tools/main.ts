@@ -1,0 +1,37 @@
+/**
+ * Entry point of the development tools: the demo and the benchmark, on top of the namespace lab
+ * (tools/lab/). `./sssonector demo|bench` and `deno task demo|bench` run this file; it is never
+ * shipped (build.ts compiles src/main.ts, and nothing in src/ imports tools/).
+ *
+ * Exit codes as the product's: 0 success, 1 failure, 2 usage error.
+ */
+import { UsageError } from "../src/cli/mod.ts";
+import { runBench } from "./bench/bench.ts";
+import { parseToolCommandLine, type ToolCommand, toolUsageText } from "./cli.ts";
+import { runDemo } from "./demo/demo.ts";
+
+async function main(argv: readonly string[]): Promise<number> {
+  let command: ToolCommand;
+  try {
+    command = parseToolCommandLine(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`sssonector: ${error.message}\nRun './sssonector demo --help' for usage.`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+  switch (command.kind) {
+    case "help":
+      console.log(toolUsageText());
+      return 0;
+    case "demo":
+      return await runDemo();
+    case "bench":
+      return await runBench(command);
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
