@@ -12,6 +12,7 @@ import { checkCertificateSet, generateCertificates, PkiError } from "./pki/mod.t
 import { TunnelServer } from "./server/server.ts";
 import { VERSION } from "./version.ts";
 import { errorMessage } from "./runtime/error_message.ts";
+import { CounterRegistry } from "./counters/registry.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
@@ -59,7 +60,9 @@ function waitForSignal(): Promise<string> {
 async function runTunnel(path: string): Promise<number> {
   const config = await loadChecked(path);
   if (!config) return EXIT_USAGE;
-  await using _logging = await setupLogging(config.logging);
+  // Every counter of this process, shared by the tunnel, the logs and (later) the monitor.
+  const counters = new CounterRegistry();
+  await using _logging = await setupLogging(config.logging, counters.process.log);
   const log = getLogger(config.mode);
   // A bug in a callback must be logged, not take every session down with the process.
   globalThis.addEventListener("unhandledrejection", (event) => {
@@ -74,8 +77,8 @@ async function runTunnel(path: string): Promise<number> {
   let tunnel: TunnelServer | TunnelClient;
   try {
     tunnel = config.mode === "server"
-      ? await TunnelServer.start(config, log)
-      : await TunnelClient.start(config, log);
+      ? await TunnelServer.start(config, log, { counters })
+      : await TunnelClient.start(config, log, { counters });
   } catch (error) {
     const message = errorMessage(error);
     log.error("cannot start: {message}", { message });

@@ -5,11 +5,13 @@
  * @module
  */
 
-import { configure, getLogger as getLogTapeLogger, getStreamSink, reset } from "@logtape/logtape";
+import { configure, getLogger as getLogTapeLogger, reset } from "@logtape/logtape";
 import type { Logger, Sink } from "@logtape/logtape";
 import type { LoggingConfig } from "../config/types.ts";
 import { lineFormatter, ROOT_CATEGORY } from "./format.ts";
 import { describeFileError } from "../runtime/file_errors.ts";
+import type { LogCounters } from "../counters/counters.ts";
+import { FileLineWriter, QueuedLineWriter } from "./line_writer.ts";
 
 /** Permissions of a log file that setupLogging creates (before the umask). */
 const LOG_FILE_MODE = 0o640;
@@ -21,24 +23,29 @@ const LOG_FILE_MODE = 0o640;
  * @returns A handle whose disposal waits for pending lines, closes the file and resets LogTape.
  * @throws {Error} when the log file cannot be opened, naming the file and the reason.
  */
-export async function setupLogging(config: LoggingConfig): Promise<AsyncDisposable> {
+export async function setupLogging(
+  config: LoggingConfig,
+  counters?: LogCounters,
+): Promise<AsyncDisposable> {
   const formatter = lineFormatter();
   let sink: Sink;
   let file: Deno.FsFile | undefined;
+  let stdout: QueuedLineWriter | undefined;
+  const where = counters ? { counters } : {};
   if (config.file === undefined) {
-    // Standard output belongs to the process; it is never closed here.
-    sink = getStreamSink(Deno.stdout.writable, { formatter, closeStream: false });
+    // Standard output belongs to the process; it is never closed here. A pipe whose reader is
+    // gone or stalled costs dropped lines, never the tunnel (see line_writer.ts).
+    const writer = stdout = new QueuedLineWriter(Deno.stdout, {
+      name: "standard output",
+      ...where,
+    });
+    sink = (record) => writer.write(formatter(record));
   } else {
     // Each line goes to the file before the log call returns: a daemon's last words before a
     // crash must not sit in a buffer, and `tail -f` must show lines as they happen.
-    const opened = await openLogFile(config.file);
-    file = opened;
-    const encoder = new TextEncoder();
-    sink = (record) => {
-      const bytes = encoder.encode(formatter(record));
-      let written = 0;
-      while (written < bytes.length) written += opened.writeSync(bytes.subarray(written));
-    };
+    const opened = file = await openLogFile(config.file);
+    const writer = new FileLineWriter(opened, { name: config.file, ...where });
+    sink = (record) => writer.write(formatter(record));
   }
   await configure({
     reset: true,
@@ -51,6 +58,7 @@ export async function setupLogging(config: LoggingConfig): Promise<AsyncDisposab
   });
   return {
     [Symbol.asyncDispose]: async () => {
+      await stdout?.flush();
       await reset();
       file?.close();
     },

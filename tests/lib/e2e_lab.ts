@@ -15,6 +15,7 @@ import { generateCertificates } from "../../src/pki/mod.ts";
 /** The checkout launcher: builds the TUN shim and runs src/main.ts with the shipped permissions. */
 export const LAUNCHER = new URL("../../sssonector", import.meta.url).pathname;
 const PROBE = new URL("./e2e_probe.ts", import.meta.url).pathname;
+const STRANGER = new URL("./stranger.ts", import.meta.url).pathname;
 
 export const SERVER_TUNNEL_IP = "10.0.0.1";
 export const CLIENT_TUNNEL_IP = "10.0.0.2";
@@ -36,6 +37,10 @@ export interface TunnelConfigOptions {
   readonly mtu?: number;
   /** network.offload; left out of the file (so the default applies) when undefined. */
   readonly offload?: boolean;
+  /** Extra keys of the server's `security:` section. */
+  readonly serverSecurity?: Readonly<Record<string, number | string>>;
+  /** logging.level of both ends. @default "info" */
+  readonly level?: string;
 }
 
 export interface TunnelConfigs {
@@ -179,6 +184,8 @@ export class E2eLab implements AsyncDisposable {
       ...(options.clientName === undefined ? {} : { clientName: options.clientName }),
       ...(options.clientAddress === undefined ? {} : { clientAddress: options.clientAddress }),
       ...(options.offload === undefined ? {} : { offload: options.offload }),
+      ...(options.serverSecurity === undefined ? {} : { serverSecurity: options.serverSecurity }),
+      ...(options.level === undefined ? {} : { level: options.level }),
     });
     return configs;
   }
@@ -299,10 +306,20 @@ export class E2eLab implements AsyncDisposable {
    * its first JSON line, `done` with its last once it exits.
    */
   spawnProbe(host: LabHost, args: string[]) {
+    return this.spawnScript(host, PROBE, args);
+  }
+
+  /** The stranger script (tests/lib/stranger.ts): what an attacker does to the server's port. */
+  spawnStranger(host: LabHost, args: string[]) {
+    return this.spawnScript(host, STRANGER, args);
+  }
+
+  /** Runs a Deno script of tests/lib in a host's namespace; see spawnProbe. */
+  spawnScript(host: LabHost, script: string, args: string[]) {
     const child = this.net.spawn(
       host,
       Deno.execPath(),
-      ["run", "-A", "--quiet", PROBE, ...args],
+      ["run", "-A", "--quiet", script, ...args],
       { stdout: "piped", stderr: "piped" },
     );
     const lines: string[] = [];
@@ -325,7 +342,7 @@ export class E2eLab implements AsyncDisposable {
       const [status, , errors] = await Promise.all([child.status, stdout, stderr]);
       const last = lines.at(-1);
       if (!status.success || last === undefined) {
-        throw new Error(`Probe ${args[0]} failed (exit ${status.code}): ${errors.trim()}`);
+        throw new Error(`${script} ${args[0]} failed (exit ${status.code}): ${errors.trim()}`);
       }
       return JSON.parse(last) as Record<string, unknown>;
     })();

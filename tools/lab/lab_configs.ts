@@ -21,6 +21,8 @@ export interface LabConfigOptions {
   readonly clientAddress?: string;
   /** `network.offload` of both ends; left out of the files (the default applies) when absent. */
   readonly offload?: boolean;
+  /** Extra keys of the server's `security:` section, e.g. `{ handshake_timeout: 2 }`. */
+  readonly serverSecurity?: Readonly<Record<string, number | string>>;
 }
 
 export interface LabConfigs {
@@ -43,7 +45,7 @@ export async function writeLabConfigs(
     clientLog: `${dir}/client.log`,
   };
   const offloadLine = options.offload === undefined ? "" : `  offload: ${options.offload}\n`;
-  const common = (log: string, cert: string) =>
+  const common = (log: string, cert: string, security = "") =>
     `interface: ${LAB_INTERFACE}
 network:
 ${offloadLine}  mtu: ${mtu}
@@ -51,7 +53,7 @@ logging:
   level: ${level}
   file: ${log}
 security:
-  tls:
+${security}  tls:
     enabled: true
     min_version: "1.2"
     cert_file: ${certDir}/${cert}.crt
@@ -61,7 +63,12 @@ security:
   await Deno.writeTextFile(
     paths.serverConfig,
     `mode: server\nlisten: ${lab.server.ip}:${port}\naddress: 10.0.0.1/24\n` +
-      common(paths.serverLog, "server"),
+      common(
+        paths.serverLog,
+        "server",
+        Object.entries(options.serverSecurity ?? {}).map(([key, value]) => `  ${key}: ${value}\n`)
+          .join(""),
+      ),
   );
   await Deno.writeTextFile(
     paths.clientConfig,
