@@ -1,5 +1,7 @@
 import type { Logger } from "@logtape/logtape";
 import type { FrameSource } from "../tun/device.ts";
+import { loadTunLibrary } from "../tun/native_library.ts";
+import { type ConversionCounters, type FrameConverter, OffloadConverter } from "../tun/offload.ts";
 import { BufferPool } from "./buffer_pool.ts";
 
 /** The part of a session the reader needs: somewhere to send frames, and its backlog. */
@@ -19,6 +21,8 @@ export interface TunReaderOptions {
   readonly bufferSize?: number;
   /** A sink with this many bytes in flight gets no more copied packets. @default 1048576 */
   readonly maxInFlight?: number;
+  /** Makes Packet frames for peers without offloads. @default an OffloadConverter on its own shim */
+  readonly converter?: FrameConverter;
 }
 
 /** Counters of the reader (packets that found no peer, or a peer too far behind). */
@@ -41,7 +45,10 @@ const CONVERSION_BUFFERS = 2;
 export class TunReader {
   readonly counters: TunReaderCounters = { batches: 0, packets: 0, unroutable: 0, congested: 0 };
   /** Packet frames made from super-packets, and offloaded packets that could not be converted. */
-  readonly conversion = new BigUint64Array(2);
+  get conversion(): ConversionCounters {
+    return this.#converter.counters;
+  }
+  #converter: FrameConverter;
   #source: FrameSource;
   #route: (destination: number) => FrameSink | undefined;
   #log: Logger;
@@ -64,6 +71,7 @@ export class TunReader {
     this.#pool = new BufferPool(options.buffers ?? 4, bufferSize);
     this.#converted = new BufferPool(CONVERSION_BUFFERS, 2 * bufferSize);
     this.#maxInFlight = options.maxInFlight ?? 1048576;
+    this.#converter = options.converter ?? new OffloadConverter(loadTunLibrary());
   }
 
   start(): void {
@@ -159,7 +167,7 @@ export class TunReader {
     let rest = frames;
     while (rest.length > 0) {
       const output = await this.#converted.take();
-      const { consumed, written } = this.#source.withoutOffload(rest, output, this.conversion);
+      const { consumed, written } = this.#converter.convert(rest, output);
       if (consumed === 0) {
         // Cannot happen with output twice the batch size; never spin on it.
         this.#converted.give(output);

@@ -2,8 +2,6 @@ import type { InterfaceAddress } from "../config/types.ts";
 import type { DataFrameWriter } from "../frame/receiver.ts";
 import { parseIpv4 } from "../ip/ipv4.ts";
 import type { TunLibrary } from "./ffi.ts";
-import { loadTunLibrary } from "./native_library.ts";
-import { type ConversionResult, framesWithoutOffload } from "./offload.ts";
 
 /** A TUN operation failed; `message` is meant for the operator. */
 export class TunError extends Error {
@@ -40,8 +38,6 @@ export interface FrameSource {
   readFrames(buffer: Uint8Array, index: Uint32Array, timeoutMs: number): Promise<ReadBatch>;
   /** Ends a pending readFrames at once. */
   wake(): void;
-  /** Plain-frame conversion for peers without offloads (see framesWithoutOffload). */
-  withoutOffload(input: Uint8Array, output: Uint8Array, counters: BigUint64Array): ConversionResult;
 }
 
 const ERRNO = { EPERM: 1, ENOENT: 2, EACCES: 13, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22 };
@@ -66,8 +62,11 @@ export class TunDevice implements FrameSource, DataFrameWriter {
     this.offload = lib.symbols.sss_tun_offload(handle) === 1;
   }
 
-  /** Creates the interface, sets its address, prefix and MTU, and brings it up. */
-  static open(options: TunOptions, lib: TunLibrary = loadTunLibrary()): TunDevice {
+  /**
+   * Creates the interface, sets its address, prefix and MTU, and brings it up. `lib` is the
+   * loaded shim (loadTunLibrary()); the caller keeps it open for as long as the device lives.
+   */
+  static open(options: TunOptions, lib: TunLibrary): TunDevice {
     const nameOut = new Uint8Array(16);
     const err = new Int32Array(2);
     const handle = lib.symbols.sss_tun_open(
@@ -135,14 +134,6 @@ export class TunDevice implements FrameSource, DataFrameWriter {
       allowedSource,
       stats,
     );
-  }
-
-  withoutOffload(
-    input: Uint8Array,
-    output: Uint8Array,
-    counters: BigUint64Array,
-  ): ConversionResult {
-    return framesWithoutOffload(input, output, counters, this.#lib);
   }
 
   wake(): void {

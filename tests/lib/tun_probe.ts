@@ -8,6 +8,7 @@ import { encodePing } from "../../src/frame/control.ts";
 import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
 import { parseIpv4 } from "../../src/ip/ipv4.ts";
 import { TunDevice } from "../../src/tun/device.ts";
+import { loadTunLibrary } from "../../src/tun/native_library.ts";
 import { concat } from "./bytes.ts";
 
 function checksum(bytes: Uint8Array): number {
@@ -70,7 +71,7 @@ const device = TunDevice.open({
   address: { ip: "10.99.0.1", prefixLength: 24 },
   mtu: 1400,
   offload,
-});
+}, loadTunLibrary());
 const stats = new BigUint64Array(WRITE_STAT_COUNT);
 const result: Record<string, unknown> = { offload: device.offload, name: device.name };
 
