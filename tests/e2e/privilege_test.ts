@@ -123,6 +123,9 @@ Deno.test({
       assert.ok(last.answered >= 3, `the probe answered ${last.answered} pings`);
       const status = await child.status;
       assert.equal(status.code, 0, await stderr);
+      // Closing the device as nobody still removes the interface, as a stopping tunnel needs.
+      const link = await run("ip", ["netns", "exec", ns, "ip", "link", "show", "priv0"]);
+      assert.notEqual(link.code, 0, "priv0 outlived the process that dropped privileges");
     } finally {
       if (child) {
         await child.stdin.close().catch(() => {});

@@ -2,12 +2,11 @@
  * Runs as root inside a throwaway network namespace (see tests/e2e/privilege_test.ts): opens a
  * TUN device, drops to the user and group given as arguments, then tries what an attacker with
  * code execution would, and prints one JSON line of results. It then answers every ping that
- * arrives through the TUN until stdin closes, so the test can read /proc/PID/task/&#42;/status of
+ * arrives through the TUN until stdin closes, so the test can read /proc/PID/task/TID/status of
  * the live process and ping through the dropped process's device. Prints a last JSON line (the
  * pings it answered) before it exits.
  */
-import { readFrameHeader } from "../../src/frame/codec.ts";
-import { encodeFrame } from "../../src/frame/codec.ts";
+import { encodeFrame, readFrameHeader } from "../../src/frame/codec.ts";
 import { FRAME_HEADER_SIZE, FrameType } from "../../src/frame/constants.ts";
 import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
 import { dropPrivileges, readThreadCredentials } from "../../src/privilege/mod.ts";
