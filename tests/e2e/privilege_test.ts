@@ -40,6 +40,7 @@ Deno.test({
   async fn() {
     const ns = `sss-privprobe-${Deno.pid}`;
     await runOk("ip", ["netns", "add", ns]);
+    await runOk("ip", ["netns", "exec", ns, "ip", "link", "set", "lo", "up"]);
     let child: Deno.ChildProcess | undefined;
     let stderr: Promise<string> | undefined;
     let lines: ReturnType<typeof lineReader> | undefined;
@@ -101,6 +102,10 @@ Deno.test({
         /^cannot (open \/dev\/net\/tun|create interface priv1): permission denied/,
       );
       assert.equal(report.worker, 42, "a Web Worker (a new thread) started and answered");
+      assert.deepEqual(report.socket, { ok: true, value: 7 }, "listen, resolve, connect, echo");
+      // Leaving uid 0 made the process non-dumpable: the files of its /proc entry belong to
+      // root, and processes of the same user cannot ptrace it or read its memory.
+      assert.equal((await Deno.stat(`/proc/${report.pid}/environ`)).uid, 0, "environ owner");
       assert.deepEqual(report.tun, { written: 1, replies: 1 }, "TUN write and read after the drop");
 
       // Pings from the kernel go out through priv0 and the dropped process answers them.

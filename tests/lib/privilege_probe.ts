@@ -77,6 +77,18 @@ const errno = new Deno.UnsafePointerView(libc.symbols.__errno_location()!).getIn
 result.unshare = { rc: unshareRc, errno: unshareRc < 0 ? errno : 0 };
 libc.close();
 
+// Sockets and name lookups still work: listen, resolve "localhost" (/etc/hosts), connect, echo.
+result.socket = await attempt(async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  using client = await Deno.connect({ hostname: "localhost", port: listener.addr.port });
+  using server = await accepted;
+  await client.write(new Uint8Array([7]));
+  const byte = new Uint8Array(1);
+  await server.read(byte);
+  return byte[0];
+});
+
 // A thread started after the drop (a Web Worker is an OS thread): it must start, and it must
 // show up dropped in /proc like the others.
 const worker = new Worker(
