@@ -1,7 +1,8 @@
 /*
- * What every part of the SSSonector shim shares: the wire frame format (docs/protocol.md) and the
- * byte-order helpers that read and write it. tun.c (the device) and gso.c (segmentation and
- * checksums for peers without offloads) both build on it; they are linked into one library.
+ * What the packet parts of the SSSonector shim share: the wire frame format (docs/protocol.md) and
+ * the byte-order helpers that read and write it. tun.c (the device) and gso.c (segmentation and
+ * checksums for peers without offloads) both build on it; with privilege.c they are linked into
+ * one library.
  */
 #ifndef SSSONECTOR_SHIM_H
 #define SSSONECTOR_SHIM_H

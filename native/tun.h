@@ -1,5 +1,6 @@
 /*
- * SSSonector TUN shim, the device half of SSSonector's native code (loaded through Deno FFI).
+ * SSSonector TUN shim, the device part of SSSonector's native code (one library with gso.c and
+ * privilege.c, loaded through Deno FFI).
  *
  * It owns the Linux TUN file descriptor and moves packets in batches between the device and
  * buffers laid out as SSSonector wire frames (docs/protocol.md), so that the TypeScript side does
