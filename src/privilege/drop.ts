@@ -1,3 +1,4 @@
+import { errorMessage } from "../runtime/error_message.ts";
 import type { TunLibrary } from "../tun/ffi.ts";
 import { errnoText } from "../tun/unwrap.ts";
 import { type Account, type AccountSpec, resolveAccount } from "./accounts.ts";
@@ -35,8 +36,7 @@ async function readAccountFile(path: string): Promise<string> {
   try {
     return await Deno.readTextFile(path);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new PrivilegeError(`cannot drop privileges: cannot read ${path}: ${reason}`);
+    throw new PrivilegeError(`cannot drop privileges: cannot read ${path}: ${errorMessage(error)}`);
   }
 }
 

@@ -73,7 +73,10 @@ export async function readThreadCredentials(
     try {
       text = await Deno.readTextFile(`${dir}/${entry.name}/status`);
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) continue;
+      // A thread that has just ended: its entry is gone (ENOENT) or no longer readable (ESRCH).
+      if (error instanceof Deno.errors.NotFound || (error as { code?: string }).code === "ESRCH") {
+        continue;
+      }
       throw error;
     }
     threads.push(parseThreadStatus(tid, text));
