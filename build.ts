@@ -5,7 +5,7 @@
  *   deno run -A build.ts --target x86_64 one target (x86_64 or aarch64); fails without its compiler
  *   deno run -A build.ts --native-only   only the TUN shims (no `deno compile`)
  *
- * For each target the C shim native/tun.c is compiled with that architecture's compiler into
+ * For each target the C shim native/*.c is compiled with that architecture's compiler into
  * .build/<target>/libsssonector_tun.so and embedded into the executable by `deno compile
  * --include`; at run time src/tun/native_library.ts writes it to a private temporary file and
  * loads it. The shim and executable an earlier build left are removed first, so a target that
@@ -105,7 +105,9 @@ async function buildShim(target: Target): Promise<boolean> {
     "-shared",
     "-o",
     shimPath(target.triple),
-    "native/tun.c",
+    // Every native/*.c goes into the one shim, as in ./sssonector's build_native.
+    ...[...Deno.readDirSync(`${ROOT}native`)].map((entry) => `native/${entry.name}`)
+      .filter((path) => path.endsWith(".c")).sort(),
   ]);
   return true;
 }

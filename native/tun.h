@@ -1,25 +1,21 @@
 /*
- * SSSonector TUN shim: the only native code of SSSonector, loaded through Deno FFI.
+ * SSSonector TUN shim, the device part of SSSonector's native code (one library with gso.c and
+ * privilege.c, loaded through Deno FFI).
  *
  * It owns the Linux TUN file descriptor and moves packets in batches between the device and
  * buffers laid out as SSSonector wire frames (docs/protocol.md), so that the TypeScript side does
  * no per-packet work: one call reads many packets already framed for the TLS stream, one call
  * writes every data frame found in a chunk of the received stream.
  *
- * All functions return a negative errno on failure. None of them allocates per packet.
+ * All functions return a negative errno on failure. None of them allocates per packet. The frame
+ * format is in shim.h; converting offloaded frames for peers without offloads is gso.h's job.
  */
 #ifndef SSSONECTOR_TUN_H
 #define SSSONECTOR_TUN_H
 
 #include <stdint.h>
 
-/* Wire frame header: one big-endian u32, type in the top 8 bits, payload length in the low 24. */
-#define SSS_FRAME_HEADER_SIZE 4
-/* Largest payload a frame may declare: a 64 KiB IP packet plus a virtio_net_hdr, with slack. */
-#define SSS_FRAME_MAX_PAYLOAD 65792u
-
-#define SSS_FRAME_PACKET 0x01     /* one IP packet */
-#define SSS_FRAME_PACKET_GSO 0x02 /* virtio_net_hdr (10 bytes) + one IP packet, maybe a super-packet */
+#include "shim.h"
 
 /* sss_tun_open flags */
 #define SSS_OPEN_OFFLOAD 0x1 /* IFF_VNET_HDR + TUNSETOFFLOAD (checksum and segmentation offloads) */
@@ -69,17 +65,6 @@ int32_t sss_tun_read_frames(sss_tun *tun, uint8_t *buf, uint32_t cap, int32_t ti
  * allowed_source (host order; 0 allows any) are dropped and counted. Returns bytes consumed. */
 int32_t sss_tun_write_frames(sss_tun *tun, const uint8_t *buf, uint32_t len,
                              uint32_t allowed_source, uint64_t *stats);
-
-/* Counters of sss_frames_without_offload (u64 each, accumulated) */
-#define SSS_PLAIN_SEGMENTS 0 /* Packet frames produced from super-packets */
-#define SSS_PLAIN_DROPPED 1  /* offloaded packets that could not be converted (unsupported type) */
-
-/* Rewrites the frames of in[0..in_len) for a peer without offloads: each PacketGso frame becomes
- * one Packet frame (checksum completed) or, for a TCP/UDP super-packet, one Packet frame per
- * segment; Packet frames are copied. Stops before a frame whose conversion does not fit in out.
- * Returns bytes of `in` consumed; *out_len receives bytes written to out. Pure: no I/O. */
-int32_t sss_frames_without_offload(const uint8_t *in, uint32_t in_len, uint8_t *out,
-                                   uint32_t out_cap, uint32_t *out_len, uint64_t *counters);
 
 /* Makes a pending or the next sss_tun_read_frames return at once. Safe from any thread. */
 int32_t sss_tun_wake(sss_tun *tun);

@@ -8,6 +8,9 @@ import { dialTls } from "../transport/dialer.ts";
 import { loadTlsMaterial, type TlsMaterial } from "../transport/material.ts";
 import type { TunDevice } from "../tun/device.ts";
 import { openTunFor } from "../tun/from_config.ts";
+import type { TunLibrary } from "../tun/ffi.ts";
+import { loadTunLibrary } from "../tun/native_library.ts";
+import { OffloadConverter } from "../tun/offload.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { errorMessage } from "../runtime/error_message.ts";
 import { CounterRegistry } from "../counters/registry.ts";
@@ -17,6 +20,8 @@ export interface TunnelClientOptions {
   readonly backoff?: BackoffOptions;
   /** @default 10000 */
   readonly connectTimeoutMs?: number;
+  /** The native shim, loaded once by main. @default loaded here */
+  readonly tunLibrary?: TunLibrary;
   /** Where the client counts; one per process, made by main. */
   readonly counters?: CounterRegistry;
 }
@@ -42,6 +47,7 @@ export class TunnelClient {
     config: ClientConfig,
     logger: Logger,
     tun: TunDevice,
+    lib: TunLibrary,
     material: TlsMaterial,
     options: TunnelClientOptions,
   ) {
@@ -62,13 +68,17 @@ export class TunnelClient {
         openSinks: () => 1,
       },
       logger.getChild("tun"),
-      { counters: this.counters.process.tun },
+      {
+        converter: new OffloadConverter(lib),
+        counters: this.counters.process.tun,
+      },
     );
   }
 
   static async start(config: ClientConfig, logger: Logger, options: TunnelClientOptions = {}) {
     const material = await loadTlsMaterial(config.security.tls);
-    const tun = openTunFor(config);
+    const lib = options.tunLibrary ?? loadTunLibrary();
+    const tun = openTunFor(config, lib);
     logger.info("tunnel {interface} {address}/{prefix} mtu {mtu}; connecting to {host}:{port}", {
       interface: tun.name,
       address: config.address.ip,
@@ -77,7 +87,7 @@ export class TunnelClient {
       host: config.server.host,
       port: config.server.port,
     });
-    const client = new TunnelClient(config, logger, tun, material, options);
+    const client = new TunnelClient(config, logger, tun, lib, material, options);
     client.#reader.start();
     client.#loop = client.#run();
     return client;

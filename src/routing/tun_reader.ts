@@ -1,6 +1,7 @@
 import type { Logger } from "@logtape/logtape";
 import type { FrameSource } from "../tun/device.ts";
 import type { TunReaderCounters } from "../counters/counters.ts";
+import type { FrameConverter } from "../tun/offload.ts";
 import { BufferPool } from "./buffer_pool.ts";
 
 /** The part of a session the reader needs: a bounded queue to hand frames to. */
@@ -26,6 +27,8 @@ export interface SinkRouter {
 }
 
 export interface TunReaderOptions {
+  /** Turns offloaded frames into plain ones for peers without offloads. */
+  readonly converter: FrameConverter;
   /** Buffers kept for reuse. @default 4 */
   readonly buffers?: number;
   /** Bytes per buffer; one batch fills at most one buffer. @default 262144 */
@@ -57,8 +60,7 @@ const SOLE_SINK_RECHECK_MS = 50;
  */
 export class TunReader {
   readonly counters: TunReaderCounters;
-  /** Packet frames made from super-packets, and offloaded packets that could not be converted. */
-  readonly conversion = new BigUint64Array(2);
+  #converter: FrameConverter;
   #source: FrameSource;
   #router: SinkRouter;
   #log: Logger;
@@ -72,8 +74,9 @@ export class TunReader {
     source: FrameSource,
     router: SinkRouter,
     logger: Logger,
-    options: TunReaderOptions = {},
+    options: TunReaderOptions,
   ) {
+    this.#converter = options.converter;
     this.#source = source;
     this.#router = router;
     this.#log = logger;
@@ -200,9 +203,9 @@ export class TunReader {
     let rest = frames;
     while (rest.length > 0) {
       const output = this.#converted.take();
-      const { consumed, written } = this.#source.withoutOffload(rest, output, this.conversion);
-      this.counters.converted = Number(this.conversion[0]);
-      this.counters.conversionDropped = Number(this.conversion[1]);
+      const { consumed, written } = this.#converter.convert(rest, output);
+      this.counters.converted = this.#converter.counters.converted;
+      this.counters.conversionDropped = this.#converter.counters.dropped;
       if (consumed === 0) {
         // Cannot happen with output twice the batch size; never spin on it.
         this.#converted.give(output);

@@ -14,6 +14,9 @@ import type { PendingSlot } from "../transport/pending.ts";
 import type { SecureStream } from "../transport/secure_stream.ts";
 import type { TunDevice } from "../tun/device.ts";
 import { openTunFor } from "../tun/from_config.ts";
+import type { TunLibrary } from "../tun/ffi.ts";
+import { loadTunLibrary } from "../tun/native_library.ts";
+import { OffloadConverter } from "../tun/offload.ts";
 import { AddressAdmission } from "./admission.ts";
 import { classifyClientRefusal } from "./client_refusal.ts";
 import { type ConnectionLimits, connectionLimitsFor } from "./connection_limits.ts";
@@ -21,6 +24,8 @@ import { StrangerLog } from "./stranger_log.ts";
 
 export interface TunnelServerOptions {
   readonly keepalive?: KeepaliveOptions;
+  /** The native shim, loaded once by main. @default loaded here */
+  readonly tunLibrary?: TunLibrary;
   /** Where the server counts; one per process, made by main. */
   readonly counters?: CounterRegistry;
   /** The process's open-file limit (read from /proc by default); the caps are fitted under it. */
@@ -51,6 +56,7 @@ export class TunnelServer {
     config: ServerConfig,
     logger: Logger,
     tun: TunDevice,
+    lib: TunLibrary,
     options: TunnelServerOptions,
   ) {
     this.config = config;
@@ -72,14 +78,16 @@ export class TunnelServer {
       openSinks: () => this.#open,
     };
     this.#reader = new TunReader(tun, router, logger.getChild("tun"), {
+      converter: new OffloadConverter(lib),
       counters: this.counters.process.tun,
     });
   }
 
   static async start(config: ServerConfig, logger: Logger, options: TunnelServerOptions = {}) {
     const material = await loadTlsMaterial(config.security.tls);
-    const tun = openTunFor(config);
-    const server = new TunnelServer(config, logger, tun, options);
+    const lib = options.tunLibrary ?? loadTunLibrary();
+    const tun = openTunFor(config, lib);
+    const server = new TunnelServer(config, logger, tun, lib, options);
     const { limits } = server;
     if (limits.lowered) logger.warn("{message}", { message: limits.lowered });
     try {

@@ -2,16 +2,7 @@ import type { InterfaceAddress } from "../config/types.ts";
 import type { DataFrameWriter } from "../frame/receiver.ts";
 import { parseIpv4 } from "../ip/ipv4.ts";
 import type { TunLibrary } from "./ffi.ts";
-import { loadTunLibrary } from "./native_library.ts";
-import { type ConversionResult, framesWithoutOffload } from "./offload.ts";
-
-/** A TUN operation failed; `message` is meant for the operator. */
-export class TunError extends Error {
-  override name = "TunError";
-  constructor(message: string, readonly errno: number) {
-    super(message);
-  }
-}
+import { type Failure, unwrap } from "./unwrap.ts";
 
 export interface TunOptions {
   /** Interface name, e.g. tun0. */
@@ -40,8 +31,6 @@ export interface FrameSource {
   readFrames(buffer: Uint8Array, index: Uint32Array, timeoutMs: number): Promise<ReadBatch>;
   /** Ends a pending readFrames at once. */
   wake(): void;
-  /** Plain-frame conversion for peers without offloads (see framesWithoutOffload). */
-  withoutOffload(input: Uint8Array, output: Uint8Array, counters: BigUint64Array): ConversionResult;
 }
 
 const ERRNO = { EPERM: 1, ENOENT: 2, EACCES: 13, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22 };
@@ -66,36 +55,38 @@ export class TunDevice implements FrameSource, DataFrameWriter {
     this.offload = lib.symbols.sss_tun_offload(handle) === 1;
   }
 
-  /** Creates the interface, sets its address, prefix and MTU, and brings it up. */
-  static open(options: TunOptions, lib: TunLibrary = loadTunLibrary()): TunDevice {
+  /**
+   * Creates the interface, sets its address, prefix and MTU, and brings it up. `lib` is the
+   * loaded shim (loadTunLibrary()); the caller keeps it open for as long as the device lives.
+   */
+  static open(options: TunOptions, lib: TunLibrary): TunDevice {
     const nameOut = new Uint8Array(16);
     const err = new Int32Array(2);
-    const handle = lib.symbols.sss_tun_open(
-      cString(options.name),
-      options.offload ? OPEN_OFFLOAD : 0,
-      nameOut,
+    const handle = unwrap(
+      lib,
+      lib.symbols.sss_tun_open(
+        cString(options.name),
+        options.offload ? OPEN_OFFLOAD : 0,
+        nameOut,
+        err,
+      ),
+      (failure) => describeOpenError(options.name, err[1]!, failure),
       err,
     );
-    if (handle === null) {
-      throw new TunError(describeOpenError(lib, options.name, err[0]!, err[1]!), -err[0]!);
-    }
     const name = new TextDecoder().decode(nameOut.subarray(0, nameOut.indexOf(0)));
     const device = new TunDevice(lib, handle, name);
     const ip = new Uint8Array(4);
     new DataView(ip.buffer).setUint32(0, parseIpv4(options.address.ip));
-    const rc = lib.symbols.sss_tun_configure(
-      handle,
-      ip,
-      options.address.prefixLength,
-      options.mtu,
-    );
-    if (rc < 0) {
-      device.close();
-      throw new TunError(
+    try {
+      unwrap(
+        lib,
+        lib.symbols.sss_tun_configure(handle, ip, options.address.prefixLength, options.mtu),
         `cannot configure interface ${name} (address ${options.address.ip}/${options.address.prefixLength}, ` +
-          `mtu ${options.mtu}): ${strerror(lib, rc)}`,
-        -rc,
+          `mtu ${options.mtu})`,
       );
+    } catch (error) {
+      device.close();
+      throw error;
     }
     return device;
   }
@@ -119,10 +110,8 @@ export class TunDevice implements FrameSource, DataFrameWriter {
         this.#release();
         return { bytes: 0, count: 0 };
       }
-      if (rc < 0) {
-        throw new TunError(`cannot read from ${this.name}: ${strerror(this.#lib, rc)}`, -rc);
-      }
-      return { bytes: rc, count: this.#countOut[0]! };
+      const bytes = unwrap(this.#lib, rc, `cannot read from ${this.name}`);
+      return { bytes, count: this.#countOut[0]! };
     });
   }
 
@@ -137,15 +126,8 @@ export class TunDevice implements FrameSource, DataFrameWriter {
     );
   }
 
-  withoutOffload(
-    input: Uint8Array,
-    output: Uint8Array,
-    counters: BigUint64Array,
-  ): ConversionResult {
-    return framesWithoutOffload(input, output, counters, this.#lib);
-  }
-
   wake(): void {
+    // Fails only if the eventfd counter overflowed, and then a wake-up is pending anyway.
     if (this.#handle !== null) this.#lib.symbols.sss_tun_wake(this.#handle);
   }
 
@@ -186,15 +168,7 @@ function cString(text: string): Uint8Array {
   return new TextEncoder().encode(text + "\0");
 }
 
-function strerror(lib: TunLibrary, err: number): string {
-  const pointer = lib.symbols.sss_strerror(err);
-  return pointer === null
-    ? `errno ${-err}`
-    : Deno.UnsafePointerView.getCString(pointer).toLowerCase();
-}
-
-function describeOpenError(lib: TunLibrary, name: string, err: number, stage: number): string {
-  const errno = -err;
+function describeOpenError(name: string, stage: number, { errno, reason }: Failure): string {
   if (stage === STAGE.Open) {
     if (errno === ERRNO.EACCES || errno === ERRNO.EPERM) {
       return "cannot open /dev/net/tun: permission denied; run as root or grant CAP_NET_ADMIN";
@@ -202,7 +176,7 @@ function describeOpenError(lib: TunLibrary, name: string, err: number, stage: nu
     if (errno === ERRNO.ENOENT || errno === ERRNO.ENODEV) {
       return "cannot open /dev/net/tun: no such device; load the tun kernel module (modprobe tun)";
     }
-    return `cannot open /dev/net/tun: ${strerror(lib, err)}`;
+    return `cannot open /dev/net/tun: ${reason}`;
   }
   if (stage === STAGE.Create) {
     if (errno === ERRNO.EPERM || errno === ERRNO.EACCES) {
@@ -214,10 +188,10 @@ function describeOpenError(lib: TunLibrary, name: string, err: number, stage: nu
     if (errno === ERRNO.EINVAL || errno === ERRNO.EEXIST) {
       return `cannot create interface ${name}: a non-TUN interface of that name may exist`;
     }
-    return `cannot create interface ${name}: ${strerror(lib, err)}`;
+    return `cannot create interface ${name}: ${reason}`;
   }
   if (stage === STAGE.Offload) {
-    return `cannot enable offloads on ${name}: ${strerror(lib, err)}; set network.offload: false`;
+    return `cannot enable offloads on ${name}: ${reason}; set network.offload: false`;
   }
-  return `cannot set up interface ${name}: ${strerror(lib, err)}`;
+  return `cannot set up interface ${name}: ${reason}`;
 }

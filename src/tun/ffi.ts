@@ -1,4 +1,7 @@
-/** The symbol table of native/tun.c, with the C signature beside each parameter. */
+/**
+ * The symbol table of the native shim (native/*.c, one library), with the C signature beside each
+ * parameter.
+ */
 export const tunSymbols = {
   sss_tun_open: {
     // sss_tun *(const char *name, uint32_t flags, char *name_out, int32_t *err)
@@ -43,6 +46,12 @@ export const tunSymbols = {
     // void (sss_tun *tun)
     parameters: ["pointer"],
     result: "void",
+  },
+  sss_drop_privileges: {
+    // int32_t (uint32_t uid, uint32_t gid, const uint32_t *groups, uint32_t n_groups,
+    //          int32_t *err)   (native/privilege.c)
+    parameters: ["u32", "u32", "buffer", "u32", "buffer"],
+    result: "i32",
   },
   sss_strerror: {
     // const char *(int32_t err)

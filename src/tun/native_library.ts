@@ -49,23 +49,23 @@ function loadEmbedded(): TunLibrary | undefined {
   }
 }
 
-let loaded: TunLibrary | undefined;
-
-/** Opens the shim once per process, on first use (never at import time). */
+/**
+ * Opens the shim (never at import time, and nothing is cached here): the caller keeps the value,
+ * passes it to what needs it (TunDevice.open, OffloadConverter, dropPrivileges) and may close it
+ * when done. Opening it twice is harmless (dlopen maps the library once) but wasteful: open it
+ * once per process, where the process starts.
+ */
 export function loadTunLibrary(): TunLibrary {
-  if (loaded) return loaded;
-  const candidates = tunLibraryCandidates();
   const errors: string[] = [];
-  for (const path of candidates) {
+  for (const path of tunLibraryCandidates()) {
     try {
-      loaded = Deno.dlopen(path, tunSymbols);
-      return loaded;
+      return Deno.dlopen(path, tunSymbols);
     } catch (error) {
       errors.push(`${path}: ${errorMessage(error)}`);
     }
   }
-  loaded = loadEmbedded();
-  if (loaded) return loaded;
+  const embedded = loadEmbedded();
+  if (embedded) return embedded;
   throw new NativeLibraryError(
     `cannot load the TUN shim ${LIBRARY_FILE} (${errors.join("; ")}); ` +
       "run through ./sssonector, which builds it, or set SSSONECTOR_TUN_LIB",

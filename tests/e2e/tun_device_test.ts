@@ -11,11 +11,15 @@ import { run, runOk } from "../../tools/lab/netns_lab.ts";
 const asRoot = { ignore: Deno.uid() !== 0 };
 const PROBE = new URL("../lib/tun_probe.ts", import.meta.url).pathname;
 
-Deno.test("native/tun.h and src/frame agree on every number of the wire format", async () => {
-  const header = await Deno.readTextFile(new URL("../../native/tun.h", import.meta.url));
+Deno.test("native/*.h and src/frame agree on every number of the wire format", async () => {
+  const native = new URL("../../native/", import.meta.url);
+  let header = "";
+  for await (const entry of Deno.readDir(native)) {
+    if (entry.name.endsWith(".h")) header += await Deno.readTextFile(new URL(entry.name, native));
+  }
   const define = (name: string) => {
     const match = new RegExp(`#define ${name} (0x[0-9a-f]+|\\d+)u?`).exec(header);
-    assert.ok(match, `${name} is defined in tun.h`);
+    assert.ok(match, `${name} is defined in a native/*.h`);
     return Number(match[1]);
   };
   assert.equal(define("SSS_FRAME_HEADER_SIZE"), FRAME_HEADER_SIZE);

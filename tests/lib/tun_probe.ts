@@ -8,33 +8,9 @@ import { encodePing } from "../../src/frame/control.ts";
 import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
 import { parseIpv4 } from "../../src/ip/ipv4.ts";
 import { TunDevice } from "../../src/tun/device.ts";
+import { loadTunLibrary } from "../../src/tun/native_library.ts";
 import { concat } from "./bytes.ts";
-
-function checksum(bytes: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i < bytes.length; i += 2) sum += (bytes[i]! << 8) | (bytes[i + 1] ?? 0);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
-
-/** An ICMP echo request with correct checksums. */
-function echoRequest(source: string, destination: string, id: number, payload: Uint8Array) {
-  const packet = new Uint8Array(20 + 8 + payload.length);
-  const view = new DataView(packet.buffer);
-  view.setUint8(0, 0x45);
-  view.setUint16(2, packet.length);
-  view.setUint8(8, 64);
-  view.setUint8(9, 1);
-  view.setUint32(12, parseIpv4(source));
-  view.setUint32(16, parseIpv4(destination));
-  view.setUint16(10, checksum(packet.subarray(0, 20)));
-  view.setUint8(20, 8);
-  view.setUint16(24, id);
-  view.setUint16(26, 1);
-  packet.set(payload, 28);
-  view.setUint16(22, checksum(packet.subarray(20)));
-  return packet;
-}
+import { echoRequest } from "./icmp.ts";
 
 /** Reads frames until `want` IPv4 echo replies arrived or the deadline passed. */
 async function readReplies(device: TunDevice, want: number, ms = 2000) {
@@ -70,7 +46,7 @@ const device = TunDevice.open({
   address: { ip: "10.99.0.1", prefixLength: 24 },
   mtu: 1400,
   offload,
-});
+}, loadTunLibrary());
 const stats = new BigUint64Array(WRITE_STAT_COUNT);
 const result: Record<string, unknown> = { offload: device.offload, name: device.name };
 

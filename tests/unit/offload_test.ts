@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { encodeFrame, readFrameHeader } from "../../src/frame/codec.ts";
 import { FRAME_HEADER_SIZE, FrameType } from "../../src/frame/constants.ts";
-import { ConversionCounter, framesWithoutOffload } from "../../src/tun/offload.ts";
+import { loadTunLibrary } from "../../src/tun/native_library.ts";
+import { OffloadConverter } from "../../src/tun/offload.ts";
+
+const lib = loadTunLibrary();
 
 const TCP = 6, UDP = 17;
 const GSO_NONE = 0, GSO_TCPV4 = 1, GSO_UDP = 3, GSO_TCPV6 = 4, GSO_UDP_L4 = 5;
@@ -106,18 +109,19 @@ function packetsOf(bytes: Uint8Array): Uint8Array[] {
 }
 
 function convert(input: Uint8Array, outputSize = 1 << 20) {
-  const counters = new BigUint64Array(2);
+  const converter = new OffloadConverter(lib);
   const output = new Uint8Array(outputSize);
-  const result = framesWithoutOffload(input, output, counters);
+  const result = converter.convert(input, output);
+  const { counters } = converter;
   return { ...result, counters, packets: packetsOf(output.subarray(0, result.written)) };
 }
 
 for (const v6 of [false, true]) {
-  Deno.test(`framesWithoutOffload() splits a TCP${v6 ? "v6" : "v4"} super-packet into valid segments`, () => {
+  Deno.test(`OffloadConverter.convert() splits a TCP${v6 ? "v6" : "v4"} super-packet into valid segments`, () => {
     const { frame, payload } = superPacket(v6, TCP, 10000, 1448, v6 ? GSO_TCPV6 : GSO_TCPV4);
     const { consumed, packets, counters } = convert(frame);
     assert.equal(consumed, frame.length);
-    assert.equal(counters[ConversionCounter.Converted], 1n);
+    assert.equal(counters.converted, 1);
     assert.equal(packets.length, Math.ceil(10000 / 1448));
     const l4 = v6 ? 40 : 20;
     const joined: number[] = [];
@@ -141,7 +145,7 @@ for (const v6 of [false, true]) {
   });
 }
 
-Deno.test("framesWithoutOffload() segments UDP (USO) super-packets with their own lengths and checksums", () => {
+Deno.test("OffloadConverter.convert() segments UDP (USO) super-packets with their own lengths and checksums", () => {
   const { frame, payload } = superPacket(false, UDP, 3000, 1200, GSO_UDP_L4);
   const { packets } = convert(frame);
   assert.deepEqual(packets.map((p) => p.length), [1228, 1228, 628]);
@@ -152,7 +156,7 @@ Deno.test("framesWithoutOffload() segments UDP (USO) super-packets with their ow
   assert.deepEqual(Uint8Array.from(packets.flatMap((p) => [...p.subarray(28)])), payload);
 });
 
-Deno.test("framesWithoutOffload() completes the checksum of a single packet that needs one", () => {
+Deno.test("OffloadConverter.convert() completes the checksum of a single packet that needs one", () => {
   fc.assert(
     fc.property(fc.integer({ min: 0, max: 1400 }), fc.boolean(), (length, v6) => {
       const { frame } = superPacket(v6, UDP, length, 1400, GSO_NONE);
@@ -164,17 +168,17 @@ Deno.test("framesWithoutOffload() completes the checksum of a single packet that
   );
 });
 
-Deno.test("framesWithoutOffload() copies plain frames and drops what it cannot convert", () => {
+Deno.test("OffloadConverter.convert() copies plain frames and drops what it cannot convert", () => {
   const plain = encodeFrame(FrameType.Packet, new Uint8Array([0x45, 1, 2, 3]));
   const ufo = superPacket(false, UDP, 3000, 1200, GSO_UDP).frame; // legacy UFO: not supported
   const input = new Uint8Array([...plain, ...ufo, ...plain]);
   const { consumed, written, counters } = convert(input);
   assert.equal(consumed, input.length);
   assert.equal(written, 2 * plain.length);
-  assert.equal(counters[ConversionCounter.Dropped], 1n);
+  assert.equal(counters.dropped, 1);
 });
 
-Deno.test("framesWithoutOffload() stops before a frame whose segments do not fit", () => {
+Deno.test("OffloadConverter.convert() stops before a frame whose segments do not fit", () => {
   const { frame } = superPacket(false, TCP, 10000, 1448, GSO_TCPV4);
   const small = convert(frame, 5000);
   assert.deepEqual([small.consumed, small.written], [0, 0]);

@@ -4,7 +4,7 @@ import { encodeFrame } from "../../src/frame/codec.ts";
 import { FrameType } from "../../src/frame/constants.ts";
 import { type FrameSink, type SinkRouter, TunReader } from "../../src/routing/tun_reader.ts";
 import type { FrameSource, ReadBatch } from "../../src/tun/device.ts";
-import type { ConversionResult } from "../../src/tun/offload.ts";
+import type { ConversionResult, FrameConverter } from "../../src/tun/offload.ts";
 import { pollUntil } from "../lib/poll.ts";
 
 const logger = getLogger(["sssonector-test"]);
@@ -12,7 +12,7 @@ const logger = getLogger(["sssonector-test"]);
 /** A TUN that hands out the batches a test queues: frames and their destinations. */
 class FakeTun implements FrameSource {
   offload = false;
-  conversions = 0;
+  readonly converter = new FakeConverter();
   #batches: Array<Array<{ destination: number; frame: Uint8Array }>> = [];
   #wake: (() => void) | undefined;
 
@@ -45,16 +45,17 @@ class FakeTun implements FrameSource {
   wake(): void {
     this.#wake?.();
   }
+}
 
-  /** Stands in for segmentation: copies the frames and marks each as converted. */
-  withoutOffload(
-    input: Uint8Array,
-    output: Uint8Array,
-    counters: BigUint64Array,
-  ): ConversionResult {
+/** Stands in for segmentation: copies the frames and counts each call as one conversion. */
+class FakeConverter implements FrameConverter {
+  calls = 0;
+  get counters() {
+    return { converted: this.calls, dropped: 0 };
+  }
+  convert(input: Uint8Array, output: Uint8Array): ConversionResult {
     output.set(input, 0);
-    this.conversions++;
-    counters[0]! += 1n;
+    this.calls++;
     return { consumed: input.length, written: input.length };
   }
 }
@@ -118,7 +119,11 @@ async function withReader(
   body: (reader: TunReader) => Promise<void>,
   options = {},
 ): Promise<void> {
-  const reader = new TunReader(tun, router(sinks), logger, { copyBelow: 0, ...options });
+  const reader = new TunReader(tun, router(sinks), logger, {
+    converter: tun.converter,
+    copyBelow: 0,
+    ...options,
+  });
   reader.start();
   try {
     await body(reader);
@@ -203,7 +208,7 @@ Deno.test("TunReader converts offloaded frames for a peer without offloads, and 
     tun.queue({ destination: 1, frame: packet(1000, 1) });
     tun.queue({ destination: 2, frame: packet(1000, 2) });
     await pollUntil(() => plain.packets === 1 && offloaded.packets === 1, "both delivered");
-    assert.equal(tun.conversions, 1, "only the peer without offloads needed a conversion");
+    assert.equal(tun.converter.calls, 1, "only the peer without offloads needed a conversion");
     assert.equal(reader.counters.converted, 1);
   });
 });

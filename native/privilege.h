@@ -1,0 +1,34 @@
+/*
+ * SSSonector shim, least privilege: once the TUN device is open (and, on the server, the port
+ * bound), the process gives up root for good. Deno has no call for this, and credentials are per
+ * thread on Linux, so it is done here, for every thread of the process at once:
+ *
+ *   setgroups, setresgid, setresuid   glibc applies each to every thread (its SIGSETXID broadcast);
+ *                                     leaving uid 0 clears every capability set.
+ *   PR_SET_NO_NEW_PRIVS               no exec can ever gain privileges again (calling thread; the
+ *                                     seccomp TSYNC below carries it to every other thread).
+ *   seccomp filter, TSYNC             refuses, with EPERM, system calls a running tunnel never
+ *                                     makes (exec, ptrace, mount, namespaces, module loading, ...);
+ *                                     see privilege.c for the list and the reasons.
+ */
+#ifndef SSSONECTOR_PRIVILEGE_H
+#define SSSONECTOR_PRIVILEGE_H
+
+#include <stdint.h>
+
+/* Stages of sss_drop_privileges, reported in err[1] so that errors can say what failed. */
+#define SSS_PRIV_STAGE_GROUPS 1       /* setgroups */
+#define SSS_PRIV_STAGE_GID 2          /* setresgid */
+#define SSS_PRIV_STAGE_UID 3          /* setresuid */
+#define SSS_PRIV_STAGE_VERIFY 4       /* getresuid/getresgid do not show the new ids */
+#define SSS_PRIV_STAGE_NO_NEW_PRIVS 5 /* prctl(PR_SET_NO_NEW_PRIVS) */
+#define SSS_PRIV_STAGE_SECCOMP 6      /* seccomp(SECCOMP_SET_MODE_FILTER, TSYNC) */
+
+/* Drops the process to uid/gid with exactly the n_groups supplementary groups (n_groups may be
+ * 0), then sets NoNewPrivs and installs the seccomp filter on every thread. uid 0 is refused
+ * (-EINVAL): that is no drop. Returns 0, or a negative errno with err[0] the same errno and
+ * err[1] the stage. A failure after SSS_PRIV_STAGE_UID leaves the ids dropped: stop the process. */
+int32_t sss_drop_privileges(uint32_t uid, uint32_t gid, const uint32_t *groups, uint32_t n_groups,
+                            int32_t *err);
+
+#endif

@@ -1,0 +1,147 @@
+/**
+ * The privilege drop in a real process: tests/lib/privilege_probe.ts opens a TUN device as root
+ * in a fresh namespace, drops to nobody:nogroup, and stays alive; this test reads every thread of
+ * that process in /proc, pings through its TUN, and checks what it reported it could and could
+ * not do. Needs root; skipped otherwise.
+ */
+import assert from "node:assert/strict";
+import { run, runOk } from "../../tools/lab/netns_lab.ts";
+import { readThreadCredentials, type ThreadCredentials } from "../../src/privilege/mod.ts";
+
+const PROBE = new URL("../lib/privilege_probe.ts", import.meta.url).pathname;
+const NOBODY = 65534;
+const EPERM = 1;
+
+/** Reads lines from a child's stdout one at a time; `cancel` lets go of the rest. */
+function lineReader(stream: ReadableStream<Uint8Array>) {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let pending = "";
+  return {
+    async next(): Promise<string | undefined> {
+      while (!pending.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) return pending === "" ? undefined : pending;
+        pending += value;
+      }
+      const newline = pending.indexOf("\n");
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      return line;
+    },
+    cancel: () => reader.cancel().catch(() => {}),
+  };
+}
+
+Deno.test({
+  name:
+    "after dropPrivileges() every thread is nobody with no capabilities, NoNewPrivs and seccomp; " +
+    "the TUN still works, exec and /etc/shadow do not",
+  ignore: Deno.uid() !== 0,
+  async fn() {
+    const ns = `sss-privprobe-${Deno.pid}`;
+    await runOk("ip", ["netns", "add", ns]);
+    await runOk("ip", ["netns", "exec", ns, "ip", "link", "set", "lo", "up"]);
+    let child: Deno.ChildProcess | undefined;
+    let stderr: Promise<string> | undefined;
+    let lines: ReturnType<typeof lineReader> | undefined;
+    try {
+      child = new Deno.Command("ip", {
+        args: ["netns", "exec", ns, Deno.execPath(), "run", "-A", "--quiet", PROBE, "nobody"],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      stderr = new Response(child.stderr).text();
+      lines = lineReader(child.stdout);
+      const line = await lines.next() ?? "";
+      assert.ok(line.startsWith("{"), `probe printed no report: ${line}`);
+      const report = JSON.parse(line);
+
+      // Every thread of the live process, read from outside.
+      const threads: ThreadCredentials[] = await readThreadCredentials(report.pid);
+      console.log(
+        threads.map((t) =>
+          `  task ${t.tid} ${t.name}: Uid ${t.uid.join(" ")} CapEff ${t.capEff} ` +
+          `NoNewPrivs ${t.noNewPrivs} Seccomp ${t.seccomp}`
+        ).join("\n"),
+      );
+      assert.ok(threads.length > 1, "Deno runs several threads");
+      assert.ok(
+        threads.some((t) => !report.tidsBefore.includes(t.tid)),
+        "a thread started after the drop is among them",
+      );
+      for (const t of threads) {
+        const where = `task ${t.tid} (${t.name})`;
+        assert.deepEqual(t.uid, [NOBODY, NOBODY, NOBODY, NOBODY], `${where} Uid`);
+        assert.deepEqual(t.gid, [NOBODY, NOBODY, NOBODY, NOBODY], `${where} Gid`);
+        assert.deepEqual(t.groups, [NOBODY], `${where} Groups`);
+        assert.equal(t.capEff, "0000000000000000", `${where} CapEff`);
+        assert.equal(t.capPrm, "0000000000000000", `${where} CapPrm`);
+        assert.equal(t.noNewPrivs, 1, `${where} NoNewPrivs`);
+        assert.equal(t.seccomp, 2, `${where} Seccomp`);
+      }
+
+      assert.deepEqual(report.account, {
+        user: "nobody",
+        uid: NOBODY,
+        group: "nogroup",
+        gid: NOBODY,
+        groups: [NOBODY],
+      });
+      // Refused by the filter, not by a missing file or permission: EPERM.
+      assert.equal(report.exec.ok, false, `exec ran: ${JSON.stringify(report.exec)}`);
+      assert.equal(report.exec.error, "PermissionDenied", report.exec.message);
+      assert.match(report.exec.message, /os error 1\b/);
+      assert.equal(report.shadow.ok, false, "/etc/shadow was readable");
+      assert.equal(report.shadow.error, "PermissionDenied", report.shadow.message);
+      assert.deepEqual(report.unshare, { rc: -1, errno: EPERM }, "unshare(CLONE_NEWUSER)");
+      assert.equal(report.configureAgain.ok, false, "a second TUN device was created");
+      // /dev/net/tun is 0600 root on some hosts, 0666 on others: the open or the create fails.
+      assert.match(
+        report.configureAgain.message,
+        /^cannot (open \/dev\/net\/tun|create interface priv1): permission denied/,
+      );
+      assert.equal(report.worker, 42, "a Web Worker (a new thread) started and answered");
+      assert.deepEqual(report.socket, { ok: true, value: 7 }, "listen, resolve, connect, echo");
+      // Leaving uid 0 made the process non-dumpable: the files of its /proc entry belong to
+      // root, and processes of the same user cannot ptrace it or read its memory.
+      assert.equal((await Deno.stat(`/proc/${report.pid}/environ`)).uid, 0, "environ owner");
+      assert.deepEqual(report.tun, { written: 1, replies: 1 }, "TUN write and read after the drop");
+
+      // Pings from the kernel go out through priv0 and the dropped process answers them.
+      const ping = await run("ip", [
+        "netns",
+        "exec",
+        ns,
+        "ping",
+        "-c",
+        "3",
+        "-i",
+        "0.2",
+        "-W",
+        "2",
+        "10.97.0.2",
+      ]);
+      assert.equal(ping.code, 0, `ping through the dropped process failed:\n${ping.stdout}`);
+      await child.stdin.close();
+      const last = JSON.parse((await lines.next()) ?? "{}");
+      assert.ok(last.answered >= 3, `the probe answered ${last.answered} pings`);
+      const status = await child.status;
+      assert.equal(status.code, 0, await stderr);
+      // Closing the device as nobody still removes the interface, as a stopping tunnel needs.
+      const link = await run("ip", ["netns", "exec", ns, "ip", "link", "show", "priv0"]);
+      assert.notEqual(link.code, 0, "priv0 outlived the process that dropped privileges");
+    } finally {
+      if (child) {
+        await child.stdin.close().catch(() => {});
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already exited */ }
+        await child.status;
+        await lines?.cancel();
+        await stderr?.catch(() => "");
+      }
+      await run("ip", ["netns", "del", ns]);
+    }
+  },
+});
