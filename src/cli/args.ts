@@ -10,14 +10,13 @@
 import { parseArgs } from "node:util";
 import { isDnsName, isIPAddress } from "../config/net.ts";
 import { didYouMean } from "../config/suggest.ts";
-import type { GenerateCertsOptions, KeyType } from "../pki/types.ts";
+import { type GenerateCertsOptions, KEY_TYPES, type KeyType } from "../pki/types.ts";
 import type { Command } from "./command.ts";
 import { UsageError } from "./errors.ts";
 export { UsageError } from "./errors.ts";
 import { FLAGS, isFlagName, WORD_COMMANDS } from "./_flags.ts";
 import type { CommandKind, FlagName } from "./_flags.ts";
 
-const KEY_TYPES: readonly KeyType[] = ["ecdsa-p256", "rsa-2048", "rsa-4096"];
 /** Client names that would overwrite the CA's or the server's files. */
 const RESERVED_CLIENT_NAMES = new Set(["ca", "server"]);
 

@@ -5,20 +5,15 @@
  * @module
  */
 
+export { isKeyType, KEY_TYPES } from "./types.ts";
 export type { GenerateCertsOptions, KeyType } from "./types.ts";
 export { PkiError } from "./errors.ts";
-export {
-  CA_VALIDITY_DAYS,
-  CLOCK_SKEW_MS,
-  generateCertificates,
-  type GeneratedFiles,
-  MAX_LEAF_VALIDITY_DAYS,
-} from "./generate.ts";
+export { CA_VALIDITY_DAYS, CLOCK_SKEW_MS, MAX_LEAF_VALIDITY_DAYS } from "./limits.ts";
+export { generateCertificates, type GeneratedFiles } from "./generate.ts";
 export {
   type CertificateRole,
   type CertificateSetFiles,
-  type CertificateSummary,
   checkCertificateSet,
-  describeCertificate,
-} from "./inspect.ts";
+} from "./certificate_set.ts";
+export { type CertificateSummary, describeCertificate } from "./describe.ts";
 export { decodePem, decodePemCertificates, encodePem, type PemBlock } from "./pem.ts";
