@@ -8,7 +8,12 @@ import { usageText } from "./cli/usage.ts";
 import { TunnelClient } from "./client/client.ts";
 import { type Config, ConfigError, formatEffectiveConfig, loadConfig } from "./config/mod.ts";
 import { getLogger, setupLogging } from "./log/setup.ts";
-import { checkCertificateSet, generateCertificates, PkiError } from "./pki/mod.ts";
+import {
+  CertificateSetError,
+  CertificateStore,
+  generateCertificates,
+  PkiError,
+} from "./pki/mod.ts";
 import { TunnelServer } from "./server/server.ts";
 import { VERSION } from "./version.ts";
 import { errorMessage } from "./runtime/error_message.ts";
@@ -21,8 +26,14 @@ function fail(message: string): void {
   console.error(`sssonector: ${message}`);
 }
 
-/** Loads the file and checks its certificates; prints every problem and returns undefined. */
-async function loadChecked(path: string): Promise<Config | undefined> {
+/** A configuration and the certificate set it names, loaded and checked. */
+interface Checked {
+  readonly config: Config;
+  readonly certificates: CertificateStore;
+}
+
+/** Loads the file and its certificates; prints every problem and returns undefined. */
+async function loadChecked(path: string): Promise<Checked | undefined> {
   let config: Config;
   try {
     config = await loadConfig(path);
@@ -33,13 +44,16 @@ async function loadChecked(path: string): Promise<Config | undefined> {
     }
     throw error;
   }
-  const { certFile, keyFile, caFile } = config.security.tls;
-  const problems = await checkCertificateSet({ certFile, keyFile, caFile }, config.mode);
-  if (problems.length > 0) {
-    for (const problem of problems) console.error(`${config.sourcePath}: ${problem}`);
-    return undefined;
+  try {
+    const certificates = await CertificateStore.load(config.security.tls, config.mode);
+    return { config, certificates };
+  } catch (error) {
+    if (error instanceof CertificateSetError) {
+      for (const problem of error.problems) console.error(`${config.sourcePath}: ${problem}`);
+      return undefined;
+    }
+    throw error;
   }
-  return config;
 }
 
 function waitForSignal(): Promise<string> {
@@ -57,8 +71,9 @@ function waitForSignal(): Promise<string> {
 }
 
 async function runTunnel(path: string): Promise<number> {
-  const config = await loadChecked(path);
-  if (!config) return EXIT_USAGE;
+  const checked = await loadChecked(path);
+  if (!checked) return EXIT_USAGE;
+  const { config, certificates } = checked;
   await using _logging = await setupLogging(config.logging);
   const log = getLogger(config.mode);
   // A bug in a callback must be logged, not take every session down with the process.
@@ -74,8 +89,8 @@ async function runTunnel(path: string): Promise<number> {
   let tunnel: TunnelServer | TunnelClient;
   try {
     tunnel = config.mode === "server"
-      ? await TunnelServer.start(config, log)
-      : await TunnelClient.start(config, log);
+      ? await TunnelServer.start(config, log, { certificates })
+      : await TunnelClient.start(config, log, { certificates });
   } catch (error) {
     const message = errorMessage(error);
     log.error("cannot start: {message}", { message });
@@ -98,9 +113,9 @@ async function execute(command: Command): Promise<number> {
       console.log(`sssonector ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.target})`);
       return EXIT_OK;
     case "check-config": {
-      const config = await loadChecked(command.configPath);
-      if (!config) return EXIT_USAGE;
-      console.log(formatEffectiveConfig(config).trimEnd());
+      const checked = await loadChecked(command.configPath);
+      if (!checked) return EXIT_USAGE;
+      console.log(formatEffectiveConfig(checked.config).trimEnd());
       return EXIT_OK;
     }
     case "generate-certs": {

@@ -5,7 +5,7 @@ import { TunReader } from "../routing/tun_reader.ts";
 import { helloFor, keepaliveFrom } from "../session/hello.ts";
 import { type KeepaliveOptions, Session } from "../session/session.ts";
 import { dialTls } from "../transport/dialer.ts";
-import { loadTlsMaterial, type TlsMaterial } from "../transport/material.ts";
+import { CertificateStore } from "../pki/certificate_store.ts";
 import type { TunDevice } from "../tun/device.ts";
 import { openTunFor } from "../tun/from_config.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
@@ -16,6 +16,8 @@ export interface TunnelClientOptions {
   readonly backoff?: BackoffOptions;
   /** @default 10000 */
   readonly connectTimeoutMs?: number;
+  /** The certificate set; loaded from config.security.tls when absent. */
+  readonly certificates?: CertificateStore;
 }
 
 /**
@@ -26,7 +28,7 @@ export class TunnelClient {
   readonly config: ClientConfig;
   #log: Logger;
   #tun: TunDevice;
-  #material: TlsMaterial;
+  #certificates: CertificateStore;
   #reader: TunReader;
   #session: Session | undefined;
   /** Aborted by stop(): ends a pending dial, a backoff wait and the reconnect loop. */
@@ -38,13 +40,13 @@ export class TunnelClient {
     config: ClientConfig,
     logger: Logger,
     tun: TunDevice,
-    material: TlsMaterial,
+    certificates: CertificateStore,
     options: TunnelClientOptions,
   ) {
     this.config = config;
     this.#log = logger;
     this.#tun = tun;
-    this.#material = material;
+    this.#certificates = certificates;
     this.#options = options;
     this.#reader = new TunReader(tun, () => {
       const session = this.#session;
@@ -53,7 +55,8 @@ export class TunnelClient {
   }
 
   static async start(config: ClientConfig, logger: Logger, options: TunnelClientOptions = {}) {
-    const material = await loadTlsMaterial(config.security.tls);
+    const certificates = options.certificates ??
+      await CertificateStore.load(config.security.tls, "client");
     const tun = openTunFor(config);
     logger.info("tunnel {interface} {address}/{prefix} mtu {mtu}; connecting to {host}:{port}", {
       interface: tun.name,
@@ -63,7 +66,7 @@ export class TunnelClient {
       host: config.server.host,
       port: config.server.port,
     });
-    const client = new TunnelClient(config, logger, tun, material, options);
+    const client = new TunnelClient(config, logger, tun, certificates, options);
     client.#reader.start();
     client.#loop = client.#run();
     return client;
@@ -84,7 +87,8 @@ export class TunnelClient {
     while (this.#running) {
       let stream;
       try {
-        stream = await dialTls(this.config.server, this.#material, {
+        // Every dial takes the current set, so a reload applies from the next connection on.
+        stream = await dialTls(this.config.server, this.#certificates.current(), {
           ...(this.#options.connectTimeoutMs ? { timeoutMs: this.#options.connectTimeoutMs } : {}),
           signal: this.#stopping.signal,
         });

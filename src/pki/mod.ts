@@ -1,6 +1,6 @@
 /**
  * Certificates for SSSonector's mutual TLS: generation (`--generate-certs`), checks of a
- * configured certificate set, log summaries and PEM helpers.
+ * configured certificate set, the reloadable certificate store, log summaries and PEM helpers.
  *
  * @module
  */
@@ -16,4 +16,13 @@ export {
   checkCertificateSet,
 } from "./certificate_set.ts";
 export { type CertificateSummary, describeCertificate } from "./describe.ts";
+export {
+  type CertificateChange,
+  type CertificateListener,
+  CertificateSetError,
+  type CertificateState,
+  CertificateStore,
+  type CertificateStoreOptions,
+  type ReloadResult,
+} from "./certificate_store.ts";
 export { decodePem, decodePemCertificates, encodePem, type PemBlock } from "./pem.ts";

@@ -12,13 +12,15 @@ import {
   SessionRefusal,
 } from "../session/session.ts";
 import { TlsListener } from "../transport/listener.ts";
-import { loadTlsMaterial } from "../transport/material.ts";
+import { CertificateStore } from "../pki/certificate_store.ts";
 import type { SecureStream } from "../transport/secure_stream.ts";
 import type { TunDevice } from "../tun/device.ts";
 import { openTunFor } from "../tun/from_config.ts";
 
 export interface TunnelServerOptions {
   readonly keepalive?: KeepaliveOptions;
+  /** The certificate set; loaded from config.security.tls when absent. */
+  readonly certificates?: CertificateStore;
 }
 
 /**
@@ -35,6 +37,7 @@ export class TunnelServer {
   #reader: TunReader;
   #sessions = new Set<Session>();
   #options: TunnelServerOptions;
+  #stopCertificateUpdates = () => {};
 
   private constructor(
     config: ServerConfig,
@@ -54,11 +57,12 @@ export class TunnelServer {
   }
 
   static async start(config: ServerConfig, logger: Logger, options: TunnelServerOptions = {}) {
-    const material = await loadTlsMaterial(config.security.tls);
+    const certificates = options.certificates ??
+      await CertificateStore.load(config.security.tls, "server");
     const tun = openTunFor(config);
     const server = new TunnelServer(config, logger, tun, options);
     try {
-      server.#listener = await TlsListener.listen(config.listen, material, {
+      server.#listener = await TlsListener.listen(config.listen, certificates.current(), {
         onStream: (stream) => server.#accept(stream),
         onHandshakeFailure: (peer, reason) =>
           logger.warn("TLS handshake with {peer} failed: {reason}", { peer, reason }),
@@ -67,6 +71,8 @@ export class TunnelServer {
       tun.close();
       throw error;
     }
+    // New handshakes get a reloaded certificate set; live connections keep theirs.
+    server.#stopCertificateUpdates = certificates.onChange((m) => server.#listener.setMaterial(m));
     server.#reader.start();
     logger.info("listening on {host}:{port}; tunnel {interface} {address}/{prefix} mtu {mtu}", {
       host: config.listen.host,
@@ -170,6 +176,7 @@ export class TunnelServer {
 
   /** Tells every client, stops reading the TUN, removes the interface. */
   async stop(): Promise<void> {
+    this.#stopCertificateUpdates();
     for (const session of this.#sessions) session.close(CloseCode.Shutdown, "server shutting down");
     // A client that never answers our Close must not hold the shutdown for long.
     let timer: ReturnType<typeof setTimeout> | undefined;

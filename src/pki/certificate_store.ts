@@ -1,0 +1,237 @@
+/**
+ * The reloadable certificate store: one side's certificate, key and CA, loaded and checked as a
+ * set, handed out as one immutable value. A reload swaps in a new set only when it passes every
+ * check; a broken one leaves the current set in place. Each new TLS connection reads
+ * `current()`, so a reload never touches live connections.
+ *
+ * @module
+ */
+
+import type { TlsConfig } from "../config/types.ts";
+import type { TlsMaterial } from "../transport/material.ts";
+import { type CertificateRole, loadCertificateSet } from "./certificate_set.ts";
+import { type CertificateSummary, summarize } from "./describe.ts";
+import { PkiError } from "./errors.ts";
+import { formatDate } from "./_x509.ts";
+import { errorMessage } from "../runtime/error_message.ts";
+
+/** Everything the store holds at one moment; never changed once made. */
+export interface CertificateState {
+  /** What TLS is given: the PEM texts exactly as checked. */
+  readonly material: TlsMaterial;
+  /** This side's certificate. */
+  readonly certificate: CertificateSummary;
+  /** Every certificate of the CA file, in order. */
+  readonly authorities: readonly CertificateSummary[];
+  readonly loadedAt: Date;
+}
+
+/** A swap: the state before and after it. */
+export interface CertificateChange {
+  readonly before: CertificateState;
+  readonly after: CertificateState;
+}
+
+/** Told about every swap, after `current()` already returns the new material. */
+export type CertificateListener = (material: TlsMaterial, change: CertificateChange) => void;
+
+/**
+ * What {@linkcode CertificateStore.reload} did. The store logs nothing: `message` is the one
+ * line the caller logs (a warning when `status` is `"kept"`).
+ */
+export type ReloadResult =
+  | {
+    /** The files changed and passed every check; the new set is current. */
+    readonly status: "swapped";
+    readonly change: CertificateChange;
+    /** Listeners that threw, as messages; the swap stands. */
+    readonly listenerErrors: readonly string[];
+    readonly message: string;
+  }
+  | {
+    /** The files passed every check and hold what is already current. */
+    readonly status: "unchanged";
+    readonly message: string;
+  }
+  | {
+    /** The files failed a check; the current set stays. */
+    readonly status: "kept";
+    readonly problems: readonly string[];
+    readonly message: string;
+  };
+
+/** A certificate set failed its checks when the store was first loaded. */
+export class CertificateSetError extends PkiError {
+  /** One line per problem, each naming its file. */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : "";
+    super(`${problems[0] ?? "the certificate set is unusable"}${more}`);
+    this.name = "CertificateSetError";
+    this.problems = problems;
+  }
+}
+
+export interface CertificateStoreOptions {
+  /** The clock the validity checks use. @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+/** One side's certificate set, reloadable. */
+export class CertificateStore {
+  readonly #tls: TlsConfig;
+  readonly #role: CertificateRole;
+  readonly #now: () => Date;
+  #state: CertificateState;
+  #listeners = new Set<CertificateListener>();
+  /** The reload in progress; reloads run one after the other, in call order. */
+  #reloading: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    tls: TlsConfig,
+    role: CertificateRole,
+    now: () => Date,
+    state: CertificateState,
+  ) {
+    this.#tls = tls;
+    this.#role = role;
+    this.#now = now;
+    this.#state = state;
+  }
+
+  /**
+   * Load and check the files `tls` names for `role`.
+   *
+   * @throws {CertificateSetError} Listing every problem, when the set is unusable.
+   */
+  static async load(
+    tls: TlsConfig,
+    role: CertificateRole,
+    options: CertificateStoreOptions = {},
+  ): Promise<CertificateStore> {
+    const now = options.now ?? (() => new Date());
+    const loaded = await readState(tls, role, now());
+    if ("problems" in loaded) throw new CertificateSetError(loaded.problems);
+    return new CertificateStore(tls, role, now, loaded.state);
+  }
+
+  /** The material for the next connection; always one whole, checked set. */
+  current(): TlsMaterial {
+    return this.#state.material;
+  }
+
+  /** The whole current state: material and what it holds. */
+  state(): CertificateState {
+    return this.#state;
+  }
+
+  /**
+   * Read the files again. When they pass every check and differ from the current set, swap them
+   * in and tell every listener; when they fail, keep the current set. Never throws for a problem
+   * with the files; concurrent calls run one after the other.
+   */
+  reload(): Promise<ReloadResult> {
+    const result = this.#reloading.then(() => this.#reloadNow());
+    this.#reloading = result.catch(() => {});
+    return result;
+  }
+
+  /**
+   * Call `listener` after every swap (so a listener can give new handshakes the new material).
+   *
+   * @returns A function that removes the listener.
+   */
+  onChange(listener: CertificateListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async #reloadNow(): Promise<ReloadResult> {
+    const before = this.#state;
+    const loaded = await readState(this.#tls, this.#role, this.#now());
+    if ("problems" in loaded) {
+      const { problems } = loaded;
+      const more = problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : "";
+      return {
+        status: "kept",
+        problems,
+        message: `certificate reload refused, still using ${describe(before)}: ` +
+          `${problems[0]}${more}`,
+      };
+    }
+    const after = loaded.state;
+    if (sameMaterial(before.material, after.material)) {
+      return { status: "unchanged", message: `certificates unchanged: ${describe(before)}` };
+    }
+    this.#state = after;
+    const change = { before, after };
+    const listenerErrors: string[] = [];
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(after.material, change);
+      } catch (error) {
+        listenerErrors.push(errorMessage(error));
+      }
+    }
+    const failed = listenerErrors.length === 0
+      ? ""
+      : `; applying them failed: ${listenerErrors.join("; ")}`;
+    return {
+      status: "swapped",
+      change,
+      listenerErrors,
+      message: `certificates reloaded: ${describeChange(change)}${failed}`,
+    };
+  }
+}
+
+/** Reads and checks the files into a new state, or the problems that prevent one. */
+async function readState(
+  tls: TlsConfig,
+  role: CertificateRole,
+  now: Date,
+): Promise<{ readonly state: CertificateState } | { readonly problems: readonly string[] }> {
+  const files = { certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile };
+  const { problems, set } = await loadCertificateSet(files, role, now);
+  if (set === undefined) return { problems };
+  const material: TlsMaterial = Object.freeze({
+    cert: set.certPem,
+    key: set.keyPem,
+    ca: set.caPem,
+    minVersion: tls.minVersion,
+  });
+  const state: CertificateState = Object.freeze({
+    material,
+    certificate: await summarize(set.certificate.cert, set.certificate.der),
+    authorities: Object.freeze(
+      await Promise.all(set.authorities.map(({ cert, der }) => summarize(cert, der))),
+    ),
+    loadedAt: now,
+  });
+  return { state };
+}
+
+function sameMaterial(a: TlsMaterial, b: TlsMaterial): boolean {
+  return a.cert === b.cert && a.key === b.key && a.ca === b.ca && a.minVersion === b.minVersion;
+}
+
+/** `serial 0A1B (CN=client, expires 2027-01-01T00:00:00Z)` */
+function describe(state: CertificateState): string {
+  const { serialHex, subject, notAfter } = state.certificate;
+  return `serial ${serialHex} (${subject}, expires ${formatDate(notAfter)})`;
+}
+
+/** One line saying what a swap changed. */
+function describeChange({ before, after }: CertificateChange): string {
+  const parts = [
+    before.certificate.serialHex === after.certificate.serialHex
+      ? `certificate unchanged, ${describe(after)}`
+      : `certificate ${describe(before)} -> ${describe(after)}`,
+  ];
+  if (before.material.key !== after.material.key) parts.push("new key");
+  if (before.material.ca !== after.material.ca) {
+    parts.push(`CA file changed (${after.authorities.length} CA certificates)`);
+  }
+  return parts.join("; ");
+}
