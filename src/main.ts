@@ -122,6 +122,16 @@ async function execute(command: Command): Promise<number> {
       const result = await generateCertificates(command.options);
       for (const file of result.written) console.log(`wrote ${file}`);
       if (result.caReused) console.log(`issued from the existing CA ${result.caCertFile}`);
+      if (result.caReplaced) {
+        const stale = result.staleCertificates.length === 0
+          ? ""
+          : ` (still in the folder: ${result.staleCertificates.join(", ")})`;
+        console.error(
+          `sssonector: warning: a new CA replaced ${result.caCertFile}: every certificate the ` +
+            `old CA issued stops working${stale}; re-issue them and copy the new ca.crt to ` +
+            "every host",
+        );
+      }
       return EXIT_OK;
     }
     case "run":

@@ -85,7 +85,13 @@ export const FLAGS = {
   "force": {
     type: "boolean",
     commands: ["generate-certs"],
-    description: "overwrite existing certificate and key files",
+    description: "overwrite existing server and client certificate and key files (never the CA)",
+  },
+  "new-ca": {
+    type: "boolean",
+    commands: ["generate-certs"],
+    description: "replace the CA in --cert-dir with a new one: every certificate it issued stops " +
+      "working",
   },
   "quick": {
     type: "boolean",

@@ -224,6 +224,7 @@ function certOptions(flags: readonly GivenFlag[]): GenerateCertsOptions {
     days: days(value("days")),
     keyType: keyType(value("key-type")),
     force: flags.some((flag) => flag.name === "force"),
+    ...(flags.some((flag) => flag.name === "new-ca") ? { newCa: true } : {}),
   };
   return serverIp === undefined ? options : { ...options, serverIp };
 }

@@ -12,7 +12,7 @@ const COMMANDS: readonly (readonly [string, string])[] = [
   ["sssonector --check-config -config FILE", "check the file and print it with defaults filled in"],
   [
     "sssonector --generate-certs --cert-dir DIR --server-ip IP [--server-name DNS]...\n" +
-    "           [--client-name NAME] [--days N] [--key-type TYPE] [--force]",
+    "           [--client-name NAME] [--days N] [--key-type TYPE] [--force] [--new-ca]",
     "create the certificates (first-time setup, or a new client for an existing CA)",
   ],
   ["sssonector demo", "run a demonstration tunnel on this machine"],

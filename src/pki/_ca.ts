@@ -8,6 +8,10 @@ import { readPemFile } from "./_pem_file.ts";
 import { formatDate, isCaCertificate, keyIdentifier, parseCertificate } from "./_x509.ts";
 import { errorMessage } from "../runtime/error_message.ts";
 
+/** What to do about an unusable CA, at the end of each message. */
+export const NEW_CA_HINT =
+  "pass --new-ca to create a new CA (every certificate the old one issued stops working)";
+
 /**
  * Load and check the CA in a certificate folder: a CA certificate, its matching key, still
  * valid at `now`. Every message ends with `hint`, what the user may do instead.
@@ -18,7 +22,7 @@ export async function loadIssuer(
   certPath: string,
   keyPath: string,
   now: Date,
-  hint = "pass --force to create a new CA",
+  hint = NEW_CA_HINT,
 ): Promise<Issuer> {
   const certBlock = (await readPemFile(certPath)).blocks.find((b) => b.label === "CERTIFICATE");
   if (certBlock === undefined) {

@@ -7,7 +7,7 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { join, resolve } from "node:path";
 import { buildLeafCertificate, createCa } from "./_build.ts";
-import { loadIssuer } from "./_ca.ts";
+import { loadIssuer, NEW_CA_HINT } from "./_ca.ts";
 import { PkiError } from "./errors.ts";
 import { generateKeyPair, isRsaKeyType, toArrayBuffer } from "./_keys.ts";
 import { CA_VALIDITY_DAYS, CLOCK_SKEW_MS, DAY_MS } from "./limits.ts";
@@ -30,6 +30,13 @@ export interface GeneratedFiles {
   readonly caKeyFile: string;
   /** True when the CA already in certDir issued the new certificates. */
   readonly caReused: boolean;
+  /**
+   * True when a new CA replaced one that was in certDir (`newCa`): every certificate the old CA
+   * issued no longer verifies.
+   */
+  readonly caReplaced: boolean;
+  /** Certificates in certDir that were not rewritten and came from the replaced CA. */
+  readonly staleCertificates: readonly string[];
   /** Set when a server certificate was written (serverIp was given). */
   readonly serverCertFile?: string;
   readonly serverKeyFile?: string;
@@ -42,12 +49,14 @@ export interface GeneratedFiles {
 /**
  * Write certificates for mutual TLS into `options.certDir` (created with mode 0700 if missing).
  *
- * - When certDir holds `ca.crt` and `ca.key` and `force` is false, that CA is reused; otherwise a
- *   new CA is made (CN "SSSonector CA", 10 years), which needs `serverIp`.
+ * - When certDir holds `ca.crt` and `ca.key`, that CA is reused, also with `force`; only
+ *   `newCa` replaces it. Otherwise a new CA is made (CN "SSSonector CA", 10 years), which needs
+ *   `serverIp`.
  * - A server certificate (`server.crt`, `server.key`) is written when `serverIp` is given.
  * - A client certificate (`<clientName>.crt`, `<clientName>.key`) is always written.
  *
- * Without `force` no existing file is replaced, and nothing is written when one would be.
+ * Without `force` no existing server or client file is replaced, and nothing is written when
+ * one would be.
  * Private keys are PKCS#8 PEM created with mode 0600; certificates have mode 0644.
  *
  * @throws {PkiError} On a bad option, a file that exists (without `force`), an unusable existing
@@ -67,22 +76,23 @@ export async function generateCertificates(options: GenerateCertsOptions): Promi
 
   const caCertExists = await exists(caCertFile);
   const caKeyExists = await exists(caKeyFile);
-  if (!options.force && caCertExists !== caKeyExists) {
+  const newCa = options.newCa ?? false;
+  if (!newCa && caCertExists !== caKeyExists) {
     const [found, missing] = caCertExists ? [caCertFile, caKeyFile] : [caKeyFile, caCertFile];
-    throw new PkiError(
-      `Found ${found} but not ${missing}: restore it, or pass --force to create a new CA`,
-      { path: missing },
-    );
+    throw new PkiError(`Found ${found} but not ${missing}: restore it, or ${NEW_CA_HINT}`, {
+      path: missing,
+    });
   }
-  const reuseCa = caCertExists && caKeyExists && !options.force;
+  const reuseCa = caCertExists && caKeyExists && !newCa;
+  const replaceCa = !reuseCa && (caCertExists || caKeyExists);
   if (!reuseCa && settings.serverIp === undefined) {
     throw new PkiError(
       `A server IP is needed to create a new CA and server certificate in ${dir}: pass --server-ip`,
     );
   }
 
+  // The CA's files are replaced only with newCa (checked above), so only leaves are looked at.
   const targets = [
-    ...(reuseCa ? [] : [caKeyFile, caCertFile]),
     ...(settings.serverIp === undefined ? [] : [serverKeyFile, serverCertFile]),
     clientKeyFile,
     clientCertFile,
@@ -112,10 +122,10 @@ export async function generateCertificates(options: GenerateCertsOptions): Promi
     generateKeyPair(options.keyType),
   ]);
   const { issuer } = ca;
+  const caFiles: PlannedFile[] = ca.keys === undefined
+    ? []
+    : [await keyFile(caKeyFile, ca.keys.privateKey), certFile(caCertFile, issuer.cert)];
   const files: PlannedFile[] = [];
-  if (ca.keys !== undefined) {
-    files.push(await keyFile(caKeyFile, ca.keys.privateKey), certFile(caCertFile, issuer.cert));
-  }
 
   // A leaf never outlives the CA that signed it.
   const caNotAfter = issuer.cert.notAfter.value.getTime();
@@ -155,6 +165,10 @@ export async function generateCertificates(options: GenerateCertsOptions): Promi
 
   await createDirectory(dir);
   const written: string[] = [];
+  for (const file of caFiles) {
+    await writeFileSafely(file, replaceCa);
+    written.push(file.path);
+  }
   for (const file of files) {
     await writeFileSafely(file, options.force);
     written.push(file.path);
@@ -164,9 +178,23 @@ export async function generateCertificates(options: GenerateCertsOptions): Promi
     caCertFile,
     caKeyFile,
     caReused: reuseCa,
+    caReplaced: replaceCa,
+    staleCertificates: replaceCa ? await otherCertificates(dir, written) : [],
     ...(settings.serverIp === undefined ? {} : { serverCertFile, serverKeyFile }),
     clientCertFile,
     clientKeyFile,
     written,
   };
+}
+
+/** The `.crt` files in `dir` other than the CA's and those in `written`, sorted. */
+async function otherCertificates(dir: string, written: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isFile && entry.name.endsWith(".crt") && entry.name !== "ca.crt") {
+      if (!written.includes(path)) found.push(path);
+    }
+  }
+  return found.sort();
 }

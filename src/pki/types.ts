@@ -23,6 +23,11 @@ export interface GenerateCertsOptions {
   readonly days: number;
   /** @default "ecdsa-p256" */
   readonly keyType: KeyType;
-  /** Overwrite existing files. @default false */
+  /** Overwrite existing server and client files; never the CA's. @default false */
   readonly force: boolean;
+  /**
+   * Create a new CA even when certDir has one, replacing ca.crt and ca.key: every certificate
+   * the old CA issued stops working. @default false
+   */
+  readonly newCa?: boolean;
 }
