@@ -1,6 +1,6 @@
 /**
- * The reloadable certificate store: one side's certificate, key and CA, loaded and checked as a
- * set, handed out as one immutable value. A reload swaps in a new set only when it passes every
+ * The reloadable certificate store: one side's certificate, key, CA and (optionally) the CA's
+ * revocation list, loaded and checked as a set, handed out as one immutable value. A reload swaps in a new set only when it passes every
  * check; a broken one leaves the current set in place. Each new TLS connection reads
  * `current()`, so a reload never touches live connections.
  *
@@ -10,8 +10,11 @@
 import type { TlsConfig } from "../config/types.ts";
 import type { TlsMaterial } from "../transport/material.ts";
 import { type CertificateRole, loadCertificateSet } from "./certificate_set.ts";
+import { loadRevocationList, type RevocationList } from "./crl.ts";
 import { type CertificateSummary, summarize } from "./describe.ts";
 import { PkiError } from "./errors.ts";
+import { checkKeyFileMode } from "./key_permissions.ts";
+import { DAY_MS } from "./limits.ts";
 import { formatDate } from "./_x509.ts";
 import { errorMessage } from "../runtime/error_message.ts";
 
@@ -23,7 +26,23 @@ export interface CertificateState {
   readonly certificate: CertificateSummary;
   /** Every certificate of the CA file, in order. */
   readonly authorities: readonly CertificateSummary[];
+  /** The CA's revocation list, when the configuration names one (`crl_file`). */
+  readonly revocation?: RevocationList;
   readonly loadedAt: Date;
+}
+
+/** Something of the current set that stops being valid soon; see `expiringWithin()`. */
+export interface ExpiringItem {
+  /** This side's certificate, a CA certificate, or the revocation list (its nextUpdate). */
+  readonly kind: "certificate" | "ca" | "crl";
+  readonly file: string;
+  /** The certificate's subject, or the CRL's issuer. */
+  readonly subject: string;
+  /** For certificates. */
+  readonly serialHex?: string;
+  readonly expires: Date;
+  /** Whole days left, rounded down; 0 on the last day. */
+  readonly daysLeft: number;
 }
 
 /** A swap: the state before and after it. */
@@ -127,6 +146,40 @@ export class CertificateStore {
   }
 
   /**
+   * True when the current revocation list names the certificate with serial `serialHex` (any
+   * case, colons allowed); false when it does not or when there is no list.
+   */
+  isRevoked(serialHex: string): boolean {
+    return this.#state.revocation?.isRevoked(serialHex) ?? false;
+  }
+
+  /**
+   * The certificates of the current set (this side's and the CAs') that expire within `days`
+   * of `now`, and the revocation list when its nextUpdate falls in that time; soonest first.
+   * The store logs nothing: the caller warns about each.
+   */
+  expiringWithin(days: number, now: Date = this.#now()): ExpiringItem[] {
+    const { certificate, authorities, revocation } = this.#state;
+    const { certFile, caFile } = this.#tls;
+    const items: ExpiringItem[] = [
+      certificateItem("certificate", certFile, certificate, now),
+      ...authorities.map((ca) => certificateItem("ca", caFile, ca, now)),
+    ];
+    if (revocation !== undefined) {
+      items.push({
+        kind: "crl",
+        file: revocation.path,
+        subject: revocation.issuer,
+        expires: revocation.nextUpdate,
+        daysLeft: daysLeft(revocation.nextUpdate, now),
+      });
+    }
+    const limit = now.getTime() + days * DAY_MS;
+    return items.filter((item) => item.expires.getTime() <= limit)
+      .sort((a, b) => a.expires.getTime() - b.expires.getTime());
+  }
+
+  /**
    * Read the files again. When they pass every check and differ from the current set, swap them
    * in and tell every listener; when they fail, keep the current set. Never throws for a problem
    * with the files; concurrent calls run one after the other.
@@ -161,7 +214,7 @@ export class CertificateStore {
       };
     }
     const after = loaded.state;
-    if (sameMaterial(before.material, after.material)) {
+    if (sameFiles(before, after)) {
       return { status: "unchanged", message: `certificates unchanged: ${describe(before)}` };
     }
     this.#state = after;
@@ -192,9 +245,32 @@ async function readState(
   role: CertificateRole,
   now: Date,
 ): Promise<{ readonly state: CertificateState } | { readonly problems: readonly string[] }> {
+  const problems: string[] = [];
+  const keyMode = await checkKeyFileMode(tls.keyFile, "security.tls.key_file");
+  if (keyMode !== undefined) problems.push(keyMode);
   const files = { certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile };
-  const { problems, set } = await loadCertificateSet(files, role, now);
-  if (set === undefined) return { problems };
+  const loaded = await loadCertificateSet(files, role, now);
+  problems.push(...loaded.problems);
+  const { set } = loaded;
+  let revocation: RevocationList | undefined;
+  if (set !== undefined && tls.crlFile !== undefined) {
+    const cas = set.authorities.map((ca) => ca.cert);
+    const crl = await loadRevocationList(tls.crlFile, cas, tls.caFile, now);
+    problems.push(...crl.problems);
+    revocation = crl.list;
+  }
+  if (set === undefined || problems.length > 0) return { problems };
+  const certificate = await summarize(set.certificate.cert, set.certificate.der);
+  const revokedAt = revocation?.entries.find((e) => e.serialHex === certificate.serialHex);
+  if (revokedAt !== undefined && revocation !== undefined) {
+    return {
+      problems: [
+        `${tls.certFile}: certificate serial ${certificate.serialHex} is revoked by ` +
+        `${revocation.path} (since ${formatDate(revokedAt.revokedAt)}); issue a new one ` +
+        "with --renew",
+      ],
+    };
+  }
   const material: TlsMaterial = Object.freeze({
     cert: set.certPem,
     key: set.keyPem,
@@ -203,17 +279,53 @@ async function readState(
   });
   const state: CertificateState = Object.freeze({
     material,
-    certificate: await summarize(set.certificate.cert, set.certificate.der),
+    certificate,
     authorities: Object.freeze(
       await Promise.all(set.authorities.map(({ cert, der }) => summarize(cert, der))),
     ),
+    ...(revocation === undefined ? {} : { revocation }),
     loadedAt: now,
   });
   return { state };
 }
 
-function sameMaterial(a: TlsMaterial, b: TlsMaterial): boolean {
-  return a.cert === b.cert && a.key === b.key && a.ca === b.ca && a.minVersion === b.minVersion;
+function sameFiles(a: CertificateState, b: CertificateState): boolean {
+  const [x, y] = [a.material, b.material];
+  return x.cert === y.cert && x.key === y.key && x.ca === y.ca && x.minVersion === y.minVersion &&
+    a.revocation?.pem === b.revocation?.pem;
+}
+
+function certificateItem(
+  kind: "certificate" | "ca",
+  file: string,
+  summary: CertificateSummary,
+  now: Date,
+): ExpiringItem {
+  return {
+    kind,
+    file,
+    subject: summary.subject,
+    serialHex: summary.serialHex,
+    expires: summary.notAfter,
+    daysLeft: daysLeft(summary.notAfter, now),
+  };
+}
+
+function daysLeft(expires: Date, now: Date): number {
+  return Math.max(0, Math.floor((expires.getTime() - now.getTime()) / DAY_MS));
+}
+
+/**
+ * One line for a log warning: `certificate /x/client.crt (CN=client, serial 0A1B) expires on
+ * 2027-01-01T00:00:00Z, in 12 days`.
+ */
+export function describeExpiring(item: ExpiringItem): string {
+  const what = item.kind === "crl"
+    ? `revocation list ${item.file} (${item.subject}) must be refreshed by`
+    : `${item.kind === "ca" ? "CA certificate" : "certificate"} ${item.file} (${item.subject}, ` +
+      `serial ${item.serialHex}) expires on`;
+  const left = item.daysLeft === 1 ? "1 day" : `${item.daysLeft} days`;
+  return `${what} ${formatDate(item.expires)}, in ${left}`;
 }
 
 /** `serial 0A1B (CN=client, expires 2027-01-01T00:00:00Z)` */
@@ -232,6 +344,13 @@ function describeChange({ before, after }: CertificateChange): string {
   if (before.material.key !== after.material.key) parts.push("new key");
   if (before.material.ca !== after.material.ca) {
     parts.push(`CA file changed (${after.authorities.length} CA certificates)`);
+  }
+  const [oldCrl, newCrl] = [before.revocation, after.revocation];
+  if (newCrl !== undefined && oldCrl?.pem !== newCrl.pem) {
+    parts.push(
+      `CRL number ${oldCrl?.number ?? "-"} -> ${newCrl.number ?? "-"} ` +
+        `(${newCrl.entries.length} revoked)`,
+    );
   }
   return parts.join("; ");
 }

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { buildLeafCertificate, createCa } from "./_build.ts";
 import { loadIssuer, NEW_CA_HINT } from "./_ca.ts";
 import { PkiError } from "./errors.ts";
+import { writeEmptyCrl } from "./revoke.ts";
 import { generateKeyPair, isRsaKeyType, toArrayBuffer } from "./_keys.ts";
 import { CA_VALIDITY_DAYS, CLOCK_SKEW_MS, DAY_MS } from "./limits.ts";
 import { validateOptions } from "./_options.ts";
@@ -54,6 +55,8 @@ export interface GeneratedFiles {
  *   `serverIp`.
  * - A server certificate (`server.crt`, `server.key`) is written when `serverIp` is given.
  * - A client certificate (`<clientName>.crt`, `<clientName>.key`) is always written.
+ * - When a new CA replaces one whose revocation list `ca.crl` is there, an empty CRL of the new
+ *   CA takes its place.
  *
  * Without `force` no existing server or client file is replaced, and nothing is written when
  * one would be.
@@ -168,6 +171,12 @@ export async function generateCertificates(options: GenerateCertsOptions): Promi
   for (const file of caFiles) {
     await writeFileSafely(file, replaceCa);
     written.push(file.path);
+  }
+  // The old CA's revocation list cannot be checked against the new CA: start an empty one.
+  const crlFile = path("ca.crl");
+  if (replaceCa && await exists(crlFile)) {
+    await writeEmptyCrl(dir, issuer, new Date(now));
+    written.push(crlFile);
   }
   for (const file of files) {
     await writeFileSafely(file, options.force);

@@ -8,3 +8,7 @@ export const MAX_LEAF_VALIDITY_DAYS = 3650;
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
 /** One day in milliseconds. */
 export const DAY_MS = 24 * 60 * 60 * 1000;
+/** Days from a CRL's thisUpdate to its nextUpdate, unless `--crl-days` says otherwise. */
+export const DEFAULT_CRL_DAYS = 30;
+/** Longest a CRL may stay current. */
+export const MAX_CRL_DAYS = 365;

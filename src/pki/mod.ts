@@ -17,12 +17,30 @@ export {
 } from "./certificate_set.ts";
 export { type CertificateSummary, describeCertificate } from "./describe.ts";
 export {
+  loadRevocationList,
+  normalizeSerial,
+  type RevocationList,
+  type RevokedEntry,
+} from "./crl.ts";
+export {
+  type CrlOptions,
+  type CrlWritten,
+  describeCrl,
+  refreshRevocationList,
+  revokeCertificate,
+  type RevokeOptions,
+  type RevokeResult,
+} from "./revoke.ts";
+export { checkKeyFileMode, keyModeProblem } from "./key_permissions.ts";
+export {
   type CertificateChange,
   type CertificateListener,
   CertificateSetError,
   type CertificateState,
   CertificateStore,
   type CertificateStoreOptions,
+  describeExpiring,
+  type ExpiringItem,
   type ReloadResult,
 } from "./certificate_store.ts";
 export { decodePem, decodePemCertificates, encodePem, type PemBlock } from "./pem.ts";

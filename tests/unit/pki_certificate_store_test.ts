@@ -5,8 +5,11 @@ import {
   CertificateSetError,
   CertificateStore,
   type CertificateStoreOptions,
+  describeExpiring,
   generateCertificates,
   type GeneratedFiles,
+  refreshRevocationList,
+  revokeCertificate,
 } from "../../src/pki/mod.ts";
 import type { TlsMaterial } from "../../src/transport/material.ts";
 import { opensslOk, PkiFixtures, readText } from "../lib/pki_fixtures.ts";
@@ -320,3 +323,179 @@ Deno.test("CertificateStore.current() never hands out a half-updated set while f
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+/** A deployed client whose configuration names a CRL, copied from the generations' folder. */
+async function deployedWithCrl(from: GeneratedFiles, crlText: string) {
+  const tls = await deployed(from);
+  const crlFile = join(tls.certFile, "..", "ca.crl");
+  await Deno.writeTextFile(crlFile, crlText);
+  return { ...tls, crlFile };
+}
+
+/** A CRL of the generations' CA listing `revoked` (file stems in its folder), as text. */
+async function crlListing(
+  g: Generations,
+  revoked: readonly string[],
+  crlDays = 30,
+): Promise<string> {
+  const dir = await fixtures.tempDir("crl_ca");
+  for (const name of ["ca.crt", "ca.key", ...revoked.map((r) => `${r}.crt`)]) {
+    await Deno.copyFile(join(g.dir, name), join(dir, name));
+  }
+  await refreshRevocationList({ certDir: dir, crlDays });
+  for (const name of revoked) await revokeCertificate({ certDir: dir, name, crlDays });
+  return await readText(join(dir, "ca.crl"));
+}
+
+Deno.test("CertificateStore carries the CRL the configuration names and answers isRevoked()", async () => {
+  const g = await shared();
+  const store = await load(await deployedWithCrl(g.a, await crlListing(g, ["b"])));
+  const revocation = store.state().revocation;
+  assert.ok(revocation);
+  assert.equal(revocation.entries.length, 1);
+  assert.equal(store.isRevoked(await serialOf(g.b.clientCertFile)), true);
+  assert.equal(store.isRevoked(await serialOf(g.a.clientCertFile)), false);
+  const without = await load(await deployed(g.a));
+  assert.equal(without.state().revocation, undefined);
+  assert.equal(without.isRevoked(await serialOf(g.b.clientCertFile)), false);
+});
+
+Deno.test("CertificateStore.load() refuses a set whose own certificate the CRL revokes", async () => {
+  const g = await shared();
+  const tls = await deployedWithCrl(g.a, await crlListing(g, ["a"]));
+  await assert.rejects(load(tls), (error: unknown) => {
+    assert.ok(error instanceof CertificateSetError);
+    assert.equal(error.problems.length, 1);
+    assert.match(
+      error.problems[0] ?? "",
+      new RegExp(
+        `^${escape(tls.certFile)}: certificate serial [0-9A-F]+ is revoked by ${
+          escape(tls.crlFile)
+        } \\(since \\S+Z\\); issue a new one with --renew$`,
+      ),
+    );
+    return true;
+  });
+});
+
+Deno.test("CertificateStore.reload() swaps in an updated CRL and reports its number", async () => {
+  const g = await shared();
+  const tls = await deployedWithCrl(g.a, await crlListing(g, []));
+  const store = await load(tls);
+  const revoked = await serialOf(g.b.clientCertFile);
+  assert.equal(store.isRevoked(revoked), false);
+  await Deno.writeTextFile(tls.crlFile, await crlListing(g, ["b"]));
+  const result = await store.reload();
+  assert.equal(result.status, "swapped", result.message);
+  assert.equal(store.isRevoked(revoked), true);
+  assert.match(
+    result.message,
+    /certificate unchanged, serial .*; CRL number 1 -> 2 \(1 revoked\)$/,
+  );
+});
+
+Deno.test("CertificateStore.reload() keeps the previous CRL when the new one is broken, expired or foreign", async () => {
+  const g = await shared();
+  const good = await crlListing(g, ["b"], 1);
+  const tls = await deployedWithCrl(g.a, good);
+  const clock = { now: new Date() };
+  const store = await load(tls, { now: () => clock.now });
+  const before = store.state();
+  const revoked = await serialOf(g.b.clientCertFile);
+
+  await Deno.writeTextFile(tls.crlFile, "garbage\n");
+  const broken = await store.reload();
+  assert.equal(broken.status, "kept");
+  assert.deepEqual(broken.problems, [`${tls.crlFile}: not a PEM file (no "-----BEGIN" line)`]);
+
+  const foreignDir = await fixtures.tempDir("foreign_ca");
+  const other = await fixtures.generatedSet("ecdsa-p256", "other");
+  await Deno.copyFile(other.caCertFile, join(foreignDir, "ca.crt"));
+  await Deno.copyFile(other.caKeyFile, join(foreignDir, "ca.key"));
+  await refreshRevocationList({ certDir: foreignDir });
+  await Deno.copyFile(join(foreignDir, "ca.crl"), tls.crlFile);
+  const foreign = await store.reload();
+  assert.equal(foreign.status, "kept");
+  assert.match(foreign.problems[0] ?? "", /the CRL's signature does not verify with the CA in /);
+
+  await Deno.writeTextFile(tls.crlFile, good);
+  clock.now = new Date(Date.now() + 2 * DAY_MS);
+  const expired = await store.reload();
+  assert.equal(expired.status, "kept");
+  assert.match(expired.problems[0] ?? "", /the CRL expired on .*--refresh-crl/);
+
+  assert.equal(store.state(), before, "the whole previous state, CRL included");
+  assert.equal(store.isRevoked(revoked), true);
+});
+
+Deno.test("CertificateStore refuses a key file readable or writable by others, or writable by its group, with the chmod that fixes it", async () => {
+  const { a } = await shared();
+  const tls = await deployed(a);
+  for (
+    const [mode, problem] of [
+      [0o644, `is readable by others (mode 0644); fix with: chmod 600 ${tls.keyFile}`],
+      [0o602, `is writable by others (mode 0602); fix with: chmod 600 ${tls.keyFile}`],
+      [0o660, `is writable by its group (mode 0660); fix with: chmod 640 ${tls.keyFile}`],
+    ] as const
+  ) {
+    await Deno.chmod(tls.keyFile, mode);
+    await assert.rejects(load(tls), (error: unknown) => {
+      assert.ok(error instanceof CertificateSetError);
+      assert.deepEqual(error.problems, [`security.tls.key_file ${tls.keyFile} ${problem}`]);
+      return true;
+    });
+  }
+  for (const mode of [0o600, 0o640, 0o400]) {
+    await Deno.chmod(tls.keyFile, mode);
+    await load(tls);
+  }
+  // A reload refuses it too, and keeps the current set.
+  const store = await load(tls);
+  await Deno.chmod(tls.keyFile, 0o644);
+  const result = await store.reload();
+  assert.equal(result.status, "kept");
+  assert.match(result.problems[0] ?? "", /readable by others \(mode 0644\)/);
+});
+
+Deno.test("CertificateStore.expiringWithin() lists what expires within the days asked, soonest first", async () => {
+  const g = await shared();
+  const tls = await deployedWithCrl(g.a, await crlListing(g, []));
+  const store = await load(tls);
+  const { certificate, authorities, revocation } = store.state();
+  assert.ok(revocation);
+  const now = new Date();
+  // The certificate lasts 30 days, the CRL 30 days, the CA 10 years.
+  assert.deepEqual(store.expiringWithin(20, now), []);
+  const soon = store.expiringWithin(31, now);
+  assert.deepEqual(soon.map((item) => item.kind).sort(), ["certificate", "crl"]);
+  const cert = soon.find((item) => item.kind === "certificate");
+  assert.deepEqual(cert, {
+    kind: "certificate",
+    file: tls.certFile,
+    subject: "CN=a",
+    serialHex: certificate.serialHex,
+    expires: certificate.notAfter,
+    daysLeft: 29,
+  });
+  assert.match(
+    describeExpiring(cert),
+    new RegExp(
+      `^certificate ${escape(tls.certFile)} \\(CN=a, serial ${certificate.serialHex}\\) ` +
+        "expires on \\S+Z, in 29 days$",
+    ),
+  );
+  const crl = soon.find((item) => item.kind === "crl");
+  assert.ok(crl);
+  assert.match(
+    describeExpiring(crl),
+    /^revocation list .*ca\.crl \(CN=SSSonector CA\) must be refreshed by \S+Z, in 29 days$/,
+  );
+  const all = store.expiringWithin(3651, now);
+  assert.equal(all.length, 3);
+  assert.equal(all.at(-1)?.kind, "ca");
+  assert.equal(all.at(-1)?.expires.getTime(), authorities[0]?.notAfter.getTime());
+  assert.ok(all.every((item, i) => i === 0 || all[i - 1]!.expires <= item.expires), "sorted");
+  // Past the end, an item has 0 days left rather than a negative count.
+  const late = store.expiringWithin(0, new Date(certificate.notAfter.getTime() + DAY_MS));
+  assert.equal(late.find((item) => item.kind === "certificate")?.daysLeft, 0);
+});

@@ -6,6 +6,7 @@ import {
   type GenerateCertsOptions,
   type KeyType,
   PkiError,
+  revokeCertificate,
 } from "../../src/pki/mod.ts";
 import {
   makeOpensslSet,
@@ -630,4 +631,24 @@ Deno.test("generateCertificates() issues from a CA made by openssl and never out
     await opensslOk(["x509", "-in", files.clientCertFile, "-noout", "-issuer"]),
     /CN ?= ?OpenSSL Test CA/,
   );
+});
+
+Deno.test("generateCertificates() with newCa replaces an existing ca.crl with an empty one of the new CA", async () => {
+  const dir = await fixtures.tempDir("newca_crl");
+  await generateCertificates(options(dir));
+  await revokeCertificate({ certDir: dir, name: "client" });
+  const second = await generateCertificates(options(dir, { newCa: true, force: true }));
+  const crl = join(dir, "ca.crl");
+  assert.ok(second.written.includes(crl), second.written.join(" "));
+  const text = await opensslOk([
+    "crl",
+    "-in",
+    crl,
+    "-CAfile",
+    second.caCertFile,
+    "-noout",
+    "-text",
+  ]);
+  assert.match(text, /No Revoked Certificates/);
+  assert.match(text, /X509v3 CRL Number: \n\s+1\n/);
 });
