@@ -11,9 +11,15 @@ import { getLogger, setupLogging } from "./log/setup.ts";
 import {
   CertificateSetError,
   CertificateStore,
+  describeCrl,
+  describeExpiring,
   generateCertificates,
   PkiError,
 } from "./pki/mod.ts";
+import { formatCertificateListing, listCertificates } from "./pki/list.ts";
+import { renewCertificate } from "./pki/renew.ts";
+import { refreshRevocationList, revokeCertificate } from "./pki/revoke.ts";
+import { formatDate } from "./pki/_x509.ts";
 import { TunnelServer } from "./server/server.ts";
 import { VERSION } from "./version.ts";
 import { errorMessage } from "./runtime/error_message.ts";
@@ -21,6 +27,9 @@ import { errorMessage } from "./runtime/error_message.ts";
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
+
+/** Certificates (and the CRL) closer than this to their end get a warning at start. */
+const EXPIRY_WARNING_DAYS = 30;
 
 function fail(message: string): void {
   console.error(`sssonector: ${message}`);
@@ -86,6 +95,9 @@ async function runTunnel(path: string): Promise<number> {
     mode: config.mode,
     file: config.sourcePath,
   });
+  for (const item of certificates.expiringWithin(EXPIRY_WARNING_DAYS)) {
+    log.warn("{item}; renew it before then", { item: describeExpiring(item) });
+  }
   let tunnel: TunnelServer | TunnelClient;
   try {
     tunnel = config.mode === "server"
@@ -134,6 +146,44 @@ async function execute(command: Command): Promise<number> {
       }
       return EXIT_OK;
     }
+    case "renew": {
+      const result = await renewCertificate(command.options);
+      const dir = command.options.certDir;
+      console.log(`wrote ${result.keyFile}\nwrote ${result.certFile}`);
+      console.log(
+        `renewed ${result.subject} (${result.keyType}${
+          result.sans.length === 0 ? "" : `, ${result.sans.join(", ")}`
+        }): serial ${result.oldSerialHex} -> ${result.serialHex}, expires ${
+          formatDate(result.notAfter)
+        }`,
+      );
+      console.log(
+        `the old certificate stays valid until ${formatDate(result.oldNotAfter)}; to end it ` +
+          `sooner: sssonector --revoke-serial ${result.oldSerialHex} --cert-dir ${dir}`,
+      );
+      return EXIT_OK;
+    }
+    case "list-certs":
+      console.log(formatCertificateListing(await listCertificates(command.certDir)));
+      return EXIT_OK;
+    case "revoke-cert": {
+      const result = await revokeCertificate(command.options);
+      const what = `serial ${result.serialHex}${result.subject ? ` (${result.subject})` : ""}`;
+      if (result.alreadyRevokedAt !== undefined) {
+        console.log(`${what} is already revoked, since ${formatDate(result.alreadyRevokedAt)}`);
+        console.log(`unchanged: ${describeCrl(result.crl)}`);
+        return EXIT_OK;
+      }
+      console.log(`revoked ${what}`);
+      console.log(`wrote ${describeCrl(result.crl)}`);
+      console.log(
+        "copy it to every host whose security.tls.crl_file names it; SIGHUP reloads it",
+      );
+      return EXIT_OK;
+    }
+    case "refresh-crl":
+      console.log(`wrote ${describeCrl(await refreshRevocationList(command.options))}`);
+      return EXIT_OK;
     case "run":
       return await runTunnel(command.configPath);
     case "demo": {

@@ -15,6 +15,7 @@ import type { Command } from "./command.ts";
 import { UsageError } from "./errors.ts";
 export { UsageError } from "./errors.ts";
 import { FLAGS, isFlagName, WORD_COMMANDS } from "./_flags.ts";
+import { CERT_COMMAND_FLAGS, certCommand } from "./_cert_commands.ts";
 import type { CommandKind, FlagName } from "./_flags.ts";
 
 /** Client names that would overwrite the CA's or the server's files. */
@@ -58,6 +59,11 @@ export function parseCommandLine(argv: readonly string[]): Command {
     }
     case "generate-certs":
       return { kind, options: certOptions(flags) };
+    case "renew":
+    case "list-certs":
+    case "revoke-cert":
+    case "refresh-crl":
+      return certCommand(kind, flags);
     case "bench": {
       const rounds = value("rounds");
       return rounds === undefined
@@ -77,7 +83,12 @@ function label(kind: CommandKind): string {
       return "-config FILE";
     case "check-config":
     case "generate-certs":
+    case "list-certs":
+    case "refresh-crl":
       return `--${kind}`;
+    case "renew":
+    case "revoke-cert":
+      return `--${kind} NAME`;
     default:
       return kind;
   }
@@ -155,6 +166,9 @@ function chooseCommand(flags: readonly GivenFlag[], words: readonly string[]): C
   const asked: CommandKind[] = [];
   if (flags.some((flag) => flag.name === "check-config")) asked.push("check-config");
   if (flags.some((flag) => flag.name === "generate-certs")) asked.push("generate-certs");
+  for (const [name, kind] of CERT_COMMAND_FLAGS) {
+    if (flags.some((flag) => flag.name === name) && !asked.includes(kind)) asked.push(kind);
+  }
   const [word, ...extra] = words;
   if (word !== undefined) {
     const command = WORD_COMMANDS.find((candidate) => candidate === word);
