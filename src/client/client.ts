@@ -92,6 +92,13 @@ export class TunnelClient {
           ...(this.#options.connectTimeoutMs ? { timeoutMs: this.#options.connectTimeoutMs } : {}),
           signal: this.#stopping.signal,
         });
+        if (this.#certificates.isRevoked(stream.info.peerSerial)) {
+          stream.destroy();
+          throw new Error(
+            `cannot connect to ${stream.info.remote}: the server certificate (serial ` +
+              `${stream.info.peerSerial}) is revoked by security.tls.crl_file`,
+          );
+        }
       } catch (error) {
         if (!this.#running) break;
         const delay = backoffDelay(attempt++, this.#options.backoff);

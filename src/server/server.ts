@@ -1,6 +1,6 @@
 import type { Logger } from "@logtape/logtape";
 import type { ServerConfig } from "../config/types.ts";
-import { CloseCode, Feature } from "../frame/control.ts";
+import { CloseCode, encodeClose, Feature } from "../frame/control.ts";
 import { formatIpv4, parseCidr, parseIpv4 } from "../ip/ipv4.ts";
 import { RouteTable } from "../routing/route_table.ts";
 import { TunReader } from "../routing/tun_reader.ts";
@@ -38,6 +38,7 @@ export class TunnelServer {
   #sessions = new Set<Session>();
   #options: TunnelServerOptions;
   #stopCertificateUpdates = () => {};
+  #certificates!: CertificateStore;
 
   private constructor(
     config: ServerConfig,
@@ -61,6 +62,7 @@ export class TunnelServer {
       await CertificateStore.load(config.security.tls, "server");
     const tun = openTunFor(config);
     const server = new TunnelServer(config, logger, tun, options);
+    server.#certificates = certificates;
     try {
       server.#listener = await TlsListener.listen(config.listen, certificates.current(), {
         onStream: (stream) => server.#accept(stream),
@@ -72,7 +74,15 @@ export class TunnelServer {
       throw error;
     }
     // New handshakes get a reloaded certificate set; live connections keep theirs.
-    server.#stopCertificateUpdates = certificates.onChange((m) => server.#listener.setMaterial(m));
+    server.#stopCertificateUpdates = certificates.onChange((m) => {
+      server.#listener.setMaterial(m);
+      // A revocation takes effect at once: sessions of certificates the new CRL lists end.
+      for (const session of server.#sessions) {
+        if (certificates.isRevoked(session.stream.info.peerSerial)) {
+          session.close(CloseCode.CertificateRefused, "certificate refused: it is revoked");
+        }
+      }
+    });
     server.#reader.start();
     logger.info("listening on {host}:{port}; tunnel {interface} {address}/{prefix} mtu {mtu}", {
       host: config.listen.host,
@@ -98,6 +108,18 @@ export class TunnelServer {
   #accept(stream: SecureStream): void {
     const { info } = stream;
     const log = this.#log.getChild("session");
+    // node:tls does not apply CRLs; the current one is checked here, before any session.
+    if (this.#certificates.isRevoked(info.peerSerial)) {
+      log.warn("client {peer} ({name}) refused: its certificate {serial} is revoked", {
+        peer: info.remote,
+        name: info.peerName,
+        serial: info.peerSerial,
+      });
+      const message = "certificate refused: it is revoked";
+      stream.write(encodeClose({ code: CloseCode.CertificateRefused, message }))
+        .then(() => stream.end());
+      return;
+    }
     log.info("client {peer} authenticated as {name} ({protocol}, {cipher})", {
       peer: info.remote,
       name: info.peerName,
