@@ -14,6 +14,7 @@ import {
   describeCrl,
   describeExpiring,
   generateCertificates,
+  inLastThird,
   PkiError,
 } from "./pki/mod.ts";
 import { formatCertificateListing, listCertificates } from "./pki/list.ts";
@@ -28,7 +29,10 @@ const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
 
-/** Certificates (and the CRL) closer than this to their end get a warning at start. */
+/**
+ * Certificates (and the CRL) closer than this to their end get a warning at start, when they are
+ * also in the last third of their validity (a lab's one-day certificate is not "expiring").
+ */
 const EXPIRY_WARNING_DAYS = 30;
 
 function fail(message: string): void {
@@ -95,8 +99,15 @@ async function runTunnel(path: string): Promise<number> {
     mode: config.mode,
     file: config.sourcePath,
   });
-  for (const item of certificates.expiringWithin(EXPIRY_WARNING_DAYS)) {
-    log.warn("{item}; renew it before then", { item: describeExpiring(item) });
+  const now = new Date();
+  for (const item of certificates.expiringWithin(EXPIRY_WARNING_DAYS, now)) {
+    if (!inLastThird(item, now)) continue;
+    const advice = item.kind === "crl"
+      ? "refresh it with --refresh-crl"
+      : item.kind === "ca"
+      ? "make a new CA with --generate-certs --new-ca and re-issue before then"
+      : "renew it with --renew";
+    log.warn("{item}; {advice}", { item: describeExpiring(item, now), advice });
   }
   let tunnel: TunnelServer | TunnelClient;
   try {

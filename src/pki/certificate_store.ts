@@ -40,6 +40,8 @@ export interface ExpiringItem {
   readonly subject: string;
   /** For certificates. */
   readonly serialHex?: string;
+  /** From when it is valid: the certificate's notBefore, the CRL's thisUpdate. */
+  readonly validFrom: Date;
   readonly expires: Date;
   /** Whole days left, rounded down; 0 on the last day. */
   readonly daysLeft: number;
@@ -170,6 +172,7 @@ export class CertificateStore {
         kind: "crl",
         file: revocation.path,
         subject: revocation.issuer,
+        validFrom: revocation.thisUpdate,
         expires: revocation.nextUpdate,
         daysLeft: daysLeft(revocation.nextUpdate, now),
       });
@@ -306,6 +309,7 @@ function certificateItem(
     file,
     subject: summary.subject,
     serialHex: summary.serialHex,
+    validFrom: summary.notBefore,
     expires: summary.notAfter,
     daysLeft: daysLeft(summary.notAfter, now),
   };
@@ -316,16 +320,39 @@ function daysLeft(expires: Date, now: Date): number {
 }
 
 /**
- * One line for a log warning: `certificate /x/client.crt (CN=client, serial 0A1B) expires on
- * 2027-01-01T00:00:00Z, in 12 days`.
+ * True when less than a third of `item`'s validity is left at `now`. Used with
+ * `expiringWithin()` so that a certificate issued for a short time on purpose (a day, a week)
+ * is not reported as expiring for most of its life.
  */
-export function describeExpiring(item: ExpiringItem): string {
+export function inLastThird(item: ExpiringItem, now: Date): boolean {
+  const lifetime = item.expires.getTime() - item.validFrom.getTime();
+  return item.expires.getTime() - now.getTime() < lifetime / 3;
+}
+
+/**
+ * One line for a log warning: `certificate /x/client.crt (CN=client, serial 0A1B) expires on
+ * 2027-01-01T00:00:00Z, in 12 days`; under two days left the time is in hours.
+ */
+export function describeExpiring(item: ExpiringItem, now: Date = new Date()): string {
+  const left = item.expires.getTime() - now.getTime();
+  const ended = left <= 0;
   const what = item.kind === "crl"
-    ? `revocation list ${item.file} (${item.subject}) must be refreshed by`
+    ? `revocation list ${item.file} (${item.subject}) ${
+      ended ? "was due to be refreshed on" : "must be refreshed by"
+    }`
     : `${item.kind === "ca" ? "CA certificate" : "certificate"} ${item.file} (${item.subject}, ` +
-      `serial ${item.serialHex}) expires on`;
-  const left = item.daysLeft === 1 ? "1 day" : `${item.daysLeft} days`;
-  return `${what} ${formatDate(item.expires)}, in ${left}`;
+      `serial ${item.serialHex}) ${ended ? "expired on" : "expires on"}`;
+  if (ended) return `${what} ${formatDate(item.expires)}`;
+  const hours = Math.floor(left / (60 * 60 * 1000));
+  const days = Math.floor(left / DAY_MS);
+  const span = days >= 2
+    ? `${days} days`
+    : hours >= 2
+    ? `${hours} hours`
+    : hours === 1
+    ? "1 hour"
+    : "less than an hour";
+  return `${what} ${formatDate(item.expires)}, in ${span}`;
 }
 
 /** `serial 0A1B (CN=client, expires 2027-01-01T00:00:00Z)` */

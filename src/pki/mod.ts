@@ -41,6 +41,7 @@ export {
   type CertificateStoreOptions,
   describeExpiring,
   type ExpiringItem,
+  inLastThird,
   type ReloadResult,
 } from "./certificate_store.ts";
 export { decodePem, decodePemCertificates, encodePem, type PemBlock } from "./pem.ts";

@@ -8,6 +8,7 @@ import {
   describeExpiring,
   generateCertificates,
   type GeneratedFiles,
+  inLastThird,
   refreshRevocationList,
   revokeCertificate,
 } from "../../src/pki/mod.ts";
@@ -474,11 +475,12 @@ Deno.test("CertificateStore.expiringWithin() lists what expires within the days 
     file: tls.certFile,
     subject: "CN=a",
     serialHex: certificate.serialHex,
+    validFrom: certificate.notBefore,
     expires: certificate.notAfter,
     daysLeft: 29,
   });
   assert.match(
-    describeExpiring(cert),
+    describeExpiring(cert, now),
     new RegExp(
       `^certificate ${escape(tls.certFile)} \\(CN=a, serial ${certificate.serialHex}\\) ` +
         "expires on \\S+Z, in 29 days$",
@@ -487,7 +489,7 @@ Deno.test("CertificateStore.expiringWithin() lists what expires within the days 
   const crl = soon.find((item) => item.kind === "crl");
   assert.ok(crl);
   assert.match(
-    describeExpiring(crl),
+    describeExpiring(crl, now),
     /^revocation list .*ca\.crl \(CN=SSSonector CA\) must be refreshed by \S+Z, in 29 days$/,
   );
   const all = store.expiringWithin(3651, now);
@@ -496,6 +498,24 @@ Deno.test("CertificateStore.expiringWithin() lists what expires within the days 
   assert.equal(all.at(-1)?.expires.getTime(), authorities[0]?.notAfter.getTime());
   assert.ok(all.every((item, i) => i === 0 || all[i - 1]!.expires <= item.expires), "sorted");
   // Past the end, an item has 0 days left rather than a negative count.
-  const late = store.expiringWithin(0, new Date(certificate.notAfter.getTime() + DAY_MS));
-  assert.equal(late.find((item) => item.kind === "certificate")?.daysLeft, 0);
+  const after = new Date(certificate.notAfter.getTime() + DAY_MS);
+  const late = store.expiringWithin(0, after).find((item) => item.kind === "certificate");
+  assert.ok(late);
+  assert.equal(late.daysLeft, 0);
+  assert.match(describeExpiring(late, after), /\) expired on \S+Z$/);
+  const hoursBefore = new Date(certificate.notAfter.getTime() - 5.5 * 60 * 60 * 1000);
+  assert.match(describeExpiring(late, hoursBefore), /, in 5 hours$/);
+});
+
+Deno.test("inLastThird() tells a certificate near its end from one issued for a short time", async () => {
+  const { a } = await shared();
+  const store = await load(await deployed(a));
+  const { notBefore, notAfter } = store.state().certificate;
+  const [item] = store.expiringWithin(31, notBefore);
+  assert.ok(item?.kind === "certificate");
+  const at = (share: number) =>
+    new Date(notBefore.getTime() + share * (notAfter.getTime() - notBefore.getTime()));
+  assert.equal(inLastThird(item, at(0.1)), false, "a fresh 30-day certificate is not expiring");
+  assert.equal(inLastThird(item, at(0.6)), false);
+  assert.equal(inLastThird(item, at(0.7)), true);
 });
