@@ -8,7 +8,19 @@ import { usageText } from "./cli/usage.ts";
 import { TunnelClient } from "./client/client.ts";
 import { type Config, ConfigError, formatEffectiveConfig, loadConfig } from "./config/mod.ts";
 import { getLogger, setupLogging } from "./log/setup.ts";
-import { checkCertificateSet, generateCertificates, PkiError } from "./pki/mod.ts";
+import {
+  CertificateSetError,
+  CertificateStore,
+  describeCrl,
+  describeExpiring,
+  generateCertificates,
+  inLastThird,
+  PkiError,
+} from "./pki/mod.ts";
+import { formatCertificateListing, listCertificates } from "./pki/list.ts";
+import { renewCertificate } from "./pki/renew.ts";
+import { refreshRevocationList, revokeCertificate } from "./pki/revoke.ts";
+import { formatDate } from "./pki/_x509.ts";
 import { TunnelServer } from "./server/server.ts";
 import { VERSION } from "./version.ts";
 import { errorMessage } from "./runtime/error_message.ts";
@@ -18,12 +30,24 @@ const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
 
+/**
+ * Certificates (and the CRL) closer than this to their end get a warning at start, when they are
+ * also in the last third of their validity (a lab's one-day certificate is not "expiring").
+ */
+const EXPIRY_WARNING_DAYS = 30;
+
 function fail(message: string): void {
   console.error(`sssonector: ${message}`);
 }
 
-/** Loads the file and checks its certificates; prints every problem and returns undefined. */
-async function loadChecked(path: string): Promise<Config | undefined> {
+/** A configuration and the certificate set it names, loaded and checked. */
+interface Checked {
+  readonly config: Config;
+  readonly certificates: CertificateStore;
+}
+
+/** Loads the file and its certificates; prints every problem and returns undefined. */
+async function loadChecked(path: string): Promise<Checked | undefined> {
   let config: Config;
   try {
     config = await loadConfig(path);
@@ -34,13 +58,16 @@ async function loadChecked(path: string): Promise<Config | undefined> {
     }
     throw error;
   }
-  const { certFile, keyFile, caFile } = config.security.tls;
-  const problems = await checkCertificateSet({ certFile, keyFile, caFile }, config.mode);
-  if (problems.length > 0) {
-    for (const problem of problems) console.error(`${config.sourcePath}: ${problem}`);
-    return undefined;
+  try {
+    const certificates = await CertificateStore.load(config.security.tls, config.mode);
+    return { config, certificates };
+  } catch (error) {
+    if (error instanceof CertificateSetError) {
+      for (const problem of error.problems) console.error(`${config.sourcePath}: ${problem}`);
+      return undefined;
+    }
+    throw error;
   }
-  return config;
 }
 
 function waitForSignal(): Promise<string> {
@@ -58,8 +85,9 @@ function waitForSignal(): Promise<string> {
 }
 
 async function runTunnel(path: string): Promise<number> {
-  const config = await loadChecked(path);
-  if (!config) return EXIT_USAGE;
+  const checked = await loadChecked(path);
+  if (!checked) return EXIT_USAGE;
+  const { config, certificates } = checked;
   // Every counter of this process, shared by the tunnel, the logs and (later) the monitor.
   const counters = new CounterRegistry();
   await using _logging = await setupLogging(config.logging, counters.process.log);
@@ -74,11 +102,21 @@ async function runTunnel(path: string): Promise<number> {
     mode: config.mode,
     file: config.sourcePath,
   });
+  const now = new Date();
+  for (const item of certificates.expiringWithin(EXPIRY_WARNING_DAYS, now)) {
+    if (!inLastThird(item, now)) continue;
+    const advice = item.kind === "crl"
+      ? "refresh it with --refresh-crl"
+      : item.kind === "ca"
+      ? "make a new CA with --generate-certs --new-ca and re-issue before then"
+      : "renew it with --renew";
+    log.warn("{item}; {advice}", { item: describeExpiring(item, now), advice });
+  }
   let tunnel: TunnelServer | TunnelClient;
   try {
     tunnel = config.mode === "server"
-      ? await TunnelServer.start(config, log, { counters })
-      : await TunnelClient.start(config, log, { counters });
+      ? await TunnelServer.start(config, log, { certificates, counters })
+      : await TunnelClient.start(config, log, { certificates, counters });
   } catch (error) {
     const message = errorMessage(error);
     log.error("cannot start: {message}", { message });
@@ -101,17 +139,65 @@ async function execute(command: Command): Promise<number> {
       console.log(`sssonector ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.target})`);
       return EXIT_OK;
     case "check-config": {
-      const config = await loadChecked(command.configPath);
-      if (!config) return EXIT_USAGE;
-      console.log(formatEffectiveConfig(config).trimEnd());
+      const checked = await loadChecked(command.configPath);
+      if (!checked) return EXIT_USAGE;
+      console.log(formatEffectiveConfig(checked.config).trimEnd());
       return EXIT_OK;
     }
     case "generate-certs": {
       const result = await generateCertificates(command.options);
       for (const file of result.written) console.log(`wrote ${file}`);
       if (result.caReused) console.log(`issued from the existing CA ${result.caCertFile}`);
+      if (result.caReplaced) {
+        const stale = result.staleCertificates.length === 0
+          ? ""
+          : ` (still in the folder: ${result.staleCertificates.join(", ")})`;
+        console.error(
+          `sssonector: warning: a new CA replaced ${result.caCertFile}: every certificate the ` +
+            `old CA issued stops working${stale}; re-issue them and copy the new ca.crt to ` +
+            "every host",
+        );
+      }
       return EXIT_OK;
     }
+    case "renew": {
+      const result = await renewCertificate(command.options);
+      const dir = command.options.certDir;
+      console.log(`wrote ${result.keyFile}\nwrote ${result.certFile}`);
+      console.log(
+        `renewed ${result.subject} (${result.keyType}${
+          result.sans.length === 0 ? "" : `, ${result.sans.join(", ")}`
+        }): serial ${result.oldSerialHex} -> ${result.serialHex}, expires ${
+          formatDate(result.notAfter)
+        }`,
+      );
+      console.log(
+        `the old certificate stays valid until ${formatDate(result.oldNotAfter)}; to end it ` +
+          `sooner: sssonector --revoke-serial ${result.oldSerialHex} --cert-dir ${dir}`,
+      );
+      return EXIT_OK;
+    }
+    case "list-certs":
+      console.log(formatCertificateListing(await listCertificates(command.certDir)));
+      return EXIT_OK;
+    case "revoke-cert": {
+      const result = await revokeCertificate(command.options);
+      const what = `serial ${result.serialHex}${result.subject ? ` (${result.subject})` : ""}`;
+      if (result.alreadyRevokedAt !== undefined) {
+        console.log(`${what} is already revoked, since ${formatDate(result.alreadyRevokedAt)}`);
+        console.log(`unchanged: ${describeCrl(result.crl)}`);
+        return EXIT_OK;
+      }
+      console.log(`revoked ${what}`);
+      console.log(`wrote ${describeCrl(result.crl)}`);
+      console.log(
+        "copy it to every host whose security.tls.crl_file names it; SIGHUP reloads it",
+      );
+      return EXIT_OK;
+    }
+    case "refresh-crl":
+      console.log(`wrote ${describeCrl(await refreshRevocationList(command.options))}`);
+      return EXIT_OK;
     case "run":
       return await runTunnel(command.configPath);
   }

@@ -12,6 +12,10 @@ export type CommandKind =
   | "run"
   | "check-config"
   | "generate-certs"
+  | "renew"
+  | "list-certs"
+  | "revoke-cert"
+  | "refresh-crl"
   | "version"
   | "help";
 
@@ -35,8 +39,8 @@ export const FLAGS = {
   "cert-dir": {
     type: "string",
     value: "DIR",
-    commands: ["generate-certs"],
-    description: "folder that receives the certificates and keys (required)",
+    commands: ["generate-certs", "renew", "list-certs", "revoke-cert", "refresh-crl"],
+    description: "folder of the CA, the certificates and keys (required)",
   },
   "server-ip": {
     type: "string",
@@ -60,8 +64,9 @@ export const FLAGS = {
   "days": {
     type: "string",
     value: "N",
-    commands: ["generate-certs"],
-    description: "validity of the server and client certificates in days (default 365)",
+    commands: ["generate-certs", "renew"],
+    description: "validity of the server and client certificates in days (default 365; " +
+      "--renew: as long as the old one)",
   },
   "key-type": {
     type: "string",
@@ -72,7 +77,47 @@ export const FLAGS = {
   "force": {
     type: "boolean",
     commands: ["generate-certs"],
-    description: "overwrite existing certificate and key files",
+    description: "overwrite existing server and client certificate and key files (never the CA)",
+  },
+  "new-ca": {
+    type: "boolean",
+    commands: ["generate-certs"],
+    description: "replace the CA in --cert-dir with a new one: every certificate it issued stops " +
+      "working",
+  },
+  "renew": {
+    type: "string",
+    value: "NAME",
+    commands: ["renew"],
+    description: "issue NAME.crt anew (server or a client name): same names, new key and serial",
+  },
+  "list-certs": {
+    type: "boolean",
+    commands: ["list-certs"],
+    description: "list the certificates in --cert-dir: role, name, serial, expiry, revoked",
+  },
+  "revoke-cert": {
+    type: "string",
+    value: "NAME",
+    commands: ["revoke-cert"],
+    description: "put NAME.crt on the CA's revocation list, --cert-dir/ca.crl",
+  },
+  "revoke-serial": {
+    type: "string",
+    value: "HEX",
+    commands: ["revoke-cert"],
+    description: "revoke by serial number instead (e.g. a certificate --renew replaced)",
+  },
+  "refresh-crl": {
+    type: "boolean",
+    commands: ["refresh-crl"],
+    description: "re-sign ca.crl with a new nextUpdate (or create an empty one)",
+  },
+  "crl-days": {
+    type: "string",
+    value: "N",
+    commands: ["revoke-cert", "refresh-crl"],
+    description: "days until the CRL's nextUpdate, when it must be refreshed (default 30)",
   },
   "help": {
     type: "boolean",

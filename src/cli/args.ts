@@ -9,15 +9,15 @@
 
 import { isDnsName, isIPAddress } from "../config/net.ts";
 import { didYouMean } from "../config/suggest.ts";
-import type { GenerateCertsOptions, KeyType } from "../pki/types.ts";
+import { type GenerateCertsOptions, KEY_TYPES, type KeyType } from "../pki/types.ts";
 import type { Command } from "./command.ts";
 import { UsageError } from "./errors.ts";
 export { UsageError } from "./errors.ts";
 import { DEVELOPMENT_TOOLS, FLAGS, isFlagName } from "./_flags.ts";
+import { CERT_COMMAND_FLAGS, certCommand } from "./_cert_commands.ts";
 import type { CommandKind, FlagName } from "./_flags.ts";
 import { type GivenFlag, refuseForeignFlags, tokenizeFlags } from "./flag_parser.ts";
 
-const KEY_TYPES: readonly KeyType[] = ["ecdsa-p256", "rsa-2048", "rsa-4096"];
 /** Client names that would overwrite the CA's or the server's files. */
 const RESERVED_CLIENT_NAMES = new Set(["ca", "server"]);
 
@@ -46,6 +46,11 @@ export function parseCommandLine(argv: readonly string[]): Command {
     }
     case "generate-certs":
       return { kind, options: certOptions(flags) };
+    case "renew":
+    case "list-certs":
+    case "revoke-cert":
+    case "refresh-crl":
+      return certCommand(kind, flags);
     case "version":
       return { kind };
   }
@@ -58,7 +63,12 @@ function label(kind: CommandKind): string {
       return "-config FILE";
     case "check-config":
     case "generate-certs":
+    case "list-certs":
+    case "refresh-crl":
       return `--${kind}`;
+    case "renew":
+    case "revoke-cert":
+      return `--${kind} NAME`;
     default:
       return kind;
   }
@@ -72,6 +82,9 @@ function chooseCommand(
   const asked: CommandKind[] = [];
   if (flags.some((flag) => flag.name === "check-config")) asked.push("check-config");
   if (flags.some((flag) => flag.name === "generate-certs")) asked.push("generate-certs");
+  for (const [name, kind] of CERT_COMMAND_FLAGS) {
+    if (flags.some((flag) => flag.name === name) && !asked.includes(kind)) asked.push(kind);
+  }
   const [word] = words;
   if (word !== undefined) {
     const running = flags.some((flag) => flag.name === "config");
@@ -142,6 +155,7 @@ function certOptions(flags: readonly GivenFlag<FlagName>[]): GenerateCertsOption
     days: days(value("days")),
     keyType: keyType(value("key-type")),
     force: flags.some((flag) => flag.name === "force"),
+    ...(flags.some((flag) => flag.name === "new-ca") ? { newCa: true } : {}),
   };
   return serverIp === undefined ? options : { ...options, serverIp };
 }

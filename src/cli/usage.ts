@@ -12,8 +12,22 @@ const COMMANDS: readonly (readonly [string, string])[] = [
   ["sssonector --check-config -config FILE", "check the file and print it with defaults filled in"],
   [
     "sssonector --generate-certs --cert-dir DIR --server-ip IP [--server-name DNS]...\n" +
-    "           [--client-name NAME] [--days N] [--key-type TYPE] [--force]",
+    "           [--client-name NAME] [--days N] [--key-type TYPE] [--force] [--new-ca]",
     "create the certificates (first-time setup, or a new client for an existing CA)",
+  ],
+  [
+    "sssonector --renew NAME --cert-dir DIR [--days N]",
+    "issue NAME.crt anew from its CA: same names, new key and serial (then SIGHUP reloads)",
+  ],
+  ["sssonector --list-certs --cert-dir DIR", "list the certificates and their revocation state"],
+  [
+    "sssonector --revoke-cert NAME --cert-dir DIR [--crl-days N]\n" +
+    "  sssonector --revoke-serial HEX --cert-dir DIR [--crl-days N]",
+    "put a certificate on the CA's revocation list DIR/ca.crl",
+  ],
+  [
+    "sssonector --refresh-crl --cert-dir DIR [--crl-days N]",
+    "re-sign DIR/ca.crl before its nextUpdate passes (or start an empty one)",
   ],
   ["sssonector --version", "print the version"],
   ["sssonector --help", "show this help"],

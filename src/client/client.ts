@@ -5,7 +5,7 @@ import { TunReader } from "../routing/tun_reader.ts";
 import { helloFor, keepaliveFrom } from "../session/hello.ts";
 import { type KeepaliveOptions, Session } from "../session/session.ts";
 import { dialTls } from "../transport/dialer.ts";
-import { loadTlsMaterial, type TlsMaterial } from "../transport/material.ts";
+import { CertificateStore } from "../pki/certificate_store.ts";
 import type { TunDevice } from "../tun/device.ts";
 import { openTunFor } from "../tun/from_config.ts";
 import type { TunLibrary } from "../tun/ffi.ts";
@@ -24,6 +24,8 @@ export interface TunnelClientOptions {
   readonly tunLibrary?: TunLibrary;
   /** Where the client counts; one per process, made by main. */
   readonly counters?: CounterRegistry;
+  /** The certificate set; loaded from config.security.tls when absent. */
+  readonly certificates?: CertificateStore;
 }
 
 /**
@@ -35,7 +37,7 @@ export class TunnelClient {
   readonly counters: CounterRegistry;
   #log: Logger;
   #tun: TunDevice;
-  #material: TlsMaterial;
+  #certificates: CertificateStore;
   #reader: TunReader;
   #session: Session | undefined;
   /** Aborted by stop(): ends a pending dial, a backoff wait and the reconnect loop. */
@@ -48,13 +50,13 @@ export class TunnelClient {
     logger: Logger,
     tun: TunDevice,
     lib: TunLibrary,
-    material: TlsMaterial,
+    certificates: CertificateStore,
     options: TunnelClientOptions,
   ) {
     this.config = config;
     this.#log = logger;
     this.#tun = tun;
-    this.#material = material;
+    this.#certificates = certificates;
     this.#options = options;
     this.counters = options.counters ?? new CounterRegistry();
     this.#reader = new TunReader(
@@ -76,7 +78,8 @@ export class TunnelClient {
   }
 
   static async start(config: ClientConfig, logger: Logger, options: TunnelClientOptions = {}) {
-    const material = await loadTlsMaterial(config.security.tls);
+    const certificates = options.certificates ??
+      await CertificateStore.load(config.security.tls, "client");
     const lib = options.tunLibrary ?? loadTunLibrary();
     const tun = openTunFor(config, lib);
     logger.info("tunnel {interface} {address}/{prefix} mtu {mtu}; connecting to {host}:{port}", {
@@ -87,7 +90,7 @@ export class TunnelClient {
       host: config.server.host,
       port: config.server.port,
     });
-    const client = new TunnelClient(config, logger, tun, lib, material, options);
+    const client = new TunnelClient(config, logger, tun, lib, certificates, options);
     client.#reader.start();
     client.#loop = client.#run();
     return client;
@@ -111,10 +114,18 @@ export class TunnelClient {
       first = false;
       let stream;
       try {
-        stream = await dialTls(this.config.server, this.#material, {
+        // Every dial takes the current set, so a reload applies from the next connection on.
+        stream = await dialTls(this.config.server, this.#certificates.current(), {
           ...(this.#options.connectTimeoutMs ? { timeoutMs: this.#options.connectTimeoutMs } : {}),
           signal: this.#stopping.signal,
         });
+        if (this.#certificates.isRevoked(stream.info.peerSerial)) {
+          stream.destroy();
+          throw new Error(
+            `cannot connect to ${stream.info.remote}: the server certificate (serial ` +
+              `${stream.info.peerSerial}) is revoked by security.tls.crl_file`,
+          );
+        }
       } catch (error) {
         if (!this.#running) break;
         const delay = backoffDelay(attempt++, this.#options.backoff);

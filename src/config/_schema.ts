@@ -60,6 +60,7 @@ export function fileSchema(baseDir: string) {
         cert_file: filePath(baseDir),
         key_file: filePath(baseDir),
         ca_file: filePath(baseDir),
+        crl_file: filePath(baseDir).optional(),
       }),
     }),
   });

@@ -15,7 +15,7 @@ import { describeFileError } from "../runtime/file_errors.ts";
 
 /**
  * Reads, parses and validates the configuration file at `path`, then checks that the
- * certificate, key and CA files it names can be read.
+ * certificate, key, CA and (when named) CRL files it names can be read.
  *
  * @param path The configuration file, as the user named it (used in messages).
  * @returns The configuration with every default filled in, deeply frozen.
@@ -56,7 +56,7 @@ export async function loadConfig(path: string): Promise<Config> {
   return parsed!.config;
 }
 
-const TLS_FILE_KEYS = ["cert_file", "key_file", "ca_file"] as const;
+const TLS_FILE_KEYS = ["cert_file", "key_file", "ca_file", "crl_file"] as const;
 
 /** The TLS files to check: from the valid config, or the plain strings the raw YAML names. */
 function tlsFiles(
@@ -66,7 +66,12 @@ function tlsFiles(
 ): Array<readonly [string, string]> {
   if (config) {
     const tls = config.security.tls;
-    return [["cert_file", tls.certFile], ["key_file", tls.keyFile], ["ca_file", tls.caFile]];
+    return [
+      ["cert_file", tls.certFile],
+      ["key_file", tls.keyFile],
+      ["ca_file", tls.caFile],
+      ...(tls.crlFile === undefined ? [] : [["crl_file", tls.crlFile] as const]),
+    ];
   }
   const tls = (source.data as { security?: { tls?: Record<string, unknown> } } | null)?.security
     ?.tls;

@@ -55,6 +55,11 @@ export interface TlsConfig {
   readonly certFile: string;
   readonly keyFile: string;
   readonly caFile: string;
+  /**
+   * The CA's certificate revocation list (PEM), checked against the CA and reloaded with the
+   * certificates; undefined means no revocation list.
+   */
+  readonly crlFile?: string;
 }
 
 export interface SecurityConfig {

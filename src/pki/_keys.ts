@@ -115,3 +115,28 @@ export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   new Uint8Array(copy).set(bytes);
   return copy;
 }
+
+/**
+ * The {@linkcode KeyType} of the public key in `spki`, or a short description of the key when it
+ * is of no type SSSonector generates (e.g. `EC P-384`, `RSA-3072`).
+ */
+export async function keyTypeOf(
+  spki: pkijs.PublicKeyInfo,
+): Promise<{ readonly type: KeyType } | { readonly unsupported: string }> {
+  let params: SigningKeyParams;
+  try {
+    params = importParamsFor(spki.algorithm);
+  } catch (error) {
+    return { unsupported: errorMessage(error) };
+  }
+  if (params.name === "ECDSA") {
+    const curve = (params as EcKeyImportParams).namedCurve;
+    return curve === "P-256" ? { type: "ecdsa-p256" } : { unsupported: `EC ${curve}` };
+  }
+  const spkiDer = spki.toSchema().toBER(false);
+  const key = await crypto.subtle.importKey("spki", spkiDer, params, true, ["verify"]);
+  const bits = (key.algorithm as RsaHashedKeyAlgorithm).modulusLength;
+  if (bits === 2048) return { type: "rsa-2048" };
+  if (bits === 4096) return { type: "rsa-4096" };
+  return { unsupported: `RSA-${bits}` };
+}

@@ -11,6 +11,7 @@ export const OID = {
   keyUsage: "2.5.29.15",
   subjectAltName: "2.5.29.17",
   basicConstraints: "2.5.29.19",
+  cRLNumber: "2.5.29.20",
   authorityKeyIdentifier: "2.5.29.35",
   extKeyUsage: "2.5.29.37",
   anyExtendedKeyUsage: "2.5.29.37.0",

@@ -1,6 +1,14 @@
-/** Options of `sssonector --generate-certs`. */
+/** Options of `sssonector --generate-certs`, and the key types every certificate command knows. */
 
-export type KeyType = "ecdsa-p256" | "rsa-2048" | "rsa-4096";
+/** The key types SSSonector generates; the one list the command line and the checks share. */
+export const KEY_TYPES = ["ecdsa-p256", "rsa-2048", "rsa-4096"] as const;
+
+export type KeyType = typeof KEY_TYPES[number];
+
+/** True when `text` names one of {@linkcode KEY_TYPES}. */
+export function isKeyType(text: string): text is KeyType {
+  return (KEY_TYPES as readonly string[]).includes(text);
+}
 
 export interface GenerateCertsOptions {
   /** Folder that receives ca.crt ca.key server.crt server.key <client>.crt <client>.key. */
@@ -15,6 +23,11 @@ export interface GenerateCertsOptions {
   readonly days: number;
   /** @default "ecdsa-p256" */
   readonly keyType: KeyType;
-  /** Overwrite existing files. @default false */
+  /** Overwrite existing server and client files; never the CA's. @default false */
   readonly force: boolean;
+  /**
+   * Create a new CA even when certDir has one, replacing ca.crt and ca.key: every certificate
+   * the old CA issued stops working. @default false
+   */
+  readonly newCa?: boolean;
 }

@@ -9,7 +9,7 @@ import { helloFor, keepaliveFrom } from "../session/hello.ts";
 import { SendBudget } from "../session/send_queue.ts";
 import { type Admission, type KeepaliveOptions, Session } from "../session/session.ts";
 import { TlsListener, type UnauthorizedPeer } from "../transport/listener.ts";
-import { loadTlsMaterial } from "../transport/material.ts";
+import { CertificateStore } from "../pki/certificate_store.ts";
 import type { PendingSlot } from "../transport/pending.ts";
 import type { SecureStream } from "../transport/secure_stream.ts";
 import type { TunDevice } from "../tun/device.ts";
@@ -30,6 +30,8 @@ export interface TunnelServerOptions {
   readonly counters?: CounterRegistry;
   /** The process's open-file limit (read from /proc by default); the caps are fitted under it. */
   readonly fileLimit?: number;
+  /** The certificate set; loaded from config.security.tls when absent. */
+  readonly certificates?: CertificateStore;
 }
 
 /**
@@ -51,6 +53,8 @@ export class TunnelServer {
   #budget = new SendBudget();
   #strangers: StrangerLog;
   #options: TunnelServerOptions;
+  #stopCertificateUpdates = () => {};
+  #certificates!: CertificateStore;
 
   private constructor(
     config: ServerConfig,
@@ -84,14 +88,16 @@ export class TunnelServer {
   }
 
   static async start(config: ServerConfig, logger: Logger, options: TunnelServerOptions = {}) {
-    const material = await loadTlsMaterial(config.security.tls);
+    const certificates = options.certificates ??
+      await CertificateStore.load(config.security.tls, "server");
     const lib = options.tunLibrary ?? loadTunLibrary();
     const tun = openTunFor(config, lib);
     const server = new TunnelServer(config, logger, tun, lib, options);
+    server.#certificates = certificates;
     const { limits } = server;
     if (limits.lowered) logger.warn("{message}", { message: limits.lowered });
     try {
-      server.#listener = await TlsListener.listen(config.listen, material, {
+      server.#listener = await TlsListener.listen(config.listen, certificates.current(), {
         onStream: (stream, slot) => server.#accept(stream, slot),
         onUnauthorized: (peer) => server.#refuse(peer),
         onHandshakeFailure: (peer, reason) => {
@@ -116,6 +122,16 @@ export class TunnelServer {
       tun.close();
       throw error;
     }
+    // New handshakes get a reloaded certificate set; live connections keep theirs.
+    server.#stopCertificateUpdates = certificates.onChange((m) => {
+      server.#listener.setMaterial(m);
+      // A revocation takes effect at once: sessions of certificates the new CRL lists end.
+      for (const session of server.#sessions) {
+        if (certificates.isRevoked(session.connection.peerSerial)) {
+          session.close(CloseCode.CertificateRefused, "certificate refused: it is revoked");
+        }
+      }
+    });
     server.#reader.start();
     logger.info("listening on {host}:{port}; tunnel {interface} {address}/{prefix} mtu {mtu}", {
       host: config.listen.host,
@@ -152,6 +168,17 @@ export class TunnelServer {
   #accept(stream: SecureStream, slot: PendingSlot): void {
     const { info } = stream;
     const log = this.#log.getChild("session");
+    // node:tls does not apply CRLs; the current one is checked here, before any session.
+    if (this.#certificates.isRevoked(info.peerSerial)) {
+      slot.release();
+      countReason(this.counters.process.connections.refused, "revoked");
+      this.#strangers.refused(
+        info.remote,
+        `client certificate refused: ${info.peerName} (serial ${info.peerSerial}) is revoked`,
+      );
+      this.#sayAndEnd(stream, CloseCode.CertificateRefused, "certificate refused: it is revoked");
+      return;
+    }
     if (this.#sessions.size >= this.limits.maxSessions) {
       slot.release();
       countReason(this.counters.process.connections.refused, "server full");
@@ -159,11 +186,7 @@ export class TunnelServer {
         info.remote,
         `client ${info.peerName} refused: the server has ${this.limits.maxSessions} sessions`,
       );
-      stream.write(encodeClose({
-        code: CloseCode.Shutdown,
-        message: "the server is full; try again later",
-      }));
-      stream.end();
+      this.#sayAndEnd(stream, CloseCode.Shutdown, "the server is full; try again later");
       return;
     }
     log.info("client {peer} authenticated as {name} ({protocol}, {cipher})", {
@@ -237,8 +260,14 @@ export class TunnelServer {
     });
   }
 
+  /** Sends one Close frame saying why, then ends the connection; nothing it sends is read. */
+  #sayAndEnd(stream: SecureStream, code: CloseCode, message: string): void {
+    stream.write(encodeClose({ code, message })).then(() => stream.end());
+  }
+
   /** Tells every client, stops reading the TUN, removes the interface. */
   async stop(): Promise<void> {
+    this.#stopCertificateUpdates();
     for (const session of this.#sessions) session.close(CloseCode.Shutdown, "server shutting down");
     this.#strangers.stop();
     // A client that never answers our Close must not hold the shutdown for long.

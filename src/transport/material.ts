@@ -1,33 +1,12 @@
-import type { TlsConfig, TlsVersion } from "../config/types.ts";
-import { describeFileError } from "../runtime/file_errors.ts";
+import type { TlsVersion } from "../config/types.ts";
 
-/** The PEM texts one side needs for mutual TLS. */
+/**
+ * The PEM texts one side needs for mutual TLS. The certificate store (src/pki/certificate_store.ts)
+ * loads and checks them as a set and hands out the current one.
+ */
 export interface TlsMaterial {
   readonly cert: string;
   readonly key: string;
   readonly ca: string;
   readonly minVersion: TlsVersion;
-}
-
-/** A TLS file could not be read; the message names the file and the key it came from. */
-export class TlsFileError extends Error {
-  override name = "TlsFileError";
-}
-
-async function readPem(path: string, key: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (error) {
-    throw new TlsFileError(`security.tls.${key}: cannot read ${path}: ${describeFileError(error)}`);
-  }
-}
-
-/** Reads the certificate, key and CA named by the configuration. */
-export async function loadTlsMaterial(tls: TlsConfig): Promise<TlsMaterial> {
-  const [cert, key, ca] = await Promise.all([
-    readPem(tls.certFile, "cert_file"),
-    readPem(tls.keyFile, "key_file"),
-    readPem(tls.caFile, "ca_file"),
-  ]);
-  return { cert, key, ca, minVersion: tls.minVersion };
 }

@@ -11,6 +11,8 @@ export interface ConnectionInfo {
   readonly peerName: string;
   /** SHA-256 fingerprint of the peer's certificate, colon-separated hex. */
   readonly peerFingerprint: string;
+  /** Serial number of the peer's certificate, upper-case hex (for revocation checks). */
+  readonly peerSerial: string;
   /** Peer address as host:port. */
   readonly remote: string;
 }
@@ -124,6 +126,7 @@ export class TlsSocketStream implements SecureStream {
       cipher: cipher?.standardName ?? cipher?.name ?? "unknown",
       peerName: typeof cert?.subject?.CN === "string" ? cert.subject.CN : "(no common name)",
       peerFingerprint: cert?.fingerprint256 ?? "",
+      peerSerial: (cert?.serialNumber ?? "").toUpperCase(),
       remote: formatRemote(socket.remoteAddress, socket.remotePort),
     };
     let failure: Error | undefined;

@@ -19,6 +19,7 @@ class MemoryStream implements SecureStream {
       cipher: "TLS_AES_256_GCM_SHA384",
       peerName: name,
       peerFingerprint: `fp-${name}`,
+      peerSerial: "0A",
       remote: `${name}:1`,
     };
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));

@@ -186,3 +186,26 @@ export async function makeOpensslSet(dir: string, caDays = 30): Promise<OpensslS
     serverKeyFile: f("server.key"),
   };
 }
+
+const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
+const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
+
+/**
+ * Run `sssonector ARGS` (src/main.ts with the permission set of deno.json) and collect its
+ * exit code and output; never throws on a non-zero exit.
+ */
+export async function runSssonector(args: readonly string[]): Promise<CommandResult> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--frozen", "--quiet", "-P", "--config", CONFIG, MAIN, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}

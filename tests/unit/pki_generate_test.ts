@@ -6,6 +6,7 @@ import {
   type GenerateCertsOptions,
   type KeyType,
   PkiError,
+  revokeCertificate,
 } from "../../src/pki/mod.ts";
 import {
   makeOpensslSet,
@@ -386,16 +387,45 @@ Deno.test("generateCertificates() refuses to overwrite a lone existing client fi
   assert.equal(await exists(join(dir, "ca.crt")), false, "nothing was written");
 });
 
-Deno.test("generateCertificates() with force replaces every file, including the CA", async () => {
+Deno.test("generateCertificates() with force replaces the server and client files but never the CA", async () => {
   const dir = await fixtures.tempDir("force");
   const first = await generateCertificates(options(dir));
-  const before = await snapshot(first.written);
+  const caFiles = [first.caCertFile, first.caKeyFile];
+  const caBefore = await snapshot(caFiles);
+  const leaves = first.written.filter((file) => !caFiles.includes(file));
+  const leavesBefore = await snapshot(leaves);
   const second = await generateCertificates(options(dir, { force: true }));
-  assert.equal(second.caReused, false);
-  assert.deepEqual([...second.written].sort(), [...first.written].sort());
-  for (const file of second.written) {
-    assert.notEqual(await readText(file), before.get(file)?.replace(/^\d+:/, ""), file);
+  assert.equal(second.caReused, true);
+  assert.equal(second.caReplaced, false);
+  assert.deepEqual([...second.written].sort(), [...leaves].sort());
+  assert.deepEqual(await snapshot(caFiles), caBefore, "the CA is untouched");
+  for (const file of leaves) {
+    assert.notEqual(await readText(file), leavesBefore.get(file)?.replace(/^\d+:/, ""), file);
   }
+  await opensslOk([
+    "verify",
+    "-CAfile",
+    first.caCertFile,
+    second.serverCertFile ?? "",
+    second.clientCertFile,
+  ]);
+  assert.equal(((await Deno.stat(second.serverKeyFile ?? "")).mode ?? 0) & 0o777, 0o600);
+  // No temporary files are left behind.
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+  assert.equal(names.length, 6, names.join(" "));
+});
+
+Deno.test("generateCertificates() with newCa replaces the CA and names the certificates it orphans", async () => {
+  const dir = await fixtures.tempDir("newca");
+  const first = await generateCertificates(options(dir));
+  await generateCertificates(clientOnly(dir, { clientName: "web2" }));
+  const caBefore = await readText(first.caCertFile);
+  const second = await generateCertificates(options(dir, { newCa: true, force: true }));
+  assert.equal(second.caReused, false);
+  assert.equal(second.caReplaced, true);
+  assert.notEqual(await readText(second.caCertFile), caBefore);
+  assert.deepEqual(second.staleCertificates, [join(dir, "web2.crt")]);
   await opensslOk([
     "verify",
     "-CAfile",
@@ -403,11 +433,32 @@ Deno.test("generateCertificates() with force replaces every file, including the 
     second.serverCertFile ?? "",
     second.clientCertFile,
   ]);
+  // web2 came from the old CA and no longer verifies.
+  const stale = await openssl(["verify", "-CAfile", second.caCertFile, join(dir, "web2.crt")]);
+  assert.notEqual(stale.code, 0);
   assert.equal(((await Deno.stat(second.caKeyFile)).mode ?? 0) & 0o777, 0o600);
-  // No temporary files are left behind.
   const names: string[] = [];
   for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  assert.equal(names.length, 6, names.join(" "));
+  assert.equal(names.length, 8, names.join(" "));
+});
+
+Deno.test("generateCertificates() with newCa but without force still refuses to overwrite server and client files", async () => {
+  const dir = await fixtures.tempDir("newca_noforce");
+  const first = await generateCertificates(options(dir));
+  const before = await snapshot(first.written);
+  await assertRejectsWithPkiError(
+    generateCertificates(options(dir, { newCa: true })),
+    /^Refusing to overwrite .*\/server\.key: it exists; pass --force to replace it$/,
+  );
+  assert.deepEqual(await snapshot(first.written), before, "not even the CA was replaced");
+});
+
+Deno.test("generateCertificates() with newCa creates a CA where there was none, without calling it a replacement", async () => {
+  const dir = await fixtures.tempDir("newca_fresh");
+  const files = await generateCertificates(options(dir, { newCa: true }));
+  assert.equal(files.caReplaced, false);
+  assert.deepEqual(files.staleCertificates, []);
+  assert.equal(files.written.length, 6);
 });
 
 Deno.test("generateCertificates() issues an extra client from the existing CA and leaves ca and server files unchanged", async () => {
@@ -485,7 +536,7 @@ Deno.test("generateCertificates() refuses a CA folder that has ca.crt but no ca.
   await Deno.remove(first.caKeyFile);
   await assertRejectsWithPkiError(
     generateCertificates(clientOnly(dir, { clientName: "other" })),
-    /^Found .*\/ca\.crt but not .*\/ca\.key: restore it, or pass --force to create a new CA$/,
+    /^Found .*\/ca\.crt but not .*\/ca\.key: restore it, or pass --new-ca to create a new CA \(every certificate the old one issued stops working\)$/,
   );
 });
 
@@ -580,4 +631,24 @@ Deno.test("generateCertificates() issues from a CA made by openssl and never out
     await opensslOk(["x509", "-in", files.clientCertFile, "-noout", "-issuer"]),
     /CN ?= ?OpenSSL Test CA/,
   );
+});
+
+Deno.test("generateCertificates() with newCa replaces an existing ca.crl with an empty one of the new CA", async () => {
+  const dir = await fixtures.tempDir("newca_crl");
+  await generateCertificates(options(dir));
+  await revokeCertificate({ certDir: dir, name: "client" });
+  const second = await generateCertificates(options(dir, { newCa: true, force: true }));
+  const crl = join(dir, "ca.crl");
+  assert.ok(second.written.includes(crl), second.written.join(" "));
+  const text = await opensslOk([
+    "crl",
+    "-in",
+    crl,
+    "-CAfile",
+    second.caCertFile,
+    "-noout",
+    "-text",
+  ]);
+  assert.match(text, /No Revoked Certificates/);
+  assert.match(text, /X509v3 CRL Number: \n\s+1\n/);
 });

@@ -5,6 +5,7 @@ import { TlsListener } from "../../src/transport/listener.ts";
 import type { TlsMaterial } from "../../src/transport/material.ts";
 import type { SecureStream, TlsSocketStream } from "../../src/transport/secure_stream.ts";
 import { pollUntil } from "../lib/poll.ts";
+import { acceptOnly } from "../lib/listener_events.ts";
 
 async function withMaterial(fn: (server: TlsMaterial, client: TlsMaterial) => Promise<void>) {
   const dir = await Deno.makeTempDir();
@@ -71,16 +72,11 @@ Deno.test("a dialed stream delivers every byte intact both ways, also bytes that
   await withMaterial(async (serverMaterial, clientMaterial) => {
     let accepted!: (stream: SecureStream) => void;
     const serverSide = new Promise<SecureStream>((resolve) => (accepted = resolve));
-    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, serverMaterial, {
-      onStream: (stream, slot) => {
-        slot.release();
-        accepted(stream);
-      },
-      onUnauthorized: (peer) => peer.refuse(),
-      onHandshakeFailure: () => {},
-      onCapped: () => {},
-      onHandshakeTimeout: () => {},
-    });
+    const listener = await TlsListener.listen(
+      { host: "127.0.0.1", port: 0 },
+      serverMaterial,
+      acceptOnly(accepted),
+    );
     const client = await dialTls(
       { host: "127.0.0.1", port: listener.endpoint.port },
       clientMaterial,
