@@ -54,7 +54,8 @@ export const NO_DATA_FRAMES: DataFrameWriter = {
  * one frame that spans two chunks is copied. Protocol violations throw FrameError.
  */
 export class FrameReceiver {
-  #partial = new Uint8Array(FRAME_HEADER_SIZE + FRAME_MAX_PAYLOAD);
+  /** The frame that spans chunks; made on first need, so an idle session costs no 64 KiB. */
+  #partialBuffer: Uint8Array | undefined;
   #partialLength = 0;
   readonly stats = new BigUint64Array(6);
   writer: DataFrameWriter;
@@ -64,6 +65,10 @@ export class FrameReceiver {
   constructor(writer: DataFrameWriter, onControl: (frame: Frame) => void) {
     this.writer = writer;
     this.#onControl = onControl;
+  }
+
+  get #partial(): Uint8Array {
+    return this.#partialBuffer ??= new Uint8Array(FRAME_HEADER_SIZE + FRAME_MAX_PAYLOAD);
   }
 
   /** Bytes held back as the start of an incomplete frame. */
@@ -132,7 +137,7 @@ export class FrameReceiver {
 
   #keep(tail: Uint8Array): void {
     if (tail.length >= FRAME_HEADER_SIZE) checkFrameHeader(readFrameHeader(tail, 0));
-    this.#partial.set(tail, 0);
+    if (tail.length > 0) this.#partial.set(tail, 0);
     this.#partialLength = tail.length;
   }
 }

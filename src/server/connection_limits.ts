@@ -1,4 +1,5 @@
 import type { SecurityConfig } from "../config/types.ts";
+import { readFileLimit } from "../runtime/file_limit.ts";
 
 /** Descriptors kept free for everything that is not a client connection (TUN, logs, runtime). */
 export const RESERVED_DESCRIPTORS = 64;
@@ -51,19 +52,6 @@ export function fitConnectionLimits(
     maxSessions,
     lowered,
   };
-}
-
-/** The soft open-file limit of this process, from /proc/self/limits; undefined if unreadable. */
-export function readFileLimit(): number | undefined {
-  try {
-    const text = Deno.readTextFileSync("/proc/self/limits");
-    const line = text.split("\n").find((l) => l.startsWith("Max open files"));
-    const soft = line?.split(/\s{2,}/)[1];
-    const value = Number(soft);
-    return Number.isInteger(value) && value > 0 ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The caps for this process: the configured ones, fitted under its open-file limit. */

@@ -172,10 +172,7 @@ export class TunnelServer {
     if (this.#certificates.isRevoked(info.peerSerial)) {
       slot.release();
       countReason(this.counters.process.connections.refused, "revoked");
-      this.#strangers.refused(
-        info.remote,
-        `client certificate refused: ${info.peerName} (serial ${info.peerSerial}) is revoked`,
-      );
+      this.#strangers.revoked(info.remote, info.peerName, info.peerSerial);
       this.#sayAndEnd(stream, CloseCode.CertificateRefused, "certificate refused: it is revoked");
       return;
     }
@@ -189,12 +186,11 @@ export class TunnelServer {
       this.#sayAndEnd(stream, CloseCode.Shutdown, "the server is full; try again later");
       return;
     }
-    log.info("client {peer} authenticated as {name} ({protocol}, {cipher})", {
-      peer: info.remote,
-      name: info.peerName,
-      protocol: info.protocol,
-      cipher: info.cipher,
-    });
+    this.#strangers.authenticated(
+      info.peerName,
+      "client {peer} authenticated as {name} ({protocol}, {cipher})",
+      { peer: info.remote, name: info.peerName, protocol: info.protocol, cipher: info.cipher },
+    );
     let address = 0;
     const session: Session = new Session({
       role: "server",
@@ -244,6 +240,14 @@ export class TunnelServer {
       this.#sessions.delete(session);
       untrack();
       if (address !== 0) this.#admission.release(address, session);
+      if (session.peer === undefined) {
+        this.#strangers.endedEarly(
+          info.peerName,
+          "client {name} ({peer}) disconnected: {reason}",
+          { name: info.peerName, peer: info.remote, reason: end.message },
+        );
+        return;
+      }
       const { bytesIn, bytesOut, drops } = session.counters;
       log.info(
         "client {name} ({peer}) disconnected: {reason}; {bytesIn} bytes in, {bytesOut} out, " +

@@ -2,12 +2,14 @@ import type { Logger } from "@logtape/logtape";
 import { RepeatSummary } from "../log/repeat_summary.ts";
 import type { ConnectionLimits } from "./connection_limits.ts";
 
-type Event = "refused" | "capped" | "timed out";
+type Event = "refused" | "capped" | "timed out" | "authenticated" | "ended";
 
 const WHAT: Readonly<Record<Event, string>> = {
   "refused": "refused handshakes",
   "capped": "connections closed at a cap",
   "timed out": "handshakes timed out",
+  "authenticated": "authenticated connections",
+  "ended": "connections that ended before their session opened",
 };
 
 /**
@@ -32,6 +34,20 @@ export class StrangerLog {
     this.#note("refused", peer, "TLS handshake with {peer} failed: {reason}", { peer, reason });
   }
 
+  /** A client whose certificate the CRL lists. */
+  revoked(peer: string, name: string, serial: string): void {
+    this.#note(
+      "refused",
+      peer,
+      "client {peer} ({name}) refused: its certificate {serial} is revoked",
+      {
+        peer,
+        name,
+        serial,
+      },
+    );
+  }
+
   capped(peer: string, cap: "pending" | "per source", limits: ConnectionLimits): void {
     const limit = cap === "pending"
       ? `${limits.maxPending} pending connections (security.max_pending_connections)`
@@ -52,6 +68,19 @@ export class StrangerLog {
     );
   }
 
+  /**
+   * A client authenticated (INFO the first time in a window per certificate name, so a flood of
+   * handshakes with a valid certificate cannot flood the log either).
+   */
+  authenticated(name: string, message: string, fields: Record<string, unknown>): void {
+    this.#note("authenticated", name, message, fields, "info");
+  }
+
+  /** A client's connection ended before its session opened (refused at the Hello, or silent). */
+  endedEarly(name: string, message: string, fields: Record<string, unknown>): void {
+    this.#note("ended", name, message, fields, "info");
+  }
+
   /** Logs the summaries of a window that has ended. */
   flush(force = false): void {
     if (!force && !this.#summary.due()) return;
@@ -68,7 +97,8 @@ export class StrangerLog {
           },
         );
       } else {
-        this.#log.warn("... {count} more {what} from {host} in the last {seconds} s", {
+        const from = event === "authenticated" || event === "ended" ? "of" : "from";
+        this.#log.warn(`... {count} more {what} ${from} {host} in the last {seconds} s`, {
           count: line.count,
           what: WHAT[event],
           host,
@@ -83,10 +113,17 @@ export class StrangerLog {
     this.flush(true);
   }
 
-  #note(event: Event, peer: string, message: string, fields: Record<string, unknown>): void {
+  #note(
+    event: Event,
+    peer: string,
+    message: string,
+    fields: Record<string, unknown>,
+    level: "warn" | "info" = "warn",
+  ): void {
     const full = this.#summary.note(`${event}|${hostOf(peer)}`);
-    if (full) this.#log.warn(message, fields);
-    else this.#log.debug(message, fields);
+    if (!full) this.#log.debug(message, fields);
+    else if (level === "warn") this.#log.warn(message, fields);
+    else this.#log.info(message, fields);
   }
 }
 

@@ -21,6 +21,7 @@ import { emptyDrops, type TrafficCounters } from "../counters/counters.ts";
 import type { SessionView } from "../counters/registry.ts";
 import { type SendBudget, SendQueue } from "./send_queue.ts";
 import { WriteStat } from "../frame/receiver.ts";
+import { TokenBucket } from "./token_bucket.ts";
 
 export interface KeepaliveOptions {
   /** Send a Ping this often (both sides do, so both measure round trips). */
@@ -28,6 +29,13 @@ export interface KeepaliveOptions {
   /** Close the session when nothing was received for this long. */
   readonly timeoutMs: number;
 }
+
+/**
+ * Control frames (Hello, Ping, Pong, Close) a peer may send: keepalive needs one Ping every few
+ * seconds; a peer far beyond that is flooding, costs every other session CPU, and is closed.
+ */
+export const CONTROL_FRAMES_PER_SECOND = 50;
+const CONTROL_FRAMES_BURST = 200;
 
 export const DEFAULT_KEEPALIVE: KeepaliveOptions = { intervalMs: 10_000, timeoutMs: 35_000 };
 
@@ -105,6 +113,7 @@ export class Session {
   #lastPing = performance.now();
   #stream: SecureStream;
   #queue: SendQueue;
+  #controlBudget = new TokenBucket(CONTROL_FRAMES_BURST, CONTROL_FRAMES_PER_SECOND);
   #out = { packets: 0, bytes: 0, congested: 0, control: 0 };
   #rttMs: number | undefined;
   #resolveOpened!: (hello: Hello) => void;
@@ -250,6 +259,11 @@ export class Session {
 
   #onControl(frame: Frame): void {
     if (this.#state === "closed") return;
+    if (!this.#controlBudget.take(performance.now())) {
+      throw new FrameError(
+        `more than ${CONTROL_FRAMES_PER_SECOND} control frames a second (a flood, not keepalive)`,
+      );
+    }
     switch (frame.type) {
       case FrameType.Hello:
         return this.#onHello(decodeHello(frame.payload));

@@ -41,6 +41,10 @@ export interface TunnelConfigOptions {
   readonly serverSecurity?: Readonly<Record<string, number | string>>;
   /** logging.level of both ends. @default "info" */
   readonly level?: string;
+  /** The client logs to standard output instead of its log file. */
+  readonly clientLogToStdout?: boolean;
+  /** logging.file of the client, instead of the lab's. */
+  readonly clientLogFile?: string;
 }
 
 export interface TunnelConfigs {
@@ -186,13 +190,26 @@ export class E2eLab implements AsyncDisposable {
       ...(options.offload === undefined ? {} : { offload: options.offload }),
       ...(options.serverSecurity === undefined ? {} : { serverSecurity: options.serverSecurity }),
       ...(options.level === undefined ? {} : { level: options.level }),
+      ...(options.clientLogToStdout ? { clientLog: null } : {}),
+      ...(options.clientLogFile ? { clientLog: options.clientLogFile } : {}),
     });
     return configs;
   }
 
   /** Starts `sssonector -config FILE` through the launcher in a host's namespace. */
-  start(host: LabHost, configPath: string, logPath: string): TunnelProcess {
-    const child = this.net.spawn(host, LAUNCHER, ["-config", configPath], { stderr: "piped" });
+  start(
+    host: LabHost,
+    configPath: string,
+    logPath: string,
+    options: { fileLimit?: number; stdout?: "piped" } = {},
+  ): TunnelProcess {
+    const [cmd, args] = options.fileLimit === undefined
+      ? [LAUNCHER, ["-config", configPath]]
+      : ["prlimit", [`--nofile=${options.fileLimit}`, "--", LAUNCHER, "-config", configPath]];
+    const child = this.net.spawn(host, cmd, args, {
+      stderr: "piped",
+      ...(options.stdout ? { stdout: options.stdout } : {}),
+    });
     const process = new TunnelProcess(this.net, child, logPath);
     this.#processes.push(process);
     return process;

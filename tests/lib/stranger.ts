@@ -139,8 +139,8 @@ async function stall(
 ): Promise<void> {
   const socket = await connectTls(tlsOptions(host, port, certDir, name));
   socket.write(hello(address));
-  // Read only until the server's Hello, then stop reading: the kernel buffers fill, the window
-  // closes, and the server's writes back up.
+  // Read only until the server's Hello; the test then stops this process (SIGSTOP), so nothing
+  // is read any more (node:tls's pause() alone keeps reading into memory).
   await new Promise<void>((resolve) => socket.once("data", () => resolve()));
   socket.pause();
   report({ stalled: true });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { getLogger } from "@logtape/logtape";
 import { encodeFrame } from "../../src/frame/codec.ts";
 import { FrameType } from "../../src/frame/constants.ts";
-import { CloseCode, type Hello, PROTOCOL_VERSION } from "../../src/frame/control.ts";
+import { CloseCode, encodePing, type Hello, PROTOCOL_VERSION } from "../../src/frame/control.ts";
 import { Session, type SessionOptions, SessionRefusal } from "../../src/session/session.ts";
 import { memoryStreamPair } from "../lib/memory_stream.ts";
 import { pollUntil } from "../lib/poll.ts";
@@ -153,4 +153,18 @@ Deno.test("Session closes when no hello arrives in time", async () => {
   const { server } = loneServer({ handshakeTimeoutMs: 30 });
   const end = await server.ended;
   assert.match(end.message, /no hello/);
+});
+
+Deno.test("Session closes a peer that floods control frames, as a protocol error", async () => {
+  const { server, client, clientStream } = pair();
+  await Promise.all([server.opened, client.opened]);
+  const ping = encodePing(FrameType.Ping, 1n);
+  const flood = new Uint8Array(ping.length * 1000);
+  for (let i = 0; i < 1000; i++) flood.set(ping, i * ping.length);
+  await clientStream.write(flood);
+  const end = await server.ended;
+  assert.equal(end.code, CloseCode.ProtocolError);
+  assert.match(end.message, /more than 50 control frames a second/);
+  assert.ok(server.counters.drops.control < 1000, "the flood was not answered in full");
+  await client.ended;
 });

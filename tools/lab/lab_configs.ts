@@ -21,6 +21,8 @@ export interface LabConfigOptions {
   readonly clientAddress?: string;
   /** `network.offload` of both ends; left out of the files (the default applies) when absent. */
   readonly offload?: boolean;
+  /** The client's log file instead of DIR/client.log; null logs to standard output. */
+  readonly clientLog?: string | null;
   /** Extra keys of the server's `security:` section, e.g. `{ handshake_timeout: 2 }`. */
   readonly serverSecurity?: Readonly<Record<string, number | string>>;
 }
@@ -42,17 +44,16 @@ export async function writeLabConfigs(
     serverConfig: `${dir}/server.yaml`,
     clientConfig: `${dir}/client.yaml`,
     serverLog: `${dir}/server.log`,
-    clientLog: `${dir}/client.log`,
+    clientLog: options.clientLog ?? `${dir}/client.log`,
   };
   const offloadLine = options.offload === undefined ? "" : `  offload: ${options.offload}\n`;
-  const common = (log: string, cert: string, security = "") =>
+  const common = (log: string | null, cert: string, security = "") =>
     `interface: ${LAB_INTERFACE}
 network:
 ${offloadLine}  mtu: ${mtu}
 logging:
   level: ${level}
-  file: ${log}
-security:
+${log === null ? "" : `  file: ${log}\n`}security:
 ${security}  tls:
     enabled: true
     min_version: "1.2"
@@ -75,7 +76,7 @@ ${security}  tls:
     `mode: client\nserver: ${lab.server.ip}:${port}\naddress: ${
       options.clientAddress ?? "10.0.0.2/24"
     }\n` +
-      common(paths.clientLog, clientName),
+      common(options.clientLog === null ? null : paths.clientLog, clientName),
   );
   return paths;
 }
