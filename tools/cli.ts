@@ -21,12 +21,13 @@ import { didYouMean } from "../src/config/suggest.ts";
 export type ToolCommand =
   | { readonly kind: "demo" }
   | { readonly kind: "bench"; readonly quick: boolean; readonly rounds?: number }
+  | { readonly kind: "soak"; readonly minutes: number }
   | { readonly kind: "help" };
 
 type ToolKind = ToolCommand["kind"];
 
 /** The tools, named as a word: `./sssonector demo`, `./sssonector bench`. */
-const TOOLS = ["demo", "bench"] as const;
+const TOOLS = ["demo", "bench", "soak"] as const;
 
 export const TOOL_FLAGS = {
   "quick": {
@@ -40,6 +41,12 @@ export const TOOL_FLAGS = {
     commands: ["bench"],
     description: "bench: measure every row N times, interleaved, and report the spread " +
       "(default 3, with --quick 1)",
+  },
+  "minutes": {
+    type: "string",
+    value: "N",
+    commands: ["soak"],
+    description: "soak: how long to run (default 10)",
   },
   "help": {
     type: "boolean",
@@ -71,6 +78,10 @@ export function parseToolCommandLine(argv: readonly string[]): ToolCommand {
   if (extra[0] !== undefined) throw unexpectedWord(extra[0], false);
   refuseForeignFlags(flags, TOOL_FLAGS, kind, (owner) => owner);
   if (kind === "demo") return { kind };
+  if (kind === "soak") {
+    const minutes = flags.find((flag) => flag.name === "minutes")?.value;
+    return { kind, minutes: minutes === undefined ? 10 : wholeNumber("--minutes", minutes, 600) };
+  }
   const quick = flags.some((flag) => flag.name === "quick");
   const rounds = flags.find((flag) => flag.name === "rounds")?.value;
   return rounds === undefined ? { kind, quick } : { kind, quick, rounds: roundCount(rounds) };
@@ -86,10 +97,14 @@ function unexpectedWord(word: string, mayBeTool: boolean): UsageError {
 }
 
 function roundCount(text: string): number {
+  return wholeNumber("--rounds", text, MAX_ROUNDS);
+}
+
+function wholeNumber(flag: string, text: string, max: number): number {
   const count = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(count) || count < 1 || count > MAX_ROUNDS) {
+  if (!Number.isSafeInteger(count) || count < 1 || count > max) {
     throw new UsageError(
-      `--rounds "${text}" is not allowed; expected a whole number from 1 to ${MAX_ROUNDS}`,
+      `${flag} "${text}" is not allowed; expected a whole number from 1 to ${max}`,
     );
   }
   return count;
@@ -100,6 +115,11 @@ const COMMANDS: readonly (readonly [string, string])[] = [
   [
     "./sssonector bench [--quick] [--rounds N]",
     "measure the tunnel's throughput and latency on this machine, beside plain veth and OpenVPN",
+  ],
+  [
+    "./sssonector soak [--minutes N]",
+    "N minutes of traffic with a reconnect every minute and a stranger's flood every other; " +
+    "the server's RSS and descriptors over time",
   ],
   ["./sssonector demo --help", "show this help"],
 ];

@@ -9,6 +9,7 @@ import { UsageError } from "../src/cli/mod.ts";
 import { runBench } from "./bench/bench.ts";
 import { parseToolCommandLine, type ToolCommand, toolUsageText } from "./cli.ts";
 import { runDemo } from "./demo/demo.ts";
+import { runSoak } from "./bench/soak.ts";
 
 async function main(argv: readonly string[]): Promise<number> {
   let command: ToolCommand;
@@ -29,6 +30,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return await runDemo();
     case "bench":
       return await runBench(command);
+    case "soak":
+      return await runSoak(command.minutes);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The server's port faces the internet: what strangers, slow clients and broken pipes do to it,
- * each reproduced with real processes in the namespace lab (tests/lib/stranger.ts plays the
+ * each reproduced with real processes in the namespace lab (tools/lab/stranger.ts plays the
  * attacker from a host of its own, 198.18.1.2).
  */
 import assert from "node:assert/strict";
@@ -158,6 +158,62 @@ Deno.test({
         `server RSS ${before.toFixed(0)} -> ${during.toFixed(0)} MiB; ${dropped} packets dropped`,
     );
     assert.ok(dropped > 0, `the stalled client's drops are counted: ${gone}`);
+    await client.stop();
+  },
+});
+
+Deno.test({
+  name:
+    "a client behind a slow link receiving more than it can take does not slow the other clients",
+  ignore: !root,
+  async fn() {
+    await using lab = await E2eLab.create("slow");
+    await lab.issue({ certDir: lab.certDir, clientName: "slow" });
+    const configs = await lab.configs();
+    const slowConfigs = await lab.configs({ clientName: "slow", clientAddress: "10.0.0.3/24" });
+    const slowHost = await lab.addHost();
+    // 2 Mbit/s from the server to the slow client's host: tbf on the server's end of its veth.
+    const links = await lab.ipJson(lab.server, ["addr", "show"]) as Array<
+      { ifname: string; addr_info: Array<{ local: string }> }
+    >;
+    const serverEnd = links.find((l) => l.addr_info.some((a) => a.local === "198.18.1.1"))!.ifname;
+    await lab.net.exec(lab.server, "tc", [
+      "qdisc",
+      "add",
+      "dev",
+      serverEnd,
+      "root",
+      "tbf",
+      "rate",
+      "2mbit",
+      "burst",
+      "32kbit",
+      "latency",
+      "400ms",
+    ]);
+    const server = await lab.startServer(configs);
+    const client = await lab.startClient(configs);
+    const slow = await lab.startClient(slowConfigs, slowHost);
+    // 24 Mbit/s for the slow client, twelve times what its link carries.
+    const flood = lab.net.spawn(lab.server, "python3", ["-c", UDP_FLOOD, "10.0.0.3", "8", "2500"]);
+    const pings = await lab.net.try(lab.server, "ping", [
+      "-n",
+      "-c",
+      "30",
+      "-i",
+      "0.2",
+      "-W",
+      "2",
+      CLIENT_TUNNEL_IP,
+    ]);
+    await flood.status;
+    const ping = parsePing(pings.stdout);
+    console.log(`slow link: the other client's pings ${ping.received}/30, max ${ping.maxMs} ms`);
+    assert.equal(ping.received, 30, `the other client's pings were lost:\n${pings.stdout}`);
+    assert.ok(ping.maxMs < 500, `round trips: ${pings.stdout}`);
+    await slow.stop();
+    const gone = await server.waitForLog(/client slow .* disconnected: .*/);
+    assert.match(gone, /[1-9]\d* packets dropped as congested/, gone);
     await client.stop();
   },
 });

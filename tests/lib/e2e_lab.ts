@@ -13,9 +13,14 @@ import { waitForPing } from "../../tools/lab/wait_for_ping.ts";
 import { generateCertificates } from "../../src/pki/mod.ts";
 
 /** The checkout launcher: builds the TUN shim and runs src/main.ts with the shipped permissions. */
-export const LAUNCHER = new URL("../../sssonector", import.meta.url).pathname;
+/**
+ * The program the lab starts. SSSONECTOR_E2E_LAUNCHER points the same tests at another checkout's
+ * launcher, e.g. an older commit, to show that a test fails without a fix.
+ */
+export const LAUNCHER = Deno.env.get("SSSONECTOR_E2E_LAUNCHER") ??
+  new URL("../../sssonector", import.meta.url).pathname;
 const PROBE = new URL("./e2e_probe.ts", import.meta.url).pathname;
-const STRANGER = new URL("./stranger.ts", import.meta.url).pathname;
+const STRANGER = new URL("../../tools/lab/stranger.ts", import.meta.url).pathname;
 
 export const SERVER_TUNNEL_IP = "10.0.0.1";
 export const CLIENT_TUNNEL_IP = "10.0.0.2";
@@ -326,7 +331,7 @@ export class E2eLab implements AsyncDisposable {
     return this.spawnScript(host, PROBE, args);
   }
 
-  /** The stranger script (tests/lib/stranger.ts): what an attacker does to the server's port. */
+  /** The stranger script (tools/lab/stranger.ts): what an attacker does to the server's port. */
   spawnStranger(host: LabHost, args: string[]) {
     return this.spawnScript(host, STRANGER, args);
   }

@@ -1,6 +1,6 @@
 /**
  * What an attacker or a broken client does to the server's port, run as its own process inside
- * a lab namespace (`deno run -A tests/lib/stranger.ts MODE ...`). Every mode is bounded in count
+ * a lab namespace (`deno run -A tools/lab/stranger.ts MODE ...`). Every mode is bounded in count
  * and time, targets only the lab address it is given, and prints one JSON line at the end.
  *
  *   idle HOST PORT COUNT HOLD_MS
