@@ -13,13 +13,25 @@
 export const GARBAGE_BUDGET = 2 * 1024 * 1024;
 
 type Gc = (options?: { type?: "minor" | "major" }) => void;
-const gc = (globalThis as unknown as { gc?: Gc }).gc;
-let sinceCollection = 0;
 
-/** Notes `bytes` of short-lived received data; collects when the budget is used up. */
-export function noteReceivedGarbage(bytes: number): void {
-  sinceCollection += bytes;
-  if (sinceCollection < GARBAGE_BUDGET) return;
-  sinceCollection = 0;
-  gc?.({ type: "minor" });
+/**
+ * Counts short-lived received bytes and runs a minor collection after every GARBAGE_BUDGET of
+ * them. One per stream (no module-level state): with several busy streams, dead chunk memory is
+ * bounded by streams x GARBAGE_BUDGET.
+ */
+export class ReceivedGarbage {
+  #since = 0;
+  #gc: Gc | undefined;
+
+  constructor(gc: Gc | undefined = (globalThis as unknown as { gc?: Gc }).gc) {
+    this.#gc = gc;
+  }
+
+  /** Notes `bytes` of short-lived received data; collects when the budget is used up. */
+  note(bytes: number): void {
+    this.#since += bytes;
+    if (this.#since < GARBAGE_BUDGET) return;
+    this.#since = 0;
+    this.#gc?.({ type: "minor" });
+  }
 }

@@ -70,12 +70,16 @@ export class TlsListener {
     const server = tls.createServer(serverTlsOptions(material), (socket) => {
       const slot = slots.get(peerAddressOf(socket));
       slot?.handshakeDone();
+      // In Deno the TCP socket under a TLS socket never emits "close" once wrapped: the place is
+      // freed when the TLS socket closes (release() is idempotent).
+      if (slot) socket.once("close", () => slot.release());
       if (socket.authorized && slot) {
         events.onStream(new TlsSocketStream(socket), slot);
         return;
       }
-      // Not authorized by the TLS layer: no session, nothing it sends is read.
-      socket.pause();
+      // Not authorized by the TLS layer: no session; what it sends is discarded unparsed (draining
+      // it lets its FIN arrive, so the connection and its place end as soon as it has our Close).
+      socket.on("data", () => {});
       const cert = socket.getPeerCertificate(true);
       events.onUnauthorized({
         remote: peerAddressOf(socket),
@@ -93,18 +97,26 @@ export class TlsListener {
         events.onCapped(remote, slot);
         return;
       }
-      slots.set(remote, slot);
-      slot.startDeadline(handshakeTimeoutMs, () => {
+      // Every way a connection ends frees its place once, and its entry in `slots` with it.
+      const entry: PendingSlot = {
+        startDeadline: slot.startDeadline,
+        handshakeDone: slot.handshakeDone,
+        release: () => {
+          slot.release();
+          if (slots.get(remote) === entry) slots.delete(remote);
+        },
+      };
+      slots.set(remote, entry);
+      entry.startDeadline(handshakeTimeoutMs, () => {
         socket.destroy();
         events.onHandshakeTimeout(remote);
       });
-      socket.once("close", () => {
-        slot.release();
-        if (slots.get(remote) === slot) slots.delete(remote);
-      });
+      socket.once("close", entry.release);
     });
     server.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
-      events.onHandshakeFailure(peerAddressOf(socket), describeTlsError(error));
+      const peer = peerAddressOf(socket);
+      slots.get(peer)?.release();
+      events.onHandshakeFailure(peer, describeTlsError(error));
       socket.destroy();
     });
     return new Promise<TlsListener>((resolve, reject) => {

@@ -1,5 +1,5 @@
 import type { TLSSocket } from "node:tls";
-import { noteReceivedGarbage } from "../runtime/garbage.ts";
+import { ReceivedGarbage } from "../runtime/garbage.ts";
 
 /** What both ends learn about an authenticated connection. */
 export interface ConnectionInfo {
@@ -60,6 +60,7 @@ export class IncomingChunks {
   #handler: ((chunk: Uint8Array) => void) | undefined;
   #early: Uint8Array[] = [];
   #earlyBytes = 0;
+  #garbage = new ReceivedGarbage();
   #buffer: Uint8Array | undefined;
 
   /** Bytes received before anyone listened, kept until listen(). */
@@ -89,7 +90,7 @@ export class IncomingChunks {
 
   /** Passes a chunk on; it is only valid during the call. */
   deliver(chunk: Uint8Array): void {
-    noteReceivedGarbage(chunk.length);
+    this.#garbage.note(chunk.length);
     if (this.#handler) {
       this.#handler(chunk);
     } else {

@@ -1,34 +1,10 @@
 import assert from "node:assert/strict";
-import { generateCertificates } from "../../src/pki/mod.ts";
 import { dialTls } from "../../src/transport/dialer.ts";
 import { TlsListener } from "../../src/transport/listener.ts";
-import type { TlsMaterial } from "../../src/transport/material.ts";
 import type { SecureStream, TlsSocketStream } from "../../src/transport/secure_stream.ts";
 import { pollUntil } from "../lib/poll.ts";
 import { acceptOnly } from "../lib/listener_events.ts";
-
-async function withMaterial(fn: (server: TlsMaterial, client: TlsMaterial) => Promise<void>) {
-  const dir = await Deno.makeTempDir();
-  try {
-    await generateCertificates({
-      certDir: dir,
-      serverIp: "127.0.0.1",
-      serverNames: [],
-      clientName: "client",
-      days: 1,
-      keyType: "ecdsa-p256",
-      force: false,
-    });
-    const read = (file: string) => Deno.readTextFile(`${dir}/${file}`);
-    const ca = await read("ca.crt");
-    await fn(
-      { cert: await read("server.crt"), key: await read("server.key"), ca, minVersion: "1.2" },
-      { cert: await read("client.crt"), key: await read("client.key"), ca, minVersion: "1.2" },
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withMaterial } from "../lib/tls_material.ts";
 
 /** Collects what a stream receives; each chunk is copied, since it is only valid in the call. */
 function collect(stream: SecureStream) {

@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import tls from "node:tls";
+import { type ListenerEvents, TlsListener } from "../../src/transport/listener.ts";
+import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
+import { pollUntil } from "../lib/poll.ts";
+import { withMaterial } from "../lib/tls_material.ts";
+
+/** Listener events that record what happened at the door. */
+function recorder() {
+  const seen = {
+    streams: 0,
+    unauthorized: [] as string[],
+    failures: [] as string[],
+    capped: [] as string[],
+    timeouts: [] as string[],
+  };
+  const events: ListenerEvents = {
+    onStream: (stream, slot) => {
+      seen.streams++;
+      slot.release();
+      stream.destroy();
+    },
+    onUnauthorized: (peer) => {
+      seen.unauthorized.push(peer.remote);
+      peer.refuse(new TextEncoder().encode("bye"));
+    },
+    onHandshakeFailure: (peer) => seen.failures.push(peer),
+    onCapped: (peer, cap) => seen.capped.push(`${cap} ${peer}`),
+    onHandshakeTimeout: (peer) => seen.timeouts.push(peer),
+  };
+  return { seen, events };
+}
+
+/** Resolves once the server has closed `conn` (a read ends or fails). */
+async function closedByServer(conn: Deno.Conn): Promise<void> {
+  try {
+    while ((await conn.read(new Uint8Array(64))) !== null) { /* discard */ }
+  } catch {
+    // reset: closed too
+  }
+}
+
+Deno.test("TlsListener closes connections beyond the per-source cap at once, and frees the place when one ends", async () => {
+  await withMaterial(async (server) => {
+    const { seen, events } = recorder();
+    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events, {
+      maxPendingPerSource: 2,
+      handshakeTimeoutMs: 10_000,
+    });
+    const port = listener.endpoint.port;
+    const conns: Deno.Conn[] = [];
+    try {
+      for (let i = 0; i < 2; i++) conns.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+      await pollUntil(() => listener.pending.count === 2, "two connections are pending");
+      const third = await Deno.connect({ hostname: "127.0.0.1", port });
+      await closedByServer(third);
+      third.close();
+      assert.equal(seen.capped.length, 1);
+      assert.match(seen.capped[0]!, /^per source 127\.0\.0\.1:\d+$/);
+      conns.shift()!.close();
+      await pollUntil(() => listener.pending.count === 1, "the closed connection's place is free");
+      conns.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+      await pollUntil(() => listener.pending.count === 2, "a new connection takes it");
+      assert.equal(seen.capped.length, 1);
+    } finally {
+      for (const conn of conns) conn.close();
+      await listener.close();
+    }
+  });
+});
+
+Deno.test("TlsListener closes a connection that does not finish its handshake in time", async () => {
+  await withMaterial(async (server) => {
+    const { seen, events } = recorder();
+    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events, {
+      handshakeTimeoutMs: 150,
+    });
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.endpoint.port });
+    try {
+      const started = performance.now();
+      await closedByServer(conn);
+      const ms = performance.now() - started;
+      assert.ok(ms >= 100 && ms < 5000, `closed after ${ms.toFixed(0)} ms`);
+      assert.equal(seen.timeouts.length, 1);
+      await pollUntil(() => listener.pending.count === 0, "its place is free again");
+    } finally {
+      conn.close();
+      await listener.close();
+    }
+  });
+});
+
+Deno.test("TlsListener reports a client without a certificate, and a broken handshake, with the peer's address", async () => {
+  await withMaterial(async (server) => {
+    const { seen, events } = recorder();
+    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events);
+    const port = listener.endpoint.port;
+    try {
+      const socket = tls.connect({
+        host: "127.0.0.1",
+        port,
+        ca: server.ca,
+        ALPNProtocols: [ALPN_PROTOCOL],
+        rejectUnauthorized: false,
+      });
+      socket.on("error", () => {});
+      socket.on("data", () => {});
+      // Deno's node:tls client may not emit "close" here; the server's end is what counts.
+      await new Promise((resolve) => {
+        socket.once("end", resolve);
+        socket.once("close", resolve);
+      });
+      socket.destroy();
+      assert.equal(seen.streams, 0, "no session for a client without a certificate");
+      assert.equal(seen.unauthorized.length, 1);
+      assert.match(seen.unauthorized[0]!, /^127\.0\.0\.1:\d+$/);
+
+      const garbage = await Deno.connect({ hostname: "127.0.0.1", port });
+      await garbage.write(new TextEncoder().encode("GET / HTTP/1.1\r\n\r\n"));
+      await closedByServer(garbage);
+      garbage.close();
+      await pollUntil(() => seen.failures.length === 1, "the broken handshake is reported");
+      assert.match(seen.failures[0]!, /^127\.0\.0\.1:\d+$/, "the address comes through _parent");
+      await pollUntil(() => listener.pending.count === 0, "every place is free again");
+      // Many refused clients in a row: none of them keeps a place (the per-source cap is 8).
+      for (let i = 0; i < 12; i++) {
+        const again = tls.connect({
+          host: "127.0.0.1",
+          port,
+          ca: server.ca,
+          rejectUnauthorized: false,
+        });
+        again.on("error", () => {});
+        again.on("data", () => {});
+        await new Promise((resolve) => {
+          again.once("end", resolve);
+          again.once("close", resolve);
+          again.once("error", resolve);
+        });
+        again.destroy();
+      }
+      assert.equal(seen.capped.length, 0, `refused clients kept their places: ${seen.capped}`);
+      assert.equal(seen.unauthorized.length, 13);
+    } finally {
+      await listener.close();
+    }
+  });
+});
