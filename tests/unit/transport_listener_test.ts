@@ -90,6 +90,26 @@ Deno.test("TlsListener closes a connection that does not finish its handshake in
   });
 });
 
+Deno.test("TlsListener closes a connection that sent half a ClientHello at the deadline", async () => {
+  await withMaterial(async (server) => {
+    const { seen, events } = recorder();
+    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events, {
+      handshakeTimeoutMs: 150,
+    });
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.endpoint.port });
+    try {
+      // A TLS record header announcing a 512-byte handshake message, and only 4 bytes of it.
+      await conn.write(new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc]));
+      await closedByServer(conn);
+      assert.equal(seen.timeouts.length, 1, JSON.stringify(seen));
+      await pollUntil(() => listener.pending.count === 0, "its place is free again");
+    } finally {
+      conn.close();
+      await listener.close();
+    }
+  });
+});
+
 Deno.test("TlsListener reports a client without a certificate, and a broken handshake, with the peer's address", async () => {
   await withMaterial(async (server) => {
     const { seen, events } = recorder();
