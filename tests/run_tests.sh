@@ -134,6 +134,10 @@ cleanup() {
     on server "rm -rf $SSS_SERVER_DIR" >/dev/null 2>&1
     on client "rm -rf $SSS_CLIENT_DIR" >/dev/null 2>&1
   fi
+  if [ "$SSS_MODE" = ssh ]; then
+    close_ssh server
+    close_ssh client
+  fi
   rm -rf "$WORK"
   exit "$status"
 }
@@ -195,11 +199,13 @@ done
 
 for name in "${scenarios[@]}"; do
   say "== $name"
+  started=$SECONDS
   set +e
   SSS_SCENARIO="$name" bash "$SCENARIO_DIR/$name/run.sh" 2>&1 | tee "$RESULTS/$name.log"
   code="${PIPESTATUS[0]}"
   set -e
   if [ "$code" != 0 ]; then record "$name" "scenario script finished" FAIL "exit code $code"; fi
+  say "== $name: $((SECONDS - started)) s"
   # The tunnel logs of the scenario go into the results beside its own log.
   SSS_SCENARIO="$name" stop_tunnel server >/dev/null 2>&1 || true
   SSS_SCENARIO="$name" stop_tunnel client >/dev/null 2>&1 || true

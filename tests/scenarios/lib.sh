@@ -29,13 +29,21 @@ on() {
     [ "$host" = server ] || ns="$SSS_CLIENT_NS"
     ip netns exec "$ns" sh -c "$script"
   else
-    local sudo="" args=(-o BatchMode=yes -o ConnectTimeout=10 -o StrictHostKeyChecking=accept-new)
+    # One ssh connection per host, reused by every command (closed by close_ssh).
+    local sudo="" args=(-o BatchMode=yes -o ConnectTimeout=10 -o StrictHostKeyChecking=accept-new
+      -o ControlMaster=auto -o "ControlPath=$WORK/ssh-$host" -o ControlPersist=120)
     [ "$SSS_SSH_USER" = root ] || sudo="sudo -n"
     [ -z "$SSS_SSH_IDENTITY" ] || args+=(-i "$SSS_SSH_IDENTITY")
     # shellcheck disable=SC2206 # SSH_OPTIONS is a list of ssh options, split on purpose.
     [ -z "${SSH_OPTIONS:-}" ] || args+=(${SSH_OPTIONS})
     ssh "${args[@]}" "$SSS_SSH_USER@$(host_addr "$host")" "$sudo sh -c $(shq "$script")"
   fi
+}
+
+# close_ssh HOST: ends the host's shared ssh connection, if there is one.
+close_ssh() {
+  [ -S "$WORK/ssh-$1" ] || return 0
+  ssh -o "ControlPath=$WORK/ssh-$1" -O exit "$SSS_SSH_USER@$(host_addr "$1")" >/dev/null 2>&1 || true
 }
 
 # put HOST LOCAL_FILE REMOTE_NAME [MODE]: copies a file into the host's folder.
