@@ -78,7 +78,7 @@ while getopts ":s:c:u:i:a:p:t:r:o:kh" opt; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || fail_usage "unexpected argument \"$1\""
-if [ -n "$SERVER_IP" ] && [ -z "$CLIENT_IP" ] || [ -z "$SERVER_IP" ] && [ -n "$CLIENT_IP" ]; then
+if { [ -n "$SERVER_IP" ] && [ -z "$CLIENT_IP" ]; } || { [ -z "$SERVER_IP" ] && [ -n "$CLIENT_IP" ]; }; then
   fail_usage "-s SERVER_IP and -c CLIENT_IP go together (or neither, for the local lab)"
 fi
 [[ "$SSS_PORT" =~ ^[0-9]+$ ]] && [ "$SSS_PORT" -ge 1 ] && [ "$SSS_PORT" -le 65535 ] ||
@@ -88,6 +88,9 @@ fi
 if [ -n "$IDENTITY" ] && [ ! -r "$IDENTITY" ]; then fail_usage "-i $IDENTITY: no such readable file"; fi
 if [ -n "$ARTIFACT" ] && [ ! -f "$ARTIFACT" ]; then fail_usage "-a $ARTIFACT: no such file"; fi
 if [ -n "$ARTIFACT" ]; then ARTIFACT="$(readlink -f "$ARTIFACT")"; fi
+if [ -z "$SERVER_IP" ] && [ "$(id -u)" != 0 ]; then
+  fail_usage "the local lab needs root (network namespaces, TUN devices); run with sudo, or give -s and -c"
+fi
 
 # The results folder: a new one per run.
 STAMP="$(date +%Y%m%d_%H%M%S)"
@@ -109,7 +112,6 @@ if [ -n "$SERVER_IP" ]; then
   export SSS_SERVER_DIR="/tmp/sssonector-test-$STAMP-server"
   export SSS_CLIENT_DIR="/tmp/sssonector-test-$STAMP-client"
 else
-  [ "$(id -u)" = 0 ] || fail_usage "the local lab needs root (network namespaces, TUN devices); run with sudo"
   export SSS_MODE=local SSS_SERVER_ADDR=198.18.0.1 SSS_CLIENT_ADDR=198.18.0.2
   export SSS_SERVER_NS="sss-rt$$-srv" SSS_CLIENT_NS="sss-rt$$-cli"
   export SSS_SERVER_DIR="$WORK/server" SSS_CLIENT_DIR="$WORK/client"

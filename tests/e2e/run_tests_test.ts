@@ -188,3 +188,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test("tests/run_tests.sh refuses a bad command line with one line and a hint, exit 2, and writes nothing", async () => {
+  const base = await Deno.makeTempDir({ prefix: `${TEMP_PREFIX}run-tests-usage-` });
+  try {
+    const cases: [string[], string][] = [
+      [["-s", "192.0.2.1"], "-s SERVER_IP and -c CLIENT_IP go together"],
+      [["-s", "192.0.2.1", "-c", "192.0.2.2", "-p", "70000"], '-p "70000" is not a port'],
+      [["-t", "0"], '-t "0" is not allowed'],
+      [["-x"], "unknown option -x"],
+      [["-a", `${base}/missing.tar.gz`], `-a ${base}/missing.tar.gz: no such file`],
+    ];
+    for (const [args, message] of cases) {
+      const out = await run(RUN_TESTS, [...args, "-r", base]);
+      assert.equal(out.code, 2, args.join(" "));
+      const lines = out.stderr.trim().split("\n");
+      assert.equal(lines.length, 2, out.stderr);
+      assert.ok(lines[0]!.startsWith(`run_tests.sh: ${message}`), lines[0]);
+      assert.equal(lines[1], "Run 'tests/run_tests.sh -h' for usage.");
+    }
+    assert.deepEqual([...Deno.readDirSync(base)], [], "no results folder for a usage error");
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+});
