@@ -475,8 +475,10 @@ if (import.meta.main) {
     const compileFor = values["native-only"] ? undefined : await denortTarget();
     let program: { path: string; commit: string } | undefined;
     for (const target of selected) {
-      await removeStale(bundlePath(target.arch));
-      await removeStale(`dist/sssonector-${target.arch}`);
+      if (!values["native-only"]) {
+        await removeStale(bundlePath(target.arch));
+        await removeStale(`dist/sssonector-${target.arch}`);
+      }
       if (!(await buildShim(target))) {
         const missing = `no C compiler for ${target.arch} ` +
           `(apt-get install ${target.debianPackages})`;
