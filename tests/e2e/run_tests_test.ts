@@ -6,7 +6,6 @@
  */
 
 import assert from "node:assert/strict";
-import { bundlePath } from "../../build.ts";
 import { LAB_TAG_PREFIX, TEMP_PREFIX } from "../lib/e2e_lab.ts";
 import { run, runOk } from "../../tools/lab/netns_lab.ts";
 
@@ -147,7 +146,8 @@ Deno.test({
       const child = new Deno.Command("ip", {
         args: [
           ...["netns", "exec", ns.ctl, RUN_TESTS, "-s", hosts.server, "-c", hosts.client],
-          ...["-i", `${dir}/id`, "-a", `${ROOT}${bundlePath("x86_64")}`, "-t", "1", "-r", base],
+          // No -a: the script picks dist/sssonector-$(uname -m).tar.gz for each host.
+          ...["-i", `${dir}/id`, "-t", "1", "-r", base],
         ],
         env: { SSH_OPTIONS: ssh },
         stdin: "null",
