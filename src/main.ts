@@ -22,7 +22,7 @@ import { renewCertificate } from "./pki/renew.ts";
 import { refreshRevocationList, revokeCertificate } from "./pki/revoke.ts";
 import { formatDate } from "./pki/_x509.ts";
 import { TunnelServer } from "./server/server.ts";
-import { VERSION } from "./version.ts";
+import { VERSION, versionLine } from "./version.ts";
 import { errorMessage } from "./runtime/error_message.ts";
 import { CounterRegistry } from "./counters/registry.ts";
 
@@ -135,8 +135,11 @@ async function execute(command: Command): Promise<number> {
     case "help":
       console.log(usageText());
       return EXIT_OK;
+    case "usage":
+      console.error(usageText());
+      return EXIT_USAGE;
     case "version":
-      console.log(`sssonector ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.target})`);
+      console.log(versionLine());
       return EXIT_OK;
     case "check-config": {
       const checked = await loadChecked(command.configPath);

@@ -34,7 +34,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (has("version")) return { kind: "version" };
 
   const kind = chooseCommand(flags, words);
-  if (kind === "help") return { kind: "help" };
+  // Nothing asked at all: the usage, as an error (exit 2), like other command-line tools.
+  if (kind === "help") return { kind: "usage" };
   refuseForeignFlags(flags, FLAGS, kind, label);
   const value = (name: FlagName) => flags.find((flag) => flag.name === name)?.value;
   switch (kind) {

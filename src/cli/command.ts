@@ -12,4 +12,6 @@ export type Command =
   | { readonly kind: "revoke-cert"; readonly options: RevokeOptions }
   | { readonly kind: "refresh-crl"; readonly options: CrlOptions }
   | { readonly kind: "version" }
-  | { readonly kind: "help" };
+  | { readonly kind: "help" }
+  /** No arguments at all: the usage on stderr, exit 2. */
+  | { readonly kind: "usage" };

@@ -102,12 +102,14 @@ Deno.test("parseCommandLine() has no demo or bench: it names them development to
   assert.equal(usageError(["--rounds", "2"]).message, 'unknown flag "--rounds"');
 });
 
-Deno.test("parseCommandLine() shows help without arguments or with -h/--help/-help", () => {
-  for (
-    const argv of [[], ["-h"], ["--help"], ["-help"], ["-config", "x.yaml", "--help"]]
-  ) {
+Deno.test("parseCommandLine() shows help with -h/--help/-help", () => {
+  for (const argv of [["-h"], ["--help"], ["-help"], ["-config", "x.yaml", "--help"]]) {
     assert.deepEqual(parseCommandLine(argv), { kind: "help" }, argv.join(" "));
   }
+});
+
+Deno.test("parseCommandLine() without arguments asks for the usage as an error (exit 2)", () => {
+  assert.deepEqual(parseCommandLine([]), { kind: "usage" });
 });
 
 Deno.test("parseCommandLine() prints the version with -v/--version/-version", () => {

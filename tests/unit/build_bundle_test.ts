@@ -1,0 +1,33 @@
+/** The offline bundle's entry script runs the program as the launcher and `deno compile` do. */
+import assert from "node:assert/strict";
+import { COMMIT_PLACEHOLDER, entryScript, permissionFlags, TARGETS } from "../../build.ts";
+import { v8FlagsArgument } from "../../src/runtime/v8_flags.ts";
+import denoJson from "../../deno.json" with { type: "json" };
+
+Deno.test("permissionFlags() grants exactly deno.json's permissions.default, as -P does", () => {
+  const granted = Object.entries(denoJson.permissions.default)
+    .filter(([, value]) => value === true).map(([name]) => `--allow-${name}`);
+  assert.deepEqual(permissionFlags(), granted);
+  assert.ok(!permissionFlags().includes("--allow-all"));
+});
+
+Deno.test("entryScript() runs lib/sssonector.js offline with the permissions, V8 flags and shim", () => {
+  for (const target of TARGETS) {
+    const script = entryScript(target, "sssonector 0.0.0 (commit abc, deno 0.0.0, x)");
+    assert.match(script, /^#!\/bin\/sh\n/);
+    const exec = script.split("\n").find((line) => line.startsWith("exec "));
+    assert.ok(exec, "the script ends by exec'ing Deno");
+    for (const flag of ["--cached-only", "--no-config", ...permissionFlags(), v8FlagsArgument()]) {
+      assert.ok(exec.split(" ").includes(flag), `${target.arch}: ${flag}`);
+    }
+    assert.match(exec, /^exec "\$lib\/deno" run .* "\$lib\/sssonector\.js" "\$@"$/);
+    assert.match(script, /^DENO_DIR=\$lib\/deno-dir$/m);
+    assert.match(script, /^SSSONECTOR_TUN_LIB=\$lib\/libsssonector_tun\.so$/m);
+    assert.match(script, new RegExp(`"\\$machine" != ${target.arch} \\]`));
+  }
+});
+
+Deno.test("src/version.ts carries the placeholder build.ts bakes the commit into", async () => {
+  const source = await Deno.readTextFile(new URL("../../src/version.ts", import.meta.url));
+  assert.equal(source.split(JSON.stringify(COMMIT_PLACEHOLDER)).length - 1, 1);
+});
