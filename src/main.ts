@@ -25,6 +25,8 @@ import { TunnelServer } from "./server/server.ts";
 import { VERSION } from "./version.ts";
 import { errorMessage } from "./runtime/error_message.ts";
 import { CounterRegistry } from "./counters/registry.ts";
+import { Reloader } from "./runtime/reload.ts";
+import { firstSignal, onSignal } from "./runtime/signals.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
@@ -70,27 +72,13 @@ async function loadChecked(path: string): Promise<Checked | undefined> {
   }
 }
 
-function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-    const handlers = signals.map((signal) => {
-      const handler = () => {
-        signals.forEach((s, i) => Deno.removeSignalListener(s, handlers[i]!));
-        resolve(signal);
-      };
-      Deno.addSignalListener(signal, handler);
-      return handler;
-    });
-  });
-}
-
 async function runTunnel(path: string): Promise<number> {
   const checked = await loadChecked(path);
   if (!checked) return EXIT_USAGE;
   const { config, certificates } = checked;
   // Every counter of this process, shared by the tunnel, the logs and (later) the monitor.
   const counters = new CounterRegistry();
-  await using _logging = await setupLogging(config.logging, counters.process.log);
+  await using logging = await setupLogging(config.logging, counters.process.log);
   const log = getLogger(config.mode);
   // A bug in a callback must be logged, not take every session down with the process.
   globalThis.addEventListener("unhandledrejection", (event) => {
@@ -123,7 +111,10 @@ async function runTunnel(path: string): Promise<number> {
     fail(message);
     return EXIT_RUNTIME;
   }
-  const signal = await waitForSignal();
+  // SIGHUP: log file and certificates again (see runtime/reload.ts); never ends the process.
+  const reloader = new Reloader({ certificates, logging, log: getLogger("reload") });
+  using _hup = onSignal("SIGHUP", () => void reloader.request());
+  const signal = await firstSignal(["SIGINT", "SIGTERM"]);
   log.info("received {signal}; shutting down", { signal });
   await tunnel.stop();
   log.info("stopped");
