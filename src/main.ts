@@ -26,6 +26,7 @@ import { VERSION } from "./version.ts";
 import { errorMessage } from "./runtime/error_message.ts";
 import { CounterRegistry } from "./counters/registry.ts";
 import { Reloader } from "./runtime/reload.ts";
+import { Monitor, MonitorBindError, MonitorSource } from "./monitor/mod.ts";
 import { firstSignal, onSignal } from "./runtime/signals.ts";
 
 const EXIT_OK = 0;
@@ -100,6 +101,24 @@ async function runTunnel(path: string): Promise<number> {
       : "renew it with --renew";
     log.warn("{item}; {advice}", { item: describeExpiring(item, now), advice });
   }
+  // Bound before the tunnel starts: a busy port stops the start early, and the port is bound
+  // while the process still has the privileges it starts with.
+  const source = new MonitorSource({ mode: config.mode, counters, certificates });
+  let monitor: Monitor | undefined;
+  if (config.monitoring.enabled) {
+    try {
+      monitor = startMonitor(config, source);
+    } catch (error) {
+      if (!(error instanceof MonitorBindError)) throw error;
+      const message = `${config.sourcePath}: monitoring (address ${config.monitoring.address}, ` +
+        `port ${config.monitoring.port}): ${error.message}; choose another monitoring.port or ` +
+        "set monitoring.enabled: false";
+      log.error("cannot start: {message}", { message });
+      fail(message);
+      return EXIT_RUNTIME;
+    }
+  }
+  await using _monitor = monitor;
   let tunnel: TunnelServer | TunnelClient;
   try {
     tunnel = config.mode === "server"
@@ -111,14 +130,31 @@ async function runTunnel(path: string): Promise<number> {
     fail(message);
     return EXIT_RUNTIME;
   }
+  source.attach(tunnel);
   // SIGHUP: log file and certificates again (see runtime/reload.ts); never ends the process.
   const reloader = new Reloader({ certificates, logging, log: getLogger("reload") });
   using _hup = onSignal("SIGHUP", () => void reloader.request());
   const signal = await firstSignal(["SIGINT", "SIGTERM"]);
   log.info("received {signal}; shutting down", { signal });
+  source.stopping();
   await tunnel.stop();
   log.info("stopped");
   return EXIT_OK;
+}
+
+function startMonitor(config: Config, source: MonitorSource): Monitor {
+  const log = getLogger("monitor");
+  const commit = Deno.env.get("SSSONECTOR_COMMIT");
+  const monitor = Monitor.start(config.monitoring, source, {
+    build: { version: VERSION, deno: Deno.version.deno, ...(commit ? { commit } : {}) },
+    onError: (message) => log.warn("{message}", { message }),
+  });
+  const { address } = config.monitoring;
+  log.info("monitoring on http://{host}:{port}/ (/metrics, /healthz, /readyz)", {
+    host: address.includes(":") ? `[${address}]` : address,
+    port: monitor.port,
+  });
+  return monitor;
 }
 
 async function execute(command: Command): Promise<number> {
