@@ -34,18 +34,33 @@ const DROP_REASONS: ReadonlyArray<readonly [keyof DropCounters, string]> = [
   ["control", "control"],
 ];
 
+/** Descriptor counts from the native shim (Deno refuses /proc/self without --allow-all). */
+export interface ProcessFacts {
+  openFds(): number | undefined;
+  maxFds(): number | undefined;
+}
+
 /**
- * prom-client's default metrics (process CPU, memory, descriptors, event loop lag, heap), less
- * the few whose names break Prometheus conventions (gauges named `_total`), which promtool
- * rejects.
+ * prom-client's default metrics that work under the program's permission set: CPU seconds,
+ * start time, event loop lag, V8 heap and GC. Left out: those that read /proc/self (Deno refuses
+ * it without --allow-all, so they would show 0; memory and descriptors are measured here
+ * instead) and the gauges named `_total`, whose names promtool rejects.
  */
+const FROM_PROC = new Set([
+  "process_resident_memory_bytes",
+  "process_virtual_memory_bytes",
+  "process_heap_bytes",
+  "process_open_fds",
+  "process_max_fds",
+]);
+
 function addDefaultMetrics(registry: Registry): void {
   const defaults = new Registry();
   collectDefaultMetrics({ register: defaults });
   // The typings call these MetricObjects; they are the metric instances themselves.
   for (const metric of defaults.getMetricsAsArray() as unknown as Metric[]) {
     const { name, type } = metric as unknown as { name: string; type: string };
-    if (name.endsWith("_total") && type !== "counter") continue;
+    if (FROM_PROC.has(name) || (name.endsWith("_total") && type !== "counter")) continue;
     registry.registerMetric(metric);
   }
 }
@@ -55,7 +70,7 @@ export class TunnelMetrics {
   readonly #source: MonitorSource;
   #snapshot: CountersSnapshot | undefined;
 
-  constructor(source: MonitorSource, build: BuildInfo) {
+  constructor(source: MonitorSource, build: BuildInfo, facts?: ProcessFacts) {
     this.#source = source;
     const registers = [this.registry];
     addDefaultMetrics(this.registry);
@@ -95,6 +110,22 @@ export class TunnelMetrics {
       });
     };
 
+    gauge(
+      "process_resident_memory_bytes",
+      "Resident memory size in bytes.",
+      [],
+      (m) => m.set(Deno.memoryUsage().rss),
+    );
+    if (facts !== undefined) {
+      gauge("process_open_fds", "Number of open file descriptors.", [], (m) => {
+        const n = facts.openFds();
+        if (n !== undefined) m.set(n);
+      });
+      gauge("process_max_fds", "Maximum number of open file descriptors.", [], (m) => {
+        const n = facts.maxFds();
+        if (n !== undefined) m.set(n);
+      });
+    }
     gauge(
       "sssonector_build_info",
       "Version of SSSonector and of the Deno runtime it runs on; always 1.",

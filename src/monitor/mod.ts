@@ -7,4 +7,4 @@
 export { Monitor, type MonitorOptions } from "./monitor.ts";
 export { MonitorBindError } from "./http_server.ts";
 export { MonitorSource, type Readiness, type TunnelState } from "./source.ts";
-export type { BuildInfo } from "./metrics.ts";
+export type { BuildInfo, ProcessFacts } from "./metrics.ts";

@@ -14,7 +14,7 @@ import {
   type MonitorRequest,
   type MonitorResponse,
 } from "./http_server.ts";
-import { type BuildInfo, TunnelMetrics } from "./metrics.ts";
+import { type BuildInfo, type ProcessFacts, TunnelMetrics } from "./metrics.ts";
 import type { MonitorSource } from "./source.ts";
 import { STATUS_PAGE, STATUS_PAGE_CSP } from "./status_page.ts";
 import { statusReport } from "./status.ts";
@@ -23,6 +23,8 @@ const TEXT = "text/plain; charset=utf-8";
 
 export interface MonitorOptions extends MonitorHttpOptions {
   readonly build: BuildInfo;
+  /** Open descriptors and their limit; left out of /metrics when absent. */
+  readonly processFacts?: ProcessFacts;
 }
 
 export class Monitor implements AsyncDisposable {
@@ -42,7 +44,7 @@ export class Monitor implements AsyncDisposable {
     source: MonitorSource,
     options: MonitorOptions,
   ): Monitor {
-    const metrics = new TunnelMetrics(source, options.build);
+    const metrics = new TunnelMetrics(source, options.build, options.processFacts);
     const handler = (request: MonitorRequest) => route(request, source, metrics, options.build);
     const server = MonitorHttpServer.listen(
       { hostname: config.address, port: config.port },
