@@ -28,6 +28,8 @@ import { CounterRegistry } from "./counters/registry.ts";
 import { Reloader } from "./runtime/reload.ts";
 import { Monitor, MonitorBindError, MonitorSource } from "./monitor/mod.ts";
 import { firstSignal, onSignal } from "./runtime/signals.ts";
+import { Notifier } from "./runtime/notify.ts";
+import { loadProcessShim, type ProcessShim } from "./runtime/process_shim.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
@@ -104,10 +106,12 @@ async function runTunnel(path: string): Promise<number> {
   // Bound before the tunnel starts: a busy port stops the start early, and the port is bound
   // while the process still has the privileges it starts with.
   const source = new MonitorSource({ mode: config.mode, counters, certificates });
+  const shim = loadProcessShim();
+  using notifier = Notifier.fromEnvironment(shim, (message) => log.warn("{message}", { message }));
   let monitor: Monitor | undefined;
   if (config.monitoring.enabled) {
     try {
-      monitor = startMonitor(config, source);
+      monitor = startMonitor(config, source, shim);
     } catch (error) {
       if (!(error instanceof MonitorBindError)) throw error;
       const message = `${config.sourcePath}: monitoring (address ${config.monitoring.address}, ` +
@@ -131,23 +135,59 @@ async function runTunnel(path: string): Promise<number> {
     return EXIT_RUNTIME;
   }
   source.attach(tunnel);
+  using _status = notifier.enabled ? keepServiceManagerTold(notifier, source) : undefined;
   // SIGHUP: log file and certificates again (see runtime/reload.ts); never ends the process.
-  const reloader = new Reloader({ certificates, logging, log: getLogger("reload") });
+  const reloader = new Reloader({
+    certificates,
+    logging,
+    log: getLogger("reload"),
+    onStart: () => notifier.reloading(),
+    onDone: () => notifier.ready(source.readiness().reason),
+  });
   using _hup = onSignal("SIGHUP", () => void reloader.request());
   const signal = await firstSignal(["SIGINT", "SIGTERM"]);
   log.info("received {signal}; shutting down", { signal });
   source.stopping();
+  notifier.stopping();
   await tunnel.stop();
   log.info("stopped");
   return EXIT_OK;
 }
 
-function startMonitor(config: Config, source: MonitorSource): Monitor {
+/**
+ * READY=1 once the tunnel is ready (the server at once, the client with its first session), then
+ * STATUS= whenever the readiness line changes; checked twice a second.
+ */
+function keepServiceManagerTold(notifier: Notifier, source: MonitorSource): Disposable {
+  let told = false;
+  let last = "";
+  const check = () => {
+    const { ready, reason } = source.readiness();
+    if (ready && !told) {
+      told = true;
+      last = reason;
+      notifier.ready(reason);
+    } else if (reason !== last) {
+      last = reason;
+      notifier.status(reason);
+    }
+  };
+  check();
+  const timer = setInterval(check, 500);
+  return { [Symbol.dispose]: () => clearInterval(timer) };
+}
+
+function startMonitor(
+  config: Config,
+  source: MonitorSource,
+  shim: ProcessShim | undefined,
+): Monitor {
   const log = getLogger("monitor");
   const commit = Deno.env.get("SSSONECTOR_COMMIT");
   const monitor = Monitor.start(config.monitoring, source, {
     build: { version: VERSION, deno: Deno.version.deno, ...(commit ? { commit } : {}) },
     onError: (message) => log.warn("{message}", { message }),
+    ...(shim === undefined ? {} : { processFacts: shim }),
   });
   const { address } = config.monitoring;
   log.info("monitoring on http://{host}:{port}/ (/metrics, /healthz, /readyz)", {
