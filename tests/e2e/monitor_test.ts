@@ -8,19 +8,9 @@ import assert from "node:assert/strict";
 import { run } from "../../tools/lab/netns_lab.ts";
 import type { LabHost } from "../../tools/lab/netns_lab.ts";
 import { E2eLab, LAUNCHER, SERVER_TUNNEL_IP } from "../lib/e2e_lab.ts";
+import { enableMonitoring, MONITOR_PORT } from "../lib/monitor_lab.ts";
 
 const ignore = Deno.uid() !== 0;
-export const MONITOR_PORT = 9090;
-
-/** Turns monitoring on in a lab configuration file. */
-export async function enableMonitoring(configPath: string, address = "127.0.0.1"): Promise<void> {
-  await Deno.writeTextFile(
-    configPath,
-    `monitoring:\n  enabled: true\n  address: ${address}\n  port: ${MONITOR_PORT}\n`,
-    { append: true },
-  );
-}
-
 /** `curl` inside a host's namespace: status code and body. */
 async function curl(lab: E2eLab, host: LabHost, path: string) {
   const result = await lab.net.try(host, "curl", [
