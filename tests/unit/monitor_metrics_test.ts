@@ -170,3 +170,26 @@ Deno.test("/status.json lists sessions and totals; / is the page with a strict C
   assert.doesNotMatch(html, /(src|href)="https?:/, "no external asset");
   assert.equal((await f.get("/nope")).status, 404);
 });
+
+Deno.test("every metric the Grafana dashboard and the alert rules name is one /metrics serves", async () => {
+  await using f = await fixture();
+  f.counters.track("web2", () => session());
+  const served = new Set(
+    (await (await f.get("/metrics")).text()).split("\n")
+      .filter((line) => line.startsWith("# TYPE "))
+      .map((line) => line.split(" ")[2]),
+  );
+  const docs = new URL("../../docs/", import.meta.url);
+  const texts = [
+    await Deno.readTextFile(new URL("grafana-dashboard.json", docs)),
+    await Deno.readTextFile(new URL("prometheus-rules.yml", docs)),
+  ];
+  const named = new Set(
+    texts.flatMap((text) => text.match(/\b(sssonector|process)_[a-z_]+/g) ?? []),
+  );
+  for (const name of named) {
+    if (name === "process_open_fds" || name === "process_max_fds") continue; // from the shim
+    assert.ok(served.has(name), `${name} is named in docs/ but not served`);
+  }
+  assert.ok(named.size > 10);
+});
