@@ -37,6 +37,14 @@ export interface Logging extends AsyncDisposable {
    * before the call are in the old file, lines after it in the new one; never throws.
    */
   reopen(): Promise<LogReopenResult>;
+  /**
+   * Makes the log file the run user's, for a process about to drop root: after the drop, a
+   * SIGHUP reopens the file as that user, which a root-owned 0640 file would refuse. Call it
+   * before the drop; a no-op without a log file.
+   *
+   * @throws {Error} naming the file, when it cannot be changed.
+   */
+  handOver(owner: { readonly uid: number; readonly gid: number }): Promise<void>;
 }
 
 /**
@@ -83,6 +91,17 @@ export async function setupLogging(
   });
   return {
     reopen: () => reopenLogFile(fileWriter, config.file),
+    handOver: async ({ uid, gid }) => {
+      if (config.file === undefined) return;
+      try {
+        await Deno.chown(config.file, uid, gid);
+      } catch (error) {
+        throw new Error(
+          `Cannot give the log file ${config.file} to uid ${uid}: ${describeFileError(error)}`,
+          { cause: error },
+        );
+      }
+    },
     [Symbol.asyncDispose]: async () => {
       await stdout?.flush();
       await reset();

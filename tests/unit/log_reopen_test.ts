@@ -106,3 +106,22 @@ Deno.test("format json writes one object a line with time, level, component, mes
     fields: { message: "clash" },
   });
 });
+
+Deno.test({
+  name: "handOver() gives the log file to the run user, so a dropped process can reopen it",
+  ignore: Deno.uid() !== 0,
+  async fn() {
+    await using temp = await tempDir();
+    const file = join(temp.dir, "x.log");
+    await using logging = await setupLogging({ level: "info", file });
+    await logging.handOver({ uid: 65534, gid: 65534 });
+    const stat = await Deno.stat(file);
+    assert.equal(stat.uid, 65534);
+    assert.equal(stat.gid, 65534);
+  },
+});
+
+Deno.test("handOver() without a log file does nothing", async () => {
+  await using logging = await setupLogging({ level: "error" });
+  await logging.handOver({ uid: 65534, gid: 65534 });
+});
