@@ -123,10 +123,16 @@ async function runTunnel(path: string): Promise<number> {
     }
   }
   await using _monitor = monitor;
+  const fileLimit = shim?.maxFds();
   let tunnel: TunnelServer | TunnelClient;
   try {
     tunnel = config.mode === "server"
-      ? await TunnelServer.start(config, log, { certificates, counters })
+      ? await TunnelServer.start(config, log, {
+        certificates,
+        counters,
+        // Deno refuses /proc/self/limits without --allow-all; the shim reads the limit instead.
+        ...(fileLimit === undefined ? {} : { fileLimit }),
+      })
       : await TunnelClient.start(config, log, { certificates, counters });
   } catch (error) {
     const message = errorMessage(error);
