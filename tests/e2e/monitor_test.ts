@@ -70,6 +70,28 @@ Deno.test({
     assert.ok(sample(second.body, "process_open_fds") > 0);
     assert.match(second.body, /sssonector_build_info\{version="[^"]+",deno_version="2\./);
 
+    // Garbage and an oversized request head at the real process: answered, and it goes on.
+    const garbage = await lab.net.try(lab.server, "bash", [
+      "-c",
+      `head -c 65536 /dev/urandom > /dev/tcp/127.0.0.1/${MONITOR_PORT}; true`,
+    ]);
+    assert.equal(garbage.code, 0, garbage.stderr);
+    const oversized = await lab.net.try(lab.server, "curl", [
+      "-s",
+      "-m",
+      "5",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      "-H",
+      `X-Fill: ${"a".repeat(20_000)}`,
+      `http://127.0.0.1:${MONITOR_PORT}/metrics`,
+    ]);
+    assert.equal(oversized.stdout, "431");
+    assert.deepEqual(await curl(lab, lab.server, "/healthz"), { status: 200, body: "ok\n" });
+    await lab.waitForPing(lab.client, SERVER_TUNNEL_IP);
+
     const clientMetrics = await curl(lab, lab.client, "/metrics");
     assert.equal(
       sample(clientMetrics.body, 'sssonector_peer_bytes_total{peer="198.18.0.1",direction="out"}') >
