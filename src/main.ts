@@ -148,7 +148,7 @@ async function runTunnel(path: string): Promise<number> {
     logging,
     log: getLogger("reload"),
     onStart: () => notifier.reloading(),
-    onDone: () => notifier.ready(source.readiness().reason),
+    onDone: () => notifier.ready(statusLine(source)),
   });
   using _hup = onSignal("SIGHUP", () => void reloader.request());
   const signal = await firstSignal(["SIGINT", "SIGTERM"]);
@@ -160,15 +160,25 @@ async function runTunnel(path: string): Promise<number> {
   return EXIT_OK;
 }
 
+/** The service manager's STATUS=: readiness, and the server's session count. */
+function statusLine(source: MonitorSource): string {
+  const { reason } = source.readiness();
+  if (source.mode !== "server") return reason;
+  const sessions = source.snapshot().sessions.length;
+  return `${reason}; ${sessions} session${sessions === 1 ? "" : "s"}`;
+}
+
 /**
  * READY=1 once the tunnel is ready (the server at once, the client with its first session), then
- * STATUS= whenever the readiness line changes; checked twice a second.
+ * STATUS= whenever the line changes (readiness, and the server's session count); checked twice
+ * a second.
  */
 function keepServiceManagerTold(notifier: Notifier, source: MonitorSource): Disposable {
   let told = false;
   let last = "";
   const check = () => {
-    const { ready, reason } = source.readiness();
+    const { ready } = source.readiness();
+    const reason = statusLine(source);
     if (ready && !told) {
       told = true;
       last = reason;

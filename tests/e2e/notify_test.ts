@@ -72,7 +72,10 @@ Deno.test({
     try {
       await server.waitForLog(/listening on/);
       await pollUntil(() => serverSocket.messages.length > 0, "READY=1 from the server");
-      assert.equal(serverSocket.messages[0], "READY=1\nSTATUS=listening on 198.18.0.1:443");
+      assert.equal(
+        serverSocket.messages[0],
+        "READY=1\nSTATUS=listening on 198.18.0.1:443; 0 sessions",
+      );
 
       // The client: not ready until its session is up, then READY=1 naming the server.
       const clientDir = `${lab.dir}/client-notify`;
@@ -91,6 +94,10 @@ Deno.test({
         assert.ok(
           clientSocket.messages.includes("READY=1\nSTATUS=connected to 198.18.0.1:443"),
           clientSocket.messages.join(" | "),
+        );
+        await pollUntil(
+          () => serverSocket.messages.includes("STATUS=listening on 198.18.0.1:443; 1 session"),
+          "the server's STATUS= with one session",
         );
       } finally {
         await client.stop();
