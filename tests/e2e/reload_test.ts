@@ -178,3 +178,35 @@ Deno.test({
     assert.ok(sessions.length >= 1);
   },
 });
+
+Deno.test({
+  name: "logging.format json: every line of a real server's log is one JSON object",
+  ignore,
+  async fn() {
+    await using lab = await E2eLab.create("json");
+    const configs = await lab.configs();
+    const text = await Deno.readTextFile(configs.serverConfig);
+    await Deno.writeTextFile(
+      configs.serverConfig,
+      text.replace("logging:\n", "logging:\n  format: json\n"),
+    );
+    const server = await lab.startServer(configs);
+    await lab.startClient(configs);
+    await lab.waitForPing(lab.client, SERVER_TUNNEL_IP);
+    hup(server);
+    await server.waitForLog(/reload on SIGHUP/);
+    const lines = (await server.log()).split("\n").filter((line) => line !== "");
+    const records = lines.map((line) => JSON.parse(line));
+    for (const record of records) {
+      assert.deepEqual(
+        ["time", "level", "component", "message"].filter((key) => typeof record[key] !== "string"),
+        [],
+        JSON.stringify(record),
+      );
+    }
+    const listening = records.find((r) => r.message.startsWith("listening on"));
+    assert.equal(listening?.component, "server");
+    assert.equal(listening?.port, TUNNEL_PORT);
+    assert.ok(records.some((r) => r.component === "server.session" && r.name === "client"));
+  },
+});
