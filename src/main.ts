@@ -103,11 +103,29 @@ async function runTunnel(path: string): Promise<number> {
       : "renew it with --renew";
     log.warn("{item}; {advice}", { item: describeExpiring(item, now), advice });
   }
-  // Bound before the tunnel starts: a busy port stops the start early, and the port is bound
-  // while the process still has the privileges it starts with.
   const source = new MonitorSource({ mode: config.mode, counters, certificates });
   const shim = loadProcessShim();
   using notifier = Notifier.fromEnvironment(shim, (message) => log.warn("{message}", { message }));
+  // SIGHUP: log file and certificates again (see runtime/reload.ts); never ends the process,
+  // also while the tunnel is still starting.
+  let reloadTold = false;
+  const reloader = new Reloader({
+    certificates,
+    logging,
+    log: getLogger("reload"),
+    // Told as a reload only once the tunnel was ready (READY=1 ends systemd's reloading state);
+    // a HUP during the start reloads without a word to systemd.
+    onStart: () => {
+      reloadTold = source.readiness().ready;
+      if (reloadTold) notifier.reloading();
+    },
+    onDone: () => {
+      if (reloadTold) notifier.ready(statusLine(source));
+    },
+  });
+  using _hup = onSignal("SIGHUP", () => void reloader.request());
+  // Bound before the tunnel starts: a busy port stops the start early, and the port is bound
+  // while the process still has the privileges it starts with.
   let monitor: Monitor | undefined;
   if (config.monitoring.enabled) {
     try {
@@ -142,15 +160,6 @@ async function runTunnel(path: string): Promise<number> {
   }
   source.attach(tunnel);
   using _status = notifier.enabled ? keepServiceManagerTold(notifier, source) : undefined;
-  // SIGHUP: log file and certificates again (see runtime/reload.ts); never ends the process.
-  const reloader = new Reloader({
-    certificates,
-    logging,
-    log: getLogger("reload"),
-    onStart: () => notifier.reloading(),
-    onDone: () => notifier.ready(statusLine(source)),
-  });
-  using _hup = onSignal("SIGHUP", () => void reloader.request());
   const signal = await firstSignal(["SIGINT", "SIGTERM"]);
   log.info("received {signal}; shutting down", { signal });
   source.stopping();
