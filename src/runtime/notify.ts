@@ -120,9 +120,22 @@ export class Notifier implements Disposable {
     if (this.#failed) return;
     this.#failed = true;
     this.#onError(
-      `cannot notify the service manager at ${this.#socket}: errno ${-result}; the tunnel goes on`,
+      `cannot notify the service manager at ${this.#socket}: ${describeErrno(-result)}; ` +
+        "the tunnel goes on",
     );
   }
+}
+
+const ERRNO: Readonly<Record<number, string>> = {
+  2: "no such socket (ENOENT)",
+  13: "permission denied (EACCES)",
+  111: "nothing listens on it (ECONNREFUSED)",
+  11: "its queue is full (EAGAIN)",
+  36: "the path is too long (ENAMETOOLONG)",
+};
+
+function describeErrno(errno: number): string {
+  return ERRNO[errno] ?? `errno ${errno}`;
 }
 
 /** A status value must not carry a line break: it would start another assignment. */

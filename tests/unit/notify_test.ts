@@ -66,7 +66,8 @@ Deno.test("Notifier reports a failing socket once, and again only after it worke
   notifier.status("a");
   notifier.status("b");
   assert.deepEqual(errors, [
-    "cannot notify the service manager at /run/x: errno 111; the tunnel goes on",
+    "cannot notify the service manager at /run/x: nothing listens on it (ECONNREFUSED); the " +
+    "tunnel goes on",
   ]);
   result = 0;
   notifier.status("c");
