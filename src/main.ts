@@ -29,6 +29,7 @@ import { Reloader } from "./runtime/reload.ts";
 import { Monitor, MonitorBindError, MonitorSource } from "./monitor/mod.ts";
 import { firstSignal, onSignal } from "./runtime/signals.ts";
 import { Notifier } from "./runtime/notify.ts";
+import { keepServiceManagerTold, serviceStatusLine } from "./monitor/service_status.ts";
 import { loadProcessShim, type ProcessShim } from "./runtime/process_shim.ts";
 
 const EXIT_OK = 0;
@@ -120,7 +121,7 @@ async function runTunnel(path: string): Promise<number> {
       if (reloadTold) notifier.reloading();
     },
     onDone: () => {
-      if (reloadTold) notifier.ready(statusLine(source));
+      if (reloadTold) notifier.ready(serviceStatusLine(source));
     },
   });
   using _hup = onSignal("SIGHUP", () => void reloader.request());
@@ -167,39 +168,6 @@ async function runTunnel(path: string): Promise<number> {
   await tunnel.stop();
   log.info("stopped");
   return EXIT_OK;
-}
-
-/** The service manager's STATUS=: readiness, and the server's session count. */
-function statusLine(source: MonitorSource): string {
-  const { reason } = source.readiness();
-  if (source.mode !== "server") return reason;
-  const sessions = source.snapshot().sessions.length;
-  return `${reason}; ${sessions} session${sessions === 1 ? "" : "s"}`;
-}
-
-/**
- * READY=1 once the tunnel is ready (the server at once, the client with its first session), then
- * STATUS= whenever the line changes (readiness, and the server's session count); checked twice
- * a second.
- */
-function keepServiceManagerTold(notifier: Notifier, source: MonitorSource): Disposable {
-  let told = false;
-  let last = "";
-  const check = () => {
-    const { ready } = source.readiness();
-    const reason = statusLine(source);
-    if (ready && !told) {
-      told = true;
-      last = reason;
-      notifier.ready(reason);
-    } else if (reason !== last) {
-      last = reason;
-      notifier.status(reason);
-    }
-  };
-  check();
-  const timer = setInterval(check, 500);
-  return { [Symbol.dispose]: () => clearInterval(timer) };
 }
 
 function startMonitor(
