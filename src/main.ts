@@ -114,6 +114,7 @@ async function runTunnel(path: string): Promise<number> {
     certificates,
     logging,
     log: getLogger("reload"),
+    counters: counters.process.reloads,
     // Told as a reload only once the tunnel was ready (READY=1 ends systemd's reloading state);
     // a HUP during the start reloads without a word to systemd.
     onStart: () => {

@@ -281,6 +281,23 @@ export class TunnelMetrics {
       (m) => m.set(source.offload() ? 1 : 0),
     );
     counter(
+      "sssonector_reloads_total",
+      "SIGHUP reloads by what happened to the certificate set: swapped (new set in use), " +
+        "unchanged, kept (the new files failed a check; the running set stays) or failed.",
+      ["result"],
+      (m, s) => {
+        for (const result of ["swapped", "unchanged", "kept", "failed"]) {
+          m.inc({ result }, s.process.reloads.results[result] ?? 0);
+        }
+      },
+    );
+    counter(
+      "sssonector_log_reopen_failures_total",
+      "SIGHUP reloads that could not reopen the log file (the old one stayed in use).",
+      [],
+      (m, s) => m.inc(s.process.reloads.logReopenFailures),
+    );
+    counter(
       "sssonector_log_failed_writes_total",
       "Log lines that could not be written (the tunnel went on).",
       [],

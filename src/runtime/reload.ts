@@ -11,12 +11,15 @@ import type { Logger } from "@logtape/logtape";
 import type { LogReopenResult } from "../log/setup.ts";
 import type { ReloadResult } from "../pki/certificate_store.ts";
 import { errorMessage } from "./error_message.ts";
+import { countReason, type ReloadCounters } from "../counters/counters.ts";
 
 /** What a reload works on; the store and the logging setup in the program, fakes in tests. */
 export interface ReloadTargets {
   readonly certificates: { reload(): Promise<ReloadResult> };
   readonly logging: { reopen(): Promise<LogReopenResult> };
   readonly log: Logger;
+  /** Where reloads are counted (for /metrics). */
+  readonly counters?: ReloadCounters;
   /** Called before a reload starts and after it ends (sd_notify RELOADING=1, READY=1). */
   readonly onStart?: () => void;
   readonly onDone?: (outcome: ReloadOutcome) => void;
@@ -93,6 +96,10 @@ export async function reloadOnce(targets: ReloadTargets): Promise<ReloadOutcome>
   if (warning) log.warn("{message}", { message });
   else log.info("{message}", { message });
   const outcome = { certificates, logFile, message, warning };
+  if (targets.counters !== undefined) {
+    countReason(targets.counters.results, certificates);
+    if (logFile === "kept" || logFile === "failed") targets.counters.logReopenFailures++;
+  }
   targets.onDone?.(outcome);
   return outcome;
 }

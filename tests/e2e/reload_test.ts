@@ -10,6 +10,7 @@ import type { TunnelProcess } from "../../tools/lab/tunnel_process.ts";
 import { parsePing } from "../../tools/lab/ping.ts";
 import { run } from "../../tools/lab/netns_lab.ts";
 import { E2eLab, runCli, SERVER_TUNNEL_IP, TUNNEL_PORT } from "../lib/e2e_lab.ts";
+import { enableMonitoring, MONITOR_PORT } from "../lib/monitor_lab.ts";
 
 const ignore = Deno.uid() !== 0;
 
@@ -93,6 +94,7 @@ Deno.test({
   async fn() {
     await using lab = await E2eLab.create("hupbad");
     const configs = await lab.configs();
+    await enableMonitoring(configs.serverConfig);
     const server = await lab.startServer(configs);
     await lab.startClient(configs);
     const before = await servedSerial(lab);
@@ -109,6 +111,13 @@ Deno.test({
     const ping = await lab.ping(lab.client, SERVER_TUNNEL_IP, { count: 3 });
     assert.ok(ping.ok, ping.output);
     assert.ok(await running(server));
+    // Alertable: the refused reload is counted.
+    const metrics = await lab.net.exec(lab.server, "curl", [
+      "-s",
+      `http://127.0.0.1:${MONITOR_PORT}/metrics`,
+    ]);
+    assert.match(metrics, /^sssonector_reloads_total\{result="kept"\} 1$/m);
+    assert.match(metrics, /^sssonector_reloads_total\{result="swapped"\} 0$/m);
   },
 });
 

@@ -62,11 +62,14 @@ Deno.test("reloadOnce() warns when the certificate set is kept, and when either 
   });
   assert.equal(kept.warning, true);
   assert.equal(log.records[0]!.level, "warning");
+  const counters = { results: {} as Record<string, number>, logReopenFailures: 0 };
   const thrown = await reloadOnce({
     certificates: { reload: () => Promise.reject(new Error("disk gone")) },
     logging: { reopen: () => Promise.reject(new Error("no")) },
     log: getLogger(["test"]),
+    counters,
   });
+  assert.deepEqual(counters, { results: { failed: 1 }, logReopenFailures: 1 });
   assert.equal(thrown.certificates, "failed");
   assert.equal(thrown.logFile, "failed");
   assert.match(thrown.message, /the running set stays: disk gone/);
