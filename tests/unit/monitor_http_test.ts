@@ -126,3 +126,34 @@ Deno.test("a port in use is a MonitorBindError that says so", async () => {
         `cannot listen on 127.0.0.1:${server.port}: the port is in use by another program`,
   );
 });
+
+const hasIpv6Loopback = (() => {
+  try {
+    Deno.listen({ hostname: "::1", port: 0 }).close();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "the monitor's HTTP server listens on an IPv6 address and names it in brackets",
+  ignore: !hasIpv6Loopback,
+  async fn() {
+    const server = MonitorHttpServer.listen(
+      { hostname: "::1", port: 0 },
+      () => ({ status: 200, contentType: "text/plain", body: "ok\n" }),
+    );
+    await using _ = server;
+    assert.equal(await (await fetch(`http://[::1]:${server.port}/healthz`)).text(), "ok\n");
+    assert.throws(
+      () =>
+        MonitorHttpServer.listen({ hostname: "::1", port: server.port }, () => ({
+          status: 200,
+          contentType: "text/plain",
+          body: "",
+        })),
+      { message: `cannot listen on [::1]:${server.port}: the port is in use by another program` },
+    );
+  },
+});
