@@ -25,6 +25,12 @@ import { TunnelServer } from "./server/server.ts";
 import { VERSION, versionLine } from "./version.ts";
 import { errorMessage } from "./runtime/error_message.ts";
 import { CounterRegistry } from "./counters/registry.ts";
+import { Reloader } from "./runtime/reload.ts";
+import { Monitor, MonitorBindError, MonitorSource } from "./monitor/mod.ts";
+import { firstSignal, onSignal } from "./runtime/signals.ts";
+import { Notifier } from "./runtime/notify.ts";
+import { keepServiceManagerTold, serviceStatusLine } from "./monitor/service_status.ts";
+import { loadProcessShim, type ProcessShim } from "./runtime/process_shim.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
@@ -70,27 +76,13 @@ async function loadChecked(path: string): Promise<Checked | undefined> {
   }
 }
 
-function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-    const handlers = signals.map((signal) => {
-      const handler = () => {
-        signals.forEach((s, i) => Deno.removeSignalListener(s, handlers[i]!));
-        resolve(signal);
-      };
-      Deno.addSignalListener(signal, handler);
-      return handler;
-    });
-  });
-}
-
 async function runTunnel(path: string): Promise<number> {
   const checked = await loadChecked(path);
   if (!checked) return EXIT_USAGE;
   const { config, certificates } = checked;
   // Every counter of this process, shared by the tunnel, the logs and (later) the monitor.
   const counters = new CounterRegistry();
-  await using _logging = await setupLogging(config.logging, counters.process.log);
+  await using logging = await setupLogging(config.logging, counters.process.log);
   const log = getLogger(config.mode);
   // A bug in a callback must be logged, not take every session down with the process.
   globalThis.addEventListener("unhandledrejection", (event) => {
@@ -112,10 +104,55 @@ async function runTunnel(path: string): Promise<number> {
       : "renew it with --renew";
     log.warn("{item}; {advice}", { item: describeExpiring(item, now), advice });
   }
+  const source = new MonitorSource({ mode: config.mode, counters, certificates });
+  const shim = loadProcessShim();
+  using notifier = Notifier.fromEnvironment(shim, (message) => log.warn("{message}", { message }));
+  // SIGHUP: log file and certificates again (see runtime/reload.ts); never ends the process,
+  // also while the tunnel is still starting.
+  let reloadTold = false;
+  const reloader = new Reloader({
+    certificates,
+    logging,
+    log: getLogger("reload"),
+    counters: counters.process.reloads,
+    // Told as a reload only once the tunnel was ready (READY=1 ends systemd's reloading state);
+    // a HUP during the start reloads without a word to systemd.
+    onStart: () => {
+      reloadTold = source.readiness().ready;
+      if (reloadTold) notifier.reloading();
+    },
+    onDone: () => {
+      if (reloadTold) notifier.ready(serviceStatusLine(source));
+    },
+  });
+  using _hup = onSignal("SIGHUP", () => void reloader.request());
+  // Bound before the tunnel starts: a busy port stops the start early, and the port is bound
+  // while the process still has the privileges it starts with.
+  let monitor: Monitor | undefined;
+  if (config.monitoring.enabled) {
+    try {
+      monitor = startMonitor(config, source, shim);
+    } catch (error) {
+      if (!(error instanceof MonitorBindError)) throw error;
+      const message = `${config.sourcePath}: monitoring (address ${config.monitoring.address}, ` +
+        `port ${config.monitoring.port}): ${error.message}; choose another monitoring.port or ` +
+        "set monitoring.enabled: false";
+      log.error("cannot start: {message}", { message });
+      fail(message);
+      return EXIT_RUNTIME;
+    }
+  }
+  await using _monitor = monitor;
+  const fileLimit = shim?.maxFds();
   let tunnel: TunnelServer | TunnelClient;
   try {
     tunnel = config.mode === "server"
-      ? await TunnelServer.start(config, log, { certificates, counters })
+      ? await TunnelServer.start(config, log, {
+        certificates,
+        counters,
+        // Deno refuses /proc/self/limits without --allow-all; the shim reads the limit instead.
+        ...(fileLimit === undefined ? {} : { fileLimit }),
+      })
       : await TunnelClient.start(config, log, { certificates, counters });
   } catch (error) {
     const message = errorMessage(error);
@@ -123,11 +160,35 @@ async function runTunnel(path: string): Promise<number> {
     fail(message);
     return EXIT_RUNTIME;
   }
-  const signal = await waitForSignal();
+  source.attach(tunnel);
+  using _status = notifier.enabled ? keepServiceManagerTold(notifier, source) : undefined;
+  const signal = await firstSignal(["SIGINT", "SIGTERM"]);
   log.info("received {signal}; shutting down", { signal });
+  source.stopping();
+  notifier.stopping();
   await tunnel.stop();
   log.info("stopped");
   return EXIT_OK;
+}
+
+function startMonitor(
+  config: Config,
+  source: MonitorSource,
+  shim: ProcessShim | undefined,
+): Monitor {
+  const log = getLogger("monitor");
+  const commit = Deno.env.get("SSSONECTOR_COMMIT");
+  const monitor = Monitor.start(config.monitoring, source, {
+    build: { version: VERSION, deno: Deno.version.deno, ...(commit ? { commit } : {}) },
+    onError: (message) => log.warn("{message}", { message }),
+    ...(shim === undefined ? {} : { processFacts: shim }),
+  });
+  const { address } = config.monitoring;
+  log.info("monitoring on http://{host}:{port}/ (/metrics, /healthz, /readyz)", {
+    host: address.includes(":") ? `[${address}]` : address,
+    port: monitor.port,
+  });
+  return monitor;
 }
 
 async function execute(command: Command): Promise<number> {

@@ -14,6 +14,7 @@ import { OffloadConverter } from "../tun/offload.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { errorMessage } from "../runtime/error_message.ts";
 import { CounterRegistry } from "../counters/registry.ts";
+import type { Readiness } from "../monitor/source.ts";
 
 export interface TunnelClientOptions {
   readonly keepalive?: KeepaliveOptions;
@@ -44,6 +45,8 @@ export class TunnelClient {
   #stopping = new AbortController();
   #loop: Promise<void> = Promise.resolve();
   #options: TunnelClientOptions;
+  /** Why the last connection failed or ended, for readiness. */
+  #lastProblem: string | undefined;
 
   private constructor(
     config: ClientConfig,
@@ -100,6 +103,25 @@ export class TunnelClient {
     return !this.#stopping.signal.aborted;
   }
 
+  /** Whether the TUN device runs with offloads (for the monitor). */
+  get offload(): boolean {
+    return this.#tun.offload;
+  }
+
+  /** Ready while a session with the server is open (for the monitor's /readyz). */
+  readiness(): Readiness {
+    const { host, port } = this.config.server;
+    if (this.#session?.state === "open") {
+      return { ready: true, reason: `connected to ${host}:${port}` };
+    }
+    return {
+      ready: false,
+      reason: `not connected to ${host}:${port}${
+        this.#lastProblem === undefined ? " yet" : `: ${this.#lastProblem}`
+      }`,
+    };
+  }
+
   /** The current session, if connected. */
   get session(): Session | undefined {
     return this.#session;
@@ -129,8 +151,9 @@ export class TunnelClient {
       } catch (error) {
         if (!this.#running) break;
         const delay = backoffDelay(attempt++, this.#options.backoff);
+        this.#lastProblem = errorMessage(error);
         log.warn("{reason}; retrying in {seconds} s", {
-          reason: errorMessage(error),
+          reason: this.#lastProblem,
           seconds: (delay / 1000).toFixed(1),
         });
         await this.#sleep(delay);
@@ -176,11 +199,12 @@ export class TunnelClient {
       this.#session = undefined;
       if (!this.#running) break;
       const delay = backoffDelay(attempt++, this.#options.backoff);
+      this.#lastProblem = end.byPeer && end.code !== 0
+        ? `server closed the session: ${end.message}`
+        : end.message;
       log.warn("disconnected from {server}: {reason}; reconnecting in {seconds} s", {
         server: stream.info.remote,
-        reason: end.byPeer && end.code !== 0
-          ? `server closed the session: ${end.message}`
-          : end.message,
+        reason: this.#lastProblem,
         seconds: (delay / 1000).toFixed(1),
       });
       await this.#sleep(delay);

@@ -8,7 +8,7 @@
 
 import { resolve } from "node:path";
 import { z } from "zod";
-import { parseEndpoint, parseInterfaceAddress } from "./net.ts";
+import { isIPAddress, parseEndpoint, parseInterfaceAddress } from "./net.ts";
 import type { ParseResult } from "./net.ts";
 import { didYouMean } from "./suggest.ts";
 import type { TlsVersion } from "./types.ts";
@@ -103,6 +103,18 @@ export function endpoint(allowNames: boolean) {
     ? `HOST:PORT, e.g. vpn.example.com:443, 192.0.2.1:443 or "[2001:db8::1]:443"`
     : `HOST:PORT with an IP address, e.g. 0.0.0.0:443 or "[::]:443"`;
   return text("an endpoint", allowed, (value) => parseEndpoint(value, { allowNames }));
+}
+
+/** An IPv4 or IPv6 address without brackets or port, e.g. `127.0.0.1` or `::1`. */
+export function ipAddress() {
+  const allowed = "an IP address, e.g. 127.0.0.1, 0.0.0.0 or ::1";
+  return text("an IP address", allowed, (value): ParseResult<string> => {
+    const bare = value.startsWith("[") && value.endsWith("]") ? value.slice(1, -1) : value;
+    return isIPAddress(bare) ? { ok: true, value: bare } : {
+      ok: false,
+      message: `${JSON.stringify(value)} is not an IP address; expected ${allowed}`,
+    };
+  });
 }
 
 /** An IPv4 interface address with prefix length, e.g. `10.0.0.1/24`. */

@@ -15,15 +15,17 @@ import {
   integer,
   interfaceAddress,
   interfaceName,
+  ipAddress,
   oneOf,
   outputPath,
   port,
   section,
   tlsVersion,
 } from "./_fields.ts";
-import type { LogLevel } from "./types.ts";
+import type { LogFormat, LogLevel } from "./types.ts";
 
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warning", "error"];
+const LOG_FORMATS: readonly LogFormat[] = ["text", "json"];
 
 /** The schema of a configuration file whose relative paths start from `baseDir`. */
 export function fileSchema(baseDir: string) {
@@ -43,9 +45,11 @@ export function fileSchema(baseDir: string) {
     logging: section({
       level: oneOf(LOG_LEVELS, "a log level", { warn: "warning" }).default("info"),
       file: outputPath(baseDir).optional(),
+      format: oneOf(LOG_FORMATS, "a log format").default("text"),
     }),
     monitoring: section({
       enabled: flag().default(false),
+      address: ipAddress().default("127.0.0.1"),
       port: port().default(9090),
     }),
     security: section({

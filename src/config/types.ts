@@ -2,6 +2,7 @@
 
 export type LogLevel = "debug" | "info" | "warning" | "error";
 export type TlsVersion = "1.2" | "1.3";
+export type LogFormat = "text" | "json";
 
 /** A host and port, as written `host:port` or `[v6addr]:port` in the YAML file. */
 export interface Endpoint {
@@ -37,11 +38,15 @@ export interface LoggingConfig {
   readonly level: LogLevel;
   /** Absolute path of the log file; undefined means standard output. */
   readonly file?: string;
+  /** `text` lines, or one JSON object a line. @default "text" */
+  readonly format?: LogFormat;
 }
 
 export interface MonitoringConfig {
-  /** @default false */
+  /** Serve /metrics, /healthz, /readyz and the status page. @default false */
   readonly enabled: boolean;
+  /** IP address to listen on; keep it local or on a management network. @default "127.0.0.1" */
+  readonly address: string;
   /** @default 9090 */
   readonly port: number;
 }

@@ -61,10 +61,19 @@ export interface LogCounters {
   failedWrites: number;
 }
 
+/** SIGHUP reloads (process scope). */
+export interface ReloadCounters {
+  /** By what happened to the certificate set: "swapped", "unchanged", "kept" or "failed". */
+  results: Record<string, number>;
+  /** Reloads whose log file reopen failed (the old file stayed in use). */
+  logReopenFailures: number;
+}
+
 export interface ProcessCounters {
   tun: TunReaderCounters;
   connections: ConnectionCounters;
   log: LogCounters;
+  reloads: ReloadCounters;
 }
 
 export function emptyDrops(): DropCounters {
@@ -86,6 +95,7 @@ export function emptyProcessCounters(): ProcessCounters {
       reconnects: 0,
     },
     log: { failedWrites: 0 },
+    reloads: { results: {}, logReopenFailures: 0 },
   };
 }
 

@@ -55,3 +55,45 @@ export function lineFormatter(): TextFormatter {
       `${timestamp} ${level.padEnd(5)} ${category}: ${message}`,
   });
 }
+
+/** A structured field's value as JSON can hold it: errors as `Name: message`, bigints as text. */
+function jsonValue(_key: string, value: unknown): unknown {
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  if (typeof value === "bigint") return value.toString();
+  return value;
+}
+
+/**
+ * A formatter for one JSON object per line: `time` (ISO 8601 UTC), `level` (as in text lines,
+ * e.g. `WARN`), `component` (the category without the root), `message` (rendered as in text
+ * lines) and every structured field of the record under its own name. A field named like one of
+ * the four is kept under `fields` instead, so the four always mean the same.
+ */
+export function jsonLineFormatter(): TextFormatter {
+  return (record) => {
+    const message = record.message.map((part, i) => i % 2 === 0 ? String(part) : renderValue(part))
+      .join("");
+    const fields: Record<string, unknown> = {};
+    const clashing: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(record.properties)) {
+      if (key === "time" || key === "level" || key === "component" || key === "message") {
+        clashing[key] = value;
+      } else fields[key] = value;
+    }
+    const line = {
+      time: new Date(record.timestamp).toISOString(),
+      level: LEVEL_LABELS[record.level],
+      component: categoryLabel(record.category),
+      message: sanitizeControlSequences(message, ONE_LINE),
+      ...fields,
+      ...(Object.keys(clashing).length === 0 ? {} : { fields: clashing }),
+    };
+    try {
+      return `${JSON.stringify(line, jsonValue)}\n`;
+    } catch {
+      // A cycle or another value JSON cannot hold: the line still goes out, without the fields.
+      const { time, level, component } = line;
+      return `${JSON.stringify({ time, level, component, message: line.message })}\n`;
+    }
+  };
+}

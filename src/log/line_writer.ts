@@ -76,6 +76,21 @@ export class FileLineWriter extends LineWriter {
     this.#file = file;
   }
 
+  /** The file lines go to now. */
+  get file(): Deno.FsFile {
+    return this.#file;
+  }
+
+  /**
+   * Sends every later line to `file` instead (after a log rotation); returns the file used until
+   * now, for the caller to close. Writes are synchronous, so no line is split between the two.
+   */
+  replace(file: Deno.FsFile): Deno.FsFile {
+    const old = this.#file;
+    this.#file = file;
+    return old;
+  }
+
   write(line: string): void {
     const bytes = this.#encoder.encode(line);
     try {

@@ -8,28 +8,59 @@
 import { configure, getLogger as getLogTapeLogger, reset } from "@logtape/logtape";
 import type { Logger, Sink } from "@logtape/logtape";
 import type { LoggingConfig } from "../config/types.ts";
-import { lineFormatter, ROOT_CATEGORY } from "./format.ts";
+import { jsonLineFormatter, lineFormatter, ROOT_CATEGORY } from "./format.ts";
 import { describeFileError } from "../runtime/file_errors.ts";
+import { errorMessage } from "../runtime/error_message.ts";
 import type { LogCounters } from "../counters/counters.ts";
 import { FileLineWriter, QueuedLineWriter } from "./line_writer.ts";
 
 /** Permissions of a log file that setupLogging creates (before the umask). */
 const LOG_FILE_MODE = 0o640;
 
+/** What {@linkcode Logging.reopen} did; `message` is the one line to log. */
+export interface LogReopenResult {
+  /**
+   * `"reopened"`: lines now go to a file opened anew at the configured path (`renamed` tells
+   * whether it is another file than before, as after logrotate's rename-and-create);
+   * `"kept"`: opening failed and lines still go to the file open before; `"stdout"`: there is
+   * no log file.
+   */
+  readonly status: "reopened" | "kept" | "stdout";
+  readonly renamed: boolean;
+  readonly message: string;
+}
+
+/** The running logging setup. Disposal waits for pending lines, closes the file, resets LogTape. */
+export interface Logging extends AsyncDisposable {
+  /**
+   * Opens the log file again at its configured path (SIGHUP after a log rotation). Lines logged
+   * before the call are in the old file, lines after it in the new one; never throws.
+   */
+  reopen(): Promise<LogReopenResult>;
+  /**
+   * Makes the log file the run user's, for a process about to drop root: after the drop, a
+   * SIGHUP reopens the file as that user, which a root-owned 0640 file would refuse. Call it
+   * before the drop; a no-op without a log file.
+   *
+   * @throws {Error} naming the file, when it cannot be changed.
+   */
+  handOver(owner: { readonly uid: number; readonly gid: number }): Promise<void>;
+}
+
 /**
- * Configures LogTape: records of `config.level` and above, one line each, appended to
- * `config.file` (created with mode 0640 if missing) or written to standard output.
+ * Configures LogTape: records of `config.level` and above, one line each (text, or JSON with
+ * `config.format: json`), appended to `config.file` (created with mode 0640 if missing) or
+ * written to standard output.
  *
- * @returns A handle whose disposal waits for pending lines, closes the file and resets LogTape.
  * @throws {Error} when the log file cannot be opened, naming the file and the reason.
  */
 export async function setupLogging(
   config: LoggingConfig,
   counters?: LogCounters,
-): Promise<AsyncDisposable> {
-  const formatter = lineFormatter();
+): Promise<Logging> {
+  const formatter = config.format === "json" ? jsonLineFormatter() : lineFormatter();
   let sink: Sink;
-  let file: Deno.FsFile | undefined;
+  let fileWriter: FileLineWriter | undefined;
   let stdout: QueuedLineWriter | undefined;
   const where = counters ? { counters } : {};
   if (config.file === undefined) {
@@ -43,8 +74,10 @@ export async function setupLogging(
   } else {
     // Each line goes to the file before the log call returns: a daemon's last words before a
     // crash must not sit in a buffer, and `tail -f` must show lines as they happen.
-    const opened = file = await openLogFile(config.file);
-    const writer = new FileLineWriter(opened, { name: config.file, ...where });
+    const writer = fileWriter = new FileLineWriter(await openLogFile(config.file), {
+      name: config.file,
+      ...where,
+    });
     sink = (record) => writer.write(formatter(record));
   }
   await configure({
@@ -57,11 +90,50 @@ export async function setupLogging(
     ],
   });
   return {
+    reopen: () => reopenLogFile(fileWriter, config.file),
+    handOver: async ({ uid, gid }) => {
+      if (config.file === undefined) return;
+      try {
+        await Deno.chown(config.file, uid, gid);
+      } catch (error) {
+        throw new Error(
+          `Cannot give the log file ${config.file} to uid ${uid}: ${describeFileError(error)}`,
+          { cause: error },
+        );
+      }
+    },
     [Symbol.asyncDispose]: async () => {
       await stdout?.flush();
       await reset();
-      file?.close();
+      fileWriter?.file.close();
     },
+  };
+}
+
+async function reopenLogFile(
+  writer: FileLineWriter | undefined,
+  path: string | undefined,
+): Promise<LogReopenResult> {
+  if (writer === undefined || path === undefined) {
+    return { status: "stdout", renamed: false, message: "logging to standard output" };
+  }
+  let opened: Deno.FsFile;
+  try {
+    opened = await openLogFile(path);
+  } catch (error) {
+    return {
+      status: "kept",
+      renamed: false,
+      message: `${errorMessage(error)}; still writing to the file open before`,
+    };
+  }
+  const [before, after] = await Promise.all([writer.file.stat(), opened.stat()]);
+  const renamed = before.ino !== after.ino || before.dev !== after.dev;
+  writer.replace(opened).close();
+  return {
+    status: "reopened",
+    renamed,
+    message: renamed ? `log file reopened: ${path} (a new file)` : `log file reopened: ${path}`,
   };
 }
 

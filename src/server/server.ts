@@ -21,6 +21,7 @@ import { AddressAdmission } from "./admission.ts";
 import { classifyClientRefusal } from "./client_refusal.ts";
 import { type ConnectionLimits, connectionLimitsFor } from "./connection_limits.ts";
 import { StrangerLog } from "./stranger_log.ts";
+import type { Readiness } from "../monitor/source.ts";
 
 export interface TunnelServerOptions {
   readonly keepalive?: KeepaliveOptions;
@@ -147,6 +148,16 @@ export class TunnelServer {
   /** The bound port (useful when the config asks for port 0). */
   get port(): number {
     return this.#listener.endpoint.port;
+  }
+
+  /** Whether the TUN device runs with offloads (for the monitor). */
+  get offload(): boolean {
+    return this.#tun.offload;
+  }
+
+  /** Ready once listening, which start() has done (for the monitor's /readyz). */
+  readiness(): Readiness {
+    return { ready: true, reason: `listening on ${this.config.listen.host}:${this.port}` };
   }
 
   /** Live sessions, for status reports. */

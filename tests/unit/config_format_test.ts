@@ -30,9 +30,11 @@ network:
   peer_timeout: 35
 logging:
   level: info
+  format: text
   file: stdout
 monitoring:
   enabled: false
+  address: 127.0.0.1
   port: 9090
 security:
   handshake_timeout: 10

@@ -48,7 +48,7 @@ Deno.test("loadConfig() loads configs/client.yaml with its certificates beside i
   assert.deepEqual(config.server, { host: "192.0.2.1", port: 443 });
   assert.equal(config.security.tls.keyFile, join(deploy.dir, "certs/client.key"));
   assert.equal(config.security.tls.caFile, join(deploy.dir, "certs/ca.crt"));
-  assert.deepEqual(config.monitoring, { enabled: false, port: 9090 });
+  assert.deepEqual(config.monitoring, { enabled: false, address: "127.0.0.1", port: 9090 });
 });
 
 Deno.test("loadConfig() names every missing certificate file with its path and line", async () => {

@@ -68,8 +68,12 @@ Deno.test("parseConfig() reads the seed server example with its values", () => {
     keepaliveInterval: 10,
     peerTimeout: 35,
   });
-  assert.deepEqual(config.logging, { level: "info", file: "/var/log/sssonector.log" });
-  assert.deepEqual(config.monitoring, { enabled: true, port: 9090 });
+  assert.deepEqual(config.logging, {
+    level: "info",
+    file: "/var/log/sssonector.log",
+    format: "text",
+  });
+  assert.deepEqual(config.monitoring, { enabled: true, address: "127.0.0.1", port: 9090 });
   assert.deepEqual(config.security.tls, {
     enabled: true,
     minVersion: "1.2",
@@ -88,8 +92,8 @@ Deno.test("parseConfig() fills every default a minimal client leaves out", () =>
     interface: "tun0",
     address: { ip: "10.0.0.2", prefixLength: 24 },
     network: { mtu: 1500, offload: true, keepaliveInterval: 10, peerTimeout: 35 },
-    logging: { level: "info" },
-    monitoring: { enabled: false, port: 9090 },
+    logging: { level: "info", format: "text" },
+    monitoring: { enabled: false, address: "127.0.0.1", port: 9090 },
     security: {
       handshakeTimeout: 10,
       maxPendingConnections: 512,
@@ -105,6 +109,23 @@ Deno.test("parseConfig() fills every default a minimal client leaves out", () =>
     sourcePath: "/srv/client.yaml",
   });
   assert.ok(!("file" in config.logging), "no log file means standard output");
+});
+
+Deno.test("parseConfig() reads monitoring.address and logging.format, and refuses bad ones", () => {
+  const config = parseConfig(
+    `${MINIMAL_CLIENT}monitoring:\n  address: "::1"\nlogging:\n  format: json\n`,
+    "c.yaml",
+  );
+  assert.equal(config.monitoring.address, "::1");
+  assert.equal(config.logging.format, "json");
+  assert.match(
+    onlyProblem(`${MINIMAL_CLIENT}monitoring:\n  address: localhost\n`).message,
+    /"localhost" is not an IP address; expected an IP address, e\.g\. 127\.0\.0\.1/,
+  );
+  assert.match(
+    onlyProblem(`${MINIMAL_CLIENT}logging:\n  format: xml\n`).message,
+    /"xml" is not a log format; expected "text" or "json"/,
+  );
 });
 
 Deno.test("parseConfig() takes empty sections as all defaults", () => {
