@@ -25,6 +25,8 @@ import { TunnelServer } from "./server/server.ts";
 import { VERSION } from "./version.ts";
 import { errorMessage } from "./runtime/error_message.ts";
 import { CounterRegistry } from "./counters/registry.ts";
+import { applyLeastPrivilege, PrivilegeError } from "./privilege/mod.ts";
+import { loadTunLibrary } from "./tun/native_library.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
@@ -113,14 +115,28 @@ async function runTunnel(path: string): Promise<number> {
     log.warn("{item}; {advice}", { item: describeExpiring(item, now), advice });
   }
   let tunnel: TunnelServer | TunnelClient;
+  // The shim, loaded once: the TUN device, the offload converter and the privilege drop use it.
+  let tunLibrary: ReturnType<typeof loadTunLibrary>;
   try {
+    tunLibrary = loadTunLibrary();
+    const options = { certificates, counters, tunLibrary };
     tunnel = config.mode === "server"
-      ? await TunnelServer.start(config, log, { certificates, counters })
-      : await TunnelClient.start(config, log, { certificates, counters });
+      ? await TunnelServer.start(config, log, options)
+      : await TunnelClient.start(config, log, options);
   } catch (error) {
     const message = errorMessage(error);
     log.error("cannot start: {message}", { message });
     fail(message);
+    return EXIT_RUNTIME;
+  }
+  // Set up: TUN open, port bound (server), log open, certificates loaded. Root is no longer needed.
+  try {
+    await applyLeastPrivilege(tunLibrary, config.security, log);
+  } catch (error) {
+    if (!(error instanceof PrivilegeError)) throw error;
+    log.error("{message}", { message: error.message });
+    fail(error.message);
+    await tunnel.stop();
     return EXIT_RUNTIME;
   }
   const signal = await waitForSignal();
