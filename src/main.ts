@@ -26,6 +26,7 @@ import { VERSION } from "./version.ts";
 import { errorMessage } from "./runtime/error_message.ts";
 import { CounterRegistry } from "./counters/registry.ts";
 import { applyLeastPrivilege, PrivilegeError } from "./privilege/mod.ts";
+import { applyRuntimePermissions } from "./privilege/runtime_permissions.ts";
 import { loadTunLibrary } from "./tun/native_library.ts";
 
 const EXIT_OK = 0;
@@ -132,6 +133,8 @@ async function runTunnel(path: string): Promise<number> {
   // Set up: TUN open, port bound (server), log open, certificates loaded. Root is no longer needed.
   try {
     await applyLeastPrivilege(tunLibrary, config.security, log);
+    const revoked = await applyRuntimePermissions(config.mode, tunLibrary);
+    log.info("Deno permissions revoked after setup: {names}", { names: revoked.join(", ") });
   } catch (error) {
     if (!(error instanceof PrivilegeError)) throw error;
     log.error("{message}", { message: error.message });
@@ -219,6 +222,15 @@ async function execute(command: Command): Promise<number> {
   }
 }
 
+/** SSSONECTOR_DEBUG is set; false also once env access was revoked after setup. */
+function debugRequested(): boolean {
+  try {
+    return Boolean(Deno.env.get("SSSONECTOR_DEBUG"));
+  } catch {
+    return false;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let command: Command;
   try {
@@ -239,7 +251,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const message = errorMessage(error);
     fail(message);
-    if (Deno.env.get("SSSONECTOR_DEBUG")) console.error(error);
+    if (debugRequested()) console.error(error);
     return EXIT_RUNTIME;
   }
 }
