@@ -87,6 +87,10 @@ Deno.test({
     const server = await lab.startServer(configs);
     const v12 = await sClient(lab, ["-tls1_2", ...clientCert(lab)]);
     assert.equal(v12.established, false, `TLS 1.2 completed:\n${v12.text}`);
+    assert.match(v12.text, /alert protocol version/, v12.text);
+    await server.waitForLog(
+      /TLS handshake with .* failed: no TLS version both sides allow \(check security\.tls\.min_version\)/,
+    );
     const v13 = await sClient(lab, ["-tls1_3", ...clientCert(lab)]);
     assert.ok(v13.established, v13.text);
     await server.stop();
