@@ -26,6 +26,7 @@ import { VERSION } from "./version.ts";
 import { errorMessage } from "./runtime/error_message.ts";
 import { CounterRegistry } from "./counters/registry.ts";
 import { applyLeastPrivilege, PrivilegeError } from "./privilege/mod.ts";
+import { runAccountProblem } from "./privilege/apply.ts";
 import { applyRuntimePermissions } from "./privilege/runtime_permissions.ts";
 import { loadTunLibrary } from "./tun/native_library.ts";
 
@@ -60,6 +61,12 @@ async function loadChecked(path: string): Promise<Checked | undefined> {
       return undefined;
     }
     throw error;
+  }
+  // The account to run as after setup must exist: a typo is found here, not once tun0 is up.
+  const account = await runAccountProblem(config.security, Deno.uid() ?? -1);
+  if (account !== undefined) {
+    console.error(`${config.sourcePath}: ${account}`);
+    return undefined;
   }
   try {
     const certificates = await CertificateStore.load(config.security.tls, config.mode);

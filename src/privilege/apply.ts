@@ -10,7 +10,8 @@
 import type { Logger } from "@logtape/logtape";
 import type { SecurityConfig } from "../config/types.ts";
 import { describeFileError } from "../runtime/file_errors.ts";
-import type { AccountSpec } from "./accounts.ts";
+import { type AccountSpec, resolveAccount } from "./accounts.ts";
+import { PrivilegeError } from "./errors.ts";
 import { type DropOptions, dropPrivileges, type PrivilegeLibrary } from "./drop.ts";
 import { readOwnThreadCredentials, type ThreadStatusLibrary } from "./thread_credentials.ts";
 
@@ -53,6 +54,40 @@ export function runAsFor(
     ? { user: user ?? DEFAULT_RUN_USER }
     : { user: user ?? DEFAULT_RUN_USER, group };
   return { kind: "drop", spec };
+}
+
+/**
+ * Checks before setup that the account the tunnel will become exists, so that a typo in
+ * `security.user` / `security.group` is a configuration error (exit 2) and not a failure after
+ * the TUN device is up. Returns the problem, one line, or undefined.
+ */
+export async function runAccountProblem(
+  security: Pick<SecurityConfig, "user" | "group">,
+  uid: number,
+  files: { readonly passwdPath?: string; readonly groupPath?: string } = {},
+): Promise<string | undefined> {
+  const decision = runAsFor(security, uid);
+  if (decision.kind === "keep") return undefined;
+  const passwdPath = files.passwdPath ?? "/etc/passwd";
+  const groupPath = files.groupPath ?? "/etc/group";
+  try {
+    const account = resolveAccount(decision.spec, {
+      passwd: await Deno.readTextFile(passwdPath),
+      group: await Deno.readTextFile(groupPath),
+      passwdPath,
+      groupPath,
+    });
+    if (account.uid === 0) {
+      return `security.user: ${account.user} is uid 0, that is root: write "root" to keep root`;
+    }
+    return undefined;
+  } catch (error) {
+    const key = /group/.test(String(error)) && security.group !== undefined
+      ? "security.group"
+      : "security.user";
+    const reason = error instanceof PrivilegeError ? error.message : describeFileError(error);
+    return `${key}: ${reason}`;
+  }
 }
 
 /** The files a certificate reload reads again, with their configuration keys. */

@@ -237,3 +237,34 @@ Deno.test({
     assert.match(await client.log(), /stopped/);
   },
 });
+
+Deno.test({
+  name: "an unknown security.user is a configuration error before setup; security.user: root " +
+    "keeps root and warns",
+  ignore: Deno.uid() !== 0,
+  async fn() {
+    await using lab = await E2eLab.create("runas");
+    const configs = await lab.configs();
+    const base = await Deno.readTextFile(configs.serverConfig);
+    await Deno.writeTextFile(
+      configs.serverConfig,
+      base.replace("security:\n", "security:\n  user: nosuchuser\n"),
+    );
+    const typo = lab.start(lab.server, configs.serverConfig, configs.serverLog);
+    assert.equal((await typo.child.status).code, 2);
+    assert.equal(
+      (await typo.stderr()).trim(),
+      `${configs.serverConfig}: security.user: unknown user "nosuchuser": it is not in /etc/passwd`,
+    );
+    assert.equal(await lab.hasLink(lab.server, "tun0"), false, "no tun0 was made");
+
+    await Deno.writeTextFile(
+      configs.serverConfig,
+      base.replace("security:\n", "security:\n  user: root\n"),
+    );
+    const root = await lab.startServer(configs);
+    await root.waitForLog(/WARN .*security\.user is root: the tunnel keeps every root privilege/);
+    const threads = await readThreadCredentials(root.child.pid);
+    assert.ok(threads.every((t) => t.uid[1] === 0 && t.seccomp === 0), "root kept, no filter");
+  },
+});
