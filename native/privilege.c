@@ -2,8 +2,11 @@
 #define _GNU_SOURCE
 #include "privilege.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <stdio.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/sched.h>
@@ -201,4 +204,43 @@ int32_t sss_drop_privileges(uint32_t uid, uint32_t gid, const uint32_t *groups, 
   if (rc < 0) return fail(err, SSS_PRIV_STAGE_SECCOMP, errno);
   if (rc > 0) return fail(err, SSS_PRIV_STAGE_SECCOMP, ESRCH);
   return 0;
+}
+
+int32_t sss_thread_status(uint8_t *buf, uint32_t cap, uint32_t *len_out) {
+  *len_out = 0;
+  DIR *dir = opendir("/proc/self/task");
+  if (dir == NULL) return -errno;
+  uint32_t used = 0;
+  int32_t rc = 0;
+  struct dirent *entry;
+  while ((entry = readdir(dir)) != NULL) {
+    if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%.20s/status", entry->d_name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT || errno == ESRCH) continue; /* the thread has just ended */
+      rc = -errno;
+      break;
+    }
+    uint32_t start = used;
+    ssize_t got = 0;
+    while (used < cap && (got = read(fd, buf + used, cap - used)) > 0) used += (uint32_t)got;
+    int read_errno = errno;
+    close(fd);
+    if (got < 0) {
+      used = start;
+      if (read_errno == ESRCH) continue;
+      rc = -read_errno;
+      break;
+    }
+    if (used >= cap) { /* no room for the text and its NUL */
+      rc = -ENOSPC;
+      break;
+    }
+    buf[used++] = 0;
+  }
+  closedir(dir);
+  *len_out = used;
+  return rc;
 }

@@ -31,6 +31,10 @@ import { firstSignal, onSignal } from "./runtime/signals.ts";
 import { Notifier } from "./runtime/notify.ts";
 import { keepServiceManagerTold, serviceStatusLine } from "./monitor/service_status.ts";
 import { loadProcessShim, type ProcessShim } from "./runtime/process_shim.ts";
+import { applyLeastPrivilege, PrivilegeError } from "./privilege/mod.ts";
+import { runAccountProblem } from "./privilege/apply.ts";
+import { applyRuntimePermissions } from "./privilege/runtime_permissions.ts";
+import { loadTunLibrary } from "./tun/native_library.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
@@ -63,6 +67,12 @@ async function loadChecked(path: string): Promise<Checked | undefined> {
       return undefined;
     }
     throw error;
+  }
+  // The account to run as after setup must exist: a typo is found here, not once tun0 is up.
+  const account = await runAccountProblem(config.security, Deno.uid() ?? -1);
+  if (account !== undefined) {
+    console.error(`${config.sourcePath}: ${account}`);
+    return undefined;
   }
   try {
     const certificates = await CertificateStore.load(config.security.tls, config.mode);
@@ -145,19 +155,37 @@ async function runTunnel(path: string): Promise<number> {
   await using _monitor = monitor;
   const fileLimit = shim?.maxFds();
   let tunnel: TunnelServer | TunnelClient;
+  // The shim, loaded once: the TUN device, the offload converter and the privilege drop use it.
+  let tunLibrary: ReturnType<typeof loadTunLibrary>;
   try {
+    tunLibrary = loadTunLibrary();
+    const options = { certificates, counters, tunLibrary };
     tunnel = config.mode === "server"
       ? await TunnelServer.start(config, log, {
-        certificates,
-        counters,
+        ...options,
         // Deno refuses /proc/self/limits without --allow-all; the shim reads the limit instead.
         ...(fileLimit === undefined ? {} : { fileLimit }),
       })
-      : await TunnelClient.start(config, log, { certificates, counters });
+      : await TunnelClient.start(config, log, options);
   } catch (error) {
     const message = errorMessage(error);
     log.error("cannot start: {message}", { message });
     fail(message);
+    return EXIT_RUNTIME;
+  }
+  // Set up: TUN open, port bound (server), log open, certificates loaded. Root is no longer needed.
+  try {
+    await applyLeastPrivilege(tunLibrary, config.security, log, {
+      // The log file becomes the run user's, so SIGHUP can reopen it after the drop.
+      beforeDrop: (account) => logging.handOver(account),
+    });
+    const revoked = await applyRuntimePermissions(config.mode, tunLibrary);
+    log.info("Deno permissions revoked after setup: {names}", { names: revoked.join(", ") });
+  } catch (error) {
+    if (!(error instanceof PrivilegeError)) throw error;
+    log.error("{message}", { message: error.message });
+    fail(error.message);
+    await tunnel.stop();
     return EXIT_RUNTIME;
   }
   source.attach(tunnel);
@@ -267,6 +295,15 @@ async function execute(command: Command): Promise<number> {
   }
 }
 
+/** SSSONECTOR_DEBUG is set; false also once env access was revoked after setup. */
+function debugRequested(): boolean {
+  try {
+    return Boolean(Deno.env.get("SSSONECTOR_DEBUG"));
+  } catch {
+    return false;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let command: Command;
   try {
@@ -287,7 +324,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const message = errorMessage(error);
     fail(message);
-    if (Deno.env.get("SSSONECTOR_DEBUG")) console.error(error);
+    if (debugRequested()) console.error(error);
     return EXIT_RUNTIME;
   }
 }

@@ -187,6 +187,28 @@ export function tlsVersion() {
   });
 }
 
+/**
+ * A user or group of the system (`security.user`, `security.group`): a name as useradd allows it
+ * (letters, digits, `_`, `.`, `-`, not starting with a digit or `-`, at most 32 characters) or a
+ * numeric id; YAML numbers are accepted as ids. The account itself is looked up when the process
+ * drops privileges, not here.
+ */
+export function accountName(noun: string) {
+  const allowed = `a ${noun} name or a numeric id, e.g. nobody or 65534`;
+  return z.union([z.string(), z.number()], {
+    error: (issue) => refuse(issue.input, `a ${noun}`, allowed),
+  }).transform((value, ctx): string => {
+    const word = String(value);
+    if (/^\d{1,10}$/.test(word) || /^[A-Za-z_][A-Za-z0-9_.-]{0,30}\$?$/.test(word)) return word;
+    ctx.issues.push({
+      code: "custom",
+      message: `${describeValue(value)} is not a ${noun} name or id; expected ${allowed}`,
+      input: value,
+    });
+    return z.NEVER;
+  });
+}
+
 /** A switch that must stay on; `false` is refused with `reason`. */
 export function alwaysOn(reason: string) {
   return flag().transform((value, ctx): true => {

@@ -8,6 +8,7 @@
 
 import { z } from "zod";
 import {
+  accountName,
   alwaysOn,
   endpoint,
   filePath,
@@ -53,6 +54,9 @@ export function fileSchema(baseDir: string) {
       port: port().default(9090),
     }),
     security: section({
+      // Whom to become once set up; main.ts decides the default (nobody when started as root).
+      user: accountName("user").optional(),
+      group: accountName("group").optional(),
       handshake_timeout: integer(1, 300).default(10),
       max_pending_connections: integer(1, 65536).default(512),
       max_pending_per_source: integer(1, 65536).default(8),

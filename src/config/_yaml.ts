@@ -46,10 +46,18 @@ export function readYaml(text: string): YamlSource | { readonly problems: Config
     });
     return { problems };
   }
-  return {
-    data: doc.toJS({ maxAliasCount: 100 }),
-    locate: (path) => locateKey(doc, path, position),
-  };
+  let data: unknown;
+  try {
+    // Aliases are expanded here: an unknown one, or a "billion laughs" of them, is refused.
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const message = /Excessive alias count/.test(reason)
+      ? "YAML error: more than 100 aliases expand to too much; a configuration needs none"
+      : `YAML error: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`;
+    return { problems: [{ path: "", line: 1, message }] };
+  }
+  return { data, locate: (path) => locateKey(doc, path, position) };
 }
 
 /** Endpoints such as `[::]:443` start a YAML list unless quoted; say so next to the error. */

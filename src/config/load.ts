@@ -25,8 +25,25 @@ import { describeFileError } from "../runtime/file_errors.ts";
 export async function loadConfig(path: string): Promise<Config> {
   let text: string;
   try {
+    // A configuration is a few hundred bytes: a huge file (or /dev/zero) is refused unread.
+    const { size, isFile, isDirectory } = await Deno.stat(path);
+    if (isFile && size > MAX_CONFIG_BYTES) {
+      throw new ConfigError(path, [{
+        path: "",
+        message: `the file is ${size} bytes; a configuration file is at most ${MAX_CONFIG_BYTES}`,
+      }]);
+    }
+    if (!isFile) {
+      throw new ConfigError(path, [{
+        path: "",
+        message: `cannot read the configuration file: ${
+          isDirectory ? "it is a folder, not a file" : "it is not a regular file"
+        }`,
+      }]);
+    }
     text = await Deno.readTextFile(path);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(path, [{
       path: "",
       message: `cannot read the configuration file: ${describeFileError(error)}`,
@@ -55,6 +72,9 @@ export async function loadConfig(path: string): Promise<Config> {
   if (problems.length > 0) throw new ConfigError(path, sortByLine(problems));
   return parsed!.config;
 }
+
+/** Largest configuration file read; real ones are well under a kilobyte. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
 const TLS_FILE_KEYS = ["cert_file", "key_file", "ca_file", "crl_file"] as const;
 

@@ -68,6 +68,13 @@ export interface TlsConfig {
 }
 
 export interface SecurityConfig {
+  /**
+   * The user to become once the TUN device is open and the port bound (a name or numeric id).
+   * Undefined: `nobody` when started as root, no change otherwise. `root` (or 0) keeps root.
+   */
+  readonly user?: string;
+  /** The group to become with it. Undefined: the user's primary group (nogroup for nobody). */
+  readonly group?: string;
   /** Seconds a connection may take for the TLS handshake, and then for the Hello. @default 10 */
   readonly handshakeTimeout: number;
   /** Server: connections at once that are not yet a session. @default 512 */

@@ -17,6 +17,8 @@ export interface DropOptions {
   readonly groupPath?: string;
   /** Reads the threads' credentials after the drop. @default readThreadCredentials("self") */
   readonly threads?: () => Promise<ThreadCredentials[]>;
+  /** Runs with the resolved account just before the drop (e.g. hand the log file over). */
+  readonly beforeDrop?: (account: Account) => Promise<void>;
 }
 
 /** native/privilege.h's SSS_PRIV_STAGE_*, as the operator reads them. */
@@ -68,6 +70,7 @@ export async function dropPrivileges(
   if (account.uid === 0) {
     throw new PrivilegeError(`cannot drop privileges to ${who}: uid 0 is root, that is no drop`);
   }
+  await options.beforeDrop?.(account);
 
   const err = new Int32Array(2);
   const rc = lib.symbols.sss_drop_privileges(

@@ -10,4 +10,16 @@
 export { type Account, type AccountSpec, resolveAccount } from "./accounts.ts";
 export { type DropOptions, dropPrivileges, type PrivilegeLibrary } from "./drop.ts";
 export { PrivilegeError } from "./errors.ts";
-export { readThreadCredentials, type ThreadCredentials } from "./thread_credentials.ts";
+export {
+  readOwnThreadCredentials,
+  readThreadCredentials,
+  type ThreadCredentials,
+  type ThreadStatusLibrary,
+} from "./thread_credentials.ts";
+export {
+  applyLeastPrivilege,
+  DEFAULT_RUN_USER,
+  type RunAsDecision,
+  runAsFor,
+  unreadableAfterDrop,
+} from "./apply.ts";

@@ -3,6 +3,8 @@
  * capabilities, NoNewPrivs and seccomp per thread, so a process is only as unprivileged as its
  * most privileged thread: read them all.
  */
+import type { TunLibrary } from "../tun/ffi.ts";
+import { PrivilegeError } from "./errors.ts";
 
 /** One thread's credentials, as /proc shows them. */
 export interface ThreadCredentials {
@@ -82,4 +84,37 @@ export async function readThreadCredentials(
     threads.push(parseThreadStatus(tid, text));
   }
   return threads.sort((a, b) => a.tid - b.tid);
+}
+
+/** The part of the shim that reads this process's thread status files. */
+export interface ThreadStatusLibrary {
+  readonly symbols: Pick<TunLibrary["symbols"], "sss_thread_status">;
+}
+
+const ENOSPC = 28;
+const STATUS_BUFFER_START = 64 * 1024;
+const STATUS_BUFFER_MAX = 16 * 1024 * 1024;
+
+/**
+ * Every thread of this process, read by the shim (native/privilege.c): Deno's permission layer
+ * refuses /proc/self to anything short of --allow-all, and the tunnel runs with less.
+ *
+ * @throws {PrivilegeError} when the files cannot be read.
+ */
+export function readOwnThreadCredentials(lib: ThreadStatusLibrary): ThreadCredentials[] {
+  const length = new Uint32Array(1);
+  for (let size = STATUS_BUFFER_START; size <= STATUS_BUFFER_MAX; size *= 4) {
+    const buffer = new Uint8Array(size);
+    const rc = lib.symbols.sss_thread_status(buffer, size, length);
+    if (rc === -ENOSPC) continue;
+    if (rc < 0) {
+      throw new PrivilegeError(`cannot read /proc/self/task/*/status: errno ${-rc}`, -rc);
+    }
+    const texts = new TextDecoder().decode(buffer.subarray(0, length[0]!)).split("\0");
+    return texts.filter((text) => text !== "").map((text) => {
+      const tid = Number(/^Pid:\s*(\d+)/m.exec(text)?.[1]);
+      return parseThreadStatus(tid, text);
+    }).sort((a, b) => a.tid - b.tid);
+  }
+  throw new PrivilegeError("cannot read /proc/self/task/*/status: more than 16 MiB of threads");
 }

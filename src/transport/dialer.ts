@@ -9,6 +9,11 @@ import {
 import { describeTlsError } from "./tls_errors.ts";
 import { clientTlsOptions } from "./tls_options.ts";
 import type { TlsMaterial } from "./material.ts";
+import { diagnoseServerCertificate, fetchServerCertificate } from "./server_diagnosis.ts";
+
+/** TLS failures that are about the server's certificate (worth examining it). */
+const CERTIFICATE_FAILURE =
+  /certificate|verify|UnknownIssuer|unknown ca|Expired|NotValid|ALTNAME|hostname|IP address mismatch|InvalidPurpose|BadCertificate|UnsupportedCertificate|alert/i;
 
 /** A connection attempt failed; the message is one line for the operator. */
 export class DialError extends Error {
@@ -48,16 +53,24 @@ export function dialTls(
       socket.destroy();
       reject(new DialError(`cannot connect to ${where}: timed out after ${timeoutMs} ms`));
     }, timeoutMs);
+    // A refused server certificate: its real cause, from the certificate itself.
+    const refuse = async (error: unknown, der: Uint8Array | undefined) => {
+      let reason: string | undefined;
+      if (CERTIFICATE_FAILURE.test(String(error))) {
+        try {
+          const cert = der ?? await fetchServerCertificate(server, material);
+          if (cert) reason = await diagnoseServerCertificate(cert, material.ca, server.host);
+        } catch { /* fall back to the TLS layer's words */ }
+      }
+      reject(new DialError(`cannot connect to ${where}: ${reason ?? describeTlsError(error)}`));
+    };
     socket.once("secureConnect", () => {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
       if (!socket.authorized) {
+        const raw = socket.getPeerCertificate(true)?.raw;
         socket.destroy();
-        reject(
-          new DialError(
-            `cannot connect to ${where}: ${describeTlsError(socket.authorizationError)}`,
-          ),
-        );
+        refuse(socket.authorizationError, raw ? new Uint8Array(raw) : undefined);
         return;
       }
       resolve(new TlsSocketStream(socket, incoming));
@@ -66,7 +79,7 @@ export function dialTls(
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
       socket.destroy();
-      reject(new DialError(`cannot connect to ${where}: ${describeTlsError(error)}`));
+      refuse(error, undefined);
     });
   });
 }

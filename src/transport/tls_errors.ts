@@ -21,7 +21,12 @@ const HINTS: ReadonlyArray<readonly [RegExp, string]> = [
     "the client presented no certificate",
   ],
   [
-    /protocol version|ProtocolVersion|PeerIncompatible|unsupported protocol/i,
+    // rustls's words for a TLS 1.0/1.1 ClientHello, which has no signature_algorithms extension.
+    /SignatureAlgorithmsExtensionRequired/,
+    "the peer offered only TLS 1.1 or older; SSSonector speaks TLS 1.2 and 1.3",
+  ],
+  [
+    /protocol version|ProtocolVersion|PeerIncompatible|peer is incompatible|unsupported protocol/i,
     "no TLS version both sides allow (check security.tls.min_version)",
   ],
   [/ECONNREFUSED|Connection refused/i, "connection refused (is the server running and listening?)"],

@@ -53,6 +53,11 @@ export const tunSymbols = {
     parameters: ["u32", "u32", "buffer", "u32", "buffer"],
     result: "i32",
   },
+  sss_thread_status: {
+    // int32_t (uint8_t *buf, uint32_t cap, uint32_t *len_out)   (native/privilege.c)
+    parameters: ["buffer", "u32", "buffer"],
+    result: "i32",
+  },
   sss_strerror: {
     // const char *(int32_t err)
     parameters: ["i32"],

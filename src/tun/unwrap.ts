@@ -37,12 +37,29 @@ export interface ErrnoText {
 /** Reported when a NULL handle came without an errno (the shim always sets one). */
 const EIO = 5;
 
+/** Texts read by rememberErrnoTexts(), for when reading C strings is no longer allowed. */
+const remembered = new Map<number, string>();
+
 /** The shim's text for an errno (negative or positive), lower case; `errno N` if it has none. */
 export function errnoText(lib: ErrnoText, err: number): string {
-  const pointer = lib.symbols.sss_strerror(err);
-  return pointer === null
-    ? `errno ${Math.abs(err)}`
-    : Deno.UnsafePointerView.getCString(pointer).toLowerCase();
+  const errno = Math.abs(err);
+  const pointer = lib.symbols.sss_strerror(errno);
+  if (pointer === null) return `errno ${errno}`;
+  try {
+    return Deno.UnsafePointerView.getCString(pointer).toLowerCase();
+  } catch {
+    // Deno's ffi permission was revoked after setup (src/privilege/runtime_permissions.ts):
+    // symbols still run, but C strings can no longer be read.
+    return remembered.get(errno) ?? `errno ${errno}`;
+  }
+}
+
+/**
+ * Reads the texts of errno 1..`max` now, so that errnoText() still words errors after the ffi
+ * permission is revoked.
+ */
+export function rememberErrnoTexts(lib: ErrnoText, max = 133): void {
+  for (let errno = 1; errno <= max; errno++) remembered.set(errno, errnoText(lib, errno));
 }
 
 /**

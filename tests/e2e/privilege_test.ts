@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { run, runOk } from "../../tools/lab/netns_lab.ts";
 import { readThreadCredentials, type ThreadCredentials } from "../../src/privilege/mod.ts";
+import { CLIENT_TUNNEL_IP, E2eLab, SERVER_TUNNEL_IP } from "../lib/e2e_lab.ts";
 
 const PROBE = new URL("../lib/privilege_probe.ts", import.meta.url).pathname;
 const NOBODY = 65534;
@@ -143,5 +144,127 @@ Deno.test({
       }
       await run("ip", ["netns", "del", ns]);
     }
+  },
+});
+
+/** Every task of a live process, as the privilege drop must leave it. */
+async function assertDropped(pid: number, who: string): Promise<ThreadCredentials[]> {
+  const threads = await readThreadCredentials(pid);
+  console.log(
+    `${who} (pid ${pid}):\n` +
+      threads.map((t) =>
+        `  task ${t.tid} ${t.name}: Uid ${t.uid.join(" ")} Gid ${t.gid.join(" ")} ` +
+        `CapEff ${t.capEff} NoNewPrivs ${t.noNewPrivs} Seccomp ${t.seccomp}`
+      ).join("\n"),
+  );
+  assert.ok(threads.length > 1, `${who}: Deno runs several threads`);
+  for (const t of threads) {
+    const where = `${who} task ${t.tid} (${t.name})`;
+    assert.deepEqual(t.uid, [NOBODY, NOBODY, NOBODY, NOBODY], `${where} Uid`);
+    assert.deepEqual(t.gid, [NOBODY, NOBODY, NOBODY, NOBODY], `${where} Gid`);
+    assert.equal(t.capEff, "0000000000000000", `${where} CapEff`);
+    assert.equal(t.capPrm, "0000000000000000", `${where} CapPrm`);
+    assert.equal(t.noNewPrivs, 1, `${where} NoNewPrivs`);
+    assert.equal(t.seccomp, 2, `${where} Seccomp`);
+  }
+  return threads;
+}
+
+/** Adds network keys to a lab configuration file. */
+async function addNetworkKeys(file: string, keys: string): Promise<void> {
+  const text = await Deno.readTextFile(file);
+  await Deno.writeTextFile(file, text.replace("network:\n", `network:\n${keys}`));
+}
+
+Deno.test({
+  name: "a real server and client started as root run as nobody on every thread after setup, " +
+    "and the tunnel still pings, keeps alive, logs and reconnects",
+  ignore: Deno.uid() !== 0,
+  async fn() {
+    await using lab = await E2eLab.create("drop");
+    // The lab lays files out as the README says (keys 0640 root:nogroup, folders searchable),
+    // except the client's key, made 0600 root here: the client must warn that it cannot reload.
+    await Deno.chmod(`${lab.certDir}/client.key`, 0o600);
+    await Deno.chown(`${lab.certDir}/client.key`, 0, 0);
+    const configs = await lab.configs();
+    // Keepalive every second and a peer dead after 3 s of silence: an idle tunnel that stays up
+    // shows the keepalive still runs after the drop.
+    for (const file of [configs.serverConfig, configs.clientConfig]) {
+      await addNetworkKeys(file, "  keepalive_interval: 1\n  peer_timeout: 3\n");
+    }
+    const server = await lab.startServer(configs);
+    const client = await lab.startClient(configs);
+    await server.waitForLog(/dropped privileges to nobody:nogroup \(uid 65534, gid 65534\)/);
+    await client.waitForLog(/dropped privileges to nobody:nogroup \(uid 65534, gid 65534\)/);
+    await server.waitForLog(/Deno permissions revoked after setup: run, write, env, sys, net, ffi/);
+    await client.waitForLog(/Deno permissions revoked after setup: run, write, env, sys, ffi/);
+    assert.equal(await Deno.readTextFile(`/proc/${server.child.pid}/comm`), "deno\n");
+    await assertDropped(server.child.pid, "server");
+    await assertDropped(client.child.pid, "client");
+    assert.doesNotMatch(await server.log(), /cannot read/, "the server can read its files");
+    assert.match(
+      await client.log(),
+      /WARN .*nobody:nogroup cannot read security\.tls\.key_file .*client\.key \(permission denied\): a certificate reload \(SIGHUP\) will be refused.*chgrp nogroup .*client\.key && chmod 640/,
+    );
+
+    const up = await lab.ping(lab.client, SERVER_TUNNEL_IP, { count: 3 });
+    assert.ok(up.ok, up.output);
+    const down = await lab.ping(lab.server, CLIENT_TUNNEL_IP, { count: 3 });
+    assert.ok(down.ok, down.output);
+
+    // Idle for longer than peer_timeout: only keepalive pings keep the session.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    assert.doesNotMatch(await client.log(), /disconnected/);
+    assert.doesNotMatch(await server.log(), /disconnected/);
+    const idle = await lab.ping(lab.client, SERVER_TUNNEL_IP, { count: 1 });
+    assert.ok(idle.ok, idle.output);
+
+    // A restarted server: the dropped client reconnects, and logs it.
+    assert.equal((await server.stop()).code, 0, "server exit code on SIGTERM");
+    assert.equal(await lab.hasLink(lab.server, "tun0"), false, "the dropped server left tun0");
+    await client.waitForLog(/disconnected from 198\.18\.0\.1:443/);
+    const again = await lab.configs();
+    const second = await lab.startServer(again);
+    await second.waitForLog(/dropped privileges to nobody/);
+    await lab.waitForPing(lab.client, SERVER_TUNNEL_IP, 15_000);
+    const connects = (await client.log()).match(/connected to 198\.18\.0\.1:443/g) ?? [];
+    assert.equal(connects.length, 2, `expected a reconnect in:\n${await client.log()}`);
+    await assertDropped(client.child.pid, "client after the reconnect");
+    await assertDropped(second.child.pid, "restarted server");
+
+    assert.equal((await client.stop()).code, 0, "client exit code on SIGTERM");
+    assert.equal(await lab.hasLink(lab.client, "tun0"), false, "the dropped client left tun0");
+    assert.match(await client.log(), /stopped/);
+  },
+});
+
+Deno.test({
+  name: "an unknown security.user is a configuration error before setup; security.user: root " +
+    "keeps root and warns",
+  ignore: Deno.uid() !== 0,
+  async fn() {
+    await using lab = await E2eLab.create("runas");
+    const configs = await lab.configs();
+    const base = await Deno.readTextFile(configs.serverConfig);
+    await Deno.writeTextFile(
+      configs.serverConfig,
+      base.replace("security:\n", "security:\n  user: nosuchuser\n"),
+    );
+    const typo = lab.start(lab.server, configs.serverConfig, configs.serverLog);
+    assert.equal((await typo.child.status).code, 2);
+    assert.equal(
+      (await typo.stderr()).trim(),
+      `${configs.serverConfig}: security.user: unknown user "nosuchuser": it is not in /etc/passwd`,
+    );
+    assert.equal(await lab.hasLink(lab.server, "tun0"), false, "no tun0 was made");
+
+    await Deno.writeTextFile(
+      configs.serverConfig,
+      base.replace("security:\n", "security:\n  user: root\n"),
+    );
+    const root = await lab.startServer(configs);
+    await root.waitForLog(/WARN .*security\.user is root: the tunnel keeps every root privilege/);
+    const threads = await readThreadCredentials(root.child.pid);
+    assert.ok(threads.every((t) => t.uid[1] === 0 && t.seccomp === 0), "root kept, no filter");
   },
 });

@@ -195,7 +195,9 @@ Deno.test({
     const client = lab.start(lab.client, foreign.clientConfig, foreign.clientLog);
     await server.waitForLog(/TLS handshake with .* failed: .*/);
     // Let it try (and be refused) more than once.
-    await client.waitForLog(/WARN[\s\S]*WARN/);
+    await client.waitForLog(
+      /WARN .*(cannot connect|disconnected)[\s\S]*WARN .*(cannot connect|disconnected)/,
+    );
 
     const ping = await lab.ping(lab.client, SERVER_TUNNEL_IP, { count: 2 });
     assert.equal(ping.ok, false, `ping passed the tunnel:\n${ping.output}`);
@@ -271,7 +273,7 @@ Deno.test({
     const configs = await lab.configs({ certDir: wrongDir });
     const server = await lab.startServer(configs);
     const client = lab.start(lab.client, configs.clientConfig, configs.clientLog);
-    const reason = await client.waitForLog(/WARN .*/);
+    const reason = await client.waitForLog(/WARN .*cannot connect.*/);
     assert.match(
       reason,
       /cannot connect to 198\.18\.0\.1:443: the server certificate does not name the address dialled/,

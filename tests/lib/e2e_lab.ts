@@ -101,6 +101,8 @@ export class E2eLab implements AsyncDisposable {
     let dir: string | undefined;
     try {
       dir = await Deno.makeTempDir({ prefix: `${TEMP_PREFIX}${tag}-` });
+      // As the README asks for hosts: the run user (nobody) can reach the files it reloads.
+      await Deno.chmod(dir, 0o755);
       const lab = new E2eLab(net, dir);
       await lab.issue({ certDir: lab.certDir, serverIp: net.server.ip, clientName: "client" });
       return lab;
@@ -133,6 +135,7 @@ export class E2eLab implements AsyncDisposable {
       keyType: "ecdsa-p256",
       force: false,
     });
+    await shareKeysWithRunGroup(options.certDir);
   }
 
   /**
@@ -179,6 +182,7 @@ export class E2eLab implements AsyncDisposable {
       "-out",
       `${certDir}/${name}.crt`,
     ]);
+    await shareKeysWithRunGroup(certDir);
   }
 
   /** Writes a server and a client configuration into a new folder of the lab. */
@@ -425,6 +429,23 @@ export class E2eLab implements AsyncDisposable {
       await run("ip", ["netns", "del", host.ns]);
     }
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** The group a tunnel started as root runs as after setup (nobody's primary group on Debian). */
+export const RUN_GROUP = "nogroup";
+
+/**
+ * The README's layout for keys a tunnel reloads after dropping privileges: every key but the
+ * CA's 0640 root:nogroup, the folder searchable.
+ */
+async function shareKeysWithRunGroup(certDir: string): Promise<void> {
+  await Deno.chmod(certDir, 0o755);
+  for await (const entry of Deno.readDir(certDir)) {
+    if (!entry.name.endsWith(".key") || entry.name === "ca.key") continue;
+    const path = `${certDir}/${entry.name}`;
+    await runOk("chgrp", [RUN_GROUP, path]);
+    await Deno.chmod(path, 0o640);
   }
 }
 

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { parseConfig } from "../../src/config/mod.ts";
+import { ConfigError } from "../../src/config/errors.ts";
+import { runAsFor, unreadableAfterDrop } from "../../src/privilege/apply.ts";
+
+Deno.test("runAsFor(): root drops to nobody and its primary group unless told otherwise", () => {
+  assert.deepEqual(runAsFor({}, 0), { kind: "drop", spec: { user: "nobody" } });
+  assert.deepEqual(runAsFor({ group: "sss" }, 0), {
+    kind: "drop",
+    spec: { user: "nobody", group: "sss" },
+  });
+  assert.deepEqual(runAsFor({ user: "sss", group: "sss" }, 0), {
+    kind: "drop",
+    spec: { user: "sss", group: "sss" },
+  });
+});
+
+Deno.test("runAsFor(): security.user root keeps root with a warning; non-root keeps quietly", () => {
+  for (const user of ["root", "0"]) {
+    const decision = runAsFor({ user }, 0);
+    assert.equal(decision.kind, "keep");
+    assert.ok(decision.kind === "keep" && decision.warn);
+    assert.match(decision.kind === "keep" ? decision.message : "", /keeps every root privilege/);
+  }
+  assert.deepEqual(runAsFor({}, 1000), {
+    kind: "keep",
+    warn: false,
+    message: "running as uid 1000, not root: no privileges to drop",
+  });
+  // A user named by a process that is not root is attempted (and fails clearly in the drop).
+  assert.deepEqual(runAsFor({ user: "sss" }, 1000), { kind: "drop", spec: { user: "sss" } });
+});
+
+const CLIENT = `mode: client
+server: vpn.example.com:443
+address: 10.0.0.2/24
+security:
+  tls:
+    cert_file: c.crt
+    key_file: c.key
+    ca_file: ca.crt
+`;
+
+Deno.test("security.user and security.group take names and numeric ids; bad ones are one line", () => {
+  const withKeys = (lines: string) => CLIENT.replace("security:\n", `security:\n${lines}`);
+  const config = parseConfig(withKeys("  user: sss-run\n  group: 65534\n"), "/c.yaml");
+  assert.equal(config.security.user, "sss-run");
+  assert.equal(config.security.group, "65534");
+  assert.equal(parseConfig(CLIENT, "/c.yaml").security.user, undefined);
+  try {
+    parseConfig(withKeys('  user: "bad user"\n'), "/c.yaml");
+    assert.fail("accepted");
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    assert.equal(
+      error.format(),
+      '/c.yaml: security.user (line 5): "bad user" is not a user name or id; expected a user ' +
+        "name or a numeric id, e.g. nobody or 65534",
+    );
+  }
+});
+
+Deno.test("unreadableAfterDrop() names each file a reload could not read, and the fix", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/c.crt`, "x");
+    const tls = {
+      enabled: true as const,
+      minVersion: "1.2" as const,
+      certFile: `${dir}/c.crt`,
+      keyFile: `${dir}/missing.key`,
+      caFile: `${dir}/c.crt`,
+    };
+    const warnings = await unreadableAfterDrop(tls, { user: "nobody", group: "nogroup" });
+    assert.deepEqual(warnings, [
+      `nobody:nogroup cannot read security.tls.key_file ${dir}/missing.key (not found): a ` +
+      "certificate reload (SIGHUP) will be refused and keep the current set; fix with: chgrp " +
+      `nogroup ${dir}/missing.key && chmod 640 ${dir}/missing.key, and make its folders searchable`,
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
