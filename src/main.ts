@@ -22,7 +22,7 @@ import { renewCertificate } from "./pki/renew.ts";
 import { refreshRevocationList, revokeCertificate } from "./pki/revoke.ts";
 import { formatDate } from "./pki/_x509.ts";
 import { TunnelServer } from "./server/server.ts";
-import { VERSION, versionLine } from "./version.ts";
+import { buildCommit, VERSION, versionLine } from "./version.ts";
 import { errorMessage } from "./runtime/error_message.ts";
 import { CounterRegistry } from "./counters/registry.ts";
 import { Reloader } from "./runtime/reload.ts";
@@ -205,9 +205,13 @@ function startMonitor(
   shim: ProcessShim | undefined,
 ): Monitor {
   const log = getLogger("monitor");
-  const commit = Deno.env.get("SSSONECTOR_COMMIT");
+  const commit = buildCommit();
   const monitor = Monitor.start(config.monitoring, source, {
-    build: { version: VERSION, deno: Deno.version.deno, ...(commit ? { commit } : {}) },
+    build: {
+      version: VERSION,
+      deno: Deno.version.deno,
+      ...(commit === "unknown" ? {} : { commit }),
+    },
     onError: (message) => log.warn("{message}", { message }),
     ...(shim === undefined ? {} : { processFacts: shim }),
   });

@@ -14,6 +14,7 @@ import { OffloadConverter } from "../tun/offload.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { errorMessage } from "../runtime/error_message.ts";
 import { CounterRegistry } from "../counters/registry.ts";
+import { observeRtt } from "../counters/counters.ts";
 import type { Readiness } from "../monitor/source.ts";
 
 export interface TunnelClientOptions {
@@ -170,6 +171,7 @@ export class TunnelClient {
         logger: log,
         keepalive: this.#options.keepalive ?? keepaliveFrom(this.config),
         handshakeTimeoutMs: this.config.security.handshakeTimeout * 1000,
+        onRtt: (ms) => observeRtt(this.counters.process.rtt, ms),
         admit: () => ({ allowedSource: 0, writer: this.#tun }),
       });
       this.#session = session;

@@ -74,6 +74,8 @@ export interface ProcessCounters {
   connections: ConnectionCounters;
   log: LogCounters;
   reloads: ReloadCounters;
+  /** Keepalive round trips of every session. */
+  rtt: RttHistogram;
 }
 
 export function emptyDrops(): DropCounters {
@@ -96,6 +98,7 @@ export function emptyProcessCounters(): ProcessCounters {
     },
     log: { failedWrites: 0 },
     reloads: { results: {}, logReopenFailures: 0 },
+    rtt: emptyRttHistogram(),
   };
 }
 
@@ -113,4 +116,40 @@ export function addTraffic(into: TrafficCounters, from: Readonly<TrafficCounters
 /** Increments a counter in a by-reason record. */
 export function countReason(record: Record<string, number>, reason: string): void {
   record[reason] = (record[reason] ?? 0) + 1;
+}
+
+/** Upper bounds (ms) of the round-trip buckets: sub-millisecond LANs to satellite links. */
+export const RTT_BUCKETS_MS: readonly number[] = [
+  0.5,
+  1,
+  2,
+  5,
+  10,
+  25,
+  50,
+  100,
+  250,
+  500,
+  1000,
+  2500,
+];
+
+/** Keepalive round trips, counted per bucket (`counts[i]`: at most RTT_BUCKETS_MS[i]; last: more). */
+export interface RttHistogram {
+  counts: number[];
+  sumMs: number;
+  count: number;
+}
+
+export function emptyRttHistogram(): RttHistogram {
+  return { counts: new Array(RTT_BUCKETS_MS.length + 1).fill(0), sumMs: 0, count: 0 };
+}
+
+/** Counts one round trip of `ms`. */
+export function observeRtt(histogram: RttHistogram, ms: number): void {
+  let i = RTT_BUCKETS_MS.findIndex((bound) => ms <= bound);
+  if (i < 0) i = RTT_BUCKETS_MS.length;
+  histogram.counts[i]!++;
+  histogram.sumMs += ms;
+  histogram.count++;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from "@logtape/logtape";
 import type { ServerConfig } from "../config/types.ts";
-import { countReason } from "../counters/counters.ts";
+import { countReason, observeRtt } from "../counters/counters.ts";
 import { CounterRegistry } from "../counters/registry.ts";
 import { CloseCode, encodeClose, Feature } from "../frame/control.ts";
 import { formatIpv4, parseIpv4 } from "../ip/ipv4.ts";
@@ -210,6 +210,7 @@ export class TunnelServer {
       logger: log,
       keepalive: this.#options.keepalive ?? keepaliveFrom(this.config),
       handshakeTimeoutMs: this.config.security.handshakeTimeout * 1000,
+      onRtt: (ms) => observeRtt(this.counters.process.rtt, ms),
       sendBudget: this.#budget,
       admit: (peer) => {
         const admitted = this.#admission.admit(peer.address, session);

@@ -71,6 +71,8 @@ export interface SessionOptions {
   readonly sendQueueBytes?: number;
   /** The process-wide ceiling on queued bytes, shared with the other sessions. */
   readonly sendBudget?: SendBudget;
+  /** Told every keepalive round trip measured, in ms. */
+  readonly onRtt?: (ms: number) => void;
 }
 
 export type SessionState = "handshake" | "open" | "closed";
@@ -273,6 +275,7 @@ export class Session {
       case FrameType.Pong: {
         const sentAt = Number(decodePingToken(frame.payload)) / 1000;
         this.#rttMs = Math.max(0, performance.now() - sentAt);
+        this.#options.onRtt?.(this.#rttMs);
         return;
       }
       case FrameType.Close: {

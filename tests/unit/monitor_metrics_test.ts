@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CounterRegistry, type SessionView } from "../../src/counters/registry.ts";
-import { emptyTraffic } from "../../src/counters/counters.ts";
+import { emptyTraffic, observeRtt } from "../../src/counters/counters.ts";
 import { CertificateStore } from "../../src/pki/certificate_store.ts";
 import { Monitor, MonitorSource } from "../../src/monitor/mod.ts";
 import { TempCertificates } from "../lib/e2e_lab.ts";
@@ -192,4 +192,34 @@ Deno.test("every metric the Grafana dashboard and the alert rules name is one /m
     assert.ok(served.has(name), `${name} is named in docs/ but not served`);
   }
   assert.ok(named.size > 10);
+});
+
+Deno.test("/metrics has a keepalive round-trip histogram fed from the counters model", async () => {
+  await using f = await fixture();
+  for (const ms of [0.3, 0.8, 0.9, 30, 4000]) observeRtt(f.counters.process.rtt, ms);
+  const text = await (await f.get("/metrics")).text();
+  assert.match(text, /# TYPE sssonector_keepalive_rtt_seconds histogram/);
+  assert.equal(sample(text, 'sssonector_keepalive_rtt_seconds_bucket{le="0.0005"}'), 1);
+  assert.equal(sample(text, 'sssonector_keepalive_rtt_seconds_bucket{le="0.001"}'), 3);
+  assert.equal(sample(text, 'sssonector_keepalive_rtt_seconds_bucket{le="0.05"}'), 4);
+  assert.equal(sample(text, 'sssonector_keepalive_rtt_seconds_bucket{le="2.5"}'), 4);
+  assert.equal(sample(text, 'sssonector_keepalive_rtt_seconds_bucket{le="+Inf"}'), 5);
+  assert.equal(sample(text, "sssonector_keepalive_rtt_seconds_count"), 5);
+  assert.ok(Math.abs(sample(text, "sssonector_keepalive_rtt_seconds_sum")! - 4.032) < 1e-9);
+  if (hasPromtool) {
+    const child = new Deno.Command("promtool", {
+      args: ["check", "metrics"],
+      stdin: "piped",
+      stderr: "piped",
+      stdout: "piped",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(text));
+    await writer.close();
+    const out = await child.output();
+    assert.ok(
+      out.success,
+      new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout),
+    );
+  }
 });
