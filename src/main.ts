@@ -8,6 +8,7 @@ import { usageText } from "./cli/usage.ts";
 import { TunnelClient } from "./client/client.ts";
 import { type Config, ConfigError, formatEffectiveConfig, loadConfig } from "./config/mod.ts";
 import { getLogger, setupLogging } from "./log/setup.ts";
+import type { Logger } from "@logtape/logtape";
 import {
   CertificateSetError,
   CertificateStore,
@@ -69,7 +70,9 @@ async function loadChecked(path: string): Promise<Checked | undefined> {
     throw error;
   }
   // The account to run as after setup must exist: a typo is found here, not once tun0 is up.
-  const account = await runAccountProblem(config.security, Deno.uid() ?? -1);
+  const account = await runAccountProblem(config.security, Deno.uid() ?? -1, {
+    keyFile: config.security.tls.keyFile,
+  });
   if (account !== undefined) {
     console.error(`${config.sourcePath}: ${account}`);
     return undefined;
@@ -83,6 +86,20 @@ async function loadChecked(path: string): Promise<Checked | undefined> {
       return undefined;
     }
     throw error;
+  }
+}
+
+/** Warns about each certificate, CA or CRL near its end (in the last third of its life). */
+function warnExpiring(certificates: CertificateStore, log: Logger): void {
+  const now = new Date();
+  for (const item of certificates.expiringWithin(EXPIRY_WARNING_DAYS, now)) {
+    if (!inLastThird(item, now)) continue;
+    const advice = item.kind === "crl"
+      ? "refresh it with --refresh-crl"
+      : item.kind === "ca"
+      ? "make a new CA with --generate-certs --new-ca and re-issue before then"
+      : "renew it with --renew";
+    log.warn("{item}; {advice}", { item: describeExpiring(item, now), advice });
   }
 }
 
@@ -104,16 +121,11 @@ async function runTunnel(path: string): Promise<number> {
     mode: config.mode,
     file: config.sourcePath,
   });
-  const now = new Date();
-  for (const item of certificates.expiringWithin(EXPIRY_WARNING_DAYS, now)) {
-    if (!inLastThird(item, now)) continue;
-    const advice = item.kind === "crl"
-      ? "refresh it with --refresh-crl"
-      : item.kind === "ca"
-      ? "make a new CA with --generate-certs --new-ca and re-issue before then"
-      : "renew it with --renew";
-    log.warn("{item}; {advice}", { item: describeExpiring(item, now), advice });
-  }
+  // At start and once a day: a tunnel that runs for months must say so before a certificate ends.
+  warnExpiring(certificates, log);
+  const expiryTimer = setInterval(() => warnExpiring(certificates, log), 24 * 3600 * 1000);
+  Deno.unrefTimer(expiryTimer as unknown as number);
+  using _expiry = { [Symbol.dispose]: () => clearInterval(expiryTimer) };
   const source = new MonitorSource({ mode: config.mode, counters, certificates });
   const shim = loadProcessShim();
   using notifier = Notifier.fromEnvironment(shim, (message) => log.warn("{message}", { message }));

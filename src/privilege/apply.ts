@@ -64,7 +64,12 @@ export function runAsFor(
 export async function runAccountProblem(
   security: Pick<SecurityConfig, "user" | "group">,
   uid: number,
-  files: { readonly passwdPath?: string; readonly groupPath?: string } = {},
+  files: {
+    readonly passwdPath?: string;
+    readonly groupPath?: string;
+    /** The private key: readable by a group, that group must be the run group. */
+    readonly keyFile?: string;
+  } = {},
 ): Promise<string | undefined> {
   const decision = runAsFor(security, uid);
   if (decision.kind === "keep") return undefined;
@@ -80,7 +85,7 @@ export async function runAccountProblem(
     if (account.uid === 0) {
       return `security.user: ${account.user} is uid 0, that is root: write "root" to keep root`;
     }
-    return undefined;
+    return files.keyFile === undefined ? undefined : await keyGroupProblem(files.keyFile, account);
   } catch (error) {
     const key = /group/.test(String(error)) && security.group !== undefined
       ? "security.group"
@@ -88,6 +93,27 @@ export async function runAccountProblem(
     const reason = error instanceof PrivilegeError ? error.message : describeFileError(error);
     return `${key}: ${reason}`;
   }
+}
+
+/**
+ * A private key readable by its group is fine only when that group is the one the tunnel runs
+ * as (how the dropped process re-reads it on SIGHUP); any other group could read the key.
+ */
+export async function keyGroupProblem(
+  keyFile: string,
+  account: { readonly group: string; readonly gid: number },
+): Promise<string | undefined> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(keyFile);
+  } catch {
+    return undefined; // the certificate checks name a missing or unreadable key
+  }
+  const mode = info.mode ?? 0;
+  if ((mode & 0o040) === 0 || info.gid === account.gid) return undefined;
+  return `security.tls.key_file ${keyFile} is readable by group ${info.gid} (mode 0${
+    (mode & 0o777).toString(8)
+  }), not by the run group ${account.group} (${account.gid}) alone; fix with: chgrp ${account.group} ${keyFile} (or chmod 600 ${keyFile})`;
 }
 
 /** The files a certificate reload reads again, with their configuration keys. */

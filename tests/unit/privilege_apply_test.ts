@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../../src/config/mod.ts";
 import { ConfigError } from "../../src/config/errors.ts";
-import { runAsFor, unreadableAfterDrop } from "../../src/privilege/apply.ts";
+import { keyGroupProblem, runAsFor, unreadableAfterDrop } from "../../src/privilege/apply.ts";
 
 Deno.test("runAsFor(): root drops to nobody and its primary group unless told otherwise", () => {
   assert.deepEqual(runAsFor({}, 0), { kind: "drop", spec: { user: "nobody" } });
@@ -77,6 +77,24 @@ Deno.test("unreadableAfterDrop() names each file a reload could not read, and th
       "certificate reload (SIGHUP) will be refused and keep the current set; fix with: chgrp " +
       `nogroup ${dir}/missing.key && chmod 640 ${dir}/missing.key, and make its folders searchable`,
     ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("keyGroupProblem() refuses a group-readable key whose group is not the run group", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const key = `${dir}/server.key`;
+    await Deno.writeTextFile(key, "secret");
+    await Deno.chmod(key, 0o600);
+    assert.equal(await keyGroupProblem(key, { group: "nogroup", gid: 65534 }), undefined);
+    await Deno.chmod(key, 0o640);
+    const gid = (await Deno.stat(key)).gid!;
+    assert.equal(await keyGroupProblem(key, { group: "mine", gid }), undefined, "the run group");
+    const problem = await keyGroupProblem(key, { group: "nogroup", gid: gid + 1 });
+    assert.match(problem!, /readable by group \d+ \(mode 0640\), not by the run group nogroup/);
+    assert.match(problem!, new RegExp(`fix with: chgrp nogroup ${key} \\(or chmod 600 ${key}\\)`));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
