@@ -123,6 +123,10 @@ export async function renewCertificate(
     await Deno.remove(newKey).catch(() => {});
     throw error;
   });
+  // The new files keep the old ones' group and mode (e.g. a key 0640 root:nogroup), so a
+  // tunnel that dropped to its run user can still read them on SIGHUP.
+  await keepOwnership(keyPath, newKey);
+  await keepOwnership(path, newCert);
   await moveInto(newKey, keyPath).catch(async (error) => {
     await Deno.remove(newCert).catch(() => {});
     throw error;
@@ -162,4 +166,16 @@ function purposesOf(cert: pkijs.Certificate, name: string): readonly string[] {
 function altNamesOf(cert: pkijs.Certificate): readonly pkijs.GeneralName[] {
   const value: unknown = findExtension(cert, OID.subjectAltName)?.parsedValue;
   return value instanceof pkijs.AltName ? value.altNames : [];
+}
+
+/** Gives `fresh` the group and permission bits of `previous`, when it can be read. */
+async function keepOwnership(previous: string, fresh: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(previous);
+  } catch {
+    return;
+  }
+  if (info.gid !== null) await Deno.chown(fresh, null, info.gid).catch(() => {});
+  if (info.mode !== null) await Deno.chmod(fresh, info.mode & 0o777);
 }

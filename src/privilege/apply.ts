@@ -110,7 +110,8 @@ export async function keyGroupProblem(
     return undefined; // the certificate checks name a missing or unreadable key
   }
   const mode = info.mode ?? 0;
-  if ((mode & 0o040) === 0 || info.gid === account.gid) return undefined;
+  // Readable by others is refused by the certificate checks, with its own chmod.
+  if ((mode & 0o004) !== 0 || (mode & 0o040) === 0 || info.gid === account.gid) return undefined;
   return `security.tls.key_file ${keyFile} is readable by group ${info.gid} (mode 0${
     (mode & 0o777).toString(8)
   }), not by the run group ${account.group} (${account.gid}) alone; fix with: chgrp ${account.group} ${keyFile} (or chmod 600 ${keyFile})`;

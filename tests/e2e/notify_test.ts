@@ -39,6 +39,9 @@ async function listen(dir: string) {
     }
   })();
   await ready;
+  // systemd's socket is writable by the service whatever user it drops to; so is this one.
+  await Deno.chmod(dir, 0o755);
+  await Deno.chmod(path, 0o777);
   return {
     path,
     messages,

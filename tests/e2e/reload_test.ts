@@ -142,6 +142,11 @@ Deno.test({
       assert.ok(Date.now() < deadline, await Deno.readTextFile(rotated));
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    // logrotate's default: rename, then create the new file for the run user
+    // (`create 0640 nobody nogroup`, as configs/sssonector.logrotate does).
+    await Deno.writeTextFile(configs.serverLog, "");
+    await Deno.chown(configs.serverLog, 65534, 65534);
+    await Deno.chmod(configs.serverLog, 0o640);
     hup(server);
     await server.waitForLog(/reload on SIGHUP: .*log file reopened: .* \(a new file\)/);
     await lab.waitForPing(lab.client, SERVER_TUNNEL_IP);

@@ -5,8 +5,13 @@ import { v8FlagsArgument } from "../../src/runtime/v8_flags.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 Deno.test("permissionFlags() grants exactly deno.json's permissions.default, as -P does", () => {
-  const granted = Object.entries(denoJson.permissions.default)
-    .filter(([, value]) => value === true).map(([name]) => `--allow-${name}`);
+  const granted = Object.entries(denoJson.permissions.default).flatMap(([name, value]) =>
+    value === true
+      ? [`--allow-${name}`]
+      : Array.isArray(value)
+      ? [`--allow-${name}=${value.join(",")}`]
+      : []
+  );
   assert.deepEqual(permissionFlags(), granted);
   assert.ok(!permissionFlags().includes("--allow-all"));
 });

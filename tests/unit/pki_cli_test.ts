@@ -151,7 +151,17 @@ Deno.test("a key file readable by others is refused at start with the chmod that
         `fix with: chmod 600 ${key}$`,
     ),
   );
+  // Group-readable is for the run group only (nogroup: the default run user nobody's group).
   await Deno.chmod(key, 0o640);
+  await Deno.chown(key, null, 0);
+  assertOneLineError(
+    await runSssonector(["--check-config", "-config", config]),
+    new RegExp(
+      `^${config}: security\\.tls\\.key_file ${key} is readable by group 0 \\(mode 0640\\), not ` +
+        `by the run group nogroup \\(65534\\) alone; fix with: chgrp nogroup ${key}`,
+    ),
+  );
+  await Deno.chown(key, null, 65534);
   const fine = await runSssonector(["--check-config", "-config", config]);
   assert.equal(fine.code, 0, fine.stderr);
 });
