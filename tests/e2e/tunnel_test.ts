@@ -14,6 +14,7 @@ import {
   LAB_TAG_PREFIX,
   runCli,
   SERVER_TUNNEL_IP,
+  shareKeysWithRunGroup,
   TEMP_PREFIX,
   TempCertificates,
   TUNNEL_PORT,
@@ -189,6 +190,8 @@ Deno.test({
     for (const file of ["client.crt", "client.key"]) {
       await Deno.copyFile(`${otherDir}/${file}`, `${mixedDir}/${file}`);
     }
+    // A copy is root's group: give the key to the run group again, or the start refuses it.
+    await shareKeysWithRunGroup(mixedDir);
     const configs = await lab.configs();
     const foreign = await lab.configs({ certDir: mixedDir });
     const server = await lab.startServer(configs);

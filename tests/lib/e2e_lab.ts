@@ -439,7 +439,7 @@ export const RUN_GROUP = "nogroup";
  * The README's layout for keys a tunnel reloads after dropping privileges: every key but the
  * CA's 0640 root:nogroup, the folder searchable.
  */
-async function shareKeysWithRunGroup(certDir: string): Promise<void> {
+export async function shareKeysWithRunGroup(certDir: string): Promise<void> {
   await Deno.chmod(certDir, 0o755);
   for await (const entry of Deno.readDir(certDir)) {
     if (!entry.name.endsWith(".key") || entry.name === "ca.key") continue;
