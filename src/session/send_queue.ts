@@ -64,7 +64,7 @@ export class SendQueue {
    */
   offer(bytes: Uint8Array, charge = bytes.length, release?: () => void): boolean {
     const budget = this.#budget;
-    if (this.#closed || this.#queued + charge > this.limitBytes) return false;
+    if (this.#closed || !this.fits(charge)) return false;
     if (budget.used + charge > budget.limit) return false;
     if (this.#queued === 0) this.#lastProgress = this.#clock();
     this.#queued += charge;
@@ -84,6 +84,11 @@ export class SendQueue {
   /** Writes a frame that must go out whatever the queue holds (the one Close frame). */
   force(bytes: Uint8Array): void {
     this.#stream.write(bytes);
+  }
+
+  /** Whether `charge` more bytes fit under this queue's limit. */
+  fits(charge: number): boolean {
+    return this.#queued + charge <= this.limitBytes;
   }
 
   /** Resolves once the queue is at most half full, or closed. */

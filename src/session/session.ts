@@ -175,7 +175,7 @@ export class Session {
 
   /** Whether the send queue has no room for `charge` more bytes. */
   full(charge: number): boolean {
-    return this.#queue.queued + charge > this.#queue.limitBytes;
+    return !this.#queue.fits(charge);
   }
 
   /** Resolves once the send queue is at most half full, or the session has ended. */
