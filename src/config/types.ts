@@ -1,5 +1,7 @@
 /** The validated, defaulted configuration of one SSSonector process (server or client mode). */
 
+import type { IpPrefix } from "../ip/prefix.ts";
+
 export type LogLevel = "debug" | "info" | "warning" | "error";
 export type TlsVersion = "1.2" | "1.3";
 export type LogFormat = "text" | "json";
@@ -31,6 +33,12 @@ export interface NetworkConfig {
   readonly keepaliveInterval: number;
   /** Seconds without any frame from the peer before its session is closed. @default 35 */
   readonly peerTimeout: number;
+  /**
+   * Lower the MSS option of TCP SYNs crossing the tunnel to what fits its MTU (mtu - 40 for IPv4,
+   * mtu - 60 for IPv6), so paths with a smaller MTU than the LANs' do not black-hole large
+   * transfers. `clamp_mss` in the file. @default true
+   */
+  readonly clampMss: boolean;
 }
 
 export interface LoggingConfig {
@@ -89,23 +97,61 @@ interface CommonConfig {
   readonly sourcePath: string;
   /** TUN interface name, 1..15 characters. @default "tun0" */
   readonly interface: string;
+  /** The IPv4 tunnel address (the first IPv4 entry of `address`); always present. */
   readonly address: InterfaceAddress;
+  /** The IPv6 tunnel address with its prefix, when `address` lists one (e.g. fd00:5::1/64). */
+  readonly address6?: IpPrefix;
   readonly network: NetworkConfig;
   readonly logging: LoggingConfig;
   readonly monitoring: MonitoringConfig;
   readonly security: SecurityConfig;
 }
 
+/** One entry of the server's `clients:` list, found by the certificate's common name. */
+export interface RegisteredClient {
+  /** The certificate's common name. */
+  readonly name: string;
+  /** `allow: false` refuses the name with a reason it is told. @default true */
+  readonly allow: boolean;
+  /** The only tunnel address(es) it may use: at most one IPv4 and one IPv6, host addresses. */
+  readonly addresses: readonly IpPrefix[];
+  /** Networks behind it (either family, host bits clear), routed to it while it is connected. */
+  readonly routes: readonly IpPrefix[];
+}
+
+/** The server's client registry: present when the file has `clients:`. */
+export interface ClientRegistryConfig {
+  readonly clients: readonly RegisteredClient[];
+  /** What happens to a certificate whose name is not listed (`unlisted:`). @default "refuse" */
+  readonly unlisted: "refuse" | "allow";
+}
+
 export interface ServerConfig extends CommonConfig {
   readonly mode: "server";
   /** Where to accept clients. */
   readonly listen: Endpoint;
+  /** Undefined without `clients:`: any certificate of our CA may take any free address. */
+  readonly registry?: ClientRegistryConfig;
+  /** Networks announced to every client in the Hello (`push_routes:`). @default [] */
+  readonly pushRoutes: readonly IpPrefix[];
+  /** Whether the server forwards packets between clients (`client_to_client`). @default false */
+  readonly clientToClient: boolean;
+  /** Sessions at once; the next client is refused with a reason (`max_clients`). @default 1000 */
+  readonly maxClients: number;
 }
 
 export interface ClientConfig extends CommonConfig {
   readonly mode: "client";
-  /** The server to connect to. */
+  /** The first server to try (servers[0]). */
   readonly server: Endpoint;
+  /** Every server to try, in the file's order: `server:` is one `host:port` or a list of them. */
+  readonly servers: readonly Endpoint[];
+  /** Try the servers in the file's order on each reconnect, or shuffled. @default "ordered" */
+  readonly serverOrder: "ordered" | "shuffled";
+  /** Networks to reach through the tunnel, installed on the interface at start. @default [] */
+  readonly routes: readonly IpPrefix[];
+  /** Install the routes the server announces, for as long as the session lasts. @default true */
+  readonly acceptRoutes: boolean;
 }
 
 export type Config = ServerConfig | ClientConfig;
