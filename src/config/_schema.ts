@@ -42,6 +42,7 @@ export function fileSchema(baseDir: string) {
       offload: flag().default(true),
       keepalive_interval: integer(1, 3600).default(10),
       peer_timeout: integer(2, 86400).default(35),
+      clamp_mss: flag().default(true),
     }),
     logging: section({
       level: oneOf(LOG_LEVELS, "a log level", { warn: "warning" }).default("info"),

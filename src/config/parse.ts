@@ -130,13 +130,33 @@ function camelKeys<T>(value: T): CamelKeys<T> {
 
 function toConfig(values: FileValues, sourcePath: string): Config {
   const { mode, listen, server, ...fields } = values;
-  const common: Omit<ServerConfig, "mode" | "listen" | "sourcePath"> = camelKeys(fields);
+  const common: Omit<
+    ServerConfig,
+    "mode" | "listen" | "sourcePath" | "pushRoutes" | "clientToClient" | "maxClients"
+  > = camelKeys(fields);
   if (mode === "server" && listen !== undefined) {
-    const config: ServerConfig = { mode, listen, ...common, sourcePath };
+    const config: ServerConfig = {
+      mode,
+      listen,
+      ...common,
+      pushRoutes: [],
+      clientToClient: false,
+      maxClients: 1000,
+      sourcePath,
+    };
     return config;
   }
   if (mode === "client" && server !== undefined) {
-    const config: ClientConfig = { mode, server, ...common, sourcePath };
+    const config: ClientConfig = {
+      mode,
+      server,
+      servers: [server],
+      serverOrder: "ordered",
+      routes: [],
+      acceptRoutes: true,
+      ...common,
+      sourcePath,
+    };
     return config;
   }
   throw new Error(`Unreachable: mode ${mode} without its endpoint passed validation`);
