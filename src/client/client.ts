@@ -66,10 +66,8 @@ export class TunnelClient {
     this.#reader = new TunReader(
       tun,
       {
-        route: () => {
-          const session = this.#session;
-          return session?.state === "open" ? session : undefined;
-        },
+        route: () => this.#openSession(),
+        route6: () => this.#openSession(),
         // One server: waiting for it when its queue is full holds up nobody else.
         openSinks: () => 1,
       },
@@ -98,6 +96,12 @@ export class TunnelClient {
     client.#reader.start();
     client.#loop = client.#run();
     return client;
+  }
+
+  /** Every packet of a client goes to its one server, whatever the destination. */
+  #openSession(): Session | undefined {
+    const session = this.#session;
+    return session?.state === "open" ? session : undefined;
   }
 
   get #running(): boolean {

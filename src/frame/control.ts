@@ -12,6 +12,9 @@ export const Feature = {
   Gso: "gso",
 } as const;
 
+/** The most routes one Hello may announce (64 IPv6 prefixes fit the 4 KiB control frame). */
+export const MAX_PUSHED_ROUTES = 64;
+
 const helloSchema = z.object({
   protocol: z.number().int().positive(),
   software: z.string().max(100),
@@ -19,6 +22,10 @@ const helloSchema = z.object({
   address: z.string().max(50),
   mtu: z.number().int().min(576).max(65535),
   features: z.array(z.string().max(50)).max(32),
+  /** The sender's IPv6 tunnel address with prefix, e.g. fd00:5::2/64, when it has one. */
+  address6: z.string().max(50).optional(),
+  /** Server only: networks the client may route through the tunnel (`push_routes`). */
+  routes: z.array(z.string().max(50)).max(MAX_PUSHED_ROUTES).optional(),
 });
 
 export type Hello = z.infer<typeof helloSchema>;
@@ -74,6 +81,10 @@ export const CloseCode = {
   Replaced: 6,
   VersionMismatch: 7,
   CertificateRefused: 8,
+  /** The same certificate is connected from two hosts that keep replacing each other. */
+  Duplicate: 9,
+  /** The server has reached max_clients. */
+  ServerFull: 10,
 } as const;
 
 export type CloseCode = typeof CloseCode[keyof typeof CloseCode];

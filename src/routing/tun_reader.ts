@@ -2,6 +2,7 @@ import type { Logger } from "@logtape/logtape";
 import type { FrameSource } from "../tun/device.ts";
 import type { TunReaderCounters } from "../counters/counters.ts";
 import type { FrameConverter } from "../tun/offload.ts";
+import { FRAME_HEADER_SIZE, VNET_HDR_SIZE } from "../frame/constants.ts";
 import { BufferPool } from "./buffer_pool.ts";
 
 /** The part of a session the reader needs: a bounded queue to hand frames to. */
@@ -21,7 +22,10 @@ export interface FrameSink {
 
 /** Where packets go: the sink that owns a destination, and how many sinks are open. */
 export interface SinkRouter {
+  /** The sink for an IPv4 destination (host-order u32). */
   route(destination: number): FrameSink | undefined;
+  /** The sink for the IPv6 destination whose 16 bytes start at `offset` of `packet`. */
+  route6(packet: Uint8Array, offset: number): FrameSink | undefined;
   /** Open sinks now; with only one, waiting for it holds up nobody else. */
   openSinks(): number;
 }
@@ -38,6 +42,9 @@ export interface TunReaderOptions {
   /** Where the reader counts; the process's counters in production. */
   readonly counters?: TunReaderCounters;
 }
+
+const IPV6_HEADER_SIZE = 40;
+const IPV6_DESTINATION_OFFSET = 24;
 
 /** While the only open sink is full, how often the reader looks again (a new peer may come). */
 const SOLE_SINK_RECHECK_MS = 50;
@@ -127,11 +134,26 @@ export class TunReader {
     }
   }
 
+  /**
+   * The sink for packet `i` of a batch. The shim's index holds IPv4 destinations; for anything
+   * else it holds 0 and the destination is read from the packet when it is IPv6.
+   */
+  #sinkOf(buffer: Uint8Array, index: Uint32Array, i: number): FrameSink | undefined {
+    const destination = index[2 * i + 1]!;
+    if (destination !== 0) return this.#router.route(destination);
+    const frame = index[2 * i]!;
+    const ip = frame + FRAME_HEADER_SIZE + (this.#source.offload ? VNET_HDR_SIZE : 0);
+    const length = ((buffer[frame + 1]! << 16) | (buffer[frame + 2]! << 8) | buffer[frame + 3]!) -
+      (this.#source.offload ? VNET_HDR_SIZE : 0);
+    if (length < IPV6_HEADER_SIZE || buffer[ip]! >> 4 !== 6) return undefined;
+    return this.#router.route6(buffer, ip + IPV6_DESTINATION_OFFSET);
+  }
+
   async #dispatch(buffer: Uint8Array, index: Uint32Array, bytes: number, count: number) {
-    const first = this.#router.route(index[1]!);
+    const first = this.#sinkOf(buffer, index, 0);
     let single = true;
     for (let i = 1; i < count && single; i++) {
-      if (this.#router.route(index[2 * i + 1]!) !== first) single = false;
+      if (this.#sinkOf(buffer, index, i) !== first) single = false;
     }
     if (single) {
       if (first === undefined) {
@@ -147,7 +169,7 @@ export class TunReader {
     for (let i = 0; i < count; i++) {
       const start = index[2 * i]!;
       const end = i + 1 < count ? index[2 * (i + 1)]! : bytes;
-      const sink = this.#router.route(index[2 * i + 1]!);
+      const sink = this.#sinkOf(buffer, index, i);
       if (sink === undefined) {
         this.counters.unroutable++;
         continue;

@@ -1,97 +1,369 @@
+import type { ClientRegistryConfig, RegisteredClient } from "../config/types.ts";
 import { CloseCode } from "../frame/control.ts";
-import { formatIpv4, parseCidr, prefixMask } from "../ip/ipv4.ts";
-import { RouteTable } from "../routing/route_table.ts";
+import {
+  contains,
+  formatAddress,
+  formatPrefix,
+  hostPrefix,
+  type IpPrefix,
+  maskBytes,
+  maxLength,
+  networkOf,
+  parsePrefix,
+  sameAddress,
+} from "../ip/prefix.ts";
+import { PrefixTable } from "../routing/prefix_table.ts";
 import { SessionRefusal } from "../session/session.ts";
 
-/** What admission needs to know of a peer: who it is. */
+/** What admission needs to know of a peer: who it is and where it connects from. */
 export interface AdmittedPeer {
   readonly connection: {
+    /** The certificate's common name: one name holds one session. */
     readonly peerName: string;
-    /** SHA-256 fingerprint of its certificate: the same certificate may replace its session. */
-    readonly peerFingerprint: string;
+    /** The peer's public address and port, for messages. */
+    readonly remote: string;
   };
+}
+
+/** The addresses a client's Hello claims: its IPv4 tunnel address, maybe an IPv6 one. */
+export interface Claim {
+  /** `10.0.0.2/24` */
+  readonly address: string;
+  /** `fd00:5::2/64` */
+  readonly address6?: string;
 }
 
 /** The outcome of a successful admission. */
 export interface Admitted<Peer> {
-  /** The tunnel address (host order) now routed to the peer. */
-  readonly address: number;
-  /** An older session of the same certificate that held the address; the caller closes it. */
+  /** Host prefixes (/32, /128) of the peer's tunnel addresses, now routed to it. */
+  readonly addresses: readonly IpPrefix[];
+  /** Networks behind the peer (from the registry), now routed to it. */
+  readonly routes: readonly IpPrefix[];
+  /** Routes the caller must install on the TUN: those the replaced session did not hold. */
+  readonly install: readonly IpPrefix[];
+  /** Routes the replaced session held that the new one does not: the caller removes them. */
+  readonly uninstall: readonly IpPrefix[];
+  /** An older session of the same name that is replaced; the caller closes it. */
   readonly replaced: Peer | undefined;
 }
 
-/**
- * Decides which tunnel address a client may have, and routes it: pure logic over the route
- * table, no I/O. A client claims an address in its Hello; it is refused (with a reason it is told)
- * when the address is not IPv4/prefix, has another prefix than the server's, lies outside the
- * tunnel network, is the network's own or broadcast address, is the server's, or is held by a
- * session of another certificate. The same certificate claiming its address again replaces its
- * older session (a client that reconnects before the server noticed it was gone).
- */
-export class AddressAdmission<Peer extends AdmittedPeer> {
-  readonly routes: RouteTable<Peer>;
+export interface AdmissionPolicy {
+  /** The server's IPv4 tunnel address with the tunnel network's prefix. */
+  readonly tunnel4: IpPrefix;
+  /** The server's IPv6 tunnel address with its prefix, if it has one. */
+  readonly tunnel6?: IpPrefix;
+  readonly registry?: ClientRegistryConfig;
+  /** Sessions at once (`max_clients`). */
+  readonly maxClients: number;
+  /** How long a departed client's addresses stay reserved for it. @default 300000 */
+  readonly leaseMs?: number;
+  /** Replacements of one name within `flapWindowMs` beyond which the newer is refused. @default 3 */
+  readonly flapLimit?: number;
+  /** @default 60000 */
+  readonly flapWindowMs?: number;
+}
 
-  constructor(self: number, prefixLength: number) {
-    this.routes = new RouteTable<Peer>(self, prefixLength);
+/** A name's live session and what it holds. */
+interface Holder<Peer> {
+  readonly peer: Peer;
+  readonly addresses: readonly IpPrefix[];
+  readonly routes: readonly IpPrefix[];
+}
+
+interface Lease {
+  readonly addresses: readonly IpPrefix[];
+  readonly until: number;
+  readonly left: number;
+}
+
+export const DEFAULT_LEASE_MS = 300_000;
+
+/**
+ * Who may hold a session and which addresses and routes it gets: pure logic over the route
+ * table, no I/O (the server installs and removes routes on the TUN as told).
+ *
+ * - **Names.** With a registry (`clients:`), a name listed with `allow: false` is refused, and an
+ *   unlisted one too unless `unlisted: allow`. A listed name gets the addresses the registry pins
+ *   (a claim of any other is refused, with the address it should use) and its routes.
+ * - **One session per name.** A name that connects again replaces its older session, which never
+ *   keeps a second address. When the replacements of one name exceed `flapLimit` within
+ *   `flapWindowMs` (two hosts sharing one certificate), the newer connection is refused, and so is
+ *   every further one, for as long as the session holding the name lasts.
+ * - **Addresses.** A claim is refused when it lies outside the tunnel network, is the network's,
+ *   broadcast or the server's own address, is pinned to another registered name, is held by
+ *   another name, or is still reserved for a name that left less than `leaseMs` ago (so that
+ *   nobody can take over a client's address while it reconnects).
+ * - **Capacity.** At most `maxClients` names hold a session; the next is refused.
+ *
+ * Bounds: one holder per name with a session (at most maxClients), one lease (at most two
+ * addresses) per name that left within leaseMs, at most flapLimit timestamps per holder.
+ */
+export class ClientAdmission<Peer extends AdmittedPeer> {
+  readonly routes = new PrefixTable<Peer>();
+  readonly policy: AdmissionPolicy;
+  #now: () => number;
+  #holders = new Map<string, Holder<Peer>>();
+  #leases = new Map<string, Lease>();
+  /** Leased addresses (formatted) to the name they are reserved for. */
+  #leasedTo = new Map<string, string>();
+  #replacements = new Map<string, number[]>();
+  /** Names refused as flapping until their holder ends. */
+  #flapping = new Set<string>();
+  #registered = new Map<string, RegisteredClient>();
+  /** Registry addresses (formatted) to the name they are pinned to. */
+  #pinned = new Map<string, string>();
+
+  constructor(policy: AdmissionPolicy, now: () => number = Date.now) {
+    this.policy = policy;
+    this.#now = now;
+    for (const client of policy.registry?.clients ?? []) {
+      this.#registered.set(client.name, client);
+      for (const address of client.addresses) {
+        this.#pinned.set(formatAddress(address.bytes), client.name);
+      }
+    }
   }
 
-  /** Admits `peer` at the address it claims, or throws SessionRefusal. */
-  admit(claimed: string, peer: Peer): Admitted<Peer> {
-    const address = this.#check(claimed);
-    const holder = this.routes.lookup(address);
-    let replaced: Peer | undefined;
-    if (holder && holder !== peer) {
-      if (holder.connection.peerFingerprint !== peer.connection.peerFingerprint) {
+  /** Names holding a session now. */
+  get sessions(): number {
+    return this.#holders.size;
+  }
+
+  /** The session holding `name`, if any. */
+  holder(name: string): Peer | undefined {
+    return this.#holders.get(name)?.peer;
+  }
+
+  /**
+   * Checks a name as soon as its certificate is known, before any Hello: the registry's verdict,
+   * a name held back as flapping, and capacity. Returns the refusal, or undefined to go on.
+   */
+  screen(name: string): SessionRefusal | undefined {
+    const registry = this.policy.registry;
+    if (registry) {
+      const entry = this.#registered.get(name);
+      if (entry && !entry.allow) {
+        return new SessionRefusal(
+          CloseCode.CertificateRefused,
+          `client ${name} is refused by the server's clients list (allow: false)`,
+        );
+      }
+      if (!entry && registry.unlisted === "refuse") {
+        return new SessionRefusal(
+          CloseCode.CertificateRefused,
+          `client ${name} is not in the server's clients list; add it there (or set unlisted: allow)`,
+        );
+      }
+    }
+    if (this.#flapping.has(name)) return this.#flapRefusal(name);
+    if (!this.#holders.has(name) && this.#holders.size >= this.policy.maxClients) {
+      return new SessionRefusal(
+        CloseCode.ServerFull,
+        `the server has reached max_clients (${this.policy.maxClients}); try again later`,
+      );
+    }
+    return undefined;
+  }
+
+  /** Admits `peer` with the addresses its Hello claims, or throws SessionRefusal. */
+  admit(claim: Claim, peer: Peer): Admitted<Peer> {
+    const name = peer.connection.peerName;
+    const early = this.screen(name);
+    if (early) throw early;
+    const entry = this.#registered.get(name);
+    const addresses = [this.#checkClaim(claim.address, 4, name, entry)];
+    if (claim.address6 !== undefined) {
+      addresses.push(this.#checkClaim(claim.address6, 6, name, entry));
+    } else if (entry?.addresses.some((a) => a.family === 6)) {
+      // The registry gives it an IPv6 address it does not use: fine, nothing is routed for it.
+    }
+    const routes = entry?.routes ?? [];
+    const previous = this.#holders.get(name);
+    if (previous && previous.peer !== peer) this.#countReplacement(name, peer);
+    for (const address of addresses) {
+      const holder = this.routes.get(address);
+      if (holder && holder !== peer && holder !== previous?.peer) {
         throw new SessionRefusal(
           CloseCode.AddressInUse,
-          `address ${formatIpv4(address)} is in use by client ${holder.connection.peerName}`,
+          `address ${
+            formatAddress(address.bytes)
+          } is in use by client ${holder.connection.peerName}`,
         );
       }
-      replaced = holder;
     }
-    this.routes.add(address, peer);
-    return { address, replaced };
+    // Taken: from here on nothing throws.
+    this.#endLease(name);
+    const had = previous?.routes ?? [];
+    if (previous) {
+      for (const p of [...previous.addresses, ...previous.routes]) {
+        this.routes.delete(p, previous.peer);
+      }
+    }
+    for (const p of [...addresses, ...routes]) this.routes.set(p, peer);
+    this.#holders.set(name, { peer, addresses, routes });
+    return {
+      addresses,
+      routes,
+      install: routes.filter((r) => !had.some((h) => formatPrefix(h) === formatPrefix(r))),
+      uninstall: had.filter((h) => !routes.some((r) => formatPrefix(h) === formatPrefix(r))),
+      replaced: previous?.peer === peer ? undefined : previous?.peer,
+    };
   }
 
-  /** Removes the route to `address` while it still belongs to `peer`. */
-  release(address: number, peer: Peer): void {
-    this.routes.remove(address, peer);
+  /**
+   * A session ended. When it still held its name, its addresses and routes are freed (the
+   * addresses stay reserved for the name for leaseMs) and the routes to remove are returned.
+   */
+  release(peer: Peer): readonly IpPrefix[] {
+    const name = peer.connection.peerName;
+    const holder = this.#holders.get(name);
+    if (!holder || holder.peer !== peer) return [];
+    this.#holders.delete(name);
+    this.#flapping.delete(name);
+    this.#replacements.delete(name);
+    for (const p of [...holder.addresses, ...holder.routes]) this.routes.delete(p, peer);
+    const now = this.#now();
+    this.#pruneLeases(now);
+    this.#leases.set(name, {
+      addresses: holder.addresses,
+      until: now + (this.policy.leaseMs ?? DEFAULT_LEASE_MS),
+      left: now,
+    });
+    for (const address of holder.addresses) this.#leasedTo.set(formatAddress(address.bytes), name);
+    return holder.routes;
   }
 
-  #check(claimed: string): number {
-    let address: number;
-    let prefixLength: number;
-    try {
-      ({ address, prefixLength } = parseCidr(claimed));
-    } catch {
+  #countReplacement(name: string, newcomer: Peer): void {
+    const now = this.#now();
+    const windowMs = this.policy.flapWindowMs ?? 60_000;
+    const recent = (this.#replacements.get(name) ?? []).filter((t) => now - t < windowMs);
+    if (recent.length >= (this.policy.flapLimit ?? 3)) {
+      this.#flapping.add(name);
+      this.#replacements.set(name, recent);
+      throw this.#flapRefusal(name, newcomer.connection.remote);
+    }
+    recent.push(now);
+    this.#replacements.set(name, recent);
+  }
+
+  #flapRefusal(name: string, from?: string): SessionRefusal {
+    const holder = this.#holders.get(name)?.peer.connection.remote ?? "another host";
+    const windowS = Math.round((this.policy.flapWindowMs ?? 60_000) / 1000);
+    return new SessionRefusal(
+      CloseCode.Duplicate,
+      `certificate ${name} is connected from ${holder}${from ? ` and ${from}` : ""}, which ` +
+        `replaced each other more than ${this.policy.flapLimit ?? 3} times in ${windowS} s: ` +
+        `refused while the other session lasts; give each host its own certificate`,
+    );
+  }
+
+  #pruneLeases(now: number): void {
+    for (const [name, lease] of this.#leases) if (lease.until <= now) this.#endLease(name);
+  }
+
+  #endLease(name: string): void {
+    const lease = this.#leases.get(name);
+    if (!lease) return;
+    this.#leases.delete(name);
+    for (const address of lease.addresses) {
+      const text = formatAddress(address.bytes);
+      if (this.#leasedTo.get(text) === name) this.#leasedTo.delete(text);
+    }
+  }
+
+  /** The host prefix a claim of `family` stands for, or a SessionRefusal saying why not. */
+  #checkClaim(
+    claimed: string,
+    family: 4 | 6,
+    name: string,
+    entry: RegisteredClient | undefined,
+  ): IpPrefix {
+    const parsed = parsePrefix(claimed);
+    const v = `IPv${family}`;
+    if (typeof parsed === "string" || parsed.family !== family || !claimed.includes("/")) {
       throw new SessionRefusal(
         CloseCode.AddressRejected,
-        `tunnel address "${claimed}" is not IPv4/prefix`,
+        `tunnel address "${claimed}" is not ${v}/prefix`,
       );
     }
-    const { self, prefixLength: ours } = this.routes;
-    if (prefixLength !== ours) {
+    const tunnel = family === 4 ? this.policy.tunnel4 : this.policy.tunnel6;
+    if (!tunnel) {
       throw new SessionRefusal(
         CloseCode.AddressRejected,
-        `tunnel address ${claimed} has prefix /${prefixLength}, the tunnel network is ` +
-          `${formatIpv4((self & prefixMask(ours)) >>> 0)}/${ours}`,
+        `the server has no IPv6 tunnel address; remove ${claimed} from the client's address`,
       );
     }
-    const refusal = this.routes.refuse(address);
-    if (refusal) throw new SessionRefusal(CloseCode.AddressRejected, refusal);
-    if (ours <= 30) {
-      const mask = prefixMask(ours);
-      const network = (address & mask) >>> 0;
-      const broadcast = (network | ~mask) >>> 0;
-      if (address === network || address === broadcast) {
+    const network = formatPrefix(networkOf(tunnel));
+    if (parsed.length !== tunnel.length) {
+      throw new SessionRefusal(
+        CloseCode.AddressRejected,
+        `tunnel address ${claimed} has prefix /${parsed.length}, the tunnel network is ${network}`,
+      );
+    }
+    const host = hostPrefix(parsed.bytes);
+    const text = formatAddress(parsed.bytes);
+    if (!contains(networkOf(tunnel), parsed.bytes)) {
+      throw new SessionRefusal(
+        CloseCode.AddressRejected,
+        `address ${text} is outside the tunnel network ${network}`,
+      );
+    }
+    if (sameAddress(parsed.bytes, tunnel.bytes)) {
+      throw new SessionRefusal(CloseCode.AddressRejected, `address ${text} is the server's own`);
+    }
+    const max = maxLength(family);
+    if (tunnel.length <= max - 2) {
+      const isNetwork = sameAddress(parsed.bytes, maskBytes(parsed.bytes, tunnel.length));
+      const isBroadcast = family === 4 && hostBitsAllOnes(parsed.bytes, tunnel.length);
+      if (isNetwork || isBroadcast) {
         throw new SessionRefusal(
           CloseCode.AddressRejected,
-          `address ${formatIpv4(address)} is the tunnel network's ${
-            address === network ? "network" : "broadcast"
-          } address`,
+          `address ${text} is the tunnel network's ${isNetwork ? "network" : "broadcast"} address`,
         );
       }
     }
-    return address;
+    const pinnedTo = this.#pinned.get(text);
+    const pins = entry?.addresses.filter((a) => a.family === family) ?? [];
+    if (pins.length > 0 && !pins.some((p) => sameAddress(p.bytes, parsed.bytes))) {
+      const should = formatAddress(pins[0]!.bytes);
+      throw new SessionRefusal(
+        CloseCode.AddressRejected,
+        `client ${name} claims ${text}, but the server's clients list gives it ${should}; ` +
+          `set its address to ${should}/${tunnel.length}`,
+      );
+    }
+    if (entry && entry.addresses.length > 0 && pins.length === 0) {
+      throw new SessionRefusal(
+        CloseCode.AddressRejected,
+        `client ${name} claims ${text}, but the server's clients list gives it no ${v} address; ` +
+          `remove ${claimed} from its address (or add one to its clients entry)`,
+      );
+    }
+    if (pinnedTo !== undefined && pinnedTo !== name) {
+      throw new SessionRefusal(
+        CloseCode.AddressInUse,
+        `address ${text} belongs to client ${pinnedTo} in the server's clients list; ` +
+          `pick another address`,
+      );
+    }
+    const now = this.#now();
+    const leasedTo = this.#leasedTo.get(text);
+    const lease = leasedTo === undefined ? undefined : this.#leases.get(leasedTo);
+    if (leasedTo !== undefined && leasedTo !== name && lease && lease.until > now) {
+      throw new SessionRefusal(
+        CloseCode.AddressInUse,
+        `address ${text} is reserved for client ${leasedTo}, which left ${
+          Math.round((now - lease.left) / 1000)
+        } s ago (for ${Math.round((lease.until - now) / 1000)} s more); pick another address`,
+      );
+    }
+    return host;
   }
+}
+
+function hostBitsAllOnes(bytes: Uint8Array, length: number): boolean {
+  for (let bit = length; bit < bytes.length * 8; bit++) {
+    if (((bytes[bit >>> 3]! >> (7 - (bit & 7))) & 1) === 0) return false;
+  }
+  return true;
 }

@@ -3,7 +3,8 @@ import type { ServerConfig } from "../config/types.ts";
 import { countReason, observeRtt } from "../counters/counters.ts";
 import { CounterRegistry } from "../counters/registry.ts";
 import { CloseCode, encodeClose, Feature } from "../frame/control.ts";
-import { formatIpv4, parseIpv4 } from "../ip/ipv4.ts";
+import { parseIpv4 } from "../ip/ipv4.ts";
+import { formatAddress, formatPrefix, type IpPrefix, ipv4Bytes, ipv4Number } from "../ip/prefix.ts";
 import { type SinkRouter, TunReader } from "../routing/tun_reader.ts";
 import { helloFor, keepaliveFrom } from "../session/hello.ts";
 import { SendBudget } from "../session/send_queue.ts";
@@ -17,11 +18,19 @@ import { openTunFor } from "../tun/from_config.ts";
 import type { TunLibrary } from "../tun/ffi.ts";
 import { loadTunLibrary } from "../tun/native_library.ts";
 import { OffloadConverter } from "../tun/offload.ts";
-import { AddressAdmission } from "./admission.ts";
+import { ClientAdmission } from "./admission.ts";
 import { classifyClientRefusal } from "./client_refusal.ts";
 import { type ConnectionLimits, connectionLimitsFor } from "./connection_limits.ts";
 import { StrangerLog } from "./stranger_log.ts";
 import type { Readiness } from "../monitor/source.ts";
+import { errorMessage } from "../runtime/error_message.ts";
+
+/** The reason a refusal is counted under in sssonector_connections_refused_total. */
+function refusalKind(code: number): string {
+  if (code === CloseCode.ServerFull) return "server full";
+  if (code === CloseCode.Duplicate) return "duplicate";
+  return "not allowed";
+}
 
 export interface TunnelServerOptions {
   readonly keepalive?: KeepaliveOptions;
@@ -47,7 +56,7 @@ export class TunnelServer {
   #log: Logger;
   #tun: TunDevice;
   #listener!: TlsListener;
-  #admission: AddressAdmission<Session>;
+  #admission: ClientAdmission<Session>;
   #reader: TunReader;
   #sessions = new Set<Session>();
   #open = 0;
@@ -71,13 +80,24 @@ export class TunnelServer {
     this.counters = options.counters ?? new CounterRegistry();
     this.limits = connectionLimitsFor(config.security, options.fileLimit);
     this.#strangers = new StrangerLog(logger.getChild("door"));
-    this.#admission = new AddressAdmission(
-      parseIpv4(config.address.ip),
-      config.address.prefixLength,
-    );
+    this.#admission = new ClientAdmission({
+      tunnel4: {
+        family: 4,
+        bytes: ipv4Bytes(parseIpv4(config.address.ip)),
+        length: config.address.prefixLength,
+      },
+      ...(config.address6 ? { tunnel6: config.address6 } : {}),
+      ...(config.registry ? { registry: config.registry } : {}),
+      maxClients: Math.min(config.maxClients, this.limits.maxSessions),
+    });
+    const routes = this.#admission.routes;
     const router: SinkRouter = {
       route: (destination) => {
-        const session = this.#admission.routes.lookup(destination);
+        const session = routes.lookup4(destination);
+        return session?.state === "open" ? session : undefined;
+      },
+      route6: (packet, offset) => {
+        const session = routes.lookup6(packet, offset);
         return session?.state === "open" ? session : undefined;
       },
       openSinks: () => this.#open,
@@ -187,14 +207,12 @@ export class TunnelServer {
       this.#sayAndEnd(stream, CloseCode.CertificateRefused, "certificate refused: it is revoked");
       return;
     }
-    if (this.#sessions.size >= this.limits.maxSessions) {
+    const refusal = this.#admission.screen(info.peerName);
+    if (refusal) {
       slot.release();
-      countReason(this.counters.process.connections.refused, "server full");
-      this.#strangers.refused(
-        info.remote,
-        `client ${info.peerName} refused: the server has ${this.limits.maxSessions} sessions`,
-      );
-      this.#sayAndEnd(stream, CloseCode.Shutdown, "the server is full; try again later");
+      countReason(this.counters.process.connections.refused, refusalKind(refusal.code));
+      this.#strangers.refused(info.remote, `client ${info.peerName} refused: ${refusal.message}`);
+      this.#sayAndEnd(stream, refusal.code, refusal.message);
       return;
     }
     this.#strangers.authenticated(
@@ -202,7 +220,7 @@ export class TunnelServer {
       "client {peer} authenticated as {name} ({protocol}, {cipher})",
       { peer: info.remote, name: info.peerName, protocol: info.protocol, cipher: info.cipher },
     );
-    let address = 0;
+    let addresses: readonly IpPrefix[] = [];
     const session: Session = new Session({
       role: "server",
       stream,
@@ -213,8 +231,11 @@ export class TunnelServer {
       onRtt: (ms) => observeRtt(this.counters.process.rtt, ms),
       sendBudget: this.#budget,
       admit: (peer) => {
-        const admitted = this.#admission.admit(peer.address, session);
-        address = admitted.address;
+        const admitted = this.#admission.admit(
+          { address: peer.address, ...(peer.address6 ? { address6: peer.address6 } : {}) },
+          session,
+        );
+        addresses = admitted.addresses;
         if (admitted.replaced) {
           admitted.replaced.close(
             CloseCode.Replaced,
@@ -224,13 +245,18 @@ export class TunnelServer {
             name: info.peerName,
           });
         }
+        for (const route of admitted.uninstall) this.#removeRoute(route, info.peerName);
+        for (const route of admitted.install) this.#addRoute(route, info.peerName);
         if (peer.mtu !== this.config.network.mtu) {
           log.warn(
             "client {name} uses mtu {theirs}, the server {ours}; packets above the smaller are lost",
             { name: info.peerName, theirs: peer.mtu, ours: this.config.network.mtu },
           );
         }
-        return { allowedSource: address, writer: this.#tun } satisfies Admission;
+        return {
+          allowedSource: ipv4Number(addresses[0]!.bytes),
+          writer: this.#tun,
+        } satisfies Admission;
       },
     });
     this.#sessions.add(session);
@@ -242,7 +268,7 @@ export class TunnelServer {
       log.info("client {name} ({peer}) is {address}; offloads {offload}", {
         name: info.peerName,
         peer: info.remote,
-        address: formatIpv4(address),
+        address: addresses.map((a) => formatAddress(a.bytes)).join(" "),
         offload: session.acceptsGso ? "on" : "off",
       });
     }, () => {});
@@ -251,7 +277,9 @@ export class TunnelServer {
       if (session.peer !== undefined) this.#open--;
       this.#sessions.delete(session);
       untrack();
-      if (address !== 0) this.#admission.release(address, session);
+      for (const route of this.#admission.release(session)) {
+        this.#removeRoute(route, info.peerName);
+      }
       if (session.peer === undefined) {
         this.#strangers.endedEarly(
           info.peerName,
@@ -274,6 +302,36 @@ export class TunnelServer {
         },
       );
     });
+  }
+
+  /** Routes a registered client's network to the TUN while it is connected. */
+  #addRoute(route: IpPrefix, name: string): void {
+    try {
+      this.#tun.addRoute(route);
+      this.#log.info("route {route} now goes to client {name}", {
+        route: formatPrefix(route),
+        name,
+      });
+    } catch (error) {
+      this.#log.error("cannot route {route} to client {name}: {reason}", {
+        route: formatPrefix(route),
+        name,
+        reason: errorMessage(error),
+      });
+    }
+  }
+
+  #removeRoute(route: IpPrefix, name: string): void {
+    if (this.#tun.closed) return;
+    try {
+      this.#tun.removeRoute(route);
+    } catch (error) {
+      this.#log.warn("cannot remove route {route} of client {name}: {reason}", {
+        route: formatPrefix(route),
+        name,
+        reason: errorMessage(error),
+      });
+    }
   }
 
   /** Sends one Close frame saying why, then ends the connection; nothing it sends is read. */

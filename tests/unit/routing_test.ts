@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { backoffDelay } from "../../src/client/backoff.ts";
 import { formatIpv4, inSubnet, parseCidr, parseIpv4 } from "../../src/ip/ipv4.ts";
-import { RouteTable } from "../../src/routing/route_table.ts";
 import { BufferPool } from "../../src/routing/buffer_pool.ts";
 
 Deno.test("parseIpv4() and formatIpv4() are inverse for every address", () => {
@@ -37,23 +36,6 @@ Deno.test("parseCidr() and inSubnet() place addresses in their network", () => {
   assert.ok(!inSubnet(parseIpv4("10.0.1.2"), address, 24));
   assert.throws(() => parseCidr("10.0.0.1"), TypeError);
   assert.throws(() => parseCidr("10.0.0.1/33"), TypeError);
-});
-
-Deno.test("RouteTable refuses addresses outside the network and the server's own", () => {
-  const table = new RouteTable<string>(parseIpv4("10.0.0.1"), 24);
-  assert.match(table.refuse(parseIpv4("10.0.1.5"))!, /outside the tunnel network 10.0.0.1\/24/);
-  assert.match(table.refuse(parseIpv4("10.0.0.1"))!, /server's own/);
-  assert.equal(table.refuse(parseIpv4("10.0.0.5")), undefined);
-});
-
-Deno.test("RouteTable.remove() leaves a route that a newer peer took over", () => {
-  const table = new RouteTable<string>(parseIpv4("10.0.0.1"), 24);
-  table.add(5, "old");
-  table.add(5, "new");
-  table.remove(5, "old");
-  assert.equal(table.lookup(5), "new");
-  table.remove(5, "new");
-  assert.equal(table.lookup(5), undefined);
 });
 
 Deno.test("backoffDelay() grows exponentially within its jitter and stops at the cap", () => {

@@ -109,8 +109,23 @@ function packet(size: number, tag: number): Uint8Array {
   return encodeFrame(FrameType.Packet, new Uint8Array(size).fill(tag));
 }
 
+/** IPv4 destinations are the map's numbers; an IPv6 destination's last byte picks the sink. */
 function router(sinks: Map<number, FrameSink>): SinkRouter {
-  return { route: (destination) => sinks.get(destination), openSinks: () => sinks.size };
+  return {
+    route: (destination) => sinks.get(destination),
+    route6: (packet, offset) => sinks.get(1000 + packet[offset + 15]!),
+    openSinks: () => sinks.size,
+  };
+}
+
+/** A minimal IPv6 packet (header only) to `...::last`, framed; the index says 0 for it. */
+function ipv6Packet(last: number, tag: number): Uint8Array {
+  const ip = new Uint8Array(60).fill(tag);
+  ip[0] = 0x60;
+  ip.fill(0, 24, 40);
+  ip[24] = 0xfd;
+  ip[39] = last;
+  return encodeFrame(FrameType.Packet, ip);
 }
 
 async function withReader(
@@ -145,6 +160,23 @@ Deno.test("TunReader sends each packet to the session that owns its destination"
     await pollUntil(() => a.packets === 2 && b.packets === 1, "three packets delivered");
     assert.deepEqual(a.received.map((f) => f[f.length - 1]), [0xa1, 0xa2]);
     assert.deepEqual(b.received.map((f) => f[f.length - 1]), [0xb1]);
+  });
+});
+
+Deno.test("TunReader routes IPv6 packets by the destination in the packet, mixed with IPv4", async () => {
+  const tun = new FakeTun();
+  const v4 = new FakeSink();
+  const v6 = new FakeSink();
+  await withReader(tun, new Map([[1, v4], [1007, v6]]), async (reader) => {
+    tun.queue(
+      { destination: 0, frame: ipv6Packet(7, 0x61) },
+      { destination: 1, frame: packet(80, 0x41) },
+      { destination: 0, frame: ipv6Packet(9, 0x62) }, // no sink for ::9
+      { destination: 0, frame: packet(30, 0x60) }, // neither IPv4 nor a whole IPv6 header
+    );
+    await pollUntil(() => v4.packets === 1 && v6.packets === 1, "one packet each");
+    assert.equal(v6.received[0]![v6.received[0]!.length - 1], 0x61);
+    await pollUntil(() => reader.counters.unroutable === 2, "two unroutable");
   });
 });
 
