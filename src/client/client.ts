@@ -12,6 +12,11 @@ import type { TunLibrary } from "../tun/ffi.ts";
 import { loadTunLibrary } from "../tun/native_library.ts";
 import { OffloadConverter } from "../tun/offload.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+import { ServerRotation } from "./server_rotation.ts";
+import { acceptablePushedRoutes } from "./pushed_routes.ts";
+import { formatEndpoint } from "../config/net.ts";
+import type { Endpoint } from "../config/types.ts";
+import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
 import { errorMessage } from "../runtime/error_message.ts";
 import { CounterRegistry } from "../counters/registry.ts";
 import { observeRtt } from "../counters/counters.ts";
@@ -48,6 +53,9 @@ export class TunnelClient {
   #options: TunnelClientOptions;
   /** Why the last connection failed or ended, for readiness. */
   #lastProblem: string | undefined;
+  #rotation: ServerRotation;
+  /** The server dialled last (or connected to). */
+  #current: Endpoint;
 
   private constructor(
     config: ClientConfig,
@@ -63,6 +71,8 @@ export class TunnelClient {
     this.#certificates = certificates;
     this.#options = options;
     this.counters = options.counters ?? new CounterRegistry();
+    this.#rotation = new ServerRotation(config.servers, config.serverOrder);
+    this.#current = config.servers[0]!;
     this.#reader = new TunReader(
       tun,
       {
@@ -84,13 +94,24 @@ export class TunnelClient {
       await CertificateStore.load(config.security.tls, "client");
     const lib = options.tunLibrary ?? loadTunLibrary();
     const tun = openTunFor(config, lib);
-    logger.info("tunnel {interface} {address}/{prefix} mtu {mtu}; connecting to {host}:{port}", {
+    try {
+      // Installed once on the interface, which lives as long as the process.
+      for (const route of config.routes) tun.addRoute(route);
+    } catch (error) {
+      tun.close();
+      throw error;
+    }
+    logger.info("tunnel {interface} {address} mtu {mtu}{routes}; connecting to {servers}", {
       interface: tun.name,
-      address: config.address.ip,
-      prefix: config.address.prefixLength,
+      address: [
+        `${config.address.ip}/${config.address.prefixLength}`,
+        ...(config.address6 ? [formatPrefix(config.address6)] : []),
+      ].join(" "),
       mtu: config.network.mtu,
-      host: config.server.host,
-      port: config.server.port,
+      routes: config.routes.length > 0
+        ? `, routes ${config.routes.map(formatPrefix).join(" ")}`
+        : "",
+      servers: config.servers.map(formatEndpoint).join(" or "),
     });
     const client = new TunnelClient(config, logger, tun, lib, certificates, options);
     client.#reader.start();
@@ -115,13 +136,13 @@ export class TunnelClient {
 
   /** Ready while a session with the server is open (for the monitor's /readyz). */
   readiness(): Readiness {
-    const { host, port } = this.config.server;
+    const server = formatEndpoint(this.#current);
     if (this.#session?.state === "open") {
-      return { ready: true, reason: `connected to ${host}:${port}` };
+      return { ready: true, reason: `connected to ${server}` };
     }
     return {
       ready: false,
-      reason: `not connected to ${host}:${port}${
+      reason: `not connected to ${server}${
         this.#lastProblem === undefined ? " yet" : `: ${this.#lastProblem}`
       }`,
     };
@@ -134,15 +155,33 @@ export class TunnelClient {
 
   async #run(): Promise<void> {
     const log = this.#log.getChild("session");
+    const servers = this.config.servers.length;
     let attempt = 0;
     let first = true;
     while (this.#running) {
       if (!first) this.counters.process.connections.reconnects++;
       first = false;
+      let target = this.#rotation.next();
+      if (!target) {
+        // Every server of the round failed: wait, then start over from the first.
+        const delay = backoffDelay(attempt++, this.#options.backoff);
+        log.warn("{reason}; retrying in {seconds} s", {
+          reason: servers > 1
+            ? `no server of ${servers} answered (last: ${this.#lastProblem})`
+            : this.#lastProblem,
+          seconds: (delay / 1000).toFixed(1),
+        });
+        await this.#sleep(delay);
+        if (!this.#running) break;
+        this.#rotation.startRound();
+        target = this.#rotation.next()!;
+      }
+      this.#current = target.endpoint;
+      const which = servers > 1 ? ` (server ${target.number} of ${servers})` : "";
       let stream;
       try {
         // Every dial takes the current set, so a reload applies from the next connection on.
-        stream = await dialTls(this.config.server, this.#certificates.current(), {
+        stream = await dialTls(target.endpoint, this.#certificates.current(), {
           ...(this.#options.connectTimeoutMs ? { timeoutMs: this.#options.connectTimeoutMs } : {}),
           signal: this.#stopping.signal,
         });
@@ -155,19 +194,17 @@ export class TunnelClient {
         }
       } catch (error) {
         if (!this.#running) break;
-        const delay = backoffDelay(attempt++, this.#options.backoff);
-        this.#lastProblem = errorMessage(error);
-        log.warn("{reason}; retrying in {seconds} s", {
-          reason: this.#lastProblem,
-          seconds: (delay / 1000).toFixed(1),
-        });
-        await this.#sleep(delay);
+        this.#lastProblem = `${errorMessage(error)}${which}`;
+        if (servers > 1) {
+          log.warn("{reason}; trying the next server", { reason: this.#lastProblem });
+        }
         continue;
       }
       if (!this.#running) {
         stream.destroy();
         break;
       }
+      let pushed: readonly IpPrefix[] = [];
       const session = new Session({
         role: "client",
         stream,
@@ -176,19 +213,27 @@ export class TunnelClient {
         keepalive: this.#options.keepalive ?? keepaliveFrom(this.config),
         handshakeTimeoutMs: this.config.security.handshakeTimeout * 1000,
         onRtt: (ms) => observeRtt(this.counters.process.rtt, ms),
-        admit: () => ({ allowedSource: 0, writer: this.#tun }),
+        admit: (server) => {
+          if (this.config.acceptRoutes && server.routes) {
+            pushed = this.#installPushed(server.routes, stream.info.remote, log);
+          }
+          return { allowedSource: 0, writer: this.#tun };
+        },
       });
       this.#session = session;
       const untrack = this.counters.track(stream.info.peerName, () => session.view());
+      let opened = false;
       try {
         const peer = await session.opened;
+        opened = true;
         attempt = 0;
         this.counters.process.connections.sessionsOpened++;
         log.info(
-          "connected to {server} as {address} ({protocol}, {cipher}); server {name} is {peer}; " +
-            "offloads {offload}",
+          "connected to {server}{which} as {address} ({protocol}, {cipher}); server {name} is " +
+            "{peer}; offloads {offload}",
           {
             server: stream.info.remote,
+            which,
             address: this.config.address.ip,
             protocol: stream.info.protocol,
             cipher: stream.info.cipher,
@@ -203,17 +248,68 @@ export class TunnelClient {
       const end = await session.ended;
       untrack();
       this.#session = undefined;
+      this.#removePushed(pushed, log);
       if (!this.#running) break;
-      const delay = backoffDelay(attempt++, this.#options.backoff);
       this.#lastProblem = end.byPeer && end.code !== 0
         ? `server closed the session: ${end.message}`
         : end.message;
-      log.warn("disconnected from {server}: {reason}; reconnecting in {seconds} s", {
-        server: stream.info.remote,
-        reason: this.#lastProblem,
-        seconds: (delay / 1000).toFixed(1),
+      if (end.byPeer && end.code === CloseCode.Duplicate) {
+        log.error("{reason}", { reason: this.#lastProblem });
+      }
+      if (opened) {
+        // A session that worked ends: start over from the first server, after a short pause.
+        this.#rotation.startRound();
+        const delay = backoffDelay(0, this.#options.backoff);
+        log.warn("disconnected from {server}: {reason}; reconnecting in {seconds} s", {
+          server: stream.info.remote,
+          reason: this.#lastProblem,
+          seconds: (delay / 1000).toFixed(1),
+        });
+        await this.#sleep(delay);
+      } else if (servers > 1) {
+        log.warn("{server} refused the session: {reason}; trying the next server", {
+          server: stream.info.remote,
+          reason: this.#lastProblem,
+        });
+      }
+    }
+  }
+
+  /** Routes the server announced, installed on the TUN for as long as this session lasts. */
+  #installPushed(routes: readonly string[], remote: string, log: Logger): IpPrefix[] {
+    const { accepted, refused } = acceptablePushedRoutes(routes, this.config, remote);
+    for (const problem of refused) log.warn("server route refused: {problem}", { problem });
+    const installed: IpPrefix[] = [];
+    for (const route of accepted) {
+      try {
+        this.#tun.addRoute(route);
+        installed.push(route);
+      } catch (error) {
+        log.error("cannot install the server's route {route}: {reason}", {
+          route: formatPrefix(route),
+          reason: errorMessage(error),
+        });
+      }
+    }
+    if (installed.length > 0) {
+      log.info("routes through the tunnel from the server: {routes}", {
+        routes: installed.map(formatPrefix).join(" "),
       });
-      await this.#sleep(delay);
+    }
+    return installed;
+  }
+
+  #removePushed(routes: readonly IpPrefix[], log: Logger): void {
+    if (this.#tun.closed) return;
+    for (const route of routes) {
+      try {
+        this.#tun.removeRoute(route);
+      } catch (error) {
+        log.warn("cannot remove the server's route {route}: {reason}", {
+          route: formatPrefix(route),
+          reason: errorMessage(error),
+        });
+      }
     }
   }
 

@@ -1,0 +1,81 @@
+import type { ClientConfig } from "../config/types.ts";
+import { parseIpAddress } from "../ip/address_bytes.ts";
+import {
+  contains,
+  formatPrefix,
+  hasHostBits,
+  type IpPrefix,
+  ipv4Bytes,
+  networkOf,
+  overlaps,
+  parsePrefix,
+  samePrefix,
+} from "../ip/prefix.ts";
+import { parseIpv4 } from "../ip/ipv4.ts";
+
+/** The routes of a server's Hello the client installs, and why it refuses the others. */
+export interface PushedRoutes {
+  readonly accepted: readonly IpPrefix[];
+  readonly refused: readonly string[];
+}
+
+/**
+ * Judges the routes a server announces (`push_routes`), before any is installed. Pure.
+ *
+ * Refused: what is not a network, a default route (the server would take all of the host's
+ * traffic), a network overlapping the tunnel's own, and one holding the server's public address
+ * (the tunnel's packets would be routed into the tunnel). Routes the client's own file already
+ * lists are skipped, as they are installed for good.
+ */
+export function acceptablePushedRoutes(
+  routes: readonly string[],
+  config: Pick<ClientConfig, "address" | "address6" | "routes">,
+  serverRemote: string,
+): PushedRoutes {
+  const accepted: IpPrefix[] = [];
+  const refused: string[] = [];
+  const tunnels: IpPrefix[] = [
+    networkOf({
+      family: 4,
+      bytes: ipv4Bytes(parseIpv4(config.address.ip)),
+      length: config.address.prefixLength,
+    }),
+    ...(config.address6 ? [networkOf(config.address6)] : []),
+  ];
+  const server = remoteAddress(serverRemote);
+  for (const text of routes) {
+    const route = parsePrefix(text);
+    if (typeof route === "string" || !text.includes("/") || hasHostBits(route)) {
+      refused.push(`${JSON.stringify(text)} is not a network (address/prefix, host bits clear)`);
+      continue;
+    }
+    if (route.length === 0) {
+      refused.push(`${text}: a default route through the tunnel is not taken from the server`);
+      continue;
+    }
+    const tunnel = tunnels.find((t) => overlaps(t, route));
+    if (tunnel) {
+      refused.push(`${text} overlaps the tunnel network ${formatPrefix(tunnel)}`);
+      continue;
+    }
+    if (server && contains(route, server)) {
+      refused.push(
+        `${text} holds the server's own address ${serverRemote}: the tunnel would be routed ` +
+          `into itself`,
+      );
+      continue;
+    }
+    if (config.routes.some((own) => samePrefix(own, route))) continue;
+    if (accepted.some((other) => samePrefix(other, route))) continue;
+    accepted.push(route);
+  }
+  return { accepted, refused };
+}
+
+/** The address bytes of `1.2.3.4:443` or `[2001:db8::1]:443`. */
+function remoteAddress(remote: string): Uint8Array | undefined {
+  const host = remote.startsWith("[")
+    ? remote.slice(1, remote.indexOf("]"))
+    : remote.slice(0, remote.lastIndexOf(":"));
+  return parseIpAddress(host);
+}
