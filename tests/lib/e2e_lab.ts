@@ -50,6 +50,21 @@ export interface TunnelConfigOptions {
   readonly clientLogToStdout?: boolean;
   /** logging.file of the client, instead of the lab's. */
   readonly clientLogFile?: string;
+  /** Server tunnel address (YAML: one or a list). @default "10.0.0.1/24" */
+  readonly serverAddress?: string;
+  /** Top-level YAML appended to the server's file. */
+  readonly serverExtra?: string;
+  /** Top-level YAML appended to the client's file. */
+  readonly clientExtra?: string;
+}
+
+/** A LAN host behind a tunnel host: 192.168.N.2/24 and fd00:N::2/64, its gateway at .1 / ::1. */
+export interface LanHost extends LabHost {
+  readonly ip6: string;
+  /** `192.168.N.0/24` */
+  readonly network: string;
+  /** `fd00:N::/64` */
+  readonly network6: string;
 }
 
 export interface TunnelConfigs {
@@ -201,6 +216,9 @@ export class E2eLab implements AsyncDisposable {
       ...(options.level === undefined ? {} : { level: options.level }),
       ...(options.clientLogToStdout ? { clientLog: null } : {}),
       ...(options.clientLogFile ? { clientLog: options.clientLogFile } : {}),
+      ...(options.serverAddress === undefined ? {} : { serverAddress: options.serverAddress }),
+      ...(options.serverExtra === undefined ? {} : { serverExtra: options.serverExtra }),
+      ...(options.clientExtra === undefined ? {} : { clientExtra: options.clientExtra }),
     });
     return configs;
   }
@@ -273,6 +291,54 @@ export class E2eLab implements AsyncDisposable {
     await this.net.exec(host, "ip", ["addr", "add", `${host.ip}/24`, "dev", host.veth]);
     await this.net.exec(host, "ip", ["link", "set", host.veth, "up"]);
     await this.net.exec(host, "ip", ["route", "add", "default", "via", `198.18.${n}.1`]);
+    return host;
+  }
+
+  /**
+   * A LAN behind `gateway` (a tunnel host): a namespace joined to it by a veth pair, on
+   * 192.168.N.0/24 and fd00:N::/64 (gateway .1 and ::1, LAN host .2 and ::2), with default
+   * routes through the gateway, which forwards both families.
+   */
+  async addLan(gateway: LabHost, n: number): Promise<LanHost> {
+    const id = `${Deno.pid % 100000}${hostCounter++}`;
+    const hex = n.toString(16);
+    const host: LanHost = {
+      ns: `sss-${LAB_TAG_PREFIX}${id}-l${n}`,
+      ip: `192.168.${n}.2`,
+      ip6: `fd00:${hex}::2`,
+      veth: `vl${id}`.slice(0, 15),
+      network: `192.168.${n}.0/24`,
+      network6: `fd00:${hex}::/64`,
+    };
+    const gatewayEnd = `vg${id}`.slice(0, 15);
+    await runOk("ip", ["netns", "add", host.ns]);
+    this.#extraHosts.push(host);
+    await runOk("ip", [
+      "link",
+      "add",
+      gatewayEnd,
+      "netns",
+      gateway.ns,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      host.veth,
+      "netns",
+      host.ns,
+    ]);
+    const exec = (on: LabHost, ...args: string[]) => this.net.exec(on, args[0]!, args.slice(1));
+    await exec(gateway, "ip", "addr", "add", `192.168.${n}.1/24`, "dev", gatewayEnd);
+    await exec(gateway, "ip", "addr", "add", `fd00:${hex}::1/64`, "dev", gatewayEnd, "nodad");
+    await exec(gateway, "ip", "link", "set", gatewayEnd, "up");
+    await exec(gateway, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+    await exec(gateway, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1");
+    await exec(host, "ip", "link", "set", "lo", "up");
+    await exec(host, "ip", "addr", "add", `${host.ip}/24`, "dev", host.veth);
+    await exec(host, "ip", "addr", "add", `${host.ip6}/64`, "dev", host.veth, "nodad");
+    await exec(host, "ip", "link", "set", host.veth, "up");
+    await exec(host, "ip", "route", "add", "default", "via", `192.168.${n}.1`);
+    await exec(host, "ip", "-6", "route", "add", "default", "via", `fd00:${hex}::1`);
     return host;
   }
 

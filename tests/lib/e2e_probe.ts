@@ -4,7 +4,7 @@
  * on stdout describing what happened, and exits 0 unless its arguments are wrong.
  *
  *   recv PORT TIMEOUT_MS
- *       Accepts one TCP connection on 0.0.0.0:PORT, reads it to the end and reports
+ *       Accepts one TCP connection on [::]:PORT (IPv4 too), reads it to the end and reports
  *       `{ bytes, sha256 }`. Prints `{ "listening": PORT }` first, once the socket is bound.
  *   send HOST PORT BYTES SEED TIMEOUT_MS
  *       Connects (retrying while refused) and sends BYTES deterministic pseudo-random bytes
@@ -48,7 +48,8 @@ function delay(ms: number): Promise<void> {
 }
 
 async function receive(port: number, timeoutMs: number): Promise<void> {
-  const listener = Deno.listen({ hostname: "0.0.0.0", port });
+  // "::" takes IPv4 too (IPv4-mapped), so one receiver serves both families.
+  const listener = Deno.listen({ hostname: "::", port });
   report({ listening: port });
   const timer = setTimeout(() => {
     report({ error: `no complete transfer within ${timeoutMs} ms` });

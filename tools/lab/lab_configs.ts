@@ -17,8 +17,14 @@ export interface LabConfigOptions {
   readonly level?: string;
   /** Client certificate stem in certDir. @default "client" */
   readonly clientName?: string;
-  /** Client tunnel address. @default "10.0.0.2/24" */
+  /** Client tunnel address (YAML: one address or a list). @default "10.0.0.2/24" */
   readonly clientAddress?: string;
+  /** Server tunnel address (YAML: one address or a list). @default "10.0.0.1/24" */
+  readonly serverAddress?: string;
+  /** Top-level YAML appended to the server's file, e.g. a `clients:` list. */
+  readonly serverExtra?: string;
+  /** Top-level YAML appended to the client's file, e.g. `routes:`. */
+  readonly clientExtra?: string;
   /** `network.offload` of both ends; left out of the files (the default applies) when absent. */
   readonly offload?: boolean;
   /** The client's log file instead of DIR/client.log; null logs to standard output. */
@@ -63,20 +69,23 @@ ${security}  tls:
 `;
   await Deno.writeTextFile(
     paths.serverConfig,
-    `mode: server\nlisten: ${lab.server.ip}:${port}\naddress: 10.0.0.1/24\n` +
+    `mode: server\nlisten: ${lab.server.ip}:${port}\naddress: ${
+      options.serverAddress ?? "10.0.0.1/24"
+    }\n` +
       common(
         paths.serverLog,
         "server",
         Object.entries(options.serverSecurity ?? {}).map(([key, value]) => `  ${key}: ${value}\n`)
           .join(""),
-      ),
+      ) + (options.serverExtra ?? ""),
   );
   await Deno.writeTextFile(
     paths.clientConfig,
     `mode: client\nserver: ${lab.server.ip}:${port}\naddress: ${
       options.clientAddress ?? "10.0.0.2/24"
     }\n` +
-      common(options.clientLog === null ? null : paths.clientLog, clientName),
+      common(options.clientLog === null ? null : paths.clientLog, clientName) +
+      (options.clientExtra ?? ""),
   );
   return paths;
 }
