@@ -18,6 +18,7 @@ import { openTunFor } from "../tun/from_config.ts";
 import type { TunLibrary } from "../tun/ffi.ts";
 import { loadTunLibrary } from "../tun/native_library.ts";
 import { OffloadConverter } from "../tun/offload.ts";
+import { forwardingProblem, readForwarding } from "../tun/forwarding.ts";
 import { ClientAdmission } from "./admission.ts";
 import { classifyClientRefusal } from "./client_refusal.ts";
 import { type ConnectionLimits, connectionLimitsFor } from "./connection_limits.ts";
@@ -117,6 +118,16 @@ export class TunnelServer {
     server.#certificates = certificates;
     const { limits } = server;
     if (limits.lowered) logger.warn("{message}", { message: limits.lowered });
+    const routed = [
+      ...(config.registry?.clients.flatMap((client) => client.routes) ?? []),
+      ...config.pushRoutes,
+    ];
+    const unforwarded = routed.length === 0 ? undefined : forwardingProblem(
+      readForwarding(lib),
+      "the networks behind clients and in push_routes",
+      { ipv4: routed.some((r) => r.family === 4), ipv6: routed.some((r) => r.family === 6) },
+    );
+    if (unforwarded) logger.warn("{message}", { message: unforwarded });
     try {
       server.#listener = await TlsListener.listen(config.listen, certificates.current(), {
         onStream: (stream, slot) => server.#accept(stream, slot),
@@ -211,7 +222,7 @@ export class TunnelServer {
     if (refusal) {
       slot.release();
       countReason(this.counters.process.connections.refused, refusalKind(refusal.code));
-      this.#strangers.refused(info.remote, `client ${info.peerName} refused: ${refusal.message}`);
+      this.#strangers.turnedAway(info.remote, info.peerName, refusal.message);
       this.#sayAndEnd(stream, refusal.code, refusal.message);
       return;
     }

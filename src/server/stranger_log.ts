@@ -2,7 +2,7 @@ import type { Logger } from "@logtape/logtape";
 import { RepeatSummary } from "../log/repeat_summary.ts";
 import type { ConnectionLimits } from "./connection_limits.ts";
 
-type Event = "refused" | "capped" | "timed out" | "authenticated" | "ended";
+type Event = "refused" | "capped" | "timed out" | "authenticated" | "ended" | "spoofed";
 
 const WHAT: Readonly<Record<Event, string>> = {
   "refused": "refused handshakes",
@@ -10,6 +10,7 @@ const WHAT: Readonly<Record<Event, string>> = {
   "timed out": "handshakes timed out",
   "authenticated": "authenticated connections",
   "ended": "connections that ended before their session opened",
+  "spoofed": "writes with packets from sources it does not own",
 };
 
 /**
@@ -45,6 +46,28 @@ export class StrangerLog {
         name,
         serial,
       },
+    );
+  }
+
+  /** An authenticated client turned away by name (registry, flapping, max_clients). */
+  turnedAway(peer: string, name: string, reason: string): void {
+    this.#note("refused", peer, "client {peer} ({name}) refused: {reason}", {
+      peer,
+      name,
+      reason,
+    });
+  }
+
+  /**
+   * A client's packets carried a source it does not own (neither its tunnel addresses nor its
+   * routes): logged once a minute per client with the source, the rest counted.
+   */
+  spoofed(name: string, source: string): void {
+    this.#note(
+      "spoofed",
+      name,
+      "client {name} sent from {source}, which it does not own; such packets are dropped",
+      { name, source },
     );
   }
 
@@ -97,7 +120,9 @@ export class StrangerLog {
           },
         );
       } else {
-        const from = event === "authenticated" || event === "ended" ? "of" : "from";
+        const from = event === "authenticated" || event === "ended" || event === "spoofed"
+          ? "of"
+          : "from";
         this.#log.warn(`... {count} more {what} ${from} {host} in the last {seconds} s`, {
           count: line.count,
           what: WHAT[event],

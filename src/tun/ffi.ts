@@ -58,6 +58,11 @@ export const tunSymbols = {
     parameters: ["buffer", "u32", "buffer"],
     result: "i32",
   },
+  sss_forwarding: {
+    // int32_t (uint32_t family)   (native/sysctl.c)
+    parameters: ["u32"],
+    result: "i32",
+  },
   sss_strerror: {
     // const char *(int32_t err)
     parameters: ["i32"],
