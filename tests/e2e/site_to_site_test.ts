@@ -157,6 +157,8 @@ Deno.test({
 `;
     const good = await lab.configs({ serverExtra: registry });
     const server = await lab.startServer(good);
+    // A new namespace does not forward: the server says so, since it routes a client's LAN.
+    await server.waitForLog(/does not forward packets.*sysctl -w net\.ipv4\.ip_forward=1/);
     const hosts = [await lab.addHost(), await lab.addHost(), await lab.addHost()];
 
     // A listed certificate that claims another address than its pinned one.
