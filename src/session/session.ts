@@ -207,7 +207,8 @@ export class Session {
     const { rttMs, ...traffic } = this.counters;
     return {
       peerName: this.connection.peerName,
-      tunnelAddress: this.#peer?.address,
+      tunnelAddress: this.#peer && [this.#peer.address, this.#peer.address6]
+        .filter((a) => a !== undefined).join(" "),
       remote: this.connection.remote,
       since: this.since,
       rttMs,
