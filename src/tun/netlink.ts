@@ -157,7 +157,8 @@ function describeRouteAddError(
       return `route ${text} already exists with several next hops; ${fix}`;
     }
     const type = ROUTE_TYPES[otherType];
-    return `route ${text} already exists${type ? ` as a ${type} route` : ""}; ${fix}`;
+    const article = type && /^[aeiou]/.test(type) ? "an" : "a";
+    return `route ${text} already exists${type ? ` as ${article} ${type} route` : ""}; ${fix}`;
   }
   return describeFailure(
     `cannot add route ${text} to ${device.name}`,
