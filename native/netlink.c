@@ -4,6 +4,7 @@
 #include "netlink.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/if_addr.h>
 #include <linux/netlink.h>
@@ -285,6 +286,31 @@ int32_t sss_if_name(uint32_t index, char *name_out) {
   memcpy(name_out, name, IF_NAMESIZE);
   name_out[IF_NAMESIZE - 1] = 0;
   return 0;
+}
+
+/* ---- sysctl -------------------------------------------------------------------------------- */
+
+int32_t sss_net_sysctl(const char *name, uint8_t *buf, uint32_t cap) {
+  static const char base[] = "/proc/sys/net/";
+  char path[sizeof base + 128];
+  size_t len = strnlen(name, 128);
+  if (len == 0 || len >= 128 || name[0] == '/' || strstr(name, "..")) return -EINVAL;
+  for (size_t i = 0; i < len; i++) {
+    char c = name[i];
+    int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '_' || c == '-' || c == '.' || c == '/';
+    if (!ok) return -EINVAL;
+  }
+  memcpy(path, base, sizeof base - 1);
+  memcpy(path + sizeof base - 1, name, len + 1);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  uint32_t used = 0;
+  ssize_t n = 0;
+  while (used < cap && (n = read(fd, buf + used, cap - used)) > 0) used += (uint32_t)n;
+  int e = errno;
+  close(fd);
+  return n < 0 ? -e : (int32_t)used;
 }
 
 /* ---- the agent ----------------------------------------------------------------------------- */

@@ -57,6 +57,14 @@ int32_t sss_route_del(uint32_t ifindex, uint32_t family, const uint8_t *address,
 int32_t sss_addr_add(uint32_t ifindex, uint32_t family, const uint8_t *address,
                      uint32_t prefix_length);
 
+/*
+ * Reads /proc/sys/net/<name> (e.g. "ipv4/ip_forward") into buf, at most cap bytes; returns the
+ * number of bytes read. Names with "..", a leading "/" or other characters than letters,
+ * digits, "_", "-", "." and "/" are refused (-EINVAL). Done here because Deno's permission layer
+ * refuses /proc to anything short of --allow-all.
+ */
+int32_t sss_net_sysctl(const char *name, uint8_t *buf, uint32_t cap);
+
 /* The thread id of the netlink agent, 0 when it does not run. */
 int32_t sss_netlink_agent_tid(void);
 

@@ -85,6 +85,11 @@ export const tunSymbols = {
     parameters: ["u32", "u32", "buffer", "u32"],
     result: "i32",
   },
+  sss_net_sysctl: {
+    // int32_t (const char *name, uint8_t *buf, uint32_t cap)
+    parameters: ["buffer", "buffer", "u32"],
+    result: "i32",
+  },
   sss_netlink_agent_tid: {
     // int32_t (void)
     parameters: [],

@@ -198,3 +198,50 @@ function describeFailure(
   if (errno === ERRNO.ENODEV) return `${what}: the interface is gone`;
   return `${what}: ${reason}`;
 }
+
+/** The part of the shim that reads /proc/sys/net (Deno refuses /proc without --allow-all). */
+export interface SysctlLibrary {
+  readonly symbols: Pick<TunLibrary["symbols"], "sss_net_sysctl" | "sss_strerror">;
+}
+
+/** Longest sysctl value read: the net.* values this program reads are a few digits. */
+const SYSCTL_MAX = 256;
+
+/**
+ * The value of sysctl `net.<name>` (name like "ipv4.ip_forward" or "ipv6.conf.all.forwarding";
+ * with a "/" in it, the path below /proc/sys/net as is, for interface names with dots), trimmed. Works under the shipped Deno permissions, through the shim, before and after the
+ * privilege drop (the files are world-readable).
+ * @throws {TunError} when the file cannot be read, e.g. net.ipv6.* on a host without IPv6.
+ */
+export function readNetSysctl(lib: SysctlLibrary, name: string): string {
+  const buffer = new Uint8Array(SYSCTL_MAX);
+  const length = unwrap(
+    lib,
+    lib.symbols.sss_net_sysctl(
+      new TextEncoder().encode((name.includes("/") ? name : name.replaceAll(".", "/")) + "\0"),
+      buffer,
+      SYSCTL_MAX,
+    ),
+    `cannot read sysctl net.${name}`,
+  );
+  return new TextDecoder().decode(buffer.subarray(0, length)).trim();
+}
+
+/** Whether the kernel forwards packets between interfaces, by family. */
+export interface Forwarding {
+  /** net.ipv4.ip_forward is 1. */
+  readonly ipv4: boolean;
+  /** net.ipv6.conf.all.forwarding is 1; false also on a host without IPv6. */
+  readonly ipv6: boolean;
+}
+
+/** Reads net.ipv4.ip_forward and net.ipv6.conf.all.forwarding (for a warning when off). */
+export function forwarding(lib: SysctlLibrary): Forwarding {
+  let ipv6 = false;
+  try {
+    ipv6 = readNetSysctl(lib, "ipv6.conf.all.forwarding") === "1";
+  } catch (error) {
+    if (!(error instanceof TunError)) throw error; // no IPv6 on this host: not forwarding it
+  }
+  return { ipv4: readNetSysctl(lib, "ipv4.ip_forward") === "1", ipv6 };
+}

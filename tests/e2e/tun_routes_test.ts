@@ -425,3 +425,46 @@ Deno.test({
     }
   },
 });
+
+const FORWARDING_PROBE = new URL("../lib/forwarding_probe.ts", import.meta.url).pathname;
+const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
+
+Deno.test({
+  name: "under the shipped Deno permissions, the shim reads net.ipv4.ip_forward and " +
+    "net.ipv6.conf.all.forwarding, which Deno itself refuses; nothing outside /proc/sys/net",
+  ...asRoot,
+  async fn() {
+    for (const [v4, v6] of [["1", "0"], ["0", "1"]]) {
+      const ns = `nr-fwd-${Deno.pid}`;
+      await runOk("ip", ["netns", "add", ns]);
+      try {
+        const inNs = ["netns", "exec", ns];
+        await runOk("ip", [...inNs, "sysctl", "-q", "-w", `net.ipv4.ip_forward=${v4}`]);
+        await runOk("ip", [...inNs, "sysctl", "-q", "-w", `net.ipv6.conf.all.forwarding=${v6}`]);
+        const out = await run("ip", [
+          ...inNs,
+          Deno.execPath(),
+          "run",
+          "--frozen",
+          "-P",
+          "--config",
+          CONFIG,
+          "--quiet",
+          FORWARDING_PROBE,
+        ]);
+        assert.equal(out.code, 0, out.stderr);
+        const result = JSON.parse(out.stdout);
+        assert.equal(result.direct.ok, false, "Deno read /proc itself");
+        assert.equal(result.direct.error, "NotCapable", result.direct.message);
+        assert.deepEqual(result.shim, { ipv4: v4 === "1", ipv6: v6 === "1" });
+        assert.equal(result.outside.ok, false);
+        assert.match(
+          result.outside.message,
+          /^cannot read sysctl net\.\.\.\/\.\.\/\.\.\/etc\/passwd: invalid argument$/,
+        );
+      } finally {
+        await run("ip", ["netns", "del", ns]);
+      }
+    }
+  },
+});
