@@ -97,13 +97,20 @@ class RouteLab implements AsyncDisposable {
     return JSON.parse(out.stdout || "[]");
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
+  /** Closes the probe's stdin and returns its exit code, or undefined after 5 s (still running). */
+  async exit(): Promise<number | undefined> {
     await this.#writer.close().catch(() => {});
-    const exited = await Promise.race([
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const status = await Promise.race([
       this.#child.status,
-      new Promise<undefined>((resolve) => setTimeout(resolve, 5000, undefined)),
+      new Promise<undefined>((resolve) => timer = setTimeout(resolve, 5000, undefined)),
     ]);
-    if (exited === undefined) {
+    clearTimeout(timer);
+    return status?.code;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (await this.exit() === undefined) {
       try {
         this.#child.kill("SIGKILL");
       } catch { /* already gone */ }
@@ -395,6 +402,8 @@ Deno.test({
       // Still works after the new threads came.
       await lab.ok({ op: "addRoute", route: "10.56.0.0/16" });
       assert.ok(destinations(await lab.routes(4, "nrtun0")).includes("10.56.0.0/16"));
+      // Closing the library stops the agent first (it runs the library's code): a clean exit.
+      assert.equal(await lab.exit(), 0, "the probe's exit code");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
