@@ -104,8 +104,10 @@ static int nl_receive(int fd, uint32_t seq, dump_visitor visit, void *context) {
     }
     if (msg.msg_flags & MSG_TRUNC) return -EMSGSIZE;
     if (from.nl_pid != 0) continue; /* not from the kernel */
-    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (uint32_t)n);
-         h = NLMSG_NEXT(h, n)) {
+    /* A signed length: NLMSG_NEXT may take it below 0 past an unaligned last message. */
+    int remaining = (int)n;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, remaining);
+         h = NLMSG_NEXT(h, remaining)) {
       if (h->nlmsg_seq != seq) continue;
       if (h->nlmsg_type == NLMSG_ERROR) {
         if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))) return -EIO;
