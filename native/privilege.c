@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "privilege.h"
 
+#include "netlink.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -188,20 +190,42 @@ static int32_t fail(int32_t *err, int32_t stage, int errno_value) {
   return -errno_value;
 }
 
+static int32_t lock_down(uint32_t uid, uint32_t gid, int32_t *err);
+
 int32_t sss_drop_privileges(uint32_t uid, uint32_t gid, const uint32_t *groups, uint32_t n_groups,
-                            int32_t *err) {
+                            uint32_t flags, int32_t *err) {
   _Static_assert(sizeof(gid_t) == sizeof(uint32_t), "gid_t is 32 bits on Linux");
   err[0] = 0;
   err[1] = 0;
+  if (flags & ~(uint32_t)SSS_DROP_KEEP_NET_ADMIN) return fail(err, 0, EINVAL);
   if (uid == 0) return fail(err, SSS_PRIV_STAGE_UID, EINVAL);
+  const int keep = (flags & SSS_DROP_KEEP_NET_ADMIN) != 0;
+  int32_t rc = 0;
+
+  /* While still root: the agent starts, drops its bounding set but CAP_NET_ADMIN (that needs
+   * CAP_SETPCAP) and sets PR_SET_KEEPCAPS, so that setresuid leaves it its permitted set. */
+  if (keep && (rc = sss_netlink_agent_start()) < 0) {
+    return fail(err, SSS_PRIV_STAGE_KEEP_START, -rc);
+  }
 
   /* glibc runs each of these on every thread of the process and fails if any thread fails. */
   if (setgroups(n_groups, (const gid_t *)groups) != 0) {
-    return fail(err, SSS_PRIV_STAGE_GROUPS, errno);
+    rc = fail(err, SSS_PRIV_STAGE_GROUPS, errno);
+  } else if (setresgid(gid, gid, gid) != 0) {
+    rc = fail(err, SSS_PRIV_STAGE_GID, errno);
+  } else if (setresuid(uid, uid, uid) != 0) {
+    rc = fail(err, SSS_PRIV_STAGE_UID, errno);
+  } else if (keep && (rc = sss_netlink_agent_restrict()) < 0) {
+    rc = fail(err, SSS_PRIV_STAGE_KEEP_LIMIT, -rc);
+  } else {
+    rc = lock_down(uid, gid, err);
   }
-  if (setresgid(gid, gid, gid) != 0) return fail(err, SSS_PRIV_STAGE_GID, errno);
-  if (setresuid(uid, uid, uid) != 0) return fail(err, SSS_PRIV_STAGE_UID, errno);
+  if (rc < 0) sss_netlink_agent_stop(); /* its capability must not outlive a failed drop */
+  return rc;
+}
 
+/* After the uid change: checks the ids, then NoNewPrivs and the seccomp filter on every thread. */
+static int32_t lock_down(uint32_t uid, uint32_t gid, int32_t *err) {
   uid_t ruid, euid, suid;
   gid_t rgid, egid, sgid;
   if (getresuid(&ruid, &euid, &suid) != 0 || getresgid(&rgid, &egid, &sgid) != 0) {

@@ -10,6 +10,11 @@
  *   seccomp filter, TSYNC             refuses, with EPERM, system calls a running tunnel never
  *                                     makes (exec, ptrace, mount, namespaces, module loading, ...);
  *                                     see privilege.c for the list and the reasons.
+ *
+ * With SSS_DROP_KEEP_NET_ADMIN one thread keeps CAP_NET_ADMIN, for routes that come and go with
+ * sessions: the netlink agent of netlink.h, a thread of this library that runs only its route and
+ * address calls and starts no thread. Every other thread, the JavaScript one and every thread
+ * started later included, ends without any capability as without the flag.
  */
 #ifndef SSSONECTOR_PRIVILEGE_H
 #define SSSONECTOR_PRIVILEGE_H
@@ -23,13 +28,20 @@
 #define SSS_PRIV_STAGE_VERIFY 4       /* getresuid/getresgid do not show the new ids */
 #define SSS_PRIV_STAGE_NO_NEW_PRIVS 5 /* prctl(PR_SET_NO_NEW_PRIVS) */
 #define SSS_PRIV_STAGE_SECCOMP 6      /* seccomp(SECCOMP_SET_MODE_FILTER, TSYNC) */
+#define SSS_PRIV_STAGE_KEEP_START 7   /* starting the netlink agent: bounding set, PR_SET_KEEPCAPS */
+#define SSS_PRIV_STAGE_KEEP_LIMIT 8   /* the agent's capset to CAP_NET_ADMIN alone */
+
+/* sss_drop_privileges flags */
+#define SSS_DROP_KEEP_NET_ADMIN 0x1 /* the netlink agent keeps CAP_NET_ADMIN (see above) */
 
 /* Drops the process to uid/gid with exactly the n_groups supplementary groups (n_groups may be
  * 0), then sets NoNewPrivs and installs the seccomp filter on every thread. uid 0 is refused
- * (-EINVAL): that is no drop. Returns 0, or a negative errno with err[0] the same errno and
- * err[1] the stage. A failure after SSS_PRIV_STAGE_UID leaves the ids dropped: stop the process. */
+ * (-EINVAL): that is no drop; so are unknown flags (stage 0). Returns 0, or a negative errno with
+ * err[0] the same errno and err[1] the stage. A failure after SSS_PRIV_STAGE_UID leaves the ids
+ * dropped: stop the process. With SSS_DROP_KEEP_NET_ADMIN, sss_netlink_agent_tid() then names
+ * the one thread that keeps CAP_NET_ADMIN; a failure stops that thread. */
 int32_t sss_drop_privileges(uint32_t uid, uint32_t gid, const uint32_t *groups, uint32_t n_groups,
-                            int32_t *err);
+                            uint32_t flags, int32_t *err);
 
 /* Copies /proc/self/task/TID/status of every thread of this process into buf, one after the
  * other, each followed by a NUL byte; *len_out is the number of bytes used. A thread that ends

@@ -33,6 +33,7 @@ import { Notifier } from "./runtime/notify.ts";
 import { keepServiceManagerTold, serviceStatusLine } from "./monitor/service_status.ts";
 import { loadProcessShim, type ProcessShim } from "./runtime/process_shim.ts";
 import { applyLeastPrivilege, PrivilegeError } from "./privilege/mod.ts";
+import { netAdminReason } from "./privilege/net_admin.ts";
 import { runAccountProblem } from "./privilege/apply.ts";
 import { applyRuntimePermissions } from "./privilege/runtime_permissions.ts";
 import { loadTunLibrary } from "./tun/native_library.ts";
@@ -187,9 +188,11 @@ async function runTunnel(path: string): Promise<number> {
   }
   // Set up: TUN open, port bound (server), log open, certificates loaded. Root is no longer needed.
   try {
+    const keepNetAdmin = netAdminReason(config);
     await applyLeastPrivilege(tunLibrary, config.security, log, {
       // The log file becomes the run user's, so SIGHUP can reopen it after the drop.
       beforeDrop: (account) => logging.handOver(account),
+      ...(keepNetAdmin === undefined ? {} : { keepNetAdmin }),
     });
     const revoked = await applyRuntimePermissions(config.mode, tunLibrary);
     log.info("Deno permissions revoked after setup: {names}", { names: revoked.join(", ") });

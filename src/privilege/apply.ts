@@ -173,11 +173,20 @@ export async function applyLeastPrivilege(
     threads: () => Promise.resolve(readOwnThreadCredentials(lib)),
     ...options,
   });
-  log.info(
-    "dropped privileges to {user}:{group} (uid {uid}, gid {gid}): every thread without " +
-      "capabilities, with NoNewPrivs and the seccomp filter",
-    { ...account },
-  );
+  if (account.netAdminTask === undefined) {
+    log.info(
+      "dropped privileges to {user}:{group} (uid {uid}, gid {gid}): every thread without " +
+        "capabilities, with NoNewPrivs and the seccomp filter",
+      { ...account },
+    );
+  } else {
+    log.info(
+      "dropped privileges to {user}:{group} (uid {uid}, gid {gid}): every thread without " +
+        "capabilities, with NoNewPrivs and the seccomp filter, but one: thread {netAdminTask} " +
+        "of the shim keeps CAP_NET_ADMIN and only adds and removes routes: {reason}",
+      { ...account, reason: options.keepNetAdmin },
+    );
+  }
   for (const message of await unreadableAfterDrop(security.tls, account)) {
     log.warn("{message}", { message });
   }

@@ -8,7 +8,12 @@
  * ```
  */
 export { type Account, type AccountSpec, resolveAccount } from "./accounts.ts";
-export { type DropOptions, dropPrivileges, type PrivilegeLibrary } from "./drop.ts";
+export {
+  type DropOptions,
+  type DroppedAccount,
+  dropPrivileges,
+  type PrivilegeLibrary,
+} from "./drop.ts";
 export { PrivilegeError } from "./errors.ts";
 export {
   readOwnThreadCredentials,

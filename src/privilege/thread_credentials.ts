@@ -20,6 +20,10 @@ export interface ThreadCredentials {
   /** Effective and permitted capability sets, 16 hex digits as /proc prints them. */
   readonly capEff: string;
   readonly capPrm: string;
+  /** Inheritable, bounding and ambient sets, the same way. */
+  readonly capInh: string;
+  readonly capBnd: string;
+  readonly capAmb: string;
   /** 1 when no exec can gain privileges. */
   readonly noNewPrivs: number;
   /** 0 none, 1 strict, 2 filter. */
@@ -55,6 +59,9 @@ export function parseThreadStatus(tid: number, text: string): ThreadCredentials 
     groups: groups === "" ? [] : groups.split(/\s+/).map(Number),
     capEff: field("CapEff"),
     capPrm: field("CapPrm"),
+    capInh: field("CapInh"),
+    capBnd: field("CapBnd"),
+    capAmb: field("CapAmb"),
     noNewPrivs: Number(field("NoNewPrivs")),
     seccomp: Number(field("Seccomp")),
   };

@@ -1,7 +1,9 @@
 import type { InterfaceAddress } from "../config/types.ts";
 import type { DataFrameWriter } from "../frame/receiver.ts";
 import { parseIpv4 } from "../ip/ipv4.ts";
+import type { IpPrefix } from "../ip/prefix.ts";
 import type { TunLibrary } from "./ffi.ts";
+import { addAddress, addRoute, interfaceIndex, removeRoute } from "./netlink.ts";
 import { type Failure, unwrap } from "./unwrap.ts";
 
 export interface TunOptions {
@@ -11,6 +13,8 @@ export interface TunOptions {
   readonly mtu: number;
   /** Open with IFF_VNET_HDR and checksum/segmentation offloads. @default false */
   readonly offload?: boolean;
+  /** An IPv6 address with its prefix (e.g. fd00:5::1/64), usable at once (no DAD). */
+  readonly address6?: IpPrefix;
 }
 
 /** One batch from readFrames: `bytes` of frames in the buffer, `count` entries in the index. */
@@ -42,22 +46,31 @@ export class TunDevice implements FrameSource, DataFrameWriter {
   readonly name: string;
   /** Whether the device runs with virtio_net_hdr offloads (reads yield PacketGso frames). */
   readonly offload: boolean;
+  /** The kernel's interface index (routes and addresses name the interface by it). */
+  readonly index: number;
   #lib: TunLibrary;
   #handle: Deno.PointerObject | null;
   #reading: Promise<unknown> | undefined;
   #closing = false;
   #countOut = new Uint32Array(1);
 
-  private constructor(lib: TunLibrary, handle: Deno.PointerObject, name: string) {
+  private constructor(
+    lib: TunLibrary,
+    handle: Deno.PointerObject,
+    name: string,
+    index: number,
+  ) {
     this.#lib = lib;
     this.#handle = handle;
     this.name = name;
+    this.index = index;
     this.offload = lib.symbols.sss_tun_offload(handle) === 1;
   }
 
   /**
-   * Creates the interface, sets its address, prefix and MTU, and brings it up. `lib` is the
-   * loaded shim (loadTunLibrary()); the caller keeps it open for as long as the device lives.
+   * Creates the interface, sets its address, prefix and MTU, brings it up, and adds the IPv6
+   * address when there is one. `lib` is the loaded shim (loadTunLibrary()); the caller keeps it
+   * open for as long as the device lives.
    */
   static open(options: TunOptions, lib: TunLibrary): TunDevice {
     const nameOut = new Uint8Array(16);
@@ -74,7 +87,14 @@ export class TunDevice implements FrameSource, DataFrameWriter {
       err,
     );
     const name = new TextDecoder().decode(nameOut.subarray(0, nameOut.indexOf(0)));
-    const device = new TunDevice(lib, handle, name);
+    let index: number;
+    try {
+      index = interfaceIndex(lib, name);
+    } catch (error) {
+      lib.symbols.sss_tun_close(handle);
+      throw error;
+    }
+    const device = new TunDevice(lib, handle, name, index);
     const ip = new Uint8Array(4);
     new DataView(ip.buffer).setUint32(0, parseIpv4(options.address.ip));
     try {
@@ -84,6 +104,7 @@ export class TunDevice implements FrameSource, DataFrameWriter {
         `cannot configure interface ${name} (address ${options.address.ip}/${options.address.prefixLength}, ` +
           `mtu ${options.mtu})`,
       );
+      if (options.address6) addAddress(lib, device, options.address6, options.mtu);
     } catch (error) {
       device.close();
       throw error;
@@ -124,6 +145,26 @@ export class TunDevice implements FrameSource, DataFrameWriter {
       allowedSource,
       stats,
     );
+  }
+
+  /**
+   * Routes `route` through this interface (main table, protocol 83; see src/tun/netlink.ts). A
+   * route that already goes through it is fine.
+   * @throws {TunError} when the prefix goes through another interface, naming it, or when the
+   *   kernel refuses (e.g. without CAP_NET_ADMIN).
+   */
+  addRoute(route: IpPrefix): void {
+    this.#live();
+    addRoute(this.#lib, this, route);
+  }
+
+  /**
+   * Removes this tunnel's route for `route`; one that is not there is fine.
+   * @throws {TunError} when the kernel refuses.
+   */
+  removeRoute(route: IpPrefix): void {
+    this.#live();
+    removeRoute(this.#lib, this, route);
   }
 
   wake(): void {

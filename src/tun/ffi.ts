@@ -49,8 +49,8 @@ export const tunSymbols = {
   },
   sss_drop_privileges: {
     // int32_t (uint32_t uid, uint32_t gid, const uint32_t *groups, uint32_t n_groups,
-    //          int32_t *err)   (native/privilege.c)
-    parameters: ["u32", "u32", "buffer", "u32", "buffer"],
+    //          uint32_t flags, int32_t *err)   (native/privilege.c)
+    parameters: ["u32", "u32", "buffer", "u32", "u32", "buffer"],
     result: "i32",
   },
   sss_thread_status: {
@@ -58,11 +58,44 @@ export const tunSymbols = {
     parameters: ["buffer", "u32", "buffer"],
     result: "i32",
   },
-  sss_forwarding: {
-    // int32_t (uint32_t family)   (native/sysctl.c)
-    parameters: ["u32"],
+  // ---- routes, addresses and the netlink agent (native/netlink.c) ----
+  sss_if_index: {
+    // int32_t (const char *name)
+    parameters: ["buffer"],
     result: "i32",
   },
+  sss_if_name: {
+    // int32_t (uint32_t index, char *name_out)
+    parameters: ["u32", "buffer"],
+    result: "i32",
+  },
+  sss_route_add: {
+    // int32_t (uint32_t ifindex, uint32_t family, const uint8_t *address, uint32_t prefix_length,
+    //          int32_t *conflict)
+    parameters: ["u32", "u32", "buffer", "u32", "buffer"],
+    result: "i32",
+  },
+  sss_route_del: {
+    // int32_t (uint32_t ifindex, uint32_t family, const uint8_t *address, uint32_t prefix_length)
+    parameters: ["u32", "u32", "buffer", "u32"],
+    result: "i32",
+  },
+  sss_addr_add: {
+    // int32_t (uint32_t ifindex, uint32_t family, const uint8_t *address, uint32_t prefix_length)
+    parameters: ["u32", "u32", "buffer", "u32"],
+    result: "i32",
+  },
+  sss_net_sysctl: {
+    // int32_t (const char *name, uint8_t *buf, uint32_t cap)
+    parameters: ["buffer", "buffer", "u32"],
+    result: "i32",
+  },
+  sss_netlink_agent_tid: {
+    // int32_t (void)
+    parameters: [],
+    result: "i32",
+  },
+  // ---- end of native/netlink.c ----
   sss_strerror: {
     // const char *(int32_t err)
     parameters: ["i32"],

@@ -1,18 +1,13 @@
+import { type Forwarding, forwarding } from "./netlink.ts";
 import type { TunLibrary } from "./ffi.ts";
 
-/** Whether this host forwards IPv4 and IPv6 packets between interfaces (undefined: unknown). */
-export interface Forwarding {
-  readonly ipv4: boolean | undefined;
-  readonly ipv6: boolean | undefined;
-}
-
-/** Reads net.ipv4.ip_forward and net.ipv6.conf.all.forwarding through the shim. */
-export function readForwarding(lib: TunLibrary): Forwarding {
-  const read = (family: number) => {
-    const rc = lib.symbols.sss_forwarding(family);
-    return rc < 0 ? undefined : rc === 1;
-  };
-  return { ipv4: read(4), ipv6: read(6) };
+/** This host's forwarding settings through the shim, or undefined when they cannot be read. */
+export function readForwarding(lib: TunLibrary): Partial<Forwarding> {
+  try {
+    return forwarding(lib);
+  } catch {
+    return {};
+  }
 }
 
 /**
@@ -20,7 +15,7 @@ export function readForwarding(lib: TunLibrary): Forwarding {
  * says what needs forwarding (e.g. "the networks behind clients"); `ipv6` whether any is IPv6.
  */
 export function forwardingProblem(
-  forwarding: Forwarding,
+  forwarding: Partial<Forwarding>,
   what: string,
   families: { readonly ipv4: boolean; readonly ipv6: boolean },
 ): string | undefined {

@@ -12,5 +12,6 @@ export function openTunFor(config: Config, lib: TunLibrary): TunDevice {
     address: config.address,
     mtu: config.network.mtu,
     offload: config.network.offload,
+    ...(config.address6 ? { address6: config.address6 } : {}),
   }, lib);
 }

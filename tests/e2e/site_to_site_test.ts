@@ -5,7 +5,8 @@
  * over to its second server. Real processes in namespaces; see tests/lib/e2e_lab.ts.
  */
 import assert from "node:assert/strict";
-import { E2eLab, type LabHost, type LanHost, SERVER_TUNNEL_IP } from "../lib/e2e_lab.ts";
+import { E2eLab, type LanHost, SERVER_TUNNEL_IP } from "../lib/e2e_lab.ts";
+import type { LabHost } from "../../tools/lab/netns_lab.ts";
 import { pollUntil } from "../lib/poll.ts";
 
 const ignore = Deno.uid() !== 0;

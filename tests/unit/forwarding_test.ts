@@ -14,7 +14,7 @@ Deno.test("forwardingProblem() names the sysctls to set, only for the families i
     undefined,
   );
   assert.equal(
-    forwardingProblem({ ipv4: undefined, ipv6: undefined }, "routes", { ipv4: true, ipv6: true }),
+    forwardingProblem({}, "routes", { ipv4: true, ipv6: true }),
     undefined,
     "unknown is not reported as off",
   );

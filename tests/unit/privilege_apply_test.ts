@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../../src/config/mod.ts";
 import { ConfigError } from "../../src/config/errors.ts";
-import { keyGroupProblem, runAsFor, unreadableAfterDrop } from "../../src/privilege/apply.ts";
+import type { Logger } from "@logtape/logtape";
+import {
+  applyLeastPrivilege,
+  keyGroupProblem,
+  runAsFor,
+  unreadableAfterDrop,
+} from "../../src/privilege/apply.ts";
+import { parseThreadStatus } from "../../src/privilege/thread_credentials.ts";
 
 Deno.test("runAsFor(): root drops to nobody and its primary group unless told otherwise", () => {
   assert.deepEqual(runAsFor({}, 0), { kind: "drop", spec: { user: "nobody" } });
@@ -98,4 +105,61 @@ Deno.test("keyGroupProblem() refuses a group-readable key whose group is not the
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("applyLeastPrivilege({ keepNetAdmin }) logs which thread keeps CAP_NET_ADMIN, and why", async () => {
+  const fixtures = new URL("../fixtures/accounts/", import.meta.url).pathname;
+  const status = parseThreadStatus(4245, await Deno.readTextFile(`${fixtures}status`));
+  const agent = {
+    ...status,
+    tid: 4300,
+    name: "sss-netlink",
+    capEff: "0000000000001000",
+    capPrm: "0000000000001000",
+    capBnd: "0000000000001000",
+  };
+  let flags = -1;
+  const lib = {
+    symbols: {
+      sss_drop_privileges: (..._args: unknown[]) => {
+        flags = _args[4] as number;
+        return 0;
+      },
+      sss_netlink_agent_tid: () => 4300,
+      sss_thread_status: () => -1, // not used: the threads are given below
+      sss_strerror: () => null,
+    },
+  } as unknown as Parameters<typeof applyLeastPrivilege>[0];
+  const lines: string[] = [];
+  const log = {
+    info: (message: string, props: Record<string, unknown>) =>
+      lines.push(message.replace(/\{(\w+)\}/g, (_, key) => String(props[key]))),
+    warn: (message: string, props: Record<string, unknown>) => lines.push(String(props.message)),
+  } as unknown as Logger;
+  const tls = {
+    enabled: true as const,
+    minVersion: "1.2" as const,
+    certFile: `${fixtures}status`,
+    keyFile: `${fixtures}status`,
+    caFile: `${fixtures}status`,
+  };
+  await applyLeastPrivilege(
+    lib,
+    { handshakeTimeout: 10, maxPendingConnections: 1, maxPendingPerSource: 1, tls },
+    log,
+    {
+      uid: 0,
+      passwdPath: `${fixtures}passwd`,
+      groupPath: `${fixtures}group`,
+      threads: () => Promise.resolve([status, agent]),
+      keepNetAdmin: "the routes of registered clients come and go with their sessions",
+    },
+  );
+  assert.equal(flags, 1);
+  assert.deepEqual(lines, [
+    "dropped privileges to nobody:nogroup (uid 65534, gid 65534): every thread without " +
+    "capabilities, with NoNewPrivs and the seccomp filter, but one: thread 4300 of the shim " +
+    "keeps CAP_NET_ADMIN and only adds and removes routes: the routes of registered clients " +
+    "come and go with their sessions",
+  ]);
 });

@@ -1,0 +1,247 @@
+/**
+ * Routes and addresses on the TUN interface, through the shim's rtnetlink calls
+ * (native/netlink.c): no `ip` command runs. Each function throws a TunError whose message is
+ * one line for the operator: what failed, on which interface, and how to fix it.
+ *
+ * Routes are added to the main table with protocol {@linkcode ROUTE_PROTOCOL}, so that
+ * `ip route show proto 83` lists the tunnel's routes and removing one never touches a route that
+ * someone else made.
+ *
+ * @module
+ */
+
+import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
+import type { TunLibrary } from "./ffi.ts";
+import { type Failure, TunError, unwrap } from "./unwrap.ts";
+
+/** rtm_protocol of the tunnel's routes (native/netlink.h SSS_RTPROT). */
+export const ROUTE_PROTOCOL = 83;
+
+/** The part of the shim these calls need (the loaded TunLibrary, or a fake in unit tests). */
+export interface NetlinkLibrary {
+  readonly symbols: Pick<
+    TunLibrary["symbols"],
+    | "sss_if_index"
+    | "sss_if_name"
+    | "sss_route_add"
+    | "sss_route_del"
+    | "sss_addr_add"
+    | "sss_strerror"
+  >;
+}
+
+/** An interface as these calls name it: the kernel's index, and the name for messages. */
+export interface Interface {
+  readonly name: string;
+  readonly index: number;
+}
+
+const ERRNO = {
+  EPERM: 1,
+  ENODEV: 19,
+  EACCES: 13,
+  EEXIST: 17,
+  EINVAL: 22,
+  EOPNOTSUPP: 95,
+  EAFNOSUPPORT: 97,
+};
+/** rtm_type values (linux/rtnetlink.h RTN_*) a conflicting route may have, as `ip route` says. */
+const ROUTE_TYPES: Record<number, string> = {
+  1: "unicast",
+  2: "local",
+  3: "broadcast",
+  4: "anycast",
+  5: "multicast",
+  6: "blackhole",
+  7: "unreachable",
+  8: "prohibit",
+  9: "throw",
+};
+const RTN_UNICAST = 1;
+/** The smallest MTU on which Linux runs IPv6 (RFC 8200). */
+export const IPV6_MIN_MTU = 1280;
+
+/** The kernel's index of interface `name`. */
+export function interfaceIndex(lib: NetlinkLibrary, name: string): number {
+  return unwrap(
+    lib,
+    lib.symbols.sss_if_index(new TextEncoder().encode(name + "\0")),
+    `cannot find the index of interface ${name}`,
+  );
+}
+
+/** The name of interface `index`, or `interface <index>` when it has none any more. */
+export function interfaceName(lib: NetlinkLibrary, index: number): string {
+  const out = new Uint8Array(16);
+  if (lib.symbols.sss_if_name(index, out) < 0) return `interface ${index}`;
+  return new TextDecoder().decode(out.subarray(0, Math.max(0, out.indexOf(0))));
+}
+
+/**
+ * Routes `route` (its host bits are ignored) onto `device`. Success when that route already goes
+ * through `device` (a restarted tunnel re-installs its routes). Throws when the main table routes
+ * the prefix another way, naming how, or when the kernel refuses.
+ */
+export function addRoute(lib: NetlinkLibrary, device: Interface, route: IpPrefix): void {
+  const conflict = new Int32Array(2);
+  const rc = lib.symbols.sss_route_add(
+    device.index,
+    route.family,
+    route.bytes,
+    route.length,
+    conflict,
+  );
+  unwrap(
+    lib,
+    rc,
+    (failure) => describeRouteAddError(lib, device, route, failure, conflict[0]!, conflict[1]!),
+  );
+}
+
+/** Removes the tunnel's own route for `route` from `device`; a route that is not there is fine. */
+export function removeRoute(lib: NetlinkLibrary, device: Interface, route: IpPrefix): void {
+  unwrap(
+    lib,
+    lib.symbols.sss_route_del(device.index, route.family, route.bytes, route.length),
+    (failure) =>
+      describeFailure(
+        `cannot remove route ${formatPrefix(route)} from ${device.name}`,
+        device,
+        route.family,
+        failure,
+      ),
+  );
+}
+
+/**
+ * Adds (or replaces) an interface address, e.g. the tunnel's IPv6 address `fd00:5::1/64`. IPv6
+ * addresses are usable at once (no duplicate address detection). `mtu` is the interface's: IPv6
+ * needs at least {@linkcode IPV6_MIN_MTU}.
+ */
+export function addAddress(
+  lib: NetlinkLibrary,
+  device: Interface,
+  address: IpPrefix,
+  mtu: number,
+): void {
+  const what = `cannot add IPv${address.family} address ${formatPrefix(address)} to ${device.name}`;
+  if (address.family === 6 && mtu < IPV6_MIN_MTU) {
+    throw new TunError(
+      `${what}: IPv6 needs an MTU of at least ${IPV6_MIN_MTU} and network.mtu is ${mtu}; ` +
+        "raise network.mtu or remove the IPv6 address from `address`",
+      ERRNO.EINVAL,
+    );
+  }
+  unwrap(
+    lib,
+    lib.symbols.sss_addr_add(device.index, address.family, address.bytes, address.length),
+    (failure) => describeFailure(what, device, address.family, failure, "address"),
+  );
+}
+
+function describeRouteAddError(
+  lib: NetlinkLibrary,
+  device: Interface,
+  route: IpPrefix,
+  failure: Failure,
+  otherIndex: number,
+  otherType: number,
+): string {
+  const text = formatPrefix(route);
+  if (failure.errno === ERRNO.EEXIST) {
+    const fix = `remove it (ip route del ${text}) or pick another network`;
+    if (otherIndex > 0) {
+      return `route ${text} already goes through ${interfaceName(lib, otherIndex)}; ${fix}`;
+    }
+    if (otherType === RTN_UNICAST) {
+      return `route ${text} already exists with several next hops; ${fix}`;
+    }
+    const type = ROUTE_TYPES[otherType];
+    const article = type && /^[aeiou]/.test(type) ? "an" : "a";
+    return `route ${text} already exists${type ? ` as ${article} ${type} route` : ""}; ${fix}`;
+  }
+  return describeFailure(
+    `cannot add route ${text} to ${device.name}`,
+    device,
+    route.family,
+    failure,
+  );
+}
+
+/**
+ * The message for a failed route or address call: `what`, then why and what to do. `fix` names
+ * the configuration key to drop when IPv6 cannot be had.
+ */
+function describeFailure(
+  what: string,
+  device: Interface,
+  family: 4 | 6,
+  { errno, reason }: Failure,
+  fix: "address" | "route" = "route",
+): string {
+  const without = fix === "address"
+    ? "remove the IPv6 address from `address`"
+    : "leave IPv6 networks out of the configuration";
+  if (family === 6 && errno === ERRNO.EACCES) {
+    return `${what}: IPv6 is disabled on ${device.name} (net.ipv6.conf.all or .default ` +
+      "disable_ipv6 is 1); enable it with sysctl -w net.ipv6.conf.all.disable_ipv6=0 (and keep " +
+      `it in /etc/sysctl.d/), or ${without}`;
+  }
+  if (family === 6 && (errno === ERRNO.EOPNOTSUPP || errno === ERRNO.EAFNOSUPPORT)) {
+    return `${what}: IPv6 is disabled on this host (ipv6.disable=1 on the kernel command ` +
+      `line); remove that and reboot, or ${without}`;
+  }
+  if (errno === ERRNO.EPERM || errno === ERRNO.EACCES) {
+    return `${what}: ${reason}; changing routes needs CAP_NET_ADMIN: run as root, and after the ` +
+      "privilege drop only a tunnel that keeps CAP_NET_ADMIN can";
+  }
+  if (errno === ERRNO.ENODEV) return `${what}: the interface is gone`;
+  return `${what}: ${reason}`;
+}
+
+/** The part of the shim that reads /proc/sys/net (Deno refuses /proc without --allow-all). */
+export interface SysctlLibrary {
+  readonly symbols: Pick<TunLibrary["symbols"], "sss_net_sysctl" | "sss_strerror">;
+}
+
+/** Longest sysctl value read: the net.* values this program reads are a few digits. */
+const SYSCTL_MAX = 256;
+
+/**
+ * The value of sysctl `net.<name>` (name like "ipv4.ip_forward" or "ipv6.conf.all.forwarding";
+ * with a "/" in it, the path below /proc/sys/net as is, for interface names with dots), trimmed. Works under the shipped Deno permissions, through the shim, before and after the
+ * privilege drop (the files are world-readable).
+ * @throws {TunError} when the file cannot be read, e.g. net.ipv6.* on a host without IPv6.
+ */
+export function readNetSysctl(lib: SysctlLibrary, name: string): string {
+  const buffer = new Uint8Array(SYSCTL_MAX);
+  const length = unwrap(
+    lib,
+    lib.symbols.sss_net_sysctl(
+      new TextEncoder().encode((name.includes("/") ? name : name.replaceAll(".", "/")) + "\0"),
+      buffer,
+      SYSCTL_MAX,
+    ),
+    `cannot read sysctl net.${name}`,
+  );
+  return new TextDecoder().decode(buffer.subarray(0, length)).trim();
+}
+
+/** Whether the kernel forwards packets between interfaces, by family. */
+export interface Forwarding {
+  /** net.ipv4.ip_forward is 1. */
+  readonly ipv4: boolean;
+  /** net.ipv6.conf.all.forwarding is 1; false also on a host without IPv6. */
+  readonly ipv6: boolean;
+}
+
+/** Reads net.ipv4.ip_forward and net.ipv6.conf.all.forwarding (for a warning when off). */
+export function forwarding(lib: SysctlLibrary): Forwarding {
+  let ipv6 = false;
+  try {
+    ipv6 = readNetSysctl(lib, "ipv6.conf.all.forwarding") === "1";
+  } catch (error) {
+    if (!(error instanceof TunError)) throw error; // no IPv6 on this host: not forwarding it
+  }
+  return { ipv4: readNetSysctl(lib, "ipv4.ip_forward") === "1", ipv6 };
+}
