@@ -26,7 +26,7 @@ import type { ConfigProblem } from "./errors.ts";
 type Path = readonly PropertyKey[];
 
 /** A prefix from the file with the key path it was written at. */
-interface Placed {
+export interface Placed {
   readonly prefix: IpPrefix;
   readonly path: Path;
   /** The client whose route it is, for messages. */
@@ -70,9 +70,9 @@ export function checkNetworks(
       if (tunnel === undefined) continue;
       report(
         route.path,
-        `${formatPrefix(route.prefix)} overlaps the tunnel network ${
-          formatPrefix(tunnel.prefix)
-        } (${
+        `${formatPrefix(route.prefix)} ${
+          route.prefix.length === tunnel.prefix.length ? "is" : "overlaps"
+        } the tunnel network ${formatPrefix(tunnel.prefix)} (${
           where(tunnel.path)
         }); a route must lie outside the tunnel, so choose a tunnel network no route covers`,
       );
@@ -267,31 +267,52 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 /**
- * Every prefix that overlaps one listed before it, as [later, earlier] in `placed` order, in
- * O(n log n): prefixes are nested or disjoint, so after sorting by start address (wider first)
- * a prefix overlaps an earlier one exactly when it starts before the furthest end seen so far,
- * and then it lies inside the prefix with that end.
+ * Every entry that overlaps an entry listed before it, as [entry, the first earlier entry it
+ * overlaps], in `placed` order; O(n log n). Prefixes are nested or disjoint, so after sorting by
+ * start address (wider first) the entries containing one are the stack of those still open when
+ * it comes, and the entries it contains come after it while it is open: one sweep finds, for each
+ * entry, the first-listed entry among those containing it and among those it contains.
  */
-export function overlappingPairs(placed: readonly Placed[]): Array<[Placed, Placed]> {
+export function overlappingPairs<T extends Placed>(placed: readonly T[]): Array<[T, T]> {
   const order = placed.map((_, index) => index).sort((a, b) => {
     const pa = placed[a]!.prefix;
     const pb = placed[b]!.prefix;
     return pa.family - pb.family || compareBytes(pa.bytes, pb.bytes) || pa.length - pb.length ||
       a - b;
   });
-  const pairs: Array<[Placed, Placed]> = [];
-  let open: { readonly index: number; readonly end: Uint8Array } | undefined;
-  for (const index of order) {
-    const current = placed[index]!;
-    if (
-      open !== undefined && placed[open.index]!.prefix.family === current.prefix.family &&
-      compareBytes(current.prefix.bytes, open.end) <= 0
-    ) {
-      const other = placed[open.index]!;
-      pairs.push(open.index < index ? [current, other] : [other, current]);
-      continue;
+  const ends = placed.map((entry) => broadcastOf(entry.prefix));
+  const first = (a: number, b: number) => (a < 0 ? b : b < 0 ? a : Math.min(a, b));
+  // For each entry: the first-listed entry containing it, and the first-listed one inside it.
+  const firstAbove = new Array<number>(placed.length).fill(-1);
+  const firstBelow = new Array<number>(placed.length).fill(-1);
+  // The entries containing the current one, widest first; at most all of them.
+  const open: number[] = [];
+  const close = () => {
+    const closed = open.pop()!;
+    const parent = open.at(-1);
+    if (parent !== undefined) {
+      firstBelow[parent] = first(firstBelow[parent]!, first(closed, firstBelow[closed]!));
     }
-    open = { index, end: broadcastOf(current.prefix) };
+  };
+  for (const index of order) {
+    const current = placed[index]!.prefix;
+    for (;;) {
+      const top = open.at(-1);
+      if (top === undefined) break;
+      const inside = placed[top]!.prefix.family === current.family &&
+        compareBytes(current.bytes, ends[top]!) <= 0;
+      if (inside) break;
+      close();
+    }
+    const parent = open.at(-1);
+    if (parent !== undefined) firstAbove[index] = first(firstAbove[parent]!, parent);
+    open.push(index);
+  }
+  while (open.length > 0) close();
+  const pairs: Array<[T, T]> = [];
+  for (const [index, entry] of placed.entries()) {
+    const earlier = first(firstAbove[index]!, firstBelow[index]!);
+    if (earlier >= 0 && earlier < index) pairs.push([entry, placed[earlier]!]);
   }
   return pairs;
 }

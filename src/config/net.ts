@@ -190,7 +190,10 @@ export function parseInterfaceAddress6(text: string): ParseResult<IpPrefix> {
   }
   const address: IpPrefix = { family: 6, bytes, length };
   const special = specialRange({ family: 6, bytes, length: 128 });
-  if (special !== undefined) return fail(`${quoted} is a ${special.kind} address; ${expected}`);
+  if (special !== undefined) {
+    const article = /^[aeiou]/i.test(special.kind) ? "an" : "a";
+    return fail(`${quoted} is ${article} ${special.kind} address; ${expected}`);
+  }
   if (length < 127 && !hasHostBits(address)) {
     const subnet = formatPrefix(address);
     const host = Uint8Array.from(bytes);
