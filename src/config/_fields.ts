@@ -321,14 +321,6 @@ export function clientName() {
   });
 }
 
-/** One entry of `clients:` as the schema gives it; parse.ts turns it into a RegisteredClient. */
-export interface ClientEntry {
-  readonly name: string;
-  readonly allow: boolean;
-  readonly address: readonly IpPrefix[];
-  readonly routes: readonly IpPrefix[];
-}
-
 /** The server's `clients:` list: 1 to `maxClients` entries, each with up to `maxRoutes` routes. */
 export function clientList(maxClients: number, maxRoutes: number) {
   const entryKeys = "a mapping with the keys name, allow, address and routes, e.g. - name: web1";

@@ -167,6 +167,7 @@ function checkRegistry(
   where: (path: Path) => string,
 ): Placed[] {
   const rawEntries = Array.isArray(data.clients) ? data.clients : [];
+  // Name -> its first entry; like `addresses`, at most one key per entry of the bounded list.
   const names = new Map<string, number>();
   // Formatted address -> the entry and path that has it; bounded by the clients' list bound.
   const addresses = new Map<string, { readonly name: string; readonly path: Path }>();

@@ -278,6 +278,15 @@ Deno.test("clients: each address lies in the tunnel network, is free and used on
   );
 });
 
+Deno.test("clients: a name with a control character is refused", () => {
+  assert.deepEqual(onlyProblem(server(`clients:\n  - name: "web\\t1"`)), {
+    path: "clients[0].name",
+    line: 5,
+    message:
+      `"web\\t1" has a control character; expected the certificate's common name, 1 to 64 characters, e.g. web1`,
+  });
+});
+
 Deno.test("clients: names are listed once", () => {
   assert.deepEqual(listed(server(`clients:\n  - name: web1\n  - name: Web1\n  - name: web1`)), [[
     "clients[2].name",
