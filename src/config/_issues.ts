@@ -41,10 +41,20 @@ export function problemAt(
   source: YamlSource,
 ): ConfigProblem {
   const position = source.locate(path);
-  const dotted = path.map(String).join(".");
+  const dotted = formatPath(path);
   return position === undefined
     ? { path: dotted, message }
     : { path: dotted, line: position.line, message };
+}
+
+/** `clients[2].routes[0]`: keys joined by dots, list indexes (from 0) in brackets. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let text = "";
+  for (const segment of path) {
+    if (typeof segment === "number") text += `[${segment}]`;
+    else text += text === "" ? String(segment) : `.${String(segment)}`;
+  }
+  return text;
 }
 
 /** The keys of the mapping that `schema` expects at `path` (empty when it expects none). */
@@ -52,6 +62,10 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   let node: unknown = schema;
   for (const segment of [...path, undefined]) {
     node = unwrap(node);
+    if (typeof segment === "number") {
+      node = elementOf(node);
+      continue;
+    }
     const shape = shapeOf(node);
     if (shape === undefined) return [];
     if (segment === undefined) return Object.keys(shape);
@@ -66,6 +80,7 @@ interface Definition {
   readonly in?: unknown;
   readonly out?: unknown;
   readonly shape?: Record<string, unknown>;
+  readonly element?: unknown;
 }
 
 function definitionOf(node: unknown): Definition | undefined {
@@ -84,10 +99,16 @@ function unwrap(node: unknown): unknown {
     if (definition === undefined) return node;
     if (definition.innerType !== undefined) node = definition.innerType;
     else if (definition.type === "pipe") {
-      node = shapeOf(unwrap(definition.out)) ? definition.out : definition.in;
+      const out = unwrap(definition.out);
+      node = shapeOf(out) || elementOf(out) ? definition.out : definition.in;
     } else return node;
   }
   return node;
+}
+
+function elementOf(node: unknown): unknown {
+  const definition = definitionOf(node);
+  return definition?.type === "array" ? definition.element : undefined;
 }
 
 function shapeOf(node: unknown): Record<string, unknown> | undefined {

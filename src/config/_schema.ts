@@ -10,33 +10,66 @@ import { z } from "zod";
 import {
   accountName,
   alwaysOn,
+  clientList,
   endpoint,
   filePath,
   flag,
   integer,
-  interfaceAddress,
   interfaceName,
   ipAddress,
+  networkList,
   oneOf,
   outputPath,
   port,
   section,
+  serverList,
   tlsVersion,
+  tunnelAddresses,
 } from "./_fields.ts";
 import type { LogFormat, LogLevel } from "./types.ts";
 
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warning", "error"];
 const LOG_FORMATS: readonly LogFormat[] = ["text", "json"];
 
+/**
+ * Bounds of the lists in the file. The file itself is at most 1 MiB (load.ts), which bounds the
+ * total further: 10000 clients with a route each already take about half of it.
+ */
+export const LIMITS = {
+  /** Entries of the server's `clients:` list. */
+  clients: 10000,
+  /** `routes:` of one `clients:` entry. */
+  routesPerClient: 256,
+  /** The server's `push_routes:`. */
+  pushRoutes: 256,
+  /** The client's `routes:`. */
+  clientRoutes: 256,
+  /** The client's `server:` list. */
+  servers: 16,
+  /** `max_clients`: sessions at once. */
+  maxClients: 100000,
+} as const;
+
 /** The schema of a configuration file whose relative paths start from `baseDir`. */
 export function fileSchema(baseDir: string) {
   return z.strictObject({
     mode: oneOf(["server", "client"], "a mode"),
-    // Exactly one of listen/server, depending on mode; parse.ts enforces which.
+    // Exactly one of listen/server, depending on mode; parse.ts enforces which, and refuses the
+    // keys of the other mode below (their defaults are dropped for the other mode).
     listen: endpoint(false).optional(),
-    server: endpoint(true).optional(),
+    server: serverList(LIMITS.servers).optional(),
     interface: interfaceName().default("tun0"),
-    address: interfaceAddress(),
+    address: tunnelAddresses(),
+    // Server only.
+    clients: clientList(LIMITS.clients, LIMITS.routesPerClient).optional(),
+    unlisted: oneOf(["refuse", "allow"], "an unlisted policy").optional(),
+    push_routes: networkList(LIMITS.pushRoutes),
+    client_to_client: flag().default(false),
+    max_clients: integer(1, LIMITS.maxClients).default(1000),
+    // Client only.
+    server_order: oneOf(["ordered", "shuffled"], "a server order").default("ordered"),
+    routes: networkList(LIMITS.clientRoutes),
+    accept_routes: flag().default(true),
     network: section({
       mtu: integer(576, 65535).default(1500),
       offload: flag().default(true),

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Document, Pair } from "yaml";
 import type { ConfigProblem } from "./errors.ts";
 
@@ -20,8 +20,9 @@ export interface YamlSource {
   /** The document as plain JavaScript data (`null` for an empty file). */
   readonly data: unknown;
   /**
-   * Where the key at `path` is written. When the key is absent, the position of the nearest
-   * enclosing key that is written; undefined when not even the top-level key is.
+   * Where the key at `path` is written (a number in `path` is an index into a list: its entry's
+   * position). When the key is absent, the position of the nearest enclosing key or entry that is
+   * written; undefined when not even the top-level key is.
    */
   locate(path: readonly PropertyKey[]): Position | undefined;
 }
@@ -76,6 +77,16 @@ function locateKey(
   let node: unknown = doc.contents;
   let found: Position | undefined;
   for (const segment of path) {
+    if (isSeq(node) && typeof segment === "number") {
+      const item: unknown = node.items[segment];
+      const range = typeof item === "object" && item !== null && "range" in item
+        ? (item.range as [number, number, number] | null | undefined)
+        : undefined;
+      if (item === undefined) break;
+      if (range) found = position(range[0]);
+      node = item;
+      continue;
+    }
     if (!isMap(node)) break;
     const pair = node.items.find((item: Pair) =>
       isScalar(item.key) && String(item.key.value) === String(segment)

@@ -5,39 +5,74 @@
  */
 
 import { Document } from "yaml";
+import { formatAddress, formatPrefix } from "../ip/prefix.ts";
+import type { IpPrefix } from "../ip/prefix.ts";
 import { formatEndpoint, formatInterfaceAddress } from "./net.ts";
-import type { Config, Endpoint, InterfaceAddress } from "./types.ts";
-
-/** Values that are structured in `Config` but written as one string in the file, by key path. */
-const ENCODERS: Readonly<Record<string, (value: never) => unknown>> = {
-  listen: (value: Endpoint) => formatEndpoint(value),
-  server: (value: Endpoint) => formatEndpoint(value),
-  address: (value: InterfaceAddress) => formatInterfaceAddress(value),
-};
+import type { Config, RegisteredClient } from "./types.ts";
 
 /**
  * The configuration as YAML with the key names of the file (`min_version`, `cert_file`...),
  * every default written out and paths absolute. Parsing the result gives an equal `Config`.
  */
 export function formatEffectiveConfig(config: Config): string {
-  const { sourcePath, ...fields } = config;
-  const file = {
-    ...fields,
+  const v4 = formatInterfaceAddress(config.address);
+  const address = config.address6 === undefined ? v4 : [v4, formatPrefix(config.address6)];
+  const modeKeys = config.mode === "server"
+    ? {
+      mode: config.mode,
+      listen: formatEndpoint(config.listen),
+      interface: config.interface,
+      address,
+      max_clients: config.maxClients,
+      client_to_client: config.clientToClient,
+      push_routes: config.pushRoutes.map(formatPrefix),
+      ...(config.registry === undefined ? {} : {
+        clients: config.registry.clients.map(clientEntry),
+        unlisted: config.registry.unlisted,
+      }),
+    }
+    : {
+      mode: config.mode,
+      server: config.servers.length === 1
+        ? formatEndpoint(config.server)
+        : config.servers.map(formatEndpoint),
+      server_order: config.serverOrder,
+      interface: config.interface,
+      address,
+      routes: config.routes.map(formatPrefix),
+      accept_routes: config.acceptRoutes,
+    };
+  const sections = {
+    network: config.network,
     logging: { ...config.logging, file: config.logging.file ?? "stdout" },
+    monitoring: config.monitoring,
+    security: config.security,
   };
-  const doc = new Document(toFileShape(file, []));
-  doc.commentBefore = ` Effective configuration of ${sourcePath}, defaults filled in`;
+  const doc = new Document({ ...modeKeys, ...toFileShape(sections) as object });
+  doc.commentBefore = ` Effective configuration of ${config.sourcePath}, defaults filled in`;
   return doc.toString({ lineWidth: 0 });
 }
 
-function toFileShape(value: unknown, path: readonly string[]): unknown {
-  const encode = ENCODERS[path.join(".")];
-  if (encode !== undefined) return encode(value as never);
+/** One `clients:` entry as the file writes it: a single address as a string, else a list. */
+function clientEntry(client: RegisteredClient): Record<string, unknown> {
+  const addresses = client.addresses.map((address: IpPrefix) => formatAddress(address.bytes));
+  return {
+    name: client.name,
+    allow: client.allow,
+    ...(addresses.length === 0
+      ? {}
+      : { address: addresses.length === 1 ? addresses[0] : addresses }),
+    routes: client.routes.map(formatPrefix),
+  };
+}
+
+/** Plain sections with their keys in the file's snake_case. */
+function toFileShape(value: unknown): unknown {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
   return Object.fromEntries(
     Object.entries(value)
       .filter(([, field]) => field !== undefined)
-      .map(([name, field]) => [snakeCase(name), toFileShape(field, [...path, name])]),
+      .map(([name, field]) => [snakeCase(name), toFileShape(field)]),
   );
 }
 

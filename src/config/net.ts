@@ -8,6 +8,17 @@
 
 import { isIPv4, isIPv6 } from "node:net";
 import { formatIpv4, isIpv4, parseIpv4 } from "../ip/ipv4.ts";
+import { parseIpAddress } from "../ip/address_bytes.ts";
+import {
+  formatAddress,
+  formatPrefix,
+  hasHostBits,
+  maxLength,
+  networkOf,
+  overlaps,
+  prefix,
+} from "../ip/prefix.ts";
+import type { IpPrefix } from "../ip/prefix.ts";
 import type { Endpoint, InterfaceAddress } from "./types.ts";
 
 /** The parsed value, or a one-line explanation of why the text was refused. */
@@ -133,4 +144,140 @@ export function parseInterfaceAddress(text: string): ParseResult<InterfaceAddres
 /** `ip/prefix`; the inverse of {@linkcode parseInterfaceAddress}. */
 export function formatInterfaceAddress(address: InterfaceAddress): string {
   return `${address.ip}/${address.prefixLength}`;
+}
+
+/**
+ * Address ranges that are never a tunnel address nor a route through a tunnel, with what they
+ * are. IPv4 interface addresses have their own checks in {@linkcode parseInterfaceAddress}.
+ */
+const SPECIAL_RANGES: ReadonlyArray<{ readonly range: IpPrefix; readonly kind: string }> = [
+  { range: prefix("0.0.0.0/8"), kind: `"this network"` },
+  { range: prefix("127.0.0.0/8"), kind: "loopback" },
+  { range: prefix("169.254.0.0/16"), kind: "link-local" },
+  { range: prefix("224.0.0.0/4"), kind: "multicast" },
+  { range: prefix("240.0.0.0/4"), kind: "reserved" },
+  { range: prefix("::/128"), kind: "unspecified" },
+  { range: prefix("::1/128"), kind: "loopback" },
+  { range: prefix("::ffff:0:0/96"), kind: "IPv4-mapped" },
+  { range: prefix("fe80::/10"), kind: "link-local" },
+  { range: prefix("ff00::/8"), kind: "multicast" },
+];
+
+function specialRange(
+  p: IpPrefix,
+): { readonly range: IpPrefix; readonly kind: string } | undefined {
+  return SPECIAL_RANGES.find((special) => overlaps(special.range, p));
+}
+
+/**
+ * Parses an IPv6 interface address with its prefix length, e.g. `fd00:5::1/64`. The prefix is
+ * 1..128; below /127 the address may not be the network (subnet-router anycast) address of its
+ * subnet; unspecified, loopback, IPv4-mapped, link-local and multicast addresses are refused.
+ */
+export function parseInterfaceAddress6(text: string): ParseResult<IpPrefix> {
+  const quoted = JSON.stringify(text);
+  const expected = "expected an IPv6 address with its prefix length, e.g. fd00:5::1/64";
+  const slash = text.indexOf("/");
+  if (slash < 0) return fail(`${quoted} has no prefix length; ${expected}`);
+  const bytes = parseIpAddress(text.slice(0, slash));
+  if (bytes === undefined || bytes.length !== 16) {
+    return fail(`${quoted} does not start with an IPv6 address; ${expected}`);
+  }
+  const lengthText = text.slice(slash + 1);
+  const length = /^[0-9]{1,3}$/.test(lengthText) ? Number(lengthText) : NaN;
+  if (!(length >= 1 && length <= 128)) {
+    return fail(`${quoted} has prefix length "${lengthText}"; expected a number from 1 to 128`);
+  }
+  const address: IpPrefix = { family: 6, bytes, length };
+  const special = specialRange({ family: 6, bytes, length: 128 });
+  if (special !== undefined) {
+    const article = /^[aeiou]/i.test(special.kind) ? "an" : "a";
+    return fail(`${quoted} is ${article} ${special.kind} address; ${expected}`);
+  }
+  if (length < 127 && !hasHostBits(address)) {
+    const subnet = formatPrefix(address);
+    const host = Uint8Array.from(bytes);
+    host[15] = host[15]! | 1;
+    return fail(
+      `${quoted} is the network address of ${subnet}; use a host address such as ${
+        formatAddress(host)
+      }/${length}`,
+    );
+  }
+  return ok(address);
+}
+
+/**
+ * Parses a network to route, IPv4 or IPv6, e.g. `192.168.10.0/24` or `fd00:1::/64`: the prefix
+ * length is required (1..32 or 1..128), host bits must be clear (the message suggests the
+ * network meant), and loopback, link-local, multicast and other special ranges are refused.
+ */
+export function parseNetwork(text: string): ParseResult<IpPrefix> {
+  const quoted = JSON.stringify(text);
+  const expected = "expected a network with its prefix length, e.g. 192.168.10.0/24 or fd00:1::/64";
+  const slash = text.indexOf("/");
+  const addressText = slash < 0 ? text : text.slice(0, slash);
+  const bytes = parseIpAddress(addressText);
+  if (bytes === undefined) {
+    return fail(`${quoted} does not start with an IPv4 or IPv6 address; ${expected}`);
+  }
+  const family = bytes.length === 4 ? 4 : 6;
+  const max = maxLength(family);
+  if (slash < 0) {
+    return fail(
+      `${quoted} has no prefix length; ${expected} (one host is ${formatAddress(bytes)}/${max})`,
+    );
+  }
+  const lengthText = text.slice(slash + 1);
+  const length = /^[0-9]{1,3}$/.test(lengthText) ? Number(lengthText) : NaN;
+  if (length === 0) {
+    return fail(
+      `${quoted} is a default route, which SSSonector does not install; list the networks to reach, e.g. ${
+        family === 4 ? "192.168.0.0/16" : "fd00:1::/48"
+      }`,
+    );
+  }
+  if (!(length >= 1 && length <= max)) {
+    return fail(`${quoted} has prefix length "${lengthText}"; expected a number from 1 to ${max}`);
+  }
+  const network: IpPrefix = { family, bytes, length };
+  if (hasHostBits(network)) {
+    return fail(
+      `${quoted} has host bits set; did you mean ${formatPrefix(networkOf(network))}?`,
+    );
+  }
+  const special = specialRange(network);
+  if (special !== undefined) {
+    return fail(
+      `${quoted} overlaps the ${special.kind} range ${
+        formatPrefix(special.range)
+      }, which is never routed through a tunnel; route unicast networks, e.g. 192.168.10.0/24`,
+    );
+  }
+  return ok(network);
+}
+
+/**
+ * Parses one host's address, IPv4 or IPv6, e.g. `10.0.0.11` or `fd00:5::11`, into a /32 or /128
+ * prefix; a `/32` or `/128` suffix is accepted, any other prefix length refused.
+ */
+export function parseHostAddress(text: string): ParseResult<IpPrefix> {
+  const quoted = JSON.stringify(text);
+  const slash = text.indexOf("/");
+  const bytes = parseIpAddress(slash < 0 ? text : text.slice(0, slash));
+  if (bytes === undefined) {
+    return fail(
+      `${quoted} is not an IP address; expected a host address such as 10.0.0.11 or fd00:5::11`,
+    );
+  }
+  const family = bytes.length === 4 ? 4 : 6;
+  const max = maxLength(family);
+  if (slash >= 0 && text.slice(slash + 1) !== String(max)) {
+    return fail(
+      `${quoted} has a prefix length; a client's address is one host: write ${
+        formatAddress(bytes)
+      } (a /${max} suffix is accepted too)`,
+    );
+  }
+  return ok({ family, bytes, length: max });
 }

@@ -5,15 +5,18 @@
  */
 
 import { dirname, resolve } from "node:path";
+import type { z } from "zod";
 import { fileSchema } from "./_schema.ts";
-import type { FileValues } from "./_schema.ts";
+import type { FileSchema, FileValues } from "./_schema.ts";
 import { problemAt, problemsFromIssues } from "./_issues.ts";
+import { checkNetworks, NETWORK_KEYS } from "./_networks.ts";
+import type { NetworkValues } from "./_networks.ts";
 import { readYaml } from "./_yaml.ts";
 import type { YamlSource } from "./_yaml.ts";
 import { describeValue } from "./_fields.ts";
 import { ConfigError } from "./errors.ts";
 import type { ConfigProblem } from "./errors.ts";
-import type { ClientConfig, Config, ServerConfig } from "./types.ts";
+import type { ClientConfig, ClientRegistryConfig, Config, ServerConfig } from "./types.ts";
 
 /**
  * Parses and validates the text of a configuration file. Relative paths in it resolve against
@@ -59,17 +62,91 @@ export function parseSource(text: string, sourcePath: string): ParsedSource {
     ? []
     : result.error.issues.filter((issue) => !misplaced.has(String(issue.path[0])));
   const problems = [...modeProblems, ...problemsFromIssues(issues, schema, yaml)];
+  const values = result.success ? result.data : acceptedNetworkValues(schema, fields, result.error);
+  if (values !== undefined) problems.push(...checkNetworks(values, fields, yaml));
   if (problems.length > 0 || !result.success) {
     throw new ConfigError(sourcePath, sortByLine(firstPerPath(problems)));
   }
   return { config: deepFreeze(toConfig(result.data, absolutePath)), source: yaml };
 }
 
-/** `listen` belongs to servers and `server` to clients: exactly the right one must be there. */
+/**
+ * When the file as a whole was refused: the keys the network checks read that are fine on their
+ * own, so that their problems are reported in the same run. Undefined without a valid mode.
+ */
+function acceptedNetworkValues(
+  schema: FileSchema,
+  fields: Record<string, unknown>,
+  error: z.ZodError,
+): NetworkValues | undefined {
+  const mode = fields.mode;
+  if (mode !== "server" && mode !== "client") return undefined;
+  const refused = new Set(error.issues.map((issue) => issue.path[0]));
+  const values: Record<string, unknown> = { mode };
+  for (const key of NETWORK_KEYS) {
+    if (refused.has(key)) continue;
+    const parsed = schema.shape[key].safeParse(fields[key]);
+    if (parsed.success) values[key] = parsed.data;
+  }
+  return values as NetworkValues;
+}
+
+/**
+ * The keys of one mode only, with what they do, for the line that refuses them in the other
+ * mode's file; `fix` says what to do instead (default: remove the key).
+ */
+const MODE_KEYS: Readonly<
+  Record<
+    string,
+    { readonly mode: "server" | "client"; readonly what: string; readonly fix?: string }
+  >
+> = {
+  listen: {
+    mode: "server",
+    what: "the address a server accepts clients on",
+    fix: "a client uses server: HOST:PORT",
+  },
+  clients: { mode: "server", what: "the clients a server accepts, by certificate name" },
+  unlisted: {
+    mode: "server",
+    what: "whether a server accepts certificates missing from its clients: list",
+  },
+  push_routes: {
+    mode: "server",
+    what: "the networks a server announces to its clients",
+    fix: "a client lists the networks it reaches in routes:",
+  },
+  client_to_client: {
+    mode: "server",
+    what: "whether a server forwards packets between its clients",
+  },
+  max_clients: { mode: "server", what: "how many sessions a server holds at once" },
+  server: {
+    mode: "client",
+    what: "the server a client connects to",
+    fix: "a server uses listen: HOST:PORT",
+  },
+  server_order: { mode: "client", what: "how a client picks among its servers" },
+  routes: {
+    mode: "client",
+    what: "the networks a client reaches through the tunnel",
+    fix: "on a server, networks behind a client go in its clients: entry (routes:), " +
+      "networks for every client in push_routes:",
+  },
+  accept_routes: {
+    mode: "client",
+    what: "whether a client installs the routes its server announces",
+  },
+};
+
+/**
+ * `listen` belongs to servers and `server` to clients: exactly the right one must be there.
+ * Every other key of one mode is refused in the other mode's file, saying what it is for.
+ */
 function checkModeKeys(fields: Record<string, unknown>, source: YamlSource): ConfigProblem[] {
   const mode = fields.mode;
   if (mode !== "server" && mode !== "client") return [];
-  const [own, other] = mode === "server" ? ["listen", "server"] : ["server", "listen"];
+  const own = mode === "server" ? "listen" : "server";
   const problems: ConfigProblem[] = [];
   if (!Object.hasOwn(fields, own)) {
     problems.push(problemAt(
@@ -80,12 +157,13 @@ function checkModeKeys(fields: Record<string, unknown>, source: YamlSource): Con
       source,
     ));
   }
-  if (Object.hasOwn(fields, other)) {
+  for (const [key, { mode: keyMode, what, fix }] of Object.entries(MODE_KEYS)) {
+    if (keyMode === mode || !Object.hasOwn(fields, key)) continue;
     problems.push(problemAt(
-      [other],
-      mode === "server"
-        ? `not allowed in server mode: "server" names the server a client connects to; a server uses listen: HOST:PORT`
-        : `not allowed in client mode: "listen" is where a server accepts clients; a client uses server: HOST:PORT`,
+      [key],
+      `not allowed in ${mode} mode: "${key}" is a ${keyMode} key (${what}); ${
+        fix ?? "remove it from this file"
+      }`,
       source,
     ));
   }
@@ -129,41 +207,73 @@ function camelKeys<T>(value: T): CamelKeys<T> {
 }
 
 function toConfig(values: FileValues, sourcePath: string): Config {
-  const { mode, listen, server, ...fields } = values;
+  const {
+    mode,
+    listen,
+    server,
+    address,
+    clients,
+    unlisted,
+    push_routes: pushRoutes,
+    client_to_client: clientToClient,
+    max_clients: maxClients,
+    server_order: serverOrder,
+    routes,
+    accept_routes: acceptRoutes,
+    ...fields
+  } = values;
   const common: Omit<
     ServerConfig,
-    "mode" | "listen" | "sourcePath" | "pushRoutes" | "clientToClient" | "maxClients"
-  > = camelKeys(fields);
+    "mode" | "listen" | "pushRoutes" | "clientToClient" | "maxClients"
+  > = {
+    ...camelKeys(fields),
+    address: address.v4,
+    ...(address.v6 === undefined ? {} : { address6: address.v6 }),
+    sourcePath,
+  };
   if (mode === "server" && listen !== undefined) {
+    const registry: ClientRegistryConfig | undefined = clients === undefined ? undefined : {
+      clients: clients.map(({ name, allow, address, routes }) => ({
+        name,
+        allow,
+        addresses: address,
+        routes,
+      })),
+      unlisted: unlisted ?? "refuse",
+    };
     const config: ServerConfig = {
       mode,
       listen,
       ...common,
-      pushRoutes: [],
-      clientToClient: false,
-      maxClients: 1000,
-      sourcePath,
+      ...(registry === undefined ? {} : { registry }),
+      pushRoutes,
+      clientToClient,
+      maxClients,
     };
     return config;
   }
-  if (mode === "client" && server !== undefined) {
+  const first = server?.[0];
+  if (mode === "client" && server !== undefined && first !== undefined) {
     const config: ClientConfig = {
       mode,
-      server,
-      servers: [server],
-      serverOrder: "ordered",
-      routes: [],
-      acceptRoutes: true,
+      server: first,
+      servers: server,
+      serverOrder,
       ...common,
-      sourcePath,
+      routes,
+      acceptRoutes,
     };
     return config;
   }
   throw new Error(`Unreachable: mode ${mode} without its endpoint passed validation`);
 }
 
+/** Freezes `value` and everything in it; byte arrays (IpPrefix.bytes) cannot be frozen. */
 function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+  if (
+    typeof value === "object" && value !== null && !ArrayBuffer.isView(value) &&
+    !Object.isFrozen(value)
+  ) {
     for (const field of Object.values(value)) deepFreeze(field);
     Object.freeze(value);
   }

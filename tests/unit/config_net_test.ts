@@ -5,8 +5,12 @@ import {
   formatInterfaceAddress,
   isDnsName,
   parseEndpoint,
+  parseHostAddress,
   parseInterfaceAddress,
+  parseInterfaceAddress6,
+  parseNetwork,
 } from "../../src/config/net.ts";
+import { formatPrefix, networkOf, prefix } from "../../src/ip/prefix.ts";
 
 Deno.test("isDnsName() accepts host names and refuses malformed ones", () => {
   for (const name of ["vpn", "vpn.example.com", "a-b.c0", "example.com."]) {
@@ -51,4 +55,51 @@ Deno.test("parseInterfaceAddress() accepts exactly the host addresses of a subne
   assert.equal(parseInterfaceAddress("10.0.0.1/31").ok, true);
   assert.equal(parseInterfaceAddress("10.0.0.0/31").ok, true);
   assert.equal(formatInterfaceAddress({ ip: "10.0.0.1", prefixLength: 24 }), "10.0.0.1/24");
+});
+
+Deno.test("parseInterfaceAddress6() accepts host addresses of a subnet with a prefix length", () => {
+  assert.deepEqual(parseInterfaceAddress6("fd00:5::1/64"), {
+    ok: true,
+    value: prefix("fd00:5::1/64"),
+  });
+  assert.deepEqual(parseInterfaceAddress6("FD00:5::A/64"), {
+    ok: true,
+    value: prefix("fd00:5::a/64"),
+  });
+  assert.equal(parseInterfaceAddress6("fd00:5::/127").ok, true);
+  for (const text of ["fd00:5::/64", "fd00:5::1", "10.0.0.1/24", "fd00:5::1/129", "ff02::1/64"]) {
+    assert.equal(parseInterfaceAddress6(text).ok, false, text);
+  }
+});
+
+Deno.test("parseNetwork() takes networks of both families with host bits clear", () => {
+  assert.deepEqual(parseNetwork("192.168.10.0/24"), { ok: true, value: prefix("192.168.10.0/24") });
+  assert.deepEqual(parseNetwork("fd00:1::/64"), { ok: true, value: prefix("fd00:1::/64") });
+  assert.equal(parseNetwork("192.0.2.7/32").ok, true);
+  assert.deepEqual(parseNetwork("fd00:1::1/64"), {
+    ok: false,
+    message: '"fd00:1::1/64" has host bits set; did you mean fd00:1::/64?',
+  });
+  for (const text of ["192.168.10.0", "192.168.10.0/33", "::/0", "224.0.0.0/24", "nope/8"]) {
+    assert.equal(parseNetwork(text).ok, false, text);
+  }
+  // The network a host-bits message suggests is never refused for its form, only (at most)
+  // for lying in a special range.
+  fc.assert(fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), fc.nat(128), (ip, n) => {
+    const given = prefix(ip);
+    const suggested = formatPrefix(networkOf({ ...given, length: 1 + n % given.length }));
+    const result = parseNetwork(suggested);
+    if (!result.ok) assert.match(result.message, /overlaps the .* range /, suggested);
+  }));
+});
+
+Deno.test("parseHostAddress() takes one address, with /32 or /128 at most", () => {
+  assert.deepEqual(parseHostAddress("10.0.0.11"), { ok: true, value: prefix("10.0.0.11/32") });
+  assert.deepEqual(parseHostAddress("fd00:5::11/128"), {
+    ok: true,
+    value: prefix("fd00:5::11/128"),
+  });
+  assert.equal(parseHostAddress("10.0.0.11/31").ok, false);
+  assert.equal(parseHostAddress("fd00:5::11/64").ok, false);
+  assert.equal(parseHostAddress("web1").ok, false);
 });

@@ -67,6 +67,7 @@ Deno.test("parseConfig() reads the seed server example with its values", () => {
     offload: true,
     keepaliveInterval: 10,
     peerTimeout: 35,
+    clampMss: true,
   });
   assert.deepEqual(config.logging, {
     level: "info",
@@ -82,6 +83,12 @@ Deno.test("parseConfig() reads the seed server example with its values", () => {
     caFile: "/etc/sssonector/certs/ca.crt",
   });
   assert.equal(config.sourcePath, "/etc/sssonector/server.yaml");
+  assert.equal(config.address6, undefined);
+  assert.equal(config.registry, undefined);
+  assert.deepEqual(
+    [config.pushRoutes, config.clientToClient, config.maxClients],
+    [[], false, 1000],
+  );
 });
 
 Deno.test("parseConfig() fills every default a minimal client leaves out", () => {
@@ -89,9 +96,13 @@ Deno.test("parseConfig() fills every default a minimal client leaves out", () =>
   assert.deepEqual(config, {
     mode: "client",
     server: { host: "vpn.example.com", port: 443 },
+    servers: [{ host: "vpn.example.com", port: 443 }],
+    serverOrder: "ordered",
+    routes: [],
+    acceptRoutes: true,
     interface: "tun0",
     address: { ip: "10.0.0.2", prefixLength: 24 },
-    network: { mtu: 1500, offload: true, keepaliveInterval: 10, peerTimeout: 35 },
+    network: { mtu: 1500, offload: true, keepaliveInterval: 10, peerTimeout: 35, clampMss: true },
     logging: { level: "info", format: "text" },
     monitoring: { enabled: false, address: "127.0.0.1", port: 9090 },
     security: {
@@ -242,7 +253,7 @@ Deno.test("parseConfig() refuses an unknown nested key, listing the allowed ones
     [
       "network.zebra",
       7,
-      'unknown key "zebra"; allowed here: mtu, offload, keepalive_interval, peer_timeout',
+      'unknown key "zebra"; allowed here: mtu, offload, keepalive_interval, peer_timeout, clamp_mss',
     ],
     ["network.mut", 8, 'unknown key "mut" (did you mean "mtu"?)'],
   ]);
@@ -280,7 +291,7 @@ Deno.test("parseConfig() explains a value of the wrong type", () => {
       "network:\n  mtu: 1500",
       "network: 1500",
       "network",
-      /^1500 is not a mapping; expected a mapping with the keys mtu, offload, keepalive_interval, peer_timeout$/,
+      /^1500 is not a mapping; expected a mapping with the keys mtu, offload, keepalive_interval, peer_timeout, clamp_mss$/,
     ],
     ["listen: 0.0.0.0:443", "listen: 443", "listen", /^443 is not an endpoint; expected HOST:PORT/],
     [
@@ -307,7 +318,10 @@ Deno.test("parseConfig() refuses bad interface addresses, saying why", () => {
     ["10.0.0.1/33", /^"10.0.0.1\/33" has prefix length "33"; expected a number from 1 to 32$/],
     ["10.0.0.1/0", /has prefix length "0"/],
     ["10.0.0.256/24", /does not start with an IPv4 address/],
-    ["fd00::1/64", /does not start with an IPv4 address/],
+    [
+      '"fd00::1/64"',
+      /^"fd00::1\/64" is an IPv6 address, and the tunnel needs an IPv4 one too, e\.g\. address: \[10\.0\.0\.1\/24, "fd00::1\/64"\]$/,
+    ],
     [
       "10.0.0.0/24",
       /^"10.0.0.0\/24" is the network address of 10.0.0.0\/24; use a host address such as 10.0.0.1\/24$/,
@@ -412,9 +426,9 @@ Deno.test("parseConfig() requires listen on a server and server on a client, nam
     edit(MINIMAL_CLIENT, "mode: client", "mode: client\nlisten: nonsense"),
   );
   assert.deepEqual([listenOnClient.path, listenOnClient.line], ["listen", 2]);
-  assert.match(
+  assert.equal(
     listenOnClient.message,
-    /^not allowed in client mode: "listen" is where a server accepts clients/,
+    'not allowed in client mode: "listen" is a server key (the address a server accepts clients on); a client uses server: HOST:PORT',
   );
 });
 

@@ -1,0 +1,319 @@
+/**
+ * The checks between keys of a routed configuration that no single key can make: client
+ * addresses inside the tunnel network and used once, client names listed once, routes that
+ * overlap neither the tunnel networks nor each other, and `unlisted` only with `clients:`.
+ * Runs on values the schema already accepted. Pure.
+ *
+ * @module
+ */
+
+import { parseIpAddress } from "../ip/address_bytes.ts";
+import {
+  contains,
+  formatAddress,
+  formatPrefix,
+  maxLength,
+  networkOf,
+  overlaps,
+  sameAddress,
+} from "../ip/prefix.ts";
+import type { IpFamily, IpPrefix } from "../ip/prefix.ts";
+import { formatPath, problemAt } from "./_issues.ts";
+import type { FileValues } from "./_schema.ts";
+import type { YamlSource } from "./_yaml.ts";
+import type { ConfigProblem } from "./errors.ts";
+
+type Path = readonly PropertyKey[];
+
+/** A prefix from the file with the key path it was written at. */
+export interface Placed {
+  readonly prefix: IpPrefix;
+  readonly path: Path;
+  /** The client whose route it is, for messages. */
+  readonly owner?: string;
+}
+
+/** A tunnel network with the host's own address in it. */
+interface Tunnel extends Placed {
+  readonly own: Uint8Array;
+}
+
+/** The keys these checks read; each one absent when it is missing or was refused. */
+export type NetworkValues =
+  & Pick<FileValues, "mode">
+  & Partial<Pick<FileValues, "address" | "clients" | "unlisted" | "push_routes" | "routes">>;
+
+/** The top-level keys of {@linkcode NetworkValues}, in the file's names. */
+export const NETWORK_KEYS = ["address", "clients", "unlisted", "push_routes", "routes"] as const;
+
+/**
+ * Problems between the keys of `values` (each already accepted on its own), placed in `source`.
+ * A check whose keys are absent is skipped. `data` is the file as plain data, to tell a single
+ * value from a list when naming entries.
+ */
+export function checkNetworks(
+  values: NetworkValues,
+  data: Readonly<Record<string, unknown>>,
+  source: YamlSource,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const report = (path: Path, message: string) => problems.push(problemAt(path, message, source));
+  const where = (path: Path) => {
+    const line = source.locate(path)?.line;
+    return line === undefined ? formatPath(path) : `${formatPath(path)}, line ${line}`;
+  };
+  const tunnels = values.address === undefined ? undefined : tunnelNetworks(values.address, data);
+  const tunnelOverlaps = (routes: readonly Placed[]) => {
+    if (tunnels === undefined) return;
+    for (const route of routes) {
+      const tunnel = tunnels.find((t) => overlaps(t.prefix, route.prefix));
+      if (tunnel === undefined) continue;
+      report(
+        route.path,
+        `${formatPrefix(route.prefix)} ${
+          route.prefix.length === tunnel.prefix.length ? "is" : "overlaps"
+        } the tunnel network ${formatPrefix(tunnel.prefix)} (${
+          where(tunnel.path)
+        }); a route must lie outside the tunnel, so choose a tunnel network no route covers`,
+      );
+    }
+  };
+  const mutualOverlaps = (routes: readonly Placed[], fix: string) => {
+    for (const [later, earlier] of overlappingPairs(routes)) {
+      const owner = earlier.owner === undefined ? "" : ` of ${JSON.stringify(earlier.owner)}`;
+      const relation = later.prefix.length === earlier.prefix.length
+        ? `is already listed${owner === "" ? "" : ` as a route${owner}`}`
+        : `overlaps ${formatPrefix(earlier.prefix)}${owner}`;
+      report(
+        later.path,
+        `${formatPrefix(later.prefix)} ${relation} (${where(earlier.path)}); ${fix}`,
+      );
+    }
+  };
+
+  if (values.mode === "server") {
+    if (Object.hasOwn(data, "unlisted") && !Object.hasOwn(data, "clients")) {
+      report(
+        ["unlisted"],
+        "unlisted only applies with a clients: list; add clients: or remove unlisted:",
+      );
+    }
+    const pushRoutes = placedList(values.push_routes ?? [], ["push_routes"]);
+    tunnelOverlaps(pushRoutes);
+    mutualOverlaps(pushRoutes, "list each network once, and no network inside another");
+    if (values.clients !== undefined) {
+      const clientRoutes = checkRegistry(values.clients, data, tunnels, report, where);
+      tunnelOverlaps(clientRoutes);
+      mutualOverlaps(
+        clientRoutes,
+        "a network is routed to one client, so list each once and none inside another",
+      );
+    }
+  } else {
+    const routes = placedList(values.routes ?? [], ["routes"]);
+    tunnelOverlaps(routes);
+    mutualOverlaps(routes, "list each network once, and no network inside another");
+  }
+  return problems;
+}
+
+/** The tunnel networks of `address`, each placed where its address is written. */
+function tunnelNetworks(
+  address: NonNullable<NetworkValues["address"]>,
+  data: Readonly<Record<string, unknown>>,
+): Tunnel[] {
+  const { v4, v6 } = address;
+  const raw = data.address;
+  const indexOf = (family: IpFamily): Path => {
+    if (!Array.isArray(raw)) return ["address"];
+    const index = raw.findIndex((entry) => typeof entry === "string" && isFamily(entry, family));
+    return index < 0 ? ["address"] : ["address", index];
+  };
+  const bytes = parseIpAddress(v4.ip);
+  if (bytes === undefined) throw new Error(`Unreachable: ${v4.ip} passed as an IPv4 address`);
+  const placed: Tunnel[] = [{
+    prefix: networkOf({ family: 4, bytes, length: v4.prefixLength }),
+    path: indexOf(4),
+    own: bytes,
+  }];
+  if (v6 !== undefined) placed.push({ prefix: networkOf(v6), path: indexOf(6), own: v6.bytes });
+  return placed;
+}
+
+function isFamily(text: string, family: IpFamily): boolean {
+  return text.includes(":") === (family === 6);
+}
+
+function placedList(prefixes: readonly IpPrefix[], path: Path, owner?: string): Placed[] {
+  return prefixes.map((prefix, index) =>
+    owner === undefined ? { prefix, path: [...path, index] } : {
+      prefix,
+      path: [...path, index],
+      owner,
+    }
+  );
+}
+
+/**
+ * Checks names and addresses of the `clients:` entries; returns every entry's routes, placed.
+ * Entries with `allow: false` are checked like the others: they stay in the file to be turned
+ * back on, and must not then collide.
+ */
+function checkRegistry(
+  clients: NonNullable<FileValues["clients"]>,
+  data: Readonly<Record<string, unknown>>,
+  tunnels: readonly Tunnel[] | undefined,
+  report: (path: Path, message: string) => void,
+  where: (path: Path) => string,
+): Placed[] {
+  const rawEntries = Array.isArray(data.clients) ? data.clients : [];
+  // Name -> its first entry; like `addresses`, at most one key per entry of the bounded list.
+  const names = new Map<string, number>();
+  // Formatted address -> the entry and path that has it; bounded by the clients' list bound.
+  const addresses = new Map<string, { readonly name: string; readonly path: Path }>();
+  const routes: Placed[] = [];
+  for (const [index, client] of clients.entries()) {
+    const namePath = ["clients", index, "name"];
+    const first = names.get(client.name);
+    if (first === undefined) names.set(client.name, index);
+    else {
+      report(
+        namePath,
+        `${JSON.stringify(client.name)} is already the name of clients[${first}] (${
+          where(["clients", first, "name"])
+        }); list each certificate name once`,
+      );
+    }
+    const rawEntry: unknown = rawEntries[index];
+    const rawAddress = typeof rawEntry === "object" && rawEntry !== null && "address" in rawEntry
+      ? rawEntry.address
+      : undefined;
+    for (const [slot, address] of tunnels === undefined ? [] : client.address.entries()) {
+      const path = Array.isArray(rawAddress)
+        ? ["clients", index, "address", slot]
+        : ["clients", index, "address"];
+      const problem = addressProblem(address, tunnels!, where);
+      if (problem !== undefined) {
+        report(path, problem);
+        continue;
+      }
+      const key = formatAddress(address.bytes);
+      const owner = addresses.get(key);
+      if (owner !== undefined) {
+        report(
+          path,
+          `${key} is already the address of ${JSON.stringify(owner.name)} (${
+            where(owner.path)
+          }); give each client its own address`,
+        );
+      } else addresses.set(key, { name: client.name, path });
+    }
+    routes.push(
+      ...placedList(client.routes, ["clients", index, "routes"], client.name),
+    );
+  }
+  return routes;
+}
+
+/** Why `address` cannot be a client's tunnel address, or undefined when it can. */
+function addressProblem(
+  address: IpPrefix,
+  tunnels: readonly Tunnel[],
+  where: (path: Path) => string,
+): string | undefined {
+  const text = formatAddress(address.bytes);
+  const tunnel = tunnels.find((t) => t.prefix.family === address.family);
+  if (tunnel === undefined) {
+    return `${text} is an IPv6 address, but the server has no IPv6 tunnel address; ` +
+      `add one to address:, e.g. address: [10.0.0.1/24, "fd00:5::1/64"], or remove ${text}`;
+  }
+  const network = tunnel.prefix;
+  const subnet = formatPrefix(network);
+  if (!contains(network, address.bytes)) {
+    return `${text} is outside the tunnel network ${subnet}; choose an address inside it`;
+  }
+  if (sameAddress(address.bytes, tunnel.own)) {
+    return `${text} is the server's own tunnel address (${
+      where(tunnel.path)
+    }); choose another address in ${subnet}`;
+  }
+  const max = maxLength(address.family);
+  if (network.length < max - 1) {
+    if (sameAddress(address.bytes, network.bytes)) {
+      return `${text} is the network address of ${subnet}; choose a host address inside it`;
+    }
+    if (address.family === 4 && sameAddress(address.bytes, broadcastOf(network))) {
+      return `${text} is the broadcast address of ${subnet}; choose a host address inside it`;
+    }
+  }
+  return undefined;
+}
+
+/** The last address of a network: its host bits all set. */
+function broadcastOf(network: IpPrefix): Uint8Array {
+  const bytes = Uint8Array.from(network.bytes);
+  for (let bit = network.length; bit < bytes.length * 8; bit++) {
+    bytes[bit >>> 3] = bytes[bit >>> 3]! | (0x80 >>> (bit & 7));
+  }
+  return bytes;
+}
+
+/** -1, 0 or 1 as `a` sorts before, with or after `b`, byte by byte (same length). */
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) {
+    const difference = a[i]! - b[i]!;
+    if (difference !== 0) return Math.sign(difference);
+  }
+  return 0;
+}
+
+/**
+ * Every entry that overlaps an entry listed before it, as [entry, the first earlier entry it
+ * overlaps], in `placed` order; O(n log n). Prefixes are nested or disjoint, so after sorting by
+ * start address (wider first) the entries containing one are the stack of those still open when
+ * it comes, and the entries it contains come after it while it is open: one sweep finds, for each
+ * entry, the first-listed entry among those containing it and among those it contains.
+ */
+export function overlappingPairs<T extends Placed>(placed: readonly T[]): Array<[T, T]> {
+  const order = placed.map((_, index) => index).sort((a, b) => {
+    const pa = placed[a]!.prefix;
+    const pb = placed[b]!.prefix;
+    return pa.family - pb.family || compareBytes(pa.bytes, pb.bytes) || pa.length - pb.length ||
+      a - b;
+  });
+  const ends = placed.map((entry) => broadcastOf(entry.prefix));
+  const first = (a: number, b: number) => (a < 0 ? b : b < 0 ? a : Math.min(a, b));
+  // For each entry: the first-listed entry containing it, and the first-listed one inside it.
+  const firstAbove = new Array<number>(placed.length).fill(-1);
+  const firstBelow = new Array<number>(placed.length).fill(-1);
+  // The entries containing the current one, widest first; at most all of them.
+  const open: number[] = [];
+  const close = () => {
+    const closed = open.pop()!;
+    const parent = open.at(-1);
+    if (parent !== undefined) {
+      firstBelow[parent] = first(firstBelow[parent]!, first(closed, firstBelow[closed]!));
+    }
+  };
+  for (const index of order) {
+    const current = placed[index]!.prefix;
+    for (;;) {
+      const top = open.at(-1);
+      if (top === undefined) break;
+      const inside = placed[top]!.prefix.family === current.family &&
+        compareBytes(current.bytes, ends[top]!) <= 0;
+      if (inside) break;
+      close();
+    }
+    const parent = open.at(-1);
+    if (parent !== undefined) firstAbove[index] = first(firstAbove[parent]!, parent);
+    open.push(index);
+  }
+  while (open.length > 0) close();
+  const pairs: Array<[T, T]> = [];
+  for (const [index, entry] of placed.entries()) {
+    const earlier = first(firstAbove[index]!, firstBelow[index]!);
+    if (earlier >= 0 && earlier < index) pairs.push([entry, placed[earlier]!]);
+  }
+  return pairs;
+}
