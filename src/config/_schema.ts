@@ -7,6 +7,7 @@
  */
 
 import { z } from "zod";
+import { MAX_PUSHED_ROUTES } from "../frame/control.ts";
 import {
   accountName,
   alwaysOn,
@@ -40,8 +41,8 @@ export const LIMITS = {
   clients: 10000,
   /** `routes:` of one `clients:` entry. */
   routesPerClient: 256,
-  /** The server's `push_routes:`. */
-  pushRoutes: 256,
+  /** The server's `push_routes:`: what one Hello can carry (MAX_PUSHED_ROUTES). */
+  pushRoutes: MAX_PUSHED_ROUTES,
   /** The client's `routes:`. */
   clientRoutes: 256,
   /** The client's `server:` list. */

@@ -434,7 +434,9 @@ Deno.test("push_routes: networks announced to every client, checked like routes"
   const tooMany = Array.from({ length: LIMITS.pushRoutes + 1 }, (_, i) => `172.16.${i}.0/24`);
   assert.match(
     onlyProblem(server(`push_routes: [${tooMany.join(", ")}]`)).message,
-    /^257 networks are too many; at most 256 are allowed$/,
+    new RegExp(
+      `^${LIMITS.pushRoutes + 1} networks are too many; at most ${LIMITS.pushRoutes} are allowed$`,
+    ),
   );
 });
 
