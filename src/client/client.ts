@@ -11,6 +11,7 @@ import { openTunFor } from "../tun/from_config.ts";
 import type { TunLibrary } from "../tun/ffi.ts";
 import { loadTunLibrary } from "../tun/native_library.ts";
 import { OffloadConverter } from "../tun/offload.ts";
+import { ANY_SOURCE } from "../tun/packet_filter.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { errorMessage } from "../runtime/error_message.ts";
 import { CounterRegistry } from "../counters/registry.ts";
@@ -172,7 +173,7 @@ export class TunnelClient {
         keepalive: this.#options.keepalive ?? keepaliveFrom(this.config),
         handshakeTimeoutMs: this.config.security.handshakeTimeout * 1000,
         onRtt: (ms) => observeRtt(this.counters.process.rtt, ms),
-        admit: () => ({ allowedSource: 0, writer: this.#tun }),
+        admit: () => ({ filter: ANY_SOURCE, writer: this.#tun }),
       });
       this.#session = session;
       const untrack = this.counters.track(stream.info.peerName, () => session.view());

@@ -17,6 +17,8 @@ import { openTunFor } from "../tun/from_config.ts";
 import type { TunLibrary } from "../tun/ffi.ts";
 import { loadTunLibrary } from "../tun/native_library.ts";
 import { OffloadConverter } from "../tun/offload.ts";
+import { compilePacketFilter } from "../tun/packet_filter.ts";
+import { hostPrefix, ipv4Bytes } from "../ip/prefix.ts";
 import { AddressAdmission } from "./admission.ts";
 import { classifyClientRefusal } from "./client_refusal.ts";
 import { type ConnectionLimits, connectionLimitsFor } from "./connection_limits.ts";
@@ -230,7 +232,8 @@ export class TunnelServer {
             { name: info.peerName, theirs: peer.mtu, ours: this.config.network.mtu },
           );
         }
-        return { allowedSource: address, writer: this.#tun } satisfies Admission;
+        const filter = compilePacketFilter({ sources: [hostPrefix(ipv4Bytes(address))] });
+        return { filter, writer: this.#tun } satisfies Admission;
       },
     });
     this.#sessions.add(session);

@@ -1,5 +1,5 @@
 import type { Config } from "../config/types.ts";
-import { TunDevice } from "./device.ts";
+import { mssClampFor, TunDevice } from "./device.ts";
 import type { TunLibrary } from "./ffi.ts";
 
 /**
@@ -12,5 +12,6 @@ export function openTunFor(config: Config, lib: TunLibrary): TunDevice {
     address: config.address,
     mtu: config.network.mtu,
     offload: config.network.offload,
+    ...(config.network.clampMss ? { mssClamp: mssClampFor(config.network.mtu) } : {}),
   }, lib);
 }

@@ -6,6 +6,8 @@ import { encodePing } from "../../src/frame/control.ts";
 import { FrameReceiver, NO_DATA_FRAMES, WriteStat } from "../../src/frame/receiver.ts";
 import { ipv4Packet, RecordingWriter } from "../lib/recording_writer.ts";
 import { concat } from "../lib/bytes.ts";
+import { hostPrefix, ipv4Bytes } from "../../src/ip/prefix.ts";
+import { compilePacketFilter } from "../../src/tun/packet_filter.ts";
 
 Deno.test("FrameReceiver delivers every packet and control frame in order, however the stream is cut", () => {
   const arbitraryStream = fc.array(
@@ -67,7 +69,7 @@ Deno.test("FrameReceiver hands a whole chunk of data frames to the writer in one
 Deno.test("FrameReceiver drops packets whose source is not the allowed one and counts them", () => {
   const writer = new RecordingWriter();
   const receiver = new FrameReceiver(writer, () => {});
-  receiver.allowedSource = 0x0a000002;
+  receiver.filter = compilePacketFilter({ sources: [hostPrefix(ipv4Bytes(0x0a000002))] });
   receiver.push(concat([
     encodeFrame(FrameType.Packet, ipv4Packet(0x0a000002, 0x0a000001, new Uint8Array(4))),
     encodeFrame(FrameType.Packet, ipv4Packet(0x0a000063, 0x0a000001, new Uint8Array(4))),

@@ -7,6 +7,8 @@ import { Session, type SessionOptions, SessionRefusal } from "../../src/session/
 import { memoryStreamPair } from "../lib/memory_stream.ts";
 import { pollUntil } from "../lib/poll.ts";
 import { ipv4Packet, RecordingWriter } from "../lib/recording_writer.ts";
+import { hostPrefix, ipv4Bytes } from "../../src/ip/prefix.ts";
+import { ANY_SOURCE, compilePacketFilter } from "../../src/tun/packet_filter.ts";
 
 const logger = getLogger(["sssonector-test"]);
 const CLIENT_IP = 0x0a000002;
@@ -27,7 +29,10 @@ function pair(
     stream: serverStream,
     hello: hello("10.0.0.1/24"),
     logger,
-    admit: () => ({ allowedSource: CLIENT_IP, writer: serverWriter }),
+    admit: () => ({
+      filter: compilePacketFilter({ sources: [hostPrefix(ipv4Bytes(CLIENT_IP))] }),
+      writer: serverWriter,
+    }),
     ...overrides.server,
   });
   const client = new Session({
@@ -35,7 +40,7 @@ function pair(
     stream: clientStream,
     hello: hello("10.0.0.2/24"),
     logger,
-    admit: () => ({ allowedSource: 0, writer: clientWriter }),
+    admit: () => ({ filter: ANY_SOURCE, writer: clientWriter }),
     ...overrides.client,
   });
   return { server, client, serverWriter, clientWriter, clientStream, serverStream };
@@ -49,7 +54,7 @@ function loneServer(overrides: Partial<SessionOptions> = {}) {
     stream: serverStream,
     hello: hello("10.0.0.1/24"),
     logger,
-    admit: () => ({ allowedSource: 0, writer: new RecordingWriter() }),
+    admit: () => ({ filter: ANY_SOURCE, writer: new RecordingWriter() }),
     ...overrides,
   });
   return { clientStream, server };
