@@ -93,6 +93,34 @@ Deno.test("Session on the server drops packets whose source is not the client's 
   await closeBoth(client, server);
 });
 
+Deno.test("Session passes onSpoofed through and counts refused destinations and link-local drops", async () => {
+  const told: Uint8Array[] = [];
+  const { server, client } = pair({
+    server: {
+      onSpoofed: (source) => told.push(source),
+      admit: () => ({
+        filter: compilePacketFilter({
+          sources: [hostPrefix(ipv4Bytes(CLIENT_IP))],
+          denyDestinations: [hostPrefix(ipv4Bytes(0x0a000003))],
+        }),
+        writer: new RecordingWriter(),
+      }),
+    },
+  });
+  await Promise.all([server.opened, client.opened]);
+  const linkLocal = new Uint8Array(40);
+  linkLocal[0] = 0x60;
+  linkLocal.set([0xfe, 0x80], 8);
+  client.send(encodeFrame(FrameType.Packet, ipv4Packet(0x0a000099, SERVER_IP, new Uint8Array(1))));
+  client.send(encodeFrame(FrameType.Packet, ipv4Packet(CLIENT_IP, 0x0a000003, new Uint8Array(1))));
+  client.send(encodeFrame(FrameType.Packet, linkLocal));
+  await pollUntil(() => server.counters.drops.linkLocal === 1, "the link-local packet arrived");
+  assert.deepEqual(told, [ipv4Bytes(0x0a000099)]);
+  const { drops } = server.counters;
+  assert.deepEqual([drops.spoofed, drops.destination, drops.linkLocal], [1, 1, 1]);
+  await closeBoth(client, server);
+});
+
 Deno.test("Session refused by admit tells the client why", async () => {
   const { server, client } = pair({
     server: {
