@@ -30,6 +30,8 @@
 
 #include <stdint.h>
 
+#include "shim.h"
+
 #define SSS_RULE_SIZE 20
 /* The most rules a filter may have (80 KiB); beyond it sss_filter_init refuses with -E2BIG. */
 #define SSS_RULE_MAX 4096
@@ -58,8 +60,74 @@ typedef struct {
  * SSS_RULE_MAX rules. Costs one pass over the rules. */
 int32_t sss_filter_init(sss_filter *f, const uint8_t *rules, uint32_t len);
 
+/* Per packet (inline, for the write loop of tun.c): */
+
+static inline uint64_t sss_load_be64(const uint8_t *p) {
+  return ((uint64_t)sss_load_be32(p) << 32) | sss_load_be32(p + 4);
+}
+
+/* The mask of the first `length` bits of a 64-bit word (length clamped to 0..64). */
+static inline uint64_t sss_mask64(int length) {
+  if (length <= 0) return 0;
+  if (length >= 64) return ~(uint64_t)0;
+  return ~(uint64_t)0 << (64 - length);
+}
+
+/* Whether rule r (of the packet's family) holds the address at a. */
+static inline int sss_rule_holds(const uint8_t *r, const uint8_t *a, int v6) {
+  int length = r[2];
+  if (!v6) {
+    uint32_t mask = length == 0 ? 0 : ~(uint32_t)0 << (32 - length);
+    return ((sss_load_be32(a) ^ sss_load_be32(r + 4)) & mask) == 0;
+  }
+  return ((sss_load_be64(a) ^ sss_load_be64(r + 4)) & sss_mask64(length)) == 0 &&
+         ((sss_load_be64(a + 8) ^ sss_load_be64(r + 12)) & sss_mask64(length - 64)) == 0;
+}
+
 /* The verdict (SSS_VERDICT_*) for the IP packet packet[0..len). */
-int32_t sss_filter_check(const sss_filter *f, const uint8_t *packet, uint32_t len);
+static inline int32_t sss_filter_check(const sss_filter *f, const uint8_t *packet,
+                                       uint32_t len) {
+  if (len < 1) return SSS_VERDICT_MALFORMED;
+  unsigned version = packet[0] >> 4;
+  const uint8_t *source, *destination;
+  int v6;
+  if (version == 4) {
+    if (len < 20) return SSS_VERDICT_MALFORMED;
+    source = packet + 12;
+    destination = packet + 16;
+    v6 = 0;
+  } else if (version == 6) {
+    if (len < 40) return SSS_VERDICT_MALFORMED;
+    source = packet + 8;
+    destination = packet + 24;
+    v6 = 1;
+    if (source[0] == 0xfe && (source[1] & 0xc0) == 0x80) return SSS_VERDICT_LINK_LOCAL;
+    if ((sss_load_be64(source) | sss_load_be64(source + 8)) == 0) return SSS_VERDICT_LINK_LOCAL;
+  } else {
+    return SSS_VERDICT_MALFORMED;
+  }
+  const uint8_t family = v6 ? 6 : 4;
+  if (f->sources != 0) {
+    int owned = 0;
+    for (uint32_t i = 0; i < f->count; i++) {
+      const uint8_t *r = f->rules + i * SSS_RULE_SIZE;
+      if (r[0] == SSS_RULE_SOURCE && r[1] == family && sss_rule_holds(r, source, v6)) {
+        owned = 1;
+        break;
+      }
+    }
+    if (!owned) return SSS_VERDICT_SPOOFED;
+  }
+  if (f->destinations != 0) {
+    for (uint32_t i = 0; i < f->count; i++) {
+      const uint8_t *r = f->rules + i * SSS_RULE_SIZE;
+      if (r[0] == SSS_RULE_SOURCE || r[1] != family) continue;
+      if (!sss_rule_holds(r, destination, v6)) continue;
+      return r[0] == SSS_RULE_DENY_DESTINATION ? SSS_VERDICT_DESTINATION : SSS_VERDICT_PASS;
+    }
+  }
+  return SSS_VERDICT_PASS;
+}
 
 /* sss_filter_init and sss_filter_check in one call, for tests that compare this code with the
  * TypeScript description of the same rules. Returns the verdict or a negative errno. */

@@ -20,6 +20,23 @@
  * header. A copy of that many bytes is all a clamp needs to rewrite. */
 #define SSS_MSS_MAX_HEADERS 120u
 
+/* A cheap first look, inline for the per-packet loops: whether packet[0..len) may be a TCP SYN
+ * (IPv4 or IPv6 carrying TCP with the SYN flag); only then is sss_mss_syn_headers worth a call. */
+static inline int sss_mss_maybe_syn(const uint8_t *packet, uint32_t len) {
+  if (len < 40) return 0;
+  uint32_t tcp;
+  if ((packet[0] >> 4) == 4) {
+    if (packet[9] != 6) return 0;
+    tcp = (uint32_t)(packet[0] & 0x0f) * 4;
+  } else if ((packet[0] >> 4) == 6) {
+    if (packet[6] != 6) return 0;
+    tcp = 40;
+  } else {
+    return 0;
+  }
+  return len > tcp + 13 && (packet[tcp + 13] & 0x02);
+}
+
 /* When packet[0..len) is a TCP SYN whose MSS option is above mss4 (IPv4) or mss6 (IPv6), the
  * bytes of its IP and TCP headers (at most SSS_MSS_MAX_HEADERS), else 0. A limit of 0 turns the
  * clamp off for that family. Reads only. */

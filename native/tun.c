@@ -188,7 +188,7 @@ int32_t sss_tun_read_frames(sss_tun *tun, uint8_t *buf, uint32_t cap, int32_t ti
     uint32_t header_len = tun->offload ? SSS_VNET_HDR_SIZE : 0;
     if (len <= header_len) continue;
     uint8_t *packet = buf + off + SSS_FRAME_HEADER_SIZE + header_len;
-    if (mss != 0) {
+    if (mss != 0 && sss_mss_maybe_syn(packet, len - header_len)) {
       /* The kernel hands locally made TCP packets with a partial checksum on offload devices. */
       const uint8_t vnet_flags = buf[off + SSS_FRAME_HEADER_SIZE];
       int partial = tun->offload && (vnet_flags & VIRTIO_NET_HDR_F_NEEDS_CSUM);
@@ -281,8 +281,10 @@ int32_t sss_tun_write_frames(sss_tun *tun, const uint8_t *buf, uint32_t len, con
       iov[n++] = (struct iovec){(void *)&no_offload, SSS_VNET_HDR_SIZE};
     }
     uint8_t copy[SSS_VNET_HDR_SIZE + SSS_MSS_MAX_HEADERS];
-    uint32_t headers = mss != 0 ? sss_mss_syn_headers(packet, packet_len, mss & 0xffff, mss >> 16)
-                                : 0;
+    uint32_t headers = 0;
+    if (mss != 0 && sss_mss_maybe_syn(packet, packet_len)) {
+      headers = sss_mss_syn_headers(packet, packet_len, mss & 0xffff, mss >> 16);
+    }
     if (headers == 0) {
       iov[n++] = (struct iovec){(void *)payload, payload_len};
     } else {
