@@ -26,6 +26,13 @@ static inline uint32_t sss_load_be32(const uint8_t *p) {
   return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
+static inline uint16_t sss_load_be16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
+
+static inline void sss_store_be16(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+
 static inline void sss_store_be32(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)(v >> 24);
   p[1] = (uint8_t)(v >> 16);

@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include "tun.h"
 
+#include "mss.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +24,11 @@ struct sss_tun {
   int fd;
   int wake_fd;
   int offload;
+  /* The MSS clamp, mss4 in the low 16 bits and mss6 in the high; read by the reading thread and
+   * set by the caller's, hence atomic. */
+  uint32_t mss;
+  uint64_t clamped_read;    /* written by the reading thread only (atomic for the getter) */
+  uint64_t clamped_written; /* written by the caller's thread only */
   char name[IFNAMSIZ];
 };
 
@@ -166,7 +173,8 @@ int32_t sss_tun_read_frames(sss_tun *tun, uint8_t *buf, uint32_t cap, int32_t ti
   const uint32_t max_read =
       tun->offload ? SSS_VNET_HDR_SIZE + SSS_MAX_IP_PACKET : SSS_MAX_IP_PACKET;
   const uint8_t type = tun->offload ? SSS_FRAME_PACKET_GSO : SSS_FRAME_PACKET;
-  uint32_t off = 0, count = 0;
+  const uint32_t mss = __atomic_load_n(&tun->mss, __ATOMIC_RELAXED);
+  uint32_t off = 0, count = 0, clamped = 0;
   while (count < index_cap && cap - off >= SSS_FRAME_HEADER_SIZE + max_read) {
     ssize_t n = read(tun->fd, buf + off + SSS_FRAME_HEADER_SIZE, max_read);
     if (n < 0) {
@@ -179,42 +187,61 @@ int32_t sss_tun_read_frames(sss_tun *tun, uint8_t *buf, uint32_t cap, int32_t ti
     uint32_t len = (uint32_t)n;
     uint32_t header_len = tun->offload ? SSS_VNET_HDR_SIZE : 0;
     if (len <= header_len) continue;
+    uint8_t *packet = buf + off + SSS_FRAME_HEADER_SIZE + header_len;
+    if (mss != 0 && sss_mss_maybe_syn(packet, len - header_len)) {
+      /* The kernel hands locally made TCP packets with a partial checksum on offload devices. */
+      const uint8_t vnet_flags = buf[off + SSS_FRAME_HEADER_SIZE];
+      int partial = tun->offload && (vnet_flags & VIRTIO_NET_HDR_F_NEEDS_CSUM);
+      clamped +=
+          (uint32_t)sss_mss_clamp(packet, len - header_len, mss & 0xffff, mss >> 16, partial);
+    }
     sss_store_be32(buf + off, ((uint32_t)type << 24) | len);
     index[2 * count] = off;
-    index[2 * count + 1] =
-        ipv4_destination(buf + off + SSS_FRAME_HEADER_SIZE + header_len, len - header_len);
+    index[2 * count + 1] = ipv4_destination(packet, len - header_len);
     count++;
     off += SSS_FRAME_HEADER_SIZE + len;
   }
+  if (clamped) __atomic_fetch_add(&tun->clamped_read, clamped, __ATOMIC_RELAXED);
   *count_out = count;
   return off;
 }
 
-/* Checks an IP packet's version and lengths and, when asked, its IPv4 source. Returns 0 to write,
- * SSS_STAT_DROPPED_* to drop. */
-static int check_packet(const uint8_t *packet, uint32_t len, uint32_t allowed_source) {
-  if (len < 1) return SSS_STAT_DROPPED_MALFORMED;
-  unsigned version = packet[0] >> 4;
-  if (version == 4) {
-    if (len < 20) return SSS_STAT_DROPPED_MALFORMED;
-    if (allowed_source != 0 && sss_load_be32(packet + 12) != allowed_source) {
-      return SSS_STAT_DROPPED_SPOOFED;
-    }
-    return 0;
-  }
-  if (version == 6) {
-    if (len < 40) return SSS_STAT_DROPPED_MALFORMED;
-    /* A peer bound to an IPv4 tunnel address has no IPv6 source to prove. */
-    return allowed_source != 0 ? SSS_STAT_DROPPED_SPOOFED : 0;
-  }
-  return SSS_STAT_DROPPED_MALFORMED;
+/* Stats index of each filter verdict (SSS_VERDICT_*). */
+static const uint8_t verdict_stat[] = {
+    [SSS_VERDICT_MALFORMED] = SSS_STAT_DROPPED_MALFORMED,
+    [SSS_VERDICT_LINK_LOCAL] = SSS_STAT_DROPPED_LINK_LOCAL,
+    [SSS_VERDICT_SPOOFED] = SSS_STAT_DROPPED_SPOOFED,
+    [SSS_VERDICT_DESTINATION] = SSS_STAT_DROPPED_DESTINATION,
+};
+
+/* Keeps the source of a spoofed packet (already known to be a whole IPv4 or IPv6 header). */
+static void report_spoofed(const uint8_t *packet, uint64_t *stats) {
+  uint8_t address[16] = {0};
+  int v6 = (packet[0] >> 4) == 6;
+  memcpy(address, packet + (v6 ? 8 : 12), v6 ? 16 : 4);
+  stats[SSS_STAT_SPOOFED_FAMILY] = v6 ? 6 : 4;
+  memcpy(&stats[SSS_STAT_SPOOFED_ADDRESS], address, sizeof address);
 }
 
-int32_t sss_tun_write_frames(sss_tun *tun, const uint8_t *buf, uint32_t len,
-                             uint32_t allowed_source, uint64_t *stats) {
+/* Writes one packet (vnet header included when vnet_len is not 0) as iov[0..n), retrying on
+ * EINTR. Returns write's result. */
+static ssize_t write_all(int fd, struct iovec *iov, int n) {
+  ssize_t rc;
+  do rc = n == 1 ? write(fd, iov[0].iov_base, iov[0].iov_len) : writev(fd, iov, n);
+  while (rc < 0 && errno == EINTR);
+  return rc;
+}
+
+int32_t sss_tun_write_frames(sss_tun *tun, const uint8_t *buf, uint32_t len, const uint8_t *filter,
+                             uint32_t filter_len, uint64_t *stats) {
   static const struct virtio_net_hdr no_offload = {0};
-  uint32_t off = 0;
+  sss_filter rules;
   stats[SSS_STAT_STATUS] = SSS_WRITE_NEED_MORE;
+  stats[SSS_STAT_SPOOFED_FAMILY] = 0;
+  int32_t rc = sss_filter_init(&rules, filter, filter_len);
+  if (rc < 0) return rc;
+  const uint32_t mss = __atomic_load_n(&tun->mss, __ATOMIC_RELAXED);
+  uint32_t off = 0;
   while (len - off >= SSS_FRAME_HEADER_SIZE) {
     uint32_t header = sss_load_be32(buf + off);
     uint32_t type = header >> 24, payload_len = header & 0xffffffu;
@@ -239,29 +266,56 @@ int32_t sss_tun_write_frames(sss_tun *tun, const uint8_t *buf, uint32_t len,
       stats[SSS_STAT_DROPPED_MALFORMED]++;
       continue;
     }
-    int verdict = check_packet(payload + vnet_len, payload_len - vnet_len, allowed_source);
-    if (verdict != 0) {
-      stats[verdict]++;
+    const uint8_t *packet = payload + vnet_len;
+    const uint32_t packet_len = payload_len - vnet_len;
+    int verdict = sss_filter_check(&rules, packet, packet_len);
+    if (verdict != SSS_VERDICT_PASS) {
+      stats[verdict_stat[verdict]]++;
+      if (verdict == SSS_VERDICT_SPOOFED) report_spoofed(packet, stats);
       continue;
     }
-    ssize_t n;
+    /* iov: [virtio_net_hdr] [IP and TCP headers, maybe a clamped copy] [the rest] */
+    struct iovec iov[3];
+    int n = 0;
     if (tun->offload && type == SSS_FRAME_PACKET) {
-      struct iovec iov[2] = {{(void *)&no_offload, SSS_VNET_HDR_SIZE},
-                             {(void *)payload, payload_len}};
-      do n = writev(tun->fd, iov, 2);
-      while (n < 0 && errno == EINTR);
-    } else {
-      do n = write(tun->fd, payload, payload_len);
-      while (n < 0 && errno == EINTR);
+      iov[n++] = (struct iovec){(void *)&no_offload, SSS_VNET_HDR_SIZE};
     }
-    if (n < 0) {
+    uint8_t copy[SSS_VNET_HDR_SIZE + SSS_MSS_MAX_HEADERS];
+    uint32_t headers = 0;
+    if (mss != 0 && sss_mss_maybe_syn(packet, packet_len)) {
+      headers = sss_mss_syn_headers(packet, packet_len, mss & 0xffff, mss >> 16);
+    }
+    if (headers == 0) {
+      iov[n++] = (struct iovec){(void *)payload, payload_len};
+    } else {
+      /* The chunk belongs to the caller: the clamped headers are written from a copy. */
+      memcpy(copy, payload, vnet_len + headers);
+      int partial = vnet_len != 0 && (payload[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM);
+      int changed = sss_mss_clamp(copy + vnet_len, headers, mss & 0xffff, mss >> 16, partial);
+      stats[SSS_STAT_MSS_CLAMPED] += (uint64_t)changed;
+      tun->clamped_written += (uint64_t)changed;
+      iov[n++] = (struct iovec){copy, vnet_len + headers};
+      iov[n++] = (struct iovec){(void *)(packet + headers), packet_len - headers};
+    }
+    if (write_all(tun->fd, iov, n) < 0) {
       stats[SSS_STAT_DROPPED_WRITE_ERROR]++;
       continue;
     }
     stats[SSS_STAT_PACKETS]++;
-    stats[SSS_STAT_BYTES] += payload_len - vnet_len;
+    stats[SSS_STAT_BYTES] += packet_len;
   }
-  return off;
+  return (int32_t)off;
+}
+
+int32_t sss_tun_set_mss(sss_tun *tun, uint32_t mss4, uint32_t mss6) {
+  if (mss4 > 0xffff || mss6 > 0xffff) return -EINVAL;
+  __atomic_store_n(&tun->mss, mss4 | (mss6 << 16), __ATOMIC_RELAXED);
+  return 0;
+}
+
+void sss_tun_mss_counters(const sss_tun *tun, uint64_t *out) {
+  out[0] = __atomic_load_n(&tun->clamped_read, __ATOMIC_RELAXED);
+  out[1] = tun->clamped_written;
 }
 
 int32_t sss_tun_wake(sss_tun *tun) {

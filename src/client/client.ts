@@ -11,6 +11,7 @@ import { openTunFor } from "../tun/from_config.ts";
 import type { TunLibrary } from "../tun/ffi.ts";
 import { loadTunLibrary } from "../tun/native_library.ts";
 import { OffloadConverter } from "../tun/offload.ts";
+import { ANY_SOURCE } from "../tun/packet_filter.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { ServerRotation } from "./server_rotation.ts";
 import { acceptablePushedRoutes } from "./pushed_routes.ts";
@@ -217,7 +218,7 @@ export class TunnelClient {
           if (this.config.acceptRoutes && server.routes) {
             pushed = this.#installPushed(server.routes, stream.info.remote, log);
           }
-          return { allowedSource: 0, writer: this.#tun };
+          return { filter: ANY_SOURCE, writer: this.#tun };
         },
       });
       this.#session = session;

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { LIMITS } from "./_schema.ts";
 import { parseIpAddress } from "../ip/address_bytes.ts";
 import {
   contains,
@@ -104,6 +105,15 @@ export function checkNetworks(
     if (values.clients !== undefined) {
       const clientRoutes = checkRegistry(values.clients, data, tunnels, report, where);
       tunnelOverlaps(clientRoutes);
+      // With client_to_client: true the filters hold no other client's networks.
+      if (data.client_to_client !== true && clientRoutes.length > LIMITS.registryRoutes) {
+        report(
+          ["clients"],
+          `the clients route ${clientRoutes.length} networks in all; at most ` +
+            `${LIMITS.registryRoutes} are allowed (each session's packet filter holds them all, ` +
+            `to keep clients apart); merge networks into larger ones, or set client_to_client: true`,
+        );
+      }
       mutualOverlaps(
         clientRoutes,
         "a network is routed to one client, so list each once and none inside another",

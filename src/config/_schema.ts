@@ -39,6 +39,11 @@ const LOG_FORMATS: readonly LogFormat[] = ["text", "json"];
 export const LIMITS = {
   /** Entries of the server's `clients:` list. */
   clients: 10000,
+  /**
+   * Networks of all `clients:` entries together: each session's packet filter holds them all
+   * (native/filter.h allows 4096 rules; a session's own addresses and routes take up to 258).
+   */
+  registryRoutes: 3800,
   /** `routes:` of one `clients:` entry. */
   routesPerClient: 256,
   /** The server's `push_routes:`: what one Hello can carry (MAX_PUSHED_ROUTES). */

@@ -15,6 +15,10 @@ export interface DropCounters {
   malformed: number;
   /** From the peer, refused by the TUN device's write. */
   tunWrite: number;
+  /** From the peer, to a destination the packet filter refuses (client_to_client: false). */
+  destination: number;
+  /** From the peer, IPv6 from a link-local or unspecified source (never forwarded off-link). */
+  linkLocal: number;
   /** For the peer, dropped because its send queue was full (it reads slower than we send). */
   congested: number;
   /** Pongs and pings not sent because the peer's send queue was full. */
@@ -79,7 +83,15 @@ export interface ProcessCounters {
 }
 
 export function emptyDrops(): DropCounters {
-  return { spoofed: 0, malformed: 0, tunWrite: 0, congested: 0, control: 0 };
+  return {
+    spoofed: 0,
+    malformed: 0,
+    tunWrite: 0,
+    destination: 0,
+    linkLocal: 0,
+    congested: 0,
+    control: 0,
+  };
 }
 
 export function emptyTraffic(): TrafficCounters {

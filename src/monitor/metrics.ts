@@ -31,6 +31,8 @@ const DROP_REASONS: ReadonlyArray<readonly [keyof DropCounters, string]> = [
   ["spoofed", "spoofed"],
   ["malformed", "malformed"],
   ["tunWrite", "tun_write"],
+  ["destination", "destination_refused"],
+  ["linkLocal", "link_local"],
   ["congested", "congested"],
   ["control", "control"],
 ];
@@ -188,7 +190,8 @@ export class TunnelMetrics {
     counter(
       "sssonector_peer_dropped_packets_total",
       "Packets dropped on a peer's path, by reason (spoofed source, malformed, refused by the " +
-        "TUN write, congested send queue, control frames not sent).",
+        "TUN write, destination refused by the packet filter, link-local IPv6 source, congested " +
+        "send queue, control frames not sent).",
       ["peer", "reason"],
       (m, s) => {
         for (const { name, traffic } of s.peers) {

@@ -4,7 +4,14 @@ import { countReason, observeRtt } from "../counters/counters.ts";
 import { CounterRegistry } from "../counters/registry.ts";
 import { CloseCode, encodeClose, Feature } from "../frame/control.ts";
 import { parseIpv4 } from "../ip/ipv4.ts";
-import { formatAddress, formatPrefix, type IpPrefix, ipv4Bytes, ipv4Number } from "../ip/prefix.ts";
+import {
+  formatAddress,
+  formatPrefix,
+  hostPrefix,
+  type IpPrefix,
+  ipv4Bytes,
+  networkOf,
+} from "../ip/prefix.ts";
 import { type SinkRouter, TunReader } from "../routing/tun_reader.ts";
 import { helloFor, keepaliveFrom } from "../session/hello.ts";
 import { SendBudget } from "../session/send_queue.ts";
@@ -19,6 +26,7 @@ import type { TunLibrary } from "../tun/ffi.ts";
 import { loadTunLibrary } from "../tun/native_library.ts";
 import { OffloadConverter } from "../tun/offload.ts";
 import { forwardingProblem, readForwarding } from "../tun/forwarding.ts";
+import { compilePacketFilter, type PacketFilterRules } from "../tun/packet_filter.ts";
 import { ClientAdmission } from "./admission.ts";
 import { classifyClientRefusal } from "./client_refusal.ts";
 import { type ConnectionLimits, connectionLimitsFor } from "./connection_limits.ts";
@@ -66,6 +74,11 @@ export class TunnelServer {
   #options: TunnelServerOptions;
   #stopCertificateUpdates = () => {};
   #certificates!: CertificateStore;
+  /**
+   * With client_to_client off: the server's own addresses are allowed, the tunnel networks and
+   * every client's networks denied, so nothing from one client reaches another.
+   */
+  #destinationRules: Pick<PacketFilterRules, "allowDestinations" | "denyDestinations">;
 
   private constructor(
     config: ServerConfig,
@@ -91,6 +104,14 @@ export class TunnelServer {
       ...(config.registry ? { registry: config.registry } : {}),
       maxClients: Math.min(config.maxClients, this.limits.maxSessions),
     });
+    const tunnels = [this.#admission.policy.tunnel4, ...(config.address6 ? [config.address6] : [])];
+    this.#destinationRules = config.clientToClient ? {} : {
+      allowDestinations: tunnels.map((t) => hostPrefix(t.bytes)),
+      denyDestinations: [
+        ...tunnels.map(networkOf),
+        ...(config.registry?.clients.flatMap((client) => client.routes) ?? []),
+      ],
+    };
     const routes = this.#admission.routes;
     const router: SinkRouter = {
       route: (destination) => {
@@ -240,6 +261,7 @@ export class TunnelServer {
       keepalive: this.#options.keepalive ?? keepaliveFrom(this.config),
       handshakeTimeoutMs: this.config.security.handshakeTimeout * 1000,
       onRtt: (ms) => observeRtt(this.counters.process.rtt, ms),
+      onSpoofed: (source) => this.#strangers.spoofed(info.peerName, formatAddress(source)),
       sendBudget: this.#budget,
       admit: (peer) => {
         const admitted = this.#admission.admit(
@@ -264,10 +286,11 @@ export class TunnelServer {
             { name: info.peerName, theirs: peer.mtu, ours: this.config.network.mtu },
           );
         }
-        return {
-          allowedSource: ipv4Number(addresses[0]!.bytes),
-          writer: this.#tun,
-        } satisfies Admission;
+        const filter = compilePacketFilter({
+          sources: [...addresses, ...admitted.routes],
+          ...this.#destinationRules,
+        });
+        return { filter, writer: this.#tun } satisfies Admission;
       },
     });
     this.#sessions.add(session);

@@ -16,6 +16,7 @@ import {
   PROTOCOL_VERSION,
 } from "../frame/control.ts";
 import { type DataFrameWriter, FrameReceiver, NO_DATA_FRAMES } from "../frame/receiver.ts";
+import type { PacketFilter } from "../tun/packet_filter.ts";
 import type { ConnectionInfo, SecureStream } from "../transport/secure_stream.ts";
 import { emptyDrops, type TrafficCounters } from "../counters/counters.ts";
 import type { SessionView } from "../counters/registry.ts";
@@ -41,8 +42,8 @@ export const DEFAULT_KEEPALIVE: KeepaliveOptions = { intervalMs: 10_000, timeout
 
 /** What a side decides about its peer's Hello. */
 export interface Admission {
-  /** IPv4 source (host order) the peer's packets must carry; 0 accepts any. */
-  readonly allowedSource: number;
+  /** What the peer's packets may carry (sources it owns, destinations it may reach). */
+  readonly filter: PacketFilter;
   /** Where the peer's data frames go once the session is open. */
   readonly writer: DataFrameWriter;
 }
@@ -73,6 +74,11 @@ export interface SessionOptions {
   readonly sendBudget?: SendBudget;
   /** Told every keepalive round trip measured, in ms. */
   readonly onRtt?: (ms: number) => void;
+  /**
+   * Told the source address (4 or 16 bytes) of a packet dropped because the filter says the peer
+   * does not own it: at most once per chunk received, so the caller rate-limits its log line.
+   */
+  readonly onSpoofed?: (source: Uint8Array) => void;
 }
 
 export type SessionState = "handshake" | "open" | "closed";
@@ -139,7 +145,11 @@ export class Session {
     });
     this.opened.catch(() => {}); // the ended promise reports why
     this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
-    this.#receiver = new FrameReceiver(NO_DATA_FRAMES, (frame) => this.#onControl(frame));
+    this.#receiver = new FrameReceiver(
+      NO_DATA_FRAMES,
+      (frame) => this.#onControl(frame),
+      options.onSpoofed ? { onSpoofed: options.onSpoofed } : {},
+    );
 
     this.#stream.onData((chunk) => this.#onData(chunk));
     this.#stream.closed.then((error) => {
@@ -190,6 +200,8 @@ export class Session {
     drops.spoofed = Number(stats[WriteStat.DroppedSpoofed]);
     drops.malformed = Number(stats[WriteStat.DroppedMalformed]);
     drops.tunWrite = Number(stats[WriteStat.DroppedWriteError]);
+    drops.destination = Number(stats[WriteStat.DroppedDestination]);
+    drops.linkLocal = Number(stats[WriteStat.DroppedLinkLocal]);
     drops.congested = this.#out.congested;
     drops.control = this.#out.control;
     return {
@@ -314,7 +326,7 @@ export class Session {
     this.#acceptsGso = peer.features.includes(Feature.Gso) &&
       this.#options.hello.features.includes(Feature.Gso);
     if (this.role === "server") this.#sendControl(encodeHello(this.#options.hello));
-    this.#receiver.allowedSource = admission.allowedSource;
+    this.#receiver.filter = admission.filter;
     this.#receiver.writer = admission.writer;
     this.#state = "open";
     this.#startKeepalive();

@@ -4,6 +4,7 @@ import { parseIpv4 } from "../ip/ipv4.ts";
 import type { IpPrefix } from "../ip/prefix.ts";
 import type { TunLibrary } from "./ffi.ts";
 import { addAddress, addRoute, interfaceIndex, removeRoute } from "./netlink.ts";
+import type { PacketFilter } from "./packet_filter.ts";
 import { type Failure, unwrap } from "./unwrap.ts";
 
 export interface TunOptions {
@@ -15,6 +16,28 @@ export interface TunOptions {
   readonly offload?: boolean;
   /** An IPv6 address with its prefix (e.g. fd00:5::1/64), usable at once (no DAD). */
   readonly address6?: IpPrefix;
+  /**
+   * Lower the MSS option of TCP SYNs crossing the device (both directions) to at most these
+   * (mssClampFor(mtu) for what fits the MTU); 0 turns a family off. @default no clamping
+   */
+  readonly mssClamp?: MssClamp;
+}
+
+/** MSS limits for TCP SYNs, per family; 0 leaves that family's SYNs alone. */
+export interface MssClamp {
+  readonly mss4: number;
+  readonly mss6: number;
+}
+
+/** The MSS that fits a tunnel MTU: mtu - 40 for IPv4 (20 + 20 bytes of headers), mtu - 60 for IPv6. */
+export function mssClampFor(mtu: number): MssClamp {
+  return { mss4: mtu - 40, mss6: mtu - 60 };
+}
+
+/** SYNs whose MSS the device lowered: read from the kernel, and written to it (all sessions). */
+export interface MssClampCounters {
+  readonly read: number;
+  readonly written: number;
 }
 
 /** One batch from readFrames: `bytes` of frames in the buffer, `count` entries in the index. */
@@ -53,6 +76,7 @@ export class TunDevice implements FrameSource, DataFrameWriter {
   #reading: Promise<unknown> | undefined;
   #closing = false;
   #countOut = new Uint32Array(1);
+  #mssCounters = new BigUint64Array(2);
 
   private constructor(
     lib: TunLibrary,
@@ -105,6 +129,7 @@ export class TunDevice implements FrameSource, DataFrameWriter {
           `mtu ${options.mtu})`,
       );
       if (options.address6) addAddress(lib, device, options.address6, options.mtu);
+      if (options.mssClamp) device.setMss(options.mssClamp.mss4, options.mssClamp.mss6);
     } catch (error) {
       device.close();
       throw error;
@@ -136,15 +161,49 @@ export class TunDevice implements FrameSource, DataFrameWriter {
     });
   }
 
-  writeFrames(bytes: Uint8Array, allowedSource: number, stats: BigUint64Array): number {
+  writeFrames(bytes: Uint8Array, filter: PacketFilter, stats: BigUint64Array): number {
     if (this.#handle === null || this.#closing) return bytes.length;
-    return this.#lib.symbols.sss_tun_write_frames(
+    const consumed = this.#lib.symbols.sss_tun_write_frames(
       this.#handle,
       bytes,
       bytes.length,
-      allowedSource,
+      filter.bytes,
+      filter.bytes.length,
       stats,
     );
+    // Only a filter not made by compilePacketFilter is refused; that is this program's bug.
+    if (consumed < 0) {
+      unwrap(
+        this.#lib,
+        consumed,
+        `cannot write to ${this.name} through a packet filter of ${filter.ruleCount} rules`,
+      );
+    }
+    return consumed;
+  }
+
+  /**
+   * Sets the MSS clamp of TCP SYNs in both directions (0 turns a family off); takes effect with
+   * the next batch. Throws RangeError for a value outside 0..65535.
+   */
+  setMss(mss4: number, mss6: number): void {
+    for (const [name, value] of [["mss4", mss4], ["mss6", mss6]] as const) {
+      if (!Number.isInteger(value) || value < 0 || value > 65535) {
+        throw new RangeError(`TunDevice.setMss: ${name} ${value} is not 0..65535`);
+      }
+    }
+    unwrap(
+      this.#lib,
+      this.#lib.symbols.sss_tun_set_mss(this.#live(), mss4, mss6),
+      `cannot set the MSS clamp of ${this.name} to ${mss4}/${mss6}`,
+    );
+  }
+
+  /** SYNs whose MSS was lowered so far (0 once closed). */
+  mssClamped(): MssClampCounters {
+    if (this.#handle === null) return { read: 0, written: 0 };
+    this.#lib.symbols.sss_tun_mss_counters(this.#handle, this.#mssCounters);
+    return { read: Number(this.#mssCounters[0]), written: Number(this.#mssCounters[1]) };
   }
 
   /**

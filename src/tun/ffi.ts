@@ -26,9 +26,31 @@ export const tunSymbols = {
     nonblocking: true,
   },
   sss_tun_write_frames: {
-    // int32_t (sss_tun *tun, const uint8_t *buf, uint32_t len, uint32_t allowed_source,
-    //          uint64_t *stats)
-    parameters: ["pointer", "buffer", "u32", "u32", "buffer"],
+    // int32_t (sss_tun *tun, const uint8_t *buf, uint32_t len, const uint8_t *filter,
+    //          uint32_t filter_len, uint64_t *stats)
+    parameters: ["pointer", "buffer", "u32", "buffer", "u32", "buffer"],
+    result: "i32",
+  },
+  sss_tun_set_mss: {
+    // int32_t (sss_tun *tun, uint32_t mss4, uint32_t mss6)
+    parameters: ["pointer", "u32", "u32"],
+    result: "i32",
+  },
+  sss_tun_mss_counters: {
+    // void (const sss_tun *tun, uint64_t *out)
+    parameters: ["pointer", "buffer"],
+    result: "void",
+  },
+  sss_packet_verdict: {
+    // int32_t (const uint8_t *rules, uint32_t rules_len, const uint8_t *packet, uint32_t len)
+    //   (native/filter.c; for tests that compare it with src/tun/packet_filter.ts)
+    parameters: ["buffer", "u32", "buffer", "u32"],
+    result: "i32",
+  },
+  sss_mss_clamp: {
+    // int32_t (uint8_t *packet, uint32_t len, uint32_t mss4, uint32_t mss6,
+    //          int32_t checksum_partial)   (native/mss.c; pure, for tests)
+    parameters: ["buffer", "u32", "u32", "u32", "i32"],
     result: "i32",
   },
   sss_frames_without_offload: {

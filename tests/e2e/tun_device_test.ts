@@ -5,7 +5,13 @@ import {
   FrameType,
   VNET_HDR_SIZE,
 } from "../../src/frame/constants.ts";
-import { WriteStat, WriteStatus } from "../../src/frame/receiver.ts";
+import { WRITE_STAT_COUNT, WriteStat, WriteStatus } from "../../src/frame/receiver.ts";
+import {
+  FILTER_RULE_SIZE,
+  MAX_FILTER_RULES,
+  RuleKind,
+  Verdict,
+} from "../../src/tun/packet_filter.ts";
 import { run, runOk } from "../../tools/lab/netns_lab.ts";
 
 const asRoot = { ignore: Deno.uid() !== 0 };
@@ -33,6 +39,23 @@ Deno.test("native/*.h and src/frame agree on every number of the wire format", a
   assert.equal(define("SSS_STAT_PACKETS"), WriteStat.Packets);
   assert.equal(define("SSS_STAT_DROPPED_SPOOFED"), WriteStat.DroppedSpoofed);
   assert.equal(define("SSS_STAT_DROPPED_MALFORMED"), WriteStat.DroppedMalformed);
+  assert.equal(define("SSS_STAT_DROPPED_WRITE_ERROR"), WriteStat.DroppedWriteError);
+  assert.equal(define("SSS_STAT_DROPPED_DESTINATION"), WriteStat.DroppedDestination);
+  assert.equal(define("SSS_STAT_DROPPED_LINK_LOCAL"), WriteStat.DroppedLinkLocal);
+  assert.equal(define("SSS_STAT_MSS_CLAMPED"), WriteStat.MssClamped);
+  assert.equal(define("SSS_STAT_SPOOFED_FAMILY"), WriteStat.SpoofedFamily);
+  assert.equal(define("SSS_STAT_SPOOFED_ADDRESS"), WriteStat.SpoofedAddress);
+  assert.equal(define("SSS_STAT_COUNT"), WRITE_STAT_COUNT);
+  assert.equal(define("SSS_RULE_SIZE"), FILTER_RULE_SIZE);
+  assert.equal(define("SSS_RULE_MAX"), MAX_FILTER_RULES);
+  assert.equal(define("SSS_RULE_SOURCE"), RuleKind.Source);
+  assert.equal(define("SSS_RULE_ALLOW_DESTINATION"), RuleKind.AllowDestination);
+  assert.equal(define("SSS_RULE_DENY_DESTINATION"), RuleKind.DenyDestination);
+  assert.equal(define("SSS_VERDICT_PASS"), Verdict.Pass);
+  assert.equal(define("SSS_VERDICT_MALFORMED"), Verdict.Malformed);
+  assert.equal(define("SSS_VERDICT_LINK_LOCAL"), Verdict.LinkLocal);
+  assert.equal(define("SSS_VERDICT_SPOOFED"), Verdict.Spoofed);
+  assert.equal(define("SSS_VERDICT_DESTINATION"), Verdict.Destination);
   assert.equal(VNET_HDR_SIZE, 10, "struct virtio_net_hdr without num_buffers");
 });
 

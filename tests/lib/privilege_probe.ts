@@ -12,6 +12,7 @@ import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
 import { dropPrivileges, readThreadCredentials } from "../../src/privilege/mod.ts";
 import { TunDevice } from "../../src/tun/device.ts";
 import { loadTunLibrary } from "../../src/tun/native_library.ts";
+import { ANY_SOURCE } from "../../src/tun/packet_filter.ts";
 import { echoReplyTo, echoRequest } from "./icmp.ts";
 
 /** What an attempt did: the value, or the error's class and message. */
@@ -49,7 +50,7 @@ async function answerBatch(timeoutMs: number): Promise<{ answered: number; repli
     if (packet[9] === 1 && packet[20] === 0) replies++;
     const reply = echoReplyTo(packet);
     if (!reply) continue;
-    device.writeFrames(encodeFrame(FrameType.Packet, reply), 0, stats);
+    device.writeFrames(encodeFrame(FrameType.Packet, reply), ANY_SOURCE, stats);
     answered++;
   }
   return { answered, replies };
@@ -108,7 +109,7 @@ result.worker = await new Promise((resolve) => {
 stats.fill(0n);
 device.writeFrames(
   encodeFrame(FrameType.Packet, echoRequest("10.97.0.2", "10.97.0.1", 9, new Uint8Array(56))),
-  0,
+  ANY_SOURCE,
   stats,
 );
 let selfReplies = 0;

@@ -1,13 +1,30 @@
-/** A DataFrameWriter in TypeScript with the native shim's semantics, recording packets. */
+/**
+ * A DataFrameWriter in TypeScript with the native shim's semantics, recording packets. With a
+ * filter of rules it decides as the shim does (packetVerdict); with ANY_SOURCE it records every
+ * payload as it is, IP packet or not, so that stream tests may send arbitrary bytes.
+ */
 import { decodeFrameAt, readFrameHeader } from "../../src/frame/codec.ts";
 import { FRAME_HEADER_SIZE, FRAME_MAX_PAYLOAD, FrameType } from "../../src/frame/constants.ts";
-import { type DataFrameWriter, WriteStat, WriteStatus } from "../../src/frame/receiver.ts";
+import {
+  type DataFrameWriter,
+  reportSpoofed,
+  WriteStat,
+  WriteStatus,
+} from "../../src/frame/receiver.ts";
+import { type PacketFilter, packetVerdict, Verdict } from "../../src/tun/packet_filter.ts";
+
+const DROP_STAT = {
+  [Verdict.Malformed]: WriteStat.DroppedMalformed,
+  [Verdict.LinkLocal]: WriteStat.DroppedLinkLocal,
+  [Verdict.Spoofed]: WriteStat.DroppedSpoofed,
+  [Verdict.Destination]: WriteStat.DroppedDestination,
+} as const;
 
 export class RecordingWriter implements DataFrameWriter {
   packets: Uint8Array[] = [];
   calls = 0;
 
-  writeFrames(bytes: Uint8Array, allowedSource: number, stats: BigUint64Array): number {
+  writeFrames(bytes: Uint8Array, filter: PacketFilter, stats: BigUint64Array): number {
     this.calls++;
     let offset = 0;
     stats[WriteStat.Status] = BigInt(WriteStatus.NeedMore);
@@ -26,11 +43,13 @@ export class RecordingWriter implements DataFrameWriter {
       const frame = decodeFrameAt(bytes, offset);
       if (!frame) break;
       offset += FRAME_HEADER_SIZE + frame.payload.length;
-      const view = new DataView(frame.payload.buffer, frame.payload.byteOffset);
-      if (
-        allowedSource !== 0 && frame.payload.length >= 20 && view.getUint32(12) !== allowedSource
-      ) {
-        stats[WriteStat.DroppedSpoofed]!++;
+      const verdict = filter.ruleCount === 0 ? Verdict.Pass : packetVerdict(filter, frame.payload);
+      if (verdict !== Verdict.Pass) {
+        stats[DROP_STAT[verdict]]!++;
+        if (verdict === Verdict.Spoofed) {
+          const v6 = frame.payload[0]! >> 4 === 6;
+          reportSpoofed(stats, frame.payload.slice(v6 ? 8 : 12, v6 ? 24 : 16));
+        }
         continue;
       }
       this.packets.push(frame.payload.slice());

@@ -14,6 +14,7 @@ import { dropPrivileges } from "../../src/privilege/mod.ts";
 import { TunDevice } from "../../src/tun/device.ts";
 import { loadTunLibrary } from "../../src/tun/native_library.ts";
 import { checksum, echoReplyTo } from "./icmp.ts";
+import { ANY_SOURCE } from "../../src/tun/packet_filter.ts";
 
 type Command =
   | { op: "open"; name: string; address: string; address6?: string; mtu?: number }
@@ -83,7 +84,7 @@ async function serve(tun: TunDevice) {
       }
       const reply = version === 4 ? echoReplyTo(packet) : echo6ReplyTo(packet);
       if (!reply) continue;
-      tun.writeFrames(encodeFrame(FrameType.Packet, reply), 0, stats);
+      tun.writeFrames(encodeFrame(FrameType.Packet, reply), ANY_SOURCE, stats);
       answered++;
     }
   }

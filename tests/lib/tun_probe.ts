@@ -6,9 +6,10 @@ import { encodeFrame, readFrameHeader } from "../../src/frame/codec.ts";
 import { FRAME_HEADER_SIZE, FrameType } from "../../src/frame/constants.ts";
 import { encodePing } from "../../src/frame/control.ts";
 import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
-import { parseIpv4 } from "../../src/ip/ipv4.ts";
+import { hostPrefix, prefix } from "../../src/ip/prefix.ts";
 import { TunDevice } from "../../src/tun/device.ts";
 import { loadTunLibrary } from "../../src/tun/native_library.ts";
+import { ANY_SOURCE, compilePacketFilter } from "../../src/tun/packet_filter.ts";
 import { concat } from "./bytes.ts";
 import { echoRequest } from "./icmp.ts";
 
@@ -57,7 +58,11 @@ const chunk = concat([
   encodeFrame(FrameType.Packet, echoRequest("10.99.0.2", "10.99.0.1", 3, new Uint8Array(1000))),
   encodePing(FrameType.Ping, 7n),
 ]);
-const consumed = device.writeFrames(chunk, parseIpv4("10.99.0.2"), stats);
+const consumed = device.writeFrames(
+  chunk,
+  compilePacketFilter({ sources: [hostPrefix(prefix("10.99.0.2").bytes)] }),
+  stats,
+);
 result.first = {
   consumed,
   controlOffset: chunk.length - 12,
@@ -73,9 +78,9 @@ const whole = encodeFrame(
   echoRequest("10.99.0.2", "10.99.0.1", 4, new Uint8Array(50)),
 );
 stats.fill(0n);
-const half = device.writeFrames(whole.subarray(0, 30), 0, stats);
+const half = device.writeFrames(whole.subarray(0, 30), ANY_SOURCE, stats);
 const halfStatus = Number(stats[WriteStat.Status]);
-const rest = device.writeFrames(whole, 0, stats);
+const rest = device.writeFrames(whole, ANY_SOURCE, stats);
 result.split = { half, halfStatus, rest, replies: await readReplies(device, 1) };
 
 // 3. An oversized data frame is refused without consuming it.
@@ -83,18 +88,22 @@ const oversized = new Uint8Array(8);
 new DataView(oversized.buffer).setUint32(0, (FrameType.Packet << 24) | 0xffffff);
 stats.fill(0n);
 result.oversized = {
-  consumed: device.writeFrames(oversized, 0, stats),
+  consumed: device.writeFrames(oversized, ANY_SOURCE, stats),
   status: Number(stats[WriteStat.Status]),
 };
 
 // 4. Garbage that is not an IP packet is dropped and counted, not written.
 stats.fill(0n);
-device.writeFrames(encodeFrame(FrameType.Packet, new Uint8Array([0x10, 1, 2, 3])), 0, stats);
+device.writeFrames(
+  encodeFrame(FrameType.Packet, new Uint8Array([0x10, 1, 2, 3])),
+  ANY_SOURCE,
+  stats,
+);
 result.malformed = Number(stats[WriteStat.DroppedMalformed]);
 
 // 5. A GSO frame on a device without offloads is refused.
 stats.fill(0n);
-device.writeFrames(encodeFrame(FrameType.PacketGso, new Uint8Array(40)), 0, stats);
+device.writeFrames(encodeFrame(FrameType.PacketGso, new Uint8Array(40)), ANY_SOURCE, stats);
 result.gsoStatus = Number(stats[WriteStat.Status]);
 
 device.close();

@@ -384,7 +384,10 @@ Deno.test("clients: the list bounds are enforced and stated", () => {
         16 + (i >> 12)
       }.${(i >> 4) & 255}.${(i & 15) * 16}/28]`,
   );
-  const config = parsed(server(`clients:\n${full.join("\n")}`, "10.255.255.254/8"));
+  // client_to_client: true, as more networks than one packet filter holds need (see below).
+  const config = parsed(
+    server(`client_to_client: true\nclients:\n${full.join("\n")}`, "10.255.255.254/8"),
+  );
   assert.equal(config.registry?.clients.length, LIMITS.clients);
   assert.ok(performance.now() - started < 20_000, "10000 clients parse in well under 20 s");
 });
@@ -524,4 +527,21 @@ Deno.test("overlappingPairs() pairs each entry with the first earlier entry it o
   const [a, b, c] = [prefix("10.1.0.0/16"), prefix("10.1.1.0/24"), prefix("10.0.0.0/8")];
   const pairs = overlappingPairs([a, b, c].map((p, index) => ({ prefix: p, path: [index] })));
   assert.deepEqual(pairs.map(([x, y]) => [x.path[0], y.path[0]]), [[1, 0], [2, 0]]);
+});
+
+Deno.test("the registry's networks together are bounded by what one packet filter holds", () => {
+  const clients = Array.from(
+    { length: 16 },
+    (_, c) =>
+      `  - name: c${c}\n    routes: [${
+        Array.from({ length: 240 }, (_, r) => `10.${100 + c}.${r}.0/24`).join(", ")
+      }]`,
+  ).join("\n");
+  const text = `mode: server\nlisten: 0.0.0.0:443\naddress: 10.0.0.1/24\nclients:\n${clients}\n` +
+    "security:\n  tls: { cert_file: a.crt, key_file: a.key, ca_file: ca.crt }\n";
+  assert.throws(
+    () => parseConfig(text, "/etc/s.yaml"),
+    /clients \(line 4\): the clients route 3840 networks in all; at most 3800 are allowed .*client_to_client: true/,
+  );
+  parseConfig(`client_to_client: true\n${text}`, "/etc/s.yaml");
 });

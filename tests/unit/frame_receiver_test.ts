@@ -6,6 +6,9 @@ import { encodePing } from "../../src/frame/control.ts";
 import { FrameReceiver, NO_DATA_FRAMES, WriteStat } from "../../src/frame/receiver.ts";
 import { ipv4Packet, RecordingWriter } from "../lib/recording_writer.ts";
 import { concat } from "../lib/bytes.ts";
+import { formatAddress, hostPrefix, ipv4Bytes, prefix } from "../../src/ip/prefix.ts";
+import { parseIpAddress } from "../../src/ip/address_bytes.ts";
+import { compilePacketFilter } from "../../src/tun/packet_filter.ts";
 
 Deno.test("FrameReceiver delivers every packet and control frame in order, however the stream is cut", () => {
   const arbitraryStream = fc.array(
@@ -67,13 +70,55 @@ Deno.test("FrameReceiver hands a whole chunk of data frames to the writer in one
 Deno.test("FrameReceiver drops packets whose source is not the allowed one and counts them", () => {
   const writer = new RecordingWriter();
   const receiver = new FrameReceiver(writer, () => {});
-  receiver.allowedSource = 0x0a000002;
+  receiver.filter = compilePacketFilter({ sources: [hostPrefix(ipv4Bytes(0x0a000002))] });
   receiver.push(concat([
     encodeFrame(FrameType.Packet, ipv4Packet(0x0a000002, 0x0a000001, new Uint8Array(4))),
     encodeFrame(FrameType.Packet, ipv4Packet(0x0a000063, 0x0a000001, new Uint8Array(4))),
   ]));
   assert.equal(writer.packets.length, 1);
   assert.equal(receiver.stats[WriteStat.DroppedSpoofed], 1n);
+});
+
+/** A header-only IPv6 packet. */
+function ipv6Packet(source: string, destination: string): Uint8Array {
+  const packet = new Uint8Array(40);
+  packet[0] = 0x60;
+  packet.set(parseIpAddress(source)!, 8);
+  packet.set(parseIpAddress(destination)!, 24);
+  return packet;
+}
+
+Deno.test("FrameReceiver tells onSpoofed the last spoofed source once per writer call", () => {
+  const writer = new RecordingWriter();
+  const told: string[] = [];
+  const receiver = new FrameReceiver(writer, () => {}, {
+    onSpoofed: (source) => told.push(formatAddress(source)),
+  });
+  receiver.filter = compilePacketFilter({
+    sources: [hostPrefix(ipv4Bytes(0x0a000002)), prefix("fd00::2/128")],
+    denyDestinations: [prefix("10.0.9.0/24")],
+  });
+  const frame = (packet: Uint8Array) => encodeFrame(FrameType.Packet, packet);
+  // One chunk, one writer call up to the Ping, one more after it.
+  receiver.push(concat([
+    frame(ipv4Packet(0x0a000063, 0x0a000001, new Uint8Array(4))),
+    frame(ipv6Packet("fd00::99", "fd00::1")),
+    frame(ipv4Packet(0x0a000002, 0x0a000001, new Uint8Array(4))),
+    encodePing(FrameType.Ping, 1n),
+    frame(ipv4Packet(0x0a000064, 0x0a000001, new Uint8Array(4))),
+  ]));
+  assert.deepEqual(told, ["fd00::99", "10.0.0.100"]);
+  assert.equal(receiver.stats[WriteStat.DroppedSpoofed], 3n);
+  // Dropped for other reasons: counted, but nobody is told of a spoofed source.
+  receiver.push(concat([
+    frame(ipv4Packet(0x0a000002, 0x0a000905, new Uint8Array(4))),
+    frame(ipv6Packet("fe80::1", "ff02::2")),
+    frame(ipv4Packet(0x0a000002, 0x0a000001, new Uint8Array(4))),
+  ]));
+  assert.deepEqual(told, ["fd00::99", "10.0.0.100"]);
+  assert.equal(receiver.stats[WriteStat.DroppedDestination], 1n);
+  assert.equal(receiver.stats[WriteStat.DroppedLinkLocal], 1n);
+  assert.equal(writer.packets.length, 2);
 });
 
 Deno.test("FrameReceiver throws FrameError on an unknown type even before the frame is complete", () => {

@@ -60,6 +60,8 @@ Deno.test("/metrics shows sessions, per-peer traffic monotonic across reconnects
   traffic.bytesIn = 1000;
   traffic.packetsOut = 7;
   traffic.drops.spoofed = 2;
+  traffic.drops.destination = 5;
+  traffic.drops.linkLocal = 6;
   const end = f.counters.track("web2", () => session(traffic));
   f.counters.process.connections.refused["other CA"] = 3;
   f.counters.process.tun.unroutable = 4;
@@ -72,6 +74,11 @@ Deno.test("/metrics shows sessions, per-peer traffic monotonic across reconnects
     sample(text, 'sssonector_peer_dropped_packets_total{peer="web2",reason="spoofed"}'),
     2,
   );
+  assert.equal(
+    sample(text, 'sssonector_peer_dropped_packets_total{peer="web2",reason="destination_refused"}'),
+    5,
+  );
+  assert.equal(sample(text, 'sssonector_dropped_packets_total{reason="link_local"}'), 6);
   assert.equal(sample(text, 'sssonector_dropped_packets_total{reason="unroutable"}'), 4);
   assert.equal(sample(text, 'sssonector_handshakes_refused_total{reason="other CA"}'), 3);
   assert.equal(

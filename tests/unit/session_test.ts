@@ -7,6 +7,8 @@ import { Session, type SessionOptions, SessionRefusal } from "../../src/session/
 import { memoryStreamPair } from "../lib/memory_stream.ts";
 import { pollUntil } from "../lib/poll.ts";
 import { ipv4Packet, RecordingWriter } from "../lib/recording_writer.ts";
+import { hostPrefix, ipv4Bytes } from "../../src/ip/prefix.ts";
+import { ANY_SOURCE, compilePacketFilter } from "../../src/tun/packet_filter.ts";
 
 const logger = getLogger(["sssonector-test"]);
 const CLIENT_IP = 0x0a000002;
@@ -27,7 +29,10 @@ function pair(
     stream: serverStream,
     hello: hello("10.0.0.1/24"),
     logger,
-    admit: () => ({ allowedSource: CLIENT_IP, writer: serverWriter }),
+    admit: () => ({
+      filter: compilePacketFilter({ sources: [hostPrefix(ipv4Bytes(CLIENT_IP))] }),
+      writer: serverWriter,
+    }),
     ...overrides.server,
   });
   const client = new Session({
@@ -35,7 +40,7 @@ function pair(
     stream: clientStream,
     hello: hello("10.0.0.2/24"),
     logger,
-    admit: () => ({ allowedSource: 0, writer: clientWriter }),
+    admit: () => ({ filter: ANY_SOURCE, writer: clientWriter }),
     ...overrides.client,
   });
   return { server, client, serverWriter, clientWriter, clientStream, serverStream };
@@ -49,7 +54,7 @@ function loneServer(overrides: Partial<SessionOptions> = {}) {
     stream: serverStream,
     hello: hello("10.0.0.1/24"),
     logger,
-    admit: () => ({ allowedSource: 0, writer: new RecordingWriter() }),
+    admit: () => ({ filter: ANY_SOURCE, writer: new RecordingWriter() }),
     ...overrides,
   });
   return { clientStream, server };
@@ -85,6 +90,34 @@ Deno.test("Session on the server drops packets whose source is not the client's 
   assert.equal(serverWriter.packets.length, 0);
   assert.equal(server.counters.drops.spoofed, 1);
   assert.equal(server.state, "open", "a spoofed packet is dropped, the session lives on");
+  await closeBoth(client, server);
+});
+
+Deno.test("Session passes onSpoofed through and counts refused destinations and link-local drops", async () => {
+  const told: Uint8Array[] = [];
+  const { server, client } = pair({
+    server: {
+      onSpoofed: (source) => told.push(source),
+      admit: () => ({
+        filter: compilePacketFilter({
+          sources: [hostPrefix(ipv4Bytes(CLIENT_IP))],
+          denyDestinations: [hostPrefix(ipv4Bytes(0x0a000003))],
+        }),
+        writer: new RecordingWriter(),
+      }),
+    },
+  });
+  await Promise.all([server.opened, client.opened]);
+  const linkLocal = new Uint8Array(40);
+  linkLocal[0] = 0x60;
+  linkLocal.set([0xfe, 0x80], 8);
+  client.send(encodeFrame(FrameType.Packet, ipv4Packet(0x0a000099, SERVER_IP, new Uint8Array(1))));
+  client.send(encodeFrame(FrameType.Packet, ipv4Packet(CLIENT_IP, 0x0a000003, new Uint8Array(1))));
+  client.send(encodeFrame(FrameType.Packet, linkLocal));
+  await pollUntil(() => server.counters.drops.linkLocal === 1, "the link-local packet arrived");
+  assert.deepEqual(told, [ipv4Bytes(0x0a000099)]);
+  const { drops } = server.counters;
+  assert.deepEqual([drops.spoofed, drops.destination, drops.linkLocal], [1, 1, 1]);
   await closeBoth(client, server);
 });
 
