@@ -134,7 +134,7 @@ Deno.test("applyLeastPrivilege({ keepNetAdmin }) logs which thread keeps CAP_NET
   const log = {
     info: (message: string, props: Record<string, unknown>) =>
       lines.push(message.replace(/\{(\w+)\}/g, (_, key) => String(props[key]))),
-    warn: (message: string, props: Record<string, unknown>) => lines.push(String(props.message)),
+    warn: (_message: string, props: Record<string, unknown>) => lines.push(String(props.message)),
   } as unknown as Logger;
   const tls = {
     enabled: true as const,
