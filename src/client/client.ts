@@ -135,6 +135,11 @@ export class TunnelClient {
     return this.#tun.offload;
   }
 
+  /** TCP SYNs whose MSS the TUN lowered (for the monitor). */
+  mssClamped(): { readonly read: number; readonly written: number } {
+    return this.#tun.closed ? { read: 0, written: 0 } : this.#tun.mssClamped();
+  }
+
   /** Ready while a session with the server is open (for the monitor's /readyz). */
   readiness(): Readiness {
     const server = formatEndpoint(this.#current);

@@ -279,6 +279,17 @@ export class TunnelMetrics {
       [],
       (m, s) => m.inc(s.process.tun.batches),
     );
+    counter(
+      "sssonector_mss_clamped_total",
+      "TCP SYNs whose MSS option the tunnel lowered to fit its MTU (network.clamp_mss), by " +
+        "direction: read from the local network into the tunnel, or written out of it.",
+      ["direction"],
+      (m) => {
+        const clamped = source.mssClamped();
+        m.inc({ direction: "into_tunnel" }, clamped.read);
+        m.inc({ direction: "out_of_tunnel" }, clamped.written);
+      },
+    );
     gauge(
       "sssonector_tun_offload",
       "1 when the TUN device runs with checksum and segmentation offloads, else 0.",

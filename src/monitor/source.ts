@@ -22,6 +22,8 @@ export interface TunnelState {
   /** Whether the TUN device runs with offloads. */
   readonly offload: boolean;
   readiness(): Readiness;
+  /** TCP SYNs whose MSS the TUN lowered: read from the kernel, and written to it. */
+  mssClamped?(): { readonly read: number; readonly written: number };
 }
 
 export interface MonitorSourceOptions {
@@ -64,6 +66,11 @@ export class MonitorSource {
   /** Undefined until the tunnel has started. */
   offload(): boolean | undefined {
     return this.#tunnel?.offload;
+  }
+
+  /** SYNs clamped so far (zero until the tunnel has started). */
+  mssClamped(): { readonly read: number; readonly written: number } {
+    return this.#tunnel?.mssClamped?.() ?? { read: 0, written: 0 };
   }
 
   readiness(): Readiness {

@@ -207,6 +207,11 @@ export class TunnelServer {
     return this.#tun.offload;
   }
 
+  /** TCP SYNs whose MSS the TUN lowered (for the monitor). */
+  mssClamped(): { readonly read: number; readonly written: number } {
+    return this.#tun.closed ? { read: 0, written: 0 } : this.#tun.mssClamped();
+  }
+
   /** Ready once listening, which start() has done (for the monitor's /readyz). */
   readiness(): Readiness {
     return { ready: true, reason: `listening on ${this.config.listen.host}:${this.port}` };

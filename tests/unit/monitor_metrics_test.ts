@@ -65,7 +65,11 @@ Deno.test("/metrics shows sessions, per-peer traffic monotonic across reconnects
   const end = f.counters.track("web2", () => session(traffic));
   f.counters.process.connections.refused["other CA"] = 3;
   f.counters.process.tun.unroutable = 4;
-  f.source.attach({ offload: true, readiness: () => ({ ready: true, reason: "listening" }) });
+  f.source.attach({
+    offload: true,
+    readiness: () => ({ ready: true, reason: "listening" }),
+    mssClamped: () => ({ read: 8, written: 9 }),
+  });
   let text = await (await f.get("/metrics")).text();
   assert.equal(sample(text, "sssonector_sessions_active"), 1);
   assert.equal(sample(text, 'sssonector_peer_bytes_total{peer="web2",direction="in"}'), 1000);
@@ -86,6 +90,8 @@ Deno.test("/metrics shows sessions, per-peer traffic monotonic across reconnects
     0.0015,
   );
   assert.equal(sample(text, "sssonector_tun_offload"), 1);
+  assert.equal(sample(text, 'sssonector_mss_clamped_total{direction="into_tunnel"}'), 8);
+  assert.equal(sample(text, 'sssonector_mss_clamped_total{direction="out_of_tunnel"}'), 9);
   assert.equal(sample(text, "sssonector_ready"), 1);
   assert.match(
     text,
