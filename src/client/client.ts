@@ -164,6 +164,8 @@ export class TunnelClient {
     const servers = this.config.servers.length;
     let attempt = 0;
     let first = true;
+    /** The last failure as the log tells it: a dial error, or how a session ended. */
+    let lastFailure = "";
     while (this.#running) {
       if (!first) this.counters.process.connections.reconnects++;
       first = false;
@@ -173,8 +175,8 @@ export class TunnelClient {
         const delay = backoffDelay(attempt++, this.#options.backoff);
         log.warn("{reason}; retrying in {seconds} s", {
           reason: servers > 1
-            ? `no server of ${servers} answered (last: ${this.#lastProblem})`
-            : this.#lastProblem,
+            ? `no server of ${servers} took us (last: ${lastFailure})`
+            : lastFailure,
           seconds: (delay / 1000).toFixed(1),
         });
         await this.#sleep(delay);
@@ -272,11 +274,9 @@ export class TunnelClient {
           seconds: (delay / 1000).toFixed(1),
         });
         await this.#sleep(delay);
-      } else if (servers > 1) {
-        log.warn("{server} refused the session: {reason}; trying the next server", {
-          server: stream.info.remote,
-          reason: this.#lastProblem,
-        });
+      } else {
+        lastFailure = `disconnected from ${stream.info.remote}${which}: ${this.#lastProblem}`;
+        if (servers > 1) log.warn("{reason}; trying the next server", { reason: lastFailure });
       }
     }
   }
