@@ -60,6 +60,8 @@ async function siteLab(tag: string) {
     routes: [${clientLan.network}, "${clientLan.network6}"]
 push_routes: [${serverLan.network}, "${serverLan.network6}"]
 `,
+    // A network the client itself routes into the tunnel, installed at start.
+    clientExtra: "routes: [192.168.77.0/24]\n",
   });
   return { lab, serverLan, clientLan, configs };
 }
@@ -95,6 +97,7 @@ Deno.test({
     assert.deepEqual(await routesVia(lab, lab.client), [
       "10.0.0.0/24",
       "192.168.1.0/24",
+      "192.168.77.0/24",
       "fd00:1::/64",
       "fd00:5::/64",
     ]);
@@ -129,11 +132,13 @@ Deno.test({
     await lab.startClient(configs);
     await pingsBothWays(lab, clientLan, serverLan);
     await server.stop();
-    // While the server is away, the client's pushed routes are gone with its session.
+    // While the server is away, the client's pushed routes are gone with its session; its own
+    // stay.
     await pollUntil(
       async () => !(await routesVia(lab, lab.client)).includes("192.168.1.0/24"),
       "the pushed routes leave with the session",
     );
+    assert.ok((await routesVia(lab, lab.client)).includes("192.168.77.0/24"));
     server = await lab.startServer(configs);
     await pingsBothWays(lab, clientLan, serverLan);
     assert.ok((await routesVia(lab, lab.server)).includes("192.168.16.0/24"));
