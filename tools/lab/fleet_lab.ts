@@ -6,8 +6,10 @@
  *
  * Disposing it stops every process it started, kills whatever else still runs in its namespaces,
  * deletes the namespaces (and so every veth and TUN device in them) and removes its folder: on
- * return, on failure, and on SIGINT/SIGTERM (then the process exits with 130). A lab whose process
- * was killed outright is removed by the next lab this machine creates (see sweepOrphans).
+ * return, on failure, and on SIGINT/SIGTERM (then the process exits with 130). Should its process
+ * die without running any clean-up (killed, or `deno test` ending on Ctrl-C, which skips signal
+ * listeners), a reaper process does the same (see REAPER_SCRIPT); and the next lab this machine
+ * creates removes any lab whose creator is gone (see sweepOrphans).
  *
  * @module
  */
@@ -34,6 +36,7 @@ import {
   fleetSlots,
   newLabId,
   orphanPid,
+  REAPER_SCRIPT,
   serverBatch,
   serverNamespace,
 } from "./fleet_plan.ts";
@@ -176,6 +179,7 @@ export class FleetLab implements AsyncDisposable {
   #children = new Set<Deno.ChildProcess>();
   #runs = 0;
   #disposed: Promise<void> | undefined;
+  #reaper: Deno.ChildProcess | undefined;
 
   private constructor(
     dir: string,
@@ -222,6 +226,7 @@ export class FleetLab implements AsyncDisposable {
     liveLabs.add(lab);
     watchSignals();
     try {
+      lab.#startReaper();
       await Deno.chmod(dir, 0o755);
       await batch([], createNamespacesBatch(serverNs, slots));
       await batch(["-n", serverNs], serverBatch(slots));
@@ -246,6 +251,16 @@ export class FleetLab implements AsyncDisposable {
     }
     await deleteNamespaces(orphans);
     return orphans;
+  }
+
+  /** Starts the reaper (see REAPER_SCRIPT), which cleans up should this process die first. */
+  #startReaper(): void {
+    this.#reaper = new Deno.Command("setsid", {
+      args: ["sh", "-c", REAPER_SCRIPT, "fleet-reaper", this.namespacePrefix, this.dir],
+      stdin: "piped",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
   }
 
   async #issueCertificates(): Promise<void> {
@@ -451,6 +466,10 @@ export class FleetLab implements AsyncDisposable {
       const ours = (await listNamespaces()).filter((ns) => ns.startsWith(this.namespacePrefix));
       await deleteNamespaces(ours);
       await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+      if (this.#reaper) {
+        await this.#reaper.stdin.close().catch(() => {});
+        await this.#reaper.status;
+      }
       liveLabs.delete(this);
       unwatchSignals();
     })();

@@ -175,3 +175,19 @@ export function orphanPid(namespace: string): number | undefined {
   const match = /^fl-(\d+)-\d+-(?:srv|c\d+)$/.exec(namespace);
   return match ? Number(match[1]) : undefined;
 }
+
+/**
+ * The reaper: a shell script, started in its own session (so a terminal's Ctrl-C does not reach
+ * it) with a pipe from the lab's process on standard input. When that pipe ends, because the lab
+ * was disposed or because its process died in any way (deno test exits on SIGINT without running
+ * anyone's clean-up), it kills what still runs in the namespaces whose names start with $1,
+ * deletes them and removes the folder $2. After a normal dispose nothing is left for it to do.
+ */
+export const REAPER_SCRIPT = `while read -r _; do :; done
+for ns in $(ip netns list | cut -d" " -f1); do
+  case "$ns" in
+    "$1"*) ip netns pids "$ns" | xargs -r kill -9; ip netns del "$ns" ;;
+  esac
+done
+rm -rf -- "$2"
+`;
