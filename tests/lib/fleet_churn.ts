@@ -22,22 +22,28 @@ export function seededRandom(seed: number): () => number {
 /** What the churn loops did, summed over clients. */
 export interface ChurnCounts {
   starts: number;
+  /** Rounds in which the client logged that it was connected before it was stopped. */
+  connected: number;
   /** Stops by SIGKILL: the server sees the connection end without a Close frame. */
   kills: number;
   /** Stops by SIGTERM: the client says Close(shutdown) first. */
   terms: number;
 }
 
-/** The longest a client stays up in one round of the churn, ms. */
-export const CHURN_MAX_UP_MS = 4000;
+/** The longest a client stays up once connected in one round of the churn, ms. */
+export const CHURN_MAX_UP_MS = 2000;
+/** The latest moment a client stopped early is stopped (often before it has connected), ms. */
+export const CHURN_MAX_EARLY_MS = 1500;
 /** The longest pause between two rounds, ms. */
 export const CHURN_MAX_PAUSE_MS = 1000;
 
 /**
- * Until `deadline` (performance.now()): start client `index`, let it run a random time of up to
- * CHURN_MAX_UP_MS (often less than it needs to connect: the server also sees connections end
- * mid-handshake), stop it by SIGTERM or, one time in four, SIGKILL, pause up to
- * CHURN_MAX_PAUSE_MS, again. The waits are the load's random moments, not waits for a state.
+ * Until `deadline` (performance.now()): start client `index`; one round in four stop it at a
+ * random moment within CHURN_MAX_EARLY_MS, usually while it starts or shakes hands, else wait
+ * until it has connected and stop it a random time of up to CHURN_MAX_UP_MS later; stop it by
+ * SIGTERM or, one time in four, SIGKILL; pause up to CHURN_MAX_PAUSE_MS; again. The random waits
+ * are the load's moments; waiting for the connection is polled (TunnelProcess.waitForLog), so a
+ * slow machine gets as many sessions, only fewer rounds.
  */
 export async function churnClient(
   lab: FleetLab,
@@ -50,7 +56,13 @@ export async function churnClient(
   while (performance.now() < deadline) {
     const client = await lab.startClient(index);
     counts.starts++;
-    await pause(100 + random() * (CHURN_MAX_UP_MS - 100));
+    if (random() < 0.25) {
+      await pause(random() * CHURN_MAX_EARLY_MS);
+    } else {
+      await client.waitForLog(/connected to /, 30_000);
+      counts.connected++;
+      await pause(random() * CHURN_MAX_UP_MS);
+    }
     if (random() < 0.25) {
       counts.kills++;
       try {
