@@ -1,7 +1,8 @@
 /**
- * The development tools' command line: `demo` and `bench [--quick] [--rounds N]`, parsed by the
- * product's own Go-style flag tokenizer (src/cli/flag_parser.ts), so `-quick`, `--quick` and
- * `--rounds=2` behave as the product's flags do.
+ * The development tools' command line: `demo`, `bench [--quick] [--rounds N]`,
+ * `bench --fleet [--quick]` and `soak [--minutes N]`, parsed by the product's own Go-style flag
+ * tokenizer (src/cli/flag_parser.ts), so `-quick`, `--quick` and `--rounds=2` behave as the
+ * product's flags do.
  *
  * @module
  */
@@ -20,7 +21,13 @@ import { didYouMean } from "../src/config/suggest.ts";
 /** What the tools' command line asks for. */
 export type ToolCommand =
   | { readonly kind: "demo" }
-  | { readonly kind: "bench"; readonly quick: boolean; readonly rounds?: number }
+  | {
+    readonly kind: "bench";
+    readonly quick: boolean;
+    readonly rounds?: number;
+    /** The many-client benchmark (tools/bench/fleet.ts) instead of the side-by-side one. */
+    readonly fleet?: true;
+  }
   | { readonly kind: "soak"; readonly minutes: number }
   | { readonly kind: "help" };
 
@@ -41,6 +48,12 @@ export const TOOL_FLAGS = {
     commands: ["bench"],
     description: "bench: measure every row N times, interleaved, and report the spread " +
       "(default 3, with --quick 1)",
+  },
+  "fleet": {
+    type: "boolean",
+    commands: ["bench"],
+    description: "bench: one server with many clients: memory per idle client, throughput " +
+      "with 1, 4 and 16 clients, set-ups per second (--quick for short runs)",
   },
   "minutes": {
     type: "string",
@@ -84,6 +97,12 @@ export function parseToolCommandLine(argv: readonly string[]): ToolCommand {
   }
   const quick = flags.some((flag) => flag.name === "quick");
   const rounds = flags.find((flag) => flag.name === "rounds")?.value;
+  if (flags.some((flag) => flag.name === "fleet")) {
+    if (rounds !== undefined) {
+      throw new UsageError("--rounds is not used with --fleet: it measures each count once");
+    }
+    return { kind, quick, fleet: true };
+  }
   return rounds === undefined ? { kind, quick } : { kind, quick, rounds: roundCount(rounds) };
 }
 
@@ -115,6 +134,11 @@ const COMMANDS: readonly (readonly [string, string])[] = [
   [
     "./sssonector bench [--quick] [--rounds N]",
     "measure the tunnel's throughput and latency on this machine, beside plain veth and OpenVPN",
+  ],
+  [
+    "./sssonector bench --fleet [--quick]",
+    "one server with many clients: RSS per idle client, throughput with 1, 4 and 16 clients at " +
+    "once, tunnel set-ups and bare TLS handshakes per second",
   ],
   [
     "./sssonector soak [--minutes N]",

@@ -10,6 +10,7 @@ import { runBench } from "./bench/bench.ts";
 import { parseToolCommandLine, type ToolCommand, toolUsageText } from "./cli.ts";
 import { runDemo } from "./demo/demo.ts";
 import { runSoak } from "./bench/soak.ts";
+import { runFleetBench } from "./bench/fleet.ts";
 
 async function main(argv: readonly string[]): Promise<number> {
   let command: ToolCommand;
@@ -29,7 +30,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case "demo":
       return await runDemo();
     case "bench":
-      return await runBench(command);
+      return command.fleet ? await runFleetBench(command) : await runBench(command);
     case "soak":
       return await runSoak(command.minutes);
   }

@@ -70,3 +70,10 @@ export function parsePeakRssKiB(status: string): number {
   if (!match) throw new SyntaxError("Cannot find VmHWM in /proc status: no such line");
   return Number(match[1]);
 }
+
+/** The resident set size (`VmRSS`) from `/proc/PID/status`, in KiB. */
+export function parseRssKiB(status: string): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  if (!match) throw new SyntaxError("Cannot find VmRSS in /proc status: no such line");
+  return Number(match[1]);
+}

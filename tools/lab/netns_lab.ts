@@ -153,26 +153,8 @@ export class NetnsLab implements AsyncDisposable {
   }
 
   /** Stops a process the lab started: SIGTERM, then SIGKILL after `graceMs`. */
-  async stop(child: Deno.ChildProcess, graceMs = 5000): Promise<Deno.CommandStatus> {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // already gone
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const killed = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // already gone
-        }
-        resolve();
-      }, graceMs);
-    });
-    const status = await Promise.race([child.status, killed.then(() => child.status)]);
-    clearTimeout(timer);
-    return status;
+  stop(child: Deno.ChildProcess, graceMs = 5000): Promise<Deno.CommandStatus> {
+    return stopChild(child, graceMs);
   }
 
   /** Stops every process still running, then deletes both namespaces (and so the veth pair). */
@@ -188,6 +170,32 @@ export class NetnsLab implements AsyncDisposable {
       await run("ip", ["netns", "del", ns]);
     }
   }
+}
+
+/** Stops a child process: SIGTERM, then SIGKILL after `graceMs`; resolves with how it ended. */
+export async function stopChild(
+  child: Deno.ChildProcess,
+  graceMs = 5000,
+): Promise<Deno.CommandStatus> {
+  try {
+    child.kill("SIGTERM");
+  } catch {
+    // already gone
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const killed = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+      resolve();
+    }, graceMs);
+  });
+  const status = await Promise.race([child.status, killed.then(() => child.status)]);
+  clearTimeout(timer);
+  return status;
 }
 
 /** `count` random decimal digits, e.g. "042917". */

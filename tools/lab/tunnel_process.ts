@@ -2,14 +2,19 @@ import type { LabHost, NetnsLab } from "./netns_lab.ts";
 import { LabError } from "./netns_lab.ts";
 import { selfCommand } from "./self_command.ts";
 
+/** Whatever started a process and knows how to stop it: a NetnsLab, a FleetLab. */
+export interface ProcessStopper {
+  stop(child: Deno.ChildProcess, graceMs?: number): Promise<Deno.CommandStatus>;
+}
+
 /** A server or client process of ours, running in a lab namespace. */
 export class TunnelProcess {
   readonly child: Deno.ChildProcess;
   readonly logPath: string;
-  #lab: NetnsLab;
+  #lab: ProcessStopper;
   #stderr: Promise<string>;
 
-  constructor(lab: NetnsLab, child: Deno.ChildProcess, logPath: string) {
+  constructor(lab: ProcessStopper, child: Deno.ChildProcess, logPath: string) {
     this.#lab = lab;
     this.child = child;
     this.logPath = logPath;
