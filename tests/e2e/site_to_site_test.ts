@@ -305,3 +305,23 @@ Deno.test({
     await secondary.waitForLog(/client client \(.*\) is 10\.0\.0\.2/);
   },
 });
+
+Deno.test({
+  name: "max_clients: the client beyond it is refused with the reason, and gets in once one leaves",
+  ignore,
+  async fn() {
+    await using lab = await E2eLab.create("max");
+    await issue(lab, "web2");
+    const other = await lab.addHost();
+    const first = await lab.configs({ serverExtra: "max_clients: 1\n" });
+    const second = await lab.configs({ clientName: "web2", clientAddress: "10.0.0.3/24" });
+    const server = await lab.startServer(first);
+    const a = await lab.startClient(first);
+    const b = lab.start(other, second.clientConfig, second.clientLog);
+    await b.waitForLog(/the server has reached max_clients \(1\); try again later/);
+    await server.waitForLog(/\(web2\) refused: the server has reached max_clients \(1\)/);
+    await a.stop();
+    await b.waitForLog(/connected to 198\.18\.0\.1:443/, 40_000);
+    await lab.waitForPing(other, SERVER_TUNNEL_IP);
+  },
+});
