@@ -203,6 +203,7 @@ export class TunnelClient {
       } catch (error) {
         if (!this.#running) break;
         this.#lastProblem = `${errorMessage(error)}${which}`;
+        lastFailure = this.#lastProblem;
         if (servers > 1) {
           log.warn("{reason}; trying the next server", { reason: this.#lastProblem });
         }
