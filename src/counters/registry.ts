@@ -10,8 +10,10 @@ import {
 export interface SessionView {
   /** Common name of the peer's certificate. */
   readonly peerName: string;
-  /** The peer's tunnel address, once the Hello exchange is done. */
+  /** The peer's tunnel address(es), once the Hello exchange is done. */
   readonly tunnelAddress: string | undefined;
+  /** Networks routed to the peer (a server's registered client), e.g. `192.168.10.0/24`. */
+  readonly routes?: readonly string[];
   /** The peer's host:port. */
   readonly remote: string;
   /** When the connection was authenticated (ms since the epoch). */

@@ -10,6 +10,8 @@ import type { MonitorSource } from "./source.ts";
 export interface StatusSession {
   readonly peer: string;
   readonly tunnelAddress: string | null;
+  /** Networks the server routes to this client (its clients: entry), while it is connected. */
+  readonly routes: readonly string[];
   readonly remote: string;
   /** ms since the epoch. */
   readonly since: number;
@@ -67,6 +69,7 @@ export function statusReport(source: MonitorSource, version: string): StatusRepo
     sessions: snapshot.sessions.map((session) => ({
       peer: session.peerName,
       tunnelAddress: session.tunnelAddress ?? null,
+      routes: session.routes ?? [],
       remote: session.remote,
       since: session.since,
       rttMs: session.rttMs ?? null,

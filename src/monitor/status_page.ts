@@ -138,7 +138,7 @@ function show(status) {
     const row = body.insertRow();
     row.className = "session";
     cell(row, s.peer);
-    cell(row, s.tunnelAddress ?? "-");
+    cell(row, (s.tunnelAddress ?? "-") + (s.routes.length ? " + " + s.routes.join(" ") : ""));
     cell(row, s.remote);
     cell(row, since(s.since));
     cell(row, s.rttMs === null ? "-" : s.rttMs.toFixed(2) + " ms", true);

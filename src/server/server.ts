@@ -258,6 +258,8 @@ export class TunnelServer {
       { peer: info.remote, name: info.peerName, protocol: info.protocol, cipher: info.cipher },
     );
     let addresses: readonly IpPrefix[] = [];
+    /** The networks routed to this client, for status reports. */
+    let routed: readonly string[] = [];
     const session: Session = new Session({
       role: "server",
       stream,
@@ -274,6 +276,7 @@ export class TunnelServer {
           session,
         );
         addresses = admitted.addresses;
+        routed = admitted.routes.map(formatPrefix);
         if (admitted.replaced) {
           admitted.replaced.close(
             CloseCode.Replaced,
@@ -299,7 +302,10 @@ export class TunnelServer {
       },
     });
     this.#sessions.add(session);
-    const untrack = this.counters.track(info.peerName, () => session.view());
+    const untrack = this.counters.track(
+      info.peerName,
+      () => ({ ...session.view(), routes: routed }),
+    );
     session.opened.then(() => {
       slot.release();
       this.#open++;

@@ -169,12 +169,17 @@ Deno.test("/status.json lists sessions and totals; / is the page with a strict C
   const traffic = emptyTraffic();
   traffic.bytesOut = 500;
   f.counters.track("web2", () => session(traffic));
+  f.counters.track("site", () => ({ ...session(), peerName: "site", routes: ["192.168.10.0/24"] }));
   const status = await (await f.get("/status.json")).json();
   assert.equal(status.mode, "server");
   assert.equal(status.totals.bytesOut, 500);
   assert.deepEqual(
-    status.sessions.map((s: { peer: string; tunnelAddress: string }) => [s.peer, s.tunnelAddress]),
-    [["web2", "10.0.0.2"]],
+    status.sessions.map((s: { peer: string; tunnelAddress: string; routes: string[] }) => [
+      s.peer,
+      s.tunnelAddress,
+      s.routes,
+    ]),
+    [["web2", "10.0.0.2", []], ["site", "10.0.0.2", ["192.168.10.0/24"]]],
   );
   const page = await f.get("/");
   assert.match(page.headers.get("content-security-policy") ?? "", /default-src 'none'/);
