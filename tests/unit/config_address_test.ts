@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
-import { ConfigError, parseConfig } from "../../src/config/mod.ts";
-import type { ConfigProblem } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/mod.ts";
 import { prefix } from "../../src/ip/prefix.ts";
-
-const TLS = `security:
-  tls:
-    cert_file: a.crt
-    key_file: a.key
-    ca_file: ca.crt
-`;
+import { onlyProblem, problems, TLS } from "../lib/config_text.ts";
 
 /** A server file whose third line is `address: ${address}`. */
 function server(address: string, more = ""): string {
@@ -17,22 +10,6 @@ function server(address: string, more = ""): string {
 
 function client(address: string): string {
   return `mode: client\nserver: 192.0.2.1:443\naddress: ${address}\n${TLS}`;
-}
-
-function problems(text: string): ConfigProblem[] {
-  try {
-    parseConfig(text, "s.yaml");
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  assert.fail("expected parseConfig to throw a ConfigError");
-}
-
-function onlyProblem(text: string): ConfigProblem {
-  const found = problems(text);
-  assert.equal(found.length, 1, `expected one problem, got ${JSON.stringify(found)}`);
-  return found[0]!;
 }
 
 Deno.test("address: a list of an IPv4 and an IPv6 address gives address and address6", () => {

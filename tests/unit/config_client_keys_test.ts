@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
-import { ConfigError, parseConfig } from "../../src/config/mod.ts";
-import type { ClientConfig, ConfigProblem } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/mod.ts";
+import type { ClientConfig } from "../../src/config/mod.ts";
 import { LIMITS } from "../../src/config/_schema.ts";
 import { prefix } from "../../src/ip/prefix.ts";
-
-const TLS = `security:
-  tls:
-    cert_file: a.crt
-    key_file: a.key
-    ca_file: ca.crt
-`;
+import { listed, onlyProblem, problems, TLS } from "../lib/config_text.ts";
 
 /** A client file; `keys` start on line 4. */
 function client(keys: string, server = "vpn.example.com:443"): string {
@@ -20,26 +14,6 @@ function parsed(text: string): ClientConfig {
   const config = parseConfig(text, "c.yaml");
   assert.ok(config.mode === "client");
   return config;
-}
-
-function problems(text: string): ConfigProblem[] {
-  try {
-    parseConfig(text, "c.yaml");
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  assert.fail("expected parseConfig to throw a ConfigError");
-}
-
-function listed(text: string): Array<[string, number | undefined, string]> {
-  return problems(text).map((p) => [p.path, p.line, p.message]);
-}
-
-function onlyProblem(text: string): ConfigProblem {
-  const found = problems(text);
-  assert.equal(found.length, 1, `expected one problem, got ${JSON.stringify(found)}`);
-  return found[0]!;
 }
 
 Deno.test("server: one HOST:PORT gives a list of one; defaults of the client keys", () => {

@@ -1,18 +1,12 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ConfigError, parseConfig } from "../../src/config/mod.ts";
-import type { ConfigProblem, ServerConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/mod.ts";
+import type { ServerConfig } from "../../src/config/mod.ts";
 import { overlappingPairs } from "../../src/config/_networks.ts";
 import { LIMITS } from "../../src/config/_schema.ts";
 import { networkOf, overlaps, prefix } from "../../src/ip/prefix.ts";
 import type { IpPrefix } from "../../src/ip/prefix.ts";
-
-const TLS = `security:
-  tls:
-    cert_file: a.crt
-    key_file: a.key
-    ca_file: ca.crt
-`;
+import { listed, onlyProblem, TLS } from "../lib/config_text.ts";
 
 /** A server file; `keys` start on line 4. */
 function server(keys: string, address = `[10.0.0.1/24, "fd00:5::1/64"]`): string {
@@ -23,27 +17,6 @@ function parsed(text: string): ServerConfig {
   const config = parseConfig(text, "s.yaml");
   assert.ok(config.mode === "server");
   return config;
-}
-
-function problems(text: string): ConfigProblem[] {
-  try {
-    parseConfig(text, "s.yaml");
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  assert.fail("expected parseConfig to throw a ConfigError");
-}
-
-/** [path, line, message] of every problem, for one deepEqual. */
-function listed(text: string): Array<[string, number | undefined, string]> {
-  return problems(text).map((p) => [p.path, p.line, p.message]);
-}
-
-function onlyProblem(text: string): ConfigProblem {
-  const found = problems(text);
-  assert.equal(found.length, 1, `expected one problem, got ${JSON.stringify(found)}`);
-  return found[0]!;
 }
 
 Deno.test("clients: a registry with addresses, routes and a refused name", () => {
