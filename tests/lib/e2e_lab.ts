@@ -269,22 +269,7 @@ export class E2eLab implements AsyncDisposable {
       veth: `vh${id}`.slice(0, 15),
     };
     const serverEnd = `vs${id}`.slice(0, 15);
-    await runOk("ip", ["netns", "add", host.ns]);
-    this.#extraHosts.push(host);
-    await runOk("ip", [
-      "link",
-      "add",
-      serverEnd,
-      "netns",
-      this.server.ns,
-      "type",
-      "veth",
-      "peer",
-      "name",
-      host.veth,
-      "netns",
-      host.ns,
-    ]);
+    await this.#newHostBehind(this.server, serverEnd, host);
     await this.net.exec(this.server, "ip", ["addr", "add", `198.18.${n}.1/24`, "dev", serverEnd]);
     await this.net.exec(this.server, "ip", ["link", "set", serverEnd, "up"]);
     await this.net.exec(host, "ip", ["link", "set", "lo", "up"]);
@@ -311,22 +296,7 @@ export class E2eLab implements AsyncDisposable {
       network6: `fd00:${hex}::/64`,
     };
     const gatewayEnd = `vg${id}`.slice(0, 15);
-    await runOk("ip", ["netns", "add", host.ns]);
-    this.#extraHosts.push(host);
-    await runOk("ip", [
-      "link",
-      "add",
-      gatewayEnd,
-      "netns",
-      gateway.ns,
-      "type",
-      "veth",
-      "peer",
-      "name",
-      host.veth,
-      "netns",
-      host.ns,
-    ]);
+    await this.#newHostBehind(gateway, gatewayEnd, host);
     const exec = (on: LabHost, ...args: string[]) => this.net.exec(on, args[0]!, args.slice(1));
     await exec(gateway, "ip", "addr", "add", `192.168.${n}.1/24`, "dev", gatewayEnd);
     await exec(gateway, "ip", "addr", "add", `fd00:${hex}::1/64`, "dev", gatewayEnd, "nodad");
@@ -340,6 +310,29 @@ export class E2eLab implements AsyncDisposable {
     await exec(host, "ip", "route", "add", "default", "via", `192.168.${n}.1`);
     await exec(host, "ip", "-6", "route", "add", "default", "via", `fd00:${hex}::1`);
     return host;
+  }
+
+  /**
+   * Creates `host`'s namespace (removed on dispose) and a veth pair from `outer`'s namespace
+   * (end `outerEnd`) to it (end `host.veth`); addresses and routes are the caller's.
+   */
+  async #newHostBehind(outer: LabHost, outerEnd: string, host: LabHost): Promise<void> {
+    await runOk("ip", ["netns", "add", host.ns]);
+    this.#extraHosts.push(host);
+    await runOk("ip", [
+      "link",
+      "add",
+      outerEnd,
+      "netns",
+      outer.ns,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      host.veth,
+      "netns",
+      host.ns,
+    ]);
   }
 
   /** `ip -j ARGS` in a host's namespace, parsed. */
