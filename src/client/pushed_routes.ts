@@ -1,3 +1,4 @@
+import { tunnelPrefixes } from "../config/net.ts";
 import type { ClientConfig } from "../config/types.ts";
 import { parseIpAddress } from "../ip/address_bytes.ts";
 import {
@@ -5,13 +6,11 @@ import {
   formatPrefix,
   hasHostBits,
   type IpPrefix,
-  ipv4Bytes,
   networkOf,
   overlaps,
   parsePrefix,
   samePrefix,
 } from "../ip/prefix.ts";
-import { parseIpv4 } from "../ip/ipv4.ts";
 
 /** The routes of a server's Hello the client installs, and why it refuses the others. */
 export interface PushedRoutes {
@@ -34,14 +33,7 @@ export function acceptablePushedRoutes(
 ): PushedRoutes {
   const accepted: IpPrefix[] = [];
   const refused: string[] = [];
-  const tunnels: IpPrefix[] = [
-    networkOf({
-      family: 4,
-      bytes: ipv4Bytes(parseIpv4(config.address.ip)),
-      length: config.address.prefixLength,
-    }),
-    ...(config.address6 ? [networkOf(config.address6)] : []),
-  ];
+  const tunnels = tunnelPrefixes(config).map(networkOf);
   const server = remoteAddress(serverRemote);
   for (const text of routes) {
     const route = parsePrefix(text);

@@ -13,13 +13,14 @@ import {
   formatAddress,
   formatPrefix,
   hasHostBits,
+  ipv4Bytes,
   maxLength,
   networkOf,
   overlaps,
   prefix,
 } from "../ip/prefix.ts";
 import type { IpPrefix } from "../ip/prefix.ts";
-import type { Endpoint, InterfaceAddress } from "./types.ts";
+import type { Config, Endpoint, InterfaceAddress } from "./types.ts";
 
 /** The parsed value, or a one-line explanation of why the text was refused. */
 export type ParseResult<T> =
@@ -280,4 +281,14 @@ export function parseHostAddress(text: string): ParseResult<IpPrefix> {
     );
   }
   return ok({ family, bytes, length: max });
+}
+
+/** The tunnel's own addresses with their prefixes: the IPv4 one first, then the IPv6 one if any. */
+export function tunnelPrefixes(config: Pick<Config, "address" | "address6">): IpPrefix[] {
+  const v4: IpPrefix = {
+    family: 4,
+    bytes: ipv4Bytes(parseIpv4(config.address.ip)),
+    length: config.address.prefixLength,
+  };
+  return config.address6 ? [v4, config.address6] : [v4];
 }

@@ -11,6 +11,7 @@ import {
   networkOf,
   parsePrefix,
   sameAddress,
+  samePrefix,
 } from "../ip/prefix.ts";
 import { PrefixTable } from "../routing/prefix_table.ts";
 import { SessionRefusal } from "../session/session.ts";
@@ -168,14 +169,15 @@ export class ClientAdmission<Peer extends AdmittedPeer> {
   /** Admits `peer` with the addresses its Hello claims, or throws SessionRefusal. */
   admit(claim: Claim, peer: Peer): Admitted<Peer> {
     const name = peer.connection.peerName;
+    // Screened at accept already; again here, as a replacement or a full server may have come
+    // during the handshake.
     const early = this.screen(name);
     if (early) throw early;
     const entry = this.#registered.get(name);
     const addresses = [this.#checkClaim(claim.address, 4, name, entry)];
+    // A registry IPv6 address the client does not claim is simply not routed.
     if (claim.address6 !== undefined) {
       addresses.push(this.#checkClaim(claim.address6, 6, name, entry));
-    } else if (entry?.addresses.some((a) => a.family === 6)) {
-      // The registry gives it an IPv6 address it does not use: fine, nothing is routed for it.
     }
     const routes = entry?.routes ?? [];
     const previous = this.#holders.get(name);
@@ -204,8 +206,8 @@ export class ClientAdmission<Peer extends AdmittedPeer> {
     return {
       addresses,
       routes,
-      install: routes.filter((r) => !had.some((h) => formatPrefix(h) === formatPrefix(r))),
-      uninstall: had.filter((h) => !routes.some((r) => formatPrefix(h) === formatPrefix(r))),
+      install: routes.filter((r) => !had.some((h) => samePrefix(h, r))),
+      uninstall: had.filter((h) => !routes.some((r) => samePrefix(h, r))),
       replaced: previous?.peer === peer ? undefined : previous?.peer,
     };
   }

@@ -1,17 +1,10 @@
 import type { Logger } from "@logtape/logtape";
 import type { ServerConfig } from "../config/types.ts";
+import { tunnelPrefixes } from "../config/net.ts";
 import { countReason, observeRtt } from "../counters/counters.ts";
 import { CounterRegistry } from "../counters/registry.ts";
 import { CloseCode, encodeClose, Feature } from "../frame/control.ts";
-import { parseIpv4 } from "../ip/ipv4.ts";
-import {
-  formatAddress,
-  formatPrefix,
-  hostPrefix,
-  type IpPrefix,
-  ipv4Bytes,
-  networkOf,
-} from "../ip/prefix.ts";
+import { formatAddress, formatPrefix, hostPrefix, type IpPrefix, networkOf } from "../ip/prefix.ts";
 import { type SinkRouter, TunReader } from "../routing/tun_reader.ts";
 import { helloFor, keepaliveFrom } from "../session/hello.ts";
 import { SendBudget } from "../session/send_queue.ts";
@@ -94,17 +87,13 @@ export class TunnelServer {
     this.counters = options.counters ?? new CounterRegistry();
     this.limits = connectionLimitsFor(config.security, options.fileLimit);
     this.#strangers = new StrangerLog(logger.getChild("door"));
+    const tunnels = tunnelPrefixes(config);
     this.#admission = new ClientAdmission({
-      tunnel4: {
-        family: 4,
-        bytes: ipv4Bytes(parseIpv4(config.address.ip)),
-        length: config.address.prefixLength,
-      },
+      tunnel4: tunnels[0]!,
       ...(config.address6 ? { tunnel6: config.address6 } : {}),
       ...(config.registry ? { registry: config.registry } : {}),
       maxClients: Math.min(config.maxClients, this.limits.maxSessions),
     });
-    const tunnels = [this.#admission.policy.tunnel4, ...(config.address6 ? [config.address6] : [])];
     this.#destinationRules = config.clientToClient ? {} : {
       allowDestinations: tunnels.map((t) => hostPrefix(t.bytes)),
       denyDestinations: [

@@ -9,6 +9,7 @@ import {
   parseInterfaceAddress,
   parseInterfaceAddress6,
   parseNetwork,
+  tunnelPrefixes,
 } from "../../src/config/net.ts";
 import { formatPrefix, networkOf, prefix } from "../../src/ip/prefix.ts";
 
@@ -102,4 +103,18 @@ Deno.test("parseHostAddress() takes one address, with /32 or /128 at most", () =
   assert.equal(parseHostAddress("10.0.0.11/31").ok, false);
   assert.equal(parseHostAddress("fd00:5::11/64").ok, false);
   assert.equal(parseHostAddress("web1").ok, false);
+});
+
+Deno.test("tunnelPrefixes() gives the IPv4 tunnel address with its prefix, then the IPv6 one", () => {
+  const v6 = prefix("fd00:5::1/64");
+  assert.deepEqual(
+    tunnelPrefixes({ address: { ip: "10.0.0.1", prefixLength: 24 }, address6: v6 }).map(
+      formatPrefix,
+    ),
+    ["10.0.0.1/24", "fd00:5::1/64"],
+  );
+  assert.deepEqual(
+    tunnelPrefixes({ address: { ip: "10.0.0.1", prefixLength: 24 } }).map(formatPrefix),
+    ["10.0.0.1/24"],
+  );
 });
