@@ -78,40 +78,28 @@ export class TunnelMetrics {
     const registers = [this.registry];
     addDefaultMetrics(this.registry);
 
+    const fill = this.#fill.bind(this);
+    /** What every metric here is made with: its collect() fills it from the current snapshot. */
+    const options = <M extends { reset(): void }, L extends string>(
+      name: string,
+      help: string,
+      labelNames: readonly L[],
+      collect: (metric: M, snapshot: CountersSnapshot) => void,
+    ) => ({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect(this: M) {
+        fill(this, collect);
+      },
+    });
     const gauge = <L extends string>(
-      name: string,
-      help: string,
-      labelNames: readonly L[],
-      collect: (metric: Gauge<L>, snapshot: CountersSnapshot) => void,
-    ) => {
-      const fill = this.#fill.bind(this);
-      new Gauge({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          fill(this, collect);
-        },
-      });
-    };
+      ...args: Parameters<typeof options<Gauge<L>, L>>
+    ) => new Gauge(options(...args));
     const counter = <L extends string>(
-      name: string,
-      help: string,
-      labelNames: readonly L[],
-      collect: (metric: Counter<L>, snapshot: CountersSnapshot) => void,
-    ) => {
-      const fill = this.#fill.bind(this);
-      new Counter({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          fill(this, collect);
-        },
-      });
-    };
+      ...args: Parameters<typeof options<Counter<L>, L>>
+    ) => new Counter(options(...args));
 
     gauge(
       "process_resident_memory_bytes",
