@@ -11,22 +11,19 @@ import { MAX_PUSHED_ROUTES } from "../frame/control.ts";
 import {
   accountName,
   alwaysOn,
-  clientList,
   endpoint,
   filePath,
   flag,
   integer,
   interfaceName,
   ipAddress,
-  networkList,
   oneOf,
   outputPath,
   port,
   section,
-  serverList,
   tlsVersion,
-  tunnelAddresses,
 } from "./_fields.ts";
+import { clientList, networkList, serverList, tunnelAddresses } from "./_network_fields.ts";
 import type { LogFormat, LogLevel } from "./types.ts";
 
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warning", "error"];
