@@ -72,6 +72,8 @@ export class TunnelServer {
    * every client's networks denied, so nothing from one client reaches another.
    */
   #destinationRules: Pick<PacketFilterRules, "allowDestinations" | "denyDestinations">;
+  /** Every network the registry routes to a client. */
+  #registryRoutes: readonly IpPrefix[];
 
   private constructor(
     config: ServerConfig,
@@ -88,9 +90,10 @@ export class TunnelServer {
     this.limits = connectionLimitsFor(config.security, options.fileLimit);
     this.#strangers = new StrangerLog(logger.getChild("door"));
     const tunnels = tunnelPrefixes(config);
+    this.#registryRoutes = config.registry?.clients.flatMap((client) => client.routes) ?? [];
     this.#admission = new ClientAdmission({
       tunnel4: tunnels[0]!,
-      ...(config.address6 ? { tunnel6: config.address6 } : {}),
+      ...(tunnels[1] ? { tunnel6: tunnels[1] } : {}),
       ...(config.registry ? { registry: config.registry } : {}),
       maxClients: Math.min(config.maxClients, this.limits.maxSessions),
     });
@@ -98,7 +101,7 @@ export class TunnelServer {
       allowDestinations: tunnels.map((t) => hostPrefix(t.bytes)),
       denyDestinations: [
         ...tunnels.map(networkOf),
-        ...(config.registry?.clients.flatMap((client) => client.routes) ?? []),
+        ...this.#registryRoutes,
       ],
     };
     const routes = this.#admission.routes;
@@ -128,16 +131,7 @@ export class TunnelServer {
     server.#certificates = certificates;
     const { limits } = server;
     if (limits.lowered) logger.warn("{message}", { message: limits.lowered });
-    const routed = [
-      ...(config.registry?.clients.flatMap((client) => client.routes) ?? []),
-      ...config.pushRoutes,
-    ];
-    const unforwarded = routed.length === 0 ? undefined : forwardingProblem(
-      readForwarding(lib),
-      "the networks behind clients and in push_routes",
-      { ipv4: routed.some((r) => r.family === 4), ipv6: routed.some((r) => r.family === 6) },
-    );
-    if (unforwarded) logger.warn("{message}", { message: unforwarded });
+    server.#warnUnforwarded(lib);
     try {
       server.#listener = await TlsListener.listen(config.listen, certificates.current(), {
         onStream: (stream, slot) => server.#accept(stream, slot),
@@ -336,6 +330,18 @@ export class TunnelServer {
         },
       );
     });
+  }
+
+  /** Warns when this host does not forward the networks the tunnel routes for its LANs. */
+  #warnUnforwarded(lib: TunLibrary): void {
+    const routed = [...this.#registryRoutes, ...this.config.pushRoutes];
+    if (routed.length === 0) return;
+    const problem = forwardingProblem(
+      readForwarding(lib),
+      "the networks behind clients and in push_routes",
+      { ipv4: routed.some((r) => r.family === 4), ipv6: routed.some((r) => r.family === 6) },
+    );
+    if (problem) this.#log.warn("{message}", { message: problem });
   }
 
   /** Routes a registered client's network to the TUN while it is connected. */
