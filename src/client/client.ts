@@ -6,7 +6,7 @@ import { helloFor, keepaliveFrom } from "../session/hello.ts";
 import { type KeepaliveOptions, Session } from "../session/session.ts";
 import { dialTls } from "../transport/dialer.ts";
 import { CertificateStore } from "../pki/certificate_store.ts";
-import type { TunDevice } from "../tun/device.ts";
+import type { MssClampCounters, TunDevice } from "../tun/device.ts";
 import { openTunFor } from "../tun/from_config.ts";
 import type { TunLibrary } from "../tun/ffi.ts";
 import { loadTunLibrary } from "../tun/native_library.ts";
@@ -15,7 +15,7 @@ import { ANY_SOURCE } from "../tun/packet_filter.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { ServerRotation } from "./server_rotation.ts";
 import { acceptablePushedRoutes } from "./pushed_routes.ts";
-import { formatEndpoint } from "../config/net.ts";
+import { formatEndpoint, tunnelPrefixes } from "../config/net.ts";
 import type { Endpoint } from "../config/types.ts";
 import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
 import { errorMessage } from "../runtime/error_message.ts";
@@ -104,10 +104,7 @@ export class TunnelClient {
     }
     logger.info("tunnel {interface} {address} mtu {mtu}{routes}; connecting to {servers}", {
       interface: tun.name,
-      address: [
-        `${config.address.ip}/${config.address.prefixLength}`,
-        ...(config.address6 ? [formatPrefix(config.address6)] : []),
-      ].join(" "),
+      address: tunnelPrefixes(config).map(formatPrefix).join(" "),
       mtu: config.network.mtu,
       routes: config.routes.length > 0
         ? `, routes ${config.routes.map(formatPrefix).join(" ")}`
@@ -136,8 +133,8 @@ export class TunnelClient {
   }
 
   /** TCP SYNs whose MSS the TUN lowered (for the monitor). */
-  mssClamped(): { readonly read: number; readonly written: number } {
-    return this.#tun.closed ? { read: 0, written: 0 } : this.#tun.mssClamped();
+  mssClamped(): MssClampCounters {
+    return this.#tun.mssClamped();
   }
 
   /** Ready while a session with the server is open (for the monitor's /readyz). */

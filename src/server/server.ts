@@ -13,7 +13,7 @@ import { TlsListener, type UnauthorizedPeer } from "../transport/listener.ts";
 import { CertificateStore } from "../pki/certificate_store.ts";
 import type { PendingSlot } from "../transport/pending.ts";
 import type { SecureStream } from "../transport/secure_stream.ts";
-import type { TunDevice } from "../tun/device.ts";
+import type { MssClampCounters, TunDevice } from "../tun/device.ts";
 import { openTunFor } from "../tun/from_config.ts";
 import type { TunLibrary } from "../tun/ffi.ts";
 import { loadTunLibrary } from "../tun/native_library.ts";
@@ -191,8 +191,8 @@ export class TunnelServer {
   }
 
   /** TCP SYNs whose MSS the TUN lowered (for the monitor). */
-  mssClamped(): { readonly read: number; readonly written: number } {
-    return this.#tun.closed ? { read: 0, written: 0 } : this.#tun.mssClamped();
+  mssClamped(): MssClampCounters {
+    return this.#tun.mssClamped();
   }
 
   /** Ready once listening, which start() has done (for the monitor's /readyz). */
