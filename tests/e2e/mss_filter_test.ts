@@ -4,33 +4,13 @@
  * returns of the kernel's own SYNs. The work is done by tests/lib/mss_probe.ts.
  */
 import assert from "node:assert/strict";
-import { run, runOk } from "../../tools/lab/netns_lab.ts";
+import { probeInNamespace } from "../lib/namespace_probe.ts";
 
 const asRoot = { ignore: Deno.uid() !== 0 };
 const PROBE = new URL("../lib/mss_probe.ts", import.meta.url).pathname;
 
-async function probe(mode: "plain" | "offload") {
-  const ns = `nf-mss-${Deno.pid}-${mode}`;
-  await runOk("ip", ["netns", "add", ns]);
-  try {
-    const out = await run("ip", [
-      "netns",
-      "exec",
-      ns,
-      "timeout",
-      "60",
-      Deno.execPath(),
-      "run",
-      "-A",
-      "--quiet",
-      PROBE,
-      mode,
-    ]);
-    assert.equal(out.code, 0, out.stderr);
-    return JSON.parse(out.stdout);
-  } finally {
-    await run("ip", ["netns", "del", ns]);
-  }
+function probe(mode: "plain" | "offload") {
+  return probeInNamespace(`nf-mss-${Deno.pid}-${mode}`, PROBE, [mode], { timeoutSeconds: 60 });
 }
 
 /** The tcpdump -vv line of a segment `from` > `to`. */

@@ -12,7 +12,7 @@ import {
   RuleKind,
   Verdict,
 } from "../../src/tun/packet_filter.ts";
-import { run, runOk } from "../../tools/lab/netns_lab.ts";
+import { probeInNamespace } from "../lib/namespace_probe.ts";
 
 const asRoot = { ignore: Deno.uid() !== 0 };
 const PROBE = new URL("../lib/tun_probe.ts", import.meta.url).pathname;
@@ -59,26 +59,8 @@ Deno.test("native/*.h and src/frame agree on every number of the wire format", a
   assert.equal(VNET_HDR_SIZE, 10, "struct virtio_net_hdr without num_buffers");
 });
 
-async function probe(mode: "plain" | "offload") {
-  const ns = `sss-tunprobe-${Deno.pid}-${mode}`;
-  await runOk("ip", ["netns", "add", ns]);
-  try {
-    const out = await run("ip", [
-      "netns",
-      "exec",
-      ns,
-      Deno.execPath(),
-      "run",
-      "-A",
-      "--quiet",
-      PROBE,
-      mode,
-    ]);
-    assert.equal(out.code, 0, out.stderr);
-    return JSON.parse(out.stdout);
-  } finally {
-    await run("ip", ["netns", "del", ns]);
-  }
+function probe(mode: "plain" | "offload") {
+  return probeInNamespace(`sss-tunprobe-${Deno.pid}-${mode}`, PROBE, [mode]);
 }
 
 for (const mode of ["plain", "offload"] as const) {
