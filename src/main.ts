@@ -37,6 +37,11 @@ import { netAdminReason } from "./privilege/net_admin.ts";
 import { runAccountProblem } from "./privilege/apply.ts";
 import { applyRuntimePermissions } from "./privilege/runtime_permissions.ts";
 import { loadTunLibrary } from "./tun/native_library.ts";
+import { openTunFor } from "./tun/from_config.ts";
+import { readForwarding } from "./tun/forwarding.ts";
+import { readFileLimit } from "./runtime/file_limit.ts";
+import { SettingsReload } from "./tunnel/config_changes.ts";
+import { tlsClientTransport, tlsServerTransport } from "./tunnel/tls_edges.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
@@ -130,12 +135,14 @@ async function runTunnel(path: string): Promise<number> {
   const source = new MonitorSource({ mode: config.mode, counters, certificates });
   const shim = loadProcessShim();
   using notifier = Notifier.fromEnvironment(shim, (message) => log.warn("{message}", { message }));
-  // SIGHUP: log file and certificates again (see runtime/reload.ts); never ends the process,
+  // SIGHUP: log file, certificates and configuration again (see runtime/reload.ts); never ends the process,
   // also while the tunnel is still starting.
   let reloadTold = false;
+  const settings = { apply: (_next: Config): readonly string[] | undefined => undefined };
   const reloader = new Reloader({
     certificates,
     logging,
+    settings: new SettingsReload(config, loadConfig, (next) => settings.apply(next)),
     log: getLogger("reload"),
     counters: counters.process.reloads,
     // Told as a reload only once the tunnel was ready (READY=1 ends systemd's reloading state);
@@ -166,20 +173,26 @@ async function runTunnel(path: string): Promise<number> {
     }
   }
   await using _monitor = monitor;
-  const fileLimit = shim?.maxFds();
-  let tunnel: TunnelServer | TunnelClient;
+  // Deno refuses /proc/self/limits without --allow-all; the shim reads the limit instead.
+  const fileLimit = shim?.maxFds() ?? readFileLimit();
+  let tunnel: TunnelServer | TunnelClient | undefined;
+  // The live part of a reloaded configuration goes to the server once it runs.
+  settings.apply = (next) =>
+    tunnel instanceof TunnelServer && next.mode === "server" ? tunnel.applyConfig(next) : undefined;
   // The shim, loaded once: the TUN device, the offload converter and the privilege drop use it.
   let tunLibrary: ReturnType<typeof loadTunLibrary>;
   try {
     tunLibrary = loadTunLibrary();
-    const options = { certificates, counters, tunLibrary };
+    // The edges each mode works with: the TUN device, the network, the CRL and the counters.
+    const device = openTunFor(config, tunLibrary);
+    const edges = { device, revocations: certificates, counters };
     tunnel = config.mode === "server"
       ? await TunnelServer.start(config, log, {
-        ...options,
-        // Deno refuses /proc/self/limits without --allow-all; the shim reads the limit instead.
-        ...(fileLimit === undefined ? {} : { fileLimit }),
-      })
-      : await TunnelClient.start(config, log, options);
+        ...edges,
+        transport: tlsServerTransport(config.listen, certificates),
+        forwarding: readForwarding(tunLibrary),
+      }, { fileLimit })
+      : TunnelClient.start(config, log, { ...edges, transport: tlsClientTransport(certificates) });
   } catch (error) {
     const message = errorMessage(error);
     log.error("cannot start: {message}", { message });

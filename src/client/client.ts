@@ -1,39 +1,42 @@
 import type { Logger } from "@logtape/logtape";
 import type { ClientConfig } from "../config/types.ts";
-import { CloseCode, Feature } from "../frame/control.ts";
-import { TunReader } from "../routing/tun_reader.ts";
-import { helloFor, keepaliveFrom } from "../session/hello.ts";
+import { CloseCode } from "../frame/control.ts";
+import type { TunReader } from "../routing/tun_reader.ts";
 import { type KeepaliveOptions, Session } from "../session/session.ts";
-import { dialTls } from "../transport/dialer.ts";
-import { CertificateStore } from "../pki/certificate_store.ts";
-import type { MssClampCounters, TunDevice } from "../tun/device.ts";
-import { openTunFor } from "../tun/from_config.ts";
-import type { TunLibrary } from "../tun/ffi.ts";
-import { loadTunLibrary } from "../tun/native_library.ts";
-import { OffloadConverter } from "../tun/offload.ts";
+import type { MssClampCounters } from "../tun/device.ts";
 import { ANY_SOURCE } from "../tun/packet_filter.ts";
+import { deviceReader, DeviceRoutes, sessionBasics } from "../tunnel/data_path.ts";
+import type { PeerRevocations, TunnelDevice } from "../tunnel/device.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { ServerRotation } from "./server_rotation.ts";
 import { acceptablePushedRoutes } from "./pushed_routes.ts";
-import { formatEndpoint, tunnelPrefixes } from "../config/net.ts";
+import type { ClientTransport } from "./transport.ts";
+import { formatEndpoint } from "../config/net.ts";
 import type { Endpoint } from "../config/types.ts";
 import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
 import { errorMessage } from "../runtime/error_message.ts";
-import { CounterRegistry } from "../counters/registry.ts";
-import { observeRtt } from "../counters/counters.ts";
+import type { CounterRegistry } from "../counters/registry.ts";
 import type { Readiness } from "../monitor/source.ts";
 
+/** What a client works with, each made and opened by the caller (main.ts, or a test's fakes). */
+export interface ClientEdges {
+  /** The open TUN device; the client owns it from start() on and closes it on stop(). */
+  readonly device: TunnelDevice;
+  /** How the client reaches its servers. */
+  readonly transport: ClientTransport;
+  /** The CRL of the certificate set: a revoked server certificate is refused. */
+  readonly revocations: PeerRevocations;
+  /** Where the client counts; one per process. */
+  readonly counters: CounterRegistry;
+}
+
 export interface TunnelClientOptions {
+  /** @default the configuration's network.keepalive_interval and peer_timeout */
   readonly keepalive?: KeepaliveOptions;
+  /** @default backoff.ts's defaults */
   readonly backoff?: BackoffOptions;
   /** @default 10000 */
   readonly connectTimeoutMs?: number;
-  /** The native shim, loaded once by main. @default loaded here */
-  readonly tunLibrary?: TunLibrary;
-  /** Where the client counts; one per process, made by main. */
-  readonly counters?: CounterRegistry;
-  /** The certificate set; loaded from config.security.tls when absent. */
-  readonly certificates?: CertificateStore;
 }
 
 /**
@@ -44,8 +47,10 @@ export class TunnelClient {
   readonly config: ClientConfig;
   readonly counters: CounterRegistry;
   #log: Logger;
-  #tun: TunDevice;
-  #certificates: CertificateStore;
+  #tun: TunnelDevice;
+  #transport: ClientTransport;
+  #revocations: PeerRevocations;
+  #routes: DeviceRoutes;
   #reader: TunReader;
   #session: Session | undefined;
   /** Aborted by stop(): ends a pending dial, a backoff wait and the reconnect loop. */
@@ -61,40 +66,44 @@ export class TunnelClient {
   private constructor(
     config: ClientConfig,
     logger: Logger,
-    tun: TunDevice,
-    lib: TunLibrary,
-    certificates: CertificateStore,
+    edges: ClientEdges,
     options: TunnelClientOptions,
   ) {
     this.config = config;
     this.#log = logger;
-    this.#tun = tun;
-    this.#certificates = certificates;
+    this.#tun = edges.device;
+    this.#transport = edges.transport;
+    this.#revocations = edges.revocations;
     this.#options = options;
-    this.counters = options.counters ?? new CounterRegistry();
+    this.counters = edges.counters;
+    this.#routes = new DeviceRoutes(edges.device, logger.getChild("session"));
     this.#rotation = new ServerRotation(config.servers, config.serverOrder);
     this.#current = config.servers[0]!;
-    this.#reader = new TunReader(
-      tun,
+    this.#reader = deviceReader(
+      edges.device,
       {
         route: () => this.#openSession(),
         route6: () => this.#openSession(),
         // One server: waiting for it when its queue is full holds up nobody else.
         openSinks: () => 1,
       },
-      logger.getChild("tun"),
-      {
-        converter: new OffloadConverter(lib),
-        counters: this.counters.process.tun,
-      },
+      logger,
+      edges.counters,
     );
   }
 
-  static async start(config: ClientConfig, logger: Logger, options: TunnelClientOptions = {}) {
-    const certificates = options.certificates ??
-      await CertificateStore.load(config.security.tls, "client");
-    const lib = options.tunLibrary ?? loadTunLibrary();
-    const tun = openTunFor(config, lib);
+  /**
+   * Installs the configured routes, starts reading the device and connecting, and returns the
+   * running client. The device is the client's from here on: closed by stop(), or here when a
+   * route cannot be installed.
+   */
+  static start(
+    config: ClientConfig,
+    logger: Logger,
+    edges: ClientEdges,
+    options: TunnelClientOptions = {},
+  ): TunnelClient {
+    const tun = edges.device;
     try {
       // Installed once on the interface, which lives as long as the process.
       for (const route of config.routes) tun.addRoute(route);
@@ -104,14 +113,14 @@ export class TunnelClient {
     }
     logger.info("tunnel {interface} {address} mtu {mtu}{routes}; connecting to {servers}", {
       interface: tun.name,
-      address: tunnelPrefixes(config).map(formatPrefix).join(" "),
+      address: tun.addresses.map(formatPrefix).join(" "),
       mtu: config.network.mtu,
       routes: config.routes.length > 0
         ? `, routes ${config.routes.map(formatPrefix).join(" ")}`
         : "",
       servers: config.servers.map(formatEndpoint).join(" or "),
     });
-    const client = new TunnelClient(config, logger, tun, lib, certificates, options);
+    const client = new TunnelClient(config, logger, edges, options);
     client.#reader.start();
     client.#loop = client.#run();
     return client;
@@ -186,11 +195,11 @@ export class TunnelClient {
       let stream;
       try {
         // Every dial takes the current set, so a reload applies from the next connection on.
-        stream = await dialTls(target.endpoint, this.#certificates.current(), {
-          ...(this.#options.connectTimeoutMs ? { timeoutMs: this.#options.connectTimeoutMs } : {}),
+        stream = await this.#transport.dial(target.endpoint, {
+          timeoutMs: this.#options.connectTimeoutMs ?? 10_000,
           signal: this.#stopping.signal,
         });
-        if (this.#certificates.isRevoked(stream.info.peerSerial)) {
+        if (this.#revocations.isRevoked(stream.info.peerSerial)) {
           stream.destroy();
           throw new Error(
             `cannot connect to ${stream.info.remote}: the server certificate (serial ` +
@@ -214,11 +223,8 @@ export class TunnelClient {
       const session = new Session({
         role: "client",
         stream,
-        hello: helloFor(this.config, this.#tun.offload ? [Feature.Gso] : []),
         logger: log,
-        keepalive: this.#options.keepalive ?? keepaliveFrom(this.config),
-        handshakeTimeoutMs: this.config.security.handshakeTimeout * 1000,
-        onRtt: (ms) => observeRtt(this.counters.process.rtt, ms),
+        ...sessionBasics(this.config, this.#tun, this.counters, this.#options.keepalive),
         admit: (server) => {
           if (this.config.acceptRoutes && server.routes) {
             pushed = this.#installPushed(server.routes, stream.info.remote, log);
@@ -254,7 +260,7 @@ export class TunnelClient {
       const end = await session.ended;
       untrack();
       this.#session = undefined;
-      this.#removePushed(pushed, log);
+      this.#routes.remove(pushed, "the server");
       if (!this.#running) break;
       this.#lastProblem = end.byPeer && end.code !== 0
         ? `server closed the session: ${end.message}`
@@ -283,38 +289,13 @@ export class TunnelClient {
   #installPushed(routes: readonly string[], remote: string, log: Logger): IpPrefix[] {
     const { accepted, refused } = acceptablePushedRoutes(routes, this.config, remote);
     for (const problem of refused) log.warn("server route refused: {problem}", { problem });
-    const installed: IpPrefix[] = [];
-    for (const route of accepted) {
-      try {
-        this.#tun.addRoute(route);
-        installed.push(route);
-      } catch (error) {
-        log.error("cannot install the server's route {route}: {reason}", {
-          route: formatPrefix(route),
-          reason: errorMessage(error),
-        });
-      }
-    }
+    const installed = this.#routes.install(accepted, "the server");
     if (installed.length > 0) {
       log.info("routes through the tunnel from the server: {routes}", {
         routes: installed.map(formatPrefix).join(" "),
       });
     }
     return installed;
-  }
-
-  #removePushed(routes: readonly IpPrefix[], log: Logger): void {
-    if (this.#tun.closed) return;
-    for (const route of routes) {
-      try {
-        this.#tun.removeRoute(route);
-      } catch (error) {
-        log.warn("cannot remove the server's route {route}: {reason}", {
-          route: formatPrefix(route),
-          reason: errorMessage(error),
-        });
-      }
-    }
   }
 
   /** Waits before the next attempt; stopping the client ends the wait at once. */

@@ -1,8 +1,10 @@
 /**
  * What SIGHUP does: reopen the log file (after logrotate renamed it), then read the certificate
- * set again through the store, and log one line saying what changed. Never throws and never ends
- * the process: a broken certificate set keeps the running one, a log file that cannot be opened
- * keeps the old one, and each says why.
+ * set again through the store, and log one line saying what changed; then read the configuration
+ * file again and apply what can be applied live, in a line of its own when anything changed.
+ * Never throws and never ends the process: a broken certificate set keeps the running one, a log
+ * file that cannot be opened keeps the old one, a broken configuration file the running
+ * configuration, and each says why.
  *
  * @module
  */
@@ -13,10 +15,22 @@ import type { ReloadResult } from "../pki/certificate_store.ts";
 import { errorMessage } from "./error_message.ts";
 import { countReason, type ReloadCounters } from "../counters/counters.ts";
 
+/** What reading the configuration file again did. */
+export interface SettingsResult {
+  /**
+   * `unchanged`: nothing differs; `applied`: every change is live; `partial`: some changes need
+   * a restart (named in the message); `kept`: the file is broken, the running configuration stays.
+   */
+  readonly status: "unchanged" | "applied" | "partial" | "kept";
+  readonly message: string;
+}
+
 /** What a reload works on; the store and the logging setup in the program, fakes in tests. */
 export interface ReloadTargets {
   readonly certificates: { reload(): Promise<ReloadResult> };
   readonly logging: { reopen(): Promise<LogReopenResult> };
+  /** The configuration file, read again after the certificates. @default not reloaded */
+  readonly settings?: { reload(): Promise<SettingsResult> };
   readonly log: Logger;
   /** Where reloads are counted (for /metrics). */
   readonly counters?: ReloadCounters;
@@ -29,6 +43,7 @@ export interface ReloadTargets {
 export interface ReloadOutcome {
   readonly certificates: ReloadResult["status"] | "failed";
   readonly logFile: LogReopenResult["status"] | "failed";
+  readonly settings: SettingsResult["status"] | "failed";
   /** The line that was logged. */
   readonly message: string;
   /** True when something was refused (logged at WARN). */
@@ -95,11 +110,31 @@ export async function reloadOnce(targets: ReloadTargets): Promise<ReloadOutcome>
   const message = `reload on SIGHUP: ${certPart}; ${logPart}`;
   if (warning) log.warn("{message}", { message });
   else log.info("{message}", { message });
-  const outcome = { certificates, logFile, message, warning };
+  const settings = await reloadSettings(targets);
+  const outcome = { certificates, logFile, settings, message, warning };
   if (targets.counters !== undefined) {
     countReason(targets.counters.results, certificates);
     if (logFile === "kept" || logFile === "failed") targets.counters.logReopenFailures++;
   }
   targets.onDone?.(outcome);
   return outcome;
+}
+
+/** The configuration part: its own line, at WARN when something was not applied. */
+async function reloadSettings(targets: ReloadTargets): Promise<ReloadOutcome["settings"]> {
+  if (targets.settings === undefined) return "unchanged";
+  const { log } = targets;
+  let result: SettingsResult;
+  try {
+    result = await targets.settings.reload();
+  } catch (error) {
+    const message = `configuration reload failed, the running one stays: ${errorMessage(error)}`;
+    log.warn("{message}", { message: `reload on SIGHUP: ${message}` });
+    return "failed";
+  }
+  if (result.status === "unchanged") return result.status;
+  const message = `reload on SIGHUP: ${result.message}`;
+  if (result.status === "applied") log.info("{message}", { message });
+  else log.warn("{message}", { message });
+  return result.status;
 }

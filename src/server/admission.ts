@@ -1,19 +1,8 @@
 import type { ClientRegistryConfig, RegisteredClient } from "../config/types.ts";
 import { CloseCode } from "../frame/control.ts";
-import {
-  contains,
-  formatAddress,
-  formatPrefix,
-  hostPrefix,
-  type IpPrefix,
-  maskBytes,
-  maxLength,
-  networkOf,
-  parsePrefix,
-  sameAddress,
-  samePrefix,
-} from "../ip/prefix.ts";
+import { formatAddress, hostPrefix, type IpPrefix, sameAddress, samePrefix } from "../ip/prefix.ts";
 import { PrefixTable } from "../routing/prefix_table.ts";
+import { checkClaimShape } from "./claim_shape.ts";
 import { SessionRefusal } from "../session/session.ts";
 
 /** What admission needs to know of a peer: who it is and where it connects from. */
@@ -23,6 +12,8 @@ export interface AdmittedPeer {
     readonly peerName: string;
     /** The peer's public address and port, for messages. */
     readonly remote: string;
+    /** Its certificate's serial (upper-case hex): a revoked one loses its lease. */
+    readonly peerSerial?: string;
   };
 }
 
@@ -46,6 +37,27 @@ export interface Admitted<Peer> {
   readonly uninstall: readonly IpPrefix[];
   /** An older session of the same name that is replaced; the caller closes it. */
   readonly replaced: Peer | undefined;
+}
+
+/** What a registry reload means for the live sessions (see ClientAdmission.update). */
+export interface PolicyUpdate<Peer> {
+  /** Sessions no longer allowed, with the reason to close them with. */
+  readonly refused: readonly Refused<Peer>[];
+  /** Sessions still allowed whose registry routes changed: the table already follows. */
+  readonly rerouted: readonly Rerouted<Peer>[];
+}
+
+interface Refused<Peer> {
+  readonly peer: Peer;
+  readonly refusal: SessionRefusal;
+}
+
+interface Rerouted<Peer> {
+  readonly peer: Peer;
+  readonly addresses: readonly IpPrefix[];
+  readonly routes: readonly IpPrefix[];
+  readonly install: readonly IpPrefix[];
+  readonly uninstall: readonly IpPrefix[];
 }
 
 export interface AdmissionPolicy {
@@ -73,6 +85,7 @@ interface Holder<Peer> {
 
 interface Lease {
   readonly addresses: readonly IpPrefix[];
+  readonly serial: string | undefined;
   readonly until: number;
   readonly left: number;
 }
@@ -101,7 +114,7 @@ export const DEFAULT_LEASE_MS = 300_000;
  */
 export class ClientAdmission<Peer extends AdmittedPeer> {
   readonly routes = new PrefixTable<Peer>();
-  readonly policy: AdmissionPolicy;
+  #policy: AdmissionPolicy;
   #now: () => number;
   #holders = new Map<string, Holder<Peer>>();
   #leases = new Map<string, Lease>();
@@ -115,14 +128,107 @@ export class ClientAdmission<Peer extends AdmittedPeer> {
   #pinned = new Map<string, string>();
 
   constructor(policy: AdmissionPolicy, now: () => number = Date.now) {
-    this.policy = policy;
+    this.#policy = policy;
     this.#now = now;
-    for (const client of policy.registry?.clients ?? []) {
+    this.#index(policy.registry);
+  }
+
+  get policy(): AdmissionPolicy {
+    return this.#policy;
+  }
+
+  #index(registry: ClientRegistryConfig | undefined): void {
+    this.#registered.clear();
+    this.#pinned.clear();
+    for (const client of registry?.clients ?? []) {
       this.#registered.set(client.name, client);
       for (const address of client.addresses) {
         this.#pinned.set(formatAddress(address.bytes), client.name);
       }
     }
+  }
+
+  /**
+   * Applies a new registry and `maxClients` (a reload). Sessions still allowed keep their
+   * addresses; when their registry routes changed, the table follows and `rerouted` says what
+   * to install and remove. Sessions no longer allowed (refused by name, or holding an address
+   * the registry now gives another or no longer gives them) are returned with the refusal to
+   * close them with; they keep their entries until the caller's release(). Sessions beyond a
+   * lower `maxClients` stay: only newcomers are refused.
+   */
+  update(policy: Pick<AdmissionPolicy, "registry" | "maxClients">): PolicyUpdate<Peer> {
+    const { registry: _previous, ...rest } = this.#policy;
+    this.#policy = {
+      ...rest,
+      ...(policy.registry ? { registry: policy.registry } : {}),
+      maxClients: policy.maxClients,
+    };
+    this.#index(policy.registry);
+    const refused: Refused<Peer>[] = [];
+    const rerouted: Rerouted<Peer>[] = [];
+    for (const [name, holder] of this.#holders) {
+      const refusal = this.#registryVerdict(name) ?? this.#heldAddressVerdict(name, holder);
+      if (refusal) {
+        refused.push({ peer: holder.peer, refusal });
+        continue;
+      }
+      const routes = this.#registered.get(name)?.routes ?? [];
+      const install = routes.filter((r) => !holder.routes.some((h) => samePrefix(h, r)));
+      const uninstall = holder.routes.filter((h) => !routes.some((r) => samePrefix(h, r)));
+      if (install.length === 0 && uninstall.length === 0) continue;
+      for (const p of uninstall) this.routes.delete(p, holder.peer);
+      for (const p of install) this.routes.set(p, holder.peer);
+      this.#holders.set(name, { ...holder, routes });
+      rerouted.push({ peer: holder.peer, addresses: holder.addresses, routes, install, uninstall });
+    }
+    return { refused, rerouted };
+  }
+
+  /** Whether the registry refuses `name` (listed with allow: false, or unlisted when refused). */
+  #registryVerdict(name: string): SessionRefusal | undefined {
+    const registry = this.#policy.registry;
+    if (!registry) return undefined;
+    const entry = this.#registered.get(name);
+    if (entry && !entry.allow) {
+      return new SessionRefusal(
+        CloseCode.CertificateRefused,
+        `client ${name} is refused by the server's clients list (allow: false)`,
+      );
+    }
+    if (!entry && registry.unlisted === "refuse") {
+      return new SessionRefusal(
+        CloseCode.CertificateRefused,
+        `client ${name} is not in the server's clients list; add it there (or set unlisted: allow)`,
+      );
+    }
+    return undefined;
+  }
+
+  /** Whether a session's addresses are still its own under the current registry. */
+  #heldAddressVerdict(name: string, holder: Holder<Peer>): SessionRefusal | undefined {
+    const entry = this.#registered.get(name);
+    for (const address of holder.addresses) {
+      const text = formatAddress(address.bytes);
+      const pinnedTo = this.#pinned.get(text);
+      if (pinnedTo !== undefined && pinnedTo !== name) {
+        return new SessionRefusal(
+          CloseCode.AddressInUse,
+          `address ${text} now belongs to client ${pinnedTo} in the server's clients list`,
+        );
+      }
+      if (!entry || entry.addresses.length === 0) continue;
+      const pins = entry.addresses.filter((a) => a.family === address.family);
+      if (!pins.some((p) => sameAddress(p.bytes, address.bytes))) {
+        const should = pins[0]
+          ? `${formatAddress(pins[0].bytes)}`
+          : `no IPv${address.family} address`;
+        return new SessionRefusal(
+          CloseCode.AddressRejected,
+          `the server's clients list now gives client ${name} ${should}, not ${text}`,
+        );
+      }
+    }
+    return undefined;
   }
 
   /** Names holding a session now. */
@@ -140,27 +246,13 @@ export class ClientAdmission<Peer extends AdmittedPeer> {
    * a name held back as flapping, and capacity. Returns the refusal, or undefined to go on.
    */
   screen(name: string): SessionRefusal | undefined {
-    const registry = this.policy.registry;
-    if (registry) {
-      const entry = this.#registered.get(name);
-      if (entry && !entry.allow) {
-        return new SessionRefusal(
-          CloseCode.CertificateRefused,
-          `client ${name} is refused by the server's clients list (allow: false)`,
-        );
-      }
-      if (!entry && registry.unlisted === "refuse") {
-        return new SessionRefusal(
-          CloseCode.CertificateRefused,
-          `client ${name} is not in the server's clients list; add it there (or set unlisted: allow)`,
-        );
-      }
-    }
+    const refused = this.#registryVerdict(name);
+    if (refused) return refused;
     if (this.#flapping.has(name)) return this.#flapRefusal(name);
-    if (!this.#holders.has(name) && this.#holders.size >= this.policy.maxClients) {
+    if (!this.#holders.has(name) && this.#holders.size >= this.#policy.maxClients) {
       return new SessionRefusal(
         CloseCode.ServerFull,
-        `the server has reached max_clients (${this.policy.maxClients}); try again later`,
+        `the server has reached max_clients (${this.#policy.maxClients}); try again later`,
       );
     }
     return undefined;
@@ -214,9 +306,10 @@ export class ClientAdmission<Peer extends AdmittedPeer> {
 
   /**
    * A session ended. When it still held its name, its addresses and routes are freed (the
-   * addresses stay reserved for the name for leaseMs) and the routes to remove are returned.
+   * addresses stay reserved for the name for leaseMs, unless `lease: false`: a revoked
+   * certificate's name keeps nothing) and the routes to remove are returned.
    */
-  release(peer: Peer): readonly IpPrefix[] {
+  release(peer: Peer, options: { lease?: boolean } = {}): readonly IpPrefix[] {
     const name = peer.connection.peerName;
     const holder = this.#holders.get(name);
     if (!holder || holder.peer !== peer) return [];
@@ -224,22 +317,31 @@ export class ClientAdmission<Peer extends AdmittedPeer> {
     this.#flapping.delete(name);
     this.#replacements.delete(name);
     for (const p of [...holder.addresses, ...holder.routes]) this.routes.delete(p, peer);
+    if (options.lease === false) return holder.routes;
     const now = this.#now();
     this.#pruneLeases(now);
     this.#leases.set(name, {
       addresses: holder.addresses,
-      until: now + (this.policy.leaseMs ?? DEFAULT_LEASE_MS),
+      serial: peer.connection.peerSerial,
+      until: now + (this.#policy.leaseMs ?? DEFAULT_LEASE_MS),
       left: now,
     });
     for (const address of holder.addresses) this.#leasedTo.set(formatAddress(address.bytes), name);
     return holder.routes;
   }
 
+  /** Ends the leases of names that left with a certificate `revoked` now lists. */
+  endLeasesOf(revoked: (serial: string) => boolean): void {
+    for (const [name, lease] of this.#leases) {
+      if (lease.serial !== undefined && revoked(lease.serial)) this.#endLease(name);
+    }
+  }
+
   #countReplacement(name: string, newcomer: Peer): void {
     const now = this.#now();
-    const windowMs = this.policy.flapWindowMs ?? 60_000;
+    const windowMs = this.#policy.flapWindowMs ?? 60_000;
     const recent = (this.#replacements.get(name) ?? []).filter((t) => now - t < windowMs);
-    if (recent.length >= (this.policy.flapLimit ?? 3)) {
+    if (recent.length >= (this.#policy.flapLimit ?? 3)) {
       this.#flapping.add(name);
       this.#replacements.set(name, recent);
       throw this.#flapRefusal(name, newcomer.connection.remote);
@@ -250,11 +352,11 @@ export class ClientAdmission<Peer extends AdmittedPeer> {
 
   #flapRefusal(name: string, from?: string): SessionRefusal {
     const holder = this.#holders.get(name)?.peer.connection.remote ?? "another host";
-    const windowS = Math.round((this.policy.flapWindowMs ?? 60_000) / 1000);
+    const windowS = Math.round((this.#policy.flapWindowMs ?? 60_000) / 1000);
     return new SessionRefusal(
       CloseCode.Duplicate,
       `certificate ${name} is connected from ${holder}${from ? ` and ${from}` : ""}, which ` +
-        `replaced each other more than ${this.policy.flapLimit ?? 3} times in ${windowS} s: ` +
+        `replaced each other more than ${this.#policy.flapLimit ?? 3} times in ${windowS} s: ` +
         `refused while the other session lasts; give each host its own certificate`,
     );
   }
@@ -280,50 +382,11 @@ export class ClientAdmission<Peer extends AdmittedPeer> {
     name: string,
     entry: RegisteredClient | undefined,
   ): IpPrefix {
-    const parsed = parsePrefix(claimed);
-    const v = `IPv${family}`;
-    if (typeof parsed === "string" || parsed.family !== family || !claimed.includes("/")) {
-      throw new SessionRefusal(
-        CloseCode.AddressRejected,
-        `tunnel address "${claimed}" is not ${v}/prefix`,
-      );
-    }
-    const tunnel = family === 4 ? this.policy.tunnel4 : this.policy.tunnel6;
-    if (!tunnel) {
-      throw new SessionRefusal(
-        CloseCode.AddressRejected,
-        `the server has no IPv6 tunnel address; remove ${claimed} from the client's address`,
-      );
-    }
-    const network = formatPrefix(networkOf(tunnel));
-    if (parsed.length !== tunnel.length) {
-      throw new SessionRefusal(
-        CloseCode.AddressRejected,
-        `tunnel address ${claimed} has prefix /${parsed.length}, the tunnel network is ${network}`,
-      );
-    }
+    const tunnel = family === 4 ? this.#policy.tunnel4 : this.#policy.tunnel6;
+    const parsed = checkClaimShape(claimed, family, tunnel);
     const host = hostPrefix(parsed.bytes);
     const text = formatAddress(parsed.bytes);
-    if (!contains(networkOf(tunnel), parsed.bytes)) {
-      throw new SessionRefusal(
-        CloseCode.AddressRejected,
-        `address ${text} is outside the tunnel network ${network}`,
-      );
-    }
-    if (sameAddress(parsed.bytes, tunnel.bytes)) {
-      throw new SessionRefusal(CloseCode.AddressRejected, `address ${text} is the server's own`);
-    }
-    const max = maxLength(family);
-    if (tunnel.length <= max - 2) {
-      const isNetwork = sameAddress(parsed.bytes, maskBytes(parsed.bytes, tunnel.length));
-      const isBroadcast = family === 4 && hostBitsAllOnes(parsed.bytes, tunnel.length);
-      if (isNetwork || isBroadcast) {
-        throw new SessionRefusal(
-          CloseCode.AddressRejected,
-          `address ${text} is the tunnel network's ${isNetwork ? "network" : "broadcast"} address`,
-        );
-      }
-    }
+    const v = `IPv${family}`;
     const pinnedTo = this.#pinned.get(text);
     const pins = entry?.addresses.filter((a) => a.family === family) ?? [];
     if (pins.length > 0 && !pins.some((p) => sameAddress(p.bytes, parsed.bytes))) {
@@ -331,7 +394,7 @@ export class ClientAdmission<Peer extends AdmittedPeer> {
       throw new SessionRefusal(
         CloseCode.AddressRejected,
         `client ${name} claims ${text}, but the server's clients list gives it ${should}; ` +
-          `set its address to ${should}/${tunnel.length}`,
+          `set its address to ${should}/${parsed.length}`,
       );
     }
     if (entry && entry.addresses.length > 0 && pins.length === 0) {
@@ -361,11 +424,4 @@ export class ClientAdmission<Peer extends AdmittedPeer> {
     }
     return host;
   }
-}
-
-function hostBitsAllOnes(bytes: Uint8Array, length: number): boolean {
-  for (let bit = length; bit < bytes.length * 8; bit++) {
-    if (((bytes[bit >>> 3]! >> (7 - (bit & 7))) & 1) === 0) return false;
-  }
-  return true;
 }

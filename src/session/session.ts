@@ -246,6 +246,11 @@ export class Session {
     return true;
   }
 
+  /** Replaces what the peer's packets may carry (a reload changed its networks or rules). */
+  refilter(filter: PacketFilter): void {
+    if (this.#state === "open") this.#receiver.filter = filter;
+  }
+
   /** Tells the peer why, then ends the session. Safe to call more than once. */
   close(code: CloseCode, message: string): void {
     if (this.#state === "closed") return;

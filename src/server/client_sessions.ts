@@ -1,0 +1,361 @@
+/**
+ * The server's side of each client: from an authenticated stream to a session with its addresses
+ * and routes, until it ends. Revocation, the registry (`clients:`) and `max_clients` decide who
+ * gets in; a reload of any of them applies to the live sessions as well.
+ *
+ * @module
+ */
+
+import type { Logger } from "@logtape/logtape";
+import type { ServerConfig } from "../config/types.ts";
+import { tunnelPrefixes } from "../config/net.ts";
+import { countReason } from "../counters/counters.ts";
+import type { CounterRegistry } from "../counters/registry.ts";
+import { CloseCode, encodeClose } from "../frame/control.ts";
+import { formatAddress, formatPrefix, hostPrefix, type IpPrefix, networkOf } from "../ip/prefix.ts";
+import type { SinkRouter } from "../routing/tun_reader.ts";
+import { SendBudget } from "../session/send_queue.ts";
+import { type Admission, type KeepaliveOptions, Session } from "../session/session.ts";
+import type { PendingSlot } from "../transport/pending.ts";
+import type { SecureStream } from "../transport/secure_stream.ts";
+import { compilePacketFilter, type PacketFilterRules } from "../tun/packet_filter.ts";
+import { DeviceRoutes, sessionBasics } from "../tunnel/data_path.ts";
+import type { PeerRevocations, TunnelDevice } from "../tunnel/device.ts";
+import { ClientAdmission } from "./admission.ts";
+import { classifyClientRefusal } from "./client_refusal.ts";
+import type { ConnectionLimits } from "./connection_limits.ts";
+import type { StrangerLog } from "./stranger_log.ts";
+import type { DoorEvents, UnauthorizedClient } from "./transport.ts";
+
+/** The reason a refusal is counted under in sssonector_connections_refused_total. */
+function refusalKind(code: number): string {
+  if (code === CloseCode.ServerFull) return "server full";
+  if (code === CloseCode.Duplicate) return "duplicate";
+  return "not allowed";
+}
+
+/** The parts of the configuration a reload may change here (see applyConfig). */
+export type LiveSettings = Pick<ServerConfig, "registry" | "pushRoutes" | "maxClients">;
+
+export interface ClientSessionsOptions {
+  readonly config: ServerConfig;
+  readonly logger: Logger;
+  readonly device: TunnelDevice;
+  readonly revocations: PeerRevocations;
+  readonly counters: CounterRegistry;
+  readonly limits: ConnectionLimits;
+  readonly strangers: StrangerLog;
+  /** @default the configuration's keepalive */
+  readonly keepalive?: KeepaliveOptions;
+}
+
+/** What a session holds while admitted: for its filter and status reports. */
+interface Held {
+  addresses: readonly IpPrefix[];
+  routes: readonly IpPrefix[];
+}
+
+/**
+ * Every client session of a server. With client_to_client off, each session's filter allows the
+ * server's own addresses and denies the tunnel networks and every client's networks, so nothing
+ * from one client reaches another.
+ */
+export class ClientSessions {
+  readonly admission: ClientAdmission<Session>;
+  #config: ServerConfig;
+  #log: Logger;
+  #device: TunnelDevice;
+  #revocations: PeerRevocations;
+  #counters: CounterRegistry;
+  #strangers: StrangerLog;
+  #keepalive: KeepaliveOptions | undefined;
+  #routes: DeviceRoutes;
+  #budget = new SendBudget();
+  #sessions = new Map<Session, Held>();
+  /** Sessions ended for good (revoked, refused by a reload): their names keep no lease. */
+  #noLease = new Set<Session>();
+  #open = 0;
+  #destinationRules: Pick<PacketFilterRules, "allowDestinations" | "denyDestinations">;
+
+  constructor(options: ClientSessionsOptions) {
+    const { config } = options;
+    this.#config = config;
+    this.#log = options.logger;
+    this.#device = options.device;
+    this.#revocations = options.revocations;
+    this.#counters = options.counters;
+    this.#strangers = options.strangers;
+    this.#keepalive = options.keepalive;
+    this.#routes = new DeviceRoutes(options.device, options.logger);
+    const tunnels = tunnelPrefixes(config);
+    this.admission = new ClientAdmission({
+      tunnel4: tunnels[0]!,
+      ...(tunnels[1] ? { tunnel6: tunnels[1] } : {}),
+      ...(config.registry ? { registry: config.registry } : {}),
+      maxClients: Math.min(config.maxClients, options.limits.maxSessions),
+    });
+    this.#destinationRules = destinationRules(config);
+  }
+
+  /** Every network the registry routes to a client. */
+  static registryRoutes(config: Pick<ServerConfig, "registry">): IpPrefix[] {
+    return config.registry?.clients.flatMap((client) => client.routes) ?? [];
+  }
+
+  /** Where the TUN reader sends each packet: the open session that owns its destination. */
+  router(): SinkRouter {
+    const routes = this.admission.routes;
+    return {
+      route: (destination) => {
+        const session = routes.lookup4(destination);
+        return session?.state === "open" ? session : undefined;
+      },
+      route6: (packet, offset) => {
+        const session = routes.lookup6(packet, offset);
+        return session?.state === "open" ? session : undefined;
+      },
+      openSinks: () => this.#open,
+    };
+  }
+
+  /** What the listener reports, handled. */
+  doorEvents(limits: ConnectionLimits): DoorEvents {
+    const connections = this.#counters.process.connections;
+    return {
+      onStream: (stream, slot) => this.#accept(stream, slot),
+      onUnauthorized: (peer) => this.#refuse(peer),
+      onHandshakeFailure: (peer, reason) => {
+        countReason(connections.refused, "handshake failed");
+        this.#strangers.refused(peer, reason);
+      },
+      onCapped: (peer, cap) => {
+        countReason(connections.capped, cap);
+        this.#strangers.capped(peer, cap, limits);
+      },
+      onHandshakeTimeout: (peer) => {
+        connections.handshakeTimeouts++;
+        this.#strangers.timedOut(peer, this.#config.security.handshakeTimeout);
+      },
+    };
+  }
+
+  /** Live sessions, for status reports. */
+  list(): Session[] {
+    return [...this.#sessions.keys()];
+  }
+
+  /** Closes every session with a reason its client is told. */
+  closeAll(code: CloseCode, message: string): void {
+    for (const session of this.#sessions.keys()) session.close(code, message);
+  }
+
+  /**
+   * The CRL changed: sessions of certificates it lists end at once, and names that left with
+   * such a certificate lose their address reservation (the replacement may take it now).
+   */
+  closeRevoked(): void {
+    const revoked = (serial: string) => this.#revocations.isRevoked(serial);
+    for (const session of this.#sessions.keys()) {
+      if (!revoked(session.connection.peerSerial)) continue;
+      this.#noLease.add(session);
+      session.close(CloseCode.CertificateRefused, "certificate refused: it is revoked");
+    }
+    this.admission.endLeasesOf(revoked);
+  }
+
+  /**
+   * Applies a reloaded `clients:`, `unlisted`, `max_clients` and `push_routes`: sessions no
+   * longer allowed are closed with the reason; those allowed stay, with their routes and filters
+   * following the registry; push_routes reach sessions that open from now on. Returns one phrase
+   * per session closed or rerouted, for the reload's log line.
+   */
+  applyConfig(next: LiveSettings, maxSessions: number): string[] {
+    const { registry: _previous, ...base } = this.#config;
+    this.#config = {
+      ...base,
+      ...(next.registry ? { registry: next.registry } : {}),
+      pushRoutes: next.pushRoutes,
+      maxClients: next.maxClients,
+    };
+    const update = this.admission.update({
+      ...(next.registry ? { registry: next.registry } : {}),
+      maxClients: Math.min(next.maxClients, maxSessions),
+    });
+    const said: string[] = [];
+    for (const { peer, refusal } of update.refused) {
+      this.#noLease.add(peer);
+      peer.close(refusal.code, refusal.message);
+      said.push(`closed ${peer.connection.peerName}: ${refusal.message}`);
+    }
+    this.#destinationRules = destinationRules(this.#config);
+    for (const { peer, routes, install, uninstall } of update.rerouted) {
+      const name = peer.connection.peerName;
+      this.#routes.remove(uninstall, `client ${name}`);
+      this.#logRoutes(this.#routes.install(install, `client ${name}`), name);
+      const held = this.#sessions.get(peer);
+      if (held) held.routes = routes;
+      said.push(`routes of ${name} now ${routes.map(formatPrefix).join(" ") || "none"}`);
+    }
+    for (const [session, held] of this.#sessions) {
+      if (session.state === "open") session.refilter(this.#filterFor(held));
+    }
+    return said;
+  }
+
+  #filterFor(held: Held) {
+    return compilePacketFilter({
+      sources: [...held.addresses, ...held.routes],
+      ...this.#destinationRules,
+    });
+  }
+
+  #logRoutes(routes: readonly IpPrefix[], name: string): void {
+    for (const route of routes) {
+      this.#log.info("route {route} now goes to client {name}", {
+        route: formatPrefix(route),
+        name,
+      });
+    }
+  }
+
+  /** A client whose certificate our TLS layer did not accept: told why, then disconnected. */
+  #refuse(peer: UnauthorizedClient): void {
+    const refusal = classifyClientRefusal(peer.certificate);
+    countReason(this.#counters.process.connections.refused, refusal.kind);
+    this.#strangers.refused(peer.remote, `client certificate refused: ${refusal.message}`);
+    peer.refuse(encodeClose({
+      code: CloseCode.CertificateRefused,
+      message: `certificate refused: ${refusal.message}`,
+    }));
+  }
+
+  #accept(stream: SecureStream, slot: PendingSlot): void {
+    const { info } = stream;
+    const refused = this.#counters.process.connections.refused;
+    // node:tls does not apply CRLs; the current one is checked here, before any session.
+    if (this.#revocations.isRevoked(info.peerSerial)) {
+      slot.release();
+      countReason(refused, "revoked");
+      this.#strangers.revoked(info.remote, info.peerName, info.peerSerial);
+      sayAndEnd(stream, CloseCode.CertificateRefused, "certificate refused: it is revoked");
+      return;
+    }
+    const refusal = this.admission.screen(info.peerName);
+    if (refusal) {
+      slot.release();
+      countReason(refused, refusalKind(refusal.code));
+      this.#strangers.turnedAway(info.remote, info.peerName, refusal.message);
+      sayAndEnd(stream, refusal.code, refusal.message);
+      return;
+    }
+    this.#strangers.authenticated(
+      info.peerName,
+      "client {peer} authenticated as {name} ({protocol}, {cipher})",
+      { peer: info.remote, name: info.peerName, protocol: info.protocol, cipher: info.cipher },
+    );
+    this.#startSession(stream, slot);
+  }
+
+  #startSession(stream: SecureStream, slot: PendingSlot): void {
+    const { info } = stream;
+    const log = this.#log.getChild("session");
+    const held: Held = { addresses: [], routes: [] };
+    const session: Session = new Session({
+      role: "server",
+      stream,
+      logger: log,
+      ...sessionBasics(this.#config, this.#device, this.#counters, this.#keepalive),
+      onSpoofed: (source) => this.#strangers.spoofed(info.peerName, formatAddress(source)),
+      sendBudget: this.#budget,
+      admit: (peer) => {
+        const admitted = this.admission.admit(
+          { address: peer.address, ...(peer.address6 ? { address6: peer.address6 } : {}) },
+          session,
+        );
+        held.addresses = admitted.addresses;
+        held.routes = admitted.routes;
+        if (admitted.replaced) {
+          admitted.replaced.close(
+            CloseCode.Replaced,
+            "replaced by a newer connection of the same client",
+          );
+          this.#log.info("client {name} reconnected; its previous session is closed", {
+            name: info.peerName,
+          });
+        }
+        const owner = `client ${info.peerName}`;
+        this.#routes.remove(admitted.uninstall, owner);
+        this.#logRoutes(this.#routes.install(admitted.install, owner), info.peerName);
+        if (peer.mtu !== this.#config.network.mtu) {
+          log.warn(
+            "client {name} uses mtu {theirs}, the server {ours}; packets above the smaller are lost",
+            { name: info.peerName, theirs: peer.mtu, ours: this.#config.network.mtu },
+          );
+        }
+        return { filter: this.#filterFor(held), writer: this.#device } satisfies Admission;
+      },
+    });
+    this.#sessions.set(session, held);
+    const untrack = this.#counters.track(
+      info.peerName,
+      () => ({ ...session.view(), routes: held.routes.map(formatPrefix) }),
+    );
+    session.opened.then(() => {
+      slot.release();
+      this.#open++;
+      this.#counters.process.connections.sessionsOpened++;
+      log.info("client {name} ({peer}) is {address}; offloads {offload}", {
+        name: info.peerName,
+        peer: info.remote,
+        address: held.addresses.map((a) => formatAddress(a.bytes)).join(" "),
+        offload: session.acceptsGso ? "on" : "off",
+      });
+    }, () => {});
+    session.ended.then((end) => {
+      slot.release();
+      if (session.peer !== undefined) this.#open--;
+      this.#sessions.delete(session);
+      untrack();
+      const lease = !this.#noLease.delete(session);
+      this.#routes.remove(this.admission.release(session, { lease }), `client ${info.peerName}`);
+      if (session.peer === undefined) {
+        this.#strangers.endedEarly(
+          info.peerName,
+          "client {name} ({peer}) disconnected: {reason}",
+          { name: info.peerName, peer: info.remote, reason: end.message },
+        );
+        return;
+      }
+      const { bytesIn, bytesOut, drops } = session.counters;
+      log.info(
+        "client {name} ({peer}) disconnected: {reason}; {bytesIn} bytes in, {bytesOut} out, " +
+          "{congested} packets dropped as congested",
+        {
+          name: info.peerName,
+          peer: info.remote,
+          reason: end.message,
+          bytesIn,
+          bytesOut,
+          congested: drops.congested,
+        },
+      );
+    });
+  }
+}
+
+/** The filter's destination rules for every session (none with client_to_client on). */
+function destinationRules(
+  config: ServerConfig,
+): Pick<PacketFilterRules, "allowDestinations" | "denyDestinations"> {
+  if (config.clientToClient) return {};
+  const tunnels = tunnelPrefixes(config);
+  return {
+    allowDestinations: tunnels.map((t) => hostPrefix(t.bytes)),
+    denyDestinations: [...tunnels.map(networkOf), ...ClientSessions.registryRoutes(config)],
+  };
+}
+
+/** Sends one Close frame saying why, then ends the connection; nothing it sends is read. */
+function sayAndEnd(stream: SecureStream, code: CloseCode, message: string): void {
+  stream.write(encodeClose({ code, message })).then(() => stream.end());
+}
