@@ -1,7 +1,7 @@
 /** An in-memory SecureStream pair (fake transport) for session tests without TLS. */
 import type { ConnectionInfo, SecureStream } from "../../src/transport/secure_stream.ts";
 
-class MemoryStream implements SecureStream {
+export class MemoryStream implements SecureStream {
   readonly info: ConnectionInfo;
   readonly closed: Promise<Error | undefined>;
   peer!: MemoryStream;
@@ -13,7 +13,8 @@ class MemoryStream implements SecureStream {
   #resolveClosed!: (error: Error | undefined) => void;
   #open = true;
 
-  constructor(name: string) {
+  /** `name`: the peer's certificate name; `info` overrides the rest of what the peer shows. */
+  constructor(name: string, info: Partial<ConnectionInfo> = {}) {
     this.info = {
       protocol: "TLSv1.3",
       cipher: "TLS_AES_256_GCM_SHA384",
@@ -21,6 +22,7 @@ class MemoryStream implements SecureStream {
       peerFingerprint: `fp-${name}`,
       peerSerial: "0A",
       remote: `${name}:1`,
+      ...info,
     };
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
@@ -56,9 +58,16 @@ class MemoryStream implements SecureStream {
   }
 }
 
-export function memoryStreamPair(): [MemoryStream, MemoryStream] {
-  const a = new MemoryStream("client");
-  const b = new MemoryStream("server");
+/**
+ * Two connected streams: the first is the client's end (its info describes the server), the
+ * second the server's end (its info describes the client).
+ */
+export function memoryStreamPair(
+  serverSeen: Partial<ConnectionInfo> = {},
+  clientSeen: Partial<ConnectionInfo> = {},
+): [MemoryStream, MemoryStream] {
+  const a = new MemoryStream("client", serverSeen);
+  const b = new MemoryStream("server", clientSeen);
   a.peer = b;
   b.peer = a;
   return [a, b];

@@ -3,62 +3,10 @@ import { getLogger } from "@logtape/logtape";
 import { encodeFrame } from "../../src/frame/codec.ts";
 import { FrameType } from "../../src/frame/constants.ts";
 import { type FrameSink, type SinkRouter, TunReader } from "../../src/routing/tun_reader.ts";
-import type { FrameSource, ReadBatch } from "../../src/tun/device.ts";
-import type { ConversionResult, FrameConverter } from "../../src/tun/offload.ts";
+import { FakeDevice } from "../lib/fake_device.ts";
 import { pollUntil } from "../lib/poll.ts";
 
 const logger = getLogger(["sssonector-test"]);
-
-/** A TUN that hands out the batches a test queues: frames and their destinations. */
-class FakeTun implements FrameSource {
-  offload = false;
-  readonly converter = new FakeConverter();
-  #batches: Array<Array<{ destination: number; frame: Uint8Array }>> = [];
-  #wake: (() => void) | undefined;
-
-  queue(...packets: Array<{ destination: number; frame: Uint8Array }>): void {
-    this.#batches.push(packets);
-    this.#wake?.();
-  }
-
-  get pending(): number {
-    return this.#batches.length;
-  }
-
-  async readFrames(buffer: Uint8Array, index: Uint32Array): Promise<ReadBatch> {
-    if (this.#batches.length === 0) {
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-      this.#wake = undefined;
-    }
-    const batch = this.#batches.shift();
-    if (!batch) return { bytes: 0, count: 0 };
-    let offset = 0;
-    batch.forEach(({ destination, frame }, i) => {
-      buffer.set(frame, offset);
-      index[2 * i] = offset;
-      index[2 * i + 1] = destination;
-      offset += frame.length;
-    });
-    return { bytes: offset, count: batch.length };
-  }
-
-  wake(): void {
-    this.#wake?.();
-  }
-}
-
-/** Stands in for segmentation: copies the frames and counts each call as one conversion. */
-class FakeConverter implements FrameConverter {
-  calls = 0;
-  get counters() {
-    return { converted: this.calls, dropped: 0 };
-  }
-  convert(input: Uint8Array, output: Uint8Array): ConversionResult {
-    output.set(input, 0);
-    this.calls++;
-    return { consumed: input.length, written: input.length };
-  }
-}
 
 /** A session's queue: takes frames until `limit` bytes wait; `drain()` completes the writes. */
 class FakeSink implements FrameSink {
@@ -129,7 +77,7 @@ function ipv6Packet(last: number, tag: number): Uint8Array {
 }
 
 async function withReader(
-  tun: FakeTun,
+  tun: FakeDevice,
   sinks: Map<number, FrameSink>,
   body: (reader: TunReader) => Promise<void>,
   options = {},
@@ -148,7 +96,7 @@ async function withReader(
 }
 
 Deno.test("TunReader sends each packet to the session that owns its destination", async () => {
-  const tun = new FakeTun();
+  const tun = new FakeDevice();
   const a = new FakeSink();
   const b = new FakeSink();
   await withReader(tun, new Map([[1, a], [2, b]]), async () => {
@@ -164,7 +112,7 @@ Deno.test("TunReader sends each packet to the session that owns its destination"
 });
 
 Deno.test("TunReader routes IPv6 packets by the destination in the packet, mixed with IPv4", async () => {
-  const tun = new FakeTun();
+  const tun = new FakeDevice();
   const v4 = new FakeSink();
   const v6 = new FakeSink();
   await withReader(tun, new Map([[1, v4], [1007, v6]]), async (reader) => {
@@ -181,7 +129,7 @@ Deno.test("TunReader routes IPv6 packets by the destination in the packet, mixed
 });
 
 Deno.test("TunReader counts packets that no session owns as unroutable", async () => {
-  const tun = new FakeTun();
+  const tun = new FakeDevice();
   const a = new FakeSink();
   await withReader(tun, new Map([[1, a]]), async (reader) => {
     tun.queue({ destination: 9, frame: packet(100, 1) });
@@ -194,7 +142,7 @@ Deno.test("TunReader counts packets that no session owns as unroutable", async (
 });
 
 Deno.test("TunReader keeps serving other sessions while one session's queue is full, counting its drops", async () => {
-  const tun = new FakeTun();
+  const tun = new FakeDevice();
   const stalled = new FakeSink(300_000, false); // never drains: a peer that stopped reading
   const healthy = new FakeSink();
   await withReader(tun, new Map([[1, stalled], [2, healthy]]), async () => {
@@ -210,7 +158,7 @@ Deno.test("TunReader keeps serving other sessions while one session's queue is f
 });
 
 Deno.test("TunReader waits for the only open session instead of dropping its packets (backpressure)", async () => {
-  const tun = new FakeTun();
+  const tun = new FakeDevice();
   const only = new FakeSink(300_000, false);
   await withReader(tun, new Map([[1, only]]), async () => {
     for (let i = 0; i < 6; i++) tun.queue({ destination: 1, frame: packet(60_000, i) });
@@ -231,7 +179,7 @@ Deno.test("TunReader waits for the only open session instead of dropping its pac
 });
 
 Deno.test("TunReader converts offloaded frames for a peer without offloads, and lends the rest whole", async () => {
-  const tun = new FakeTun();
+  const tun = new FakeDevice();
   tun.offload = true;
   const plain = new FakeSink();
   plain.acceptsGso = false;
@@ -246,7 +194,7 @@ Deno.test("TunReader converts offloaded frames for a peer without offloads, and 
 });
 
 Deno.test("TunReader copies small batches out, so a trickle of small packets never holds whole buffers", async () => {
-  const tun = new FakeTun();
+  const tun = new FakeDevice();
   const sink = new FakeSink(1_000_000, false);
   await withReader(tun, new Map([[1, sink], [2, new FakeSink()]]), async () => {
     for (let i = 0; i < 50; i++) tun.queue({ destination: 1, frame: packet(64, i) });
