@@ -3,6 +3,13 @@ import { CloseCode } from "../frame/control.ts";
 import { formatAddress, hostPrefix, type IpPrefix, sameAddress, samePrefix } from "../ip/prefix.ts";
 import { PrefixTable } from "../routing/prefix_table.ts";
 import { checkClaimShape } from "./claim_shape.ts";
+import {
+  heldAddressRefusal,
+  type PolicyUpdate,
+  type Refused,
+  registryRefusal,
+  type Rerouted,
+} from "./registry_verdicts.ts";
 import { SessionRefusal } from "../session/session.ts";
 
 /** What admission needs to know of a peer: who it is and where it connects from. */
@@ -37,27 +44,6 @@ export interface Admitted<Peer> {
   readonly uninstall: readonly IpPrefix[];
   /** An older session of the same name that is replaced; the caller closes it. */
   readonly replaced: Peer | undefined;
-}
-
-/** What a registry reload means for the live sessions (see ClientAdmission.update). */
-export interface PolicyUpdate<Peer> {
-  /** Sessions no longer allowed, with the reason to close them with. */
-  readonly refused: readonly Refused<Peer>[];
-  /** Sessions still allowed whose registry routes changed: the table already follows. */
-  readonly rerouted: readonly Rerouted<Peer>[];
-}
-
-interface Refused<Peer> {
-  readonly peer: Peer;
-  readonly refusal: SessionRefusal;
-}
-
-interface Rerouted<Peer> {
-  readonly peer: Peer;
-  readonly addresses: readonly IpPrefix[];
-  readonly routes: readonly IpPrefix[];
-  readonly install: readonly IpPrefix[];
-  readonly uninstall: readonly IpPrefix[];
 }
 
 export interface AdmissionPolicy {
@@ -167,7 +153,8 @@ export class ClientAdmission<Peer extends AdmittedPeer> {
     const refused: Refused<Peer>[] = [];
     const rerouted: Rerouted<Peer>[] = [];
     for (const [name, holder] of this.#holders) {
-      const refusal = this.#registryVerdict(name) ?? this.#heldAddressVerdict(name, holder);
+      const refusal = this.#registryVerdict(name) ??
+        heldAddressRefusal(name, holder.addresses, this.#registered.get(name), this.#pinned);
       if (refusal) {
         refused.push({ peer: holder.peer, refusal });
         continue;
@@ -184,51 +171,8 @@ export class ClientAdmission<Peer extends AdmittedPeer> {
     return { refused, rerouted };
   }
 
-  /** Whether the registry refuses `name` (listed with allow: false, or unlisted when refused). */
   #registryVerdict(name: string): SessionRefusal | undefined {
-    const registry = this.#policy.registry;
-    if (!registry) return undefined;
-    const entry = this.#registered.get(name);
-    if (entry && !entry.allow) {
-      return new SessionRefusal(
-        CloseCode.CertificateRefused,
-        `client ${name} is refused by the server's clients list (allow: false)`,
-      );
-    }
-    if (!entry && registry.unlisted === "refuse") {
-      return new SessionRefusal(
-        CloseCode.CertificateRefused,
-        `client ${name} is not in the server's clients list; add it there (or set unlisted: allow)`,
-      );
-    }
-    return undefined;
-  }
-
-  /** Whether a session's addresses are still its own under the current registry. */
-  #heldAddressVerdict(name: string, holder: Holder<Peer>): SessionRefusal | undefined {
-    const entry = this.#registered.get(name);
-    for (const address of holder.addresses) {
-      const text = formatAddress(address.bytes);
-      const pinnedTo = this.#pinned.get(text);
-      if (pinnedTo !== undefined && pinnedTo !== name) {
-        return new SessionRefusal(
-          CloseCode.AddressInUse,
-          `address ${text} now belongs to client ${pinnedTo} in the server's clients list`,
-        );
-      }
-      if (!entry || entry.addresses.length === 0) continue;
-      const pins = entry.addresses.filter((a) => a.family === address.family);
-      if (!pins.some((p) => sameAddress(p.bytes, address.bytes))) {
-        const should = pins[0]
-          ? `${formatAddress(pins[0].bytes)}`
-          : `no IPv${address.family} address`;
-        return new SessionRefusal(
-          CloseCode.AddressRejected,
-          `the server's clients list now gives client ${name} ${should}, not ${text}`,
-        );
-      }
-    }
-    return undefined;
+    return registryRefusal(this.#policy.registry, this.#registered.get(name), name);
   }
 
   /** Names holding a session now. */
