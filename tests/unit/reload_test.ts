@@ -104,3 +104,33 @@ Deno.test("Reloader folds requests during a reload into one more, and calls the 
   assert.equal(store.calls, 2);
   assert.deepEqual(events, ["start", "done", "start", "done"]);
 });
+
+Deno.test("reloadOnce() logs the configuration part in a line of its own: info when applied, a warning when something stays", async () => {
+  await using log = await recording();
+  const settings = (status: "unchanged" | "applied" | "partial" | "kept", message: string) => ({
+    reload: () => Promise.resolve({ status, message }),
+  });
+  const base = {
+    certificates: certificates({ status: "unchanged" }),
+    logging: { reopen: () => Promise.resolve(reopened) },
+    log: getLogger(["test"]),
+  };
+  const quiet = await reloadOnce({ ...base, settings: settings("unchanged", "") });
+  assert.equal(quiet.settings, "unchanged");
+  assert.equal(log.records.length, 1, "nothing changed: no second line");
+  await reloadOnce({ ...base, settings: settings("applied", "configuration reloaded: clients") });
+  assert.equal(log.records[2]!.level, "info");
+  assert.equal(
+    log.records[2]!.properties.message,
+    "reload on SIGHUP: configuration reloaded: clients",
+  );
+  const partial = await reloadOnce({ ...base, settings: settings("partial", "listen changed") });
+  assert.equal(partial.settings, "partial");
+  assert.equal(log.records[4]!.level, "warning");
+  const failed = await reloadOnce({
+    ...base,
+    settings: { reload: () => Promise.reject(new Error("disk gone")) },
+  });
+  assert.equal(failed.settings, "failed");
+  assert.match(String(log.records[6]!.properties.message), /the running one stays: disk gone/);
+});
