@@ -96,3 +96,17 @@ Deno.test("a certificate revoked after its client left frees the address it kept
   revocations.revoke(old.identity.serial);
   await connected(early, "admitted once the old certificate is revoked");
 });
+
+Deno.test("a client our TLS layer did not accept is told why, counted, and holds no place", async () => {
+  await using lab = new InProcessLab();
+  const { server } = await lab.startServer(serverConfig());
+  const stranger = lab.startClient(clientConfig("10.0.0.2/24"), {
+    name: "mallory",
+    serial: "FF",
+    authorized: false,
+  });
+  await refusedWith(stranger, /certificate refused: the client presented no certificate/);
+  assert.equal(server.counters.process.connections.refused["no certificate"]! >= 1, true);
+  assert.equal(lab.net.pendingSlots, 0);
+  assert.deepEqual(server.sessions(), []);
+});

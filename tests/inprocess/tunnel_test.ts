@@ -22,6 +22,7 @@ Deno.test("packets go client -> server -> client through the server's sessions",
   const a = lab.startClient(clientConfig("10.0.0.2/24"), "alpha");
   const b = lab.startClient(clientConfig("10.0.0.3/24"), "beta");
   await Promise.all([connected(a), connected(b)]);
+  await pollUntil(() => lab.net.pendingSlots === 0, "open sessions hold no pending place");
   // alpha -> server: its own source, to the server's address.
   await deliver(a.device, srv, "10.0.0.2", "10.0.0.1", 1);
   // server -> beta: the server's kernel sends into the tunnel, the session owning .3 carries it.
