@@ -185,14 +185,14 @@ async function runTunnel(path: string): Promise<number> {
     tunLibrary = loadTunLibrary();
     // The edges each mode works with: the TUN device, the network, the CRL and the counters.
     const device = openTunFor(config, tunLibrary);
-    const edges = { device, revocations: certificates, counters };
+    const edges = { device, revocations: certificates, counters, logger: log };
     tunnel = config.mode === "server"
-      ? await TunnelServer.start(config, log, {
+      ? await TunnelServer.start(config, {
         ...edges,
         transport: tlsServerTransport(config.listen, certificates),
         forwarding: readForwarding(tunLibrary),
       }, { fileLimit })
-      : TunnelClient.start(config, log, { ...edges, transport: tlsClientTransport(certificates) });
+      : TunnelClient.start(config, { ...edges, transport: tlsClientTransport(certificates) });
   } catch (error) {
     const message = errorMessage(error);
     log.error("cannot start: {message}", { message });

@@ -28,6 +28,8 @@ export interface ClientEdges {
   readonly revocations: PeerRevocations;
   /** Where the client counts; one per process. */
   readonly counters: CounterRegistry;
+  /** Where the client logs (its sessions under `session`). */
+  readonly logger: Logger;
 }
 
 export interface TunnelClientOptions {
@@ -63,12 +65,8 @@ export class TunnelClient {
   /** The server dialled last (or connected to). */
   #current: Endpoint;
 
-  private constructor(
-    config: ClientConfig,
-    logger: Logger,
-    edges: ClientEdges,
-    options: TunnelClientOptions,
-  ) {
+  private constructor(config: ClientConfig, edges: ClientEdges, options: TunnelClientOptions) {
+    const { logger } = edges;
     this.config = config;
     this.#log = logger;
     this.#tun = edges.device;
@@ -87,8 +85,7 @@ export class TunnelClient {
         // One server: waiting for it when its queue is full holds up nobody else.
         openSinks: () => 1,
       },
-      logger,
-      edges.counters,
+      edges,
     );
   }
 
@@ -99,11 +96,10 @@ export class TunnelClient {
    */
   static start(
     config: ClientConfig,
-    logger: Logger,
     edges: ClientEdges,
     options: TunnelClientOptions = {},
   ): TunnelClient {
-    const tun = edges.device;
+    const { device: tun, logger } = edges;
     try {
       // Installed once on the interface, which lives as long as the process.
       for (const route of config.routes) tun.addRoute(route);
@@ -120,7 +116,7 @@ export class TunnelClient {
         : "",
       servers: config.servers.map(formatEndpoint).join(" or "),
     });
-    const client = new TunnelClient(config, logger, edges, options);
+    const client = new TunnelClient(config, edges, options);
     client.#reader.start();
     client.#loop = client.#run();
     return client;
@@ -224,7 +220,11 @@ export class TunnelClient {
         role: "client",
         stream,
         logger: log,
-        ...sessionBasics(this.config, this.#tun, this.counters, this.#options.keepalive),
+        ...sessionBasics(this.config, {
+          device: this.#tun,
+          counters: this.counters,
+          keepalive: this.#options.keepalive,
+        }),
         admit: (server) => {
           if (this.config.acceptRoutes && server.routes) {
             pushed = this.#installPushed(server.routes, stream.info.remote, log);

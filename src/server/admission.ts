@@ -154,7 +154,11 @@ export class ClientAdmission<Peer extends AdmittedPeer> {
     const rerouted: Rerouted<Peer>[] = [];
     for (const [name, holder] of this.#holders) {
       const refusal = this.#registryVerdict(name) ??
-        heldAddressRefusal(name, holder.addresses, this.#registered.get(name), this.#pinned);
+        heldAddressRefusal(name, {
+          addresses: holder.addresses,
+          entry: this.#registered.get(name),
+          pinned: this.#pinned,
+        });
       if (refusal) {
         refused.push({ peer: holder.peer, refusal });
         continue;
@@ -172,7 +176,10 @@ export class ClientAdmission<Peer extends AdmittedPeer> {
   }
 
   #registryVerdict(name: string): SessionRefusal | undefined {
-    return registryRefusal(this.#policy.registry, this.#registered.get(name), name);
+    return registryRefusal(name, {
+      registry: this.#policy.registry,
+      entry: this.#registered.get(name),
+    });
   }
 
   /** Names holding a session now. */
@@ -327,7 +334,7 @@ export class ClientAdmission<Peer extends AdmittedPeer> {
     entry: RegisteredClient | undefined,
   ): IpPrefix {
     const tunnel = family === 4 ? this.#policy.tunnel4 : this.#policy.tunnel6;
-    const parsed = checkClaimShape(claimed, family, tunnel);
+    const parsed = checkClaimShape(claimed, { family, tunnel });
     const host = hostPrefix(parsed.bytes);
     const text = formatAddress(parsed.bytes);
     const v = `IPv${family}`;

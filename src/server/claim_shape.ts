@@ -26,8 +26,7 @@ import { SessionRefusal } from "../session/session.ts";
  */
 export function checkClaimShape(
   claimed: string,
-  family: 4 | 6,
-  tunnel: IpPrefix | undefined,
+  { family, tunnel }: { readonly family: 4 | 6; readonly tunnel: IpPrefix | undefined },
 ): IpPrefix {
   const parsed = parsePrefix(claimed);
   const v = `IPv${family}`;

@@ -264,7 +264,11 @@ export class ClientSessions {
       role: "server",
       stream,
       logger: log,
-      ...sessionBasics(this.#config, this.#device, this.#counters, this.#keepalive),
+      ...sessionBasics(this.#config, {
+        device: this.#device,
+        counters: this.#counters,
+        keepalive: this.#keepalive,
+      }),
       onSpoofed: (source) => this.#strangers.spoofed(info.peerName, formatAddress(source)),
       sendBudget: this.#budget,
       admit: (peer) => {

@@ -33,13 +33,15 @@ export interface Rerouted<Peer> {
 }
 
 /**
- * The registry's refusal of `name` (`entry` its clients entry, if listed): listed with
+ * The registry's refusal of `name` (`entry`: its clients entry, if listed): listed with
  * allow: false, or not listed while unlisted names are refused. Undefined without a registry.
  */
 export function registryRefusal(
-  registry: ClientRegistryConfig | undefined,
-  entry: RegisteredClient | undefined,
   name: string,
+  { registry, entry }: {
+    readonly registry: ClientRegistryConfig | undefined;
+    readonly entry: RegisteredClient | undefined;
+  },
 ): SessionRefusal | undefined {
   if (!registry) return undefined;
   if (entry && !entry.allow) {
@@ -64,9 +66,11 @@ export function registryRefusal(
  */
 export function heldAddressRefusal(
   name: string,
-  addresses: readonly IpPrefix[],
-  entry: RegisteredClient | undefined,
-  pinned: ReadonlyMap<string, string>,
+  { addresses, entry, pinned }: {
+    readonly addresses: readonly IpPrefix[];
+    readonly entry: RegisteredClient | undefined;
+    readonly pinned: ReadonlyMap<string, string>;
+  },
 ): SessionRefusal | undefined {
   for (const address of addresses) {
     const text = formatAddress(address.bytes);

@@ -26,6 +26,8 @@ export interface ServerEdges {
   readonly counters: CounterRegistry;
   /** This host's forwarding settings (for the warning about routed networks). */
   readonly forwarding: { readonly ipv4?: boolean; readonly ipv6?: boolean };
+  /** Where the server logs (its sessions under `session`, the door under `door`). */
+  readonly logger: Logger;
 }
 
 export interface TunnelServerOptions {
@@ -80,11 +82,10 @@ export class TunnelServer {
    */
   static async start(
     config: ServerConfig,
-    logger: Logger,
     edges: ServerEdges,
     options: TunnelServerOptions,
   ): Promise<TunnelServer> {
-    const { device } = edges;
+    const { device, logger } = edges;
     const limits = fitConnectionLimits(config.security, options.fileLimit);
     if (limits.lowered) logger.warn("{message}", { message: limits.lowered });
     warnUnforwarded(config, edges.forwarding, logger);
@@ -111,7 +112,7 @@ export class TunnelServer {
       device.close();
       throw error;
     }
-    const reader = deviceReader(device, clients.router(), logger, edges.counters);
+    const reader = deviceReader(device, clients.router(), edges);
     const server = new TunnelServer(config, edges, { limits, door, clients, reader, strangers });
     reader.start();
     logger.info("listening on {host}:{port}; tunnel {interface} {address}/{prefix} mtu {mtu}", {

@@ -18,12 +18,17 @@ import type { KeepaliveOptions, SessionOptions } from "../session/session.ts";
 import { errorMessage } from "../runtime/error_message.ts";
 import type { TunnelDevice } from "./device.ts";
 
+/** Where a mode's reader and sessions log and count. */
+export interface DataPathContext {
+  readonly logger: Logger;
+  readonly counters: CounterRegistry;
+}
+
 /** The reader that sends what the device reads to the sessions `router` picks (not started). */
 export function deviceReader(
   device: TunnelDevice,
   router: SinkRouter,
-  logger: Logger,
-  counters: CounterRegistry,
+  { logger, counters }: DataPathContext,
 ): TunReader {
   return new TunReader(device, router, logger.getChild("tun"), {
     converter: device.converter,
@@ -43,9 +48,11 @@ export type SessionBasics = Pick<
  */
 export function sessionBasics(
   config: Config,
-  device: TunnelDevice,
-  counters: CounterRegistry,
-  keepalive: KeepaliveOptions | undefined,
+  { device, counters, keepalive }: {
+    readonly device: TunnelDevice;
+    readonly counters: CounterRegistry;
+    readonly keepalive: KeepaliveOptions | undefined;
+  },
 ): SessionBasics {
   return {
     hello: helloFor(config, device.offload ? [Feature.Gso] : []),

@@ -101,7 +101,8 @@ export class InProcessLab implements AsyncDisposable {
   async startServer(config: ServerConfig, name = "server"): Promise<RunningServer> {
     const device = new FakeDevice("srv0", tunnelPrefixes(config));
     const revocations = new FakeRevocations();
-    const server = await TunnelServer.start(config, logger, {
+    const server = await TunnelServer.start(config, {
+      logger,
       device,
       transport: this.net.serverTransport(identity(name), config.listen),
       revocations,
@@ -115,7 +116,8 @@ export class InProcessLab implements AsyncDisposable {
   startClient(config: ClientConfig, who: Identity | string): RunningClient {
     const id = typeof who === "string" ? identity(who) : who;
     const device = new FakeDevice("cli0", tunnelPrefixes(config));
-    const client = TunnelClient.start(config, logger, {
+    const client = TunnelClient.start(config, {
+      logger,
       device,
       transport: this.net.clientTransport(id),
       revocations: new FakeRevocations(),
