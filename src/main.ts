@@ -135,14 +135,22 @@ async function runTunnel(path: string): Promise<number> {
   const source = new MonitorSource({ mode: config.mode, counters, certificates });
   const shim = loadProcessShim();
   using notifier = Notifier.fromEnvironment(shim, (message) => log.warn("{message}", { message }));
-  // SIGHUP: log file, certificates and configuration again (see runtime/reload.ts); never ends the process,
-  // also while the tunnel is still starting.
+  // SIGHUP: log file, certificates and configuration again (see runtime/reload.ts); never ends
+  // the process, also while the tunnel is still starting.
   let reloadTold = false;
-  const settings = { apply: (_next: Config): readonly string[] | undefined => undefined };
+  let tunnel: TunnelServer | TunnelClient | undefined;
+  // The live part of a reloaded configuration goes to the server, once it runs.
+  const settings = new SettingsReload(config, {
+    load: loadConfig,
+    apply: (next) =>
+      tunnel instanceof TunnelServer && next.mode === "server"
+        ? tunnel.applyConfig(next)
+        : undefined,
+  });
   const reloader = new Reloader({
     certificates,
     logging,
-    settings: new SettingsReload(config, loadConfig, (next) => settings.apply(next)),
+    settings,
     log: getLogger("reload"),
     counters: counters.process.reloads,
     // Told as a reload only once the tunnel was ready (READY=1 ends systemd's reloading state);
@@ -175,10 +183,6 @@ async function runTunnel(path: string): Promise<number> {
   await using _monitor = monitor;
   // Deno refuses /proc/self/limits without --allow-all; the shim reads the limit instead.
   const fileLimit = shim?.maxFds() ?? readFileLimit();
-  let tunnel: TunnelServer | TunnelClient | undefined;
-  // The live part of a reloaded configuration goes to the server once it runs.
-  settings.apply = (next) =>
-    tunnel instanceof TunnelServer && next.mode === "server" ? tunnel.applyConfig(next) : undefined;
   // The shim, loaded once: the TUN device, the offload converter and the privilege drop use it.
   let tunLibrary: ReturnType<typeof loadTunLibrary>;
   try {

@@ -59,7 +59,7 @@ function differingKeys(
   });
 }
 
-/** A failure to read the file again, as one line (a ConfigError lists each problem). */
+/** Reads and checks the configuration file (loadConfig); throws a ConfigError when it cannot. */
 export type LoadConfig = (path: string) => Promise<Config>;
 
 /** Result of one configuration reload (the shape runtime/reload.ts logs). */
@@ -80,8 +80,10 @@ export class SettingsReload {
 
   constructor(
     running: Config,
-    load: LoadConfig,
-    apply: (next: Config) => readonly string[] | undefined,
+    { load, apply }: {
+      readonly load: LoadConfig;
+      readonly apply: (next: Config) => readonly string[] | undefined;
+    },
   ) {
     this.#running = running;
     this.#load = load;

@@ -45,11 +45,10 @@ Deno.test("a reloaded clients list adds, removes and re-pins clients while the o
   const config = serverConfig(BEFORE);
   const { server, device: srv } = await lab.startServer(config);
   let text = serverText(BEFORE);
-  const reload = new SettingsReload(
-    config,
-    (path) => Promise.resolve(parseConfig(text, path)),
-    (next) => next.mode === "server" ? server.applyConfig(next) : undefined,
-  );
+  const reload = new SettingsReload(config, {
+    load: (path) => Promise.resolve(parseConfig(text, path)),
+    apply: (next) => next.mode === "server" ? server.applyConfig(next) : undefined,
+  });
   const keep = lab.startClient(clientConfig("10.0.0.2/24"), "keep");
   const leaving = lab.startClient(clientConfig("10.0.0.3/24"), "leaving");
   const moving = lab.startClient(clientConfig("10.0.0.4/24"), "moving");
@@ -98,11 +97,10 @@ Deno.test("a reload that changes a registered client's routes moves them on the 
   await pollUntil(() => srv.routes.has("192.168.1.0/24"), "route installed");
   const session = branch.client.session;
   const after = before.replace("192.168.1.0/24", "192.168.2.0/24");
-  const reload = new SettingsReload(
-    config,
-    (path) => Promise.resolve(parseConfig(serverText(after), path)),
-    (next) => next.mode === "server" ? server.applyConfig(next) : undefined,
-  );
+  const reload = new SettingsReload(config, {
+    load: (path) => Promise.resolve(parseConfig(serverText(after), path)),
+    apply: (next) => next.mode === "server" ? server.applyConfig(next) : undefined,
+  });
   const result = await reload.reload();
   assert.match(result.message, /routes of branch now 192\.168\.2\.0\/24/);
   assert.deepEqual([...srv.routes], ["192.168.2.0/24"]);
@@ -122,11 +120,10 @@ Deno.test("a reload names the changes it cannot apply live, keeps their running 
   await connected(a);
   const changed = serverText("max_clients: 2\nnetwork:\n  mtu: 1400", "198.18.0.1:8443")
     .replace("10.0.0.1/24", "10.0.1.1/24");
-  const reload = new SettingsReload(
-    config,
-    (path) => Promise.resolve(parseConfig(changed, path)),
-    (next) => next.mode === "server" ? server.applyConfig(next) : undefined,
-  );
+  const reload = new SettingsReload(config, {
+    load: (path) => Promise.resolve(parseConfig(changed, path)),
+    apply: (next) => next.mode === "server" ? server.applyConfig(next) : undefined,
+  });
   const result = await reload.reload();
   assert.equal(result.status, "partial");
   assert.match(
@@ -146,11 +143,10 @@ Deno.test("a broken file on reload keeps the running configuration and says why"
   await using lab = new InProcessLab();
   const config = serverConfig();
   const { server } = await lab.startServer(config);
-  const reload = new SettingsReload(
-    config,
-    (path) => Promise.resolve(parseConfig("mode: server\nlisten: nowhere\n", path)),
-    (next) => next.mode === "server" ? server.applyConfig(next) : undefined,
-  );
+  const reload = new SettingsReload(config, {
+    load: (path) => Promise.resolve(parseConfig("mode: server\nlisten: nowhere\n", path)),
+    apply: (next) => next.mode === "server" ? server.applyConfig(next) : undefined,
+  });
   const result = await reload.reload();
   assert.equal(result.status, "kept");
   assert.match(
