@@ -29,6 +29,7 @@ import { CounterRegistry } from "./counters/registry.ts";
 import { Reloader } from "./runtime/reload.ts";
 import { Monitor, MonitorBindError, MonitorSource } from "./monitor/mod.ts";
 import { firstSignal, onSignal } from "./runtime/signals.ts";
+import process from "node:process";
 import { Notifier } from "./runtime/notify.ts";
 import { keepServiceManagerTold, serviceStatusLine } from "./monitor/service_status.ts";
 import { loadProcessShim, type ProcessShim } from "./runtime/process_shim.ts";
@@ -183,6 +184,9 @@ async function runTunnel(path: string): Promise<number> {
   await using _monitor = monitor;
   // Deno refuses /proc/self/limits without --allow-all; the shim reads the limit instead.
   const fileLimit = shim?.maxFds() ?? readFileLimit();
+  // Listened for before the tunnel starts: a stop requested while it starts (e.g. while the
+  // first dial hangs) is honoured once it has, with the same clean shutdown.
+  const stopRequested = firstSignal(["SIGINT", "SIGTERM"]);
   // The shim, loaded once: the TUN device, the offload converter and the privilege drop use it.
   let tunLibrary: ReturnType<typeof loadTunLibrary>;
   try {
@@ -212,6 +216,9 @@ async function runTunnel(path: string): Promise<number> {
       ...(keepNetAdmin === undefined ? {} : { keepNetAdmin }),
     });
     const revoked = await applyRuntimePermissions(config.mode, tunLibrary);
+    // npm code may still read process.env (yaml reads LOG_TOKENS on every parse, so a SIGHUP's
+    // configuration reload): without env access it sees an empty environment, not an error.
+    Object.defineProperty(process, "env", { value: Object.freeze({}), enumerable: true });
     log.info("Deno permissions revoked after setup: {names}", { names: revoked.join(", ") });
   } catch (error) {
     if (!(error instanceof PrivilegeError)) throw error;
@@ -222,7 +229,7 @@ async function runTunnel(path: string): Promise<number> {
   }
   source.attach(tunnel);
   using _status = notifier.enabled ? keepServiceManagerTold(notifier, source) : undefined;
-  const signal = await firstSignal(["SIGINT", "SIGTERM"]);
+  const signal = await stopRequested;
   log.info("received {signal}; shutting down", { signal });
   source.stopping();
   notifier.stopping();
