@@ -176,3 +176,23 @@ export async function loadRevocationList(
   });
   return { problems, list };
 }
+
+/**
+ * Why `candidate` may not replace `inForce` (both of the same CA): it is older, by a lower CRL
+ * number or an earlier thisUpdate. Going back to an older list would un-revoke what the newer
+ * one revoked. Undefined when it is not older.
+ */
+export function olderCrlProblem(
+  inForce: RevocationList,
+  candidate: RevocationList,
+): string | undefined {
+  const lowerNumber = inForce.number !== undefined && candidate.number !== undefined &&
+    candidate.number < inForce.number;
+  const earlier = candidate.thisUpdate.getTime() < inForce.thisUpdate.getTime();
+  if (!lowerNumber && !earlier) return undefined;
+  return `${candidate.path}: the CRL is older than the one in force (CRL number ${
+    candidate.number ?? "-"
+  } against ${inForce.number ?? "-"}, thisUpdate ${formatDate(candidate.thisUpdate)} against ${
+    formatDate(inForce.thisUpdate)
+  }); copy the newest ca.crl from the CA's folder`;
+}
