@@ -13,7 +13,7 @@
 import { X509Certificate } from "node:crypto";
 import * as pkijs from "pkijs";
 import { toArrayBuffer } from "./_keys.ts";
-import { extendedKeyUsages, OID } from "./_x509.ts";
+import { commonNameOf, extendedKeyUsages, OID, serialHex } from "./_x509.ts";
 import { decodePemCertificates } from "./pem.ts";
 
 /** Chain certificates a client may send between its certificate and our CA. */
@@ -75,6 +75,22 @@ export class PeerCertificateCheck {
       return false;
     }
     return issuer.ca && signed(cert, issuer) && this.#chains(issuer, rest, now);
+  }
+}
+
+/**
+ * The common name and serial (upper-case hex) of a certificate, for log lines about a refused
+ * client; undefined when there is none or it cannot be parsed.
+ */
+export function certificateIdentity(
+  der: Uint8Array | undefined,
+): { readonly name: string; readonly serial: string } | undefined {
+  if (der === undefined || der.length === 0) return undefined;
+  try {
+    const cert = pkijs.Certificate.fromBER(toArrayBuffer(der));
+    return { name: commonNameOf(cert.subject) ?? "(no common name)", serial: serialHex(cert) };
+  } catch {
+    return undefined;
   }
 }
 

@@ -11,6 +11,7 @@ import { SendBudget } from "../session/send_queue.ts";
 import { type Admission, type KeepaliveOptions, Session } from "../session/session.ts";
 import { TlsListener, type UnauthorizedPeer } from "../transport/listener.ts";
 import { CertificateStore } from "../pki/certificate_store.ts";
+import { certificateIdentity } from "../pki/peer_check.ts";
 import type { PendingSlot } from "../transport/pending.ts";
 import type { SecureStream } from "../transport/secure_stream.ts";
 import type { MssClampCounters, TunDevice } from "../tun/device.ts";
@@ -209,7 +210,9 @@ export class TunnelServer {
   #refuse(peer: UnauthorizedPeer): void {
     const refusal = classifyClientRefusal(peer.certificate);
     countReason(this.counters.process.connections.refused, refusal.kind);
-    this.#strangers.refused(peer.remote, `client certificate refused: ${refusal.message}`);
+    const who = certificateIdentity(peer.certificate);
+    if (who) this.#strangers.certificateRefused(peer.remote, who.name, who.serial, refusal.message);
+    else this.#strangers.refused(peer.remote, `client certificate refused: ${refusal.message}`);
     peer.refuse(encodeClose({
       code: CloseCode.CertificateRefused,
       message: `certificate refused: ${refusal.message}`,
@@ -231,7 +234,7 @@ export class TunnelServer {
     if (refusal) {
       slot.release();
       countReason(this.counters.process.connections.refused, refusalKind(refusal.code));
-      this.#strangers.turnedAway(info.remote, info.peerName, refusal.message);
+      this.#strangers.turnedAway(info.remote, info.peerName, info.peerSerial, refusal.message);
       this.#sayAndEnd(stream, refusal.code, refusal.message);
       return;
     }
@@ -311,8 +314,8 @@ export class TunnelServer {
       if (session.peer === undefined) {
         this.#strangers.endedEarly(
           info.peerName,
-          "client {name} ({peer}) disconnected: {reason}",
-          { name: info.peerName, peer: info.remote, reason: end.message },
+          "client {name} ({peer}) disconnected: {reason}; certificate serial {serial}",
+          { name: info.peerName, peer: info.remote, serial: info.peerSerial, reason: end.message },
         );
         return;
       }
