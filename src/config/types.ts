@@ -134,6 +134,11 @@ export interface ServerConfig extends CommonConfig {
   readonly registry?: ClientRegistryConfig;
   /** Networks announced to every client in the Hello (`push_routes:`). @default [] */
   readonly pushRoutes: readonly IpPrefix[];
+  /**
+   * Destinations every client may reach besides the server's tunnel addresses and push_routes
+   * (`reachable:`; src/server/reachable.ts). @default []
+   */
+  readonly reachable: readonly IpPrefix[];
   /** Whether the server forwards packets between clients (`client_to_client`). @default false */
   readonly clientToClient: boolean;
   /** Sessions at once; the next client is refused with a reason (`max_clients`). @default 1000 */

@@ -4,7 +4,7 @@ import { tunnelPrefixes } from "../config/net.ts";
 import { countReason, observeRtt } from "../counters/counters.ts";
 import { CounterRegistry } from "../counters/registry.ts";
 import { CloseCode, encodeClose, Feature } from "../frame/control.ts";
-import { formatAddress, formatPrefix, hostPrefix, type IpPrefix, networkOf } from "../ip/prefix.ts";
+import { formatAddress, formatPrefix, type IpPrefix } from "../ip/prefix.ts";
 import { type SinkRouter, TunReader } from "../routing/tun_reader.ts";
 import { helloFor, keepaliveFrom } from "../session/hello.ts";
 import { SendBudget } from "../session/send_queue.ts";
@@ -25,6 +25,7 @@ import { ClientAdmission } from "./admission.ts";
 import { classifyClientRefusal } from "./client_refusal.ts";
 import { type ConnectionLimits, connectionLimitsFor } from "./connection_limits.ts";
 import { StrangerLog } from "./stranger_log.ts";
+import { reachableRules } from "./reachable.ts";
 import type { Readiness } from "../monitor/source.ts";
 import { errorMessage } from "../runtime/error_message.ts";
 
@@ -68,11 +69,8 @@ export class TunnelServer {
   #options: TunnelServerOptions;
   #stopCertificateUpdates = () => {};
   #certificates!: CertificateStore;
-  /**
-   * With client_to_client off: the server's own addresses are allowed, the tunnel networks and
-   * every client's networks denied, so nothing from one client reaches another.
-   */
-  #destinationRules: Pick<PacketFilterRules, "allowDestinations" | "denyDestinations">;
+  /** What every client may reach: an allow-list (see reachable.ts). */
+  #destinationRules: Pick<PacketFilterRules, "destinations">;
   /** Every network the registry routes to a client. */
   #registryRoutes: readonly IpPrefix[];
 
@@ -98,12 +96,8 @@ export class TunnelServer {
       ...(config.registry ? { registry: config.registry } : {}),
       maxClients: Math.min(config.maxClients, this.limits.maxSessions),
     });
-    this.#destinationRules = config.clientToClient ? {} : {
-      allowDestinations: tunnels.map((t) => hostPrefix(t.bytes)),
-      denyDestinations: [
-        ...tunnels.map(networkOf),
-        ...this.#registryRoutes,
-      ],
+    this.#destinationRules = {
+      destinations: reachableRules({ ...config, tunnels, registryRoutes: this.#registryRoutes }),
     };
     const routes = this.#admission.routes;
     const router: SinkRouter = {
