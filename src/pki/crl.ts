@@ -9,7 +9,7 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { toArrayBuffer } from "./_keys.ts";
-import { labelsOf, type PemFile, readPemFile } from "./_pem_file.ts";
+import { labelsOf, type PemFile, PemFileError, readPemFile } from "./_pem_file.ts";
 import { formatDate, nameToString, OID } from "./_x509.ts";
 import { errorMessage } from "../runtime/error_message.ts";
 
@@ -126,6 +126,14 @@ export async function loadRevocationList(
   try {
     file = await readPemFile(path);
   } catch (error) {
+    if (error instanceof PemFileError && error.cause instanceof Deno.errors.NotFound) {
+      return {
+        problems: [
+          `${path}: no such file; create an empty list where ca.key is with "sssonector ` +
+          `--refresh-crl --cert-dir ${options.certDir ?? "DIR"}" and copy its ca.crl here`,
+        ],
+      };
+    }
     return { problems: [errorMessage(error)] };
   }
   const crl = parseCrlFile(file);

@@ -306,6 +306,7 @@ Deno.test("loadRevocationList() names the file and the fix for an expired, forei
   ]);
   const missing = join(dir, "missing.crl");
   assert.deepEqual((await check(missing)).problems, [
-    `${missing}: cannot read the file: no such file`,
+    `${missing}: no such file; create an empty list where ca.key is with "sssonector ` +
+    `--refresh-crl --cert-dir ${dir}" and copy its ca.crl here`,
   ]);
 });
