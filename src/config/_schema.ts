@@ -109,6 +109,7 @@ export function fileSchema(baseDir: string) {
         key_file: filePath(baseDir),
         ca_file: filePath(baseDir),
         crl_file: filePath(baseDir).optional(),
+        reload_interval: integer(0, 86400).optional(),
       }),
     }),
   });

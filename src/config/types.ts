@@ -73,6 +73,11 @@ export interface TlsConfig {
    * certificates; undefined means no revocation list.
    */
   readonly crlFile?: string;
+  /**
+   * Seconds between checks of the files for changes (copying a file is enough; 0: only SIGHUP
+   * reloads). Undefined: 30 (src/runtime/cert_watch.ts).
+   */
+  readonly reloadInterval?: number;
 }
 
 export interface SecurityConfig {
