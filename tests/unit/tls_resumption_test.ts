@@ -139,13 +139,20 @@ for (const version of ["1.2", "1.3"] as const) {
         const port = listener.endpoint.port;
         assert.equal(await sClient(port, version, client, { out: session }), "New");
         await pollUntil(() => seen.streams.length === 1, "the full handshake opens a stream");
+        // While the CA is unchanged, a resumed session of a valid certificate is served.
+        assert.equal(await sClient(port, version, client, { in: session }), "Reused");
+        await pollUntil(() => seen.streams.length === 2, "the resumed session opens a stream");
         listener.setMaterial(newServer);
         assert.equal(await sClient(port, version, client, { in: session }), "Reused");
         await pollUntil(
-          () => seen.unauthorized.length + seen.streams.length === 2,
+          () => seen.unauthorized.length + seen.streams.length === 3,
           "the resumed handshake is decided",
         );
-        assert.deepEqual(seen.streams, ["client"], "the old CA's certificate got no stream");
+        assert.deepEqual(
+          seen.streams,
+          ["client", "client"],
+          "the old CA's certificate got no stream",
+        );
         assert.equal(seen.unauthorized.length, 1);
       } finally {
         await listener.close();
