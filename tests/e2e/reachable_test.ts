@@ -45,7 +45,8 @@ async function refusedCount(lab: E2eLab): Promise<number> {
 }
 
 Deno.test({
-  name: "a client reaches the pushed LAN but not the server's unpushed LAN or its other addresses, and the drops are counted",
+  name:
+    "a client reaches the pushed LAN but not the server's unpushed LAN or its other addresses, and the drops are counted",
   ignore,
   async fn() {
     const { lab, pushed, unpushed, configs } = await reachLab("reach", "");
