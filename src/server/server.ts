@@ -202,7 +202,9 @@ export class TunnelServer {
 
   /** A client whose certificate our TLS layer did not accept: told why, then disconnected. */
   #refuse(peer: UnauthorizedPeer): void {
-    const refusal = classifyClientRefusal(peer.certificate);
+    const refusal = peer.resumed
+      ? { kind: "resumed session", message: "resumed TLS sessions are refused; connect anew" }
+      : classifyClientRefusal(peer.certificate);
     countReason(this.counters.process.connections.refused, refusal.kind);
     const who = certificateIdentity(peer.certificate);
     if (who) this.#strangers.certificateRefused(peer.remote, who.name, who.serial, refusal.message);

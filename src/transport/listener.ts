@@ -15,6 +15,8 @@ export interface UnauthorizedPeer {
   readonly remote: string;
   /** The certificate it presented (DER), if any. */
   readonly certificate: Uint8Array<ArrayBuffer> | undefined;
+  /** It resumed a TLS session, which is refused whatever its certificate (see listen()). */
+  readonly resumed: boolean;
   /** Ends the connection after `last` (a Close frame saying why), without reading anything. */
   refuse(last?: Uint8Array): void;
 }
@@ -89,8 +91,14 @@ export class TlsListener {
       // In Deno the TCP socket under a TLS socket never emits "close" once wrapped: the place is
       // freed when the TLS socket closes (release() is idempotent).
       if (slot) socket.once("close", () => slot.release());
-      // A resumed session's certificate was never checked by rustls: every one is checked here.
-      if (socket.authorized && slot && door.check.problem(peerChain(socket)) === undefined) {
+      // Resumption is off: rustls restores a resumed session's certificate unchecked, and Deno's
+      // ticket keys live as long as the process and cannot be rotated (they are not ours), so a
+      // stolen key would forge a ticket for any client's public certificate. Our client never
+      // resumes. Every other session's certificate is checked again against the CA in force.
+      const resumed = socket.isSessionReused();
+      const accepted = socket.authorized && !resumed &&
+        door.check.problem(peerChain(socket)) === undefined;
+      if (accepted && slot) {
         events.onStream(new TlsSocketStream(socket), slot);
         return;
       }
@@ -101,6 +109,7 @@ export class TlsListener {
       events.onUnauthorized({
         remote: peerAddressOf(socket),
         certificate: cert?.raw ? new Uint8Array(cert.raw) : undefined,
+        resumed,
         refuse: (last) => endSocket(socket, last),
       });
     });

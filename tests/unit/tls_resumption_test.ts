@@ -1,20 +1,22 @@
 /**
- * A resumed TLS session (a ticket from an earlier full handshake) must pass the same checks as a
- * full handshake: rustls under Deno's node:tls restores the client certificate from the ticket
- * without checking it again, and the ticket keys live as long as the process. Real openssl
- * s_client with -sess_out/-sess_in against a real TlsListener, TLS 1.2 and 1.3.
+ * A resumed TLS session (a ticket from an earlier full handshake) gets no session: rustls under
+ * Deno's node:tls restores the client certificate from the ticket without checking it again, and
+ * the ticket keys live as long as the process (Deno ignores ticketKeys, sessionTimeout and
+ * SSL_OP_NO_TICKET), so resumption is off: refused on the server, never done by our client. Real
+ * openssl s_client with -sess_out/-sess_in against a real TlsListener, TLS 1.2 and 1.3.
  */
 import assert from "node:assert/strict";
+import tls from "node:tls";
 import { join } from "node:path";
 import { generateCertificates } from "../../src/pki/mod.ts";
 import { type ListenerEvents, TlsListener } from "../../src/transport/listener.ts";
 import type { TlsMaterial } from "../../src/transport/material.ts";
-import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
+import { ALPN_PROTOCOL, clientTlsOptions } from "../../src/transport/tls_options.ts";
 import { issueClient } from "../lib/issue_client.ts";
 import { pollUntil } from "../lib/poll.ts";
 
 function recorder() {
-  const seen = { streams: [] as string[], unauthorized: [] as string[] };
+  const seen = { streams: [] as string[], unauthorized: [] as string[], resumed: [] as boolean[] };
   const events: ListenerEvents = {
     onStream: (stream, slot) => {
       seen.streams.push(stream.info.peerName);
@@ -23,6 +25,7 @@ function recorder() {
     },
     onUnauthorized: (peer) => {
       seen.unauthorized.push(peer.remote);
+      seen.resumed.push(peer.resumed);
       peer.refuse();
     },
     onHandshakeFailure: () => {},
@@ -139,20 +142,13 @@ for (const version of ["1.2", "1.3"] as const) {
         const port = listener.endpoint.port;
         assert.equal(await sClient(port, version, client, { out: session }), "New");
         await pollUntil(() => seen.streams.length === 1, "the full handshake opens a stream");
-        // While the CA is unchanged, a resumed session of a valid certificate is served.
-        assert.equal(await sClient(port, version, client, { in: session }), "Reused");
-        await pollUntil(() => seen.streams.length === 2, "the resumed session opens a stream");
         listener.setMaterial(newServer);
         assert.equal(await sClient(port, version, client, { in: session }), "Reused");
         await pollUntil(
-          () => seen.unauthorized.length + seen.streams.length === 3,
+          () => seen.unauthorized.length + seen.streams.length === 2,
           "the resumed handshake is decided",
         );
-        assert.deepEqual(
-          seen.streams,
-          ["client", "client"],
-          "the old CA's certificate got no stream",
-        );
+        assert.deepEqual(seen.streams, ["client"], "the old CA's certificate got no stream");
         assert.equal(seen.unauthorized.length, 1);
       } finally {
         await listener.close();
@@ -163,3 +159,64 @@ for (const version of ["1.2", "1.3"] as const) {
     }
   });
 }
+
+for (const version of ["1.2", "1.3"] as const) {
+  Deno.test(`TlsListener refuses a resumed TLS ${version} session even of a valid certificate, and says it resumed`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "sst-resume-valid-" });
+    try {
+      const server = await newCertDir(dir);
+      const client = { certFile: join(dir, "client.crt"), keyFile: join(dir, "client.key") };
+      const { seen, events } = recorder();
+      const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events);
+      try {
+        const session = join(dir, "session.pem");
+        const port = listener.endpoint.port;
+        assert.equal(await sClient(port, version, client, { out: session }), "New");
+        assert.equal(await sClient(port, version, client, { in: session }), "Reused");
+        await pollUntil(() => seen.unauthorized.length === 1, "the resumed session is refused");
+        assert.deepEqual(seen.streams, ["client"]);
+        assert.deepEqual(seen.resumed, [true]);
+      } finally {
+        await listener.close();
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("our client never resumes a TLS session: three connections in one process, all full handshakes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sst-resume-ours-" });
+  try {
+    const server = await newCertDir(dir);
+    const read = (file: string) => Deno.readTextFile(join(dir, file));
+    const client: TlsMaterial = {
+      cert: await read("client.crt"),
+      key: await read("client.key"),
+      ca: server.ca,
+      minVersion: "1.2",
+    };
+    const { seen, events } = recorder();
+    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events);
+    try {
+      const endpoint = { host: "127.0.0.1", port: listener.endpoint.port };
+      const reused: boolean[] = [];
+      for (let i = 0; i < 3; i++) {
+        await new Promise<void>((resolve, reject) => {
+          const socket = tls.connect(clientTlsOptions(client, endpoint), () => {
+            reused.push(socket.isSessionReused());
+            socket.on("data", () => {});
+            socket.once("close", () => resolve());
+          });
+          socket.once("error", reject);
+        });
+      }
+      assert.deepEqual(reused, [false, false, false]);
+      assert.equal(seen.streams.length, 3);
+    } finally {
+      await listener.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
