@@ -8,7 +8,7 @@ import {
   revokeCertificate,
 } from "../../src/pki/mod.ts";
 
-/** A server's folder with a CA, and the texts of its CRL number 1 (empty) and 2 (revoking b). */
+/** A server's folder with a CA, and the texts of its CRL number 2 (empty) and 3 (revoking b). */
 async function serverWithTwoCrls() {
   const dir = await Deno.makeTempDir({ prefix: "sst-crl-rollback-" });
   const base = {
@@ -46,17 +46,17 @@ Deno.test("CertificateStore.reload() refuses a CRL older than the one in force, 
     assert.equal(result.status, "kept", result.message);
     assert.match(
       result.message,
-      /in-force\.crl: the CRL is older than the one in force \(CRL number 1 against 2/,
+      /in-force\.crl: the CRL is older than the one in force \(CRL number 2 against 3/,
     );
     assert.equal(store.isRevoked(revokedSerial), true, "b stays revoked");
-    // The newer one again, and then a fresh one (number 3), are accepted.
+    // The newer one again, and then a fresh one (number 4), are accepted.
     await Deno.writeTextFile(tls.crlFile!, second);
     assert.equal((await store.reload()).status, "unchanged");
     await refreshRevocationList({ certDir: dir });
     await Deno.copyFile(join(dir, "ca.crl"), tls.crlFile!);
     const fresh = await store.reload();
     assert.equal(fresh.status, "swapped", fresh.message);
-    assert.match(fresh.message, /CRL number 2 -> 3/);
+    assert.match(fresh.message, /CRL number 3 -> 4/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
