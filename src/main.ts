@@ -27,6 +27,7 @@ import { buildCommit, VERSION, versionLine } from "./version.ts";
 import { errorMessage } from "./runtime/error_message.ts";
 import { CounterRegistry } from "./counters/registry.ts";
 import { Reloader } from "./runtime/reload.ts";
+import { watchCertificateFiles } from "./runtime/cert_watch.ts";
 import { Monitor, MonitorBindError, MonitorSource } from "./monitor/mod.ts";
 import { firstSignal, onSignal } from "./runtime/signals.ts";
 import process from "node:process";
@@ -165,6 +166,7 @@ async function runTunnel(path: string): Promise<number> {
     },
   });
   using _hup = onSignal("SIGHUP", () => void reloader.request());
+  using _watch = watchCertificateFiles(config.security.tls, certificates, getLogger("reload"));
   // Bound before the tunnel starts: a busy port stops the start early, and the port is bound
   // while the process still has the privileges it starts with.
   let monitor: Monitor | undefined;

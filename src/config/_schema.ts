@@ -45,6 +45,8 @@ export const LIMITS = {
   routesPerClient: 256,
   /** The server's `push_routes:`: what one Hello can carry (MAX_PUSHED_ROUTES). */
   pushRoutes: MAX_PUSHED_ROUTES,
+  /** The server's `reachable:`: destinations opened to every client (filter rules). */
+  reachable: 64,
   /** The client's `routes:`. */
   clientRoutes: 256,
   /** The client's `server:` list. */
@@ -67,6 +69,7 @@ export function fileSchema(baseDir: string) {
     clients: clientList(LIMITS.clients, LIMITS.routesPerClient).optional(),
     unlisted: oneOf(["refuse", "allow"], "an unlisted policy").optional(),
     push_routes: networkList(LIMITS.pushRoutes),
+    reachable: networkList(LIMITS.reachable),
     client_to_client: flag().default(false),
     max_clients: integer(1, LIMITS.maxClients).default(1000),
     // Client only.
@@ -106,6 +109,7 @@ export function fileSchema(baseDir: string) {
         key_file: filePath(baseDir),
         ca_file: filePath(baseDir),
         crl_file: filePath(baseDir).optional(),
+        reload_interval: integer(0, 86400).optional(),
       }),
     }),
   });

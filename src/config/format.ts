@@ -26,6 +26,7 @@ export function formatEffectiveConfig(config: Config): string {
       max_clients: config.maxClients,
       client_to_client: config.clientToClient,
       push_routes: config.pushRoutes.map(formatPrefix),
+      reachable: config.reachable.map(formatPrefix),
       ...(config.registry === undefined ? {} : {
         clients: config.registry.clients.map(clientEntry),
         unlisted: config.registry.unlisted,

@@ -116,6 +116,10 @@ const MODE_KEYS: Readonly<
     what: "the networks a server announces to its clients",
     fix: "a client lists the networks it reaches in routes:",
   },
+  reachable: {
+    mode: "server",
+    what: "what a server's clients may reach besides its tunnel addresses and push_routes",
+  },
   client_to_client: {
     mode: "server",
     what: "whether a server forwards packets between its clients",
@@ -215,6 +219,7 @@ function toConfig(values: FileValues, sourcePath: string): Config {
     clients,
     unlisted,
     push_routes: pushRoutes,
+    reachable,
     client_to_client: clientToClient,
     max_clients: maxClients,
     server_order: serverOrder,
@@ -224,7 +229,7 @@ function toConfig(values: FileValues, sourcePath: string): Config {
   } = values;
   const common: Omit<
     ServerConfig,
-    "mode" | "listen" | "pushRoutes" | "clientToClient" | "maxClients"
+    "mode" | "listen" | "pushRoutes" | "reachable" | "clientToClient" | "maxClients"
   > = {
     ...camelKeys(fields),
     address: address.v4,
@@ -247,6 +252,7 @@ function toConfig(values: FileValues, sourcePath: string): Config {
       ...common,
       ...(registry === undefined ? {} : { registry }),
       pushRoutes,
+      reachable,
       clientToClient,
       maxClients,
     };

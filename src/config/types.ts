@@ -73,6 +73,11 @@ export interface TlsConfig {
    * certificates; undefined means no revocation list.
    */
   readonly crlFile?: string;
+  /**
+   * Seconds between checks of the files for changes (copying a file is enough; 0: only SIGHUP
+   * reloads). Undefined: 30 (src/runtime/cert_watch.ts).
+   */
+  readonly reloadInterval?: number;
 }
 
 export interface SecurityConfig {
@@ -134,6 +139,11 @@ export interface ServerConfig extends CommonConfig {
   readonly registry?: ClientRegistryConfig;
   /** Networks announced to every client in the Hello (`push_routes:`). @default [] */
   readonly pushRoutes: readonly IpPrefix[];
+  /**
+   * Destinations every client may reach besides the server's tunnel addresses and push_routes
+   * (`reachable:`; src/server/reachable.ts). @default []
+   */
+  readonly reachable: readonly IpPrefix[];
   /** Whether the server forwards packets between clients (`client_to_client`). @default false */
   readonly clientToClient: boolean;
   /** Sessions at once; the next client is refused with a reason (`max_clients`). @default 1000 */

@@ -2,8 +2,13 @@
  * A small HTTP/1.1 server for the monitoring endpoint, written with the same care as the tunnel
  * port: it reads at most `maxRequestBytes` of request head within `headerTimeoutMs`, answers GET
  * and HEAD only, one request per connection (`Connection: close`), caps the connections served at
- * once, bounds the time a response may take to write, and turns anything malformed into a 4xx
- * answer instead of an exception. The accept loop survives accept errors (EMFILE), unlike
+ * once (and per source), bounds the time a response may take to write, and turns anything
+ * malformed into a 4xx answer instead of an exception.
+ *
+ * Slow or silent connections cannot starve a real request (the cron health check): a connection
+ * that finds the places taken is read on probation (a bounded number at once, for a short time);
+ * if its whole request head arrives by then, it takes the place of the oldest connection still
+ * sending its head, which is closed. curl sends its head at once; a slowloris never does. The accept loop survives accept errors (EMFILE), unlike
  * node:http in Deno (see RUNTIME.md).
  *
  * @module
@@ -38,8 +43,14 @@ export interface MonitorHttpOptions {
   readonly headerTimeoutMs?: number;
   /** Time a response may take to write before the connection is dropped. @default 10000 */
   readonly writeTimeoutMs?: number;
-  /** Connections served at once; more are closed at once. @default 32 */
+  /** Connections served at once; more are read on probation (see the module doc). @default 32 */
   readonly maxConnections?: number;
+  /** Places of maxConnections one source address may hold. @default maxConnections / 2 */
+  readonly maxConnectionsPerSource?: number;
+  /** Connections on probation at once; more are closed at once. @default 4 * maxConnections */
+  readonly maxProbation?: number;
+  /** Time a connection on probation has to send its whole request head. @default 250 */
+  readonly probationMs?: number;
   /** Told about handler failures and accept errors (one line each). */
   readonly onError?: (message: string) => void;
 }
@@ -77,8 +88,12 @@ export class MonitorHttpServer implements AsyncDisposable {
   readonly #headerTimeoutMs: number;
   readonly #writeTimeoutMs: number;
   readonly #maxConnections: number;
+  readonly #maxPerSource: number;
+  readonly #maxProbation: number;
+  readonly #probationMs: number;
   readonly #onError: (message: string) => void;
-  readonly #connections = new Set<Deno.TcpConn>();
+  /** Every open connection, oldest first: its source, its kind of place, whether its head is due. */
+  readonly #connections = new Map<Deno.TcpConn, Place>();
   readonly #served = new Set<Promise<void>>();
   #closed = false;
   #loop: Promise<void>;
@@ -94,6 +109,10 @@ export class MonitorHttpServer implements AsyncDisposable {
     this.#headerTimeoutMs = options.headerTimeoutMs ?? 5000;
     this.#writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
     this.#maxConnections = options.maxConnections ?? 32;
+    this.#maxPerSource = options.maxConnectionsPerSource ??
+      Math.max(1, Math.floor(this.#maxConnections / 2));
+    this.#maxProbation = options.maxProbation ?? 4 * this.#maxConnections;
+    this.#probationMs = options.probationMs ?? 250;
     this.#onError = options.onError ?? (() => {});
     this.#loop = this.#acceptLoop();
   }
@@ -139,11 +158,12 @@ export class MonitorHttpServer implements AsyncDisposable {
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
       }
-      if (this.#connections.size >= this.#maxConnections) {
+      const place = this.#placeFor((conn.remoteAddr as Deno.NetAddr).hostname);
+      if (place === undefined) {
         closeQuietly(conn);
         continue;
       }
-      this.#connections.add(conn);
+      this.#connections.set(conn, place);
       const served = this.#serve(conn).finally(() => {
         this.#connections.delete(conn);
         this.#served.delete(served);
@@ -153,11 +173,55 @@ export class MonitorHttpServer implements AsyncDisposable {
     }
   }
 
+  /** A place for a new connection from `source`: a served one, probation, or none. */
+  #placeFor(source: string): Place | undefined {
+    let served = 0;
+    let fromSource = 0;
+    for (const place of this.#connections.values()) {
+      if (place.probation) continue;
+      served++;
+      if (place.source === source) fromSource++;
+    }
+    if (served < this.#maxConnections && fromSource < this.#maxPerSource) {
+      return { source, probation: false, reading: true };
+    }
+    if (this.#connections.size - served < this.#maxProbation) {
+      return { source, probation: true, reading: true };
+    }
+    return undefined;
+  }
+
+  /**
+   * A connection on probation sent its head: it takes the place of the oldest served connection
+   * still sending its head (of its own source first), which is closed. False when there is none.
+   */
+  #promote(place: Place): boolean {
+    let victim: Deno.TcpConn | undefined;
+    for (const [conn, other] of this.#connections) {
+      if (other.probation || !other.reading) continue;
+      if (other.source === place.source) {
+        victim = conn;
+        break;
+      }
+      victim ??= conn;
+    }
+    if (victim === undefined) return false;
+    this.#connections.delete(victim);
+    closeQuietly(victim);
+    place.probation = false;
+    return true;
+  }
+
   async #serve(conn: Deno.TcpConn): Promise<void> {
     let response: MonitorResponse;
     let head = false;
+    const place = this.#connections.get(conn);
     try {
-      const request = await this.#readRequest(conn);
+      const request = await this.#readRequest(conn, place?.probation === true);
+      if (place?.probation && !this.#promote(place)) {
+        throw new RequestProblem(503, "busy: every place is answering a request");
+      }
+      if (place) place.reading = false;
       head = request.method === "HEAD";
       response = await this.#respond(request);
     } catch (error) {
@@ -180,12 +244,15 @@ export class MonitorHttpServer implements AsyncDisposable {
   }
 
   /** Reads up to the end of the headers, within the size and time bounds. */
-  async #readRequest(conn: Deno.TcpConn): Promise<MonitorRequest> {
+  async #readRequest(conn: Deno.TcpConn, probation: boolean): Promise<MonitorRequest> {
     const buffer = new Uint8Array(this.#maxRequestBytes);
     let length = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), this.#headerTimeoutMs);
+      timer = setTimeout(
+        () => resolve("timeout"),
+        probation ? this.#probationMs : this.#headerTimeoutMs,
+      );
     });
     try {
       while (true) {
@@ -196,6 +263,8 @@ export class MonitorHttpServer implements AsyncDisposable {
         const n = await Promise.race([read, timeout]);
         if (n === "timeout") {
           read.catch(() => {});
+          // On probation: closed without a word, its place was never given.
+          if (probation) throw new Error("no request head on probation");
           throw new RequestProblem(408, "request head not complete in time");
         }
         if (n === null) throw new Error("closed before the request ended");
@@ -244,7 +313,7 @@ export class MonitorHttpServer implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     closeQuietly(this.#listener);
-    for (const conn of this.#connections) closeQuietly(conn);
+    for (const conn of this.#connections.keys()) closeQuietly(conn);
     await this.#loop;
     await Promise.allSettled([...this.#served]);
   }
@@ -252,6 +321,15 @@ export class MonitorHttpServer implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** What a connection holds. */
+interface Place {
+  readonly source: string;
+  /** Read on probation, not yet holding one of maxConnections. */
+  probation: boolean;
+  /** Its request head has not been read yet. */
+  reading: boolean;
 }
 
 function closeQuietly(resource: { close(): void }): void {

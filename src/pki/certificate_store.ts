@@ -10,7 +10,7 @@
 import type { TlsConfig } from "../config/types.ts";
 import type { TlsMaterial } from "../transport/material.ts";
 import { type CertificateRole, loadCertificateSet } from "./certificate_set.ts";
-import { loadRevocationList, type RevocationList } from "./crl.ts";
+import { loadRevocationList, olderCrlProblem, type RevocationList } from "./crl.ts";
 import { type CertificateSummary, summarize } from "./describe.ts";
 import { PkiError } from "./errors.ts";
 import { checkKeyFileMode } from "./key_permissions.ts";
@@ -217,6 +217,14 @@ export class CertificateStore {
       };
     }
     const after = loaded.state;
+    const older = olderCrl(before, after);
+    if (older !== undefined) {
+      return {
+        status: "kept",
+        problems: [older],
+        message: `certificate reload refused, still using ${describe(before)}: ${older}`,
+      };
+    }
     if (sameFiles(before, after)) {
       return { status: "unchanged", message: `certificates unchanged: ${describe(before)}` };
     }
@@ -290,6 +298,15 @@ async function readState(
     loadedAt: now,
   });
   return { state };
+}
+
+/** A CRL of the same CA that is older than the one in force: the problem, else undefined. */
+function olderCrl(before: CertificateState, after: CertificateState): string | undefined {
+  const [inForce, candidate] = [before.revocation, after.revocation];
+  // A new CA starts its own numbering.
+  if (inForce === undefined || candidate === undefined) return undefined;
+  if (before.material.ca !== after.material.ca) return undefined;
+  return olderCrlProblem(inForce, candidate);
 }
 
 function sameFiles(a: CertificateState, b: CertificateState): boolean {

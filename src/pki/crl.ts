@@ -9,7 +9,7 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { toArrayBuffer } from "./_keys.ts";
-import { labelsOf, type PemFile, readPemFile } from "./_pem_file.ts";
+import { labelsOf, type PemFile, PemFileError, readPemFile } from "./_pem_file.ts";
 import { formatDate, nameToString, OID } from "./_x509.ts";
 import { errorMessage } from "../runtime/error_message.ts";
 
@@ -126,6 +126,14 @@ export async function loadRevocationList(
   try {
     file = await readPemFile(path);
   } catch (error) {
+    if (error instanceof PemFileError && error.cause instanceof Deno.errors.NotFound) {
+      return {
+        problems: [
+          `${path}: no such file; create an empty list where ca.key is with "sssonector ` +
+          `--refresh-crl --cert-dir ${options.certDir ?? "DIR"}" and copy its ca.crl here`,
+        ],
+      };
+    }
     return { problems: [errorMessage(error)] };
   }
   const crl = parseCrlFile(file);
@@ -175,4 +183,24 @@ export async function loadRevocationList(
     },
   });
   return { problems, list };
+}
+
+/**
+ * Why `candidate` may not replace `inForce` (both of the same CA): it is older, by a lower CRL
+ * number or an earlier thisUpdate. Going back to an older list would un-revoke what the newer
+ * one revoked. Undefined when it is not older.
+ */
+export function olderCrlProblem(
+  inForce: RevocationList,
+  candidate: RevocationList,
+): string | undefined {
+  const lowerNumber = inForce.number !== undefined && candidate.number !== undefined &&
+    candidate.number < inForce.number;
+  const earlier = candidate.thisUpdate.getTime() < inForce.thisUpdate.getTime();
+  if (!lowerNumber && !earlier) return undefined;
+  return `${candidate.path}: the CRL is older than the one in force (CRL number ${
+    candidate.number ?? "-"
+  } against ${inForce.number ?? "-"}, thisUpdate ${formatDate(candidate.thisUpdate)} against ${
+    formatDate(inForce.thisUpdate)
+  }); copy the newest ca.crl from the CA's folder`;
 }

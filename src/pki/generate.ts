@@ -172,9 +172,10 @@ export async function generateCertificates(options: GenerateCertsOptions): Promi
     await writeFileSafely(file, replaceCa);
     written.push(file.path);
   }
-  // The old CA's revocation list cannot be checked against the new CA: start an empty one.
+  // Revocation works from day one: a new CA, or a CA without a list, gets an empty signed ca.crl
+  // (a replaced CA's list cannot be checked against the new CA, so it is replaced too).
   const crlFile = path("ca.crl");
-  if (replaceCa && await exists(crlFile)) {
+  if (!reuseCa || !(await exists(crlFile))) {
     await writeEmptyCrl(dir, issuer, new Date(now));
     written.push(crlFile);
   }

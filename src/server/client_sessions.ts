@@ -12,7 +12,7 @@ import { tunnelPrefixes } from "../config/net.ts";
 import { countReason } from "../counters/counters.ts";
 import type { CounterRegistry } from "../counters/registry.ts";
 import { CloseCode, encodeClose } from "../frame/control.ts";
-import { formatAddress, formatPrefix, hostPrefix, type IpPrefix, networkOf } from "../ip/prefix.ts";
+import { formatAddress, formatPrefix, type IpPrefix } from "../ip/prefix.ts";
 import type { SinkRouter } from "../routing/tun_reader.ts";
 import { SendBudget } from "../session/send_queue.ts";
 import { type Admission, type KeepaliveOptions, Session } from "../session/session.ts";
@@ -23,6 +23,8 @@ import { DeviceRoutes, sessionBasics } from "../tunnel/data_path.ts";
 import type { PeerRevocations, TunnelDevice } from "../tunnel/device.ts";
 import { ClientAdmission } from "./admission.ts";
 import { classifyClientRefusal } from "./client_refusal.ts";
+import { certificateIdentity } from "../pki/peer_check.ts";
+import { reachableRules } from "./reachable.ts";
 import type { ConnectionLimits } from "./connection_limits.ts";
 import type { StrangerLog } from "./stranger_log.ts";
 import type { DoorEvents, UnauthorizedClient } from "./transport.ts";
@@ -75,7 +77,8 @@ export class ClientSessions {
   /** Sessions ended for good (revoked, refused by a reload): their names keep no lease. */
   #noLease = new Set<Session>();
   #open = 0;
-  #destinationRules: Pick<PacketFilterRules, "allowDestinations" | "denyDestinations">;
+  /** What every client may reach: an allow-list (see reachable.ts). */
+  #destinationRules: Pick<PacketFilterRules, "destinations">;
 
   constructor(options: ClientSessionsOptions) {
     const { config } = options;
@@ -220,9 +223,13 @@ export class ClientSessions {
 
   /** A client whose certificate our TLS layer did not accept: told why, then disconnected. */
   #refuse(peer: UnauthorizedClient): void {
-    const refusal = classifyClientRefusal(peer.certificate);
+    const refusal = peer.resumed
+      ? { kind: "resumed session", message: "resumed TLS sessions are refused; connect anew" }
+      : classifyClientRefusal(peer.certificate);
     countReason(this.#counters.process.connections.refused, refusal.kind);
-    this.#strangers.refused(peer.remote, `client certificate refused: ${refusal.message}`);
+    const who = certificateIdentity(peer.certificate);
+    if (who) this.#strangers.certificateRefused(peer.remote, who.name, who.serial, refusal.message);
+    else this.#strangers.refused(peer.remote, `client certificate refused: ${refusal.message}`);
     peer.refuse(encodeClose({
       code: CloseCode.CertificateRefused,
       message: `certificate refused: ${refusal.message}`,
@@ -244,7 +251,7 @@ export class ClientSessions {
     if (refusal) {
       slot.release();
       countReason(refused, refusalKind(refusal.code));
-      this.#strangers.turnedAway(info.remote, info.peerName, refusal.message);
+      this.#strangers.turnedAway(info.remote, info.peerName, info.peerSerial, refusal.message);
       sayAndEnd(stream, refusal.code, refusal.message);
       return;
     }
@@ -325,8 +332,8 @@ export class ClientSessions {
       if (session.peer === undefined) {
         this.#strangers.endedEarly(
           info.peerName,
-          "client {name} ({peer}) disconnected: {reason}",
-          { name: info.peerName, peer: info.remote, reason: end.message },
+          "client {name} ({peer}) disconnected: {reason}; certificate serial {serial}",
+          { name: info.peerName, peer: info.remote, serial: info.peerSerial, reason: end.message },
         );
         return;
       }
@@ -347,15 +354,14 @@ export class ClientSessions {
   }
 }
 
-/** The filter's destination rules for every session (none with client_to_client on). */
-function destinationRules(
-  config: ServerConfig,
-): Pick<PacketFilterRules, "allowDestinations" | "denyDestinations"> {
-  if (config.clientToClient) return {};
-  const tunnels = tunnelPrefixes(config);
+/** The filter's destination rules for every session: what a client may reach (reachable.ts). */
+function destinationRules(config: ServerConfig): Pick<PacketFilterRules, "destinations"> {
   return {
-    allowDestinations: tunnels.map((t) => hostPrefix(t.bytes)),
-    denyDestinations: [...tunnels.map(networkOf), ...ClientSessions.registryRoutes(config)],
+    destinations: reachableRules({
+      ...config,
+      tunnels: tunnelPrefixes(config),
+      registryRoutes: ClientSessions.registryRoutes(config),
+    }),
   };
 }
 

@@ -15,6 +15,8 @@ export interface UnauthorizedClient {
   readonly remote: string;
   /** The certificate it presented (DER), if any. */
   readonly certificate: Uint8Array<ArrayBuffer> | undefined;
+  /** It resumed a TLS session, which is refused whatever its certificate. */
+  readonly resumed: boolean;
   /** Ends the connection after `last` (a Close frame saying why), without reading anything. */
   refuse(last?: Uint8Array): void;
 }

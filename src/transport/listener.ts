@@ -7,6 +7,7 @@ import { serverTlsOptions } from "./tls_options.ts";
 import type { TlsMaterial } from "./material.ts";
 import { peerAddressOf } from "./peer_address.ts";
 import { PendingConnections, type PendingLimits, type PendingSlot } from "./pending.ts";
+import { PeerCertificateCheck } from "../pki/peer_check.ts";
 
 /** A client that completed the TLS handshake without a certificate our TLS layer accepts. */
 export interface UnauthorizedPeer {
@@ -14,6 +15,8 @@ export interface UnauthorizedPeer {
   readonly remote: string;
   /** The certificate it presented (DER), if any. */
   readonly certificate: Uint8Array<ArrayBuffer> | undefined;
+  /** It resumed a TLS session, which is refused whatever its certificate (see listen()). */
+  readonly resumed: boolean;
   /** Ends the connection after `last` (a Close frame saying why), without reading anything. */
   refuse(last?: Uint8Array): void;
 }
@@ -48,6 +51,8 @@ export interface ListenerOptions extends Partial<PendingLimits> {
 export class TlsListener {
   #server: net.Server;
   #tls: tls.Server;
+  /** The checks every handshake's client certificate passes, resumed or not (see peer_check.ts). */
+  #door: { check: PeerCertificateCheck };
   readonly endpoint: Endpoint;
   readonly pending: PendingConnections;
 
@@ -56,9 +61,11 @@ export class TlsListener {
     tlsServer: tls.Server,
     endpoint: Endpoint,
     pending: PendingConnections,
+    door: { check: PeerCertificateCheck },
   ) {
     this.#server = server;
     this.#tls = tlsServer;
+    this.#door = door;
     this.endpoint = endpoint;
     this.pending = pending;
   }
@@ -74,6 +81,7 @@ export class TlsListener {
     const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     // Pending connections by host:port, to find a TLS socket's slot (at most maxPending entries).
     const slots = new Map<string, PendingSlot>();
+    const door = { check: new PeerCertificateCheck(material.ca) };
     // node:tls does the handshakes but never listens itself: a plain TCP server accepts, applies
     // the caps, and hands over only what passes (tls.createServer wrapping connections that were
     // then closed at a cap kept about 30 KB each for good, measured in Deno 2.9.6).
@@ -83,7 +91,14 @@ export class TlsListener {
       // In Deno the TCP socket under a TLS socket never emits "close" once wrapped: the place is
       // freed when the TLS socket closes (release() is idempotent).
       if (slot) socket.once("close", () => slot.release());
-      if (socket.authorized && slot) {
+      // Resumption is off: rustls restores a resumed session's certificate unchecked, and Deno's
+      // ticket keys live as long as the process and cannot be rotated (they are not ours), so a
+      // stolen key would forge a ticket for any client's public certificate. Our client never
+      // resumes. Every other session's certificate is checked again against the CA in force.
+      const resumed = socket.isSessionReused();
+      const accepted = socket.authorized && !resumed &&
+        door.check.problem(peerChain(socket)) === undefined;
+      if (accepted && slot) {
         events.onStream(new TlsSocketStream(socket), slot);
         return;
       }
@@ -94,6 +109,7 @@ export class TlsListener {
       events.onUnauthorized({
         remote: peerAddressOf(socket),
         certificate: cert?.raw ? new Uint8Array(cert.raw) : undefined,
+        resumed,
         refuse: (last) => endSocket(socket, last),
       });
     });
@@ -142,7 +158,7 @@ export class TlsListener {
       server.listen(endpoint.port, endpoint.host, () => {
         const address = server.address();
         const port = typeof address === "object" && address ? address.port : endpoint.port;
-        resolve(new TlsListener(server, tlsServer, { host: endpoint.host, port }, pending));
+        resolve(new TlsListener(server, tlsServer, { host: endpoint.host, port }, pending, door));
       });
     });
   }
@@ -150,9 +166,22 @@ export class TlsListener {
   /** Replaces the certificate, key and CA used for new connections; live ones keep theirs. */
   setMaterial(material: TlsMaterial): void {
     this.#tls.setSecureContext(serverTlsOptions(material));
+    this.#door.check = new PeerCertificateCheck(material.ca);
   }
 
   close(): Promise<void> {
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
+}
+
+/** The client's certificate and the chain it sent (DER), leaf first; at most 5. */
+function peerChain(socket: tls.TLSSocket): Uint8Array[] {
+  const chain: Uint8Array[] = [];
+  let cert: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (cert?.raw && chain.length < 5) {
+    chain.push(new Uint8Array(cert.raw));
+    if (cert.issuerCertificate === cert) break;
+    cert = cert.issuerCertificate;
+  }
+  return chain;
 }

@@ -130,9 +130,16 @@ export class TlsSocketStream implements SecureStream {
       peerSerial: (cert?.serialNumber ?? "").toUpperCase(),
       remote: formatRemote(socket.remoteAddress, socket.remotePort),
     };
-    let failure: Error | undefined;
-    socket.on("error", (error: Error) => (failure = error));
-    this.closed = new Promise((resolve) => socket.once("close", () => resolve(failure)));
+    // A TLS error on an open connection (a record that does not decrypt, too many KeyUpdates) is
+    // fatal: node:tls sends the alert but in Deno keeps the socket until the peer goes, so the
+    // stream ends here, at the error.
+    this.closed = new Promise((resolve) => {
+      socket.once("close", () => resolve(undefined));
+      socket.once("error", (error: Error) => {
+        resolve(error);
+        socket.destroy();
+      });
+    });
     if (incoming) {
       this.#incoming = incoming;
     } else {

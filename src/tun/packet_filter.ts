@@ -8,17 +8,26 @@
  * when it is IPv6 from a link-local (fe80::/10) or the unspecified (::) source (link-local: such
  * packets never leave their link, whatever the rules say), when the filter has source rules and
  * its source lies in none of them (spoofed), or when the first destination rule holding its
- * destination is a deny rule (destination). Allow rules come before deny rules.
+ * destination is a deny rule (destination). The ordered `destinations` come first, then the
+ * allow rules, then the deny rules; a deny of 0.0.0.0/0 and ::/0 last makes an allow-list.
  *
  * @module
  */
 
 import { type IpPrefix, maskBytes, maxLength } from "../ip/prefix.ts";
 
+/** One destination rule of an ordered list: the first rule holding a destination decides. */
+export interface DestinationRule {
+  readonly allow: boolean;
+  readonly prefix: IpPrefix;
+}
+
 /** What a peer may send: sources it owns and destinations it may or may not reach. */
 export interface PacketFilterRules {
   /** Networks the peer's packets must come from; none: every source passes. */
   readonly sources: readonly IpPrefix[];
+  /** Destination rules in the order they are tried, before the two lists below. @default [] */
+  readonly destinations?: readonly DestinationRule[];
   /** Destinations the peer may reach even when a deny rule holds them too. @default [] */
   readonly allowDestinations?: readonly IpPrefix[];
   /** Destinations the peer may not reach (unless an allow rule holds them). @default [] */
@@ -63,12 +72,17 @@ export const ANY_SOURCE: PacketFilter = Object.freeze({ bytes: new Uint8Array(0)
  * configuration is checked long before).
  */
 export function compilePacketFilter(rules: PacketFilterRules): PacketFilter {
-  const lists: Array<readonly [number, readonly IpPrefix[]]> = [
-    [RuleKind.Source, rules.sources],
-    [RuleKind.AllowDestination, rules.allowDestinations ?? []],
-    [RuleKind.DenyDestination, rules.denyDestinations ?? []],
+  const ordered = (rules.destinations ?? []).map((rule): readonly [number, IpPrefix] => [
+    rule.allow ? RuleKind.AllowDestination : RuleKind.DenyDestination,
+    rule.prefix,
+  ]);
+  const lists: Array<readonly [number, IpPrefix]> = [
+    ...rules.sources.map((p) => [RuleKind.Source, p] as const),
+    ...ordered,
+    ...(rules.allowDestinations ?? []).map((p) => [RuleKind.AllowDestination, p] as const),
+    ...(rules.denyDestinations ?? []).map((p) => [RuleKind.DenyDestination, p] as const),
   ];
-  const ruleCount = lists.reduce((sum, [, list]) => sum + list.length, 0);
+  const ruleCount = lists.length;
   if (ruleCount > MAX_FILTER_RULES) {
     throw new RangeError(
       `a packet filter holds at most ${MAX_FILTER_RULES} rules, not ${ruleCount}`,
@@ -76,21 +90,19 @@ export function compilePacketFilter(rules: PacketFilterRules): PacketFilter {
   }
   const bytes = new Uint8Array(ruleCount * FILTER_RULE_SIZE);
   let at = 0;
-  for (const [kind, list] of lists) {
-    for (const p of list) {
-      const expected = p.family === 4 ? 4 : p.family === 6 ? 16 : 0;
-      if (expected === 0 || p.bytes.length !== expected) {
-        throw new RangeError(`a filter prefix of family ${p.family} has ${p.bytes.length} bytes`);
-      }
-      if (!Number.isInteger(p.length) || p.length < 0 || p.length > maxLength(p.family)) {
-        throw new RangeError(`a filter prefix of IPv${p.family} has length ${p.length}`);
-      }
-      bytes[at] = kind;
-      bytes[at + 1] = p.family;
-      bytes[at + 2] = p.length;
-      bytes.set(maskBytes(p.bytes, p.length), at + 4);
-      at += FILTER_RULE_SIZE;
+  for (const [kind, p] of lists) {
+    const expected = p.family === 4 ? 4 : p.family === 6 ? 16 : 0;
+    if (expected === 0 || p.bytes.length !== expected) {
+      throw new RangeError(`a filter prefix of family ${p.family} has ${p.bytes.length} bytes`);
     }
+    if (!Number.isInteger(p.length) || p.length < 0 || p.length > maxLength(p.family)) {
+      throw new RangeError(`a filter prefix of IPv${p.family} has length ${p.length}`);
+    }
+    bytes[at] = kind;
+    bytes[at + 1] = p.family;
+    bytes[at + 2] = p.length;
+    bytes.set(maskBytes(p.bytes, p.length), at + 4);
+    at += FILTER_RULE_SIZE;
   }
   return { bytes, ruleCount };
 }

@@ -136,6 +136,7 @@ export class FakeNetwork {
       door.events.onUnauthorized({
         remote,
         certificate: undefined,
+        resumed: false,
         refuse: (last) => {
           if (last) serverEnd.write(last).then(() => serverEnd.end());
           else serverEnd.end();

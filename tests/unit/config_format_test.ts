@@ -26,6 +26,7 @@ address: 10.0.0.1/24
 max_clients: 1000
 client_to_client: false
 push_routes: []
+reachable: []
 network:
   mtu: 1500
   offload: true

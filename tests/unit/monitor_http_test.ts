@@ -96,8 +96,8 @@ Deno.test("the monitor's HTTP server turns a failing route into 500 and reports 
   assert.deepEqual(errors, ["monitoring: /boom failed: broken route"]);
 });
 
-Deno.test("the monitor's HTTP server closes connections beyond its cap at once", async () => {
-  const { server } = serve({ maxConnections: 2, headerTimeoutMs: 2000 });
+Deno.test("the monitor's HTTP server closes connections beyond its cap and its probation at once", async () => {
+  const { server } = serve({ maxConnections: 2, maxProbation: 0, headerTimeoutMs: 2000 });
   await using _ = server;
   const idle = await Promise.all(
     [1, 2].map(() => Deno.connect({ hostname: "127.0.0.1", port: server.port })),
@@ -110,6 +110,31 @@ Deno.test("the monitor's HTTP server closes connections beyond its cap at once",
   }
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.equal((await fetch(`http://127.0.0.1:${server.port}/`)).status, 200);
+});
+
+Deno.test("the monitor's HTTP server gives a whole request the place of the oldest connection still sending its head", async () => {
+  const { server } = serve({ maxConnections: 2, headerTimeoutMs: 5000 });
+  await using _ = server;
+  const idle: Deno.TcpConn[] = [];
+  for (let i = 0; i < 2; i++) {
+    idle.push(await Deno.connect({ hostname: "127.0.0.1", port: server.port }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  try {
+    assert.match(await raw(server.port, "GET /x HTTP/1.1\r\n\r\n"), /^HTTP\/1\.1 200 OK/);
+    // The oldest idle connection lost its place; the younger one still holds its own.
+    assert.equal(await idle[0]!.read(new Uint8Array(16)).catch(() => null), null);
+    // Full again: a connection that does not finish its head on probation gets no answer.
+    idle.push(await Deno.connect({ hostname: "127.0.0.1", port: server.port }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(await raw(server.port, "GET /y HTTP/1.1\r\n"), "");
+  } finally {
+    for (const conn of idle) {
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    }
+  }
 });
 
 Deno.test("a port in use is a MonitorBindError that says so", async () => {

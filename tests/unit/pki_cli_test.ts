@@ -77,22 +77,22 @@ Deno.test("--renew, --revoke-cert, --revoke-serial, --refresh-crl and --list-cer
   const bySerial = await runSssonector(["--revoke-serial", oldSerial, "--cert-dir", dir]);
   assert.equal(bySerial.code, 0, bySerial.stderr);
   assert.match(bySerial.stdout, new RegExp(`^revoked serial ${oldSerial}\\n`));
-  assert.match(bySerial.stdout, /\nwrote .*ca\.crl number 1, 1 revoked, current until \S+Z\n/);
+  assert.match(bySerial.stdout, /\nwrote .*ca\.crl number 2, 1 revoked, current until \S+Z\n/);
 
   const byName = await runSssonector(["--revoke-cert", "web2", "--cert-dir", dir]);
   assert.equal(byName.code, 0, byName.stderr);
-  assert.match(byName.stdout, /^revoked serial [0-9A-F]+ \(CN=web2\)\nwrote .*number 2, 2 revoked/);
+  assert.match(byName.stdout, /^revoked serial [0-9A-F]+ \(CN=web2\)\nwrote .*number 3, 2 revoked/);
   const again = await runSssonector(["--revoke-cert", "web2", "--cert-dir", dir]);
   assert.match(again.stdout, /^serial [0-9A-F]+ \(CN=web2\) is already revoked, since \S+Z\n/);
 
   const refreshed = await runSssonector(["--refresh-crl", "--cert-dir", dir, "--crl-days", "3"]);
   assert.equal(refreshed.code, 0, refreshed.stderr);
-  assert.match(refreshed.stdout, /^wrote .*ca\.crl number 3, 2 revoked, current until \S+Z\n$/);
+  assert.match(refreshed.stdout, /^wrote .*ca\.crl number 4, 2 revoked, current until \S+Z\n$/);
 
   const listed = await runSssonector(["--list-certs", "--cert-dir", dir]);
   assert.equal(listed.code, 0, listed.stderr);
   const lines = listed.stdout.trimEnd().split("\n");
-  assert.match(lines[0] ?? "", /^Certificates in .* \(CRL .*ca\.crl number 3, current until /);
+  assert.match(lines[0] ?? "", /^Certificates in .* \(CRL .*ca\.crl number 4, current until /);
   assert.deepEqual(lines.slice(1).map((line) => line.split(/\s+/).slice(0, 2).join(" ")), [
     "ROLE NAME",
     "ca ca",

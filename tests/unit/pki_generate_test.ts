@@ -304,19 +304,20 @@ for (const keyType of KEY_TYPES) {
   });
 }
 
-Deno.test("generateCertificates() lists the six files it wrote and reports a new CA", async () => {
+Deno.test("generateCertificates() lists the seven files it wrote (an empty ca.crl too) and reports a new CA", async () => {
   const set = await fixtures.generatedSet("ecdsa-p256");
   const dir = join(set.caCertFile, "..");
   assert.equal(set.caReused, false);
   assert.deepEqual(
     [...set.written].sort(),
-    ["ca.crt", "ca.key", "client.crt", "client.key", "server.crt", "server.key"].map((f) =>
-      join(dir, f)
-    ),
+    ["ca.crl", "ca.crt", "ca.key", "client.crt", "client.key", "server.crt", "server.key"].map((
+      f,
+    ) => join(dir, f)),
   );
   const entries: string[] = [];
   for await (const entry of Deno.readDir(dir)) entries.push(entry.name);
   assert.deepEqual(entries.sort(), [
+    "ca.crl",
     "ca.crt",
     "ca.key",
     "client.crt",
@@ -390,7 +391,7 @@ Deno.test("generateCertificates() refuses to overwrite a lone existing client fi
 Deno.test("generateCertificates() with force replaces the server and client files but never the CA", async () => {
   const dir = await fixtures.tempDir("force");
   const first = await generateCertificates(options(dir));
-  const caFiles = [first.caCertFile, first.caKeyFile];
+  const caFiles = [first.caCertFile, first.caKeyFile, join(dir, "ca.crl")];
   const caBefore = await snapshot(caFiles);
   const leaves = first.written.filter((file) => !caFiles.includes(file));
   const leavesBefore = await snapshot(leaves);
@@ -413,7 +414,7 @@ Deno.test("generateCertificates() with force replaces the server and client file
   // No temporary files are left behind.
   const names: string[] = [];
   for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  assert.equal(names.length, 6, names.join(" "));
+  assert.equal(names.length, 7, names.join(" "));
 });
 
 Deno.test("generateCertificates() with newCa replaces the CA and names the certificates it orphans", async () => {
@@ -439,7 +440,7 @@ Deno.test("generateCertificates() with newCa replaces the CA and names the certi
   assert.equal(((await Deno.stat(second.caKeyFile)).mode ?? 0) & 0o777, 0o600);
   const names: string[] = [];
   for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  assert.equal(names.length, 8, names.join(" "));
+  assert.equal(names.length, 9, names.join(" "));
 });
 
 Deno.test("generateCertificates() with newCa but without force still refuses to overwrite server and client files", async () => {
@@ -458,7 +459,7 @@ Deno.test("generateCertificates() with newCa creates a CA where there was none, 
   const files = await generateCertificates(options(dir, { newCa: true }));
   assert.equal(files.caReplaced, false);
   assert.deepEqual(files.staleCertificates, []);
-  assert.equal(files.written.length, 6);
+  assert.equal(files.written.length, 7);
 });
 
 Deno.test("generateCertificates() issues an extra client from the existing CA and leaves ca and server files unchanged", async () => {

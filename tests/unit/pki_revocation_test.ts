@@ -57,14 +57,14 @@ for (const keyType of ["ecdsa-p256", "rsa-2048"] as const) {
     assert.equal(result.serialHex, serial);
     assert.equal(result.subject, "CN=client");
     assert.equal(result.crl.crlFile, crl);
-    assert.equal(result.crl.number, 1n);
+    assert.equal(result.crl.number, 2n);
 
     const text = await openssl(["crl", "-in", crl, "-CAfile", set.caCertFile, "-noout", "-text"]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stderr, /verify OK/);
     assert.match(text.stdout, /Version 2 \(0x1\)/);
     assert.match(text.stdout, /Issuer: CN ?= ?SSSonector CA/);
-    assert.match(text.stdout, /X509v3 CRL Number: \n\s+1\n/);
+    assert.match(text.stdout, /X509v3 CRL Number: \n\s+2\n/);
     assert.match(text.stdout, /X509v3 Authority Key Identifier: \n\s+(keyid:)?[0-9A-F:]{59}\n/);
     assert.match(text.stdout, new RegExp(`Serial Number: ${serial}\\n`));
     assert.match(
@@ -88,11 +88,11 @@ Deno.test("revokeCertificate() keeps earlier entries and increments the CRL numb
   const { dir, set, web2, crl } = await certDir();
   await revokeCertificate({ certDir: dir, name: "client" });
   const second = await revokeCertificate({ certDir: dir, name: "web2" });
-  assert.equal(second.crl.number, 2n);
+  assert.equal(second.crl.number, 3n);
   const serials = [await serialOf(set.clientCertFile), await serialOf(web2.clientCertFile)];
   assert.deepEqual(second.crl.entries.map((e) => e.serialHex), serials);
   const text = await opensslOk(["crl", "-in", crl, "-noout", "-text"]);
-  assert.match(text, /X509v3 CRL Number: \n\s+2\n/);
+  assert.match(text, /X509v3 CRL Number: \n\s+3\n/);
   for (const serial of serials) assert.match(text, new RegExp(`Serial Number: ${serial}\\n`));
   for (const file of [set.clientCertFile, web2.clientCertFile]) {
     assert.notEqual((await verifyWithCrl(set, crl, file)).code, 0, file);
@@ -109,7 +109,7 @@ Deno.test("revokeCertificate() of a serial already listed writes nothing and say
   const before = await readText(crl);
   const again = await revokeCertificate({ certDir: dir, name: "client" });
   assert.deepEqual(again.alreadyRevokedAt, first.crl.entries[0]?.revokedAt);
-  assert.equal(again.crl.number, 1n);
+  assert.equal(again.crl.number, 2n);
   assert.equal(await readText(crl), before);
 });
 
@@ -132,7 +132,7 @@ Deno.test("refreshRevocationList() re-signs the same entries with a later nextUp
   await revokeCertificate({ certDir: dir, name: "client" }, now);
   const later = new Date(now.getTime() + 20 * DAY_MS);
   const refreshed = await refreshRevocationList({ certDir: dir, crlDays: 7 }, later);
-  assert.equal(refreshed.number, 2n);
+  assert.equal(refreshed.number, 3n);
   assert.deepEqual(refreshed.entries.map((e) => e.serialHex), [
     await serialOf(set.clientCertFile),
   ]);
@@ -145,6 +145,8 @@ Deno.test("refreshRevocationList() re-signs the same entries with a later nextUp
 
 Deno.test("refreshRevocationList() starts an empty CRL, without a revokedCertificates list", async () => {
   const { dir, set, crl } = await certDir();
+  // A folder from before --generate-certs wrote ca.crl.
+  await Deno.remove(crl);
   const written = await refreshRevocationList({ certDir: dir });
   assert.equal(written.number, 1n);
   assert.deepEqual(written.entries, []);
@@ -225,7 +227,7 @@ Deno.test("loadRevocationList() accepts our CRL and answers isRevoked() for any 
   assert.equal(list.isRevoked(serial.toLowerCase().match(/../g)?.join(":") ?? ""), true);
   assert.equal(list.isRevoked(await serialOf(web2.clientCertFile)), false);
   assert.equal(list.isRevoked("not hex"), false);
-  assert.equal(list.number, 1n);
+  assert.equal(list.number, 2n);
   assert.equal(list.issuer, "CN=SSSonector CA");
 });
 
@@ -304,6 +306,7 @@ Deno.test("loadRevocationList() names the file and the fix for an expired, forei
   ]);
   const missing = join(dir, "missing.crl");
   assert.deepEqual((await check(missing)).problems, [
-    `${missing}: cannot read the file: no such file`,
+    `${missing}: no such file; create an empty list where ca.key is with "sssonector ` +
+    `--refresh-crl --cert-dir ${dir}" and copy its ca.crl here`,
   ]);
 });

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { TlsConfig } from "../../src/config/types.ts";
+import {
+  CertificateStore,
+  generateCertificates,
+  refreshRevocationList,
+  revokeCertificate,
+} from "../../src/pki/mod.ts";
+
+/** A server's folder with a CA, and the texts of its CRL number 2 (empty) and 3 (revoking b). */
+async function serverWithTwoCrls() {
+  const dir = await Deno.makeTempDir({ prefix: "sst-crl-rollback-" });
+  const base = {
+    certDir: dir,
+    serverNames: [],
+    days: 30,
+    keyType: "ecdsa-p256",
+    force: false,
+  } as const;
+  await generateCertificates({ ...base, serverIp: "127.0.0.1", clientName: "a" });
+  await generateCertificates({ ...base, clientName: "b" });
+  await refreshRevocationList({ certDir: dir });
+  const first = await Deno.readTextFile(join(dir, "ca.crl"));
+  const { serialHex } = await revokeCertificate({ certDir: dir, name: "b" });
+  const second = await Deno.readTextFile(join(dir, "ca.crl"));
+  const tls: TlsConfig = {
+    enabled: true,
+    minVersion: "1.3",
+    certFile: join(dir, "server.crt"),
+    keyFile: join(dir, "server.key"),
+    caFile: join(dir, "ca.crt"),
+    crlFile: join(dir, "in-force.crl"),
+  };
+  return { dir, tls, first, second, revokedSerial: serialHex };
+}
+
+Deno.test("CertificateStore.reload() refuses a CRL older than the one in force, naming both numbers, and keeps the revocation", async () => {
+  const { dir, tls, first, second, revokedSerial } = await serverWithTwoCrls();
+  try {
+    await Deno.writeTextFile(tls.crlFile!, second);
+    const store = await CertificateStore.load(tls, "server");
+    assert.equal(store.isRevoked(revokedSerial), true);
+    await Deno.writeTextFile(tls.crlFile!, first);
+    const result = await store.reload();
+    assert.equal(result.status, "kept", result.message);
+    assert.match(
+      result.message,
+      /in-force\.crl: the CRL is older than the one in force \(CRL number 2 against 3/,
+    );
+    assert.equal(store.isRevoked(revokedSerial), true, "b stays revoked");
+    // The newer one again, and then a fresh one (number 4), are accepted.
+    await Deno.writeTextFile(tls.crlFile!, second);
+    assert.equal((await store.reload()).status, "unchanged");
+    await refreshRevocationList({ certDir: dir });
+    await Deno.copyFile(join(dir, "ca.crl"), tls.crlFile!);
+    const fresh = await store.reload();
+    assert.equal(fresh.status, "swapped", fresh.message);
+    assert.match(fresh.message, /CRL number 3 -> 4/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
