@@ -13,6 +13,7 @@ import { loadTunLibrary } from "../tun/native_library.ts";
 import { OffloadConverter } from "../tun/offload.ts";
 import { ANY_SOURCE } from "../tun/packet_filter.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+import { isCapRefusal } from "../transport/tls_errors.ts";
 import { ServerRotation } from "./server_rotation.ts";
 import { acceptablePushedRoutes } from "./pushed_routes.ts";
 import { formatEndpoint, tunnelPrefixes } from "../config/net.ts";
@@ -201,6 +202,7 @@ export class TunnelClient {
         if (!this.#running) break;
         this.#lastProblem = `${errorMessage(error)}${which}`;
         lastFailure = this.#lastProblem;
+        if (isCapRefusal(lastFailure)) attempt = 0; // places free up within seconds: retry soon
         if (servers > 1) {
           log.warn("{reason}; trying the next server", { reason: this.#lastProblem });
         }

@@ -22,7 +22,12 @@ import { forwardingProblem, readForwarding } from "../tun/forwarding.ts";
 import { compilePacketFilter, type PacketFilterRules } from "../tun/packet_filter.ts";
 import { ClientAdmission } from "./admission.ts";
 import { classifyClientRefusal } from "./client_refusal.ts";
-import { type ConnectionLimits, connectionLimitsFor } from "./connection_limits.ts";
+import {
+  acceptWatchLog,
+  type ConnectionLimits,
+  connectionLimitsFor,
+  NOT_ACCEPTING,
+} from "./connection_limits.ts";
 import { StrangerLog } from "./stranger_log.ts";
 import type { Readiness } from "../monitor/source.ts";
 import { errorMessage } from "../runtime/error_message.ts";
@@ -148,9 +153,11 @@ export class TunnelServer {
           server.counters.process.connections.handshakeTimeouts++;
           server.#strangers.timedOut(peer, config.security.handshakeTimeout);
         },
+        ...acceptWatchLog(logger),
       }, {
         maxPending: limits.maxPending,
         maxPendingPerSource: limits.maxPendingPerSource,
+        ...limits.networks,
         handshakeTimeoutMs: config.security.handshakeTimeout * 1000,
       });
     } catch (error) {
@@ -197,6 +204,7 @@ export class TunnelServer {
 
   /** Ready once listening, which start() has done (for the monitor's /readyz). */
   readiness(): Readiness {
+    if (!this.#listener.accepting) return { ready: false, reason: NOT_ACCEPTING };
     return { ready: true, reason: `listening on ${this.config.listen.host}:${this.port}` };
   }
 

@@ -6,7 +6,14 @@ import { describeTlsError } from "./tls_errors.ts";
 import { serverTlsOptions } from "./tls_options.ts";
 import type { TlsMaterial } from "./material.ts";
 import { peerAddressOf } from "./peer_address.ts";
-import { PendingConnections, type PendingLimits, type PendingSlot } from "./pending.ts";
+import {
+  handshakeDeadlineMs,
+  type PendingCap,
+  PendingConnections,
+  type PendingLimits,
+  type PendingSlot,
+} from "./pending.ts";
+import { AcceptWatchdog, type ProbeConnection } from "./accept_watchdog.ts";
 
 /** A client that completed the TLS handshake without a certificate our TLS layer accepts. */
 export interface UnauthorizedPeer {
@@ -28,26 +35,62 @@ export interface ListenerEvents {
   onUnauthorized(peer: UnauthorizedPeer): void;
   /** A handshake failed: `peer` is host:port, `reason` one line. */
   onHandshakeFailure(peer: string, reason: string): void;
-  /** A connection was closed at once because a cap was reached (`cap` names which). */
-  onCapped(peer: string, cap: "pending" | "per source"): void;
+  /**
+   * A connection was closed at once because a cap was reached (`cap` names which): a newcomer
+   * turned away, or a pending connection closed to make room for one.
+   */
+  onCapped(peer: string, cap: PendingCap): void;
   /** A connection did not finish the handshake in time and was closed. */
   onHandshakeTimeout(peer: string): void;
+  /** The listener stopped accepting (reason: one line); it is being replaced. */
+  onAcceptStopped?(reason: string): void;
+  /** It accepts again. */
+  onAcceptResumed?(): void;
 }
 
 export interface ListenerOptions extends Partial<PendingLimits> {
-  /** Close a connection whose TLS handshake has not completed after this long. @default 10000 */
+  /**
+   * Close a connection whose TLS handshake has not completed after this long; shorter when the
+   * pending table is more than half full (handshakeDeadlineMs). @default 10000
+   */
   readonly handshakeTimeoutMs?: number;
+  /** The accept watchdog's quiet time before it probes (AcceptWatchdog). @default 5000 */
+  readonly watchdogIntervalMs?: number;
+}
+
+/**
+ * A fatal TLS alert (internal_error) in a plaintext record, sent before any TLS to a newcomer
+ * turned away at a cap: the client reads "received fatal alert: InternalError" and can tell
+ * the operator the server is at a cap, instead of guessing at its certificate.
+ */
+export const CAP_ALERT = new Uint8Array([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 80]);
+
+/** Sends CAP_ALERT and closes; the descriptor is freed as soon as the 7 bytes are out. */
+function refuseAtCap(socket: Socket): void {
+  socket.on("error", () => {});
+  socket.end(CAP_ALERT, () => socket.destroy());
+  Deno.unrefTimer(setTimeout(() => socket.destroy(), 200));
+}
+
+/** Where the watchdog's probe connects: the listening address, or loopback for a wildcard. */
+function probeHost(host: string): string {
+  if (host === "0.0.0.0" || host === "") return "127.0.0.1";
+  if (host === "::") return "::1";
+  return host;
 }
 
 /**
  * Accepts mutually authenticated TLS connections, and guards the door before anyone is
- * authenticated: at most `maxPending` connections at once and `maxPendingPerSource` per source
- * address (beyond either, a connection is closed at once), and a deadline on the handshake. So a
- * stranger can neither exhaust the process's descriptors nor hold memory for long.
+ * authenticated: caps per source address, per source network and in total, where a newcomer takes
+ * the place of the least advanced pending connection (PendingConnections), and a deadline on the
+ * handshake that shortens as the table fills. So a crowd of strangers can neither exhaust the
+ * process's descriptors, nor hold memory for long, nor keep a real client out. A watchdog
+ * (AcceptWatchdog) replaces the listening socket when it stops accepting.
  */
 export class TlsListener {
   #server: net.Server;
   #tls: tls.Server;
+  #watchdog: AcceptWatchdog;
   readonly endpoint: Endpoint;
   readonly pending: PendingConnections;
 
@@ -56,24 +99,33 @@ export class TlsListener {
     tlsServer: tls.Server,
     endpoint: Endpoint,
     pending: PendingConnections,
+    watchdog: (listener: TlsListener) => AcceptWatchdog,
   ) {
     this.#server = server;
     this.#tls = tlsServer;
     this.endpoint = endpoint;
     this.pending = pending;
+    this.#watchdog = watchdog(this);
+  }
+
+  /** False while the listening socket has stopped accepting (until it is replaced). */
+  get accepting(): boolean {
+    return this.#watchdog.accepting;
   }
 
   /** Starts listening; rejects with a clear message when the address cannot be bound. */
-  static listen(
+  static async listen(
     endpoint: Endpoint,
     material: TlsMaterial,
     events: ListenerEvents,
     options: ListenerOptions = {},
-  ) {
+  ): Promise<TlsListener> {
     const pending = new PendingConnections(options);
     const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     // Pending connections by host:port, to find a TLS socket's slot (at most maxPending entries).
     const slots = new Map<string, PendingSlot>();
+    // Set once the listener exists: the watchdog sees every accepted connection.
+    let watchdog: AcceptWatchdog | undefined;
     // node:tls does the handshakes but never listens itself: a plain TCP server accepts, applies
     // the caps, and hands over only what passes (tls.createServer wrapping connections that were
     // then closed at a cap kept about 30 KB each for good, measured in Deno 2.9.6).
@@ -97,12 +149,23 @@ export class TlsListener {
         refuse: (last) => endSocket(socket, last),
       });
     });
-    const server = net.createServer((socket: Socket) => {
+    const onConnection = (socket: Socket) => {
+      if (watchdog?.accepted(socket.remotePort)) {
+        socket.destroy();
+        return;
+      }
       const remote = formatRemote(socket.remoteAddress, socket.remotePort);
       const source = socket.remoteAddress ?? "unknown";
-      const slot = pending.acquire(source);
+      const slot = pending.acquire(source, {
+        // The TCP socket counts what the TLS layer read through it: 0 means no ClientHello yet.
+        bytesReceived: () => socket.bytesRead,
+        evict: (cap) => {
+          socket.destroy();
+          events.onCapped(remote, cap);
+        },
+      });
       if (typeof slot === "string") {
-        socket.destroy();
+        refuseAtCap(socket);
         events.onCapped(remote, slot);
         return;
       }
@@ -116,34 +179,41 @@ export class TlsListener {
         },
       };
       slots.set(remote, entry);
-      entry.startDeadline(handshakeTimeoutMs, () => {
+      const deadline = handshakeDeadlineMs(
+        handshakeTimeoutMs,
+        pending.count,
+        pending.limits.maxPending,
+      );
+      entry.startDeadline(deadline, () => {
         socket.destroy();
         events.onHandshakeTimeout(remote);
       });
       socket.once("close", entry.release);
       tlsServer.emit("connection", socket);
-    });
+    };
     tlsServer.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
       const peer = peerAddressOf(socket);
       slots.get(peer)?.release();
       events.onHandshakeFailure(peer, describeTlsError(error));
       socket.destroy();
     });
-    return new Promise<TlsListener>((resolve, reject) => {
-      server.once("error", (error: Error) => {
-        reject(
-          new Error(
-            `cannot listen on ${formatRemote(endpoint.host, endpoint.port)}: ${
-              describeTlsError(error)
-            }`,
-          ),
-        );
+    const server = await listenOn(endpoint, onConnection);
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : endpoint.port;
+    const bound = { host: endpoint.host, port };
+    return new TlsListener(server, tlsServer, bound, pending, (listener) => {
+      watchdog = new AcceptWatchdog({
+        ...(options.watchdogIntervalMs ? { intervalMs: options.watchdogIntervalMs } : {}),
+        probe: () => openProbe(probeHost(bound.host), bound.port),
+        restart: async () => {
+          const old = listener.#server;
+          await new Promise<void>((resolve) => old.close(() => resolve()));
+          listener.#server = await listenOn(bound, onConnection);
+        },
+        onStopped: (reason) => events.onAcceptStopped?.(reason),
+        onResumed: () => events.onAcceptResumed?.(),
       });
-      server.listen(endpoint.port, endpoint.host, () => {
-        const address = server.address();
-        const port = typeof address === "object" && address ? address.port : endpoint.port;
-        resolve(new TlsListener(server, tlsServer, { host: endpoint.host, port }, pending));
-      });
+      return watchdog;
     });
   }
 
@@ -153,6 +223,38 @@ export class TlsListener {
   }
 
   close(): Promise<void> {
+    this.#watchdog[Symbol.dispose]();
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
+}
+
+/** A TCP server on `endpoint` calling `onConnection`; rejects with one line when it cannot bind. */
+function listenOn(endpoint: Endpoint, onConnection: (socket: Socket) => void) {
+  const server = net.createServer(onConnection);
+  return new Promise<net.Server>((resolve, reject) => {
+    server.once("error", (error: Error) => {
+      reject(
+        new Error(
+          `cannot listen on ${formatRemote(endpoint.host, endpoint.port)}: ${
+            describeTlsError(error)
+          }`,
+        ),
+      );
+    });
+    server.listen(endpoint.port, endpoint.host, () => resolve(server));
+  });
+}
+
+/** Connects to host:port for the watchdog; resolves once connected. */
+function openProbe(host: string, port: number): Promise<ProbeConnection> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    socket.on("error", (error) => {
+      socket.destroy();
+      reject(error);
+    });
+    socket.once("connect", () => {
+      resolve({ localPort: socket.localPort ?? 0, close: () => socket.destroy() });
+    });
+  });
 }

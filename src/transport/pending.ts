@@ -1,12 +1,61 @@
+/**
+ * The door's bookkeeping: connections from the moment they are accepted until their session opens,
+ * under caps per source address, per source network and in total. When a cap is reached, the
+ * newcomer takes the place of the pending connection that has made the least progress (nothing
+ * received yet, then a handshake under way; the oldest first) rather than being turned away: a
+ * crowd of strangers holding places cannot keep a real client out, it only pushes its own
+ * connections out. Only when every connection under the cap has completed its TLS handshake is
+ * the newcomer refused.
+ *
+ * Pure bookkeeping with an injected view of each connection; the listener performs the closing.
+ *
+ * @module
+ */
+import { parseIpAddress } from "../ip/address_bytes.ts";
+import { maskBytes } from "../ip/prefix.ts";
+
 /** Caps on connections that have not yet become a session. */
 export interface PendingLimits {
   /** Connections at once, from anyone, before their session has opened. @default 512 */
   readonly maxPending: number;
   /** The same, from one source address. @default 8 */
   readonly maxPendingPerSource: number;
+  /**
+   * The same, from one IPv4 network of `network4Prefix` bits. An IPv4 /24 may be a carrier-grade
+   * NAT with hundreds of customers, hence far more than one address's share; an attacker still
+   * needs eight /24s to fill the table. @default 64
+   */
+  readonly maxPendingPerNetwork4: number;
+  /**
+   * The same, from one IPv6 network of `network6Prefix` bits. A /64 is one subscriber's link (one
+   * attacker holds 2^64 addresses in it), hence twice one address's share. @default 16
+   */
+  readonly maxPendingPerNetwork6: number;
+  /** @default 24 */
+  readonly network4Prefix: number;
+  /** @default 64 */
+  readonly network6Prefix: number;
 }
 
-export const DEFAULT_PENDING_LIMITS: PendingLimits = { maxPending: 512, maxPendingPerSource: 8 };
+export const DEFAULT_PENDING_LIMITS: PendingLimits = {
+  maxPending: 512,
+  maxPendingPerSource: 8,
+  maxPendingPerNetwork4: 64,
+  maxPendingPerNetwork6: 16,
+  network4Prefix: 24,
+  network6Prefix: 64,
+};
+
+/** Which cap turned a newcomer away. */
+export type PendingCap = "pending" | "per source" | "per network";
+
+/** What the bookkeeping may know of and do to a pending connection. */
+export interface PendingConnection {
+  /** Bytes received so far (0: not even a ClientHello). */
+  bytesReceived(): number;
+  /** Closes it to make room (its place is already freed when this is called). */
+  evict(cap: PendingCap): void;
+}
 
 /** One pending connection's place under the caps. */
 export interface PendingSlot {
@@ -18,15 +67,59 @@ export interface PendingSlot {
   release(): void;
 }
 
+interface Entry {
+  readonly connection: PendingConnection;
+  readonly source: string;
+  readonly network: string;
+  handshaken: boolean;
+  release(): void;
+}
+
+/** The network key of an address: its first `bits` as text ("4/198.51.100" style), or itself. */
+export function networkKey(source: string, limits: PendingLimits): string {
+  let bytes = parseIpAddress(source);
+  if (bytes === undefined) return source;
+  // An IPv4-mapped IPv6 address (dual-stack socket) is the IPv4 address it maps.
+  if (
+    bytes.length === 16 && bytes.subarray(0, 10).every((b) => b === 0) &&
+    bytes[10] === 0xff && bytes[11] === 0xff
+  ) {
+    bytes = bytes.subarray(12);
+  }
+  const bits = bytes.length === 4 ? limits.network4Prefix : limits.network6Prefix;
+  return `${bytes.length === 4 ? 4 : 6}/${maskBytes(bytes, bits).join(".")}`;
+}
+
 /**
- * Counts connections from the moment they are accepted until their session opens, in total and
- * per source address, and refuses more than the caps. Pure bookkeeping; the listener closes what
- * is refused. Memory: one map entry per source address with a pending connection.
+ * The handshake deadline for a connection accepted with `count` of `max` places taken: the full
+ * `baseMs` while the table is at most half full, then shorter in proportion to the room left,
+ * never below `floorMs` (or baseMs when that is smaller): a crowd holding places until their
+ * deadline frees them sooner, an honest handshake (a few round trips) still fits.
+ */
+export function handshakeDeadlineMs(baseMs: number, count: number, max: number, floorMs = 2000) {
+  const fill = max <= 0 ? 1 : count / max;
+  if (fill <= 0.5) return baseMs;
+  const scaled = baseMs * Math.max(0, (1 - fill) * 2);
+  return Math.round(Math.max(Math.min(baseMs, floorMs), scaled));
+}
+
+function rank(entry: Entry): number {
+  if (entry.handshaken) return 2;
+  return entry.connection.bytesReceived() > 0 ? 1 : 0;
+}
+
+/**
+ * Counts connections from the moment they are accepted until their session opens, in total, per
+ * source network and per source address. Memory: one entry per pending connection and one map
+ * key per source address and network with one: all bounded by `maxPending`.
  */
 export class PendingConnections {
   readonly limits: PendingLimits;
-  #total = 0;
-  #bySource = new Map<string, number>();
+  /** Every pending connection, oldest first (a Set keeps insertion order). */
+  #all = new Set<Entry>();
+  #bySource = new Map<string, Set<Entry>>();
+  #byNetwork = new Map<string, Set<Entry>>();
+  #evicted = 0;
 
   constructor(limits: Partial<PendingLimits> = {}) {
     this.limits = { ...DEFAULT_PENDING_LIMITS, ...limits };
@@ -34,22 +127,78 @@ export class PendingConnections {
 
   /** Connections pending now. */
   get count(): number {
-    return this.#total;
+    return this.#all.size;
   }
 
-  /** Takes a place for a connection from `source`, or says which cap refuses it. */
-  acquire(source: string): PendingSlot | "pending" | "per source" {
-    if (this.#total >= this.limits.maxPending) return "pending";
-    const fromSource = this.#bySource.get(source) ?? 0;
-    if (fromSource >= this.limits.maxPendingPerSource) return "per source";
-    this.#total++;
-    this.#bySource.set(source, fromSource + 1);
-    let released = false;
+  /** Connections closed so far to make room for a newcomer. */
+  get evicted(): number {
+    return this.#evicted;
+  }
+
+  /**
+   * Takes a place for `connection` from `source`, first closing the least advanced connection
+   * under each cap that is full; says which cap refuses it when every connection under that cap
+   * has completed its handshake.
+   */
+  acquire(source: string, connection: PendingConnection): PendingSlot | PendingCap {
+    const network = networkKey(source, this.limits);
+    const v4 = network.startsWith("4/");
+    const caps: Array<[PendingCap, Set<Entry> | undefined, number]> = [
+      ["per source", this.#bySource.get(source), this.limits.maxPendingPerSource],
+      [
+        "per network",
+        this.#byNetwork.get(network),
+        v4 ? this.limits.maxPendingPerNetwork4 : this.limits.maxPendingPerNetwork6,
+      ],
+      ["pending", this.#all, this.limits.maxPending],
+    ];
+    for (const [cap, group, max] of caps) {
+      while (group !== undefined && group.size >= max) {
+        const victim = this.#leastAdvanced(group);
+        if (victim === undefined) return cap;
+        victim.release();
+        this.#evicted++;
+        victim.connection.evict(cap);
+      }
+    }
+    return this.#add(source, network, connection);
+  }
+
+  /** The first entry of the lowest rank below 2 (not yet handshaken), oldest first. */
+  #leastAdvanced(group: Set<Entry>): Entry | undefined {
+    let started: Entry | undefined;
+    for (const entry of group) {
+      const r = rank(entry);
+      if (r === 0) return entry;
+      if (r === 1 && started === undefined) started = entry;
+    }
+    return started;
+  }
+
+  #add(source: string, network: string, connection: PendingConnection): PendingSlot {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const clear = () => {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
     };
+    let released = false;
+    const entry: Entry = {
+      connection,
+      source,
+      network,
+      handshaken: false,
+      release: () => {
+        clear();
+        if (released) return;
+        released = true;
+        this.#all.delete(entry);
+        remove(this.#bySource, source, entry);
+        remove(this.#byNetwork, network, entry);
+      },
+    };
+    this.#all.add(entry);
+    insert(this.#bySource, source, entry);
+    insert(this.#byNetwork, network, entry);
     return {
       startDeadline: (ms, onExpiry) => {
         clear();
@@ -58,16 +207,24 @@ export class PendingConnections {
           onExpiry();
         }, ms);
       },
-      handshakeDone: clear,
-      release: () => {
+      handshakeDone: () => {
         clear();
-        if (released) return;
-        released = true;
-        this.#total--;
-        const left = (this.#bySource.get(source) ?? 1) - 1;
-        if (left === 0) this.#bySource.delete(source);
-        else this.#bySource.set(source, left);
+        entry.handshaken = true;
       },
+      release: entry.release,
     };
   }
+}
+
+function insert(map: Map<string, Set<Entry>>, key: string, entry: Entry): void {
+  const group = map.get(key);
+  if (group) group.add(entry);
+  else map.set(key, new Set([entry]));
+}
+
+function remove(map: Map<string, Set<Entry>>, key: string, entry: Entry): void {
+  const group = map.get(key);
+  if (!group) return;
+  group.delete(entry);
+  if (group.size === 0) map.delete(key);
 }
