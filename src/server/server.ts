@@ -22,6 +22,7 @@ import { forwardingProblem, readForwarding } from "../tun/forwarding.ts";
 import { compilePacketFilter, type PacketFilterRules } from "../tun/packet_filter.ts";
 import { ClientAdmission } from "./admission.ts";
 import { classifyClientRefusal } from "./client_refusal.ts";
+import { reclaimAfterFlood } from "../runtime/memory_shim.ts";
 import {
   acceptWatchLog,
   type ConnectionLimits,
@@ -158,6 +159,7 @@ export class TunnelServer {
         maxPending: limits.maxPending,
         maxPendingPerSource: limits.maxPendingPerSource,
         ...limits.networks,
+        reclaimMemory: reclaimAfterFlood(),
         handshakeTimeoutMs: config.security.handshakeTimeout * 1000,
       });
     } catch (error) {

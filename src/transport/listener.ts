@@ -14,6 +14,7 @@ import {
   type PendingSlot,
 } from "./pending.ts";
 import { AcceptWatchdog, type ProbeConnection } from "./accept_watchdog.ts";
+import { QuietReclaim } from "./quiet_reclaim.ts";
 
 /** A client that completed the TLS handshake without a certificate our TLS layer accepts. */
 export interface UnauthorizedPeer {
@@ -56,6 +57,8 @@ export interface ListenerOptions extends Partial<PendingLimits> {
   readonly handshakeTimeoutMs?: number;
   /** The accept watchdog's quiet time before it probes (AcceptWatchdog). @default 5000 */
   readonly watchdogIntervalMs?: number;
+  /** Run once a flood at the door has passed (QuietReclaim), to give its memory back. */
+  readonly reclaimMemory?: () => void;
 }
 
 /**
@@ -91,6 +94,7 @@ export class TlsListener {
   #server: net.Server;
   #tls: tls.Server;
   #watchdog: AcceptWatchdog;
+  #reclaim: QuietReclaim | undefined;
   readonly endpoint: Endpoint;
   readonly pending: PendingConnections;
 
@@ -126,6 +130,9 @@ export class TlsListener {
     const slots = new Map<string, PendingSlot>();
     // Set once the listener exists: the watchdog sees every accepted connection.
     let watchdog: AcceptWatchdog | undefined;
+    const reclaim = options.reclaimMemory
+      ? new QuietReclaim({ reclaim: options.reclaimMemory })
+      : undefined;
     // node:tls does the handshakes but never listens itself: a plain TCP server accepts, applies
     // the caps, and hands over only what passes (tls.createServer wrapping connections that were
     // then closed at a cap kept about 30 KB each for good, measured in Deno 2.9.6).
@@ -154,6 +161,7 @@ export class TlsListener {
         socket.destroy();
         return;
       }
+      reclaim?.accepted();
       const remote = formatRemote(socket.remoteAddress, socket.remotePort);
       const source = socket.remoteAddress ?? "unknown";
       const slot = pending.acquire(source, {
@@ -202,6 +210,7 @@ export class TlsListener {
     const port = typeof address === "object" && address ? address.port : endpoint.port;
     const bound = { host: endpoint.host, port };
     return new TlsListener(server, tlsServer, bound, pending, (listener) => {
+      listener.#reclaim = reclaim;
       watchdog = new AcceptWatchdog({
         ...(options.watchdogIntervalMs ? { intervalMs: options.watchdogIntervalMs } : {}),
         probe: () => openProbe(probeHost(bound.host), bound.port),
@@ -224,6 +233,7 @@ export class TlsListener {
 
   close(): Promise<void> {
     this.#watchdog[Symbol.dispose]();
+    this.#reclaim?.[Symbol.dispose]();
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
 }

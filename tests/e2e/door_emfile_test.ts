@@ -1,0 +1,82 @@
+/**
+ * Issue 22, item 4: a node:net listener in Deno stops accepting for good after one EMFILE. With
+ * the server's soft descriptor limit lowered to 300 at run time (its own user can do that), a
+ * flood of idle connections runs it out; once the flood is gone and the limit restored, new
+ * clients must get in again, and /readyz must have said "not ready" while the listener was dead.
+ */
+import assert from "node:assert/strict";
+import { E2eLab, TUNNEL_PORT } from "../lib/e2e_lab.ts";
+import { run, runOk } from "../../tools/lab/netns_lab.ts";
+
+const root = Deno.uid() === 0;
+const MONITOR_PORT = 19092;
+
+async function hardFileLimit(pid: number): Promise<string> {
+  const limits = await Deno.readTextFile(`/proc/${pid}/limits`);
+  const line = limits.split("\n").find((l) => l.startsWith("Max open files"))!;
+  return line.trim().split(/\s+/)[4]!;
+}
+
+Deno.test({
+  name:
+    "after running out of descriptors the listener is replaced: /readyz says not ready meanwhile, and new clients get in",
+  ignore: !root,
+  async fn() {
+    await using lab = await E2eLab.create("emfile");
+    const attacker = await lab.addHost();
+    const configs = await lab.configs({
+      serverExtra: `monitoring:\n  enabled: true\n  port: ${MONITOR_PORT}\n`,
+    });
+    const server = await lab.startServer(configs);
+    const pid = server.child.pid;
+    const hard = await hardFileLimit(pid);
+    // /readyz, every 100 ms until the end of the test.
+    const seen: string[] = [];
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const out = await lab.net.try(lab.server, "curl", [
+          "-s",
+          "-m",
+          "1",
+          "-w",
+          " %{http_code}",
+          `http://127.0.0.1:${MONITOR_PORT}/readyz`,
+        ]);
+        seen.push(out.stdout.trim());
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    try {
+      await runOk("prlimit", ["--pid", String(pid), "--nofile=300:"]);
+      const flood = lab.spawnStranger(attacker, [
+        "idle",
+        lab.server.ip,
+        String(TUNNEL_PORT),
+        "600",
+        "3000",
+      ]);
+      console.log(`flood: ${JSON.stringify(await flood.done)}`);
+      await runOk("prlimit", ["--pid", String(pid), `--nofile=${hard}:`]);
+      const started = performance.now();
+      const client = lab.start(lab.client, configs.clientConfig, configs.clientLog);
+      await client.waitForLog(/connected to .*/, 30_000);
+      console.log(
+        `a new client connected ${
+          ((performance.now() - started) / 1000).toFixed(1)
+        } s after the limit was restored`,
+      );
+    } finally {
+      watching = false;
+      await watcher;
+      await run("prlimit", ["--pid", String(pid), `--nofile=${hard}:`]);
+    }
+    const log = await server.log();
+    assert.match(log, /the listener stopped accepting/);
+    assert.match(log, /the listener accepts connections again/);
+    const notReady = seen.filter((line) => / 503$/.test(line));
+    console.log(`/readyz answers: ${seen.length}, 503: ${notReady.length} (${notReady[0]})`);
+    assert.ok(notReady.some((line) => /stopped accepting/.test(line)), seen.join("\n"));
+    assert.match(seen.at(-1)!, / 200$/, "ready again at the end");
+  },
+});
