@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { nearHonestPayloads as frames } from "../lib/vnet_arbitrary.ts";
 import { tunLibraryCandidates } from "../../src/tun/native_library.ts";
 import {
   DATA_VALID,
@@ -154,41 +155,6 @@ function describe(packet: Uint8Array) {
   }
   return undefined;
 }
-
-/** Frames near honest ones: an honest super-packet or plain packet with some fields rewritten. */
-const frames = fc.record({
-  v6: fc.boolean(),
-  proto: fc.constantFrom(TCP, UDP, 1, 58),
-  payloadLength: fc.oneof(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 0, max: 65000 })),
-  gsoType: fc.constantFrom(
-    GSO_NONE,
-    GSO_TCPV4,
-    GSO_UDP,
-    GSO_TCPV6,
-    GSO_UDP_L4,
-    GSO_TCPV4 | GSO_ECN,
-    GSO_TCPV6 | GSO_ECN,
-    GSO_UDP_L4 | GSO_ECN,
-    2,
-    0x7f,
-    0xff,
-  ),
-  overrides: fc.record({
-    flags: fc.integer({ min: 0, max: 255 }),
-    hdrLen: fc.integer({ min: 0, max: 0xffff }),
-    gsoSize: fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 2000 })),
-    csumStart: fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 80 })),
-    csumOffset: fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(6, 16)),
-  }, { requiredKeys: [] }),
-  cut: fc.option(fc.integer({ min: 0, max: 120 })),
-  noise: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
-  mtu: fc.constantFrom(0, 576, 1280, 1400, 1500, 9000, 65535),
-}).map(({ v6, proto, payloadLength, gsoType, overrides, cut, noise, mtu }) => {
-  let payload = gsoPayload({ v6, proto, payloadLength, gsoType, vnet: overrides });
-  if (cut !== null) payload = payload.subarray(0, Math.min(payload.length, cut));
-  for (const [at, value] of noise) if (payload.length > 0) payload[at % payload.length] = value;
-  return { payload, mtu };
-});
 
 Deno.test("fuzz: whatever header passes obeys the rules the kernel relies on", () => {
   fc.assert(
