@@ -97,7 +97,7 @@ export function fileSchema(baseDir: string) {
       handshake_timeout: integer(1, 300).default(10),
       max_pending_connections: integer(1, 65536).default(512),
       max_pending_per_source: integer(1, 65536).default(8),
-      max_pending_per_network4: integer(1, 65536).default(64),
+      max_pending_per_network4: integer(1, 65536).default(32),
       max_pending_per_network6: integer(1, 65536).default(16),
       pending_network4_prefix: integer(8, 32).default(24),
       pending_network6_prefix: integer(16, 128).default(64),

@@ -91,7 +91,7 @@ export interface SecurityConfig {
   readonly maxPendingPerSource: number;
   /**
    * Server: the same, from one IPv4 network of pendingNetwork4Prefix bits (a /24 may be a carrier
-   * NAT with many customers, hence 8 addresses' worth). @default 64
+   * NAT with many customers, hence 4 addresses' worth). @default 32
    */
   readonly maxPendingPerNetwork4?: number;
   /** Server: the same, from one IPv6 network (a /64 is one subscriber's link). @default 16 */

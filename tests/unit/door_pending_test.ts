@@ -76,6 +76,20 @@ Deno.test("PendingConnections: a NAT neighbour's idle connections make room for 
   assert.ok(!log.includes("client per source"), "the client that made progress keeps its place");
 });
 
+Deno.test("PendingConnections: at an address's or network's cap, connections under way are not displaced: the newcomer is turned away", () => {
+  const log: string[] = [];
+  const door = new PendingConnections({ maxPendingPerSource: 2, maxPendingPerNetwork4: 3 });
+  const a = take(door, "192.0.2.1", "a", log);
+  const b = take(door, "192.0.2.1", "b", log);
+  a.state.bytes = b.state.bytes = 9; // half ClientHellos
+  assert.equal(take(door, "192.0.2.1", "c", log).slot, "per source");
+  const d = take(door, "192.0.2.2", "d", log);
+  d.state.bytes = 9;
+  assert.equal(take(door, "192.0.2.3", "e", log).slot, "per network");
+  assert.deepEqual(log, []);
+  assert.equal(door.count, 3);
+});
+
 Deno.test("PendingConnections: an IPv6 /64 and an IPv4 /24 are capped as one source network", () => {
   const log: string[] = [];
   const door = new PendingConnections({ maxPendingPerNetwork6: 4, maxPendingPerNetwork4: 3 });
