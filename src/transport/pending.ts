@@ -8,9 +8,10 @@
  * out, it only pushes its own connections out. Only when every pending connection has completed
  * its TLS handshake is the newcomer refused.
  *
- * At its own address's or network's cap, a newcomer displaces only a connection of that address
- * or network that has sent nothing yet (a NAT neighbour's idle connections cannot keep a client
- * behind the same address out); otherwise it is turned away at once. That is deliberate: in Deno
+ * At its own address's cap, a newcomer displaces only a connection from that address that has sent
+ * nothing for IDLE_DISPLACE_MS (a NAT neighbour's idle connections cannot keep a client behind the
+ * same address out for long); at its network's cap it is turned away at once. That is deliberate:
+ * in Deno
  * 2.9.6 every connection handed to node:tls that ends before its handshake completes keeps about
  * 30 KB for good (measured: 3,000 of them, closed by either side, +90 MB RSS, 33 MB of it glibc
  * heap in use, 16 MB V8 heap; malloc_trim returns none of it). Turning a crowd away before its
@@ -56,6 +57,14 @@ export const DEFAULT_PENDING_LIMITS: PendingLimits = {
   network6Prefix: 64,
 };
 
+/**
+ * How old an idle connection must be before a newcomer from the same address may displace it: a
+ * NAT neighbour's idle connections give way within seconds, while one address reconnecting fast
+ * cannot make the door wrap (and lose ~30 KB for) more than maxPendingPerSource connections every
+ * IDLE_DISPLACE_MS.
+ */
+export const IDLE_DISPLACE_MS = 2000;
+
 /** Which cap turned a newcomer away. */
 export type PendingCap = "pending" | "per source" | "per network";
 
@@ -81,6 +90,8 @@ interface Entry {
   readonly connection: PendingConnection;
   readonly source: string;
   readonly network: string;
+  /** When it was accepted (the clock of PendingConnections). */
+  readonly since: number;
   handshaken: boolean;
   release(): void;
 }
@@ -130,9 +141,11 @@ export class PendingConnections {
   #bySource = new Map<string, Set<Entry>>();
   #byNetwork = new Map<string, Set<Entry>>();
   #evicted = 0;
+  #now: () => number;
 
-  constructor(limits: Partial<PendingLimits> = {}) {
+  constructor(limits: Partial<PendingLimits> = {}, now: () => number = () => performance.now()) {
     this.limits = { ...DEFAULT_PENDING_LIMITS, ...limits };
+    this.#now = now;
   }
 
   /** Connections pending now. */
@@ -164,10 +177,12 @@ export class PendingConnections {
     ];
     for (const [cap, group, max] of caps) {
       while (group !== undefined && group.size >= max) {
-        // Under its own address's or network's cap a newcomer only displaces connections that
-        // have sent nothing (a NAT neighbour's idle ones); a crowd from one network is turned
-        // away before its connections cost a TLS wrap (see the module comment).
-        const victim = this.#leastAdvanced(group, cap === "pending");
+        // Only the full table displaces any connection under way; an address's cap displaces
+        // only idle ones at least IDLE_DISPLACE_MS old (a NAT neighbour's), a network's none: a
+        // crowd is turned away before its connections cost a TLS wrap (see the module comment).
+        const victim = cap === "per network"
+          ? undefined
+          : this.#leastAdvanced(group, cap === "pending" ? undefined : IDLE_DISPLACE_MS);
         if (victim === undefined) return cap;
         victim.release();
         this.#evicted++;
@@ -178,15 +193,21 @@ export class PendingConnections {
   }
 
   /**
-   * The oldest entry that has received nothing; else, when `started` allows, the oldest whose
-   * handshake is under way.
+   * The oldest entry that has received nothing; else the oldest whose handshake is under way.
+   * With `idleForMs`, only an entry that has received nothing and is at least that old.
    */
-  #leastAdvanced(group: Set<Entry>, started: boolean): Entry | undefined {
+  #leastAdvanced(group: Set<Entry>, idleForMs?: number): Entry | undefined {
     let underWay: Entry | undefined;
+    const now = this.#now();
     for (const entry of group) {
       const r = rank(entry);
+      if (idleForMs !== undefined) {
+        if (now - entry.since < idleForMs) return undefined; // the rest is younger still
+        if (r === 0) return entry;
+        continue;
+      }
       if (r === 0) return entry;
-      if (r === 1 && started && underWay === undefined) underWay = entry;
+      if (r === 1 && underWay === undefined) underWay = entry;
     }
     return underWay;
   }
@@ -202,6 +223,7 @@ export class PendingConnections {
       connection,
       source,
       network,
+      since: this.#now(),
       handshaken: false,
       release: () => {
         clear();

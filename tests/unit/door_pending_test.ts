@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import {
   handshakeDeadlineMs,
+  IDLE_DISPLACE_MS,
   networkKey,
   type PendingCap,
   PendingConnections,
@@ -64,16 +65,25 @@ Deno.test("PendingConnections: finished handshakes are never closed to make room
   assert.notEqual(typeof take(door, "203.0.113.1", "d", log).slot, "string");
 });
 
-Deno.test("PendingConnections: a NAT neighbour's idle connections make room for a client behind the same address", () => {
+Deno.test("PendingConnections: a NAT neighbour's idle connections make room for a client behind the same address once 2 s old", () => {
   const log: string[] = [];
-  const door = new PendingConnections({ maxPendingPerSource: 8 });
+  let now = 0;
+  const door = new PendingConnections({ maxPendingPerSource: 8 }, () => now);
   for (let i = 0; i < 8; i++) take(door, "192.0.2.7", `idle${i}`, log);
+  now = IDLE_DISPLACE_MS - 1;
+  assert.equal(take(door, "192.0.2.7", "early", log).slot, "per source", "young idle ones stay");
+  now = IDLE_DISPLACE_MS;
   const client = take(door, "192.0.2.7", "client", log);
   assert.equal(typeof client.slot, "object");
   assert.deepEqual(log, ["idle0 per source"]);
   client.state.bytes = 250; // it sends its ClientHello; the neighbour keeps reconnecting
-  for (let i = 8; i < 40; i++) take(door, "192.0.2.7", `idle${i}`, log);
+  for (let i = 8; i < 40; i++) {
+    now += 500;
+    take(door, "192.0.2.7", `idle${i}`, log);
+  }
   assert.ok(!log.includes("client per source"), "the client that made progress keeps its place");
+  // Each displaced connection was at least IDLE_DISPLACE_MS old: at most 8 per 2 s.
+  assert.ok(log.length <= 1 + (16_000 / IDLE_DISPLACE_MS) * 8, `${log.length} displaced in 16 s`);
 });
 
 Deno.test("PendingConnections: at an address's or network's cap, connections under way are not displaced: the newcomer is turned away", () => {
@@ -90,15 +100,25 @@ Deno.test("PendingConnections: at an address's or network's cap, connections und
   assert.equal(door.count, 3);
 });
 
-Deno.test("PendingConnections: an IPv6 /64 and an IPv4 /24 are capped as one source network", () => {
+Deno.test("PendingConnections: an IPv6 /64 and an IPv4 /24 are capped as one source network, newcomers turned away", () => {
   const log: string[] = [];
   const door = new PendingConnections({ maxPendingPerNetwork6: 4, maxPendingPerNetwork4: 3 });
-  for (let i = 1; i <= 6; i++) take(door, `2001:db8:0:1::${i.toString(16)}`, `v6-${i}`, log);
-  assert.deepEqual(log, ["v6-1 per network", "v6-2 per network"]);
-  take(door, "2001:db8:0:2::1", "other64", log);
-  for (let i = 1; i <= 4; i++) take(door, `198.51.100.${i}`, `v4-${i}`, log);
-  take(door, "::ffff:198.51.100.77", "mapped", log);
-  assert.deepEqual(log.slice(2), ["v4-1 per network", "v4-2 per network"]);
+  const v6 = [1, 2, 3, 4, 5, 6].map((i) =>
+    take(door, `2001:db8:0:1::${i.toString(16)}`, `v6-${i}`, log).slot
+  );
+  assert.deepEqual(v6.map((slot) => typeof slot), [
+    "object",
+    "object",
+    "object",
+    "object",
+    "string",
+    "string",
+  ]);
+  assert.equal(v6[4], "per network");
+  assert.equal(typeof take(door, "2001:db8:0:2::1", "other64", log).slot, "object");
+  for (let i = 1; i <= 3; i++) take(door, `198.51.100.${i}`, `v4-${i}`, log);
+  assert.equal(take(door, "::ffff:198.51.100.77", "mapped", log).slot, "per network");
+  assert.deepEqual(log, [], "nothing displaced at a network's cap");
   assert.equal(door.count, 4 + 1 + 3);
 });
 

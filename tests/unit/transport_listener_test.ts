@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import tls from "node:tls";
 import { type ListenerEvents, TlsListener } from "../../src/transport/listener.ts";
 import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
+import { IDLE_DISPLACE_MS } from "../../src/transport/pending.ts";
 import { pollUntil } from "../lib/poll.ts";
 import { withMaterial } from "../lib/tls_material.ts";
 
@@ -40,7 +41,7 @@ async function closedByServer(conn: Deno.Conn): Promise<void> {
   }
 }
 
-Deno.test("TlsListener makes room at the per-source cap by closing the oldest connection that sent nothing", async () => {
+Deno.test("TlsListener makes room at the per-source cap by closing the oldest connection that has sent nothing for 2 s", async () => {
   await withMaterial(async (server) => {
     const { seen, events } = recorder();
     const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events, {
@@ -57,7 +58,8 @@ Deno.test("TlsListener makes room at the per-source cap by closing the oldest co
       // Half a ClientHello: progress, so it outranks the idle one.
       await started.write(new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc]));
       await pollUntil(() => listener.pending.count === 2, "two connections are pending");
-      await new Promise((resolve) => setTimeout(resolve, 100)); // the bytes reach the server
+      // The bytes reach the server, and the idle one is old enough to give way (IDLE_DISPLACE_MS).
+      await new Promise((resolve) => setTimeout(resolve, IDLE_DISPLACE_MS + 100));
       const newcomer = await Deno.connect({ hostname: "127.0.0.1", port });
       conns.push(newcomer);
       await closedByServer(idle);
