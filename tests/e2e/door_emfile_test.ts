@@ -26,6 +26,8 @@ Deno.test({
     const attacker = await lab.addHost();
     const configs = await lab.configs({
       serverExtra: `monitoring:\n  enabled: true\n  port: ${MONITOR_PORT}\n`,
+      // One attacker address may hold as many places as it likes: the descriptors run out first.
+      serverSecurity: { max_pending_per_source: 65536, max_pending_per_network4: 65536 },
     });
     const server = await lab.startServer(configs);
     const pid = server.child.pid;
