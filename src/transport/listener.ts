@@ -215,8 +215,10 @@ export class TlsListener {
         ...(options.watchdogIntervalMs ? { intervalMs: options.watchdogIntervalMs } : {}),
         probe: () => openProbe(probeHost(bound.host), bound.port),
         restart: async () => {
-          const old = listener.#server;
-          await new Promise<void>((resolve) => old.close(() => resolve()));
+          // close() frees the port at once, but its callback waits for every connection the
+          // server ever accepted (live sessions too): never wait for it here.
+          listener.#server.close();
+          await new Promise((resolve) => setTimeout(resolve, 50));
           listener.#server = await listenOn(bound, onConnection);
         },
         onStopped: (reason) => events.onAcceptStopped?.(reason),
