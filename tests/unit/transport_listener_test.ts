@@ -3,6 +3,8 @@ import tls from "node:tls";
 import { type ListenerEvents, TlsListener } from "../../src/transport/listener.ts";
 import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
 import { IDLE_DISPLACE_MS } from "../../src/transport/pending.ts";
+import { dialTls } from "../../src/transport/dialer.ts";
+import { isCapRefusal } from "../../src/transport/tls_errors.ts";
 import { pollUntil } from "../lib/poll.ts";
 import { withMaterial } from "../lib/tls_material.ts";
 
@@ -109,6 +111,13 @@ Deno.test("TlsListener turns a newcomer away with a TLS alert only when every pl
         "a fatal internal_error alert",
       );
       assert.deepEqual(seen.capped.map((line) => line.split(" 127")[0]), ["per source"]);
+      // Our own client says what happened, and the client's loop retries soon (isCapRefusal).
+      const refusal = await dialTls({ host: "127.0.0.1", port }, client).then(
+        () => "connected",
+        (error: Error) => error.message,
+      );
+      assert.match(refusal, /turned us away at a connection cap/);
+      assert.ok(isCapRefusal(refusal));
     } finally {
       socket.destroy();
       for (const release of held) release();
