@@ -204,6 +204,11 @@ export class TunnelServer {
     return this.#tun.mssClamped();
   }
 
+  /** Resolves when the listening socket is gone for good (TlsListener.lost): exit and restart. */
+  get lost(): Promise<string> {
+    return this.#listener.lost;
+  }
+
   /** Ready once listening, which start() has done (for the monitor's /readyz). */
   readiness(): Readiness {
     if (!this.#listener.accepting) return { ready: false, reason: NOT_ACCEPTING };

@@ -15,6 +15,7 @@ import {
 } from "./pending.ts";
 import { AcceptWatchdog, type ProbeConnection } from "./accept_watchdog.ts";
 import { QuietReclaim } from "./quiet_reclaim.ts";
+import { errorMessage } from "../runtime/error_message.ts";
 
 /** A client that completed the TLS handshake without a certificate our TLS layer accepts. */
 export interface UnauthorizedPeer {
@@ -95,6 +96,7 @@ export class TlsListener {
   #tls: tls.Server;
   #watchdog: AcceptWatchdog;
   #reclaim: QuietReclaim | undefined;
+  #lost = Promise.withResolvers<string>();
   readonly endpoint: Endpoint;
   readonly pending: PendingConnections;
 
@@ -115,6 +117,15 @@ export class TlsListener {
   /** False while the listening socket has stopped accepting (until it is replaced). */
   get accepting(): boolean {
     return this.#watchdog.accepting;
+  }
+
+  /**
+   * Resolves (with one line) when the listening socket stopped accepting and cannot be replaced:
+   * a port below 1024 cannot be bound again once root's privileges are gone. The process should
+   * then exit with a failure, so that the service manager starts it again.
+   */
+  get lost(): Promise<string> {
+    return this.#lost.promise;
   }
 
   /** Starts listening; rejects with a clear message when the address cannot be bound. */
@@ -219,7 +230,18 @@ export class TlsListener {
           // server ever accepted (live sessions too): never wait for it here.
           listener.#server.close();
           await new Promise((resolve) => setTimeout(resolve, 50));
-          listener.#server = await listenOn(bound, onConnection);
+          try {
+            listener.#server = await listenOn(bound, onConnection);
+          } catch (error) {
+            const message = errorMessage(error);
+            if (/permission denied|EACCES|os error 13/i.test(message)) {
+              listener.#lost.resolve(
+                `the listening socket stopped accepting and ${bound.port} cannot be bound ` +
+                  `again without root (${message})`,
+              );
+            }
+            throw error;
+          }
         },
         onStopped: (reason) => events.onAcceptStopped?.(reason),
         onResumed: () => events.onAcceptResumed?.(),

@@ -11,19 +11,37 @@ import { run, runOk } from "../../tools/lab/netns_lab.ts";
 const root = Deno.uid() === 0;
 const MONITOR_PORT = 19092;
 
+/**
+ * `prlimit` on the server as its own user (nobody), as anyone sharing that user can: this
+ * machine's root lacks CAP_SYS_RESOURCE over another user's process.
+ */
+function prlimitAsServer(pid: number, soft: string, check: boolean) {
+  const args = [
+    "--reuid=65534",
+    "--regid=65534",
+    "--clear-groups",
+    "prlimit",
+    "--pid",
+    String(pid),
+    `--nofile=${soft}:`,
+  ];
+  return check ? runOk("setpriv", args) : run("setpriv", args);
+}
+
 async function hardFileLimit(pid: number): Promise<string> {
   const limits = await Deno.readTextFile(`/proc/${pid}/limits`);
   const line = limits.split("\n").find((l) => l.startsWith("Max open files"))!;
   return line.trim().split(/\s+/)[4]!;
 }
 
-Deno.test({
-  name:
-    "after running out of descriptors the listener is replaced: /readyz says not ready meanwhile, and new clients get in",
-  ignore: !root,
-  async fn() {
-    await using lab = await E2eLab.create("emfile");
+/** Runs the server out of descriptors once; `unprivilegedPorts` lets nobody bind port 443. */
+async function exhaust(tag: string, unprivilegedPorts: boolean) {
+  const lab = await E2eLab.create(tag);
+  try {
     const attacker = await lab.addHost();
+    if (unprivilegedPorts) {
+      await lab.net.exec(lab.server, "sysctl", ["-qw", "net.ipv4.ip_unprivileged_port_start=0"]);
+    }
     const configs = await lab.configs({
       serverExtra: `monitoring:\n  enabled: true\n  port: ${MONITOR_PORT}\n`,
       // One attacker address may hold as many places as it likes: the descriptors run out first.
@@ -49,8 +67,12 @@ Deno.test({
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();
+    const stopWatching = async () => {
+      watching = false;
+      await watcher;
+    };
     try {
-      await runOk("prlimit", ["--pid", String(pid), "--nofile=300:"]);
+      await prlimitAsServer(pid, "300", true);
       const flood = lab.spawnStranger(attacker, [
         "idle",
         lab.server.ip,
@@ -59,19 +81,36 @@ Deno.test({
         "3000",
       ]);
       console.log(`flood: ${JSON.stringify(await flood.done)}`);
-      await runOk("prlimit", ["--pid", String(pid), `--nofile=${hard}:`]);
+      await prlimitAsServer(pid, hard, true);
+    } catch (error) {
+      await stopWatching();
+      await prlimitAsServer(pid, hard, false);
+      throw error;
+    }
+    return { lab, server, configs, seen, stopWatching };
+  } catch (error) {
+    await lab[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+Deno.test({
+  name:
+    "after running out of descriptors the listener is replaced: /readyz says not ready meanwhile, and new clients get in",
+  ignore: !root,
+  async fn() {
+    const { lab, server, configs, seen, stopWatching } = await exhaust("emfile", true);
+    await using _lab = lab;
+    try {
       const started = performance.now();
       const client = lab.start(lab.client, configs.clientConfig, configs.clientLog);
       await client.waitForLog(/connected to .*/, 30_000);
       console.log(
-        `a new client connected ${
-          ((performance.now() - started) / 1000).toFixed(1)
-        } s after the limit was restored`,
+        `a new client connected ${((performance.now() - started) / 1000).toFixed(1)} s after ` +
+          "the limit was restored",
       );
     } finally {
-      watching = false;
-      await watcher;
-      await run("prlimit", ["--pid", String(pid), `--nofile=${hard}:`]);
+      await stopWatching();
     }
     const log = await server.log();
     assert.match(log, /the listener stopped accepting/);
@@ -80,5 +119,35 @@ Deno.test({
     console.log(`/readyz answers: ${seen.length}, 503: ${notReady.length} (${notReady[0]})`);
     assert.ok(notReady.some((line) => /stopped accepting/.test(line)), seen.join("\n"));
     assert.match(seen.at(-1)!, / 200$/, "ready again at the end");
+  },
+});
+
+Deno.test({
+  name:
+    "when port 443 cannot be bound again without root, the server exits with a failure for systemd to restart it",
+  ignore: !root,
+  async fn() {
+    const { lab, server, seen, stopWatching } = await exhaust("emfexit", false);
+    await using _lab = lab;
+    let status: Deno.CommandStatus;
+    try {
+      status = await Promise.race([
+        server.child.status,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error("the server did not exit within 30 s")), 30_000)
+        ),
+      ]);
+    } finally {
+      await stopWatching();
+    }
+    const log = await server.log();
+    console.log(
+      `exit code ${status.code}; /readyz 503 answers: ${
+        seen.filter((l) => / 503$/.test(l)).length
+      }`,
+    );
+    assert.notEqual(status.code, 0, log);
+    assert.match(log, /the listener stopped accepting/);
+    assert.match(log, /cannot be bound again without root.*exiting so that the service manager/);
   },
 });
