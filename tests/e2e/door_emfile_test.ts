@@ -134,7 +134,7 @@ Deno.test({
     try {
       status = await Promise.race([
         server.child.status,
-        new Promise<undefined>((resolve) => (timer = setTimeout(resolve, 30_000))),
+        new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 30_000))),
       ]);
     } finally {
       clearTimeout(timer);
