@@ -63,6 +63,11 @@ export class AcceptWatchdog implements Disposable {
    */
   accepted(remotePort: number | undefined): boolean {
     this.#lastAccept = this.#now();
+    if (!this.#accepting && !this.#probing) {
+      // Whatever was accepted proves the listener works again (a probe in flight decides itself).
+      this.#accepting = true;
+      this.#options.onResumed();
+    }
     if (this.#expectedPort === undefined || remotePort !== this.#expectedPort) return false;
     this.#expectedPort = undefined;
     this.#probeSeen?.();
