@@ -5,8 +5,10 @@
  * and says nothing (no `error` event): the port stays bound, the kernel keeps completing TCP
  * handshakes into the backlog, and nobody is ever served again. So while no connection has been
  * accepted for `intervalMs`, the watchdog connects to the listener itself; when its probe is not
- * accepted within `probeTimeoutMs`, the listener counts as stopped (readiness says so) and is
- * replaced by a new one, retried every `retryMs` until a probe gets through again.
+ * accepted within `probeTimeoutMs`, and neither are the next ones (`failuresToStop` in a row, one
+ * every `retryMs`, while nothing else is accepted either), the listener counts as stopped
+ * (readiness says so) and is replaced by a new one, retried every `retryMs` until a connection
+ * gets through again.
  *
  * @module
  */
@@ -28,10 +30,16 @@ export interface AcceptWatchdogOptions {
   onResumed(): void;
   /** Quiet time before a probe is sent. @default 5000 */
   readonly intervalMs?: number;
-  /** How long an accepted probe may take. @default 2000 */
+  /** How long an accepted probe may take. @default 3000 */
   readonly probeTimeoutMs?: number;
-  /** Probe interval while stopped. @default 1000 */
+  /** Probe interval while stopped, or after a failed probe. @default 1000 */
   readonly retryMs?: number;
+  /**
+   * Failed probes in a row that make the listener count as stopped: one slow probe on a busy
+   * machine is no outage (and on a privileged port, replacing the listener ends the process).
+   * @default 3
+   */
+  readonly failuresToStop?: number;
   /** @default performance.now */
   readonly now?: () => number;
 }
@@ -41,6 +49,8 @@ export class AcceptWatchdog implements Disposable {
   #lastAccept: number;
   #accepting = true;
   #probing = false;
+  /** Probes failed in a row. */
+  #failures = 0;
   #expectedPort: number | undefined;
   #probeSeen: (() => void) | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -63,14 +73,15 @@ export class AcceptWatchdog implements Disposable {
    */
   accepted(remotePort: number | undefined): boolean {
     this.#lastAccept = this.#now();
+    this.#failures = 0;
+    // Whatever is accepted proves the listener works: a probe in flight has its answer.
+    this.#probeSeen?.();
     if (!this.#accepting && !this.#probing) {
-      // Whatever was accepted proves the listener works again (a probe in flight decides itself).
       this.#accepting = true;
       this.#options.onResumed();
     }
     if (this.#expectedPort === undefined || remotePort !== this.#expectedPort) return false;
     this.#expectedPort = undefined;
-    this.#probeSeen?.();
     return true;
   }
 
@@ -96,11 +107,12 @@ export class AcceptWatchdog implements Disposable {
     try {
       const problem = await this.#probe();
       if (problem === undefined) {
+        this.#failures = 0;
         if (!this.#accepting) {
           this.#accepting = true;
           this.#options.onResumed();
         }
-      } else {
+      } else if (++this.#failures >= (this.#options.failuresToStop ?? 3)) {
         if (this.#accepting) {
           this.#accepting = false;
           this.#options.onStopped(problem);
@@ -110,12 +122,14 @@ export class AcceptWatchdog implements Disposable {
     } finally {
       this.#probing = false;
     }
-    this.#schedule(this.#accepting ? interval : this.#options.retryMs ?? 1000);
+    this.#schedule(
+      this.#accepting && this.#failures === 0 ? interval : this.#options.retryMs ?? 1000,
+    );
   }
 
   /** undefined when a probe was accepted in time, else why not. */
   async #probe(): Promise<string | undefined> {
-    const timeoutMs = this.#options.probeTimeoutMs ?? 2000;
+    const timeoutMs = this.#options.probeTimeoutMs ?? 3000;
     let connection: ProbeConnection;
     try {
       connection = await this.#options.probe();

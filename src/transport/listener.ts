@@ -69,11 +69,31 @@ export interface ListenerOptions extends Partial<PendingLimits> {
  */
 export const CAP_ALERT = new Uint8Array([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 80]);
 
-/** Sends CAP_ALERT and closes; the descriptor is freed as soon as the 7 bytes are out. */
+/**
+ * Alerts being sent at once, at most: a refused socket lingers until its 7 bytes are out (100 ms
+ * at most), and under a crowd thousands a second would pile up (and Deno's accept loop pauses
+ * while it holds more sockets than its backlog); beyond this bound a newcomer is closed without.
+ */
+const MAX_ALERTS_IN_FLIGHT = 32;
+let alertsInFlight = 0;
+
+/** Sends CAP_ALERT and closes (or just closes, under a crowd: see MAX_ALERTS_IN_FLIGHT). */
 function refuseAtCap(socket: Socket): void {
   socket.on("error", () => {});
-  socket.end(CAP_ALERT, () => socket.destroy());
-  Deno.unrefTimer(setTimeout(() => socket.destroy(), 200));
+  if (alertsInFlight >= MAX_ALERTS_IN_FLIGHT) {
+    socket.destroy();
+    return;
+  }
+  alertsInFlight++;
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    alertsInFlight--;
+    socket.destroy();
+  };
+  socket.end(CAP_ALERT, finish);
+  Deno.unrefTimer(setTimeout(finish, 100));
 }
 
 /** Where the watchdog's probe connects: the listening address, or loopback for a wildcard. */

@@ -8,11 +8,14 @@
  */
 import assert from "node:assert/strict";
 import { E2eLab, SERVER_TUNNEL_IP, TUNNEL_PORT } from "../lib/e2e_lab.ts";
+import type { LabHost } from "../../tools/lab/netns_lab.ts";
+import type { TunnelProcess } from "../../tools/lab/tunnel_process.ts";
 import { rssMiB } from "../lib/proc_stats.ts";
 import { parsePing } from "../../tools/lab/ping.ts";
 
 const root = Deno.uid() === 0;
 const SECONDS = Number(Deno.env.get("SSSONECTOR_CROWD_SECONDS") ?? "24");
+const RATE = Deno.env.get("SSSONECTOR_CROWD_RATE") ?? "4000";
 const CROWD = new URL("../../tools/lab/crowd.ts", import.meta.url).pathname;
 const NETWORKS = 8, PER_NETWORK = 50, PER_SOURCE = 4;
 const TRY_EVERY_MS = 3000, TRY_LIMIT_MS = 8000;
@@ -43,6 +46,23 @@ async function crowdAttack(kind: "idle" | "half" | "nocert") {
   await lab.startClient(configs);
   await lab.waitForPing(lab.client, SERVER_TUNNEL_IP);
   const pid = server.child.pid;
+  try {
+    await attackAndMeasure(lab, server, kind, sources, attacker, newcomerHost, pid);
+  } catch (error) {
+    const log = (await server.log()).split("\n").slice(-15).join("\n");
+    throw new Error(`${error}\nserver log (end):\n${log}\nstderr:\n${await server.stderr()}`);
+  }
+}
+
+async function attackAndMeasure(
+  lab: E2eLab,
+  server: TunnelProcess,
+  kind: "idle" | "half" | "nocert",
+  sources: string[],
+  attacker: LabHost,
+  newcomerHost: LabHost,
+  pid: number,
+) {
   const rssBefore = await rssMiB(pid);
 
   const pingCount = Math.floor((SECONDS + 4) * 5);
@@ -64,7 +84,7 @@ async function crowdAttack(kind: "idle" | "half" | "nocert") {
     sources.join(","),
     String(PER_SOURCE),
     String(SECONDS * 1000),
-    "4000",
+    RATE,
   ]);
   await delay(2000); // the crowd fills the door
   const tries = Math.floor((SECONDS * 1000 - 4000) / TRY_EVERY_MS);

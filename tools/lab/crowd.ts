@@ -47,10 +47,22 @@ type Kind = "idle" | "half" | "nocert";
 function holdOne(host: string, port: number, kind: Kind, localAddress: string): Promise<void> {
   return new Promise((resolve) => {
     const raw = net.connect({ host, port, localAddress });
-    const socket: net.Socket = kind === "nocert"
-      ? tls.connect({ socket: raw, rejectUnauthorized: false, ALPNProtocols: [ALPN_PROTOCOL] })
-      : raw;
     raw.on("error", () => {});
+    if (kind === "nocert") {
+      // TLS starts once TCP is up: node:tls in Deno throws out of the event loop when the socket
+      // it wraps is closed before it connected.
+      raw.once("connect", () => {
+        const secure = tls.connect({
+          socket: raw,
+          rejectUnauthorized: false,
+          ALPNProtocols: [ALPN_PROTOCOL],
+        });
+        secure.on("error", () => {});
+        secure.on("data", () => {});
+        secure.once("end", () => secure.destroy());
+      });
+    }
+    const socket: net.Socket = raw;
     socket.on("error", () => {});
     socket.on("data", () => {});
     if (kind === "half") socket.once("connect", () => socket.write(HALF_HELLO));
@@ -192,6 +204,9 @@ async function main(args: string[]): Promise<void> {
 }
 
 if (import.meta.main) {
+  // A stranger's tool keeps going whatever one of its thousands of sockets throws.
+  globalThis.addEventListener("error", (event) => event.preventDefault());
+  globalThis.addEventListener("unhandledrejection", (event) => event.preventDefault());
   await main(Deno.args);
   Deno.exit(0);
 }
