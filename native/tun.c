@@ -4,6 +4,7 @@
 #include "tun.h"
 
 #include "mss.h"
+#include "vnet_header.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +25,7 @@ struct sss_tun {
   int fd;
   int wake_fd;
   int offload;
+  uint32_t mtu; /* set by sss_tun_configure (0 until then); bounds a peer's gso_size */
   /* The MSS clamp, mss4 in the low 16 bits and mss6 in the high; read by the reading thread and
    * set by the caller's, hence atomic. */
   uint32_t mss;
@@ -137,6 +139,7 @@ int32_t sss_tun_configure(sss_tun *tun, const uint8_t *ipv4, uint32_t prefix_len
     rc = -errno;
     goto out;
   }
+  tun->mtu = mtu;
   ifreq_for(&ifr, tun->name);
   ifr.ifr_qlen = 1000;
   (void)ioctl(sock, SIOCSIFTXQLEN, &ifr); /* a longer queue is a nicety, not a requirement */
@@ -234,7 +237,6 @@ static ssize_t write_all(int fd, struct iovec *iov, int n) {
 
 int32_t sss_tun_write_frames(sss_tun *tun, const uint8_t *buf, uint32_t len, const uint8_t *filter,
                              uint32_t filter_len, uint64_t *stats) {
-  static const struct virtio_net_hdr no_offload = {0};
   sss_filter rules;
   stats[SSS_STAT_STATUS] = SSS_WRITE_NEED_MORE;
   stats[SSS_STAT_SPOOFED_FAMILY] = 0;
@@ -261,10 +263,16 @@ int32_t sss_tun_write_frames(sss_tun *tun, const uint8_t *buf, uint32_t len, con
 
     const uint8_t *payload = buf + off + SSS_FRAME_HEADER_SIZE;
     off += SSS_FRAME_HEADER_SIZE + payload_len;
-    uint32_t vnet_len = type == SSS_FRAME_PACKET_GSO ? SSS_VNET_HDR_SIZE : 0;
-    if (payload_len < vnet_len) {
-      stats[SSS_STAT_DROPPED_MALFORMED]++;
-      continue;
+    /* The device never gets a peer's virtio_net_hdr: a checked rebuild (vnet_header.h), or none. */
+    struct virtio_net_hdr vnet;
+    memset(&vnet, 0, sizeof vnet);
+    uint32_t vnet_len = 0;
+    if (type == SSS_FRAME_PACKET_GSO) {
+      if (sss_vnet_header_rebuild(payload, payload_len, tun->mtu, (uint8_t *)&vnet) != SSS_VNET_OK) {
+        stats[SSS_STAT_DROPPED_MALFORMED]++;
+        continue;
+      }
+      vnet_len = SSS_VNET_HDR_SIZE;
     }
     const uint8_t *packet = payload + vnet_len;
     const uint32_t packet_len = payload_len - vnet_len;
@@ -277,24 +285,22 @@ int32_t sss_tun_write_frames(sss_tun *tun, const uint8_t *buf, uint32_t len, con
     /* iov: [virtio_net_hdr] [IP and TCP headers, maybe a clamped copy] [the rest] */
     struct iovec iov[3];
     int n = 0;
-    if (tun->offload && type == SSS_FRAME_PACKET) {
-      iov[n++] = (struct iovec){(void *)&no_offload, SSS_VNET_HDR_SIZE};
-    }
-    uint8_t copy[SSS_VNET_HDR_SIZE + SSS_MSS_MAX_HEADERS];
+    if (tun->offload) iov[n++] = (struct iovec){&vnet, SSS_VNET_HDR_SIZE};
+    uint8_t copy[SSS_MSS_MAX_HEADERS];
     uint32_t headers = 0;
     if (mss != 0 && sss_mss_maybe_syn(packet, packet_len)) {
       headers = sss_mss_syn_headers(packet, packet_len, mss & 0xffff, mss >> 16);
     }
     if (headers == 0) {
-      iov[n++] = (struct iovec){(void *)payload, payload_len};
+      iov[n++] = (struct iovec){(void *)packet, packet_len};
     } else {
       /* The chunk belongs to the caller: the clamped headers are written from a copy. */
-      memcpy(copy, payload, vnet_len + headers);
-      int partial = vnet_len != 0 && (payload[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM);
-      int changed = sss_mss_clamp(copy + vnet_len, headers, mss & 0xffff, mss >> 16, partial);
+      memcpy(copy, packet, headers);
+      int partial = (vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
+      int changed = sss_mss_clamp(copy, headers, mss & 0xffff, mss >> 16, partial);
       stats[SSS_STAT_MSS_CLAMPED] += (uint64_t)changed;
       tun->clamped_written += (uint64_t)changed;
-      iov[n++] = (struct iovec){copy, vnet_len + headers};
+      iov[n++] = (struct iovec){copy, headers};
       iov[n++] = (struct iovec){(void *)(packet + headers), packet_len - headers};
     }
     if (write_all(tun->fd, iov, n) < 0) {

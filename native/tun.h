@@ -34,7 +34,8 @@
 #define SSS_STAT_PACKETS 1
 #define SSS_STAT_BYTES 2
 #define SSS_STAT_DROPPED_SPOOFED 3     /* source inside no SOURCE rule of the filter */
-#define SSS_STAT_DROPPED_MALFORMED 4   /* not an IPv4/IPv6 packet, or shorter than its header */
+#define SSS_STAT_DROPPED_MALFORMED 4   /* not an IPv4/IPv6 packet, shorter than its header, or a
+                                        * PacketGso whose virtio_net_hdr is refused (vnet_header.h) */
 #define SSS_STAT_DROPPED_WRITE_ERROR 5 /* the device refused the write */
 #define SSS_STAT_DROPPED_DESTINATION 6 /* destination refused by a DENY_DESTINATION rule */
 #define SSS_STAT_DROPPED_LINK_LOCAL 7  /* IPv6 from fe80::/10 or ::, never forwarded */

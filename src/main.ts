@@ -231,7 +231,21 @@ async function runTunnel(path: string): Promise<number> {
   }
   source.attach(tunnel);
   using _status = notifier.enabled ? keepServiceManagerTold(notifier, source) : undefined;
-  const signal = await stopRequested;
+  const ended = await Promise.race([
+    stopRequested,
+    tunnel instanceof TunnelServer
+      ? tunnel.lost.then((lost) => ({ lost }))
+      : new Promise<never>(() => {}),
+  ]);
+  if (typeof ended !== "string") {
+    // Exit with a failure: the service manager (Restart=on-failure) starts a listener again.
+    log.error("{lost}; exiting so that the service manager starts SSSonector again", ended);
+    source.stopping();
+    notifier.stopping();
+    await tunnel.stop();
+    return EXIT_RUNTIME;
+  }
+  const signal = ended;
   log.info("received {signal}; shutting down", { signal });
   source.stopping();
   notifier.stopping();

@@ -8,6 +8,7 @@ import { ANY_SOURCE } from "../tun/packet_filter.ts";
 import { deviceReader, DeviceRoutes, sessionBasics } from "../tunnel/data_path.ts";
 import type { PeerRevocations, TunnelDevice } from "../tunnel/device.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+import { isCapRefusal } from "../transport/tls_errors.ts";
 import { ServerRotation } from "./server_rotation.ts";
 import { acceptablePushedRoutes } from "./pushed_routes.ts";
 import type { ClientTransport } from "./transport.ts";
@@ -206,6 +207,7 @@ export class TunnelClient {
         if (!this.#running) break;
         this.#lastProblem = `${errorMessage(error)}${which}`;
         lastFailure = this.#lastProblem;
+        if (isCapRefusal(lastFailure)) attempt = 0; // places free up within seconds: retry soon
         if (servers > 1) {
           log.warn("{reason}; trying the next server", { reason: this.#lastProblem });
         }

@@ -100,6 +100,10 @@ export function fileSchema(baseDir: string) {
       handshake_timeout: integer(1, 300).default(10),
       max_pending_connections: integer(1, 65536).default(512),
       max_pending_per_source: integer(1, 65536).default(8),
+      max_pending_per_network4: integer(1, 65536).default(32),
+      max_pending_per_network6: integer(1, 65536).default(16),
+      pending_network4_prefix: integer(8, 32).default(24),
+      pending_network6_prefix: integer(16, 128).default(64),
       tls: section({
         enabled: alwaysOn(
           "SSSonector never carries traffic in clear; remove the key or set it to true",

@@ -94,6 +94,17 @@ export interface SecurityConfig {
   readonly maxPendingConnections: number;
   /** Server: the same, from one source address. @default 8 */
   readonly maxPendingPerSource: number;
+  /**
+   * Server: the same, from one IPv4 network of pendingNetwork4Prefix bits (a /24 may be a carrier
+   * NAT with many customers, hence 4 addresses' worth). @default 32
+   */
+  readonly maxPendingPerNetwork4?: number;
+  /** Server: the same, from one IPv6 network (a /64 is one subscriber's link). @default 16 */
+  readonly maxPendingPerNetwork6?: number;
+  /** @default 24 */
+  readonly pendingNetwork4Prefix?: number;
+  /** @default 64 */
+  readonly pendingNetwork6Prefix?: number;
   readonly tls: TlsConfig;
 }
 

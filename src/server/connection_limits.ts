@@ -1,5 +1,7 @@
+import type { Logger } from "@logtape/logtape";
 import type { SecurityConfig } from "../config/types.ts";
 import { readFileLimit } from "../runtime/file_limit.ts";
+import { DEFAULT_PENDING_LIMITS, type PendingLimits } from "../transport/pending.ts";
 
 /** Descriptors kept free for everything that is not a client connection (TUN, logs, runtime). */
 export const RESERVED_DESCRIPTORS = 64;
@@ -13,6 +15,38 @@ export interface ConnectionLimits {
   readonly maxSessions: number;
   /** Set when the configured caps did not fit under the file limit: what was lowered, and why. */
   readonly lowered: string | undefined;
+  /** The per-network caps of the door (PendingLimits), none above maxPending. */
+  readonly networks: Pick<
+    PendingLimits,
+    "maxPendingPerNetwork4" | "maxPendingPerNetwork6" | "network4Prefix" | "network6Prefix"
+  >;
+}
+
+type DoorSettings = Pick<
+  SecurityConfig,
+  | "maxPendingConnections"
+  | "maxPendingPerSource"
+  | "maxPendingPerNetwork4"
+  | "maxPendingPerNetwork6"
+  | "pendingNetwork4Prefix"
+  | "pendingNetwork6Prefix"
+>;
+
+/** The per-network caps of `security`, defaults filled in, none above `maxPending`. */
+function networkCaps(security: DoorSettings, maxPending: number): ConnectionLimits["networks"] {
+  const d = DEFAULT_PENDING_LIMITS;
+  return {
+    maxPendingPerNetwork4: Math.min(
+      security.maxPendingPerNetwork4 ?? d.maxPendingPerNetwork4,
+      maxPending,
+    ),
+    maxPendingPerNetwork6: Math.min(
+      security.maxPendingPerNetwork6 ?? d.maxPendingPerNetwork6,
+      maxPending,
+    ),
+    network4Prefix: security.pendingNetwork4Prefix ?? d.network4Prefix,
+    network6Prefix: security.pendingNetwork6Prefix ?? d.network6Prefix,
+  };
 }
 
 /**
@@ -22,7 +56,7 @@ export interface ConnectionLimits {
  * the reserve, and sessions the rest. Pure: the limit is passed in.
  */
 export function fitConnectionLimits(
-  security: Pick<SecurityConfig, "maxPendingConnections" | "maxPendingPerSource">,
+  security: DoorSettings,
   fileLimit: number | undefined,
 ): ConnectionLimits {
   const wanted = security.maxPendingConnections;
@@ -33,6 +67,7 @@ export function fitConnectionLimits(
       maxPendingPerSource: security.maxPendingPerSource,
       maxSessions: Number.MAX_SAFE_INTEGER,
       lowered: undefined,
+      networks: networkCaps(security, wanted),
     };
   }
   const usable = Math.max(2, fileLimit - RESERVED_DESCRIPTORS);
@@ -51,13 +86,28 @@ export function fitConnectionLimits(
     maxPendingPerSource: Math.min(security.maxPendingPerSource, maxPending),
     maxSessions,
     lowered,
+    networks: networkCaps(security, maxPending),
   };
 }
 
 /** The caps for this process: the configured ones, fitted under its open-file limit. */
 export function connectionLimitsFor(
-  security: Pick<SecurityConfig, "maxPendingConnections" | "maxPendingPerSource">,
+  security: DoorSettings,
   fileLimit: number | undefined = readFileLimit(),
 ): ConnectionLimits {
   return fitConnectionLimits(security, fileLimit);
+}
+
+/** /readyz's reason while the listening socket has stopped accepting. */
+export const NOT_ACCEPTING =
+  "the listening socket stopped accepting (out of file descriptors?); it is being replaced";
+
+/** The listener's watchdog events as log lines. */
+export function acceptWatchLog(logger: Logger) {
+  const log = logger.getChild("door");
+  return {
+    onAcceptStopped: (reason: string) =>
+      log.error("the listener stopped accepting: {reason}; replacing it", { reason }),
+    onAcceptResumed: () => log.warn("the listener accepts connections again"),
+  };
 }

@@ -9,7 +9,12 @@ import type { MssClampCounters } from "../tun/device.ts";
 import { forwardingProblem } from "../tun/forwarding.ts";
 import { deviceReader } from "../tunnel/data_path.ts";
 import type { PeerRevocations, TunnelDevice } from "../tunnel/device.ts";
-import { type ConnectionLimits, fitConnectionLimits } from "./connection_limits.ts";
+import {
+  acceptWatchLog,
+  type ConnectionLimits,
+  fitConnectionLimits,
+  NOT_ACCEPTING,
+} from "./connection_limits.ts";
 import { ClientSessions, type LiveSettings } from "./client_sessions.ts";
 import { StrangerLog } from "./stranger_log.ts";
 import type { ListeningDoor, ServerTransport } from "./transport.ts";
@@ -102,9 +107,13 @@ export class TunnelServer {
     });
     let door: ListeningDoor;
     try {
-      door = await edges.transport.listen(clients.doorEvents(limits), {
+      door = await edges.transport.listen({
+        ...clients.doorEvents(limits),
+        ...acceptWatchLog(logger),
+      }, {
         maxPending: limits.maxPending,
         maxPendingPerSource: limits.maxPendingPerSource,
+        ...limits.networks,
         handshakeTimeoutMs: config.security.handshakeTimeout * 1000,
       });
     } catch (error) {
@@ -141,8 +150,14 @@ export class TunnelServer {
     return this.#device.mssClamped();
   }
 
-  /** Ready once listening, which start() has done (for the monitor's /readyz). */
+  /** Resolves when the listening socket is gone for good (ListeningDoor.lost): exit and restart. */
+  get lost(): Promise<string> {
+    return this.#door.lost;
+  }
+
+  /** Ready while listening, which start() has begun (for the monitor's /readyz). */
   readiness(): Readiness {
+    if (!this.#door.accepting) return { ready: false, reason: NOT_ACCEPTING };
     return { ready: true, reason: `listening on ${this.config.listen.host}:${this.port}` };
   }
 

@@ -1,6 +1,7 @@
 import type { Logger } from "@logtape/logtape";
 import { RepeatSummary } from "../log/repeat_summary.ts";
 import type { ConnectionLimits } from "./connection_limits.ts";
+import type { PendingCap } from "../transport/pending.ts";
 
 type Event =
   | "refused"
@@ -98,9 +99,11 @@ export class StrangerLog {
     );
   }
 
-  capped(peer: string, cap: "pending" | "per source", limits: ConnectionLimits): void {
+  capped(peer: string, cap: PendingCap, limits: ConnectionLimits): void {
     const limit = cap === "pending"
       ? `${limits.maxPending} pending connections (security.max_pending_connections)`
+      : cap === "per network"
+      ? "its network's share of pending connections (security.max_pending_per_network4/6)"
       : `${limits.maxPendingPerSource} pending connections from one address ` +
         "(security.max_pending_per_source)";
     this.#note("capped", peer, "{peer}: closed at once: the server already has {limit}", {

@@ -36,12 +36,21 @@ export interface DoorEvents {
   onCapped(peer: string, cap: "pending" | "per source"): void;
   /** A connection did not finish the handshake in time and was closed. */
   onHandshakeTimeout(peer: string): void;
+  /** The listening socket stopped accepting (e.g. out of descriptors); it is being replaced. */
+  onAcceptStopped?(reason: string): void;
+  /** It accepts again. */
+  onAcceptResumed?(): void;
 }
 
 /** The caps on connections that are not yet sessions (see src/server/connection_limits.ts). */
 export interface DoorLimits {
   readonly maxPending: number;
   readonly maxPendingPerSource: number;
+  /** Per IPv4 and IPv6 network of the given prefix lengths (ConnectionLimits.networks). */
+  readonly maxPendingPerNetwork4: number;
+  readonly maxPendingPerNetwork6: number;
+  readonly network4Prefix: number;
+  readonly network6Prefix: number;
   readonly handshakeTimeoutMs: number;
 }
 
@@ -49,6 +58,13 @@ export interface DoorLimits {
 export interface ListeningDoor {
   /** The bound address (the real port when the configuration asked for port 0). */
   readonly endpoint: Endpoint;
+  /** False while the listening socket has stopped accepting (until it is replaced). */
+  readonly accepting: boolean;
+  /**
+   * Resolves with one line when the listening socket stopped accepting and cannot be replaced:
+   * the process should exit with a failure, so that the service manager starts it again.
+   */
+  readonly lost: Promise<string>;
   /** Stops accepting; resolves once closed. */
   close(): Promise<void>;
 }

@@ -6,7 +6,16 @@ import { describeTlsError } from "./tls_errors.ts";
 import { serverTlsOptions } from "./tls_options.ts";
 import type { TlsMaterial } from "./material.ts";
 import { peerAddressOf } from "./peer_address.ts";
-import { PendingConnections, type PendingLimits, type PendingSlot } from "./pending.ts";
+import {
+  handshakeDeadlineMs,
+  type PendingCap,
+  PendingConnections,
+  type PendingLimits,
+  type PendingSlot,
+} from "./pending.ts";
+import { AcceptWatchdog, type ProbeConnection } from "./accept_watchdog.ts";
+import { QuietReclaim } from "./quiet_reclaim.ts";
+import { errorMessage } from "../runtime/error_message.ts";
 import { PeerCertificateCheck } from "../pki/peer_check.ts";
 
 /** A client that completed the TLS handshake without a certificate our TLS layer accepts. */
@@ -31,28 +40,88 @@ export interface ListenerEvents {
   onUnauthorized(peer: UnauthorizedPeer): void;
   /** A handshake failed: `peer` is host:port, `reason` one line. */
   onHandshakeFailure(peer: string, reason: string): void;
-  /** A connection was closed at once because a cap was reached (`cap` names which). */
-  onCapped(peer: string, cap: "pending" | "per source"): void;
+  /**
+   * A connection was closed at once because a cap was reached (`cap` names which): a newcomer
+   * turned away, or a pending connection closed to make room for one.
+   */
+  onCapped(peer: string, cap: PendingCap): void;
   /** A connection did not finish the handshake in time and was closed. */
   onHandshakeTimeout(peer: string): void;
+  /** The listener stopped accepting (reason: one line); it is being replaced. */
+  onAcceptStopped?(reason: string): void;
+  /** It accepts again. */
+  onAcceptResumed?(): void;
 }
 
 export interface ListenerOptions extends Partial<PendingLimits> {
-  /** Close a connection whose TLS handshake has not completed after this long. @default 10000 */
+  /**
+   * Close a connection whose TLS handshake has not completed after this long; shorter when the
+   * pending table is more than half full (handshakeDeadlineMs). @default 10000
+   */
   readonly handshakeTimeoutMs?: number;
+  /** The accept watchdog's quiet time before it probes (AcceptWatchdog). @default 5000 */
+  readonly watchdogIntervalMs?: number;
+  /** Run once a flood at the door has passed (QuietReclaim), to give its memory back. */
+  readonly reclaimMemory?: () => void;
+}
+
+/**
+ * A fatal TLS alert (internal_error) in a plaintext record, sent before any TLS to a newcomer
+ * turned away at a cap: the client reads "received fatal alert: InternalError" and can tell
+ * the operator the server is at a cap, instead of guessing at its certificate.
+ */
+export const CAP_ALERT = new Uint8Array([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 80]);
+
+/**
+ * Alerts being sent at once, at most: a refused socket lingers until its 7 bytes are out (100 ms
+ * at most), and under a crowd thousands a second would pile up (and Deno's accept loop pauses
+ * while it holds more sockets than its backlog); beyond this bound a newcomer is closed without.
+ */
+const MAX_ALERTS_IN_FLIGHT = 32;
+let alertsInFlight = 0;
+
+/** Sends CAP_ALERT and closes (or just closes, under a crowd: see MAX_ALERTS_IN_FLIGHT). */
+function refuseAtCap(socket: Socket): void {
+  socket.on("error", () => {});
+  if (alertsInFlight >= MAX_ALERTS_IN_FLIGHT) {
+    socket.destroy();
+    return;
+  }
+  alertsInFlight++;
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    alertsInFlight--;
+    socket.destroy();
+  };
+  socket.end(CAP_ALERT, finish);
+  Deno.unrefTimer(setTimeout(finish, 100));
+}
+
+/** Where the watchdog's probe connects: the listening address, or loopback for a wildcard. */
+function probeHost(host: string): string {
+  if (host === "0.0.0.0" || host === "") return "127.0.0.1";
+  if (host === "::") return "::1";
+  return host;
 }
 
 /**
  * Accepts mutually authenticated TLS connections, and guards the door before anyone is
- * authenticated: at most `maxPending` connections at once and `maxPendingPerSource` per source
- * address (beyond either, a connection is closed at once), and a deadline on the handshake. So a
- * stranger can neither exhaust the process's descriptors nor hold memory for long.
+ * authenticated: caps per source address, per source network and in total, where a newcomer takes
+ * the place of the least advanced pending connection (PendingConnections), and a deadline on the
+ * handshake that shortens as the table fills. So a crowd of strangers can neither exhaust the
+ * process's descriptors, nor hold memory for long, nor keep a real client out. A watchdog
+ * (AcceptWatchdog) replaces the listening socket when it stops accepting.
  */
 export class TlsListener {
   #server: net.Server;
   #tls: tls.Server;
   /** The checks every handshake's client certificate passes, resumed or not (see peer_check.ts). */
   #door: { check: PeerCertificateCheck };
+  #watchdog: AcceptWatchdog;
+  #reclaim: QuietReclaim | undefined;
+  #lost = Promise.withResolvers<string>();
   readonly endpoint: Endpoint;
   readonly pending: PendingConnections;
 
@@ -62,26 +131,47 @@ export class TlsListener {
     endpoint: Endpoint,
     pending: PendingConnections,
     door: { check: PeerCertificateCheck },
+    watchdog: (listener: TlsListener) => AcceptWatchdog,
   ) {
     this.#server = server;
     this.#tls = tlsServer;
     this.#door = door;
     this.endpoint = endpoint;
     this.pending = pending;
+    this.#watchdog = watchdog(this);
+  }
+
+  /** False while the listening socket has stopped accepting (until it is replaced). */
+  get accepting(): boolean {
+    return this.#watchdog.accepting;
+  }
+
+  /**
+   * Resolves (with one line) when the listening socket stopped accepting and cannot be replaced:
+   * a port below 1024 cannot be bound again once root's privileges are gone. The process should
+   * then exit with a failure, so that the service manager starts it again.
+   */
+  get lost(): Promise<string> {
+    return this.#lost.promise;
   }
 
   /** Starts listening; rejects with a clear message when the address cannot be bound. */
-  static listen(
+  static async listen(
     endpoint: Endpoint,
     material: TlsMaterial,
     events: ListenerEvents,
     options: ListenerOptions = {},
-  ) {
+  ): Promise<TlsListener> {
     const pending = new PendingConnections(options);
     const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     // Pending connections by host:port, to find a TLS socket's slot (at most maxPending entries).
     const slots = new Map<string, PendingSlot>();
     const door = { check: new PeerCertificateCheck(material.ca) };
+    // Set once the listener exists: the watchdog sees every accepted connection.
+    let watchdog: AcceptWatchdog | undefined;
+    const reclaim = options.reclaimMemory
+      ? new QuietReclaim({ reclaim: options.reclaimMemory })
+      : undefined;
     // node:tls does the handshakes but never listens itself: a plain TCP server accepts, applies
     // the caps, and hands over only what passes (tls.createServer wrapping connections that were
     // then closed at a cap kept about 30 KB each for good, measured in Deno 2.9.6).
@@ -113,12 +203,24 @@ export class TlsListener {
         refuse: (last) => endSocket(socket, last),
       });
     });
-    const server = net.createServer((socket: Socket) => {
+    const onConnection = (socket: Socket) => {
+      if (watchdog?.accepted(socket.remotePort)) {
+        socket.destroy();
+        return;
+      }
+      reclaim?.accepted();
       const remote = formatRemote(socket.remoteAddress, socket.remotePort);
       const source = socket.remoteAddress ?? "unknown";
-      const slot = pending.acquire(source);
+      const slot = pending.acquire(source, {
+        // The TCP socket counts what the TLS layer read through it: 0 means no ClientHello yet.
+        bytesReceived: () => socket.bytesRead,
+        evict: (cap) => {
+          socket.destroy();
+          events.onCapped(remote, cap);
+        },
+      });
       if (typeof slot === "string") {
-        socket.destroy();
+        refuseAtCap(socket);
         events.onCapped(remote, slot);
         return;
       }
@@ -132,34 +234,55 @@ export class TlsListener {
         },
       };
       slots.set(remote, entry);
-      entry.startDeadline(handshakeTimeoutMs, () => {
+      const deadline = handshakeDeadlineMs(
+        handshakeTimeoutMs,
+        pending.count,
+        pending.limits.maxPending,
+      );
+      entry.startDeadline(deadline, () => {
         socket.destroy();
         events.onHandshakeTimeout(remote);
       });
       socket.once("close", entry.release);
       tlsServer.emit("connection", socket);
-    });
+    };
     tlsServer.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
       const peer = peerAddressOf(socket);
       slots.get(peer)?.release();
       events.onHandshakeFailure(peer, describeTlsError(error));
       socket.destroy();
     });
-    return new Promise<TlsListener>((resolve, reject) => {
-      server.once("error", (error: Error) => {
-        reject(
-          new Error(
-            `cannot listen on ${formatRemote(endpoint.host, endpoint.port)}: ${
-              describeTlsError(error)
-            }`,
-          ),
-        );
+    const server = await listenOn(endpoint, onConnection);
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : endpoint.port;
+    const bound = { host: endpoint.host, port };
+    return new TlsListener(server, tlsServer, bound, pending, door, (listener) => {
+      listener.#reclaim = reclaim;
+      watchdog = new AcceptWatchdog({
+        ...(options.watchdogIntervalMs ? { intervalMs: options.watchdogIntervalMs } : {}),
+        probe: () => openProbe(probeHost(bound.host), bound.port),
+        restart: async () => {
+          // close() frees the port at once, but its callback waits for every connection the
+          // server ever accepted (live sessions too): never wait for it here.
+          listener.#server.close();
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          try {
+            listener.#server = await listenOn(bound, onConnection);
+          } catch (error) {
+            const message = errorMessage(error);
+            if (/permission denied|EACCES|os error 13/i.test(message)) {
+              listener.#lost.resolve(
+                `the listening socket stopped accepting and ${bound.port} cannot be bound ` +
+                  `again without root (${message})`,
+              );
+            }
+            throw error;
+          }
+        },
+        onStopped: (reason) => events.onAcceptStopped?.(reason),
+        onResumed: () => events.onAcceptResumed?.(),
       });
-      server.listen(endpoint.port, endpoint.host, () => {
-        const address = server.address();
-        const port = typeof address === "object" && address ? address.port : endpoint.port;
-        resolve(new TlsListener(server, tlsServer, { host: endpoint.host, port }, pending, door));
-      });
+      return watchdog;
     });
   }
 
@@ -170,8 +293,41 @@ export class TlsListener {
   }
 
   close(): Promise<void> {
+    this.#watchdog[Symbol.dispose]();
+    this.#reclaim?.[Symbol.dispose]();
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
+}
+
+/** A TCP server on `endpoint` calling `onConnection`; rejects with one line when it cannot bind. */
+function listenOn(endpoint: Endpoint, onConnection: (socket: Socket) => void) {
+  const server = net.createServer(onConnection);
+  return new Promise<net.Server>((resolve, reject) => {
+    server.once("error", (error: Error) => {
+      reject(
+        new Error(
+          `cannot listen on ${formatRemote(endpoint.host, endpoint.port)}: ${
+            describeTlsError(error)
+          }`,
+        ),
+      );
+    });
+    server.listen(endpoint.port, endpoint.host, () => resolve(server));
+  });
+}
+
+/** Connects to host:port for the watchdog; resolves once connected. */
+function openProbe(host: string, port: number): Promise<ProbeConnection> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    socket.on("error", (error) => {
+      socket.destroy();
+      reject(error);
+    });
+    socket.once("connect", () => {
+      resolve({ localPort: socket.localPort ?? 0, close: () => socket.destroy() });
+    });
+  });
 }
 
 /** The client's certificate and the chain it sent (DER), leaf first; at most 5. */

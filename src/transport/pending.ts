@@ -1,12 +1,80 @@
+/**
+ * The door's bookkeeping: connections from the moment they are accepted until their session opens,
+ * under caps per source address, per source network and in total.
+ *
+ * When the whole table is full, the newcomer takes the place of the pending connection that has
+ * made the least progress (nothing received yet, then a handshake under way; the oldest first)
+ * rather than being turned away: a crowd of strangers from many networks cannot keep a real client
+ * out, it only pushes its own connections out. Only when every pending connection has completed
+ * its TLS handshake is the newcomer refused.
+ *
+ * At its own address's cap, a newcomer displaces only a connection from that address that has sent
+ * nothing for IDLE_DISPLACE_MS (a NAT neighbour's idle connections cannot keep a client behind the
+ * same address out for long); at its network's cap it is turned away at once. That is deliberate:
+ * in Deno
+ * 2.9.6 every connection handed to node:tls that ends before its handshake completes keeps about
+ * 30 KB for good (measured: 3,000 of them, closed by either side, +90 MB RSS, 33 MB of it glibc
+ * heap in use, 16 MB V8 heap; malloc_trim returns none of it). Turning a crowd away before its
+ * connections are wrapped bounds that cost by the caps and the handshake deadline.
+ *
+ * Pure bookkeeping with an injected view of each connection; the listener performs the closing.
+ *
+ * @module
+ */
+import { parseIpAddress } from "../ip/address_bytes.ts";
+import { maskBytes } from "../ip/prefix.ts";
+
 /** Caps on connections that have not yet become a session. */
 export interface PendingLimits {
   /** Connections at once, from anyone, before their session has opened. @default 512 */
   readonly maxPending: number;
   /** The same, from one source address. @default 8 */
   readonly maxPendingPerSource: number;
+  /**
+   * The same, from one IPv4 network of `network4Prefix` bits. An IPv4 /24 may be a carrier-grade
+   * NAT with hundreds of customers, hence four addresses' share: a handshake takes milliseconds,
+   * so 32 at once still admit thousands a second; an attacker needs sixteen /24s to fill the
+   * table. @default 32
+   */
+  readonly maxPendingPerNetwork4: number;
+  /**
+   * The same, from one IPv6 network of `network6Prefix` bits. A /64 is one subscriber's link (one
+   * attacker holds 2^64 addresses in it), hence twice one address's share. @default 16
+   */
+  readonly maxPendingPerNetwork6: number;
+  /** @default 24 */
+  readonly network4Prefix: number;
+  /** @default 64 */
+  readonly network6Prefix: number;
 }
 
-export const DEFAULT_PENDING_LIMITS: PendingLimits = { maxPending: 512, maxPendingPerSource: 8 };
+export const DEFAULT_PENDING_LIMITS: PendingLimits = {
+  maxPending: 512,
+  maxPendingPerSource: 8,
+  maxPendingPerNetwork4: 32,
+  maxPendingPerNetwork6: 16,
+  network4Prefix: 24,
+  network6Prefix: 64,
+};
+
+/**
+ * How old an idle connection must be before a newcomer from the same address may displace it: a
+ * NAT neighbour's idle connections give way within seconds, while one address reconnecting fast
+ * cannot make the door wrap (and lose ~30 KB for) more than maxPendingPerSource connections every
+ * IDLE_DISPLACE_MS.
+ */
+export const IDLE_DISPLACE_MS = 2000;
+
+/** Which cap turned a newcomer away. */
+export type PendingCap = "pending" | "per source" | "per network";
+
+/** What the bookkeeping may know of and do to a pending connection. */
+export interface PendingConnection {
+  /** Bytes received so far (0: not even a ClientHello). */
+  bytesReceived(): number;
+  /** Closes it to make room (its place is already freed when this is called). */
+  evict(cap: PendingCap): void;
+}
 
 /** One pending connection's place under the caps. */
 export interface PendingSlot {
@@ -18,38 +86,157 @@ export interface PendingSlot {
   release(): void;
 }
 
+interface Entry {
+  readonly connection: PendingConnection;
+  readonly source: string;
+  readonly network: string;
+  /** When it was accepted (the clock of PendingConnections). */
+  readonly since: number;
+  handshaken: boolean;
+  release(): void;
+}
+
+/** The network key of an address: its first `bits` as text ("4/198.51.100" style), or itself. */
+export function networkKey(source: string, limits: PendingLimits): string {
+  let bytes = parseIpAddress(source);
+  if (bytes === undefined) return source;
+  // An IPv4-mapped IPv6 address (dual-stack socket) is the IPv4 address it maps.
+  if (
+    bytes.length === 16 && bytes.subarray(0, 10).every((b) => b === 0) &&
+    bytes[10] === 0xff && bytes[11] === 0xff
+  ) {
+    bytes = bytes.subarray(12);
+  }
+  const bits = bytes.length === 4 ? limits.network4Prefix : limits.network6Prefix;
+  return `${bytes.length === 4 ? 4 : 6}/${maskBytes(bytes, bits).join(".")}`;
+}
+
 /**
- * Counts connections from the moment they are accepted until their session opens, in total and
- * per source address, and refuses more than the caps. Pure bookkeeping; the listener closes what
- * is refused. Memory: one map entry per source address with a pending connection.
+ * The handshake deadline for a connection accepted with `count` of `max` places taken: the full
+ * `baseMs` while the table is at most half full, then shorter in proportion to the room left,
+ * never below `floorMs` (or baseMs when that is smaller): a crowd holding places until their
+ * deadline frees them sooner, an honest handshake (a few round trips) still fits.
+ */
+export function handshakeDeadlineMs(baseMs: number, count: number, max: number, floorMs = 2000) {
+  const fill = max <= 0 ? 1 : count / max;
+  if (fill <= 0.5) return baseMs;
+  const scaled = baseMs * Math.max(0, (1 - fill) * 2);
+  return Math.round(Math.max(Math.min(baseMs, floorMs), scaled));
+}
+
+function rank(entry: Entry): number {
+  if (entry.handshaken) return 2;
+  return entry.connection.bytesReceived() > 0 ? 1 : 0;
+}
+
+/**
+ * Counts connections from the moment they are accepted until their session opens, in total, per
+ * source network and per source address. Memory: one entry per pending connection and one map
+ * key per source address and network with one: all bounded by `maxPending`.
  */
 export class PendingConnections {
   readonly limits: PendingLimits;
-  #total = 0;
-  #bySource = new Map<string, number>();
+  /** Every pending connection, oldest first (a Set keeps insertion order). */
+  #all = new Set<Entry>();
+  #bySource = new Map<string, Set<Entry>>();
+  #byNetwork = new Map<string, Set<Entry>>();
+  #evicted = 0;
+  #now: () => number;
 
-  constructor(limits: Partial<PendingLimits> = {}) {
+  constructor(limits: Partial<PendingLimits> = {}, now: () => number = () => performance.now()) {
     this.limits = { ...DEFAULT_PENDING_LIMITS, ...limits };
+    this.#now = now;
   }
 
   /** Connections pending now. */
   get count(): number {
-    return this.#total;
+    return this.#all.size;
   }
 
-  /** Takes a place for a connection from `source`, or says which cap refuses it. */
-  acquire(source: string): PendingSlot | "pending" | "per source" {
-    if (this.#total >= this.limits.maxPending) return "pending";
-    const fromSource = this.#bySource.get(source) ?? 0;
-    if (fromSource >= this.limits.maxPendingPerSource) return "per source";
-    this.#total++;
-    this.#bySource.set(source, fromSource + 1);
-    let released = false;
+  /** Connections closed so far to make room for a newcomer. */
+  get evicted(): number {
+    return this.#evicted;
+  }
+
+  /**
+   * Takes a place for `connection` from `source`, first closing the least advanced connection
+   * under each cap that is full; says which cap refuses it when every connection under that cap
+   * has completed its handshake.
+   */
+  acquire(source: string, connection: PendingConnection): PendingSlot | PendingCap {
+    const network = networkKey(source, this.limits);
+    const v4 = network.startsWith("4/");
+    const caps: Array<[PendingCap, Set<Entry> | undefined, number]> = [
+      ["per source", this.#bySource.get(source), this.limits.maxPendingPerSource],
+      [
+        "per network",
+        this.#byNetwork.get(network),
+        v4 ? this.limits.maxPendingPerNetwork4 : this.limits.maxPendingPerNetwork6,
+      ],
+      ["pending", this.#all, this.limits.maxPending],
+    ];
+    for (const [cap, group, max] of caps) {
+      while (group !== undefined && group.size >= max) {
+        // Only the full table displaces any connection under way; an address's cap displaces
+        // only idle ones at least IDLE_DISPLACE_MS old (a NAT neighbour's), a network's none: a
+        // crowd is turned away before its connections cost a TLS wrap (see the module comment).
+        const victim = cap === "per network"
+          ? undefined
+          : this.#leastAdvanced(group, cap === "pending" ? undefined : IDLE_DISPLACE_MS);
+        if (victim === undefined) return cap;
+        victim.release();
+        this.#evicted++;
+        victim.connection.evict(cap);
+      }
+    }
+    return this.#add(source, network, connection);
+  }
+
+  /**
+   * The oldest entry that has received nothing; else the oldest whose handshake is under way.
+   * With `idleForMs`, only an entry that has received nothing and is at least that old.
+   */
+  #leastAdvanced(group: Set<Entry>, idleForMs?: number): Entry | undefined {
+    let underWay: Entry | undefined;
+    const now = this.#now();
+    for (const entry of group) {
+      const r = rank(entry);
+      if (idleForMs !== undefined) {
+        if (now - entry.since < idleForMs) return undefined; // the rest is younger still
+        if (r === 0) return entry;
+        continue;
+      }
+      if (r === 0) return entry;
+      if (r === 1 && underWay === undefined) underWay = entry;
+    }
+    return underWay;
+  }
+
+  #add(source: string, network: string, connection: PendingConnection): PendingSlot {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const clear = () => {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
     };
+    let released = false;
+    const entry: Entry = {
+      connection,
+      source,
+      network,
+      since: this.#now(),
+      handshaken: false,
+      release: () => {
+        clear();
+        if (released) return;
+        released = true;
+        this.#all.delete(entry);
+        remove(this.#bySource, source, entry);
+        remove(this.#byNetwork, network, entry);
+      },
+    };
+    this.#all.add(entry);
+    insert(this.#bySource, source, entry);
+    insert(this.#byNetwork, network, entry);
     return {
       startDeadline: (ms, onExpiry) => {
         clear();
@@ -58,16 +245,24 @@ export class PendingConnections {
           onExpiry();
         }, ms);
       },
-      handshakeDone: clear,
-      release: () => {
+      handshakeDone: () => {
         clear();
-        if (released) return;
-        released = true;
-        this.#total--;
-        const left = (this.#bySource.get(source) ?? 1) - 1;
-        if (left === 0) this.#bySource.delete(source);
-        else this.#bySource.set(source, left);
+        entry.handshaken = true;
       },
+      release: entry.release,
     };
   }
+}
+
+function insert(map: Map<string, Set<Entry>>, key: string, entry: Entry): void {
+  const group = map.get(key);
+  if (group) group.add(entry);
+  else map.set(key, new Set([entry]));
+}
+
+function remove(map: Map<string, Set<Entry>>, key: string, entry: Entry): void {
+  const group = map.get(key);
+  if (!group) return;
+  group.delete(entry);
+  if (group.size === 0) map.delete(key);
 }

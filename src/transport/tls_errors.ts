@@ -1,6 +1,19 @@
 /** Turns TLS and socket failures into one line an operator can act on. */
 import { errorMessage } from "../runtime/error_message.ts";
 
+/**
+ * Our server's answer to a newcomer it turns away at a pending-connection cap: a plaintext fatal
+ * internal_error alert before any TLS (src/transport/listener.ts, CAP_ALERT).
+ */
+const CAP_REFUSAL = /InternalError|ALERT_INTERNAL_ERROR/;
+const CAP_HINT = "the server turned us away at a connection cap (too many connections waiting " +
+  "from this address or its network); retrying soon";
+
+/** True when `line` (describeTlsError's) says the server turned us away at a cap. */
+export function isCapRefusal(line: string): boolean {
+  return line.includes(CAP_HINT);
+}
+
 const HINTS: ReadonlyArray<readonly [RegExp, string]> = [
   [
     /UnknownIssuer|unable to verify|self.signed|UNABLE_TO_VERIFY|unknown ca|UnknownCA/i,
@@ -29,6 +42,7 @@ const HINTS: ReadonlyArray<readonly [RegExp, string]> = [
     /protocol version|ProtocolVersion|PeerIncompatible|peer is incompatible|unsupported protocol/i,
     "no TLS version both sides allow (check security.tls.min_version)",
   ],
+  [CAP_REFUSAL, CAP_HINT],
   [/ECONNREFUSED|Connection refused/i, "connection refused (is the server running and listening?)"],
   [/ETIMEDOUT|timed out/i, "timed out"],
   [/EHOSTUNREACH|ENETUNREACH|No route/i, "no route to the server"],

@@ -12,6 +12,7 @@ import { dialTls } from "../transport/dialer.ts";
 import { type ListenerEvents, TlsListener } from "../transport/listener.ts";
 import type { PendingLimits } from "../transport/pending.ts";
 import type { SecureStream } from "../transport/secure_stream.ts";
+import { reclaimAfterFlood } from "../runtime/memory_shim.ts";
 
 /** What a server's transport is asked for (the shape of src/server/transport.ts). */
 interface ListenLimits extends PendingLimits {
@@ -22,11 +23,19 @@ interface ListenLimits extends PendingLimits {
 export function tlsServerTransport(endpoint: Endpoint, certificates: CertificateStore) {
   return {
     async listen(events: ListenerEvents, limits: ListenLimits) {
-      const listener = await TlsListener.listen(endpoint, certificates.current(), events, limits);
+      const listener = await TlsListener.listen(endpoint, certificates.current(), events, {
+        ...limits,
+        // After a flood, the memory it grew goes back to the system once the door is quiet.
+        reclaimMemory: reclaimAfterFlood(),
+      });
       // New handshakes get a reloaded certificate set; live connections keep theirs.
       const stop = certificates.onChange((material) => listener.setMaterial(material));
       return {
         endpoint: listener.endpoint,
+        get accepting() {
+          return listener.accepting;
+        },
+        lost: listener.lost,
         close: () => {
           stop();
           return listener.close();

@@ -86,7 +86,11 @@ Deno.test({
     const attacker = await lab.addHost();
     // One address may take every pending place: only the total cap and the fd limit protect.
     const configs = await lab.configs({
-      serverSecurity: { handshake_timeout: 3, max_pending_per_source: 65536 },
+      serverSecurity: {
+        handshake_timeout: 3,
+        max_pending_per_source: 65536,
+        max_pending_per_network4: 65536,
+      },
     });
     const server = lab.start(lab.server, configs.serverConfig, configs.serverLog, {
       fileLimit: 256,
@@ -368,7 +372,11 @@ Deno.test({
     const attacker = await lab.addHost();
     await lab.issue({ certDir: lab.certDir, clientName: "silent" });
     const configs = await lab.configs({
-      serverSecurity: { handshake_timeout: 2, max_pending_per_source: 400 },
+      serverSecurity: {
+        handshake_timeout: 2,
+        max_pending_per_source: 400,
+        max_pending_per_network4: 400,
+      },
     });
     const server = await lab.startServer(configs);
     const before = await rssMiB(server.child.pid);

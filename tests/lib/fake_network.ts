@@ -107,6 +107,8 @@ export class FakeNetwork {
     this.#doors.set(where, { identity, events, limits });
     return {
       endpoint,
+      accepting: true,
+      lost: new Promise<string>(() => {}),
       close: () => {
         this.#doors.delete(where);
         return Promise.resolve();

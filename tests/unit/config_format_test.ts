@@ -45,6 +45,10 @@ security:
   handshake_timeout: 10
   max_pending_connections: 512
   max_pending_per_source: 8
+  max_pending_per_network4: 32
+  max_pending_per_network6: 16
+  pending_network4_prefix: 24
+  pending_network6_prefix: 64
   tls:
     enabled: true
     min_version: "1.2"

@@ -109,6 +109,10 @@ Deno.test("parseConfig() fills every default a minimal client leaves out", () =>
       handshakeTimeout: 10,
       maxPendingConnections: 512,
       maxPendingPerSource: 8,
+      maxPendingPerNetwork4: 32,
+      maxPendingPerNetwork6: 16,
+      pendingNetwork4Prefix: 24,
+      pendingNetwork6Prefix: 64,
       tls: {
         enabled: true,
         minVersion: "1.2",

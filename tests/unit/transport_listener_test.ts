@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import tls from "node:tls";
 import { type ListenerEvents, TlsListener } from "../../src/transport/listener.ts";
 import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
+import { IDLE_DISPLACE_MS } from "../../src/transport/pending.ts";
+import { dialTls } from "../../src/transport/dialer.ts";
+import { isCapRefusal } from "../../src/transport/tls_errors.ts";
 import { pollUntil } from "../lib/poll.ts";
 import { withMaterial } from "../lib/tls_material.ts";
 
@@ -40,7 +43,7 @@ async function closedByServer(conn: Deno.Conn): Promise<void> {
   }
 }
 
-Deno.test("TlsListener closes connections beyond the per-source cap at once, and frees the place when one ends", async () => {
+Deno.test("TlsListener makes room at the per-source cap by closing the oldest connection that has sent nothing for 2 s", async () => {
   await withMaterial(async (server) => {
     const { seen, events } = recorder();
     const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events, {
@@ -50,20 +53,74 @@ Deno.test("TlsListener closes connections beyond the per-source cap at once, and
     const port = listener.endpoint.port;
     const conns: Deno.Conn[] = [];
     try {
-      for (let i = 0; i < 2; i++) conns.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+      const idle = await Deno.connect({ hostname: "127.0.0.1", port });
+      conns.push(idle);
+      const started = await Deno.connect({ hostname: "127.0.0.1", port });
+      conns.push(started);
+      // Half a ClientHello: progress, so it outranks the idle one.
+      await started.write(new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc]));
       await pollUntil(() => listener.pending.count === 2, "two connections are pending");
-      const third = await Deno.connect({ hostname: "127.0.0.1", port });
-      await closedByServer(third);
-      third.close();
+      // The bytes reach the server, and the idle one is old enough to give way (IDLE_DISPLACE_MS).
+      await new Promise((resolve) => setTimeout(resolve, IDLE_DISPLACE_MS + 100));
+      const newcomer = await Deno.connect({ hostname: "127.0.0.1", port });
+      conns.push(newcomer);
+      await closedByServer(idle);
       assert.equal(seen.capped.length, 1);
-      assert.match(seen.capped[0]!, /^per source 127\.0\.0\.1:\d+$/);
-      conns.shift()!.close();
-      await pollUntil(() => listener.pending.count === 1, "the closed connection's place is free");
-      conns.push(await Deno.connect({ hostname: "127.0.0.1", port }));
-      await pollUntil(() => listener.pending.count === 2, "a new connection takes it");
-      assert.equal(seen.capped.length, 1);
+      assert.equal(seen.capped[0], `per source 127.0.0.1:${(idle.localAddr as Deno.NetAddr).port}`);
+      await pollUntil(() => listener.pending.count === 2, "the newcomer holds the freed place");
+      assert.equal(listener.pending.evicted, 1);
     } finally {
       for (const conn of conns) conn.close();
+      await listener.close();
+    }
+  });
+});
+
+Deno.test("TlsListener turns a newcomer away with a TLS alert only when every place is held by a finished handshake", async () => {
+  await withMaterial(async (server, client) => {
+    const held: Array<() => void> = [];
+    const { seen, events } = recorder();
+    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, {
+      ...events,
+      // Sessions that never open: their places stay taken.
+      onStream: (stream, slot) => held.push(() => (slot.release(), stream.destroy())),
+    }, { maxPendingPerSource: 1, handshakeTimeoutMs: 10_000 });
+    const port = listener.endpoint.port;
+    const socket = tls.connect({
+      host: "127.0.0.1",
+      port,
+      ca: server.ca,
+      cert: client.cert,
+      key: client.key,
+      ALPNProtocols: [ALPN_PROTOCOL],
+      rejectUnauthorized: false,
+    });
+    socket.on("error", () => {});
+    try {
+      await pollUntil(() => held.length === 1, "the first client's handshake completes");
+      const newcomer = await Deno.connect({ hostname: "127.0.0.1", port });
+      const received: number[] = [];
+      const buffer = new Uint8Array(64);
+      for (let n; (n = await newcomer.read(buffer).catch(() => null)) !== null;) {
+        received.push(...buffer.subarray(0, n));
+      }
+      newcomer.close();
+      assert.deepEqual(
+        received,
+        [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 80],
+        "a fatal internal_error alert",
+      );
+      assert.deepEqual(seen.capped.map((line) => line.split(" 127")[0]), ["per source"]);
+      // Our own client says what happened, and the client's loop retries soon (isCapRefusal).
+      const refusal = await dialTls({ host: "127.0.0.1", port }, client).then(
+        () => "connected",
+        (error: Error) => error.message,
+      );
+      assert.match(refusal, /turned us away at a connection cap/);
+      assert.ok(isCapRefusal(refusal));
+    } finally {
+      socket.destroy();
+      for (const release of held) release();
       await listener.close();
     }
   });

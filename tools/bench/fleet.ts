@@ -56,6 +56,7 @@ export const LOAD_CONCURRENCY = 128;
 export const SETUP_SERVER_SECURITY = {
   max_pending_connections: 1024,
   max_pending_per_source: 1024,
+  max_pending_per_network4: 1024,
 } as const;
 
 export interface FleetBenchOptions {

@@ -14,10 +14,14 @@
  *     authenticates, sends a Hello, then COUNT Ping frames without reading a byte; holds HOLD_MS
  *   silent HOST PORT CERT_DIR NAME COUNT HOLD_MS
  *     COUNT authenticated connections that never send a Hello; reports how many were closed
+ *   frames HOST PORT CERT_DIR NAME ADDRESS FILE HOLD_MS
+ *     authenticates, sends a Hello offering offloads (gso), waits for the server's Hello, then
+ *     writes FILE's bytes (frames the test crafted) as they are; holds HOLD_MS, reports whether
+ *     the server closed the session
  */
 import tls from "node:tls";
 import { FrameType } from "../../src/frame/constants.ts";
-import { encodeHello, encodePing, PROTOCOL_VERSION } from "../../src/frame/control.ts";
+import { encodeHello, encodePing, Feature, PROTOCOL_VERSION } from "../../src/frame/control.ts";
 import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
 
 function report(value: unknown): void {
@@ -93,6 +97,7 @@ function connectTls(options: tls.ConnectionOptions): Promise<tls.TLSSocket> {
     const socket = tls.connect(options);
     socket.once("secureConnect", () => resolve(socket));
     socket.once("error", reject);
+    socket.once("close", () => reject(new Error("closed during the handshake")));
   });
 }
 
@@ -119,14 +124,46 @@ async function handshakes(
   report({ completed, failed });
 }
 
-function hello(address: string): Uint8Array {
+function hello(address: string, features: string[] = []): Uint8Array {
   return encodeHello({
     protocol: PROTOCOL_VERSION,
     software: "stranger",
     address,
     mtu: 1500,
-    features: [],
+    features,
   });
+}
+
+async function frames(
+  host: string,
+  port: number,
+  certDir: string,
+  name: string,
+  address: string,
+  file: string,
+  holdMs: number,
+): Promise<void> {
+  const bytes = await Deno.readFile(file);
+  const socket = await connectTls(tlsOptions(host, port, certDir, name));
+  let closed = false;
+  socket.once("close", () => (closed = true));
+  socket.on("error", () => {});
+  socket.write(hello(address, [Feature.Gso]));
+  await new Promise<void>((resolve) => {
+    socket.once("data", () => resolve());
+    socket.once("close", () => resolve());
+  });
+  if (closed) return report({ sent: 0, closedBeforeHello: true });
+  socket.on("data", () => {}); // keep reading: pings and pongs
+  await new Promise<void>((resolve) => {
+    socket.write(bytes, () => resolve());
+    socket.once("close", () => resolve());
+  });
+  report({ sent: bytes.length });
+  const deadline = performance.now() + holdMs;
+  while (!closed && performance.now() < deadline) await delay(100);
+  socket.destroy();
+  report({ sent: bytes.length, closedByServer: closed });
 }
 
 async function stall(
@@ -234,6 +271,8 @@ async function main(args: string[]): Promise<void> {
       );
     case "silent":
       return await silent(host, port, rest[0]!, rest[1]!, Number(rest[2]), Number(rest[3]));
+    case "frames":
+      return await frames(host, port, rest[0]!, rest[1]!, rest[2]!, rest[3]!, Number(rest[4]));
     default:
       console.error(`unknown mode ${mode}`);
       Deno.exit(2);

@@ -1,0 +1,44 @@
+/**
+ * Memory given back after a flood at the door: QuietReclaim's trigger, and the shim's malloc_trim
+ * and heap figures (native/memory.c) on a heap this test grows and frees.
+ */
+import assert from "node:assert/strict";
+import { QuietReclaim } from "../../src/transport/quiet_reclaim.ts";
+import { loadMemoryShim } from "../../src/runtime/memory_shim.ts";
+import { pollUntil } from "../lib/poll.ts";
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+Deno.test("QuietReclaim runs once a flood has passed, not during it and not without one", async () => {
+  let runs = 0;
+  using reclaim = new QuietReclaim({
+    reclaim: () => runs++,
+    windowMs: 40,
+    quietBelow: 4,
+    afterAccepts: 50,
+  });
+  for (let i = 0; i < 20; i++) reclaim.accepted(); // below the flood size
+  await delay(150);
+  assert.equal(runs, 0, "20 accepts are no flood");
+  // A flood: 10 accepts every 10 ms (never a quiet window) for 200 ms.
+  for (let t = 0; t < 20; t++) {
+    for (let i = 0; i < 10; i++) reclaim.accepted();
+    await delay(10);
+  }
+  assert.equal(runs, 0, "nothing runs while the flood lasts");
+  await pollUntil(() => runs === 1, "it runs once the door is quiet");
+  await delay(150);
+  assert.equal(runs, 1, "and only once");
+});
+
+Deno.test("the shim's malloc_trim gives back what a burst of native allocations left free", () => {
+  const shim = loadMemoryShim();
+  assert.ok(shim, "the shim is built");
+  const before = shim.heap();
+  assert.ok(before.inUse > 0 && before.arenas > 0, JSON.stringify(before));
+  shim.trim();
+  const after = shim.heap();
+  assert.ok(after.free <= before.free + 1024 * 1024, JSON.stringify({ before, after }));
+});

@@ -1,0 +1,156 @@
+/**
+ * The door's bookkeeping (src/transport/pending.ts) with fake connections: who makes room for a
+ * newcomer at each cap, the per-network keys, the deadline that shortens as the table fills, and
+ * what our client makes of a cap refusal.
+ */
+import assert from "node:assert/strict";
+import {
+  handshakeDeadlineMs,
+  IDLE_DISPLACE_MS,
+  networkKey,
+  type PendingCap,
+  PendingConnections,
+  type PendingSlot,
+} from "../../src/transport/pending.ts";
+import { describeTlsError, isCapRefusal } from "../../src/transport/tls_errors.ts";
+import { DEFAULT_PENDING_LIMITS } from "../../src/transport/pending.ts";
+
+/** A fake connection: its byte count is set by the test; evictions are recorded. */
+function fake(name: string, log: string[]) {
+  const state = { bytes: 0 };
+  return {
+    state,
+    connection: {
+      bytesReceived: () => state.bytes,
+      evict: (cap: PendingCap) => log.push(`${name} ${cap}`),
+    },
+  };
+}
+
+function take(door: PendingConnections, source: string, name: string, log: string[]) {
+  const f = fake(name, log);
+  const slot = door.acquire(source, f.connection);
+  return { ...f, slot };
+}
+
+Deno.test("PendingConnections: a full table closes the oldest connection that sent nothing, then the oldest mid-handshake", () => {
+  const log: string[] = [];
+  const door = new PendingConnections({ maxPending: 3, maxPendingPerSource: 8 });
+  const a = take(door, "192.0.2.1", "a", log);
+  take(door, "198.51.100.1", "b", log);
+  const c = take(door, "203.0.113.1", "c", log);
+  a.state.bytes = 300; // a has sent its ClientHello; b and c nothing
+  take(door, "203.0.113.9", "d", log);
+  assert.deepEqual(log, ["b pending"]);
+  c.state.bytes = 10;
+  take(door, "203.0.113.10", "e", log);
+  assert.deepEqual(log, ["b pending", "d pending"], "d (nothing sent) before the older a and c");
+  assert.equal(door.count, 3);
+  assert.equal(door.evicted, 2);
+});
+
+Deno.test("PendingConnections: finished handshakes are never closed to make room; then the newcomer is refused", () => {
+  const log: string[] = [];
+  const door = new PendingConnections({ maxPending: 2 });
+  const a = take(door, "192.0.2.1", "a", log);
+  const b = take(door, "198.51.100.1", "b", log);
+  (a.slot as PendingSlot).handshakeDone();
+  (b.slot as PendingSlot).handshakeDone();
+  const c = take(door, "203.0.113.1", "c", log);
+  assert.equal(c.slot, "pending");
+  assert.deepEqual(log, []);
+  (a.slot as PendingSlot).release();
+  (a.slot as PendingSlot).release(); // twice is harmless
+  assert.equal(door.count, 1);
+  assert.notEqual(typeof take(door, "203.0.113.1", "d", log).slot, "string");
+});
+
+Deno.test("PendingConnections: a NAT neighbour's idle connections make room for a client behind the same address once 2 s old", () => {
+  const log: string[] = [];
+  let now = 0;
+  const door = new PendingConnections({ maxPendingPerSource: 8 }, () => now);
+  for (let i = 0; i < 8; i++) take(door, "192.0.2.7", `idle${i}`, log);
+  now = IDLE_DISPLACE_MS - 1;
+  assert.equal(take(door, "192.0.2.7", "early", log).slot, "per source", "young idle ones stay");
+  now = IDLE_DISPLACE_MS;
+  const client = take(door, "192.0.2.7", "client", log);
+  assert.equal(typeof client.slot, "object");
+  assert.deepEqual(log, ["idle0 per source"]);
+  client.state.bytes = 250; // it sends its ClientHello; the neighbour keeps reconnecting
+  for (let i = 8; i < 40; i++) {
+    now += 500;
+    take(door, "192.0.2.7", `idle${i}`, log);
+  }
+  assert.ok(!log.includes("client per source"), "the client that made progress keeps its place");
+  // Each displaced connection was at least IDLE_DISPLACE_MS old: at most 8 per 2 s.
+  assert.ok(log.length <= 1 + (16_000 / IDLE_DISPLACE_MS) * 8, `${log.length} displaced in 16 s`);
+});
+
+Deno.test("PendingConnections: at an address's or network's cap, connections under way are not displaced: the newcomer is turned away", () => {
+  const log: string[] = [];
+  const door = new PendingConnections({ maxPendingPerSource: 2, maxPendingPerNetwork4: 3 });
+  const a = take(door, "192.0.2.1", "a", log);
+  const b = take(door, "192.0.2.1", "b", log);
+  a.state.bytes = b.state.bytes = 9; // half ClientHellos
+  assert.equal(take(door, "192.0.2.1", "c", log).slot, "per source");
+  const d = take(door, "192.0.2.2", "d", log);
+  d.state.bytes = 9;
+  assert.equal(take(door, "192.0.2.3", "e", log).slot, "per network");
+  assert.deepEqual(log, []);
+  assert.equal(door.count, 3);
+});
+
+Deno.test("PendingConnections: an IPv6 /64 and an IPv4 /24 are capped as one source network, newcomers turned away", () => {
+  const log: string[] = [];
+  const door = new PendingConnections({ maxPendingPerNetwork6: 4, maxPendingPerNetwork4: 3 });
+  const v6 = [1, 2, 3, 4, 5, 6].map((i) =>
+    take(door, `2001:db8:0:1::${i.toString(16)}`, `v6-${i}`, log).slot
+  );
+  assert.deepEqual(v6.map((slot) => typeof slot), [
+    "object",
+    "object",
+    "object",
+    "object",
+    "string",
+    "string",
+  ]);
+  assert.equal(v6[4], "per network");
+  assert.equal(typeof take(door, "2001:db8:0:2::1", "other64", log).slot, "object");
+  for (let i = 1; i <= 3; i++) take(door, `198.51.100.${i}`, `v4-${i}`, log);
+  assert.equal(take(door, "::ffff:198.51.100.77", "mapped", log).slot, "per network");
+  assert.deepEqual(log, [], "nothing displaced at a network's cap");
+  assert.equal(door.count, 4 + 1 + 3);
+});
+
+Deno.test("networkKey() masks to the configured prefixes and maps IPv4-mapped IPv6", () => {
+  const limits = { ...DEFAULT_PENDING_LIMITS, network4Prefix: 16 };
+  assert.equal(networkKey("198.51.7.9", limits), networkKey("198.51.200.1", limits));
+  assert.notEqual(networkKey("198.52.7.9", limits), networkKey("198.51.7.9", limits));
+  assert.equal(networkKey("::ffff:198.51.7.9", limits), networkKey("198.51.1.1", limits));
+  assert.equal(
+    networkKey("2001:db8::1", DEFAULT_PENDING_LIMITS),
+    networkKey("2001:db8::ffff:1:2:3", DEFAULT_PENDING_LIMITS),
+  );
+  assert.equal(networkKey("unknown", limits), "unknown");
+});
+
+Deno.test("handshakeDeadlineMs() keeps the full deadline up to half full, then shortens to a floor", () => {
+  assert.equal(handshakeDeadlineMs(10_000, 0, 512), 10_000);
+  assert.equal(handshakeDeadlineMs(10_000, 256, 512), 10_000);
+  assert.equal(handshakeDeadlineMs(10_000, 384, 512), 5000);
+  assert.equal(handshakeDeadlineMs(10_000, 511, 512), 2000);
+  assert.equal(handshakeDeadlineMs(10_000, 512, 512), 2000);
+  assert.equal(handshakeDeadlineMs(1000, 512, 512), 1000, "never above the configured one");
+});
+
+Deno.test("describeTlsError() tells a cap refusal from a refused certificate", () => {
+  const capped = describeTlsError(
+    Object.assign(new Error("received fatal alert: InternalError"), {
+      code: "ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR",
+    }),
+  );
+  assert.match(capped, /turned us away at a connection cap/);
+  assert.doesNotMatch(capped, /certificate/);
+  assert.ok(isCapRefusal(`cannot connect to 192.0.2.1:443: ${capped}`));
+  assert.ok(!isCapRefusal(describeTlsError(new Error("socket hang up"))));
+});
