@@ -101,7 +101,7 @@ Deno.test("/metrics shows sessions, per-peer traffic monotonic across reconnects
   assert.equal(
     sample(
       text,
-      `sssonector_certificate_expiry_timestamp_seconds{role="own",subject="${own.subject}",serial="${own.serialHex}"}`,
+      `sssonector_certificate_expiry_timestamp_seconds{certificate="own",subject="${own.subject}",serial="${own.serialHex}"}`,
     ),
     own.notAfter.getTime() / 1000,
   );
@@ -240,4 +240,37 @@ Deno.test("/metrics has a keepalive round-trip histogram fed from the counters m
       new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout),
     );
   }
+});
+
+Deno.test("without a crl_file there is no CRL series, so nothing can read as due", async () => {
+  await using f = await fixture();
+  const text = await (await f.get("/metrics")).text();
+  const series = text.split("\n")
+    .filter((line) => line.startsWith("sssonector_crl_next_update_timestamp_seconds"));
+  assert.deepEqual(series, []);
+});
+
+Deno.test("no metric label is one a scrape adds (job, instance, the shipped prometheus.yml's target labels)", async () => {
+  await using f = await fixture();
+  f.counters.track("web2", () => session());
+  const text = await (await f.get("/metrics")).text();
+  const { parse } = await import("yaml");
+  const config = parse(
+    await Deno.readTextFile(new URL("../../docs/prometheus.yml", import.meta.url)),
+  ) as { scrape_configs: { static_configs: { labels?: Record<string, string> }[] }[] };
+  const targetLabels = new Set(["job", "instance"]);
+  for (const job of config.scrape_configs) {
+    for (const group of job.static_configs) {
+      for (const name of Object.keys(group.labels ?? {})) targetLabels.add(name);
+    }
+  }
+  assert.ok(targetLabels.has("role"), "the shipped file labels its targets with role");
+  const clashes = new Set<string>();
+  for (const line of text.split("\n")) {
+    if (line.startsWith("#")) continue;
+    for (const [, name] of line.matchAll(/[{,]([a-zA-Z_][a-zA-Z0-9_]*)="/g)) {
+      if (targetLabels.has(name!)) clashes.add(`${line.split("{")[0]}: ${name}`);
+    }
+  }
+  assert.deepEqual([...clashes], []);
 });
