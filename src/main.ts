@@ -147,6 +147,7 @@ async function runTunnel(path: string, options: RunOptions): Promise<number> {
     mode: config.mode,
     file: config.sourcePath,
   });
+  if (options.debug) log.debug("debug logging on (-debug), whatever logging.level says");
   // At start and once a day: a tunnel that runs for months must say so before a certificate ends.
   warnExpiring(certificates, log);
   const expiryTimer = setInterval(() => warnExpiring(certificates, log), 24 * 3600 * 1000);
