@@ -274,3 +274,47 @@ Deno.test("no metric label is one a scrape adds (job, instance, the shipped prom
   }
   assert.deepEqual([...clashes], []);
 });
+
+Deno.test("/history.json holds the sampled throughput and /status.json each session's rate", async () => {
+  const temp = await TempCertificates.create();
+  try {
+    const dir = temp.certDir;
+    const certificates = await CertificateStore.load({
+      enabled: true,
+      minVersion: "1.2",
+      certFile: `${dir}/server.crt`,
+      keyFile: `${dir}/server.key`,
+      caFile: `${dir}/ca.crt`,
+    }, "server");
+    const counters = new CounterRegistry();
+    const traffic = emptyTraffic();
+    const view = session(traffic); // one session: the same start every snapshot
+    counters.track("web2", () => view);
+    const source = new MonitorSource({ mode: "server", counters, certificates });
+    await using monitor = Monitor.start({ address: "127.0.0.1", port: 0 }, source, {
+      build: { version: "9.9.9", deno: Deno.version.deno },
+      sampleIntervalMs: 20,
+      historyCapacity: 5,
+    });
+    const get = async (path: string) =>
+      await (await fetch(`http://127.0.0.1:${monitor.port}${path}`)).json();
+    // Traffic grows between samples; the ring never holds more than its capacity.
+    for (let i = 0; i < 12; i++) {
+      traffic.bytesIn += 1000;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const history = await get("/history.json");
+    assert.equal(history.intervalMs, 20);
+    assert.equal(history.capacity, 5);
+    assert.equal(history.points.length, 5);
+    assert.ok(history.points.some((p: { in: number }) => p.in > 0), JSON.stringify(history));
+    const status = await get("/status.json");
+    assert.equal(typeof status.totals.rate.in, "number");
+    assert.equal(typeof status.sessions[0].rate.in, "number");
+    assert.deepEqual(status.authorities.map((ca: { subject: string }) => ca.subject), [
+      certificates.state().authorities[0]!.subject,
+    ]);
+  } finally {
+    await temp[Symbol.asyncDispose]();
+  }
+});
