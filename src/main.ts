@@ -7,6 +7,7 @@ import type { Command, RunOptions } from "./cli/command.ts";
 import { modeProblem, withRunOptions } from "./cli/run_options.ts";
 import { readStatus } from "./cli/status_client.ts";
 import { formatStatus } from "./cli/status_format.ts";
+import { swappedTlsFiles } from "./cli/tls_file_check.ts";
 import { usageText } from "./cli/usage.ts";
 import { TunnelClient } from "./client/client.ts";
 import { type Config, ConfigError, formatEffectiveConfig, loadConfig } from "./config/mod.ts";
@@ -94,6 +95,11 @@ async function loadFile(path: string, options: RunOptions): Promise<Config | und
 async function loadChecked(path: string, options: RunOptions): Promise<Checked | undefined> {
   const config = await loadFile(path, options);
   if (config === undefined) return undefined;
+  const swapped = await swappedTlsFiles(config.security.tls);
+  if (swapped !== undefined) {
+    console.error(`${config.sourcePath}: ${swapped}`);
+    return undefined;
+  }
   // The account to run as after setup must exist: a typo is found here, not once tun0 is up.
   const account = await runAccountProblem(config.security, Deno.uid() ?? -1, {
     keyFile: config.security.tls.keyFile,
