@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseCommandLine, UsageError } from "../../src/cli/mod.ts";
+import { parseCommandLine, UsageError, usageText } from "../../src/cli/mod.ts";
 import { modeProblem, withRunOptions } from "../../src/cli/run_options.ts";
 
 function usageError(argv: string[]): string {
@@ -81,4 +81,14 @@ Deno.test("status reads -c FILE, or the unit's file by default, and --json", () 
     usageError(["status", "--mode", "server"]),
     "--mode is only used with -config FILE or --check-config",
   );
+});
+
+Deno.test("the help text shows status, -c and the original's flags, each with a description", () => {
+  const text = usageText();
+  assert.ok(text.includes("sssonector status [-c FILE] [--json]"));
+  for (const flag of ["-c, --config FILE", "--mode MODE", "--debug", "--background", "--json"]) {
+    const line = text.split("\n").find((l) => l.startsWith(`  ${flag} `));
+    assert.ok(line !== undefined, `no line for ${flag}`);
+    assert.match(line, /\S\s{2,}\S/);
+  }
 });
