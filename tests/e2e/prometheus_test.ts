@@ -1,8 +1,10 @@
 /**
  * The shipped Prometheus files under a real Prometheus (Debian's) scraping a live server and
  * client in the namespace lab: for two minutes a healthy install (a year's certificates, no CRL)
- * has no alert, pending or firing; then the client starts with a certificate that ends in ten
- * days and the expiry alert fires naming that certificate, its subject and the client's role.
+ * has no alert, pending or firing, and every query of the shipped Grafana dashboard answers (the
+ * certificate panel with each host's own certificate apart from its CA); then the client starts
+ * with a certificate that ends in ten days and the expiry alert fires naming that certificate, its
+ * subject and the client's role.
  *
  * The test's copy of docs/prometheus.yml changes only the global scrape and evaluation
  * intervals (15 s to 2 s, so two minutes hold 60 evaluations) and the targets; the rules file is
@@ -144,6 +146,33 @@ Deno.test({
       const rules = groups.flatMap((group) => group.rules);
       assert.equal(rules.length, 6);
       assert.ok(rules.every((rule) => rule.health === "ok"), JSON.stringify(rules));
+
+      // Every query of the shipped Grafana dashboard runs on this Prometheus, and the certificate
+      // panel keeps each host's own certificate apart from its CA (it merged them before).
+      const dashboard = JSON.parse(await Deno.readTextFile(`${DOCS}grafana-dashboard.json`)) as {
+        panels: { title: string; targets?: { expr: string }[] }[];
+      };
+      for (const panel of dashboard.panels) {
+        for (const { expr } of panel.targets ?? []) {
+          const query = expr.replaceAll("$instance", ".*").replaceAll("$job", "sssonector")
+            .replaceAll("$__rate_interval", "1m");
+          const answer = await api(`/api/v1/query?query=${encodeURIComponent(query)}`);
+          assert.ok(answer !== undefined, `${panel.title}: ${query} failed`);
+          if (query.includes("certificate_expiry")) {
+            const series = (answer.result as { metric: Record<string, string> }[])
+              .map((r) => `${r.metric.instance} ${r.metric.certificate}`).sort();
+            assert.deepEqual(
+              series,
+              [
+                `${clientTarget} ca`,
+                `${clientTarget} own`,
+                `${serverTarget} ca`,
+                `${serverTarget} own`,
+              ].sort(),
+            );
+          }
+        }
+      }
 
       // The client comes back with a certificate that ends in ten days.
       await generateCertificates({
