@@ -3,7 +3,11 @@
  * exits. Exit codes: 0 success, 2 usage or configuration error, 1 runtime failure.
  */
 import { parseCommandLine, UsageError } from "./cli/args.ts";
-import type { Command } from "./cli/command.ts";
+import type { Command, RunOptions } from "./cli/command.ts";
+import { modeProblem, withRunOptions } from "./cli/run_options.ts";
+import { readStatus } from "./cli/status_client.ts";
+import { formatStatus } from "./cli/status_format.ts";
+import { swappedTlsFiles } from "./cli/tls_file_check.ts";
 import { usageText } from "./cli/usage.ts";
 import { TunnelClient } from "./client/client.ts";
 import { type Config, ConfigError, formatEffectiveConfig, loadConfig } from "./config/mod.ts";
@@ -59,14 +63,23 @@ function fail(message: string): void {
   console.error(`sssonector: ${message}`);
 }
 
+/**
+ * A fatal error of a run: once into the log file and once on stderr; without a log file the log
+ * is standard output, on the same terminal, so the line goes to stderr only (said once).
+ */
+function fatal(log: Logger, logFile: string | undefined, message: string): void {
+  if (logFile !== undefined) log.error("cannot start: {message}", { message });
+  fail(message);
+}
+
 /** A configuration and the certificate set it names, loaded and checked. */
 interface Checked {
   readonly config: Config;
   readonly certificates: CertificateStore;
 }
 
-/** Loads the file and its certificates; prints every problem and returns undefined. */
-async function loadChecked(path: string): Promise<Checked | undefined> {
+/** Loads the file; prints every problem and returns undefined. */
+async function loadFile(path: string, options: RunOptions): Promise<Config | undefined> {
   let config: Config;
   try {
     config = await loadConfig(path);
@@ -76,6 +89,23 @@ async function loadChecked(path: string): Promise<Checked | undefined> {
       return undefined;
     }
     throw error;
+  }
+  const mode = modeProblem(options, config);
+  if (mode !== undefined) {
+    fail(mode);
+    return undefined;
+  }
+  return config;
+}
+
+/** Loads the file and its certificates; prints every problem and returns undefined. */
+async function loadChecked(path: string, options: RunOptions): Promise<Checked | undefined> {
+  const config = await loadFile(path, options);
+  if (config === undefined) return undefined;
+  const swapped = await swappedTlsFiles(config.security.tls);
+  if (swapped !== undefined) {
+    console.error(`${config.sourcePath}: ${swapped}`);
+    return undefined;
   }
   // The account to run as after setup must exist: a typo is found here, not once tun0 is up.
   const account = await runAccountProblem(config.security, Deno.uid() ?? -1, {
@@ -111,13 +141,14 @@ function warnExpiring(certificates: CertificateStore, log: Logger): void {
   }
 }
 
-async function runTunnel(path: string): Promise<number> {
-  const checked = await loadChecked(path);
+async function runTunnel(path: string, options: RunOptions): Promise<number> {
+  const checked = await loadChecked(path, options);
   if (!checked) return EXIT_USAGE;
   const { config, certificates } = checked;
   // Every counter of this process, shared by the tunnel, the logs and (later) the monitor.
   const counters = new CounterRegistry();
-  await using logging = await setupLogging(config.logging, counters.process.log);
+  const loggingConfig = withRunOptions(config.logging, options);
+  await using logging = await setupLogging(loggingConfig, counters.process.log);
   const log = getLogger(config.mode);
   // A bug in a callback must be logged, not take every session down with the process.
   globalThis.addEventListener("unhandledrejection", (event) => {
@@ -129,6 +160,7 @@ async function runTunnel(path: string): Promise<number> {
     mode: config.mode,
     file: config.sourcePath,
   });
+  if (options.debug) log.debug("debug logging on (-debug), whatever logging.level says");
   // At start and once a day: a tunnel that runs for months must say so before a certificate ends.
   warnExpiring(certificates, log);
   const expiryTimer = setInterval(() => warnExpiring(certificates, log), 24 * 3600 * 1000);
@@ -178,8 +210,7 @@ async function runTunnel(path: string): Promise<number> {
       const message = `${config.sourcePath}: monitoring (address ${config.monitoring.address}, ` +
         `port ${config.monitoring.port}): ${error.message}; choose another monitoring.port or ` +
         "set monitoring.enabled: false";
-      log.error("cannot start: {message}", { message });
-      fail(message);
+      fatal(log, config.logging.file, message);
       return EXIT_RUNTIME;
     }
   }
@@ -204,9 +235,7 @@ async function runTunnel(path: string): Promise<number> {
       }, { fileLimit })
       : TunnelClient.start(config, { ...edges, transport: tlsClientTransport(certificates) });
   } catch (error) {
-    const message = errorMessage(error);
-    log.error("cannot start: {message}", { message });
-    fail(message);
+    fatal(log, config.logging.file, errorMessage(error));
     return EXIT_RUNTIME;
   }
   // Set up: TUN open, port bound (server), log open, certificates loaded. Root is no longer needed.
@@ -224,8 +253,7 @@ async function runTunnel(path: string): Promise<number> {
     log.info("Deno permissions revoked after setup: {names}", { names: revoked.join(", ") });
   } catch (error) {
     if (!(error instanceof PrivilegeError)) throw error;
-    log.error("{message}", { message: error.message });
-    fail(error.message);
+    fatal(log, config.logging.file, error.message);
     await tunnel.stop();
     return EXIT_RUNTIME;
   }
@@ -290,7 +318,7 @@ async function execute(command: Command): Promise<number> {
       console.log(versionLine());
       return EXIT_OK;
     case "check-config": {
-      const checked = await loadChecked(command.configPath);
+      const checked = await loadChecked(command.configPath, command);
       if (!checked) return EXIT_USAGE;
       console.log(formatEffectiveConfig(checked.config).trimEnd());
       return EXIT_OK;
@@ -350,7 +378,18 @@ async function execute(command: Command): Promise<number> {
       console.log(`wrote ${describeCrl(await refreshRevocationList(command.options))}`);
       return EXIT_OK;
     case "run":
-      return await runTunnel(command.configPath);
+      return await runTunnel(command.configPath, command);
+    case "status": {
+      const config = await loadFile(command.configPath, {});
+      if (config === undefined) return EXIT_USAGE;
+      const result = await readStatus(config);
+      if (!result.ok) {
+        fail(result.message);
+        return EXIT_RUNTIME;
+      }
+      console.log(command.json ? result.json : formatStatus(result.report, Date.now()));
+      return EXIT_OK;
+    }
   }
 }
 

@@ -16,15 +16,41 @@ export type CommandKind =
   | "list-certs"
   | "revoke-cert"
   | "refresh-crl"
+  | "status"
   | "version"
   | "help";
 
 export const FLAGS = {
   "config": {
     type: "string",
+    short: "c",
     value: "FILE",
+    commands: ["run", "check-config", "status"],
+    description: "configuration file (YAML) to run or check (status: default " +
+      "/etc/sssonector/sssonector.yaml)",
+  },
+  "mode": {
+    type: "string",
+    value: "MODE",
     commands: ["run", "check-config"],
-    description: "configuration file (YAML) to run or check",
+    description: "server or client: checked against the file's mode: (the original's " +
+      "--mode; the file decides)",
+  },
+  "debug": {
+    type: "boolean",
+    commands: ["run"],
+    description: "log at debug level, whatever logging.level says",
+  },
+  "background": {
+    type: "boolean",
+    commands: ["run"],
+    description: "not supported: the process stays in the foreground (use the systemd unit, " +
+      "or cron with pid_file)",
+  },
+  "json": {
+    type: "boolean",
+    commands: ["status"],
+    description: "status: print the running process's status.json instead of the table",
   },
   "check-config": {
     type: "boolean",

@@ -2,7 +2,7 @@
  * Turns the command line into a {@linkcode Command}.
  *
  * Flags follow the Go style of the original tool: `-config FILE`, `--config FILE` and
- * `--config=FILE` are the same. `-h` and `-v` are the only one-letter flags.
+ * `--config=FILE` are the same. `-h`, `-v` and `-c` (config) are the only one-letter flags.
  *
  * @module
  */
@@ -10,13 +10,16 @@
 import { isDnsName, isIPAddress } from "../config/net.ts";
 import { didYouMean } from "../config/suggest.ts";
 import { type GenerateCertsOptions, KEY_TYPES, type KeyType } from "../pki/types.ts";
-import type { Command } from "./command.ts";
+import type { Command, RunOptions } from "./command.ts";
 import { UsageError } from "./errors.ts";
 export { UsageError } from "./errors.ts";
 import { DEVELOPMENT_TOOLS, FLAGS, isFlagName } from "./_flags.ts";
 import { CERT_COMMAND_FLAGS, certCommand } from "./_cert_commands.ts";
 import type { CommandKind, FlagName } from "./_flags.ts";
 import { type GivenFlag, refuseForeignFlags, tokenizeFlags } from "./flag_parser.ts";
+
+/** Where `sssonector status` looks without `-c FILE`: the file the shipped unit runs. */
+export const DEFAULT_CONFIG_PATH = "/etc/sssonector/sssonector.yaml";
 
 /** Client names that would overwrite the CA's or the server's files. */
 const RESERVED_CLIENT_NAMES = new Set(["ca", "server"]);
@@ -43,8 +46,14 @@ export function parseCommandLine(argv: readonly string[]): Command {
     case "check-config": {
       const configPath = value("config");
       if (configPath === undefined) throw new UsageError(`--check-config needs -config FILE`);
-      return { kind, configPath };
+      return { kind, configPath, ...runOptions(flags) };
     }
+    case "status":
+      return {
+        kind,
+        configPath: value("config") ?? DEFAULT_CONFIG_PATH,
+        json: has("json"),
+      };
     case "generate-certs":
       return { kind, options: certOptions(flags) };
     case "renew":
@@ -67,6 +76,8 @@ function label(kind: CommandKind): string {
     case "list-certs":
     case "refresh-crl":
       return `--${kind}`;
+    case "status":
+      return "status";
     case "renew":
     case "revoke-cert":
       return `--${kind} NAME`;
@@ -87,6 +98,7 @@ function chooseCommand(
     if (flags.some((flag) => flag.name === name) && !asked.includes(kind)) asked.push(kind);
   }
   const [word] = words;
+  if (word === "status" && words.length === 1 && asked.length === 0) return "status";
   if (word !== undefined) {
     const running = flags.some((flag) => flag.name === "config");
     throw unexpectedWord(word, asked.length === 0 && !running);
@@ -117,6 +129,39 @@ function unexpectedWord(word: string, mayBeCommand: boolean): UsageError {
   }
   if (mayBeCommand) return new UsageError(`unknown command "${word}"`);
   return new UsageError(`unexpected argument "${word}"`);
+}
+
+/**
+ * The original program's run flags: `--mode` (checked against the file once it is read) and
+ * `-debug`; `-background` is refused with what to use instead.
+ */
+function runOptions(flags: readonly GivenFlag<FlagName>[]): RunOptions {
+  const given = (name: FlagName) => flags.find((flag) => flag.name === name);
+  const background = given("background");
+  if (background !== undefined) {
+    throw new UsageError(
+      `${background.spelling} is not supported: sssonector stays in the foreground; run it ` +
+        "with the systemd unit (systemctl enable --now sssonector), or from cron with " +
+        "configs/sssonector.cron and pid_file: in the configuration for a pid file",
+    );
+  }
+  const mode = given("mode");
+  let checkedMode: RunOptions["mode"];
+  if (mode !== undefined) {
+    const text = mode.value ?? "";
+    if (text !== "server" && text !== "client") {
+      throw new UsageError(
+        `${mode.spelling} "${text}" is not a mode${
+          didYouMean(text, ["server", "client"])
+        }; expected server or client`,
+      );
+    }
+    checkedMode = text;
+  }
+  return {
+    ...(checkedMode === undefined ? {} : { mode: checkedMode }),
+    ...(given("debug") === undefined ? {} : { debug: true as const }),
+  };
 }
 
 function certOptions(flags: readonly GivenFlag<FlagName>[]): GenerateCertsOptions {

@@ -146,7 +146,10 @@ function normalizeDashes(
     }
     if (arg === "--") ended = true;
     const long = /^-[^-]./.test(arg) ? `-${arg}` : arg;
-    const name = /^--([^=]+)$/.exec(long)?.[1] ?? "";
+    const short = /^-([^-])$/.exec(arg)?.[1];
+    const name = short === undefined
+      ? /^--([^=]+)$/.exec(long)?.[1] ?? ""
+      : Object.keys(table).find((key) => table[key]?.short === short) ?? "";
     takesValue = isFlagIn(table, name) && table[name]?.type === "string";
     result.push(long);
   }

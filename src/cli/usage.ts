@@ -11,6 +11,10 @@ const COMMANDS: readonly (readonly [string, string])[] = [
   ["sssonector -config FILE", "run the tunnel as server or client, as the file's mode says"],
   ["sssonector --check-config -config FILE", "check the file and print it with defaults filled in"],
   [
+    "sssonector status [-c FILE] [--json]",
+    "the running tunnel's sessions, rates and certificate, read from its monitoring endpoint",
+  ],
+  [
     "sssonector --generate-certs --cert-dir DIR --server-ip IP [--server-name DNS]...\n" +
     "           [--client-name NAME] [--days N] [--key-type TYPE] [--force] [--new-ca]",
     "create the certificates (first-time setup, or a new client for an existing CA)",

@@ -1,6 +1,7 @@
 /**
  * Turns zod issues into our problem lines. The field builders already wrote each message;
- * here unknown keys get a did-you-mean, and every problem gets its key path and line.
+ * here unknown keys get what replaces them (a key of the original program, _original_keys.ts)
+ * or a did-you-mean, and every problem gets its key path and line.
  *
  * @module
  */
@@ -8,6 +9,7 @@
 import type { z } from "zod";
 import type { ConfigProblem } from "./errors.ts";
 import { didYouMean } from "./suggest.ts";
+import { originalKeyAdvice } from "./_original_keys.ts";
 import type { YamlSource } from "./_yaml.ts";
 
 /** Problems for `issues`, located in `source`; `schema` supplies the keys allowed at a path. */
@@ -22,7 +24,10 @@ export function problemsFromIssues(
       const known = keysAt(schema, issue.path);
       for (const key of issue.keys) {
         const hint = didYouMean(key, known);
-        const message = hint === "" && known.length > 0
+        const original = originalKeyAdvice(formatPath([...issue.path, key]));
+        const message = original !== undefined
+          ? `unknown key ${JSON.stringify(key)}: ${original}`
+          : hint === "" && known.length > 0
           ? `unknown key ${JSON.stringify(key)}; allowed here: ${known.join(", ")}`
           : `unknown key ${JSON.stringify(key)}${hint}`;
         problems.push(problemAt([...issue.path, key], message, source));

@@ -307,33 +307,41 @@ export class TunnelMetrics {
       [],
       (m, s) => m.inc(s.process.log.failedWrites),
     );
+    // Label names stay clear of what a scrape configuration adds to every series (job,
+    // instance, and the shipped prometheus.yml's `role`): a clash would rename ours to
+    // exported_*. A unit test holds every label here against that list.
     gauge(
       "sssonector_certificate_expiry_timestamp_seconds",
-      "When this side's certificate (role own) and each CA certificate (role ca) expire, as a " +
-        "Unix time.",
-      ["role", "subject", "serial"],
+      "When this side's certificate (certificate own) and each CA certificate (certificate " +
+        "ca) expire, as a Unix time.",
+      ["certificate", "subject", "serial"],
       (m) => {
         const state = source.certificates();
         const own = state.certificate;
         m.set(
-          { role: "own", subject: own.subject, serial: own.serialHex },
+          { certificate: "own", subject: own.subject, serial: own.serialHex },
           own.notAfter.getTime() / 1000,
         );
         for (const ca of state.authorities) {
           m.set(
-            { role: "ca", subject: ca.subject, serial: ca.serialHex },
+            { certificate: "ca", subject: ca.subject, serial: ca.serialHex },
             ca.notAfter.getTime() / 1000,
           );
         }
       },
     );
+    // Labelled by the CRL's issuer so that, without a crl_file, there is no series at all (an
+    // unlabelled gauge would read 0, and "due" alerts would fire on every host without a CRL).
     gauge(
       "sssonector_crl_next_update_timestamp_seconds",
-      "When the configured revocation list must be refreshed (its nextUpdate), as a Unix time.",
-      [],
+      "When the configured revocation list must be refreshed (its nextUpdate), as a Unix time; " +
+        "absent without security.tls.crl_file.",
+      ["issuer"],
       (m) => {
         const revocation = source.certificates().revocation;
-        if (revocation !== undefined) m.set(revocation.nextUpdate.getTime() / 1000);
+        if (revocation !== undefined) {
+          m.set({ issuer: revocation.issuer }, revocation.nextUpdate.getTime() / 1000);
+        }
       },
     );
     gauge(

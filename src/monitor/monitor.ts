@@ -1,8 +1,10 @@
 /**
  * The monitoring endpoint: `/metrics` (Prometheus), `/healthz` (the process answers),
  * `/readyz` (server: listening; client: session up; 503 with a one-line reason otherwise),
- * `/status.json` and the status page `/`. Binds when started, before the tunnel (and before any
- * privilege drop); reads the tunnel's state only at request time.
+ * `/status.json`, `/history.json` and the status page `/`. Binds when started, before the tunnel
+ * (and before any privilege drop); reads the tunnel's state at request time, and samples its
+ * throughput once a second into a bounded history (history.ts) so that the page and
+ * `sssonector status` show rates and the last ten minutes at once.
  *
  * @module
  */
@@ -17,7 +19,8 @@ import {
 import { type BuildInfo, type ProcessFacts, TunnelMetrics } from "./metrics.ts";
 import type { MonitorSource } from "./source.ts";
 import { STATUS_PAGE, STATUS_PAGE_CSP } from "./status_page.ts";
-import { statusReport } from "./status.ts";
+import { statusReport, trafficTotals } from "./status.ts";
+import { TrafficHistory } from "./history.ts";
 
 const TEXT = "text/plain; charset=utf-8";
 
@@ -25,13 +28,19 @@ export interface MonitorOptions extends MonitorHttpOptions {
   readonly build: BuildInfo;
   /** Open descriptors and their limit; left out of /metrics when absent. */
   readonly processFacts?: ProcessFacts;
+  /** Time between two samples of the history. @default 1000 */
+  readonly sampleIntervalMs?: number;
+  /** Samples the history keeps. @default 600 (10 minutes at 1 s) */
+  readonly historyCapacity?: number;
 }
 
 export class Monitor implements AsyncDisposable {
   readonly #server: MonitorHttpServer;
+  readonly #sampler: ReturnType<typeof setInterval>;
 
-  private constructor(server: MonitorHttpServer) {
+  private constructor(server: MonitorHttpServer, sampler: ReturnType<typeof setInterval>) {
     this.#server = server;
+    this.#sampler = sampler;
   }
 
   /**
@@ -45,13 +54,28 @@ export class Monitor implements AsyncDisposable {
     options: MonitorOptions,
   ): Monitor {
     const metrics = new TunnelMetrics(source, options.build, options.processFacts);
-    const handler = (request: MonitorRequest) => route(request, source, metrics, options.build);
+    const capacity = options.historyCapacity ?? 600;
+    const history = new TrafficHistory({ capacity });
+    const intervalMs = options.sampleIntervalMs ?? 1000;
+    const handler = (request: MonitorRequest) =>
+      route(request, { source, metrics, build: options.build, history, intervalMs });
     const server = MonitorHttpServer.listen(
       { hostname: config.address, port: config.port },
       handler,
       options,
     );
-    return new Monitor(server);
+    const sample = () => {
+      const snapshot = source.snapshot();
+      history.record({
+        takenAt: snapshot.takenAt,
+        totals: trafficTotals(snapshot),
+        sessions: snapshot.sessions,
+      });
+    };
+    sample();
+    const sampler = setInterval(sample, intervalMs);
+    Deno.unrefTimer(sampler as unknown as number);
+    return new Monitor(server, sampler);
   }
 
   get port(): number {
@@ -59,6 +83,7 @@ export class Monitor implements AsyncDisposable {
   }
 
   close(): Promise<void> {
+    clearInterval(this.#sampler);
     return this.#server.close();
   }
 
@@ -67,11 +92,17 @@ export class Monitor implements AsyncDisposable {
   }
 }
 
+interface Routes {
+  readonly source: MonitorSource;
+  readonly metrics: TunnelMetrics;
+  readonly build: BuildInfo;
+  readonly history: TrafficHistory;
+  readonly intervalMs: number;
+}
+
 async function route(
   request: MonitorRequest,
-  source: MonitorSource,
-  metrics: TunnelMetrics,
-  build: BuildInfo,
+  { source, metrics, build, history, intervalMs }: Routes,
 ): Promise<MonitorResponse> {
   switch (request.path) {
     case "/metrics":
@@ -86,7 +117,17 @@ async function route(
       return {
         status: 200,
         contentType: "application/json",
-        body: JSON.stringify(statusReport(source, build.version)),
+        body: JSON.stringify(statusReport(source, build.version, history)),
+      };
+    case "/history.json":
+      return {
+        status: 200,
+        contentType: "application/json",
+        body: JSON.stringify({
+          intervalMs,
+          capacity: history.capacity,
+          points: history.points(),
+        }),
       };
     case "/":
     case "/index.html":
@@ -100,7 +141,7 @@ async function route(
       return {
         status: 404,
         contentType: TEXT,
-        body: "not found; try /metrics, /healthz, /readyz, /status.json or /\n",
+        body: "not found; try /metrics, /healthz, /readyz, /status.json, /history.json or /\n",
       };
   }
 }

@@ -1,11 +1,20 @@
 /**
- * `/status.json`: what the status page shows, from one snapshot. Totals are summed over every
- * peer (ended sessions included), so the page's throughput is the difference of two polls.
+ * `/status.json`: what the status page and `sssonector status` show, from one snapshot. Totals
+ * are summed over every peer (ended sessions included); rates come from the monitor's history
+ * (the last one-second sample), null until it has two samples.
  *
  * @module
  */
 
+import type { CountersSnapshot } from "../counters/registry.ts";
+import type { TrafficHistory } from "./history.ts";
 import type { MonitorSource } from "./source.ts";
+
+/** Bits per second each way over the last sample interval; null until there are two samples. */
+export interface StatusRate {
+  readonly in: number;
+  readonly out: number;
+}
 
 export interface StatusSession {
   readonly peer: string;
@@ -20,6 +29,7 @@ export interface StatusSession {
   readonly bytesOut: number;
   readonly packetsIn: number;
   readonly packetsOut: number;
+  readonly rate: StatusRate | null;
 }
 
 export interface StatusReport {
@@ -34,19 +44,20 @@ export interface StatusReport {
     readonly serial: string;
     readonly expires: string;
   };
+  /** The CAs this process trusts (the CA file's certificates): subject and end of each. */
+  readonly authorities: readonly { readonly subject: string; readonly expires: string }[];
   readonly totals: {
     readonly bytesIn: number;
     readonly bytesOut: number;
     readonly packetsIn: number;
     readonly packetsOut: number;
+    readonly rate: StatusRate | null;
   };
   readonly sessions: readonly StatusSession[];
 }
 
-export function statusReport(source: MonitorSource, version: string): StatusReport {
-  const snapshot = source.snapshot();
-  const readiness = source.readiness();
-  const own = source.certificates().certificate;
+/** Bytes and packets each way summed over every peer of the snapshot. */
+export function trafficTotals(snapshot: CountersSnapshot) {
   const totals = { bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0 };
   for (const { traffic } of snapshot.peers) {
     totals.bytesIn += traffic.bytesIn;
@@ -54,6 +65,19 @@ export function statusReport(source: MonitorSource, version: string): StatusRepo
     totals.packetsIn += traffic.packetsIn;
     totals.packetsOut += traffic.packetsOut;
   }
+  return totals;
+}
+
+export function statusReport(
+  source: MonitorSource,
+  version: string,
+  history?: TrafficHistory,
+): StatusReport {
+  const snapshot = source.snapshot();
+  const readiness = source.readiness();
+  const state = source.certificates();
+  const own = state.certificate;
+  const totals = { ...trafficTotals(snapshot), rate: history?.latest() ?? null };
   return {
     mode: source.mode,
     version,
@@ -65,6 +89,10 @@ export function statusReport(source: MonitorSource, version: string): StatusRepo
       serial: own.serialHex,
       expires: own.notAfter.toISOString(),
     },
+    authorities: state.authorities.map((ca) => ({
+      subject: ca.subject,
+      expires: ca.notAfter.toISOString(),
+    })),
     totals,
     sessions: snapshot.sessions.map((session) => ({
       peer: session.peerName,
@@ -77,6 +105,7 @@ export function statusReport(source: MonitorSource, version: string): StatusRepo
       bytesOut: session.traffic.bytesOut,
       packetsIn: session.traffic.packetsIn,
       packetsOut: session.traffic.packetsOut,
+      rate: history?.sessionRate(session) ?? null,
     })),
   };
 }

@@ -34,7 +34,16 @@ export interface LeafProfile {
   readonly altNames: readonly pkijs.GeneralName[];
 }
 
-/** A new CA: its key pair and self-signed certificate (CN "SSSonector CA"). */
+/**
+ * The common name of a new CA: "SSSonector CA" and the first 8 hex digits of its key
+ * identifier, e.g. "SSSonector CA 3F9A1C2E": distinct for every install, and tied to the key.
+ */
+export function caCommonName(keyId: Uint8Array): string {
+  const hex = [...keyId.subarray(0, 4)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `SSSonector CA ${hex.toUpperCase()}`;
+}
+
+/** A new CA: its key pair and self-signed certificate (CN "SSSonector CA" and a key id). */
 export async function createCa(
   keyType: KeyType,
   notBefore: Date,
@@ -100,6 +109,10 @@ async function buildCaCertificate(
     notAfter,
     keys.publicKey,
   );
+  // Each install's CA has a name of its own, so that a certificate of another install is named
+  // as such in every message (and TLS libraries do not mistake one CA for another).
+  cert.subject = commonNameOnly(caCommonName(keyId));
+  cert.issuer = commonNameOnly(caCommonName(keyId));
   cert.extensions = [
     extension(OID.basicConstraints, true, new pkijs.BasicConstraints({ cA: true })),
     extension(

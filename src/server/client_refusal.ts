@@ -60,7 +60,13 @@ export function classifyClientRefusal(
       };
     }
   }
-  return { kind: "other CA", message: `certificate ${name} is not signed by our CA` };
+  const issuer = commonName(cert.issuer);
+  return {
+    kind: "other CA",
+    message: `certificate ${name} is not signed by our CA: it was issued by ${issuer}, e.g. ` +
+      "another install's; issue the client one from this server's CA (--generate-certs " +
+      "--client-name NAME)",
+  };
 }
 
 /** The one-line reason of {@linkcode classifyClientRefusal}. */
@@ -72,7 +78,11 @@ export function explainClientRefusal(
 }
 
 function subjectName(cert: pkijs.Certificate): string {
-  const cn = cert.subject.typesAndValues.find((tv) => tv.type === "2.5.4.3");
+  return commonName(cert.subject);
+}
+
+function commonName(name: pkijs.RelativeDistinguishedNames): string {
+  const cn = name.typesAndValues.find((tv) => tv.type === "2.5.4.3");
   const value = cn?.value as asn1js.BaseStringBlock | undefined;
   return value?.valueBlock.value ? `CN=${value.valueBlock.value}` : "(no common name)";
 }

@@ -3,6 +3,7 @@ import net, { type Socket } from "node:net";
 import type { Endpoint } from "../config/types.ts";
 import { endSocket, formatRemote, type SecureStream, TlsSocketStream } from "./secure_stream.ts";
 import { describeTlsError } from "./tls_errors.ts";
+import { describeServerHandshakeFailure } from "./handshake_diagnosis.ts";
 import { serverTlsOptions } from "./tls_options.ts";
 import type { TlsMaterial } from "./material.ts";
 import { peerAddressOf } from "./peer_address.ts";
@@ -249,7 +250,7 @@ export class TlsListener {
     tlsServer.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
       const peer = peerAddressOf(socket);
       slots.get(peer)?.release();
-      events.onHandshakeFailure(peer, describeTlsError(error));
+      events.onHandshakeFailure(peer, describeServerHandshakeFailure(error));
       socket.destroy();
     });
     const server = await listenOn(endpoint, onConnection);

@@ -60,8 +60,13 @@ export async function diagnoseServerCertificate(
     } catch { /* the store checked the CA file at load */ }
   }
   if (await signerOf(cert, cas) === undefined) {
-    return `${who} is not signed by our CA: it was issued by ${nameToString(cert.issuer)} ` +
-      "(check security.tls.ca_file on both sides)";
+    const issuer = nameToString(cert.issuer);
+    const ours = cas.map((ca) => nameToString(ca.subject));
+    const sameName = ours.includes(issuer);
+    const theirs = sameName ? `another CA of the same name (${issuer}, another key)` : issuer;
+    return `${who} was issued by ${theirs}, not by our CA (${ours.join(", ")}): the server ` +
+      "belongs to another install; use its ca.crt and a client certificate issued from its CA " +
+      "(security.tls.ca_file, cert_file, key_file)";
   }
   const validity = validityProblem(cert, now);
   if (validity !== undefined) {

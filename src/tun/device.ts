@@ -273,8 +273,16 @@ function describeOpenError(name: string, stage: number, { errno, reason }: Failu
     if (errno === ERRNO.EACCES || errno === ERRNO.EPERM) {
       return "cannot open /dev/net/tun: permission denied; run as root or grant CAP_NET_ADMIN";
     }
-    if (errno === ERRNO.ENOENT || errno === ERRNO.ENODEV) {
-      return "cannot open /dev/net/tun: no such device; load the tun kernel module (modprobe tun)";
+    // The node is missing (usual in a container that was not given it) or has no driver behind
+    // it (the tun module is not loaded): two causes, two fixes.
+    if (errno === ERRNO.ENOENT) {
+      return "cannot open /dev/net/tun: the device node does not exist; in a container, pass it " +
+        "in (docker run --device /dev/net/tun, systemd-nspawn --bind=/dev/net/tun); on a host, " +
+        "modprobe tun creates it";
+    }
+    if (errno === ERRNO.ENODEV) {
+      return "cannot open /dev/net/tun: the kernel's TUN driver is not loaded; load it with " +
+        "modprobe tun (for a container, on its host)";
     }
     return `cannot open /dev/net/tun: ${reason}`;
   }

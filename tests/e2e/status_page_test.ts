@@ -1,7 +1,8 @@
 /**
  * The status page in a real browser: Debian's Chromium, driven by playwright-core, opens the
- * server's page inside the server namespace, finds the live session, and sees the throughput
- * chart move while a flood ping crosses the tunnel. Saves a screenshot to tests/results/. Needs
+ * server's page inside the server namespace after a flood ping, finds the flood already drawn
+ * from the monitor's history on labelled rate and time axes, the live session with its rate, and
+ * sees the throughput chart move while another flood crosses the tunnel. Saves a screenshot to tests/results/. Needs
  * root and /usr/bin/chromium; skipped otherwise.
  */
 
@@ -35,6 +36,17 @@ Deno.test({
     await lab.startServer(configs);
     await lab.startClient(configs);
     await lab.waitForPing(lab.client, SERVER_TUNNEL_IP);
+    // Traffic before the page is opened: the page must show it from the monitor's history.
+    const before = await lab.net.try(lab.client, "ping", [
+      "-f",
+      "-s",
+      "1000",
+      "-w",
+      "3",
+      SERVER_TUNNEL_IP,
+    ]);
+    assert.equal(before.code, 0, before.stderr);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
 
     const screenshot = `${RESULTS}status_page.png`;
     const probe = lab.spawnScript(lab.server, PROBE, [
@@ -42,8 +54,24 @@ Deno.test({
       screenshot,
       "7",
     ]);
-    const loaded = await probe.ready;
-    assert.match(String(loaded.row), /client\s+10\.0\.0\.2\/24\s+198\.18\.0\.2:\d+/);
+    const loaded = await probe.ready as {
+      row: string;
+      atLoad: { points: number; yLabels: string[]; xLabels: string[]; rateIn: string };
+    };
+    assert.match(
+      loaded.row,
+      /client\s+10\.0\.0\.2\/24\s+198\.18\.0\.2:\d+.*\s+\d[\d.]* k?bit\/s\s+\d[\d.]* k?bit\/s$/s,
+    );
+    // Opened after the flood: the last seconds are drawn at once, on a rate scale that holds
+    // the flood's megabits, with clock times under the ten-minute window.
+    assert.ok(loaded.atLoad.points >= 5, `only ${loaded.atLoad.points} points at load`);
+    const yLabels = loaded.atLoad.yLabels;
+    assert.ok(yLabels.length === 5 || yLabels.length === 6, yLabels.join(" | "));
+    assert.equal(yLabels[0], "0 bit/s");
+    assert.match(yLabels.at(-1)!, /^(1|2|5|10|20|50|100|200|500) Mbit\/s$/, yLabels.join(" | "));
+    assert.ok(loaded.atLoad.xLabels.length >= 4, loaded.atLoad.xLabels.join(" | "));
+    assert.ok(loaded.atLoad.xLabels.every((label) => /^\d\d:\d\d$/.test(label)));
+    assert.match(loaded.atLoad.rateIn, /peak \d[\d.]* Mbit\/s in the last 10 min/);
     // Traffic both ways while the page samples: 4 s of 1000-byte flood pings.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const flood = await lab.net.try(lab.client, "ping", [

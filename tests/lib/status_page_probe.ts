@@ -1,6 +1,7 @@
 /**
  * Drives the status page in Chromium (Debian's, through playwright-core), run inside the
- * namespace whose monitor it opens. Prints `{"loaded":...}` once the page shows a live session,
+ * namespace whose monitor it opens. Prints `{"loaded":...}` once the page shows a live session
+ * (with what the page drew from the monitor's history at once: points and axis labels),
  * then samples the throughput charts for `seconds` while the test makes traffic, saves a
  * screenshot and prints `{"samples":...}` as its last line.
  *
@@ -39,7 +40,20 @@ try {
   await page.goto(url);
   await page.locator("tr.session").first().waitFor({ timeout: 15_000 });
   const row = await page.locator("tr.session").first().innerText();
-  console.log(JSON.stringify({ loaded: true, row }));
+  // What the page shows as soon as it is open: the monitor's history, and the charts' axes.
+  const atLoad = await page.evaluate(`(() => {
+    const svg = document.getElementById("chart-in");
+    const texts = (selector) => [...svg.querySelectorAll(selector + " text")]
+      .map((node) => node.textContent);
+    return {
+      points: (svg.querySelector("polyline").getAttribute("points") || "").split(" ")
+        .filter(Boolean).length,
+      yLabels: texts(".y-axis"),
+      xLabels: texts(".x-axis"),
+      rateIn: document.getElementById("rate-in").textContent,
+    };
+  })()`);
+  console.log(JSON.stringify({ loaded: true, row, atLoad }));
   const samples: Array<{ in: number; out: number; points: number }> = [];
   const until = Date.now() + Number(seconds) * 1000;
   while (Date.now() < until) {

@@ -182,7 +182,7 @@ Deno.test("parseCommandLine() refuses flags that belong to another command", () 
   assert.equal(usageError(["--force"]).message, "--force is only used with --generate-certs");
   assert.equal(
     usageError([...CERTS, "-config", "a.yaml"]).message,
-    "-config is only used with -config FILE or --check-config",
+    "-config is only used with -config FILE or --check-config or status",
   );
 });
 

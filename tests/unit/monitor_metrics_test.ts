@@ -101,7 +101,7 @@ Deno.test("/metrics shows sessions, per-peer traffic monotonic across reconnects
   assert.equal(
     sample(
       text,
-      `sssonector_certificate_expiry_timestamp_seconds{role="own",subject="${own.subject}",serial="${own.serialHex}"}`,
+      `sssonector_certificate_expiry_timestamp_seconds{certificate="own",subject="${own.subject}",serial="${own.serialHex}"}`,
     ),
     own.notAfter.getTime() / 1000,
   );
@@ -239,5 +239,82 @@ Deno.test("/metrics has a keepalive round-trip histogram fed from the counters m
       out.success,
       new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout),
     );
+  }
+});
+
+Deno.test("without a crl_file there is no CRL series, so nothing can read as due", async () => {
+  await using f = await fixture();
+  const text = await (await f.get("/metrics")).text();
+  const series = text.split("\n")
+    .filter((line) => line.startsWith("sssonector_crl_next_update_timestamp_seconds"));
+  assert.deepEqual(series, []);
+});
+
+Deno.test("no metric label is one a scrape adds (job, instance, the shipped prometheus.yml's target labels)", async () => {
+  await using f = await fixture();
+  f.counters.track("web2", () => session());
+  const text = await (await f.get("/metrics")).text();
+  const { parse } = await import("yaml");
+  const config = parse(
+    await Deno.readTextFile(new URL("../../docs/prometheus.yml", import.meta.url)),
+  ) as { scrape_configs: { static_configs: { labels?: Record<string, string> }[] }[] };
+  const targetLabels = new Set(["job", "instance"]);
+  for (const job of config.scrape_configs) {
+    for (const group of job.static_configs) {
+      for (const name of Object.keys(group.labels ?? {})) targetLabels.add(name);
+    }
+  }
+  assert.ok(targetLabels.has("role"), "the shipped file labels its targets with role");
+  const clashes = new Set<string>();
+  for (const line of text.split("\n")) {
+    if (line.startsWith("#")) continue;
+    for (const [, name] of line.matchAll(/[{,]([a-zA-Z_][a-zA-Z0-9_]*)="/g)) {
+      if (targetLabels.has(name!)) clashes.add(`${line.split("{")[0]}: ${name}`);
+    }
+  }
+  assert.deepEqual([...clashes], []);
+});
+
+Deno.test("/history.json holds the sampled throughput and /status.json each session's rate", async () => {
+  const temp = await TempCertificates.create();
+  try {
+    const dir = temp.certDir;
+    const certificates = await CertificateStore.load({
+      enabled: true,
+      minVersion: "1.2",
+      certFile: `${dir}/server.crt`,
+      keyFile: `${dir}/server.key`,
+      caFile: `${dir}/ca.crt`,
+    }, "server");
+    const counters = new CounterRegistry();
+    const traffic = emptyTraffic();
+    const view = session(traffic); // one session: the same start every snapshot
+    counters.track("web2", () => view);
+    const source = new MonitorSource({ mode: "server", counters, certificates });
+    await using monitor = Monitor.start({ address: "127.0.0.1", port: 0 }, source, {
+      build: { version: "9.9.9", deno: Deno.version.deno },
+      sampleIntervalMs: 20,
+      historyCapacity: 5,
+    });
+    const get = async (path: string) =>
+      await (await fetch(`http://127.0.0.1:${monitor.port}${path}`)).json();
+    // Traffic grows between samples; the ring never holds more than its capacity.
+    for (let i = 0; i < 12; i++) {
+      traffic.bytesIn += 1000;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const history = await get("/history.json");
+    assert.equal(history.intervalMs, 20);
+    assert.equal(history.capacity, 5);
+    assert.equal(history.points.length, 5);
+    assert.ok(history.points.some((p: { in: number }) => p.in > 0), JSON.stringify(history));
+    const status = await get("/status.json");
+    assert.equal(typeof status.totals.rate.in, "number");
+    assert.equal(typeof status.sessions[0].rate.in, "number");
+    assert.deepEqual(status.authorities.map((ca: { subject: string }) => ca.subject), [
+      certificates.state().authorities[0]!.subject,
+    ]);
+  } finally {
+    await temp[Symbol.asyncDispose]();
   }
 });

@@ -118,7 +118,10 @@ Deno.test("checkCertificateSet() reports an expired certificate with its end dat
   const muchLater = new Date(Date.now() + 11 * 365 * DAY_MS);
   const problems = await checkCertificateSet(serverFiles(set), "server", muchLater);
   assert.equal(problems.length, 2, problems.join("\n"));
-  assert.match(problems.join("\n"), /ca\.crt: CA certificate "CN=SSSonector CA" expired on/);
+  assert.match(
+    problems.join("\n"),
+    /ca\.crt: CA certificate "CN=SSSonector CA [0-9A-F]{8}" expired on/,
+  );
 });
 
 Deno.test("checkCertificateSet() reports a certificate that is not yet valid", async () => {
@@ -127,7 +130,10 @@ Deno.test("checkCertificateSet() reports a certificate that is not yet valid", a
   const problems = await checkCertificateSet(clientFiles(set), "client", earlier);
   assert.equal(problems.length, 2, problems.join("\n"));
   assert.match(problems[0] ?? "", /client\.crt: certificate is not yet valid: valid from \d{4}-/);
-  assert.match(problems[1] ?? "", /ca\.crt: CA certificate "CN=SSSonector CA" is not yet valid/);
+  assert.match(
+    problems[1] ?? "",
+    /ca\.crt: CA certificate "CN=SSSonector CA [0-9A-F]{8}" is not yet valid/,
+  );
 });
 
 Deno.test("checkCertificateSet() reports a server certificate used as a client and the reverse", async () => {
@@ -297,7 +303,7 @@ Deno.test("describeCertificate() agrees with openssl on subject, issuer, serial,
     "-enddate",
   ]);
   assert.equal(summary.subject, "CN=10.20.30.40");
-  assert.equal(summary.issuer, "CN=SSSonector CA");
+  assert.match(summary.issuer, /^CN=SSSonector CA [0-9A-F]{8}$/);
   assert.match(out, new RegExp(`serial=${summary.serialHex}\\n`));
   assert.match(out, new RegExp(`Fingerprint=${summary.fingerprintSha256}\\n`));
   const date = (d: Date) => d.toISOString().replace("T", " ").replace(/\.000Z$/, "Z");

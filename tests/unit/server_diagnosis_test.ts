@@ -19,10 +19,17 @@ Deno.test("diagnoseServerCertificate(): a good certificate passes; name, CA and 
     (await diagnoseServerCertificate(der!, ca, "vpn.example.com"))!,
     /vpn\.example\.com is not among its names/,
   );
+  const ours = /CN=SSSonector CA [0-9A-F]{8}/;
+  const message = (await diagnoseServerCertificate(foreign!, ca, "198.18.0.1"))!;
   assert.match(
-    (await diagnoseServerCertificate(foreign!, ca, "198.18.0.1"))!,
-    /not signed by our CA/,
+    message,
+    /^the server certificate \(CN=198\.18\.0\.1\) was issued by CN=SSSonector CA ([0-9A-F]{8}), not by our CA \(CN=SSSonector CA ([0-9A-F]{8})\): the server belongs to another install; use its ca\.crt and a client certificate issued from its CA \(security\.tls\.ca_file, cert_file, key_file\)$/,
   );
+  const [, theirs, our] = /CA ([0-9A-F]{8}), not by our CA \(CN=SSSonector CA ([0-9A-F]{8})/.exec(
+    message,
+  )!;
+  assert.notEqual(theirs, our);
+  assert.match(message, ours);
   const later = new Date(Date.now() + 3 * 24 * 3600 * 1000);
   assert.match((await diagnoseServerCertificate(der!, ca, "198.18.0.1", later))!, /expired on /);
   assert.equal(
