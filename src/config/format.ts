@@ -25,6 +25,7 @@ export function formatEffectiveConfig(config: Config): string {
       address,
       max_clients: config.maxClients,
       client_to_client: config.clientToClient,
+      pool: config.pool,
       push_routes: config.pushRoutes.map(formatPrefix),
       ...(config.registry === undefined ? {} : {
         clients: config.registry.clients.map(clientEntry),

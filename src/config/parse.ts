@@ -121,6 +121,11 @@ const MODE_KEYS: Readonly<
     what: "whether a server forwards packets between its clients",
   },
   max_clients: { mode: "server", what: "how many sessions a server holds at once" },
+  pool: {
+    mode: "server",
+    what: "whether a server announces its clients' routes with freshness metrics, one of a pool",
+    fix: "a client lists the servers of a pool in server:",
+  },
   server: {
     mode: "client",
     what: "the server a client connects to",
@@ -217,6 +222,7 @@ function toConfig(values: FileValues, sourcePath: string): Config {
     push_routes: pushRoutes,
     client_to_client: clientToClient,
     max_clients: maxClients,
+    pool,
     server_order: serverOrder,
     routes,
     accept_routes: acceptRoutes,
@@ -224,7 +230,7 @@ function toConfig(values: FileValues, sourcePath: string): Config {
   } = values;
   const common: Omit<
     ServerConfig,
-    "mode" | "listen" | "pushRoutes" | "clientToClient" | "maxClients"
+    "mode" | "listen" | "pushRoutes" | "clientToClient" | "maxClients" | "pool"
   > = {
     ...camelKeys(fields),
     address: address.v4,
@@ -249,6 +255,7 @@ function toConfig(values: FileValues, sourcePath: string): Config {
       pushRoutes,
       clientToClient,
       maxClients,
+      pool,
     };
     return config;
   }

@@ -138,6 +138,12 @@ export interface ServerConfig extends CommonConfig {
   readonly clientToClient: boolean;
   /** Sessions at once; the next client is refused with a reason (`max_clients`). @default 1000 */
   readonly maxClients: number;
+  /**
+   * One server of a pool (`pool:`): each client also gets host routes for its tunnel addresses,
+   * and every client route a freshness metric (newer session, lower metric) for a routing daemon
+   * to announce; see src/server/pool_routes.ts and docs/guide/pool.md. @default false
+   */
+  readonly pool: boolean;
 }
 
 export interface ClientConfig extends CommonConfig {

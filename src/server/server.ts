@@ -24,6 +24,7 @@ import { ClientAdmission } from "./admission.ts";
 import { classifyClientRefusal } from "./client_refusal.ts";
 import { type ConnectionLimits, connectionLimitsFor } from "./connection_limits.ts";
 import { StrangerLog } from "./stranger_log.ts";
+import { PoolRoutes } from "./pool_routes.ts";
 import type { Readiness } from "../monitor/source.ts";
 import { errorMessage } from "../runtime/error_message.ts";
 
@@ -67,6 +68,8 @@ export class TunnelServer {
   #options: TunnelServerOptions;
   #stopCertificateUpdates = () => {};
   #certificates!: CertificateStore;
+  /** The kernel routes each client holds, with their metrics (host routes too in a pool). */
+  #clientRoutes: PoolRoutes<Session>;
   /**
    * With client_to_client off: the server's own addresses are allowed, the tunnel networks and
    * every client's networks denied, so nothing from one client reaches another.
@@ -91,6 +94,7 @@ export class TunnelServer {
     this.#strangers = new StrangerLog(logger.getChild("door"));
     const tunnels = tunnelPrefixes(config);
     this.#registryRoutes = config.registry?.clients.flatMap((client) => client.routes) ?? [];
+    this.#clientRoutes = new PoolRoutes({ pool: config.pool });
     this.#admission = new ClientAdmission({
       tunnel4: tunnels[0]!,
       ...(tunnels[1] ? { tunnel6: tunnels[1] } : {}),
@@ -269,8 +273,9 @@ export class TunnelServer {
             name: info.peerName,
           });
         }
-        for (const route of admitted.uninstall) this.#removeRoute(route, info.peerName);
-        for (const route of admitted.install) this.#addRoute(route, info.peerName);
+        const changes = this.#clientRoutes.admit(info.peerName, session, admitted);
+        for (const r of changes.install) this.#addRoute(r.prefix, info.peerName, r.metric);
+        for (const r of changes.uninstall) this.#removeRoute(r.prefix, info.peerName, r.metric);
         if (peer.mtu !== this.config.network.mtu) {
           log.warn(
             "client {name} uses mtu {theirs}, the server {ours}; packets above the smaller are lost",
@@ -305,8 +310,9 @@ export class TunnelServer {
       if (session.peer !== undefined) this.#open--;
       this.#sessions.delete(session);
       untrack();
-      for (const route of this.#admission.release(session)) {
-        this.#removeRoute(route, info.peerName);
+      this.#admission.release(session);
+      for (const r of this.#clientRoutes.release(info.peerName, session)) {
+        this.#removeRoute(r.prefix, info.peerName, r.metric);
       }
       if (session.peer === undefined) {
         this.#strangers.endedEarly(
@@ -345,9 +351,9 @@ export class TunnelServer {
   }
 
   /** Routes a registered client's network to the TUN while it is connected. */
-  #addRoute(route: IpPrefix, name: string): void {
+  #addRoute(route: IpPrefix, name: string, metric: number): void {
     try {
-      this.#tun.addRoute(route);
+      this.#tun.addRoute(route, metric);
       this.#log.info("route {route} now goes to client {name}", {
         route: formatPrefix(route),
         name,
@@ -361,10 +367,10 @@ export class TunnelServer {
     }
   }
 
-  #removeRoute(route: IpPrefix, name: string): void {
+  #removeRoute(route: IpPrefix, name: string, metric: number): void {
     if (this.#tun.closed) return;
     try {
-      this.#tun.removeRoute(route);
+      this.#tun.removeRoute(route, metric);
     } catch (error) {
       this.#log.warn("cannot remove route {route} of client {name}: {reason}", {
         route: formatPrefix(route),

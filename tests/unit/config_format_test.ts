@@ -25,6 +25,7 @@ interface: tun0
 address: 10.0.0.1/24
 max_clients: 1000
 client_to_client: false
+pool: false
 push_routes: []
 network:
   mtu: 1500
@@ -160,6 +161,7 @@ const configText = fc.record({
       `listen: ${host}`,
       `push_routes: ${routes}`,
       `client_to_client: ${v.flag}`,
+      `pool: ${!v.flag}`,
       ...(v.clients === undefined ? [] : [
         "clients:",
         ...v.clients.map((last, i) =>

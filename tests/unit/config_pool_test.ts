@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { parseConfig } from "../../src/config/mod.ts";
+import { ConfigError } from "../../src/config/errors.ts";
+
+const TLS = `security:
+  tls: { cert_file: s.crt, key_file: s.key, ca_file: ca.crt }
+`;
+
+function problems(text: string): string[] {
+  try {
+    parseConfig(text, "/etc/sss/x.yaml");
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map((p) => `${p.path}: ${p.message}`);
+    throw error;
+  }
+  return [];
+}
+
+Deno.test("pool: a server key, off by default, refused in a client file with what to do", () => {
+  const server = (extra: string) =>
+    `mode: server\nlisten: 0.0.0.0:443\naddress: 10.8.0.1/24\n${extra}${TLS}`;
+  const plain = parseConfig(server(""), "/etc/sss/s.yaml");
+  assert.equal(plain.mode === "server" && plain.pool, false);
+  const pooled = parseConfig(server("pool: true\n"), "/etc/sss/s.yaml");
+  assert.equal(pooled.mode === "server" && pooled.pool, true);
+  assert.match(problems(server("pool: 1\n"))[0]!, /^pool: .*not true or false/);
+  assert.deepEqual(
+    problems(`mode: client\nserver: [a:443, b:443]\naddress: 10.8.0.10/24\npool: true\n${TLS}`),
+    [
+      'pool: not allowed in client mode: "pool" is a server key (whether a server announces ' +
+      "its clients' routes with freshness metrics, one of a pool); a client lists the servers " +
+      "of a pool in server:",
+    ],
+  );
+});
