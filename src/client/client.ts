@@ -14,6 +14,7 @@ import { OffloadConverter } from "../tun/offload.ts";
 import { ANY_SOURCE } from "../tun/packet_filter.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { ServerRotation } from "./server_rotation.ts";
+import { awaitFailback, type FailbackMove } from "./failback.ts";
 import { acceptablePushedRoutes } from "./pushed_routes.ts";
 import { formatEndpoint, tunnelPrefixes } from "../config/net.ts";
 import type { Endpoint } from "../config/types.ts";
@@ -72,7 +73,10 @@ export class TunnelClient {
     this.#certificates = certificates;
     this.#options = options;
     this.counters = options.counters ?? new CounterRegistry();
-    this.#rotation = new ServerRotation(config.servers, config.serverOrder);
+    this.#rotation = new ServerRotation(config.servers, {
+      order: config.serverOrder,
+      failbackMs: config.failback * 1000,
+    });
     this.#current = config.servers[0]!;
     this.#reader = new TunReader(
       tun,
@@ -163,10 +167,14 @@ export class TunnelClient {
     let first = true;
     /** The last failure as the log tells it: a dial error, or how a session ended. */
     let lastFailure = "";
+    /** A connection to a better server that failback made; the next session uses it. */
+    let moving: FailbackMove | undefined;
     while (this.#running) {
       if (!first) this.counters.process.connections.reconnects++;
       first = false;
-      let target = this.#rotation.next();
+      const move = moving;
+      moving = undefined;
+      let target = move?.target ?? this.#rotation.next();
       if (!target) {
         // Every server of the round failed: wait, then start over from the first.
         const delay = backoffDelay(attempt++, this.#options.backoff);
@@ -185,18 +193,7 @@ export class TunnelClient {
       const which = servers > 1 ? ` (server ${target.number} of ${servers})` : "";
       let stream;
       try {
-        // Every dial takes the current set, so a reload applies from the next connection on.
-        stream = await dialTls(target.endpoint, this.#certificates.current(), {
-          ...(this.#options.connectTimeoutMs ? { timeoutMs: this.#options.connectTimeoutMs } : {}),
-          signal: this.#stopping.signal,
-        });
-        if (this.#certificates.isRevoked(stream.info.peerSerial)) {
-          stream.destroy();
-          throw new Error(
-            `cannot connect to ${stream.info.remote}: the server certificate (serial ` +
-              `${stream.info.peerSerial}) is revoked by security.tls.crl_file`,
-          );
-        }
+        stream = move?.stream ?? await this.#dial(target.endpoint);
       } catch (error) {
         if (!this.#running) break;
         this.#lastProblem = `${errorMessage(error)}${which}`;
@@ -233,6 +230,7 @@ export class TunnelClient {
         const peer = await session.opened;
         opened = true;
         attempt = 0;
+        this.#rotation.connected(target.number, Date.now());
         this.counters.process.connections.sessionsOpened++;
         log.info(
           "connected to {server}{which} as {address} ({protocol}, {cipher}); server {name} is " +
@@ -251,11 +249,17 @@ export class TunnelClient {
       } catch {
         // ended before opening; the end reason is logged below
       }
+      if (opened) moving = await this.#failback(session, log);
       const end = await session.ended;
       untrack();
       this.#session = undefined;
       this.#removePushed(pushed, log);
-      if (!this.#running) break;
+      if (!this.#running) {
+        moving?.stream.destroy();
+        break;
+      }
+      // Moving to a better server of the list: at once, over the connection failback made.
+      if (moving) continue;
       this.#lastProblem = end.byPeer && end.code !== 0
         ? `server closed the session: ${end.message}`
         : end.message;
@@ -263,8 +267,8 @@ export class TunnelClient {
         log.error("{reason}", { reason: this.#lastProblem });
       }
       if (opened) {
-        // A session that worked ends: start over from the first server, after a short pause.
-        this.#rotation.startRound();
+        // A session that worked ends: start over, that server last, after a short pause.
+        this.#rotation.lost(target.number);
         const delay = backoffDelay(0, this.#options.backoff);
         log.warn("disconnected from {server}: {reason}; reconnecting in {seconds} s", {
           server: stream.info.remote,
@@ -277,6 +281,49 @@ export class TunnelClient {
         if (servers > 1) log.warn("{reason}; trying the next server", { reason: lastFailure });
       }
     }
+  }
+
+  /** Dials a server; every dial takes the current set, so a reload applies from then on. */
+  async #dial(endpoint: Endpoint) {
+    const stream = await dialTls(endpoint, this.#certificates.current(), {
+      ...(this.#options.connectTimeoutMs ? { timeoutMs: this.#options.connectTimeoutMs } : {}),
+      signal: this.#stopping.signal,
+    });
+    if (this.#certificates.isRevoked(stream.info.peerSerial)) {
+      stream.destroy();
+      throw new Error(
+        `cannot connect to ${stream.info.remote}: the server certificate (serial ` +
+          `${stream.info.peerSerial}) is revoked by security.tls.crl_file`,
+      );
+    }
+    return stream;
+  }
+
+  /**
+   * While `session` lasts with a server that is not the first: failback's tries. When a better
+   * server answers, the session is closed and the connection to that server returned.
+   */
+  async #failback(session: Session, log: Logger): Promise<FailbackMove | undefined> {
+    const move = await awaitFailback({
+      rotation: this.#rotation,
+      ended: session.ended,
+      dial: (endpoint) => this.#dial(endpoint),
+      onFailed: (target, error) =>
+        log.info("server {number} {server} is still unavailable: {reason}", {
+          number: target.number,
+          server: formatEndpoint(target.endpoint),
+          reason: errorMessage(error),
+        }),
+    });
+    if (!move) return undefined;
+    const server = formatEndpoint(move.target.endpoint);
+    log.info("returning to server {number} {server}, preferred to this one", {
+      number: move.target.number,
+      server,
+    });
+    this.#rotation.moveTo(move.target.number);
+    session.close(CloseCode.Shutdown, `client moves to its preferred server ${server}`);
+    return move;
   }
 
   /** Routes the server announced, installed on the TUN for as long as this session lasts. */

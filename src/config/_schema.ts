@@ -72,6 +72,7 @@ export function fileSchema(baseDir: string) {
     pool: flag().default(false),
     // Client only.
     server_order: oneOf(["ordered", "shuffled"], "a server order").default("ordered"),
+    failback: integer(0, 86400).default(0),
     routes: networkList(LIMITS.clientRoutes),
     accept_routes: flag().default(true),
     network: section({

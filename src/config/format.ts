@@ -38,6 +38,7 @@ export function formatEffectiveConfig(config: Config): string {
         ? formatEndpoint(config.server)
         : config.servers.map(formatEndpoint),
       server_order: config.serverOrder,
+      failback: config.failback,
       interface: config.interface,
       address,
       routes: config.routes.map(formatPrefix),

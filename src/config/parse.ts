@@ -132,6 +132,10 @@ const MODE_KEYS: Readonly<
     fix: "a server uses listen: HOST:PORT",
   },
   server_order: { mode: "client", what: "how a client picks among its servers" },
+  failback: {
+    mode: "client",
+    what: "after how many seconds a client returns to a server earlier in its list",
+  },
   routes: {
     mode: "client",
     what: "the networks a client reaches through the tunnel",
@@ -224,6 +228,7 @@ function toConfig(values: FileValues, sourcePath: string): Config {
     max_clients: maxClients,
     pool,
     server_order: serverOrder,
+    failback,
     routes,
     accept_routes: acceptRoutes,
     ...fields
@@ -266,6 +271,7 @@ function toConfig(values: FileValues, sourcePath: string): Config {
       server: first,
       servers: server,
       serverOrder,
+      failback,
       ...common,
       routes,
       acceptRoutes,

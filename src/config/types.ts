@@ -154,6 +154,12 @@ export interface ClientConfig extends CommonConfig {
   readonly servers: readonly Endpoint[];
   /** Try the servers in the file's order on each reconnect, or shuffled. @default "ordered" */
   readonly serverOrder: "ordered" | "shuffled";
+  /**
+   * With `ordered`: seconds a session with a server that is not the first must last before the
+   * client tries the servers before it and moves to the first that answers (and again after as
+   * long after each failed try); 0 never returns (`failback:`). @default 0
+   */
+  readonly failback: number;
   /** Networks to reach through the tunnel, installed on the interface at start. @default [] */
   readonly routes: readonly IpPrefix[];
   /** Install the routes the server announces, for as long as the session lasts. @default true */

@@ -33,3 +33,17 @@ Deno.test("pool: a server key, off by default, refused in a client file with wha
     ],
   );
 });
+
+Deno.test("failback: a client key in seconds, 0 (never) by default, refused in a server file", () => {
+  const client = (extra: string) =>
+    `mode: client\nserver: [a:443, b:443]\naddress: 10.8.0.10/24\n${extra}${TLS}`;
+  const plain = parseConfig(client(""), "/etc/sss/c.yaml");
+  assert.equal(plain.mode === "client" && plain.failback, 0);
+  const set = parseConfig(client("failback: 30\n"), "/etc/sss/c.yaml");
+  assert.equal(set.mode === "client" && set.failback, 30);
+  assert.match(problems(client("failback: -1\n"))[0]!, /^failback: -1 is below the minimum 0/);
+  assert.match(
+    problems(`mode: server\nlisten: 0.0.0.0:443\naddress: 10.8.0.1/24\nfailback: 30\n${TLS}`)[0]!,
+    /^failback: not allowed in server mode: "failback" is a client key/,
+  );
+});
