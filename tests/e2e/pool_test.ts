@@ -116,3 +116,71 @@ Deno.test({
     throw error;
   }
 });
+
+Deno.test({
+  name:
+    "a pool client returns to its primary after the hold-down (failback), and the route moves back",
+  ...asRoot,
+}, async () => {
+  await using lab = await PoolLab.create({ bfd: BFD, clientExtra: "failback: 3\n" });
+  const [a, b] = lab.servers;
+  await lab.startServer(a);
+  await lab.startServer(b);
+  const client = await lab.startClient();
+  await routedVia(lab, a);
+  await lab.killServer(a);
+  await routedVia(lab, b);
+  await lab.reach(CLIENT_LAN_HOST.v4);
+  const ping = ContinuousPing.start(lab.lanHost.ns, CLIENT_LAN_HOST.v4);
+  let loss: Outage;
+  try {
+    await pollUntil(() => ping.received >= 10, "replies before the return", { timeoutMs: 10_000 });
+    await lab.startServer(a);
+    await routedVia(lab, a);
+    const seen = ping.received;
+    await pollUntil(() => ping.received >= seen + 10, "replies after the return", {
+      timeoutMs: 20_000,
+    });
+  } finally {
+    loss = await ping.stop();
+  }
+  console.log(`pool return to the primary: ${JSON.stringify(loss)}`);
+  assert.match(await client.log(), /returning to server 1 172\.31\.0\.11:443/);
+  await assertClientRoutes(lab, a);
+  await pollUntil(
+    async () => (await lab.tunnelRoutes(b, "-4")).length === 0,
+    "server b removed the client's routes",
+  );
+  assert.ok(loss.lostMs <= 3000, `lost ${loss.lostMs} ms of pings on the return`);
+});
+
+Deno.test({
+  name: "a pool client whose tunnel goes silent while TCP stays up moves to the other server",
+  ...asRoot,
+}, async () => {
+  await using lab = await PoolLab.create({ bfd: BFD });
+  const [a, b] = lab.servers;
+  await lab.startServer(a);
+  await lab.startServer(b);
+  const client = await lab.startClient();
+  await routedVia(lab, a);
+  const ping = ContinuousPing.start(lab.lanHost.ns, CLIENT_LAN_HOST.v4);
+  let outage: Outage;
+  try {
+    await pollUntil(() => ping.received >= 10, "replies before the silence", { timeoutMs: 10_000 });
+    await lab.mute(a);
+    const tcp = await lab.exec(lab.client, "ss", "-Htn", "state", "established", "dst", a.host.ip);
+    assert.notEqual(tcp.trim(), "", "the TCP connection to server a is up");
+    await routedVia(lab, b);
+    const seen = ping.received;
+    await pollUntil(() => ping.received >= seen + 10, "replies after the move", {
+      timeoutMs: 20_000,
+    });
+  } finally {
+    outage = await ping.stop();
+  }
+  console.log(`pool silent tunnel: ${JSON.stringify(outage)}`);
+  assert.match(await client.log(), /nothing received for \d+ s/);
+  await assertClientRoutes(lab, b);
+  assert.ok(outage.longestMs < 10_000, `outage ${outage.longestMs} ms < 10 s`);
+});

@@ -351,6 +351,38 @@ ${network}${tls(`${this.dir}/certs-a`, "client")}${options.clientExtra ?? ""}`,
     );
   }
 
+  /**
+   * Drops what server `server` sends on its tunnel port beyond bare TCP segments (a SYN-ACK, an
+   * ACK: at most 60 bytes of IPv4): the client's TCP connection stays up, its tunnel goes silent.
+   */
+  async mute(server: PoolServer): Promise<void> {
+    const nft = (...args: string[]) => this.exec(server.host, "nft", ...args);
+    await nft("add", "table", "inet", "ssp_mute");
+    await nft(
+      "add",
+      "chain",
+      "inet",
+      "ssp_mute",
+      "out",
+      "{ type filter hook output priority 0; policy accept; }",
+    );
+    await nft(
+      "add",
+      "rule",
+      "inet",
+      "ssp_mute",
+      "out",
+      "tcp",
+      "sport",
+      "443",
+      "ip",
+      "length",
+      ">",
+      "60",
+      "drop",
+    );
+  }
+
   /** Pings `address` from the LAN host until a reply comes back. */
   async reach(address: string, timeoutMs = 15_000): Promise<void> {
     await pollUntil(
