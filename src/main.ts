@@ -27,6 +27,7 @@ import { buildCommit, VERSION, versionLine } from "./version.ts";
 import { errorMessage } from "./runtime/error_message.ts";
 import { CounterRegistry } from "./counters/registry.ts";
 import { Reloader } from "./runtime/reload.ts";
+import { startCrlFetcher } from "./pki/crl_fetch.ts";
 import { Monitor, MonitorBindError, MonitorSource } from "./monitor/mod.ts";
 import { firstSignal, onSignal } from "./runtime/signals.ts";
 import { Notifier } from "./runtime/notify.ts";
@@ -204,6 +205,8 @@ async function runTunnel(path: string): Promise<number> {
     return EXIT_RUNTIME;
   }
   source.attach(tunnel);
+  // One CRL for the fleet (security.tls.crl_urls): fetched, checked and applied at an interval.
+  await using _crl = startCrlFetcher(config.security.tls, certificates, getLogger("crl"));
   using _status = notifier.enabled ? keepServiceManagerTold(notifier, source) : undefined;
   const signal = await firstSignal(["SIGINT", "SIGTERM"]);
   log.info("received {signal}; shutting down", { signal });

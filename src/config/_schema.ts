@@ -14,6 +14,7 @@ import {
   endpoint,
   filePath,
   flag,
+  httpUrl,
   integer,
   interfaceName,
   ipAddress,
@@ -23,7 +24,13 @@ import {
   section,
   tlsVersion,
 } from "./_fields.ts";
-import { clientList, networkList, serverList, tunnelAddresses } from "./_network_fields.ts";
+import {
+  clientList,
+  networkList,
+  oneOrList,
+  serverList,
+  tunnelAddresses,
+} from "./_network_fields.ts";
 import type { LogFormat, LogLevel } from "./types.ts";
 
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warning", "error"];
@@ -108,6 +115,10 @@ export function fileSchema(baseDir: string) {
         key_file: filePath(baseDir),
         ca_file: filePath(baseDir),
         crl_file: filePath(baseDir).optional(),
+        // One CRL for a fleet (src/pki/crl_fetch.ts): fetched into crl_file.
+        crl_urls: oneOrList(httpUrl(), 16, "an http:// or https:// URL or a list of them")
+          .optional(),
+        crl_refresh: integer(10, 86400).default(300),
       }),
     }),
   });

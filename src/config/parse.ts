@@ -64,6 +64,14 @@ export function parseSource(text: string, sourcePath: string): ParsedSource {
   const problems = [...modeProblems, ...problemsFromIssues(issues, schema, yaml)];
   const values = result.success ? result.data : acceptedNetworkValues(schema, fields, result.error);
   if (values !== undefined) problems.push(...checkNetworks(values, fields, yaml));
+  const tls = result.success ? result.data.security.tls : undefined;
+  if (tls?.crl_urls !== undefined && tls.crl_file === undefined) {
+    problems.push(problemAt(
+      ["security", "tls", "crl_urls"],
+      "needs crl_file: the fetched CRL is kept there (in a folder the run user can write)",
+      yaml,
+    ));
+  }
   if (problems.length > 0 || !result.success) {
     throw new ConfigError(sourcePath, sortByLine(firstPerPath(problems)));
   }

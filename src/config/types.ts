@@ -73,6 +73,14 @@ export interface TlsConfig {
    * certificates; undefined means no revocation list.
    */
   readonly crlFile?: string;
+  /**
+   * Where to fetch the CA's current CRL (e.g. other servers' `/crl`), tried in order every
+   * `crlRefresh` seconds; a list that verifies replaces crl_file and applies at once
+   * (src/pki/crl_fetch.ts). Needs crl_file. Undefined: no fetching.
+   */
+  readonly crlUrls?: readonly string[];
+  /** Seconds between CRL fetches (`crl_refresh`). @default 300 */
+  readonly crlRefresh?: number;
 }
 
 export interface SecurityConfig {

@@ -51,6 +51,7 @@ security:
     cert_file: /etc/sss/certs/server.crt
     key_file: /etc/sss/certs/server.key
     ca_file: /etc/sss/certs/ca.crt
+    crl_refresh: 300
 `,
   );
 });

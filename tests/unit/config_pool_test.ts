@@ -47,3 +47,34 @@ Deno.test("failback: a client key in seconds, 0 (never) by default, refused in a
     /^failback: not allowed in server mode: "failback" is a client key/,
   );
 });
+
+Deno.test("security.tls.crl_urls: URLs (one or a list), needs crl_file; crl_refresh bounded", () => {
+  const server = (tls: string) =>
+    `mode: server\nlisten: 0.0.0.0:443\naddress: 10.8.0.1/24\nsecurity:\n  tls:\n` +
+    `    cert_file: s.crt\n    key_file: s.key\n    ca_file: ca.crt\n${tls}`;
+  const set = parseConfig(
+    server("    crl_file: /var/lib/sss/ca.crl\n    crl_urls: http://10.0.0.1:9090/crl\n"),
+    "/etc/sss/s.yaml",
+  );
+  assert.deepEqual(set.security.tls.crlUrls, ["http://10.0.0.1:9090/crl"]);
+  assert.equal(set.security.tls.crlRefresh, 300);
+  assert.deepEqual(
+    problems(server("    crl_urls: [https://a.example/crl]\n")),
+    [
+      "security.tls.crl_urls: needs crl_file: the fetched CRL is kept there (in a folder the " +
+      "run user can write)",
+    ],
+  );
+  assert.match(
+    problems(server("    crl_file: c.crl\n    crl_urls: [ftp://a/crl]\n"))[0]!,
+    /^security\.tls\.crl_urls\[0\]: "ftp:\/\/a\/crl" is not an http:\/\/ or https:\/\/ URL/,
+  );
+  assert.match(
+    problems(server("    crl_file: c.crl\n    crl_urls: x\n    crl_refresh: 5\n"))[0]!,
+    /crl_urls: "x" is not a URL/,
+  );
+  assert.match(
+    problems(server("    crl_file: c.crl\n    crl_refresh: 5\n"))[0]!,
+    /^security\.tls\.crl_refresh: 5 is below the minimum 10/,
+  );
+});
