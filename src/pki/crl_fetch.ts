@@ -159,10 +159,20 @@ export class CrlFetcher {
       if (!renamed) await Deno.remove(staging).catch(() => {});
     }
     const reloaded = await store.reload();
-    if (reloaded.status === "kept") return reloaded.message;
+    if (reloaded.status === "kept") {
+      // The store refused the set with this list (e.g. it revokes our own certificate): crl_file
+      // goes back to the list in use, so that a restart starts with what runs now.
+      if (current) await this.#restore(staging, current.pem);
+      return reloaded.message;
+    }
     if (reloaded.status === "unchanged") return { result: "unchanged", url };
     this.counters.applied++;
     return { result: "applied", url, message: reloaded.message };
+  }
+
+  async #restore(staging: string, pem: string): Promise<void> {
+    await Deno.writeTextFile(staging, pem, { mode: 0o644 });
+    await Deno.rename(staging, this.#options.crlFile);
   }
 
   async #download(url: string): Promise<string> {

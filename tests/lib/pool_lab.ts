@@ -12,37 +12,25 @@
  * process, deletes every namespace and the folder, also when the test failed.
  */
 
-import { generateCertificates } from "../../src/pki/mod.ts";
 import { type LabHost, run, runOk, stopChild } from "../../tools/lab/netns_lab.ts";
 import { TunnelProcess } from "../../tools/lab/tunnel_process.ts";
-import { LAUNCHER, shareKeysWithRunGroup } from "./e2e_lab.ts";
+import { LAUNCHER } from "./e2e_lab.ts";
 import { pollUntil } from "./poll.ts";
+import {
+  CLIENT_LAN_HOST,
+  issuePoolCertificates,
+  type PoolConfigOptions,
+  type PoolServer,
+  writePoolConfigs,
+} from "./pool_configs.ts";
+
+export { CLIENT_LAN, CLIENT_LAN_HOST, CLIENT_TUNNEL, type PoolServer } from "./pool_configs.ts";
 
 const EXAMPLES = new URL("../../examples/bird/", import.meta.url).pathname;
 
-/** The client's networks, as the servers' `clients:` entry lists them. */
-export const CLIENT_LAN = { v4: "192.168.77.0/24", v6: "fd77:77::/64" };
-/** An address inside each, on the client host itself. */
-export const CLIENT_LAN_HOST = { v4: "192.168.77.1", v6: "fd77:77::1" };
-export const CLIENT_TUNNEL = { v4: "10.8.0.10", v6: "fd77:8::10" };
-
-export interface PoolServer {
-  readonly name: "a" | "b";
-  readonly host: LabHost;
-  /** Its LAN address: the router's next hop for the clients it holds. */
-  readonly lan: string;
-  readonly lan6: string;
-  readonly config: string;
-  readonly log: string;
-}
-
-export interface PoolLabOptions {
+export interface PoolLabOptions extends PoolConfigOptions {
   /** BFD between the servers and the router. @default true */
   readonly bfd?: boolean;
-  /** Keys of the servers' and client's `network:` section. */
-  readonly network?: string;
-  /** Top-level YAML appended to the client's file. */
-  readonly clientExtra?: string;
 }
 
 export class PoolLab implements AsyncDisposable {
@@ -87,8 +75,8 @@ export class PoolLab implements AsyncDisposable {
     const lab = new PoolLab(dir);
     try {
       await lab.#wire();
-      await lab.#certificates();
-      await lab.#configs(options);
+      await issuePoolCertificates(dir, lab.servers);
+      await writePoolConfigs(dir, lab.servers, lab.#clientLog, options);
       await lab.#startBird(options.bfd ?? true);
     } catch (error) {
       await lab[Symbol.asyncDispose]();
@@ -172,63 +160,6 @@ export class PoolLab implements AsyncDisposable {
     await this.ip(cl, "addr", "add", `${CLIENT_LAN_HOST.v6}/64`, "dev", "lan0", "nodad");
     await this.ip(cl, "link", "set", "lan0", "up");
     await this.ip(cl, "link", "set", "lan1", "up");
-  }
-
-  async #certificates(): Promise<void> {
-    for (const server of this.servers) {
-      const certDir = `${this.dir}/certs-${server.name}`;
-      if (server.name === "b") {
-        await Deno.mkdir(certDir, { mode: 0o700 });
-        for (const file of ["ca.crt", "ca.key"]) {
-          await Deno.copyFile(`${this.dir}/certs-a/${file}`, `${certDir}/${file}`);
-        }
-      }
-      await generateCertificates({
-        certDir,
-        serverIp: server.host.ip,
-        serverNames: [],
-        clientName: server.name === "a" ? "client" : "spare",
-        days: 1,
-        keyType: "ecdsa-p256",
-        force: false,
-      });
-      await shareKeysWithRunGroup(certDir);
-    }
-  }
-
-  async #configs(options: PoolLabOptions): Promise<void> {
-    const network = `network:\n  ${
-      options.network ?? "keepalive_interval: 1\n  peer_timeout: 3"
-    }\n`;
-    const tls = (dir: string, cert: string) =>
-      `security:\n  tls:\n    cert_file: ${dir}/${cert}.crt\n    key_file: ${dir}/${cert}.key\n` +
-      `    ca_file: ${dir}/ca.crt\n`;
-    for (const [i, server] of this.servers.entries()) {
-      await Deno.writeTextFile(
-        server.config,
-        `mode: server
-listen: ${server.host.ip}:443
-address: [10.8.0.${i + 1}/24, "fd77:8::${i + 1}/64"]
-pool: true
-clients:
-  - name: client
-    address: [${CLIENT_TUNNEL.v4}, "${CLIENT_TUNNEL.v6}"]
-    routes: [${CLIENT_LAN.v4}, "${CLIENT_LAN.v6}"]
-logging:
-  file: ${server.log}
-${network}${tls(`${this.dir}/certs-${server.name}`, "server")}`,
-      );
-    }
-    await Deno.writeTextFile(
-      `${this.dir}/client.yaml`,
-      `mode: client
-server: [${this.servers.map((s) => `${s.host.ip}:443`).join(", ")}]
-address: [${CLIENT_TUNNEL.v4}/24, "${CLIENT_TUNNEL.v6}/64"]
-routes: [10.77.1.0/24, "fd77:1::/64"]
-logging:
-  file: ${this.#clientLog}
-${network}${tls(`${this.dir}/certs-a`, "client")}${options.clientExtra ?? ""}`,
-    );
   }
 
   /** The control socket of BIRD in `host`. */

@@ -170,3 +170,29 @@ Deno.test("CrlFetcher.start() fetches at once and then every interval until stop
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("CrlFetcher: a list the store refuses (it revokes our own certificate) leaves crl_file as it was", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ssp-crl-" });
+  try {
+    const { certDir, crlFile, tls, store, first } = await fleet(dir);
+    const own = await Deno.readTextFile(
+      (await revokeCertificate({ certDir, name: "server" })).crl.crlFile,
+    );
+    const fetcher = new CrlFetcher({
+      urls: ["http://a.invalid/crl"],
+      intervalMs: 1000,
+      crlFile,
+      caFile: tls.caFile,
+      store,
+      fetch: fakeFetch({ "http://a.invalid/crl": [200, own] }),
+    });
+    const round = await fetcher.refresh();
+    assert.equal(round.result, "failed");
+    assert.match(JSON.stringify(round), /server\.crt: certificate serial \w+ is revoked/);
+    assert.equal(await Deno.readTextFile(crlFile), first);
+    assert.equal(store.state().revocation?.pem, first);
+    assert.deepEqual([...Deno.readDirSync(`${dir}/state`)].map((e) => e.name), ["ca.crl"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
