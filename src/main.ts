@@ -206,7 +206,12 @@ async function runTunnel(path: string): Promise<number> {
   }
   source.attach(tunnel);
   // One CRL for the fleet (security.tls.crl_urls): fetched, checked and applied at an interval.
-  await using _crl = startCrlFetcher(config.security.tls, certificates, getLogger("crl"));
+  await using _crl = startCrlFetcher(
+    config.security.tls,
+    certificates,
+    getLogger("crl"),
+    counters.process.crl,
+  );
   using _status = notifier.enabled ? keepServiceManagerTold(notifier, source) : undefined;
   const signal = await firstSignal(["SIGINT", "SIGTERM"]);
   log.info("received {signal}; shutting down", { signal });

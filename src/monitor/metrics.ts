@@ -337,6 +337,26 @@ export class TunnelMetrics {
       },
     );
     gauge(
+      "sssonector_crl_this_update_timestamp_seconds",
+      "When the revocation list in use was issued (its thisUpdate), as a Unix time: its age is " +
+        "time() minus this.",
+      [],
+      (m) => {
+        const revocation = source.certificates().revocation;
+        if (revocation !== undefined) m.set(revocation.thisUpdate.getTime() / 1000);
+      },
+    );
+    counter(
+      "sssonector_crl_fetches_total",
+      "Fetches of the revocation list from security.tls.crl_urls by result: ok (a round ended " +
+        "with a good list in use), failed (one URL failed; the last good list stays), applied " +
+        "(a newer list replaced it).",
+      ["result"],
+      (m, s) => {
+        for (const [result, count] of Object.entries(s.process.crl)) m.inc({ result }, count);
+      },
+    );
+    gauge(
       "sssonector_certificates_loaded_timestamp_seconds",
       "When the certificate set in use was loaded (at start or by the last SIGHUP that changed " +
         "it), as a Unix time.",

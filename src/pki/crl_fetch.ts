@@ -52,6 +52,8 @@ export interface CrlFetchOptions {
   readonly maxBytes?: number;
   /** Told the outcome of every round (for the log). */
   readonly onRound?: (outcome: CrlRound) => void;
+  /** Where to count (the process counters' `crl`). @default a counters object of its own */
+  readonly counters?: CrlFetchCounters;
 }
 
 /** What one round did. */
@@ -73,7 +75,7 @@ export interface CrlFetchCounters {
 export const DEFAULT_CRL_MAX_BYTES = 4 * 1024 * 1024;
 
 export class CrlFetcher {
-  readonly counters: CrlFetchCounters = { ok: 0, failed: 0, applied: 0 };
+  readonly counters: CrlFetchCounters;
   readonly #options: CrlFetchOptions;
   readonly #now: () => Date;
   #lastGood: Date | undefined;
@@ -85,6 +87,7 @@ export class CrlFetcher {
     if (options.urls.length === 0) throw new RangeError("a CRL fetcher needs at least one URL");
     this.#options = options;
     this.#now = options.now ?? (() => new Date());
+    this.counters = options.counters ?? { ok: 0, failed: 0, applied: 0 };
   }
 
   /** When a round last ended with a good list in use, if ever. */
@@ -247,6 +250,7 @@ export function startCrlFetcher(
   tls: TlsConfig,
   store: CrlStore,
   log: CrlLog,
+  counters?: CrlFetchCounters,
 ): (CrlFetcher & AsyncDisposable) | undefined {
   if (!tls.crlUrls || tls.crlUrls.length === 0 || tls.crlFile === undefined) return undefined;
   const fetcher = new CrlFetcher({
@@ -255,6 +259,7 @@ export function startCrlFetcher(
     crlFile: tls.crlFile,
     caFile: tls.caFile,
     store,
+    ...(counters ? { counters } : {}),
     onRound: (round) => {
       if (round.result === "applied") {
         log.info("CRL from {url} applied: {message}", { url: round.url, message: round.message });
