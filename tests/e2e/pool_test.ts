@@ -184,3 +184,46 @@ Deno.test({
   await assertClientRoutes(lab, b);
   assert.ok(outage.longestMs < 10_000, `outage ${outage.longestMs} ms < 10 s`);
 });
+
+Deno.test({
+  name: "a pool server host that goes dark: its client moves on when the tunnel falls silent",
+  ...asRoot,
+}, async () => {
+  await using lab = await PoolLab.create({ bfd: BFD });
+  const [a, b] = lab.servers;
+  await lab.startServer(a);
+  await lab.startServer(b);
+  const client = await lab.startClient();
+  await routedVia(lab, a);
+  const outages: Outage[] = [];
+  try {
+    for (let i = 0; i < TRIES; i++) {
+      const [active, standby] = i % 2 === 0 ? [a, b] : [b, a];
+      const ping = ContinuousPing.start(lab.lanHost.ns, CLIENT_LAN_HOST.v4);
+      try {
+        await pollUntil(() => ping.received >= 10, "replies before the host goes dark", {
+          timeoutMs: 10_000,
+        });
+        await lab.darken(active);
+        await routedVia(lab, standby);
+        const seen = ping.received;
+        await pollUntil(() => ping.received >= seen + 10, "replies after the move", {
+          timeoutMs: 20_000,
+        });
+      } finally {
+        outages.push(await ping.stop());
+      }
+      // The host comes back with a fresh server process, as after a reboot.
+      await lab.killServer(active);
+      await lab.relight(active);
+      await lab.startServer(active);
+    }
+  } catch (error) {
+    console.error(await client.log());
+    throw error;
+  }
+  console.log(`pool host gone dark: ${JSON.stringify(summary(outages))}`);
+  for (const outage of outages) {
+    assert.ok(outage.longestMs < 10_000, `outage ${outage.longestMs} ms < 10 s`);
+  }
+});

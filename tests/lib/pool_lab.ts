@@ -200,14 +200,24 @@ export class PoolLab implements AsyncDisposable {
       })().catch(() => {});
     }
     // Both IPv4 and IPv6 sessions of both servers up.
-    await pollUntil(
-      async () => {
-        const out = await this.birdc(this.router, "show", "protocols");
-        return (out.match(/Established/g) ?? []).length === 4;
-      },
-      "BGP sessions of both servers established",
-      { timeoutMs: 30_000, intervalMs: 200 },
-    );
+    await this.#waitForBgp("established");
+  }
+
+  /** Waits until the router's IPv4 and IPv6 sessions with both servers are up. */
+  async #waitForBgp(what: string): Promise<void> {
+    let out = "";
+    try {
+      await pollUntil(
+        async () => {
+          out = await this.birdc(this.router, "show", "protocols");
+          return (out.match(/Established/g) ?? []).length === 4;
+        },
+        `BGP sessions of both servers ${what}`,
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; the router's BIRD says:\n${out}`);
+    }
   }
 
   /** `birdc -s SOCKET ARGS` for BIRD in `host`; its output, whatever the exit code. */
@@ -312,6 +322,47 @@ export class PoolLab implements AsyncDisposable {
       "60",
       "drop",
     );
+  }
+
+  /**
+   * The host of server `server` goes dark: every packet in and out of its LAN and WAN links is
+   * dropped (its processes run on, unheard). {@linkcode relight} undoes it.
+   */
+  async darken(server: PoolServer): Promise<void> {
+    const nft = (...args: string[]) => this.exec(server.host, "nft", ...args);
+    await nft("add", "table", "inet", "ssp_dark");
+    for (const [chain, hook, dir] of [["in", "input", "iifname"], ["out", "output", "oifname"]]) {
+      await nft(
+        "add",
+        "chain",
+        "inet",
+        "ssp_dark",
+        chain!,
+        `{ type filter hook ${hook} priority -300; policy accept; }`,
+      );
+      await nft("add", "rule", "inet", "ssp_dark", chain!, dir!, "{ lan0, wan0 }", "drop");
+    }
+  }
+
+  /**
+   * Server `server`'s host is back: its links pass again, and BIRD on it and on the router
+   * restart their sessions at once (after a lost session BIRD waits a minute by itself).
+   */
+  async relight(server: PoolServer): Promise<void> {
+    await this.exec(server.host, "nft", "delete", "table", "inet", "ssp_dark");
+    const sessions = [`server_${server.name}4`, `server_${server.name}6`];
+    for (
+      const [host, names] of [[server.host, ["lan_router4", "lan_router6"]], [
+        this.router,
+        sessions,
+      ]] as const
+    ) {
+      for (const name of names) {
+        await this.birdc(host, "disable", name);
+        await this.birdc(host, "enable", name);
+      }
+    }
+    await this.#waitForBgp("established again");
   }
 
   /** Pings `address` from the LAN host until a reply comes back. */
