@@ -14,7 +14,7 @@ import { OffloadConverter } from "../tun/offload.ts";
 import { ANY_SOURCE } from "../tun/packet_filter.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { ServerRotation } from "./server_rotation.ts";
-import { awaitFailback, type FailbackMove } from "./failback.ts";
+import { type FailbackMove, failBackWhenDue } from "./failback.ts";
 import { acceptablePushedRoutes } from "./pushed_routes.ts";
 import { formatEndpoint, tunnelPrefixes } from "../config/net.ts";
 import type { Endpoint } from "../config/types.ts";
@@ -249,7 +249,10 @@ export class TunnelClient {
       } catch {
         // ended before opening; the end reason is logged below
       }
-      if (opened) moving = await this.#failback(session, log);
+      if (opened) {
+        const dial = (endpoint: Endpoint) => this.#dial(endpoint);
+        moving = await failBackWhenDue(session, { rotation: this.#rotation, dial, log });
+      }
       const end = await session.ended;
       untrack();
       this.#session = undefined;
@@ -297,33 +300,6 @@ export class TunnelClient {
       );
     }
     return stream;
-  }
-
-  /**
-   * While `session` lasts with a server that is not the first: failback's tries. When a better
-   * server answers, the session is closed and the connection to that server returned.
-   */
-  async #failback(session: Session, log: Logger): Promise<FailbackMove | undefined> {
-    const move = await awaitFailback({
-      rotation: this.#rotation,
-      ended: session.ended,
-      dial: (endpoint) => this.#dial(endpoint),
-      onFailed: (target, error) =>
-        log.info("server {number} {server} is still unavailable: {reason}", {
-          number: target.number,
-          server: formatEndpoint(target.endpoint),
-          reason: errorMessage(error),
-        }),
-    });
-    if (!move) return undefined;
-    const server = formatEndpoint(move.target.endpoint);
-    log.info("returning to server {number} {server}, preferred to this one", {
-      number: move.target.number,
-      server,
-    });
-    this.#rotation.moveTo(move.target.number);
-    session.close(CloseCode.Shutdown, `client moves to its preferred server ${server}`);
-    return move;
   }
 
   /** Routes the server announced, installed on the TUN for as long as this session lasts. */

@@ -10,6 +10,9 @@
 
 import type { SecureStream } from "../transport/secure_stream.ts";
 import type { Endpoint } from "../config/types.ts";
+import { formatEndpoint } from "../config/net.ts";
+import { CloseCode } from "../frame/control.ts";
+import { errorMessage } from "../runtime/error_message.ts";
 import type { RankedServer, ServerRotation } from "./server_rotation.ts";
 
 export interface FailbackOptions {
@@ -74,4 +77,47 @@ export async function awaitFailback(options: FailbackOptions): Promise<FailbackM
     rotation.failbackFailed(now());
   }
   return undefined;
+}
+
+/** The current session, as failback ends it. */
+export interface MovableSession {
+  readonly ended: Promise<unknown>;
+  close(code: CloseCode, message: string): void;
+}
+
+/** Where failback says what it does (a logger). */
+export interface FailbackLog {
+  info(message: string, properties: Record<string, unknown>): void;
+}
+
+/**
+ * {@linkcode awaitFailback} for the client's `session`: logs each failed try and the move, and
+ * when a better server answered, closes `session` and returns the connection to that server
+ * (the rotation's next round then starts after it).
+ */
+export async function failBackWhenDue(
+  session: MovableSession,
+  options: Pick<FailbackOptions, "rotation" | "dial"> & { readonly log: FailbackLog },
+): Promise<FailbackMove | undefined> {
+  const { rotation, dial, log } = options;
+  const move = await awaitFailback({
+    rotation,
+    ended: session.ended,
+    dial,
+    onFailed: (target, error) =>
+      log.info("server {number} {server} is still unavailable: {reason}", {
+        number: target.number,
+        server: formatEndpoint(target.endpoint),
+        reason: errorMessage(error),
+      }),
+  });
+  if (!move) return undefined;
+  const server = formatEndpoint(move.target.endpoint);
+  log.info("returning to server {number} {server}, preferred to this one", {
+    number: move.target.number,
+    server,
+  });
+  rotation.moveTo(move.target.number);
+  session.close(CloseCode.Shutdown, `client moves to its preferred server ${server}`);
+  return move;
 }
