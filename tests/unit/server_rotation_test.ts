@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ServerRotation } from "../../src/client/server_rotation.ts";
-import { awaitFailback } from "../../src/client/failback.ts";
+import { awaitFailback, failBackWhenDue } from "../../src/client/failback.ts";
 import type { SecureStream } from "../../src/transport/secure_stream.ts";
 import { formatEndpoint } from "../../src/config/net.ts";
 
@@ -157,4 +157,25 @@ Deno.test("awaitFailback() ends with the session, leaving no timer, and drops a 
   });
   assert.equal(result, undefined);
   assert.ok(stream.destroyed, "a connection made after the session ended is closed");
+});
+
+Deno.test("failBackWhenDue() closes the session it leaves, says so, and the next round skips the new server", async () => {
+  const rotation = new ServerRotation(servers, { failbackMs: 1 });
+  rotation.connected(2, 0);
+  const closed: string[] = [];
+  const lines: string[] = [];
+  const move = await failBackWhenDue(
+    { ended: new Promise(() => {}), close: (code, message) => closed.push(`${code} ${message}`) },
+    {
+      rotation,
+      dial: (endpoint) => Promise.resolve(fakeStream(endpoint.host)),
+      log: {
+        info: (message, properties) => lines.push(`${message} ${JSON.stringify(properties)}`),
+      },
+    },
+  );
+  assert.equal(move?.target.number, 1);
+  assert.deepEqual(closed, ["1 client moves to its preferred server 198.18.0.1:443"]);
+  assert.match(lines[0]!, /^returning to server \{number\} \{server\}/);
+  assert.deepEqual(round(rotation).map((s) => s.split(" ")[0]), ["2", "3"]);
 });
