@@ -26,6 +26,20 @@ const asRoot = { ignore: Deno.uid() !== 0 || !haveBird };
 const TRIES = Number(Deno.env.get("SSSONECTOR_POOL_TRIES") ?? "1");
 const BFD = Deno.env.get("SSSONECTOR_POOL_BFD") !== "0";
 
+/** Runs `body` with a new lab; when it fails, prints what the lab knows. */
+async function withLab(
+  options: Parameters<typeof PoolLab.create>[0],
+  body: (lab: PoolLab) => Promise<void>,
+): Promise<void> {
+  await using lab = await PoolLab.create(options);
+  try {
+    await body(lab);
+  } catch (error) {
+    console.error(await lab.diagnose());
+    throw error;
+  }
+}
+
 /** Checks that `server` holds the client's four routes, all with one freshness metric. */
 async function assertClientRoutes(lab: PoolLab, server: PoolServer): Promise<number> {
   const routes = [
@@ -68,162 +82,174 @@ Deno.test({
   name:
     "a pool announces its client through BIRD; a SIGKILLed server's client moves and the route follows",
   ...asRoot,
-}, async () => {
-  await using lab = await PoolLab.create({ bfd: BFD });
-  const [a, b] = lab.servers;
-  await lab.startServer(a);
-  await lab.startServer(b);
-  await lab.startClient();
-  try {
-    await routedVia(lab, a);
-    const metricA = await assertClientRoutes(lab, a);
-    assert.deepEqual(await lab.tunnelRoutes(b, "-4"), [], "server b holds no client route");
-    for (const address of [CLIENT_LAN_HOST.v4, CLIENT_LAN_HOST.v6, CLIENT_TUNNEL.v4]) {
-      await lab.reach(address);
-    }
-
-    const outages: Outage[] = [];
-    let lastMetric = metricA;
-    for (let i = 0; i < TRIES; i++) {
-      const [active, standby] = i % 2 === 0 ? [a, b] : [b, a];
-      const ping = ContinuousPing.start(lab.lanHost.ns, CLIENT_LAN_HOST.v4);
-      try {
-        await pollUntil(() => ping.received >= 10, "replies before the failover", {
-          timeoutMs: 10_000,
-        });
-        await lab.killServer(active);
-        await routedVia(lab, standby);
-        const seen = ping.received;
-        await pollUntil(() => ping.received >= seen + 10, "replies after the failover", {
-          timeoutMs: 20_000,
-        });
-      } finally {
-        outages.push(await ping.stop());
+}, () =>
+  withLab({ bfd: BFD }, async (lab) => {
+    const [a, b] = lab.servers;
+    await lab.startServer(a);
+    await lab.startServer(b);
+    await lab.startClient();
+    try {
+      await routedVia(lab, a);
+      const metricA = await assertClientRoutes(lab, a);
+      assert.deepEqual(await lab.tunnelRoutes(b, "-4"), [], "server b holds no client route");
+      for (const address of [CLIENT_LAN_HOST.v4, CLIENT_LAN_HOST.v6, CLIENT_TUNNEL.v4]) {
+        await lab.reach(address);
       }
-      const metric = await assertClientRoutes(lab, standby);
-      assert.ok(metric < lastMetric, `the newer session's metric ${metric} < ${lastMetric}`);
-      lastMetric = metric;
-      await lab.reach(CLIENT_LAN_HOST.v6);
-      // Back for the next try, as an operator's systemd would restart it.
-      await lab.startServer(active);
+
+      const outages: Outage[] = [];
+      let lastMetric = metricA;
+      for (let i = 0; i < TRIES; i++) {
+        const [active, standby] = i % 2 === 0 ? [a, b] : [b, a];
+        const ping = ContinuousPing.start(lab.lanHost.ns, CLIENT_LAN_HOST.v4);
+        try {
+          await pollUntil(() => ping.received >= 10, "replies before the failover", {
+            timeoutMs: 10_000,
+          });
+          await lab.killServer(active);
+          await routedVia(lab, standby);
+          const seen = ping.received;
+          await pollUntil(() => ping.received >= seen + 10, "replies after the failover", {
+            timeoutMs: 20_000,
+          });
+        } finally {
+          outages.push(await ping.stop());
+        }
+        const metric = await assertClientRoutes(lab, standby);
+        assert.ok(metric < lastMetric, `the newer session's metric ${metric} < ${lastMetric}`);
+        lastMetric = metric;
+        await lab.reach(CLIENT_LAN_HOST.v6);
+        // Back for the next try, as an operator's systemd would restart it.
+        await lab.startServer(active);
+      }
+      console.log(`pool failover outage: ${JSON.stringify(summary(outages))}`);
+      for (const outage of outages) {
+        assert.ok(outage.longestMs < 10_000, `outage ${outage.longestMs} ms < 10 s`);
+      }
+    } catch (error) {
+      for (const [ns, log] of lab.birdLogs) console.error(`BIRD in ${ns}:\n${log.join("")}`);
+      throw error;
     }
-    console.log(`pool failover outage: ${JSON.stringify(summary(outages))}`);
-    for (const outage of outages) {
-      assert.ok(outage.longestMs < 10_000, `outage ${outage.longestMs} ms < 10 s`);
-    }
-  } catch (error) {
-    for (const [ns, log] of lab.birdLogs) console.error(`BIRD in ${ns}:\n${log.join("")}`);
-    throw error;
-  }
-});
+  }));
 
 Deno.test({
   name:
     "a pool client returns to its primary after the hold-down (failback), and the route moves back",
   ...asRoot,
-}, async () => {
-  await using lab = await PoolLab.create({ bfd: BFD, clientExtra: "failback: 3\n" });
-  const [a, b] = lab.servers;
-  await lab.startServer(a);
-  await lab.startServer(b);
-  const client = await lab.startClient();
-  await routedVia(lab, a);
-  await lab.killServer(a);
-  await routedVia(lab, b);
-  await lab.reach(CLIENT_LAN_HOST.v4);
-  const ping = ContinuousPing.start(lab.lanHost.ns, CLIENT_LAN_HOST.v4);
-  let loss: Outage;
-  try {
-    await pollUntil(() => ping.received >= 10, "replies before the return", { timeoutMs: 10_000 });
+}, () =>
+  withLab({ bfd: BFD, clientExtra: "failback: 3\n" }, async (lab) => {
+    const [a, b] = lab.servers;
     await lab.startServer(a);
+    await lab.startServer(b);
+    const client = await lab.startClient();
     await routedVia(lab, a);
-    const seen = ping.received;
-    await pollUntil(() => ping.received >= seen + 10, "replies after the return", {
-      timeoutMs: 20_000,
-    });
-  } finally {
-    loss = await ping.stop();
-  }
-  console.log(`pool return to the primary: ${JSON.stringify(loss)}`);
-  assert.match(await client.log(), /returning to server 1 172\.31\.0\.11:443/);
-  await assertClientRoutes(lab, a);
-  await pollUntil(
-    async () => (await lab.tunnelRoutes(b, "-4")).length === 0,
-    "server b removed the client's routes",
-  );
-  assert.ok(loss.lostMs <= 3000, `lost ${loss.lostMs} ms of pings on the return`);
-});
+    await lab.killServer(a);
+    await routedVia(lab, b);
+    await lab.reach(CLIENT_LAN_HOST.v4);
+    const ping = ContinuousPing.start(lab.lanHost.ns, CLIENT_LAN_HOST.v4);
+    let loss: Outage;
+    try {
+      await pollUntil(() => ping.received >= 10, "replies before the return", {
+        timeoutMs: 10_000,
+      });
+      await lab.startServer(a);
+      await routedVia(lab, a);
+      const seen = ping.received;
+      await pollUntil(() => ping.received >= seen + 10, "replies after the return", {
+        timeoutMs: 20_000,
+      });
+    } finally {
+      loss = await ping.stop();
+    }
+    console.log(`pool return to the primary: ${JSON.stringify(loss)}`);
+    assert.match(await client.log(), /returning to server 1 172\.31\.0\.11:443/);
+    await assertClientRoutes(lab, a);
+    await pollUntil(
+      async () => (await lab.tunnelRoutes(b, "-4")).length === 0,
+      "server b removed the client's routes",
+    );
+    assert.ok(loss.lostMs <= 3000, `lost ${loss.lostMs} ms of pings on the return`);
+  }));
 
 Deno.test({
   name: "a pool client whose tunnel goes silent while TCP stays up moves to the other server",
   ...asRoot,
-}, async () => {
-  await using lab = await PoolLab.create({ bfd: BFD });
-  const [a, b] = lab.servers;
-  await lab.startServer(a);
-  await lab.startServer(b);
-  const client = await lab.startClient();
-  await routedVia(lab, a);
-  const ping = ContinuousPing.start(lab.lanHost.ns, CLIENT_LAN_HOST.v4);
-  let outage: Outage;
-  try {
-    await pollUntil(() => ping.received >= 10, "replies before the silence", { timeoutMs: 10_000 });
-    await lab.mute(a);
-    const tcp = await lab.exec(lab.client, "ss", "-Htn", "state", "established", "dst", a.host.ip);
-    assert.notEqual(tcp.trim(), "", "the TCP connection to server a is up");
-    await routedVia(lab, b);
-    const seen = ping.received;
-    await pollUntil(() => ping.received >= seen + 10, "replies after the move", {
-      timeoutMs: 20_000,
-    });
-  } finally {
-    outage = await ping.stop();
-  }
-  console.log(`pool silent tunnel: ${JSON.stringify(outage)}`);
-  assert.match(await client.log(), /nothing received for \d+ s/);
-  await assertClientRoutes(lab, b);
-  assert.ok(outage.longestMs < 10_000, `outage ${outage.longestMs} ms < 10 s`);
-});
+}, () =>
+  withLab({ bfd: BFD }, async (lab) => {
+    const [a, b] = lab.servers;
+    await lab.startServer(a);
+    await lab.startServer(b);
+    const client = await lab.startClient();
+    await routedVia(lab, a);
+    const ping = ContinuousPing.start(lab.lanHost.ns, CLIENT_LAN_HOST.v4);
+    let outage: Outage;
+    try {
+      await pollUntil(() => ping.received >= 10, "replies before the silence", {
+        timeoutMs: 10_000,
+      });
+      await lab.mute(a);
+      const tcp = await lab.exec(
+        lab.client,
+        "ss",
+        "-Htn",
+        "state",
+        "established",
+        "dst",
+        a.host.ip,
+      );
+      assert.notEqual(tcp.trim(), "", "the TCP connection to server a is up");
+      await routedVia(lab, b);
+      const seen = ping.received;
+      await pollUntil(() => ping.received >= seen + 10, "replies after the move", {
+        timeoutMs: 20_000,
+      });
+    } finally {
+      outage = await ping.stop();
+    }
+    console.log(`pool silent tunnel: ${JSON.stringify(outage)}`);
+    assert.match(await client.log(), /nothing received for \d+ s/);
+    await assertClientRoutes(lab, b);
+    assert.ok(outage.longestMs < 10_000, `outage ${outage.longestMs} ms < 10 s`);
+  }));
 
 Deno.test({
   name: "a pool server host that goes dark: its client moves on when the tunnel falls silent",
   ...asRoot,
-}, async () => {
-  await using lab = await PoolLab.create({ bfd: BFD });
-  const [a, b] = lab.servers;
-  await lab.startServer(a);
-  await lab.startServer(b);
-  const client = await lab.startClient();
-  await routedVia(lab, a);
-  const outages: Outage[] = [];
-  try {
-    for (let i = 0; i < TRIES; i++) {
-      const [active, standby] = i % 2 === 0 ? [a, b] : [b, a];
-      const ping = ContinuousPing.start(lab.lanHost.ns, CLIENT_LAN_HOST.v4);
-      try {
-        await pollUntil(() => ping.received >= 10, "replies before the host goes dark", {
-          timeoutMs: 10_000,
-        });
-        await lab.darken(active);
-        await routedVia(lab, standby);
-        const seen = ping.received;
-        await pollUntil(() => ping.received >= seen + 10, "replies after the move", {
-          timeoutMs: 20_000,
-        });
-      } finally {
-        outages.push(await ping.stop());
+}, () =>
+  withLab({ bfd: BFD }, async (lab) => {
+    const [a, b] = lab.servers;
+    await lab.startServer(a);
+    await lab.startServer(b);
+    const client = await lab.startClient();
+    await routedVia(lab, a);
+    const outages: Outage[] = [];
+    try {
+      for (let i = 0; i < TRIES; i++) {
+        const [active, standby] = i % 2 === 0 ? [a, b] : [b, a];
+        const ping = ContinuousPing.start(lab.lanHost.ns, CLIENT_LAN_HOST.v4);
+        try {
+          await pollUntil(() => ping.received >= 10, "replies before the host goes dark", {
+            timeoutMs: 10_000,
+          });
+          await lab.darken(active);
+          await routedVia(lab, standby);
+          const seen = ping.received;
+          await pollUntil(() => ping.received >= seen + 10, "replies after the move", {
+            timeoutMs: 20_000,
+          });
+        } finally {
+          outages.push(await ping.stop());
+        }
+        // The host comes back with a fresh server process, as after a reboot.
+        await lab.killServer(active);
+        await lab.relight(active);
+        await lab.startServer(active);
       }
-      // The host comes back with a fresh server process, as after a reboot.
-      await lab.killServer(active);
-      await lab.relight(active);
-      await lab.startServer(active);
+    } catch (error) {
+      console.error(await client.log());
+      throw error;
     }
-  } catch (error) {
-    console.error(await client.log());
-    throw error;
-  }
-  console.log(`pool host gone dark: ${JSON.stringify(summary(outages))}`);
-  for (const outage of outages) {
-    assert.ok(outage.longestMs < 10_000, `outage ${outage.longestMs} ms < 10 s`);
-  }
-});
+    console.log(`pool host gone dark: ${JSON.stringify(summary(outages))}`);
+    for (const outage of outages) {
+      assert.ok(outage.longestMs < 10_000, `outage ${outage.longestMs} ms < 10 s`);
+    }
+  }));

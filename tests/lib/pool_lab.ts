@@ -394,6 +394,21 @@ export class PoolLab implements AsyncDisposable {
     return JSON.parse(out) as { dst: string; metric?: number; dev: string }[];
   }
 
+  /** What a failing test prints: every log, BIRD's routes and the kernels' routes. */
+  async diagnose(): Promise<string> {
+    const parts: string[] = [];
+    for (const [name, process] of this.#tunnels) {
+      parts.push(`--- ${name} log\n${await process.log()}`);
+    }
+    for (const host of [this.router, ...this.servers.map((s) => s.host)]) {
+      parts.push(`--- BIRD in ${host.ns}\n${await this.birdc(host, "show", "route", "all")}`);
+      parts.push(`--- ${host.ns} BIRD protocols\n${await this.birdc(host, "show", "protocols")}`);
+      parts.push(`--- ${host.ns} log\n${this.birdLogs.get(host.ns)?.join("") ?? ""}`);
+      parts.push(`--- ${host.ns} routes\n${(await run("ip", ["-n", host.ns, "route"])).stdout}`);
+    }
+    return parts.join("\n");
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await Promise.all([...this.#children].map((child) => stopChild(child, 3000)));
     for (const ns of this.#namespaces) {
