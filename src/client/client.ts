@@ -58,6 +58,8 @@ export class TunnelClient {
   #rotation: ServerRotation;
   /** The server dialled last (or connected to). */
   #current: Endpoint;
+  /** Its place in the list (1-based). */
+  #currentNumber = 1;
 
   private constructor(
     config: ClientConfig,
@@ -155,6 +157,12 @@ export class TunnelClient {
     };
   }
 
+  /** The server of the open session and its place in the list (for the monitor). */
+  activeServer(): { server: string; position: number } | undefined {
+    if (this.#session?.state !== "open") return undefined;
+    return { server: formatEndpoint(this.#current), position: this.#currentNumber };
+  }
+
   /** The current session, if connected. */
   get session(): Session | undefined {
     return this.#session;
@@ -190,6 +198,7 @@ export class TunnelClient {
         target = this.#rotation.next()!;
       }
       this.#current = target.endpoint;
+      this.#currentNumber = target.number;
       const which = servers > 1 ? ` (server ${target.number} of ${servers})` : "";
       let stream;
       try {

@@ -135,6 +135,16 @@ export class TunnelMetrics {
       [],
       (m) => m.set(source.readiness().ready ? 1 : 0),
     );
+    gauge(
+      "sssonector_client_server",
+      "Client: 1 for the server of the open session, by its address and place in server: " +
+        "(position 1 is the preferred one); no series while disconnected.",
+      ["server", "position"],
+      (m) => {
+        const active = source.activeServer();
+        if (active) m.set({ server: active.server, position: String(active.position) }, 1);
+      },
+    );
     gauge("sssonector_sessions_active", "Sessions open now.", [], (m, s) => {
       m.set(s.sessions.length);
     });

@@ -136,7 +136,10 @@ Deno.test({
     "a pool client returns to its primary after the hold-down (failback), and the route moves back",
   ...asRoot,
 }, () =>
-  withLab({ bfd: BFD, clientExtra: "failback: 3\n" }, async (lab) => {
+  withLab({
+    bfd: BFD,
+    clientExtra: "failback: 3\nmonitoring:\n  enabled: true\n  port: 9191\n",
+  }, async (lab) => {
     const [a, b] = lab.servers;
     await lab.startServer(a);
     await lab.startServer(b);
@@ -162,6 +165,16 @@ Deno.test({
     }
     console.log(`pool return to the primary: ${JSON.stringify(loss)}`);
     assert.match(await client.log(), /returning to server 1 172\.31\.0\.11:443/);
+    const metrics = await lab.exec(
+      lab.client,
+      "curl",
+      "-sf",
+      "http://127.0.0.1:9191/metrics",
+    );
+    assert.match(
+      metrics,
+      /^sssonector_client_server\{server="172\.31\.0\.11:443",position="1"\} 1$/m,
+    );
     await assertClientRoutes(lab, a);
     await pollUntil(
       async () => (await lab.tunnelRoutes(b, "-4")).length === 0,
