@@ -176,3 +176,12 @@ Deno.test("interfaceIndex() returns the index, or says which interface is missin
     "cannot find the index of interface tun9: no such device",
   );
 });
+
+Deno.test("addRoute() and removeRoute() refuse a metric outside 0..2^32-1 before the shim", () => {
+  const { lib, calls } = fakeShim();
+  for (const metric of [-1, 1.5, 2 ** 32]) {
+    assert.throws(() => addRoute(lib, tun0, prefix("10.1.0.0/16"), metric), RangeError);
+    assert.throws(() => removeRoute(lib, tun0, prefix("10.1.0.0/16"), metric), RangeError);
+  }
+  assert.deepEqual(calls, []);
+});
