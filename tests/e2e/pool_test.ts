@@ -13,6 +13,7 @@ import { POOL_METRIC_BASE, POOL_METRIC_RANGE } from "../../src/server/pool_route
 import { run } from "../../tools/lab/netns_lab.ts";
 import { pollUntil } from "../lib/poll.ts";
 import { ContinuousPing, type Outage } from "../lib/pool_ping.ts";
+import { darken, mute, relight } from "../lib/pool_faults.ts";
 import {
   CLIENT_LAN,
   CLIENT_LAN_HOST,
@@ -194,7 +195,7 @@ Deno.test({
       await pollUntil(() => ping.received >= 10, "replies before the silence", {
         timeoutMs: 10_000,
       });
-      await lab.mute(a);
+      await mute(lab, a);
       const tcp = await lab.exec(
         lab.client,
         "ss",
@@ -237,7 +238,7 @@ Deno.test({
         await pollUntil(() => ping.received >= 10, "replies before the host goes dark", {
           timeoutMs: 10_000,
         });
-        await lab.darken(active);
+        await darken(lab, active);
         await routedVia(lab, standby);
         const seen = ping.received;
         await pollUntil(() => ping.received >= seen + 10, "replies after the move", {
@@ -248,7 +249,7 @@ Deno.test({
       }
       // The host comes back with a fresh server process, as after a reboot.
       await lab.killServer(active);
-      await lab.relight(active);
+      await relight(lab, active);
       await lab.startServer(active);
     }
     console.log(`pool host gone dark: ${JSON.stringify(summary(outages))}`);

@@ -200,11 +200,11 @@ export class PoolLab implements AsyncDisposable {
       })().catch(() => {});
     }
     // Both IPv4 and IPv6 sessions of both servers up.
-    await this.#waitForBgp("established");
+    await this.waitForBgp("established");
   }
 
   /** Waits until the router's IPv4 and IPv6 sessions with both servers are up. */
-  async #waitForBgp(what: string): Promise<void> {
+  async waitForBgp(what: string): Promise<void> {
     let out = "";
     try {
       await pollUntil(
@@ -290,79 +290,6 @@ export class PoolLab implements AsyncDisposable {
       `the router routes ${prefix} via ${gateway}`,
       { timeoutMs, intervalMs: 50 },
     );
-  }
-
-  /**
-   * Drops what server `server` sends on its tunnel port beyond bare TCP segments (a SYN-ACK, an
-   * ACK: at most 60 bytes of IPv4): the client's TCP connection stays up, its tunnel goes silent.
-   */
-  async mute(server: PoolServer): Promise<void> {
-    const nft = (...args: string[]) => this.exec(server.host, "nft", ...args);
-    await nft("add", "table", "inet", "ssp_mute");
-    await nft(
-      "add",
-      "chain",
-      "inet",
-      "ssp_mute",
-      "out",
-      "{ type filter hook output priority 0; policy accept; }",
-    );
-    await nft(
-      "add",
-      "rule",
-      "inet",
-      "ssp_mute",
-      "out",
-      "tcp",
-      "sport",
-      "443",
-      "ip",
-      "length",
-      ">",
-      "60",
-      "drop",
-    );
-  }
-
-  /**
-   * The host of server `server` goes dark: every packet in and out of its LAN and WAN links is
-   * dropped (its processes run on, unheard). {@linkcode relight} undoes it.
-   */
-  async darken(server: PoolServer): Promise<void> {
-    const nft = (...args: string[]) => this.exec(server.host, "nft", ...args);
-    await nft("add", "table", "inet", "ssp_dark");
-    for (const [chain, hook, dir] of [["in", "input", "iifname"], ["out", "output", "oifname"]]) {
-      await nft(
-        "add",
-        "chain",
-        "inet",
-        "ssp_dark",
-        chain!,
-        `{ type filter hook ${hook} priority -300; policy accept; }`,
-      );
-      await nft("add", "rule", "inet", "ssp_dark", chain!, dir!, "{ lan0, wan0 }", "drop");
-    }
-  }
-
-  /**
-   * Server `server`'s host is back: its links pass again, and BIRD on it and on the router
-   * restart their sessions at once (after a lost session BIRD waits a minute by itself).
-   */
-  async relight(server: PoolServer): Promise<void> {
-    await this.exec(server.host, "nft", "delete", "table", "inet", "ssp_dark");
-    const sessions = [`server_${server.name}4`, `server_${server.name}6`];
-    for (
-      const [host, names] of [[server.host, ["lan_router4", "lan_router6"]], [
-        this.router,
-        sessions,
-      ]] as const
-    ) {
-      for (const name of names) {
-        await this.birdc(host, "disable", name);
-        await this.birdc(host, "enable", name);
-      }
-    }
-    await this.#waitForBgp("established again");
   }
 
   /** Pings `address` from the LAN host until a reply comes back. */
