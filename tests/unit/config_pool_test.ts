@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../../src/config/mod.ts";
 import { ConfigError } from "../../src/config/errors.ts";
+import { netAdminReason } from "../../src/privilege/net_admin.ts";
 
 const TLS = `security:
   tls: { cert_file: s.crt, key_file: s.key, ca_file: ca.crt }
@@ -77,4 +78,12 @@ Deno.test("security.tls.crl_urls: URLs (one or a list), needs crl_file; crl_refr
     problems(server("    crl_file: c.crl\n    crl_refresh: 5\n"))[0]!,
     /^security\.tls\.crl_refresh: 5 is below the minimum 10/,
   );
+});
+
+Deno.test("a pool server keeps CAP_NET_ADMIN for its host routes, even without clients' networks", () => {
+  const server = parseConfig(
+    `mode: server\nlisten: 0.0.0.0:443\naddress: 10.8.0.1/24\npool: true\n${TLS}`,
+    "/etc/sss/s.yaml",
+  );
+  assert.match(netAdminReason(server)!, /pool: true/);
 });
