@@ -149,7 +149,12 @@ export class CrlFetcher {
     const current = store.state().revocation;
     if (current?.pem === pem) return { result: "unchanged", url };
     const staging = join(dirname(crlFile), `.${crlFile.split("/").pop()}.fetched`);
-    await Deno.writeTextFile(staging, pem, { mode: 0o644 });
+    try {
+      await Deno.writeTextFile(staging, pem, { mode: 0o644 });
+    } catch (error) {
+      return `cannot write ${staging}: ${errorMessage(error)}; the folder of ` +
+        "security.tls.crl_file must be writable by the user the tunnel runs as";
+    }
     let renamed = false;
     try {
       const checked = await loadRevocationList(staging, await readCas(caFile), caFile, this.#now());

@@ -196,3 +196,29 @@ Deno.test("CrlFetcher: a list the store refuses (it revokes our own certificate)
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("CrlFetcher says which folder must be writable when it cannot store the list", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ssp-crl-" });
+  try {
+    const { certDir, tls, store } = await fleet(dir);
+    const second = await Deno.readTextFile(
+      (await revokeCertificate({ certDir, name: "client" })).crl.crlFile,
+    );
+    const fetcher = new CrlFetcher({
+      urls: ["http://a.invalid/crl"],
+      intervalMs: 1000,
+      crlFile: `${dir}/missing-folder/ca.crl`,
+      caFile: tls.caFile,
+      store,
+      fetch: fakeFetch({ "http://a.invalid/crl": [200, second] }),
+    });
+    const round = await fetcher.refresh();
+    assert.equal(round.result, "failed");
+    assert.match(
+      JSON.stringify(round),
+      /cannot write .*missing-folder\/\.ca\.crl\.fetched: .*must be writable by the user the tunnel runs as/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
