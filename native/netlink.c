@@ -170,8 +170,10 @@ static void clear_host_bits(struct prefix *p) {
 
 /* ---- routes -------------------------------------------------------------------------------- */
 
+/* metric 0: no RTA_PRIORITY (the kernel's default: 0 for IPv4, 1024 for IPv6; any on delete). */
 static void route_request(struct request *r, uint16_t type, uint16_t flags, const struct prefix *p,
-                          uint32_t ifindex, unsigned char scope, unsigned char route_type) {
+                          uint32_t ifindex, uint32_t metric, unsigned char scope,
+                          unsigned char route_type) {
   struct rtmsg *rt = request_body(r, type, flags, sizeof *rt);
   rt->rtm_family = (unsigned char)p->af;
   rt->rtm_dst_len = (unsigned char)p->length;
@@ -181,11 +183,13 @@ static void route_request(struct request *r, uint16_t type, uint16_t flags, cons
   rt->rtm_type = route_type;
   if (p->length > 0) add_attr(r, RTA_DST, p->address, p->bytes);
   add_attr(r, RTA_OIF, &ifindex, sizeof ifindex);
+  if (metric > 0) add_attr(r, RTA_PRIORITY, &metric, sizeof metric);
 }
 
 struct route_search {
   const struct prefix *prefix;
   uint32_t ifindex;
+  uint32_t metric;             /* 0: any */
   int ours;                    /* a unicast route for the prefix goes through ifindex */
   int other;                   /* some other route of the main table has the prefix */
   int32_t other_ifindex;       /* its interface, 0 when it has none or several */
@@ -201,6 +205,7 @@ static int visit_route(const struct nlmsghdr *h, void *context) {
   uint32_t table = rt->rtm_table;
   const uint8_t *dst = NULL;
   uint32_t oif = 0;
+  uint32_t priority = 0;
   int multipath = 0;
   int len = (int)RTM_PAYLOAD(h);
   for (const struct rtattr *a = RTM_RTA(rt); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
@@ -208,13 +213,16 @@ static int visit_route(const struct nlmsghdr *h, void *context) {
     if (a->rta_type == RTA_TABLE && size == 4) memcpy(&table, RTA_DATA(a), 4);
     if (a->rta_type == RTA_DST && size == s->prefix->bytes) dst = RTA_DATA(a);
     if (a->rta_type == RTA_OIF && size == 4) memcpy(&oif, RTA_DATA(a), 4);
+    if (a->rta_type == RTA_PRIORITY && size == 4) memcpy(&priority, RTA_DATA(a), 4);
     if (a->rta_type == RTA_MULTIPATH) multipath = 1;
   }
   if (table != RT_TABLE_MAIN) return 0;
   if (s->prefix->length > 0 && (dst == NULL || memcmp(dst, s->prefix->address, s->prefix->bytes)))
     return 0;
   if (rt->rtm_type == RTN_UNICAST && !multipath && oif == s->ifindex) {
-    s->ours = 1;
+    /* With a metric, a route through ifindex with another metric is no conflict: the kernel
+     * keeps both, and the caller removes the one it replaces (make-before-break). */
+    if (s->metric == 0 || priority == s->metric) s->ours = 1;
   } else if (!s->other) {
     s->other = 1;
     s->other_ifindex = multipath ? 0 : (int32_t)oif;
@@ -223,7 +231,8 @@ static int visit_route(const struct nlmsghdr *h, void *context) {
   return 0;
 }
 
-static int route_add(uint32_t ifindex, const struct prefix *p, int32_t *conflict) {
+static int route_add(uint32_t ifindex, const struct prefix *p, uint32_t metric,
+                     int32_t *conflict) {
   conflict[0] = 0;
   conflict[1] = 0;
   /* What the main table has for the prefix: a dump (filtered by table in the kernel where it
@@ -232,7 +241,7 @@ static int route_add(uint32_t ifindex, const struct prefix *p, int32_t *conflict
   struct rtmsg *rt = request_body(&r, RTM_GETROUTE, NLM_F_DUMP, sizeof *rt);
   rt->rtm_family = (unsigned char)p->af;
   rt->rtm_table = RT_TABLE_MAIN;
-  struct route_search search = {.prefix = p, .ifindex = ifindex};
+  struct route_search search = {.prefix = p, .ifindex = ifindex, .metric = metric};
   int rc = nl_call(&r, visit_route, &search);
   if (rc < 0) return rc;
   if (search.other) {
@@ -241,15 +250,15 @@ static int route_add(uint32_t ifindex, const struct prefix *p, int32_t *conflict
     return -EEXIST;
   }
   if (search.ours) return 0;
-  route_request(&r, RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, p, ifindex,
+  route_request(&r, RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, p, ifindex, metric,
                 p->af == AF_INET ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE, RTN_UNICAST);
   return nl_call(&r, NULL, NULL);
 }
 
-static int route_del(uint32_t ifindex, const struct prefix *p) {
+static int route_del(uint32_t ifindex, const struct prefix *p, uint32_t metric) {
   struct request r;
   /* Scope NOWHERE and type 0 match any; the protocol and the interface keep it to ours. */
-  route_request(&r, RTM_DELROUTE, NLM_F_ACK, p, ifindex, RT_SCOPE_NOWHERE, 0);
+  route_request(&r, RTM_DELROUTE, NLM_F_ACK, p, ifindex, metric, RT_SCOPE_NOWHERE, 0);
   int rc = nl_call(&r, NULL, NULL);
   return rc == -ESRCH || rc == -ENOENT || rc == -ENODEV ? 0 : rc;
 }
@@ -322,6 +331,7 @@ enum agent_op { OP_PREPARE = 1, OP_RESTRICT, OP_ROUTE_ADD, OP_ROUTE_DEL, OP_ADDR
 struct agent_request {
   enum agent_op op;
   uint32_t ifindex;
+  uint32_t metric;
   struct prefix prefix;
   int32_t *conflict;
   int32_t result;
@@ -368,8 +378,8 @@ static int32_t execute(struct agent_request *q) {
   switch (q->op) {
   case OP_PREPARE: return agent_prepare();
   case OP_RESTRICT: return agent_restrict();
-  case OP_ROUTE_ADD: return route_add(q->ifindex, &q->prefix, q->conflict);
-  case OP_ROUTE_DEL: return route_del(q->ifindex, &q->prefix);
+  case OP_ROUTE_ADD: return route_add(q->ifindex, &q->prefix, q->metric, q->conflict);
+  case OP_ROUTE_DEL: return route_del(q->ifindex, &q->prefix, q->metric);
   case OP_ADDR_ADD: return addr_add(q->ifindex, &q->prefix);
   }
   return -EINVAL;
@@ -480,8 +490,9 @@ __attribute__((destructor)) static void stop_agent_on_unload(void) { sss_netlink
 /* ---- the calls ----------------------------------------------------------------------------- */
 
 int32_t sss_route_add(uint32_t ifindex, uint32_t family, const uint8_t *address,
-                      uint32_t prefix_length, int32_t *conflict) {
-  struct agent_request q = {.op = OP_ROUTE_ADD, .ifindex = ifindex, .conflict = conflict};
+                      uint32_t prefix_length, uint32_t metric, int32_t *conflict) {
+  struct agent_request q = {
+      .op = OP_ROUTE_ADD, .ifindex = ifindex, .metric = metric, .conflict = conflict};
   conflict[0] = 0;
   conflict[1] = 0;
   int rc = prefix_from(family, address, prefix_length, &q.prefix);
@@ -491,8 +502,8 @@ int32_t sss_route_add(uint32_t ifindex, uint32_t family, const uint8_t *address,
 }
 
 int32_t sss_route_del(uint32_t ifindex, uint32_t family, const uint8_t *address,
-                      uint32_t prefix_length) {
-  struct agent_request q = {.op = OP_ROUTE_DEL, .ifindex = ifindex};
+                      uint32_t prefix_length, uint32_t metric) {
+  struct agent_request q = {.op = OP_ROUTE_DEL, .ifindex = ifindex, .metric = metric};
   int rc = prefix_from(family, address, prefix_length, &q.prefix);
   if (rc < 0) return rc;
   clear_host_bits(&q.prefix);

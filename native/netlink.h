@@ -36,18 +36,22 @@ int32_t sss_if_name(uint32_t index, char *name_out);
 /*
  * Adds the route family/address/prefix_length (family 4 or 6; address 4 or 16 bytes in network
  * order; host bits are cleared) onto interface ifindex, main table, scope link for IPv4,
- * protocol SSS_RTPROT. Success when a unicast route for exactly that prefix already goes through
- * ifindex (whoever made it). When the main table routes that prefix some other way, nothing is
- * added and -EEXIST is returned with conflict[0] the interface it goes through (0 when it has no
- * single interface: several next hops, or a blackhole) and conflict[1] its type (RTN_*).
+ * protocol SSS_RTPROT, with metric (RTA_PRIORITY) `metric`, or the kernel's default when 0.
+ * Success when a unicast route for exactly that prefix already goes through ifindex (whoever
+ * made it) with that metric (with any metric when 0). A route through ifindex with another
+ * metric stays, beside the new one. When the main table routes that prefix some other way,
+ * nothing is added and -EEXIST is returned with conflict[0] the interface it goes through (0
+ * when it has no single interface: several next hops, or a blackhole) and conflict[1] its type
+ * (RTN_*).
  */
 int32_t sss_route_add(uint32_t ifindex, uint32_t family, const uint8_t *address,
-                      uint32_t prefix_length, int32_t *conflict);
+                      uint32_t prefix_length, uint32_t metric, int32_t *conflict);
 
-/* Deletes our (SSS_RTPROT) route for that prefix on ifindex. A route that is not there (or an
- * interface that is gone, with its routes) is success. */
+/* Deletes our (SSS_RTPROT) route for that prefix on ifindex with metric `metric` (0: the first
+ * of any metric). A route that is not there (or an interface that is gone, with its routes) is
+ * success. */
 int32_t sss_route_del(uint32_t ifindex, uint32_t family, const uint8_t *address,
-                      uint32_t prefix_length);
+                      uint32_t prefix_length, uint32_t metric);
 
 /*
  * Adds (or replaces) the address family/address/prefix_length on ifindex. An IPv6 address gets

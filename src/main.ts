@@ -32,6 +32,7 @@ import { errorMessage } from "./runtime/error_message.ts";
 import { CounterRegistry } from "./counters/registry.ts";
 import { Reloader } from "./runtime/reload.ts";
 import { watchCertificateFiles } from "./runtime/cert_watch.ts";
+import { startCrlFetcher } from "./pki/crl_fetch.ts";
 import { Monitor, MonitorBindError, MonitorSource } from "./monitor/mod.ts";
 import { firstSignal, onSignal } from "./runtime/signals.ts";
 import process from "node:process";
@@ -258,6 +259,13 @@ async function runTunnel(path: string, options: RunOptions): Promise<number> {
     return EXIT_RUNTIME;
   }
   source.attach(tunnel);
+  // One CRL for the fleet (security.tls.crl_urls): fetched, checked and applied at an interval.
+  await using _crl = startCrlFetcher(
+    config.security.tls,
+    certificates,
+    getLogger("crl"),
+    counters.process.crl,
+  );
   using _status = notifier.enabled ? keepServiceManagerTold(notifier, source) : undefined;
   const ended = await Promise.race([
     stopRequested,

@@ -10,6 +10,7 @@ import type { PeerRevocations, TunnelDevice } from "../tunnel/device.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { isCapRefusal } from "../transport/tls_errors.ts";
 import { ServerRotation } from "./server_rotation.ts";
+import { type FailbackMove, failBackWhenDue } from "./failback.ts";
 import { acceptablePushedRoutes } from "./pushed_routes.ts";
 import type { ClientTransport } from "./transport.ts";
 import { formatEndpoint } from "../config/net.ts";
@@ -65,6 +66,8 @@ export class TunnelClient {
   #rotation: ServerRotation;
   /** The server dialled last (or connected to). */
   #current: Endpoint;
+  /** Its place in the list (1-based). */
+  #currentNumber = 1;
 
   private constructor(config: ClientConfig, edges: ClientEdges, options: TunnelClientOptions) {
     const { logger } = edges;
@@ -76,7 +79,10 @@ export class TunnelClient {
     this.#options = options;
     this.counters = edges.counters;
     this.#routes = new DeviceRoutes(edges.device, logger.getChild("session"));
-    this.#rotation = new ServerRotation(config.servers, config.serverOrder);
+    this.#rotation = new ServerRotation(config.servers, {
+      order: config.serverOrder,
+      failbackMs: config.failback * 1000,
+    });
     this.#current = config.servers[0]!;
     this.#reader = deviceReader(
       edges.device,
@@ -157,6 +163,12 @@ export class TunnelClient {
     };
   }
 
+  /** The server of the open session and its place in the list (for the monitor). */
+  activeServer(): { server: string; position: number } | undefined {
+    if (this.#session?.state !== "open") return undefined;
+    return { server: formatEndpoint(this.#current), position: this.#currentNumber };
+  }
+
   /** The current session, if connected. */
   get session(): Session | undefined {
     return this.#session;
@@ -169,10 +181,14 @@ export class TunnelClient {
     let first = true;
     /** The last failure as the log tells it: a dial error, or how a session ended. */
     let lastFailure = "";
+    /** A connection to a better server that failback made; the next session uses it. */
+    let moving: FailbackMove | undefined;
     while (this.#running) {
       if (!first) this.counters.process.connections.reconnects++;
       first = false;
-      let target = this.#rotation.next();
+      const move = moving;
+      moving = undefined;
+      let target = move?.target ?? this.#rotation.next();
       if (!target) {
         // Every server of the round failed: wait, then start over from the first.
         const delay = backoffDelay(attempt++, this.#options.backoff);
@@ -188,21 +204,11 @@ export class TunnelClient {
         target = this.#rotation.next()!;
       }
       this.#current = target.endpoint;
+      this.#currentNumber = target.number;
       const which = servers > 1 ? ` (server ${target.number} of ${servers})` : "";
       let stream;
       try {
-        // Every dial takes the current set, so a reload applies from the next connection on.
-        stream = await this.#transport.dial(target.endpoint, {
-          timeoutMs: this.#options.connectTimeoutMs ?? 10_000,
-          signal: this.#stopping.signal,
-        });
-        if (this.#revocations.isRevoked(stream.info.peerSerial)) {
-          stream.destroy();
-          throw new Error(
-            `cannot connect to ${stream.info.remote}: the server certificate (serial ` +
-              `${stream.info.peerSerial}) is revoked by security.tls.crl_file`,
-          );
-        }
+        stream = move?.stream ?? await this.#dial(target.endpoint);
       } catch (error) {
         if (!this.#running) break;
         this.#lastProblem = `${errorMessage(error)}${which}`;
@@ -241,6 +247,7 @@ export class TunnelClient {
         const peer = await session.opened;
         opened = true;
         attempt = 0;
+        this.#rotation.connected(target.number, Date.now());
         this.counters.process.connections.sessionsOpened++;
         log.info(
           "connected to {server}{which} as {address} ({protocol}, {cipher}); server {name} is " +
@@ -259,11 +266,20 @@ export class TunnelClient {
       } catch {
         // ended before opening; the end reason is logged below
       }
+      if (opened) {
+        const dial = (endpoint: Endpoint) => this.#dial(endpoint);
+        moving = await failBackWhenDue(session, { rotation: this.#rotation, dial, log });
+      }
       const end = await session.ended;
       untrack();
       this.#session = undefined;
       this.#routes.remove(pushed, "the server");
-      if (!this.#running) break;
+      if (!this.#running) {
+        moving?.stream.destroy();
+        break;
+      }
+      // Moving to a better server of the list: at once, over the connection failback made.
+      if (moving) continue;
       this.#lastProblem = end.byPeer && end.code !== 0
         ? `server closed the session: ${end.message}`
         : end.message;
@@ -271,8 +287,8 @@ export class TunnelClient {
         log.error("{reason}", { reason: this.#lastProblem });
       }
       if (opened) {
-        // A session that worked ends: start over from the first server, after a short pause.
-        this.#rotation.startRound();
+        // A session that worked ends: start over, that server last, after a short pause.
+        this.#rotation.lost(target.number);
         const delay = backoffDelay(0, this.#options.backoff);
         log.warn("disconnected from {server}: {reason}; reconnecting in {seconds} s", {
           server: stream.info.remote,
@@ -285,6 +301,22 @@ export class TunnelClient {
         if (servers > 1) log.warn("{reason}; trying the next server", { reason: lastFailure });
       }
     }
+  }
+
+  /** Dials a server; every dial takes the current set, so a reload applies from then on. */
+  async #dial(endpoint: Endpoint) {
+    const stream = await this.#transport.dial(endpoint, {
+      timeoutMs: this.#options.connectTimeoutMs ?? 10_000,
+      signal: this.#stopping.signal,
+    });
+    if (this.#revocations.isRevoked(stream.info.peerSerial)) {
+      stream.destroy();
+      throw new Error(
+        `cannot connect to ${stream.info.remote}: the server certificate (serial ` +
+          `${stream.info.peerSerial}) is revoked by security.tls.crl_file`,
+      );
+    }
+    return stream;
   }
 
   /** Routes the server announced, installed on the TUN for as long as this session lasts. */

@@ -148,6 +148,22 @@ export function filePath(baseDir: string) {
   );
 }
 
+/** An http:// or https:// URL, e.g. where to fetch a CRL. */
+export function httpUrl() {
+  const allowed = "an http:// or https:// URL";
+  return text("a URL", allowed, (value): ParseResult<string> => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return { ok: false, message: `${JSON.stringify(value)} is not a URL; expected ${allowed}` };
+    }
+    return url.protocol === "http:" || url.protocol === "https:"
+      ? { ok: true, value: url.href }
+      : { ok: false, message: `${JSON.stringify(value)} is not ${allowed}` };
+  });
+}
+
 /** Like {@linkcode filePath}, but the word `stdout` means standard output (undefined). */
 export function outputPath(baseDir: string) {
   const allowed =

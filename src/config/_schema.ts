@@ -14,6 +14,7 @@ import {
   endpoint,
   filePath,
   flag,
+  httpUrl,
   integer,
   interfaceName,
   ipAddress,
@@ -23,7 +24,13 @@ import {
   section,
   tlsVersion,
 } from "./_fields.ts";
-import { clientList, networkList, serverList, tunnelAddresses } from "./_network_fields.ts";
+import {
+  clientList,
+  networkList,
+  oneOrList,
+  serverList,
+  tunnelAddresses,
+} from "./_network_fields.ts";
 import type { LogFormat, LogLevel } from "./types.ts";
 
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warning", "error"];
@@ -72,8 +79,10 @@ export function fileSchema(baseDir: string) {
     reachable: networkList(LIMITS.reachable),
     client_to_client: flag().default(false),
     max_clients: integer(1, LIMITS.maxClients).default(1000),
+    pool: flag().default(false),
     // Client only.
     server_order: oneOf(["ordered", "shuffled"], "a server order").default("ordered"),
+    failback: integer(0, 86400).default(0),
     routes: networkList(LIMITS.clientRoutes),
     accept_routes: flag().default(true),
     network: section({
@@ -114,6 +123,10 @@ export function fileSchema(baseDir: string) {
         ca_file: filePath(baseDir),
         crl_file: filePath(baseDir).optional(),
         reload_interval: integer(0, 86400).optional(),
+        // One CRL for a fleet (src/pki/crl_fetch.ts): fetched into crl_file.
+        crl_urls: oneOrList(httpUrl(), 16, "an http:// or https:// URL or a list of them")
+          .optional(),
+        crl_refresh: integer(10, 86400).default(300),
       }),
     }),
   });

@@ -25,6 +25,7 @@ export function formatEffectiveConfig(config: Config): string {
       address,
       max_clients: config.maxClients,
       client_to_client: config.clientToClient,
+      pool: config.pool,
       push_routes: config.pushRoutes.map(formatPrefix),
       reachable: config.reachable.map(formatPrefix),
       ...(config.registry === undefined ? {} : {
@@ -38,6 +39,7 @@ export function formatEffectiveConfig(config: Config): string {
         ? formatEndpoint(config.server)
         : config.servers.map(formatEndpoint),
       server_order: config.serverOrder,
+      failback: config.failback,
       interface: config.interface,
       address,
       routes: config.routes.map(formatPrefix),

@@ -64,6 +64,14 @@ export function parseSource(text: string, sourcePath: string): ParsedSource {
   const problems = [...modeProblems, ...problemsFromIssues(issues, schema, yaml)];
   const values = result.success ? result.data : acceptedNetworkValues(schema, fields, result.error);
   if (values !== undefined) problems.push(...checkNetworks(values, fields, yaml));
+  const tls = result.success ? result.data.security.tls : undefined;
+  if (tls?.crl_urls !== undefined && tls.crl_file === undefined) {
+    problems.push(problemAt(
+      ["security", "tls", "crl_urls"],
+      "needs crl_file: the fetched CRL is kept there (in a folder the run user can write)",
+      yaml,
+    ));
+  }
   if (problems.length > 0 || !result.success) {
     throw new ConfigError(sourcePath, sortByLine(firstPerPath(problems)));
   }
@@ -125,12 +133,21 @@ const MODE_KEYS: Readonly<
     what: "whether a server forwards packets between its clients",
   },
   max_clients: { mode: "server", what: "how many sessions a server holds at once" },
+  pool: {
+    mode: "server",
+    what: "whether a server announces its clients' routes with freshness metrics, one of a pool",
+    fix: "a client lists the servers of a pool in server:",
+  },
   server: {
     mode: "client",
     what: "the server a client connects to",
     fix: "a server uses listen: HOST:PORT",
   },
   server_order: { mode: "client", what: "how a client picks among its servers" },
+  failback: {
+    mode: "client",
+    what: "after how many seconds a client returns to a server earlier in its list",
+  },
   routes: {
     mode: "client",
     what: "the networks a client reaches through the tunnel",
@@ -222,14 +239,16 @@ function toConfig(values: FileValues, sourcePath: string): Config {
     reachable,
     client_to_client: clientToClient,
     max_clients: maxClients,
+    pool,
     server_order: serverOrder,
+    failback,
     routes,
     accept_routes: acceptRoutes,
     ...fields
   } = values;
   const common: Omit<
     ServerConfig,
-    "mode" | "listen" | "pushRoutes" | "reachable" | "clientToClient" | "maxClients"
+    "mode" | "listen" | "pushRoutes" | "reachable" | "clientToClient" | "maxClients" | "pool"
   > = {
     ...camelKeys(fields),
     address: address.v4,
@@ -255,6 +274,7 @@ function toConfig(values: FileValues, sourcePath: string): Config {
       reachable,
       clientToClient,
       maxClients,
+      pool,
     };
     return config;
   }
@@ -265,6 +285,7 @@ function toConfig(values: FileValues, sourcePath: string): Config {
       server: first,
       servers: server,
       serverOrder,
+      failback,
       ...common,
       routes,
       acceptRoutes,

@@ -78,6 +78,14 @@ export interface TlsConfig {
    * reloads). Undefined: 30 (src/runtime/cert_watch.ts).
    */
   readonly reloadInterval?: number;
+  /**
+   * Where to fetch the CA's current CRL (e.g. other servers' `/crl`), tried in order every
+   * `crlRefresh` seconds; a list that verifies replaces crl_file and applies at once
+   * (src/pki/crl_fetch.ts). Needs crl_file. Undefined: no fetching.
+   */
+  readonly crlUrls?: readonly string[];
+  /** Seconds between CRL fetches (`crl_refresh`). @default 300 */
+  readonly crlRefresh?: number;
 }
 
 export interface SecurityConfig {
@@ -159,6 +167,12 @@ export interface ServerConfig extends CommonConfig {
   readonly clientToClient: boolean;
   /** Sessions at once; the next client is refused with a reason (`max_clients`). @default 1000 */
   readonly maxClients: number;
+  /**
+   * One server of a pool (`pool:`): each client also gets host routes for its tunnel addresses,
+   * and every client route a freshness metric (newer session, lower metric) for a routing daemon
+   * to announce; see src/server/pool_routes.ts and docs/guide/pool.md. @default false
+   */
+  readonly pool: boolean;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -169,6 +183,12 @@ export interface ClientConfig extends CommonConfig {
   readonly servers: readonly Endpoint[];
   /** Try the servers in the file's order on each reconnect, or shuffled. @default "ordered" */
   readonly serverOrder: "ordered" | "shuffled";
+  /**
+   * With `ordered`: seconds a session with a server that is not the first must last before the
+   * client tries the servers before it and moves to the first that answers (and again after as
+   * long after each failed try); 0 never returns (`failback:`). @default 0
+   */
+  readonly failback: number;
   /** Networks to reach through the tunnel, installed on the interface at start. @default [] */
   readonly routes: readonly IpPrefix[];
   /** Install the routes the server announces, for as long as the session lasts. @default true */

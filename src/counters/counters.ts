@@ -78,6 +78,8 @@ export interface ProcessCounters {
   connections: ConnectionCounters;
   log: LogCounters;
   reloads: ReloadCounters;
+  /** Fetches of the fleet's CRL (security.tls.crl_urls; src/pki/crl_fetch.ts). */
+  crl: { ok: number; failed: number; applied: number };
   /** Keepalive round trips of every session. */
   rtt: RttHistogram;
 }
@@ -110,6 +112,7 @@ export function emptyProcessCounters(): ProcessCounters {
     },
     log: { failedWrites: 0 },
     reloads: { results: {}, logReopenFailures: 0 },
+    crl: { ok: 0, failed: 0, applied: 0 },
     rtt: emptyRttHistogram(),
   };
 }

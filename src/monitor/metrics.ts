@@ -135,6 +135,16 @@ export class TunnelMetrics {
       [],
       (m) => m.set(source.readiness().ready ? 1 : 0),
     );
+    gauge(
+      "sssonector_client_server",
+      "Client: 1 for the server of the open session, by its address and place in server: " +
+        "(position 1 is the preferred one); no series while disconnected.",
+      ["server", "position"],
+      (m) => {
+        const active = source.activeServer();
+        if (active) m.set({ server: active.server, position: String(active.position) }, 1);
+      },
+    );
     gauge("sssonector_sessions_active", "Sessions open now.", [], (m, s) => {
       m.set(s.sessions.length);
     });
@@ -342,6 +352,26 @@ export class TunnelMetrics {
         if (revocation !== undefined) {
           m.set({ issuer: revocation.issuer }, revocation.nextUpdate.getTime() / 1000);
         }
+      },
+    );
+    gauge(
+      "sssonector_crl_this_update_timestamp_seconds",
+      "When the revocation list in use was issued (its thisUpdate), as a Unix time: its age is " +
+        "time() minus this.",
+      [],
+      (m) => {
+        const revocation = source.certificates().revocation;
+        if (revocation !== undefined) m.set(revocation.thisUpdate.getTime() / 1000);
+      },
+    );
+    counter(
+      "sssonector_crl_fetches_total",
+      "Fetches of the revocation list from security.tls.crl_urls by result: ok (a round ended " +
+        "with a good list in use), failed (one URL failed; the last good list stays), applied " +
+        "(a newer list replaced it).",
+      ["result"],
+      (m, s) => {
+        for (const [result, count] of Object.entries(s.process.crl)) m.inc({ result }, count);
       },
     );
     gauge(

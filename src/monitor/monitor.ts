@@ -129,6 +129,13 @@ async function route(
           points: history.points(),
         }),
       };
+    case "/crl": {
+      // The CA's current revocation list, for the rest of a fleet (security.tls.crl_urls).
+      const list = source.certificates().revocation;
+      return list
+        ? { status: 200, contentType: "application/x-pem-file", body: list.pem }
+        : { status: 404, contentType: TEXT, body: "no CRL: security.tls.crl_file is not set\n" };
+    }
     case "/":
     case "/index.html":
       return {

@@ -24,6 +24,15 @@ export interface TunnelState {
   readiness(): Readiness;
   /** TCP SYNs whose MSS the TUN lowered: read from the kernel, and written to it. */
   mssClamped?(): { readonly read: number; readonly written: number };
+  /** Client: the server of the open session and its place in `server:` (1: the first). */
+  activeServer?(): ActiveServer | undefined;
+}
+
+/** The server a client's session is with. */
+export interface ActiveServer {
+  /** `host:port` as the configuration lists it. */
+  readonly server: string;
+  readonly position: number;
 }
 
 export interface MonitorSourceOptions {
@@ -71,6 +80,11 @@ export class MonitorSource {
   /** SYNs clamped so far (zero until the tunnel has started). */
   mssClamped(): { readonly read: number; readonly written: number } {
     return this.#tunnel?.mssClamped?.() ?? { read: 0, written: 0 };
+  }
+
+  /** Client: the server of the open session; undefined without one (and on a server). */
+  activeServer(): ActiveServer | undefined {
+    return this.#tunnel?.activeServer?.();
   }
 
   readiness(): Readiness {

@@ -7,6 +7,9 @@ import type { Config } from "../config/types.ts";
  */
 export function netAdminReason(config: Config): string | undefined {
   if (config.mode === "server") {
+    if (config.pool) {
+      return "a pool server routes each client's tunnel addresses while it is connected (pool: true)";
+    }
     const routed = config.registry?.clients.some((client) => client.routes.length > 0) ?? false;
     return routed
       ? "the networks of registered clients are routed while they are connected"

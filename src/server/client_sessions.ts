@@ -22,6 +22,7 @@ import { compilePacketFilter, type PacketFilterRules } from "../tun/packet_filte
 import { DeviceRoutes, sessionBasics } from "../tunnel/data_path.ts";
 import type { PeerRevocations, TunnelDevice } from "../tunnel/device.ts";
 import { ClientAdmission } from "./admission.ts";
+import { type MetricRoute, PoolRoutes } from "./pool_routes.ts";
 import { classifyClientRefusal } from "./client_refusal.ts";
 import { certificateIdentity } from "../pki/peer_check.ts";
 import { reachableRules } from "./reachable.ts";
@@ -72,6 +73,8 @@ export class ClientSessions {
   #strangers: StrangerLog;
   #keepalive: KeepaliveOptions | undefined;
   #routes: DeviceRoutes;
+  /** The kernel routes each client holds, with their metrics (host routes too in a pool). */
+  #clientRoutes: PoolRoutes<Session>;
   #budget = new SendBudget();
   #sessions = new Map<Session, Held>();
   /** Sessions ended for good (revoked, refused by a reload): their names keep no lease. */
@@ -90,6 +93,7 @@ export class ClientSessions {
     this.#strangers = options.strangers;
     this.#keepalive = options.keepalive;
     this.#routes = new DeviceRoutes(options.device, options.logger);
+    this.#clientRoutes = new PoolRoutes({ pool: config.pool });
     const tunnels = tunnelPrefixes(config);
     this.admission = new ClientAdmission({
       tunnel4: tunnels[0]!,
@@ -191,12 +195,14 @@ export class ClientSessions {
       said.push(`closed ${peer.connection.peerName}: ${refusal.message}`);
     }
     this.#destinationRules = destinationRules(this.#config);
-    for (const { peer, routes, install, uninstall } of update.rerouted) {
+    for (const { peer, routes } of update.rerouted) {
       const name = peer.connection.peerName;
-      this.#routes.remove(uninstall, `client ${name}`);
-      this.#logRoutes(this.#routes.install(install, `client ${name}`), name);
       const held = this.#sessions.get(peer);
       if (held) held.routes = routes;
+      this.#changeRoutes(
+        name,
+        this.#clientRoutes.reroute(name, peer, { addresses: held?.addresses ?? [], routes }),
+      );
       said.push(`routes of ${name} now ${routes.map(formatPrefix).join(" ") || "none"}`);
     }
     for (const [session, held] of this.#sessions) {
@@ -210,6 +216,23 @@ export class ClientSessions {
       sources: [...held.addresses, ...held.routes],
       ...this.#destinationRules,
     });
+  }
+
+  /** Adds `changes.install`, then removes `changes.uninstall`, each with its metric. */
+  #changeRoutes(
+    name: string,
+    changes: { install: readonly MetricRoute[]; uninstall: readonly MetricRoute[] },
+  ): void {
+    for (const { prefix, metric } of changes.install) {
+      this.#logRoutes(this.#routes.install([prefix], `client ${name}`, metric), name);
+    }
+    this.#removeRoutes(name, changes.uninstall);
+  }
+
+  #removeRoutes(name: string, routes: readonly MetricRoute[]): void {
+    for (const { prefix, metric } of routes) {
+      this.#routes.remove([prefix], `client ${name}`, metric);
+    }
   }
 
   #logRoutes(routes: readonly IpPrefix[], name: string): void {
@@ -294,9 +317,11 @@ export class ClientSessions {
             name: info.peerName,
           });
         }
-        const owner = `client ${info.peerName}`;
-        this.#routes.remove(admitted.uninstall, owner);
-        this.#logRoutes(this.#routes.install(admitted.install, owner), info.peerName);
+        // Added before the replaced session's are removed: the route never leaves the kernel.
+        this.#changeRoutes(
+          info.peerName,
+          this.#clientRoutes.admit(info.peerName, session, admitted),
+        );
         if (peer.mtu !== this.#config.network.mtu) {
           log.warn(
             "client {name} uses mtu {theirs}, the server {ours}; packets above the smaller are lost",
@@ -328,7 +353,8 @@ export class ClientSessions {
       this.#sessions.delete(session);
       untrack();
       const lease = !this.#noLease.delete(session);
-      this.#routes.remove(this.admission.release(session, { lease }), `client ${info.peerName}`);
+      this.admission.release(session, { lease });
+      this.#removeRoutes(info.peerName, this.#clientRoutes.release(info.peerName, session));
       if (session.peer === undefined) {
         this.#strangers.endedEarly(
           info.peerName,

@@ -207,23 +207,24 @@ export class TunDevice implements FrameSource, DataFrameWriter {
   }
 
   /**
-   * Routes `route` through this interface (main table, protocol 83; see src/tun/netlink.ts). A
-   * route that already goes through it is fine.
+   * Routes `route` through this interface (main table, protocol 83, `metric` or the kernel's
+   * default when 0; see src/tun/netlink.ts). A route that already goes through it is fine.
    * @throws {TunError} when the prefix goes through another interface, naming it, or when the
    *   kernel refuses (e.g. without CAP_NET_ADMIN).
    */
-  addRoute(route: IpPrefix): void {
+  addRoute(route: IpPrefix, metric = 0): void {
     this.#live();
-    addRoute(this.#lib, this, route);
+    addRoute(this.#lib, this, route, metric);
   }
 
   /**
-   * Removes this tunnel's route for `route`; one that is not there is fine.
+   * Removes this tunnel's route for `route` (the one with `metric`; any when 0); one that is not
+   * there is fine.
    * @throws {TunError} when the kernel refuses.
    */
-  removeRoute(route: IpPrefix): void {
+  removeRoute(route: IpPrefix, metric = 0): void {
     this.#live();
-    removeRoute(this.#lib, this, route);
+    removeRoute(this.#lib, this, route, metric);
   }
 
   wake(): void {

@@ -93,13 +93,14 @@ export const tunSymbols = {
   },
   sss_route_add: {
     // int32_t (uint32_t ifindex, uint32_t family, const uint8_t *address, uint32_t prefix_length,
-    //          int32_t *conflict)
-    parameters: ["u32", "u32", "buffer", "u32", "buffer"],
+    //          uint32_t metric, int32_t *conflict)
+    parameters: ["u32", "u32", "buffer", "u32", "u32", "buffer"],
     result: "i32",
   },
   sss_route_del: {
-    // int32_t (uint32_t ifindex, uint32_t family, const uint8_t *address, uint32_t prefix_length)
-    parameters: ["u32", "u32", "buffer", "u32"],
+    // int32_t (uint32_t ifindex, uint32_t family, const uint8_t *address, uint32_t prefix_length,
+    //          uint32_t metric)
+    parameters: ["u32", "u32", "buffer", "u32", "u32"],
     result: "i32",
   },
   sss_addr_add: {

@@ -62,12 +62,12 @@ export class ConfiguredTun implements FrameSource, DataFrameWriter {
     this.device.wake();
   }
 
-  addRoute(route: IpPrefix): void {
-    this.device.addRoute(route);
+  addRoute(route: IpPrefix, metric = 0): void {
+    this.device.addRoute(route, metric);
   }
 
-  removeRoute(route: IpPrefix): void {
-    this.device.removeRoute(route);
+  removeRoute(route: IpPrefix, metric = 0): void {
+    this.device.removeRoute(route, metric);
   }
 
   mssClamped(): MssClampCounters {

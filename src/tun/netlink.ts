@@ -77,18 +77,37 @@ export function interfaceName(lib: NetlinkLibrary, index: number): string {
   return new TextDecoder().decode(out.subarray(0, Math.max(0, out.indexOf(0))));
 }
 
+/** The largest route metric (RTA_PRIORITY is a u32); 0 stands for the kernel's default. */
+export const MAX_ROUTE_METRIC = 0xffff_ffff;
+
+function checkMetric(metric: number): number {
+  if (!Number.isInteger(metric) || metric < 0 || metric > MAX_ROUTE_METRIC) {
+    throw new RangeError(`Route metric must be an integer 0..${MAX_ROUTE_METRIC}: ${metric}`);
+  }
+  return metric;
+}
+
 /**
- * Routes `route` (its host bits are ignored) onto `device`. Success when that route already goes
- * through `device` (a restarted tunnel re-installs its routes). Throws when the main table routes
- * the prefix another way, naming how, or when the kernel refuses.
+ * Routes `route` (its host bits are ignored) onto `device`, with `metric` (the kernel's default,
+ * 0 for IPv4 and 1024 for IPv6, when 0). Success when that route already goes through `device`
+ * with that metric (any metric when 0): a restarted tunnel re-installs its routes. A route
+ * through `device` with another metric stays beside the new one (remove it with its metric).
+ * Throws when the main table routes the prefix another way, naming how, or when the kernel
+ * refuses.
  */
-export function addRoute(lib: NetlinkLibrary, device: Interface, route: IpPrefix): void {
+export function addRoute(
+  lib: NetlinkLibrary,
+  device: Interface,
+  route: IpPrefix,
+  metric = 0,
+): void {
   const conflict = new Int32Array(2);
   const rc = lib.symbols.sss_route_add(
     device.index,
     route.family,
     route.bytes,
     route.length,
+    checkMetric(metric),
     conflict,
   );
   unwrap(
@@ -98,11 +117,25 @@ export function addRoute(lib: NetlinkLibrary, device: Interface, route: IpPrefix
   );
 }
 
-/** Removes the tunnel's own route for `route` from `device`; a route that is not there is fine. */
-export function removeRoute(lib: NetlinkLibrary, device: Interface, route: IpPrefix): void {
+/**
+ * Removes the tunnel's own route for `route` from `device`, the one with `metric` (the first of
+ * any metric when 0); a route that is not there is fine.
+ */
+export function removeRoute(
+  lib: NetlinkLibrary,
+  device: Interface,
+  route: IpPrefix,
+  metric = 0,
+): void {
   unwrap(
     lib,
-    lib.symbols.sss_route_del(device.index, route.family, route.bytes, route.length),
+    lib.symbols.sss_route_del(
+      device.index,
+      route.family,
+      route.bytes,
+      route.length,
+      checkMetric(metric),
+    ),
     (failure) =>
       describeFailure(
         `cannot remove route ${formatPrefix(route)} from ${device.name}`,

@@ -76,11 +76,11 @@ export class DeviceRoutes {
   }
 
   /** Adds each route; returns those now installed (an error line for each that is not). */
-  install(routes: readonly IpPrefix[], owner: string): IpPrefix[] {
+  install(routes: readonly IpPrefix[], owner: string, metric = 0): IpPrefix[] {
     const installed: IpPrefix[] = [];
     for (const route of routes) {
       try {
-        this.#device.addRoute(route);
+        this.#device.addRoute(route, metric);
         installed.push(route);
       } catch (error) {
         this.#log.error("cannot route {route} to {owner}: {reason}", {
@@ -94,11 +94,11 @@ export class DeviceRoutes {
   }
 
   /** Removes each route (nothing once the device is closed: its routes went with it). */
-  remove(routes: readonly IpPrefix[], owner: string): void {
+  remove(routes: readonly IpPrefix[], owner: string, metric = 0): void {
     if (this.#device.closed) return;
     for (const route of routes) {
       try {
-        this.#device.removeRoute(route);
+        this.#device.removeRoute(route, metric);
       } catch (error) {
         this.#log.warn("cannot remove route {route} of {owner}: {reason}", {
           route: formatPrefix(route),

@@ -23,10 +23,13 @@ export interface TunnelDevice extends FrameSource, DataFrameWriter {
   readonly converter: FrameConverter;
   /** Whether close() was called. */
   readonly closed: boolean;
-  /** Routes `route` through the interface; throws a one-line reason when it cannot. */
-  addRoute(route: IpPrefix): void;
-  /** Removes this interface's route for `route`; throws a one-line reason when it cannot. */
-  removeRoute(route: IpPrefix): void;
+  /**
+   * Routes `route` through the interface with `metric` (0: the kernel's default; a pool's
+   * freshness metric, src/server/pool_routes.ts); throws a one-line reason when it cannot.
+   */
+  addRoute(route: IpPrefix, metric?: number): void;
+  /** Removes this interface's route for `route` with `metric`; throws a one-line reason when it cannot. */
+  removeRoute(route: IpPrefix, metric?: number): void;
   /** SYNs whose MSS the device lowered so far (zeros once closed). */
   mssClamped(): MssClampCounters;
   /** Removes the interface; safe to call twice. */

@@ -101,18 +101,18 @@ export class FakeDevice implements TunnelDevice {
     this.#wake?.();
   }
 
-  addRoute(route: IpPrefix): void {
+  addRoute(route: IpPrefix, metric = 0): void {
     if (this.#closed) throw new Error(`TUN device ${this.name} is closed`);
-    const text = formatPrefix(route);
+    const text = routeText(route, metric);
     if (text === this.refuseRoute) {
       throw new Error(`cannot add route ${text} to ${this.name}: operation not permitted`);
     }
     this.routes.add(text);
   }
 
-  removeRoute(route: IpPrefix): void {
+  removeRoute(route: IpPrefix, metric = 0): void {
     if (this.#closed) throw new Error(`TUN device ${this.name} is closed`);
-    this.routes.delete(formatPrefix(route));
+    this.routes.delete(routeText(route, metric));
   }
 
   mssClamped(): MssClampCounters {
@@ -129,4 +129,9 @@ export class FakeDevice implements TunnelDevice {
     this.routes.clear();
     this.#wake?.();
   }
+}
+
+/** How `routes` holds a route: the prefix, with " metric N" when it has one (a pool's). */
+function routeText(route: IpPrefix, metric: number): string {
+  return metric === 0 ? formatPrefix(route) : `${formatPrefix(route)} metric ${metric}`;
 }

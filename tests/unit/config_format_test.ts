@@ -25,6 +25,7 @@ interface: tun0
 address: 10.0.0.1/24
 max_clients: 1000
 client_to_client: false
+pool: false
 push_routes: []
 reachable: []
 network:
@@ -55,6 +56,7 @@ security:
     cert_file: /etc/sss/certs/server.crt
     key_file: /etc/sss/certs/server.key
     ca_file: /etc/sss/certs/ca.crt
+    crl_refresh: 300
 `,
   );
 });
@@ -165,6 +167,7 @@ const configText = fc.record({
       `listen: ${host}`,
       `push_routes: ${routes}`,
       `client_to_client: ${v.flag}`,
+      `pool: ${!v.flag}`,
       ...(v.clients === undefined ? [] : [
         "clients:",
         ...v.clients.map((last, i) =>

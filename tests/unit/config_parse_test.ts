@@ -81,6 +81,7 @@ Deno.test("parseConfig() reads the seed server example with its values", () => {
     certFile: "/etc/sssonector/certs/server.crt",
     keyFile: "/etc/sssonector/certs/server.key",
     caFile: "/etc/sssonector/certs/ca.crt",
+    crlRefresh: 300,
   });
   assert.equal(config.sourcePath, "/etc/sssonector/server.yaml");
   assert.equal(config.address6, undefined);
@@ -98,6 +99,7 @@ Deno.test("parseConfig() fills every default a minimal client leaves out", () =>
     server: { host: "vpn.example.com", port: 443 },
     servers: [{ host: "vpn.example.com", port: 443 }],
     serverOrder: "ordered",
+    failback: 0,
     routes: [],
     acceptRoutes: true,
     interface: "tun0",
@@ -119,6 +121,7 @@ Deno.test("parseConfig() fills every default a minimal client leaves out", () =>
         certFile: "/srv/certs/client.crt",
         keyFile: "/srv/certs/client.key",
         caFile: "/srv/certs/ca.crt",
+        crlRefresh: 300,
       },
     },
     sourcePath: "/srv/client.yaml",

@@ -43,13 +43,19 @@ function fakeShim(rc = 0, conflict: [number, number] = [0, 0]) {
         (out as Uint8Array).set(new TextEncoder().encode("eth1\0"));
         return 0;
       },
-      sss_route_add(index, family, address, length, out) {
-        calls.push({ fn: "add", args: [index, family, [...(address as Uint8Array)], length] });
+      sss_route_add(index, family, address, length, metric, out) {
+        calls.push({
+          fn: "add",
+          args: [index, family, [...(address as Uint8Array)], length, metric],
+        });
         (out as Int32Array).set(conflict);
         return rc;
       },
-      sss_route_del(index, family, address, length) {
-        calls.push({ fn: "del", args: [index, family, [...(address as Uint8Array)], length] });
+      sss_route_del(index, family, address, length, metric) {
+        calls.push({
+          fn: "del",
+          args: [index, family, [...(address as Uint8Array)], length, metric],
+        });
         return rc;
       },
       sss_addr_add(index, family, address, length) {
@@ -77,14 +83,18 @@ function thrown(fn: () => unknown): TunError {
   assert.fail("nothing was thrown");
 }
 
-Deno.test("addRoute() and removeRoute() pass interface, family, bytes and length to the shim", () => {
+Deno.test("addRoute() and removeRoute() pass interface, family, bytes, length and metric to the shim", () => {
   const { lib, calls } = fakeShim();
   addRoute(lib, tun0, prefix("192.168.10.0/24"));
   removeRoute(lib, tun0, prefix("fd00:1::/48"));
+  addRoute(lib, tun0, prefix("10.1.0.0/16"), 4_000_000_000);
+  removeRoute(lib, tun0, prefix("10.1.0.0/16"), 7);
   addAddress(lib, tun0, prefix("fd00:5::1/64"), 1400);
   assert.deepEqual(calls, [
-    { fn: "add", args: [5, 4, [192, 168, 10, 0], 24] },
-    { fn: "del", args: [5, 6, [0xfd, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 48] },
+    { fn: "add", args: [5, 4, [192, 168, 10, 0], 24, 0] },
+    { fn: "del", args: [5, 6, [0xfd, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 48, 0] },
+    { fn: "add", args: [5, 4, [10, 1, 0, 0], 16, 4_000_000_000] },
+    { fn: "del", args: [5, 4, [10, 1, 0, 0], 16, 7] },
     { fn: "addr", args: [5, 6, [0xfd, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 64] },
   ]);
 });
@@ -165,4 +175,13 @@ Deno.test("interfaceIndex() returns the index, or says which interface is missin
     thrown(() => interfaceIndex(lib, "tun9")).message,
     "cannot find the index of interface tun9: no such device",
   );
+});
+
+Deno.test("addRoute() and removeRoute() refuse a metric outside 0..2^32-1 before the shim", () => {
+  const { lib, calls } = fakeShim();
+  for (const metric of [-1, 1.5, 2 ** 32]) {
+    assert.throws(() => addRoute(lib, tun0, prefix("10.1.0.0/16"), metric), RangeError);
+    assert.throws(() => removeRoute(lib, tun0, prefix("10.1.0.0/16"), metric), RangeError);
+  }
+  assert.deepEqual(calls, []);
 });
