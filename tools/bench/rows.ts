@@ -70,7 +70,7 @@ export function vethRow(ctx: RowContext): Promise<BenchRow> {
 }
 
 /** The tunnel process behind a spawned pid (normally that pid itself: each launcher execs). */
-async function tunnelPids(
+export async function tunnelPids(
   ctx: RowContext,
   spawned: { server: number; client: number },
   command: string,
