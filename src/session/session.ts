@@ -358,7 +358,7 @@ export class Session {
 
   /** Sends a Hello, Ping or Pong; when the peer is not reading, pings and pongs are dropped. */
   #sendControl(frame: Uint8Array): void {
-    if (!this.#queue.offer(frame)) this.#out.control++;
+    if (!this.#queue.offerControl(frame)) this.#out.control++;
   }
 
   #finish(end: SessionEnd): void {

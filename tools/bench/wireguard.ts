@@ -9,7 +9,14 @@ import { errorMessage } from "../../src/runtime/error_message.ts";
 
 export const WIREGUARD_SERVER_IP = "10.9.0.1";
 export const WIREGUARD_CLIENT_IP = "10.9.0.2";
-const DEVICE = "wg0";
+/**
+ * Device names: wireguard-go's control sockets (/var/run/wireguard/NAME.sock) are shared by all
+ * namespaces, so the two ends, and other processes' labs, need names of their own.
+ */
+const DEVICES = {
+  server: `wgs${Deno.pid % 100000}`,
+  client: `wgc${Deno.pid % 100000}`,
+} as const;
 const PORT = 51820;
 const MTU = 1420;
 
@@ -49,38 +56,37 @@ export class WireguardTunnel {
 
   /** Starts both ends, configures them and waits until a ping crosses; stops both if not. */
   static async start(lab: NetnsLab, dir: string): Promise<WireguardTunnel> {
-    const start = (host: LabHost) =>
-      lab.spawn(host, "env", ["WG_PROCESS_FOREGROUND=1", "wireguard-go", "-f", DEVICE], {
-        stderr: "piped",
-      });
-    const tunnel = new WireguardTunnel(lab, start(lab.server), start(lab.client));
+    const start = (host: LabHost, device: string) =>
+      lab.spawn(host, "wireguard-go", ["-f", device], { stderr: "piped" });
+    const tunnel = new WireguardTunnel(
+      lab,
+      start(lab.server, DEVICES.server),
+      start(lab.client, DEVICES.client),
+    );
     try {
       const keys = {
         server: await keyPair(lab, lab.server),
         client: await keyPair(lab, lab.client),
       };
       const ends = [
-        [lab.server, keys.server, keys.client, WIREGUARD_SERVER_IP, WIREGUARD_CLIENT_IP, null],
-        [
-          lab.client,
-          keys.client,
-          keys.server,
-          WIREGUARD_CLIENT_IP,
-          WIREGUARD_SERVER_IP,
-          lab.server,
-        ],
-      ] as const;
-      for (const [host, own, peer, address, peerAddress, endpoint] of ends) {
-        await waitForDevice(lab, host);
+        { host: lab.server, device: DEVICES.server, own: keys.server, peer: keys.client },
+        { host: lab.client, device: DEVICES.client, own: keys.client, peer: keys.server },
+      ];
+      for (const { host, device, own, peer } of ends) {
+        const server = host === lab.server;
+        const address = server ? WIREGUARD_SERVER_IP : WIREGUARD_CLIENT_IP;
+        const peerAddress = server ? WIREGUARD_CLIENT_IP : WIREGUARD_SERVER_IP;
+        const endpoint = server ? undefined : lab.server;
+        await waitForDevice(lab, host, device);
         const keyFile = `${dir}/${host.ns}.key`;
         await Deno.writeTextFile(keyFile, own.secret + "\n", { mode: 0o600 });
         await lab.exec(host, "wg", [
-          ...["set", DEVICE, "private-key", keyFile, "listen-port", String(PORT)],
+          ...["set", device, "private-key", keyFile, "listen-port", String(PORT)],
           ...["peer", peer.public, "allowed-ips", `${peerAddress}/32`],
           ...(endpoint ? ["endpoint", `${endpoint.ip}:${PORT}`, "persistent-keepalive", "5"] : []),
         ]);
-        await lab.exec(host, "ip", ["addr", "add", `${address}/24`, "dev", DEVICE]);
-        await lab.exec(host, "ip", ["link", "set", DEVICE, "mtu", String(MTU), "up"]);
+        await lab.exec(host, "ip", ["addr", "add", `${address}/24`, "dev", device]);
+        await lab.exec(host, "ip", ["link", "set", device, "mtu", String(MTU), "up"]);
       }
       await waitForPing(lab, lab.client, WIREGUARD_SERVER_IP, {
         timeoutMs: 30_000,
@@ -107,10 +113,10 @@ export class WireguardTunnel {
 }
 
 /** Polls until wireguard-go has created the device (it does so within milliseconds). */
-async function waitForDevice(lab: NetnsLab, host: LabHost): Promise<void> {
+async function waitForDevice(lab: NetnsLab, host: LabHost, device: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    if ((await lab.try(host, "ip", ["link", "show", DEVICE])).code === 0) return;
+    if ((await lab.try(host, "ip", ["link", "show", device])).code === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new LabError(`wireguard-go made no ${DEVICE} in ${host.ns} within 5 s`);
+  throw new LabError(`wireguard-go made no ${device} in ${host.ns} within 5 s`);
 }
