@@ -45,6 +45,8 @@ export class TunnelClient {
   readonly counters: CounterRegistry;
   #log: Logger;
   #tun: TunDevice;
+  /** The shim, for the carrier sockets' options and TCP_INFO (carrier_socket.ts). */
+  #carrier: TunLibrary;
   #certificates: CertificateStore;
   #reader: TunReader;
   #session: Session | undefined;
@@ -69,6 +71,7 @@ export class TunnelClient {
     this.config = config;
     this.#log = logger;
     this.#tun = tun;
+    this.#carrier = lib;
     this.#certificates = certificates;
     this.#options = options;
     this.counters = options.counters ?? new CounterRegistry();
@@ -219,6 +222,7 @@ export class TunnelClient {
         keepalive: this.#options.keepalive ?? keepaliveFrom(this.config),
         handshakeTimeoutMs: this.config.security.handshakeTimeout * 1000,
         onRtt: (ms) => observeRtt(this.counters.process.rtt, ms),
+        carrier: this.#carrier,
         admit: (server) => {
           if (this.config.acceptRoutes && server.routes) {
             pushed = this.#installPushed(server.routes, stream.info.remote, log);

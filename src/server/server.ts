@@ -57,6 +57,8 @@ export class TunnelServer {
   readonly limits: ConnectionLimits;
   #log: Logger;
   #tun: TunDevice;
+  /** The shim, for the carrier sockets' options and TCP_INFO (carrier_socket.ts). */
+  #carrier: TunLibrary;
   #listener!: TlsListener;
   #admission: ClientAdmission<Session>;
   #reader: TunReader;
@@ -85,6 +87,7 @@ export class TunnelServer {
     this.config = config;
     this.#log = logger;
     this.#tun = tun;
+    this.#carrier = lib;
     this.#options = options;
     this.counters = options.counters ?? new CounterRegistry();
     this.limits = connectionLimitsFor(config.security, options.fileLimit);
@@ -253,6 +256,7 @@ export class TunnelServer {
       onRtt: (ms) => observeRtt(this.counters.process.rtt, ms),
       onSpoofed: (source) => this.#strangers.spoofed(info.peerName, formatAddress(source)),
       sendBudget: this.#budget,
+      carrier: this.#carrier,
       admit: (peer) => {
         const admitted = this.#admission.admit(
           { address: peer.address, ...(peer.address6 ? { address6: peer.address6 } : {}) },

@@ -20,9 +20,16 @@ import type { PacketFilter } from "../tun/packet_filter.ts";
 import type { ConnectionInfo, SecureStream } from "../transport/secure_stream.ts";
 import { emptyDrops, type TrafficCounters } from "../counters/counters.ts";
 import type { SessionView } from "../counters/registry.ts";
-import { type SendBudget, SendQueue } from "./send_queue.ts";
+import { type AqmCounters, type SendBudget, SendQueue } from "./send_queue.ts";
 import { WriteStat } from "../frame/receiver.ts";
 import { TokenBucket } from "./token_bucket.ts";
+import { type CarrierLibrary, CarrierSocket, type TcpHealth } from "../transport/carrier_socket.ts";
+import { CarrierTuner } from "./carrier_tuner.ts";
+
+/** How often a busy session re-reads its carrier's TCP_INFO and re-sizes its buffers. */
+const CARRIER_TICK_MS = 100;
+/** How often an idle one does (its health in reports stays this fresh). */
+const CARRIER_IDLE_TICKS = 10;
 
 export interface KeepaliveOptions {
   /** Send a Ping this often (both sides do, so both measure round trips). */
@@ -75,6 +82,11 @@ export interface SessionOptions {
   /** Told every keepalive round trip measured, in ms. */
   readonly onRtt?: (ms: number) => void;
   /**
+   * The shim, to reach the carrier's TCP socket: small unsent and TLS buffers sized from its
+   * delivery rate (so packets wait in the AQM'd send queue), and its health for reports.
+   */
+  readonly carrier?: CarrierLibrary;
+  /**
    * Told the source address (4 or 16 bytes) of a packet dropped because the filter says the peer
    * does not own it: at most once per chunk received, so the caller rate-limits its log line.
    */
@@ -124,6 +136,7 @@ export class Session {
   #controlBudget = new TokenBucket(CONTROL_FRAMES_BURST, CONTROL_FRAMES_PER_SECOND);
   #out = { packets: 0, bytes: 0, congested: 0, control: 0 };
   #rttMs: number | undefined;
+  #tuner: CarrierTuner | undefined;
   #resolveOpened!: (hello: Hello) => void;
   #rejectOpened!: (reason: Error) => void;
   #resolveEnded!: (end: SessionEnd) => void;
@@ -138,6 +151,7 @@ export class Session {
     });
     this.#options = options;
     this.#log = options.logger;
+    this.#attachCarrier(options);
     this.#keepalive = options.keepalive ?? DEFAULT_KEEPALIVE;
     this.opened = new Promise((resolve, reject) => {
       this.#resolveOpened = resolve;
@@ -176,6 +190,16 @@ export class Session {
   /** Whether the peer said it takes PacketGso frames (and we offered them too). */
   get acceptsGso(): boolean {
     return this.#acceptsGso;
+  }
+
+  /** The carrier's TCP_INFO at the last look; undefined when its socket is out of reach. */
+  get carrierHealth(): TcpHealth | undefined {
+    return this.#tuner?.health;
+  }
+
+  /** The send queue's AQM: drops, marks, packets sent ahead, the last sojourn time. */
+  get aqm(): AqmCounters {
+    return this.#queue.aqm;
   }
 
   /** Bytes handed to TLS whose writes have not completed. */
@@ -331,6 +355,24 @@ export class Session {
     this.#state = "open";
     this.#startKeepalive();
     this.#resolveOpened(peer);
+  }
+
+  #attachCarrier(options: SessionOptions): void {
+    const ends = options.stream.endpoints;
+    const socket = options.carrier && ends ? CarrierSocket.find(options.carrier, ends) : undefined;
+    if (!socket) return;
+    const tuner = this.#tuner = new CarrierTuner(socket, this.#queue);
+    tuner.tick();
+    let ticks = 0;
+    let bytes = 0;
+    this.#timers.push(setInterval(() => {
+      const busy = this.#out.bytes !== bytes || this.#queue.queued > 0;
+      bytes = this.#out.bytes;
+      if (busy || ++ticks >= CARRIER_IDLE_TICKS) {
+        ticks = 0;
+        tuner.tick();
+      }
+    }, CARRIER_TICK_MS));
   }
 
   #startKeepalive(): void {

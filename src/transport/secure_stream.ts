@@ -1,5 +1,6 @@
 import type { TLSSocket } from "node:tls";
 import { ReceivedGarbage } from "../runtime/garbage.ts";
+import type { TcpEndpoints } from "./carrier_socket.ts";
 
 /** What both ends learn about an authenticated connection. */
 export interface ConnectionInfo {
@@ -20,6 +21,8 @@ export interface ConnectionInfo {
 /** An authenticated, encrypted byte stream to one peer: the seam between session and TLS. */
 export interface SecureStream {
   readonly info: ConnectionInfo;
+  /** The carrier TCP connection's two ends, when known (to tune its socket, carrier_socket.ts). */
+  readonly endpoints?: TcpEndpoints;
   /** Registers the receiver of incoming bytes; chunks are only valid during the call. */
   onData(handler: (chunk: Uint8Array) => void): void;
   /** Queues bytes; resolves once the stream no longer needs `bytes`, so it may be reused. */
@@ -109,6 +112,7 @@ export class IncomingChunks {
 /** SecureStream over a node:tls socket whose handshake has completed. */
 export class TlsSocketStream implements SecureStream {
   readonly info: ConnectionInfo;
+  readonly endpoints?: TcpEndpoints;
   readonly closed: Promise<Error | undefined>;
   #socket: TLSSocket;
   #incoming: IncomingChunks;
@@ -130,6 +134,10 @@ export class TlsSocketStream implements SecureStream {
       peerSerial: (cert?.serialNumber ?? "").toUpperCase(),
       remote: formatRemote(socket.remoteAddress, socket.remotePort),
     };
+    const { localAddress, localPort, remoteAddress, remotePort } = socket;
+    if (localAddress && localPort && remoteAddress && remotePort) {
+      this.endpoints = { localAddress, localPort, remoteAddress, remotePort };
+    }
     let failure: Error | undefined;
     socket.on("error", (error: Error) => (failure = error));
     this.closed = new Promise((resolve) => socket.once("close", () => resolve(failure)));

@@ -1,0 +1,61 @@
+/**
+ * Sizes the two buffers between a session's AQM and the wire from what the carrier delivers, so
+ * that neither holds more than a couple of milliseconds at any rate: the bytes the kernel keeps
+ * unsent (TCP_NOTSENT_LOWAT) and the bytes handed to TLS whose writes have not completed (the
+ * send queue's write window). Everything beyond them waits in the send queue, where CoDel sees it.
+ */
+import type { CarrierSocket, TcpHealth } from "../transport/carrier_socket.ts";
+
+/** How long, at the carrier's rate, each of the two buffers may hold. @default 2 ms */
+export const BUFFER_TIME_MS = 2;
+/** The smallest unsent allowance (a few segments: below it the carrier would starve). */
+export const MIN_NOTSENT_LOWAT = 16 * 1024;
+/** The smallest write window (two TLS records). */
+export const MIN_WRITE_WINDOW = 32 * 1024;
+/** The largest of either: 4 MiB, 2 ms at 16 Gbit/s. */
+export const MAX_BUFFER = 4 * 1024 * 1024;
+
+/** The two sizes for a carrier that delivers `rateBps` bits per second. */
+export function carrierBuffers(rateBps: number): { notsentLowat: number; writeWindow: number } {
+  const bytes = Number.isFinite(rateBps) && rateBps > 0 ? (rateBps / 8) * BUFFER_TIME_MS / 1000 : 0;
+  const clamp = (min: number) => Math.round(Math.min(MAX_BUFFER, Math.max(min, bytes)));
+  return { notsentLowat: clamp(MIN_NOTSENT_LOWAT), writeWindow: clamp(MIN_WRITE_WINDOW) };
+}
+
+/** What the tuner adjusts besides the socket. */
+export interface WriteWindow {
+  writeWindowBytes: number;
+}
+
+/** Re-sizes both buffers from the carrier's TCP_INFO; the session calls tick() periodically. */
+export class CarrierTuner {
+  #socket: CarrierSocket;
+  #queue: WriteWindow;
+  #lowat = 0;
+  #health: TcpHealth | undefined;
+
+  constructor(socket: CarrierSocket, queue: WriteWindow) {
+    this.#socket = socket;
+    this.#queue = queue;
+  }
+
+  /** The carrier's state at the last tick. */
+  get health(): TcpHealth | undefined {
+    return this.#health;
+  }
+
+  /** Reads TCP_INFO and sizes the buffers; returns the health read (undefined: socket gone). */
+  tick(): TcpHealth | undefined {
+    const health = this.#health = this.#socket.health();
+    if (!health) return undefined;
+    // The higher of what was delivered and what is paced: a rate that grows is followed at once.
+    const { notsentLowat, writeWindow } = carrierBuffers(
+      Math.max(health.deliveryRateBps, health.pacingRateBps / 2),
+    );
+    if (notsentLowat !== this.#lowat && this.#socket.setNotsentLowat(notsentLowat)) {
+      this.#lowat = notsentLowat;
+    }
+    this.#queue.writeWindowBytes = writeWindow;
+    return health;
+  }
+}
