@@ -10,6 +10,7 @@ import type { MssClampCounters, TunDevice } from "../tun/device.ts";
 import { openTunFor } from "../tun/from_config.ts";
 import type { TunLibrary } from "../tun/ffi.ts";
 import { loadTunLibrary } from "../tun/native_library.ts";
+import { type CarrierPolicy, carrierPolicy } from "../transport/congestion_control.ts";
 import { OffloadConverter } from "../tun/offload.ts";
 import { ANY_SOURCE } from "../tun/packet_filter.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
@@ -45,8 +46,8 @@ export class TunnelClient {
   readonly counters: CounterRegistry;
   #log: Logger;
   #tun: TunDevice;
-  /** The shim, for the carrier sockets' options and TCP_INFO (carrier_socket.ts). */
-  #carrier: TunLibrary;
+  /** The shim and the congestion control, for the carrier sockets (congestion_control.ts). */
+  #carrier: CarrierPolicy;
   #certificates: CertificateStore;
   #reader: TunReader;
   #session: Session | undefined;
@@ -71,7 +72,11 @@ export class TunnelClient {
     this.config = config;
     this.#log = logger;
     this.#tun = tun;
-    this.#carrier = lib;
+    this.#carrier = carrierPolicy(
+      lib,
+      config.network.congestionControl,
+      (level, line) => level === "info" ? logger.info(line) : logger.warn(line),
+    );
     this.#certificates = certificates;
     this.#options = options;
     this.counters = options.counters ?? new CounterRegistry();

@@ -270,3 +270,15 @@ export function serverList(max: number) {
     return failed ? z.NEVER : list;
   });
 }
+
+/**
+ * `network.congestion_control`: the carrier TCP's congestion control, by its kernel name (`bbr`,
+ * `cubic`, `reno`, ...), or `system` for the host's default.
+ */
+export function congestionControl() {
+  const allowed = 'a congestion control the kernel knows (e.g. bbr, cubic) or "system"';
+  return text("a congestion control", allowed, (value): ParseResult<string> => {
+    if (/^[a-z0-9_]{1,15}$/.test(value)) return { ok: true, value };
+    return { ok: false, message: `${JSON.stringify(value)} is not ${allowed}` };
+  });
+}

@@ -23,7 +23,13 @@ import {
   section,
   tlsVersion,
 } from "./_fields.ts";
-import { clientList, networkList, serverList, tunnelAddresses } from "./_network_fields.ts";
+import {
+  clientList,
+  congestionControl,
+  networkList,
+  serverList,
+  tunnelAddresses,
+} from "./_network_fields.ts";
 import type { LogFormat, LogLevel } from "./types.ts";
 
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warning", "error"];
@@ -79,6 +85,7 @@ export function fileSchema(baseDir: string) {
       keepalive_interval: integer(1, 3600).default(10),
       peer_timeout: integer(2, 86400).default(35),
       clamp_mss: flag().default(true),
+      congestion_control: congestionControl().optional(),
     }),
     logging: section({
       level: oneOf(LOG_LEVELS, "a log level", { warn: "warning" }).default("info"),

@@ -39,6 +39,11 @@ export interface NetworkConfig {
    * transfers. `clamp_mss` in the file. @default true
    */
   readonly clampMss: boolean;
+  /**
+   * The carrier TCP's congestion control (`congestion_control` in the file): a kernel name, or
+   * `system` for the host's default. Undefined: bbr where the kernel has it, else the system's.
+   */
+  readonly congestionControl?: string;
 }
 
 export interface LoggingConfig {

@@ -6,6 +6,7 @@
  */
 
 import type { MonitorSource } from "./source.ts";
+import type { AqmView, CarrierView } from "../counters/registry.ts";
 
 export interface StatusSession {
   readonly peer: string;
@@ -20,6 +21,10 @@ export interface StatusSession {
   readonly bytesOut: number;
   readonly packetsIn: number;
   readonly packetsOut: number;
+  /** The carrier TCP connection's health (TCP_INFO); null when its socket is out of reach. */
+  readonly carrier: CarrierView | null;
+  /** The send queue's AQM: last sojourn time, drops and ECN marks. */
+  readonly aqm: AqmView | null;
 }
 
 export interface StatusReport {
@@ -77,6 +82,8 @@ export function statusReport(source: MonitorSource, version: string): StatusRepo
       bytesOut: session.traffic.bytesOut,
       packetsIn: session.traffic.packetsIn,
       packetsOut: session.traffic.packetsOut,
+      carrier: session.carrier ?? null,
+      aqm: session.aqm ?? null,
     })),
   };
 }

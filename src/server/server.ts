@@ -17,6 +17,7 @@ import type { MssClampCounters, TunDevice } from "../tun/device.ts";
 import { openTunFor } from "../tun/from_config.ts";
 import type { TunLibrary } from "../tun/ffi.ts";
 import { loadTunLibrary } from "../tun/native_library.ts";
+import { type CarrierPolicy, carrierPolicy } from "../transport/congestion_control.ts";
 import { OffloadConverter } from "../tun/offload.ts";
 import { forwardingProblem, readForwarding } from "../tun/forwarding.ts";
 import { compilePacketFilter, type PacketFilterRules } from "../tun/packet_filter.ts";
@@ -57,8 +58,8 @@ export class TunnelServer {
   readonly limits: ConnectionLimits;
   #log: Logger;
   #tun: TunDevice;
-  /** The shim, for the carrier sockets' options and TCP_INFO (carrier_socket.ts). */
-  #carrier: TunLibrary;
+  /** The shim and the congestion control, for the carrier sockets (congestion_control.ts). */
+  #carrier: CarrierPolicy;
   #listener!: TlsListener;
   #admission: ClientAdmission<Session>;
   #reader: TunReader;
@@ -87,7 +88,11 @@ export class TunnelServer {
     this.config = config;
     this.#log = logger;
     this.#tun = tun;
-    this.#carrier = lib;
+    this.#carrier = carrierPolicy(
+      lib,
+      config.network.congestionControl,
+      (level, line) => level === "info" ? logger.info(line) : logger.warn(line),
+    );
     this.#options = options;
     this.counters = options.counters ?? new CounterRegistry();
     this.limits = connectionLimitsFor(config.security, options.fileLimit);

@@ -4,7 +4,15 @@
  * unsent (TCP_NOTSENT_LOWAT) and the bytes handed to TLS whose writes have not completed (the
  * send queue's write window). Everything beyond them waits in the send queue, where CoDel sees it.
  */
-import type { CarrierSocket, TcpHealth } from "../transport/carrier_socket.ts";
+import { CarrierSocket, type TcpEndpoints, type TcpHealth } from "../transport/carrier_socket.ts";
+import type { CarrierPolicy } from "../transport/congestion_control.ts";
+import type { AqmView, CarrierView } from "../counters/registry.ts";
+import type { AqmCounters } from "./send_queue.ts";
+
+/** How often a busy session re-reads its carrier's TCP_INFO and re-sizes its buffers. */
+export const CARRIER_TICK_MS = 100;
+/** Every how many ticks an idle one does (its health in reports stays this fresh). */
+const IDLE_TICKS = 10;
 
 /** How long, at the carrier's rate, each of the two buffers may hold. @default 2 ms */
 export const BUFFER_TIME_MS = 2;
@@ -29,14 +37,46 @@ export interface WriteWindow {
 
 /** Re-sizes both buffers from the carrier's TCP_INFO; the session calls tick() periodically. */
 export class CarrierTuner {
+  /** The congestion control the carrier uses (read back once set). */
+  readonly congestionControl: string | undefined;
   #socket: CarrierSocket;
   #queue: WriteWindow;
   #lowat = 0;
   #health: TcpHealth | undefined;
 
-  constructor(socket: CarrierSocket, queue: WriteWindow) {
+  constructor(socket: CarrierSocket, queue: WriteWindow, congestionControl?: string) {
     this.#socket = socket;
     this.#queue = queue;
+    if (congestionControl) socket.setCongestionControl(congestionControl);
+    this.congestionControl = socket.congestionControl();
+  }
+
+  /**
+   * The tuner of a session's carrier, ticking every CARRIER_TICK_MS while `sent()` (bytes sent so
+   * far) moves, every IDLE_TICKS ticks while it does not; undefined when the socket is out of
+   * reach (no shim, endpoints unknown). The caller clears `timer` when the session ends.
+   */
+  static start(
+    policy: CarrierPolicy | undefined,
+    ends: TcpEndpoints | undefined,
+    queue: WriteWindow,
+    sent: () => number,
+  ): { tuner: CarrierTuner; timer: ReturnType<typeof setInterval> } | undefined {
+    const socket = policy && ends ? CarrierSocket.find(policy.lib, ends) : undefined;
+    if (!socket) return undefined;
+    const tuner = new CarrierTuner(socket, queue, policy?.congestionControl);
+    tuner.tick();
+    let ticks = 0;
+    let last = sent();
+    const timer = setInterval(() => {
+      const now = sent();
+      if (now !== last || ++ticks >= IDLE_TICKS) {
+        ticks = 0;
+        tuner.tick();
+      }
+      last = now;
+    }, CARRIER_TICK_MS);
+    return { tuner, timer };
   }
 
   /** The carrier's state at the last tick. */
@@ -58,4 +98,26 @@ export class CarrierTuner {
     this.#queue.writeWindowBytes = writeWindow;
     return health;
   }
+}
+
+/** The carrier's and the AQM's part of a session's view. */
+export function carrierViews(
+  tuner: CarrierTuner | undefined,
+  aqm: AqmCounters,
+): { carrier?: CarrierView; aqm: AqmView } {
+  const health = tuner?.health;
+  const queue = { sojournMs: aqm.sojournMs, dropped: aqm.dropped, marked: aqm.marked };
+  if (!tuner || !health) return { aqm: queue };
+  return {
+    aqm: queue,
+    carrier: {
+      congestionControl: tuner.congestionControl,
+      srttMs: health.srttMs,
+      rttvarMs: health.rttvarMs,
+      retransmits: health.retransmits,
+      cwnd: health.cwnd,
+      deliveryRateBps: health.deliveryRateBps,
+      notsentBytes: health.notsentBytes,
+    },
+  };
 }

@@ -23,13 +23,9 @@ import type { SessionView } from "../counters/registry.ts";
 import { type AqmCounters, type SendBudget, SendQueue } from "./send_queue.ts";
 import { WriteStat } from "../frame/receiver.ts";
 import { TokenBucket } from "./token_bucket.ts";
-import { type CarrierLibrary, CarrierSocket, type TcpHealth } from "../transport/carrier_socket.ts";
-import { CarrierTuner } from "./carrier_tuner.ts";
-
-/** How often a busy session re-reads its carrier's TCP_INFO and re-sizes its buffers. */
-const CARRIER_TICK_MS = 100;
-/** How often an idle one does (its health in reports stays this fresh). */
-const CARRIER_IDLE_TICKS = 10;
+import type { TcpHealth } from "../transport/carrier_socket.ts";
+import type { CarrierPolicy } from "../transport/congestion_control.ts";
+import { CarrierTuner, carrierViews } from "./carrier_tuner.ts";
 
 export interface KeepaliveOptions {
   /** Send a Ping this often (both sides do, so both measure round trips). */
@@ -85,7 +81,7 @@ export interface SessionOptions {
    * The shim, to reach the carrier's TCP socket: small unsent and TLS buffers sized from its
    * delivery rate (so packets wait in the AQM'd send queue), and its health for reports.
    */
-  readonly carrier?: CarrierLibrary;
+  readonly carrier?: CarrierPolicy;
   /**
    * Told the source address (4 or 16 bytes) of a packet dropped because the filter says the peer
    * does not own it: at most once per chunk received, so the caller rate-limits its log line.
@@ -250,6 +246,7 @@ export class Session {
       rttMs,
       queuedBytes: this.#queue.queued,
       traffic,
+      ...carrierViews(this.#tuner, this.#queue.aqm),
     };
   }
 
@@ -358,21 +355,15 @@ export class Session {
   }
 
   #attachCarrier(options: SessionOptions): void {
-    const ends = options.stream.endpoints;
-    const socket = options.carrier && ends ? CarrierSocket.find(options.carrier, ends) : undefined;
-    if (!socket) return;
-    const tuner = this.#tuner = new CarrierTuner(socket, this.#queue);
-    tuner.tick();
-    let ticks = 0;
-    let bytes = 0;
-    this.#timers.push(setInterval(() => {
-      const busy = this.#out.bytes !== bytes || this.#queue.queued > 0;
-      bytes = this.#out.bytes;
-      if (busy || ++ticks >= CARRIER_IDLE_TICKS) {
-        ticks = 0;
-        tuner.tick();
-      }
-    }, CARRIER_TICK_MS));
+    const started = CarrierTuner.start(
+      options.carrier,
+      options.stream.endpoints,
+      this.#queue,
+      () => this.#out.bytes,
+    );
+    if (!started) return;
+    this.#tuner = started.tuner;
+    this.#timers.push(started.timer);
   }
 
   #startKeepalive(): void {
