@@ -197,6 +197,7 @@ export class TunnelClient {
         stream = await dialTls(target.endpoint, this.#certificates.current(), {
           ...(this.#options.connectTimeoutMs ? { timeoutMs: this.#options.connectTimeoutMs } : {}),
           signal: this.#stopping.signal,
+          ...(this.config.proxy ? { proxy: this.config.proxy } : {}),
         });
         if (this.#certificates.isRevoked(stream.info.peerSerial)) {
           stream.destroy();

@@ -27,6 +27,8 @@ import {
   clientList,
   congestionControl,
   networkList,
+  noProxyList,
+  proxyUrl,
   serverList,
   tunnelAddresses,
 } from "./_network_fields.ts";
@@ -40,6 +42,8 @@ const LOG_FORMATS: readonly LogFormat[] = ["text", "json"];
  * total further: 10000 clients with a route each already take about half of it.
  */
 export const LIMITS = {
+  /** Entries of the client's `proxy.no_proxy`. */
+  noProxy: 256,
   /** Entries of the server's `clients:` list. */
   clients: 10000,
   /**
@@ -79,6 +83,11 @@ export function fileSchema(baseDir: string) {
     server_order: oneOf(["ordered", "shuffled"], "a server order").default("ordered"),
     routes: networkList(LIMITS.clientRoutes),
     accept_routes: flag().default(true),
+    proxy: section({
+      url: proxyUrl().optional(),
+      credentials_file: filePath(baseDir).optional(),
+      no_proxy: noProxyList(LIMITS.noProxy),
+    }).optional(),
     network: section({
       mtu: integer(576, 65535).default(1500),
       offload: flag().default(true),

@@ -41,6 +41,15 @@ export function formatEffectiveConfig(config: Config): string {
       address,
       routes: config.routes.map(formatPrefix),
       accept_routes: config.acceptRoutes,
+      ...(config.proxy === undefined ? {} : {
+        proxy: {
+          url: config.proxy.url,
+          ...(config.proxy.credentialsFile === undefined
+            ? {}
+            : { credentials_file: config.proxy.credentialsFile }),
+          no_proxy: config.proxy.noProxy,
+        },
+      }),
     };
   const sections = {
     network: config.network,

@@ -137,6 +137,7 @@ const MODE_KEYS: Readonly<
     mode: "client",
     what: "whether a client installs the routes its server announces",
   },
+  proxy: { mode: "client", what: "the HTTP proxy a client reaches its server through" },
 };
 
 /**
@@ -220,6 +221,7 @@ function toConfig(values: FileValues, sourcePath: string): Config {
     server_order: serverOrder,
     routes,
     accept_routes: acceptRoutes,
+    proxy,
     ...fields
   } = values;
   const common: Omit<
@@ -262,6 +264,15 @@ function toConfig(values: FileValues, sourcePath: string): Config {
       ...common,
       routes,
       acceptRoutes,
+      ...(proxy?.url === undefined ? {} : {
+        proxy: {
+          url: proxy.url,
+          ...(proxy.credentials_file === undefined
+            ? {}
+            : { credentialsFile: proxy.credentials_file }),
+          noProxy: proxy.no_proxy,
+        },
+      }),
     };
     return config;
   }

@@ -157,6 +157,18 @@ export interface ClientConfig extends CommonConfig {
   readonly routes: readonly IpPrefix[];
   /** Install the routes the server announces, for as long as the session lasts. @default true */
   readonly acceptRoutes: boolean;
+  /** Reach the server through this HTTP proxy (CONNECT); absent: directly. */
+  readonly proxy?: ProxyConfig;
+}
+
+/** The client's `proxy:` section, when it names a proxy. */
+export interface ProxyConfig {
+  /** `http://HOST:PORT`. */
+  readonly url: string;
+  /** User name on the first line, password on the second (Basic credentials). */
+  readonly credentialsFile?: string;
+  /** Servers reached directly: names (`*.example.com`, `.example.com`) or addresses. */
+  readonly noProxy: readonly string[];
 }
 
 export type Config = ServerConfig | ClientConfig;

@@ -10,6 +10,8 @@ import { describeTlsError } from "./tls_errors.ts";
 import { clientTlsOptions } from "./tls_options.ts";
 import type { TlsMaterial } from "./material.ts";
 import { diagnoseServerCertificate, fetchServerCertificate } from "./server_diagnosis.ts";
+import type net from "node:net";
+import { bypassesProxy, openProxyTunnel, type ProxyConfig, ProxyError } from "./http_proxy.ts";
 
 /** TLS failures that are about the server's certificate (worth examining it). */
 const CERTIFICATE_FAILURE =
@@ -25,21 +27,60 @@ export interface DialOptions {
   readonly timeoutMs?: number;
   /** Abandons the attempt at once (the client is stopping). */
   readonly signal?: AbortSignal;
+  /** Reach the server through this HTTP proxy (CONNECT), unless its no_proxy names the server. */
+  readonly proxy?: ProxyConfig;
 }
 
-/** Connects to the server and completes the mutual-TLS handshake within the timeout. */
-export function dialTls(
+/**
+ * Connects to the server (through the proxy when one applies) and completes the mutual-TLS
+ * handshake within the timeout.
+ */
+export async function dialTls(
   server: Endpoint,
   material: TlsMaterial,
   options: DialOptions = {},
 ): Promise<SecureStream> {
+  const { proxy, timeoutMs = 10_000, signal } = options;
+  if (!proxy || bypassesProxy(server.host, proxy.noProxy)) {
+    return await handshake(server, material, options);
+  }
+  const started = Date.now();
+  let tunnel: net.Socket;
+  try {
+    tunnel = await openProxyTunnel(proxy, server, {
+      timeoutMs,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof ProxyError)) throw error;
+    throw new DialError(
+      `cannot connect to ${formatRemote(server.host, server.port)}: ${error.message}`,
+    );
+  }
+  return await handshake(server, material, {
+    ...options,
+    timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
+  }, tunnel);
+}
+
+/** The TLS handshake, over `tunnel` when given, else over a new connection to the server. */
+function handshake(
+  server: Endpoint,
+  material: TlsMaterial,
+  options: DialOptions,
+  tunnel?: net.Socket,
+): Promise<SecureStream> {
   const { timeoutMs = 10_000, signal } = options;
   const where = formatRemote(server.host, server.port);
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new DialError(`connecting to ${where} was abandoned`));
+    if (signal?.aborted) {
+      tunnel?.destroy();
+      return reject(new DialError(`connecting to ${where} was abandoned`));
+    }
     const incoming = new IncomingChunks();
     const socket = tls.connect({
       ...clientTlsOptions(material, server),
+      ...(tunnel ? { socket: tunnel } : {}),
       onread: incoming.onread(),
     } as tls.ConnectionOptions);
     const onAbort = () => {
