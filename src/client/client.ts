@@ -11,6 +11,7 @@ import { openTunFor } from "../tun/from_config.ts";
 import type { TunLibrary } from "../tun/ffi.ts";
 import { loadTunLibrary } from "../tun/native_library.ts";
 import { type CarrierPolicy, carrierPolicy } from "../transport/congestion_control.ts";
+import { HttpProxy } from "../transport/http_proxy.ts";
 import { OffloadConverter } from "../tun/offload.ts";
 import { ANY_SOURCE } from "../tun/packet_filter.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
@@ -48,6 +49,8 @@ export class TunnelClient {
   #tun: TunDevice;
   /** The shim and the congestion control, for the carrier sockets (congestion_control.ts). */
   #carrier: CarrierPolicy;
+  /** The HTTP proxy to dial through, its credentials read at start (http_proxy.ts). */
+  #proxy: HttpProxy | undefined;
   #certificates: CertificateStore;
   #reader: TunReader;
   #session: Session | undefined;
@@ -72,6 +75,7 @@ export class TunnelClient {
     this.config = config;
     this.#log = logger;
     this.#tun = tun;
+    this.#proxy = config.proxy && HttpProxy.load(config.proxy);
     this.#carrier = carrierPolicy(
       lib,
       config.network.congestionControl,
@@ -197,7 +201,7 @@ export class TunnelClient {
         stream = await dialTls(target.endpoint, this.#certificates.current(), {
           ...(this.#options.connectTimeoutMs ? { timeoutMs: this.#options.connectTimeoutMs } : {}),
           signal: this.#stopping.signal,
-          ...(this.config.proxy ? { proxy: this.config.proxy } : {}),
+          ...(this.#proxy ? { proxy: this.#proxy } : {}),
         });
         if (this.#certificates.isRevoked(stream.info.peerSerial)) {
           stream.destroy();

@@ -11,7 +11,7 @@ import { clientTlsOptions } from "./tls_options.ts";
 import type { TlsMaterial } from "./material.ts";
 import { diagnoseServerCertificate, fetchServerCertificate } from "./server_diagnosis.ts";
 import type net from "node:net";
-import { bypassesProxy, openProxyTunnel, type ProxyConfig, ProxyError } from "./http_proxy.ts";
+import { type HttpProxy, ProxyError } from "./http_proxy.ts";
 
 /** TLS failures that are about the server's certificate (worth examining it). */
 const CERTIFICATE_FAILURE =
@@ -28,7 +28,7 @@ export interface DialOptions {
   /** Abandons the attempt at once (the client is stopping). */
   readonly signal?: AbortSignal;
   /** Reach the server through this HTTP proxy (CONNECT), unless its no_proxy names the server. */
-  readonly proxy?: ProxyConfig;
+  readonly proxy?: HttpProxy;
 }
 
 /**
@@ -41,13 +41,13 @@ export async function dialTls(
   options: DialOptions = {},
 ): Promise<SecureStream> {
   const { proxy, timeoutMs = 10_000, signal } = options;
-  if (!proxy || bypassesProxy(server.host, proxy.noProxy)) {
+  if (!proxy || proxy.bypasses(server.host)) {
     return await handshake(server, material, options);
   }
   const started = Date.now();
   let tunnel: net.Socket;
   try {
-    tunnel = await openProxyTunnel(proxy, server, {
+    tunnel = await proxy.open(server, {
       timeoutMs,
       ...(signal ? { signal } : {}),
     });
@@ -77,11 +77,12 @@ function handshake(
       tunnel?.destroy();
       return reject(new DialError(`connecting to ${where} was abandoned`));
     }
-    const incoming = new IncomingChunks();
+    // node:tls honours onread only on connections it opens itself, not over a given socket.
+    const incoming = tunnel ? undefined : new IncomingChunks();
     const socket = tls.connect({
       ...clientTlsOptions(material, server),
       ...(tunnel ? { socket: tunnel } : {}),
-      onread: incoming.onread(),
+      ...(incoming ? { onread: incoming.onread() } : {}),
     } as tls.ConnectionOptions);
     const onAbort = () => {
       clearTimeout(timer);

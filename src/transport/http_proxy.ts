@@ -40,16 +40,23 @@ export function bypassesProxy(host: string, noProxy: readonly string[]): boolean
   });
 }
 
-/** Reads the credentials file: user on line 1, password on line 2. */
-export async function readProxyCredentials(
-  path: string,
-): Promise<{ user: string; password: string }> {
+/** Basic credentials for the proxy. */
+export interface ProxyCredentials {
+  readonly user: string;
+  readonly password: string;
+}
+
+/**
+ * Reads the credentials file (user on line 1, password on line 2). Called at start, while the
+ * process may still read a file only root may read.
+ */
+export function readProxyCredentials(path: string): ProxyCredentials {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = Deno.readTextFileSync(path);
   } catch (error) {
     throw new ProxyError(
-      `cannot read proxy.credentials_file ${path}: ${(error as Error).message}`,
+      `cannot read proxy.credentials_file ${path}: ${(error as Error).message.split(":")[0]}`,
     );
   }
   const [user = "", password = ""] = text.split(/\r?\n/);
@@ -60,6 +67,35 @@ export async function readProxyCredentials(
     );
   }
   return { user, password };
+}
+
+/** A client's proxy: where it is, whom it bypasses, and its credentials (read once, at start). */
+export class HttpProxy {
+  readonly config: ProxyConfig;
+  readonly #credentials: ProxyCredentials | undefined;
+
+  private constructor(config: ProxyConfig, credentials: ProxyCredentials | undefined) {
+    this.config = config;
+    this.#credentials = credentials;
+  }
+
+  /** @throws {ProxyError} when the credentials file cannot be read or is malformed. */
+  static load(config: ProxyConfig): HttpProxy {
+    return new HttpProxy(
+      config,
+      config.credentialsFile ? readProxyCredentials(config.credentialsFile) : undefined,
+    );
+  }
+
+  /** Whether `host` is reached directly (no_proxy). */
+  bypasses(host: string): boolean {
+    return bypassesProxy(host, this.config.noProxy);
+  }
+
+  /** A connection through the proxy to `target`, ready for TLS (see openProxyTunnel). */
+  open(target: Endpoint, options: ProxyTunnelOptions): Promise<net.Socket> {
+    return openProxyTunnel(this.config, target, { ...options, credentials: this.#credentials });
+  }
 }
 
 /** The CONNECT request for `target`. */
@@ -89,7 +125,8 @@ export function refusalLine(
 ): string {
   const said = `${status.code}${status.reason ? ` ${status.reason}` : ""}`;
   const to = formatRemote(target.host, target.port);
-  if (status.code === 407) {
+  // 407 is the standard answer; some proxies (tinyproxy) answer CONNECT with 401.
+  if (status.code === 407 || status.code === 401) {
     return credentialsFile
       ? `the proxy ${proxy} refused the credentials in ${credentialsFile} (${said}); check them`
       : `the proxy ${proxy} requires credentials (${said}); set proxy.credentials_file`;
@@ -104,6 +141,8 @@ export function refusalLine(
 export interface ProxyTunnelOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Sent as Basic Proxy-Authorization. */
+  readonly credentials?: ProxyCredentials | undefined;
 }
 
 /**
@@ -117,9 +156,7 @@ export async function openProxyTunnel(
 ): Promise<net.Socket> {
   const proxy = proxyEndpoint(config.url);
   const where = formatRemote(proxy.host, proxy.port);
-  const credentials = config.credentialsFile
-    ? await readProxyCredentials(config.credentialsFile)
-    : undefined;
+  const credentials = options.credentials;
   return await new Promise((resolve, reject) => {
     const socket = net.connect({ host: proxy.host, port: proxy.port });
     let head = "";

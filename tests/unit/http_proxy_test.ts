@@ -37,6 +37,10 @@ Deno.test("refusalLine() says what a 407, a 403 and any other refusal mean", () 
     /refused the credentials in \/etc\/p\.cred \(407\); check them/,
   );
   assert.match(
+    refusalLine("proxy:3128", target, { code: 401, reason: "Unauthorized" }, "/etc/p.cred"),
+    /refused the credentials in \/etc\/p\.cred \(401 Unauthorized\)/,
+  );
+  assert.match(
     refusalLine("proxy:3128", target, { code: 403, reason: "Forbidden" }, undefined),
     /does not allow CONNECT to vpn\.example\.com:8443 \(403 Forbidden\); .*port 443/,
   );
