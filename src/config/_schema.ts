@@ -79,6 +79,7 @@ export function fileSchema(baseDir: string) {
     push_routes: networkList(LIMITS.pushRoutes),
     client_to_client: flag().default(false),
     max_clients: integer(1, LIMITS.maxClients).default(1000),
+    proxy_protocol: flag().default(false),
     // Client only.
     server_order: oneOf(["ordered", "shuffled"], "a server order").default("ordered"),
     routes: networkList(LIMITS.clientRoutes),

@@ -24,6 +24,7 @@ export function formatEffectiveConfig(config: Config): string {
       interface: config.interface,
       address,
       max_clients: config.maxClients,
+      proxy_protocol: config.proxyProtocol,
       client_to_client: config.clientToClient,
       push_routes: config.pushRoutes.map(formatPrefix),
       ...(config.registry === undefined ? {} : {

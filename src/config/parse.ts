@@ -121,6 +121,10 @@ const MODE_KEYS: Readonly<
     what: "whether a server forwards packets between its clients",
   },
   max_clients: { mode: "server", what: "how many sessions a server holds at once" },
+  proxy_protocol: {
+    mode: "server",
+    what: "whether a server behind a TLS passthrough front reads a PROXY protocol header",
+  },
   server: {
     mode: "client",
     what: "the server a client connects to",
@@ -218,6 +222,7 @@ function toConfig(values: FileValues, sourcePath: string): Config {
     push_routes: pushRoutes,
     client_to_client: clientToClient,
     max_clients: maxClients,
+    proxy_protocol: proxyProtocol,
     server_order: serverOrder,
     routes,
     accept_routes: acceptRoutes,
@@ -226,7 +231,7 @@ function toConfig(values: FileValues, sourcePath: string): Config {
   } = values;
   const common: Omit<
     ServerConfig,
-    "mode" | "listen" | "pushRoutes" | "clientToClient" | "maxClients"
+    "mode" | "listen" | "pushRoutes" | "clientToClient" | "maxClients" | "proxyProtocol"
   > = {
     ...camelKeys(fields),
     address: address.v4,
@@ -251,6 +256,7 @@ function toConfig(values: FileValues, sourcePath: string): Config {
       pushRoutes,
       clientToClient,
       maxClients,
+      proxyProtocol,
     };
     return config;
   }

@@ -143,6 +143,12 @@ export interface ServerConfig extends CommonConfig {
   readonly clientToClient: boolean;
   /** Sessions at once; the next client is refused with a reason (`max_clients`). @default 1000 */
   readonly maxClients: number;
+  /**
+   * Every connection starts with a PROXY protocol header (v2 or v1) from a TLS passthrough front (nginx
+   * stream with ssl_preread and proxy_protocol on), naming the client's address; a connection
+   * without one is refused. Never read unless on. `proxy_protocol` in the file. @default false
+   */
+  readonly proxyProtocol: boolean;
 }
 
 export interface ClientConfig extends CommonConfig {

@@ -160,6 +160,7 @@ export class TunnelServer {
         maxPending: limits.maxPending,
         maxPendingPerSource: limits.maxPendingPerSource,
         handshakeTimeoutMs: config.security.handshakeTimeout * 1000,
+        proxyProtocol: config.proxyProtocol,
       });
     } catch (error) {
       server.#strangers.stop();

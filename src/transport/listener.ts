@@ -7,6 +7,7 @@ import { serverTlsOptions } from "./tls_options.ts";
 import type { TlsMaterial } from "./material.ts";
 import { peerAddressOf } from "./peer_address.ts";
 import { PendingConnections, type PendingLimits, type PendingSlot } from "./pending.ts";
+import { handOver } from "./proxy_protocol.ts";
 
 /** A client that completed the TLS handshake without a certificate our TLS layer accepts. */
 export interface UnauthorizedPeer {
@@ -37,6 +38,8 @@ export interface ListenerEvents {
 export interface ListenerOptions extends Partial<PendingLimits> {
   /** Close a connection whose TLS handshake has not completed after this long. @default 10000 */
   readonly handshakeTimeoutMs?: number;
+  /** Every connection starts with a PROXY protocol header, v2 or v1 (proxy_protocol.ts). @default false */
+  readonly proxyProtocol?: boolean;
 }
 
 /**
@@ -74,6 +77,8 @@ export class TlsListener {
     const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     // Pending connections by host:port, to find a TLS socket's slot (at most maxPending entries).
     const slots = new Map<string, PendingSlot>();
+    // With PROXY protocol: the client's address behind the front, by the front's host:port.
+    const sources = new Map<string, string>();
     // node:tls does the handshakes but never listens itself: a plain TCP server accepts, applies
     // the caps, and hands over only what passes (tls.createServer wrapping connections that were
     // then closed at a cap kept about 30 KB each for good, measured in Deno 2.9.6).
@@ -84,7 +89,10 @@ export class TlsListener {
       // freed when the TLS socket closes (release() is idempotent).
       if (slot) socket.once("close", () => slot.release());
       if (socket.authorized && slot) {
-        events.onStream(new TlsSocketStream(socket), slot);
+        events.onStream(
+          new TlsSocketStream(socket, undefined, sources.get(peerAddressOf(socket))),
+          slot,
+        );
         return;
       }
       // Not authorized by the TLS layer: no session; what it sends is discarded unparsed (draining
@@ -121,7 +129,15 @@ export class TlsListener {
         events.onHandshakeTimeout(remote);
       });
       socket.once("close", entry.release);
-      tlsServer.emit("connection", socket);
+      handOver(
+        socket,
+        options.proxyProtocol ? { key: remote, sources } : undefined,
+        (socket) => tlsServer.emit("connection", socket),
+        (reason) => {
+          socket.destroy();
+          events.onHandshakeFailure(remote, reason);
+        },
+      );
     });
     tlsServer.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
       const peer = peerAddressOf(socket);

@@ -119,9 +119,10 @@ export class TlsSocketStream implements SecureStream {
 
   /**
    * `incoming`: the IncomingChunks whose `onread` the socket was created with; without it the
-   * stream listens to the socket's `data` events.
+   * stream listens to the socket's `data` events. `remote`: the peer's address when it is not
+   * the socket's own (a client behind a PROXY protocol front).
    */
-  constructor(socket: TLSSocket, incoming?: IncomingChunks) {
+  constructor(socket: TLSSocket, incoming?: IncomingChunks, remote?: string) {
     this.#socket = socket;
     socket.setNoDelay(true);
     const cert = socket.getPeerCertificate();
@@ -132,7 +133,7 @@ export class TlsSocketStream implements SecureStream {
       peerName: typeof cert?.subject?.CN === "string" ? cert.subject.CN : "(no common name)",
       peerFingerprint: cert?.fingerprint256 ?? "",
       peerSerial: (cert?.serialNumber ?? "").toUpperCase(),
-      remote: formatRemote(socket.remoteAddress, socket.remotePort),
+      remote: remote ?? formatRemote(socket.remoteAddress, socket.remotePort),
     };
     const { localAddress, localPort, remoteAddress, remotePort } = socket;
     if (localAddress && localPort && remoteAddress && remotePort) {
