@@ -111,6 +111,16 @@ export class SendQueue {
    * needs them. Returns false, and queues nothing, when the queue is full or closed.
    */
   offer(bytes: Uint8Array, charge = bytes.length, release?: () => void): boolean {
+    if (charge > bytes.length && this.#mustWait() && this.#fitsCompact(bytes.length)) {
+      // A lent buffer that would wait is copied out and given back at once: the TUN reader keeps
+      // reading, so packets queue here, where CoDel sees them, and not in the TUN device's ring
+      // (4 lent buffers would fill the limit). While the carrier keeps up, nothing waits and
+      // nothing is copied.
+      bytes = bytes.slice();
+      release?.();
+      release = undefined;
+      charge = bytes.length;
+    }
     if (!this.#admit(charge)) return false;
     const lease: Lease = { pieces: 1, charge, ...(release ? { release } : {}) };
     const at = this.#clock();
@@ -180,6 +190,16 @@ export class SendQueue {
     this.#budget.used -= this.#queued;
     this.#queued = 0;
     this.#wakeWaiters();
+  }
+
+  /** Whether what is offered now would wait (a backlog, or the write window is full). */
+  #mustWait(): boolean {
+    return this.#bulk.length > 0 || this.#inWrite >= this.writeWindowBytes;
+  }
+
+  /** Whether `bytes` would be admitted (so a copy made for them is never refused). */
+  #fitsCompact(bytes: number): boolean {
+    return !this.#closed && this.fits(bytes) && this.#budget.used + bytes <= this.#budget.limit;
   }
 
   #admit(charge: number): boolean {

@@ -19,10 +19,14 @@ export interface WanProfile {
   readonly queueMs?: number;
 }
 
-/** The paths the issue asks for: a continent away, the same with a slow link, a lossy nearby one. */
+/**
+ * The paths the issue asks for (a continent away, the same with a slow link, a lossy nearby one),
+ * and the slow link without random loss, where the queue alone decides the latency under load.
+ */
 export const WAN_PROFILES: readonly WanProfile[] = [
   { name: "40ms-1%", rttMs: 40, lossPercent: 1, rateMbit: null },
   { name: "40ms-1%-100M", rttMs: 40, lossPercent: 1, rateMbit: 100 },
+  { name: "40ms-100M", rttMs: 40, lossPercent: 0, rateMbit: 100 },
   { name: "10ms-2%", rttMs: 10, lossPercent: 2, rateMbit: null },
 ];
 
