@@ -127,3 +127,21 @@ Deno.test("SendQueue close() gives back what was never written and returns the b
   assert.equal(budget.used, 0);
   assert.equal(queue.offer(bulkFrame(9)), false);
 });
+
+Deno.test("SendQueue copies out a lent buffer that would wait, and gives it back at once", async () => {
+  const stream = new ManualStream();
+  const queue = new SendQueue(stream);
+  queue.writeWindowBytes = 1;
+  const released: number[] = [];
+  assert.ok(queue.offer(bulkFrame(1), 262144, () => released.push(1)));
+  assert.deepEqual(released, [], "the first goes to TLS in place: lent until written");
+  const second = bulkFrame(2);
+  assert.ok(queue.offer(second, 262144, () => released.push(2)));
+  assert.deepEqual(released, [2], "the second would wait: copied, and its buffer given back");
+  assert.equal(queue.queued, 262144 + second.length, "charged what it holds, not the buffer");
+  second.fill(0); // the reader reuses its buffer at once
+  while (await stream.complete());
+  assert.deepEqual(stream.tags(), [1, 2], "the copy went out intact");
+  assert.deepEqual(released, [2, 1]);
+  assert.equal(queue.queued, 0);
+});
