@@ -12,6 +12,7 @@ import type { TlsMaterial } from "./material.ts";
 import { diagnoseServerCertificate, fetchServerCertificate } from "./server_diagnosis.ts";
 import type net from "node:net";
 import { type HttpProxy, ProxyError } from "./http_proxy.ts";
+import { isAddressLiteral, race, resolveServer } from "./happy_eyeballs.ts";
 
 /** TLS failures that are about the server's certificate (worth examining it). */
 const CERTIFICATE_FAILURE =
@@ -42,7 +43,23 @@ export async function dialTls(
 ): Promise<SecureStream> {
   const { proxy, timeoutMs = 10_000, signal } = options;
   if (!proxy || proxy.bypasses(server.host)) {
-    return await handshake(server, material, options);
+    if (isAddressLiteral(server.host)) return await handshake(server, material, options);
+    // A name is looked up at every dial, and all its addresses raced (happy_eyeballs.ts); the
+    // stream's remote is the address that answered.
+    let addresses: string[];
+    try {
+      addresses = await resolveServer(server.host);
+    } catch (error) {
+      throw new DialError(
+        `cannot connect to ${formatRemote(server.host, server.port)}: ${(error as Error).message}`,
+      );
+    }
+    const { value } = await race(
+      addresses,
+      (address) => handshake(server, material, options, undefined, address),
+      (stream) => stream.destroy(),
+    );
+    return value;
   }
   const started = Date.now();
   let tunnel: net.Socket;
@@ -63,12 +80,16 @@ export async function dialTls(
   }, tunnel);
 }
 
-/** The TLS handshake, over `tunnel` when given, else over a new connection to the server. */
+/**
+ * The TLS handshake, over `tunnel` when given, else over a new connection to the server (to
+ * `address` when given: one of its name's addresses; the certificate must still name the host).
+ */
 function handshake(
   server: Endpoint,
   material: TlsMaterial,
   options: DialOptions,
   tunnel?: net.Socket,
+  address?: string,
 ): Promise<SecureStream> {
   const { timeoutMs = 10_000, signal } = options;
   const where = formatRemote(server.host, server.port);
@@ -82,6 +103,7 @@ function handshake(
     const socket = tls.connect({
       ...clientTlsOptions(material, server),
       ...(tunnel ? { socket: tunnel } : {}),
+      ...(address ? { host: address } : {}),
       ...(incoming ? { onread: incoming.onread() } : {}),
     } as tls.ConnectionOptions);
     const onAbort = () => {
