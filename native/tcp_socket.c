@@ -3,6 +3,7 @@
 #include "tcp_socket.h"
 
 #include <dirent.h>
+#include <ifaddrs.h>
 #include <errno.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
@@ -137,4 +138,34 @@ int32_t sss_tcp_info(int32_t fd, uint64_t *out) {
   out[SSS_TCPI_BYTES_ACKED] = info.tcpi_bytes_acked;
   out[SSS_TCPI_BYTES_RETRANS] = info.tcpi_bytes_retrans;
   return 0;
+}
+
+int32_t sss_tcp_set_user_timeout(int32_t fd, uint32_t ms) {
+  unsigned int value = ms;
+  return setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &value, sizeof value) < 0 ? -errno : 0;
+}
+
+int32_t sss_tcp_local_address_present(int32_t fd) {
+  struct sockaddr_storage address;
+  socklen_t len = sizeof address;
+  struct endpoint local;
+  if (getsockname(fd, (struct sockaddr *)&address, &len) < 0) return -errno;
+  if (endpoint_from_sockaddr(&local, &address) < 0) return -EAFNOSUPPORT;
+  struct ifaddrs *list;
+  if (getifaddrs(&list) < 0) return -errno;
+  int32_t present = 0;
+  for (struct ifaddrs *entry = list; entry && !present; entry = entry->ifa_next) {
+    if (!entry->ifa_addr) continue;
+    struct endpoint candidate;
+    struct sockaddr_storage copy = {0};
+    size_t size = entry->ifa_addr->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+                  : entry->ifa_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                           : 0;
+    if (size == 0) continue;
+    memcpy(&copy, entry->ifa_addr, size);
+    if (endpoint_from_sockaddr(&candidate, &copy) < 0) continue;
+    present = memcmp(candidate.address, local.address, 16) == 0;
+  }
+  freeifaddrs(list);
+  return present;
 }

@@ -49,4 +49,13 @@ int32_t sss_tcp_get_congestion(int32_t fd, char *out, uint32_t cap);
 /* getsockopt(TCP_INFO) into SSS_TCPI_FIELDS values. */
 int32_t sss_tcp_info(int32_t fd, uint64_t *out);
 
+/* setsockopt(TCP_USER_TIMEOUT): the connection fails once sent data stays unacknowledged this long. */
+int32_t sss_tcp_set_user_timeout(int32_t fd, uint32_t ms);
+
+/*
+ * Whether the socket's local address is still assigned to an interface of its namespace: 1 yes,
+ * 0 no (the address was removed: the connection cannot carry anything again).
+ */
+int32_t sss_tcp_local_address_present(int32_t fd);
+
 #endif

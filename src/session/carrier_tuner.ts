@@ -13,6 +13,11 @@ import type { AqmCounters } from "./send_queue.ts";
 export const CARRIER_TICK_MS = 100;
 /** Every how many ticks an idle one does (its health in reports stays this fresh). */
 const IDLE_TICKS = 10;
+/**
+ * TCP_USER_TIMEOUT of every carrier: a connection whose sent data stays unacknowledged this long
+ * is given up (a dead path), well before the keepalive timeout would notice.
+ */
+export const CARRIER_USER_TIMEOUT_MS = 10_000;
 
 /** How long, at the carrier's rate, each of the two buffers may hold. @default 2 ms */
 export const BUFFER_TIME_MS = 2;
@@ -61,10 +66,12 @@ export class CarrierTuner {
     ends: TcpEndpoints | undefined,
     queue: WriteWindow,
     sent: () => number,
+    onAddressGone: () => void,
   ): { tuner: CarrierTuner; timer: ReturnType<typeof setInterval> } | undefined {
     const socket = policy && ends ? CarrierSocket.find(policy.lib, ends) : undefined;
     if (!socket) return undefined;
     const tuner = new CarrierTuner(socket, queue, policy?.congestionControl);
+    socket.setUserTimeout(CARRIER_USER_TIMEOUT_MS);
     tuner.tick();
     let ticks = 0;
     let last = sent();
@@ -73,6 +80,8 @@ export class CarrierTuner {
       if (now !== last || ++ticks >= IDLE_TICKS) {
         ticks = 0;
         tuner.tick();
+        // A client that moved (its address removed): the connection is dead, redial at once.
+        if (socket.localAddressPresent() === false) onAddressGone();
       }
       last = now;
     }, CARRIER_TICK_MS);

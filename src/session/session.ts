@@ -360,6 +360,15 @@ export class Session {
       options.stream.endpoints,
       this.#queue,
       () => this.#out.bytes,
+      () => {
+        const local = options.stream.endpoints?.localAddress ?? "address";
+        this.#stream.destroy();
+        this.#finish({
+          code: 0,
+          message: `the local address ${local} went away (the host moved)`,
+          byPeer: false,
+        });
+      },
     );
     if (!started) return;
     this.#tuner = started.tuner;

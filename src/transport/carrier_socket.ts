@@ -17,6 +17,8 @@ export interface CarrierLibrary {
     | "sss_tcp_set_congestion"
     | "sss_tcp_get_congestion"
     | "sss_tcp_info"
+    | "sss_tcp_set_user_timeout"
+    | "sss_tcp_local_address_present"
   >;
 }
 
@@ -128,6 +130,24 @@ export class CarrierSocket {
     const out = new Uint8Array(32);
     const length = this.#lib.symbols.sss_tcp_get_congestion(fd, out, out.length);
     return length < 0 ? undefined : new TextDecoder().decode(out.subarray(0, length));
+  }
+
+  /** Sets TCP_USER_TIMEOUT; false when the socket is gone or the kernel refused. */
+  setUserTimeout(ms: number): boolean {
+    const fd = this.#descriptor();
+    return fd !== undefined && this.#lib.symbols.sss_tcp_set_user_timeout(fd, ms) === 0;
+  }
+
+  /**
+   * Whether the connection's local address is still on an interface (false: it was removed, as
+   * when a laptop changes networks; the connection is dead and a new one must be dialled).
+   * Undefined when the socket is gone or the question cannot be answered.
+   */
+  localAddressPresent(): boolean | undefined {
+    const fd = this.#descriptor();
+    if (fd === undefined) return undefined;
+    const present = this.#lib.symbols.sss_tcp_local_address_present(fd);
+    return present < 0 ? undefined : present === 1;
   }
 
   /** TCP_INFO now, or undefined when the socket is gone. */

@@ -144,6 +144,16 @@ export const tunSymbols = {
     parameters: ["i32", "buffer"],
     result: "i32",
   },
+  sss_tcp_set_user_timeout: {
+    // int32_t (int32_t fd, uint32_t ms)
+    parameters: ["i32", "u32"],
+    result: "i32",
+  },
+  sss_tcp_local_address_present: {
+    // int32_t (int32_t fd)
+    parameters: ["i32"],
+    result: "i32",
+  },
   // ---- end of native/tcp_socket.c ----
   sss_strerror: {
     // const char *(int32_t err)
