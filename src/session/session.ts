@@ -20,10 +20,9 @@ import type { PacketFilter } from "../tun/packet_filter.ts";
 import type { ConnectionInfo, SecureStream } from "../transport/secure_stream.ts";
 import { emptyDrops, type TrafficCounters } from "../counters/counters.ts";
 import type { SessionView } from "../counters/registry.ts";
-import { type AqmCounters, type SendBudget, SendQueue } from "./send_queue.ts";
+import { type SendBudget, SendQueue } from "./send_queue.ts";
 import { WriteStat } from "../frame/receiver.ts";
 import { TokenBucket } from "./token_bucket.ts";
-import type { TcpHealth } from "../transport/carrier_socket.ts";
 import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import { CarrierTuner, carrierViews } from "./carrier_tuner.ts";
 
@@ -186,16 +185,6 @@ export class Session {
   /** Whether the peer said it takes PacketGso frames (and we offered them too). */
   get acceptsGso(): boolean {
     return this.#acceptsGso;
-  }
-
-  /** The carrier's TCP_INFO at the last look; undefined when its socket is out of reach. */
-  get carrierHealth(): TcpHealth | undefined {
-    return this.#tuner?.health;
-  }
-
-  /** The send queue's AQM: drops, marks, packets sent ahead, the last sojourn time. */
-  get aqm(): AqmCounters {
-    return this.#queue.aqm;
   }
 
   /** Bytes handed to TLS whose writes have not completed. */
