@@ -39,6 +39,8 @@ export interface RowContext {
   readonly tunnelMtu: number;
   /** Progress output. */
   readonly say: (line: string) => void;
+  /** The tunnel's `network.congestion_control`; the program's default when absent. */
+  readonly congestionControl?: string;
 }
 
 async function attempt(
@@ -96,6 +98,7 @@ export function sssonectorRow(ctx: RowContext, offload: boolean): Promise<BenchR
       dir,
       mtu: ctx.tunnelMtu,
       offload,
+      ...(ctx.congestionControl ? { congestionControl: ctx.congestionControl } : {}),
     });
     const device = LAB_INTERFACE;
     const server = TunnelProcess.start(lab, lab.server, configs.serverConfig, configs.serverLog);
