@@ -16,6 +16,12 @@ export const DEFAULT_SEND_BUDGET_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_WRITE_WINDOW_BYTES = 128 * 1024;
 
 /**
+ * Most bytes of sparse packets waiting in the priority lane. Beyond it sparse packets queue with
+ * the bulk data (and CoDel): a flood of small packets cannot take the carrier for itself.
+ */
+export const PRIORITY_LANE_BYTES = 64 * 1024;
+
+/**
  * The process-wide ceiling on queued bytes, shared by every session's SendQueue: with many slow
  * peers at once, memory stays under `limit` and the newest offers are dropped instead.
  */
@@ -57,7 +63,8 @@ export interface AqmCounters {
  * (the carrier's socket keeps few unsent bytes itself: TCP_NOTSENT_LOWAT, see carrier_socket.ts).
  *
  * - Two lanes: sparse packets (pings, ACKs, small datagrams, see packet_class.ts) and control
- *   frames are copied into a priority lane that is always served first; bulk data stays in place
+ *   frames are copied into a priority lane that is always served first (up to
+ *   PRIORITY_LANE_BYTES waiting; beyond, sparse packets join the bulk); bulk data stays in place
  *   (a lent TUN buffer is not copied) in the bulk lane.
  * - CoDel on the bulk lane: when the bulk backlog has waited above target for an interval, its
  *   head packets are dropped (or ECN-marked) at CoDel's rising rate, so the senders inside the
@@ -128,7 +135,10 @@ export class SendQueue {
     let runStart = 0;
     for (let offset = 0; offset < bytes.length;) {
       const length = frameLength(bytes, offset);
-      if (isDataFrame(bytes, offset) && isSparse(bytes, offset)) {
+      if (
+        isDataFrame(bytes, offset) && this.#priority.bytes + length <= PRIORITY_LANE_BYTES &&
+        isSparse(bytes, offset)
+      ) {
         if (offset > runStart) this.#bulk.push(this.#piece(bytes, runStart, offset, at, lease));
         this.#priority.push(this.#copy(bytes.subarray(offset, offset + length), at));
         runStart = offset + length;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ConnectionInfo, SecureStream } from "../../src/transport/secure_stream.ts";
-import { SendBudget, SendQueue } from "../../src/session/send_queue.ts";
+import { PRIORITY_LANE_BYTES, SendBudget, SendQueue } from "../../src/session/send_queue.ts";
 import { batch, bulkFrame, frameTag, pingFrame, splitFrames } from "../lib/aqm_packets.ts";
 
 /** A carrier whose writes complete only when the test says so, one at a time, in order. */
@@ -144,4 +144,19 @@ Deno.test("SendQueue copies out a lent buffer that would wait, and gives it back
   assert.deepEqual(stream.tags(), [1, 2], "the copy went out intact");
   assert.deepEqual(released, [2, 1]);
   assert.equal(queue.queued, 0);
+});
+
+Deno.test("SendQueue lets a flood of small packets into the priority lane only up to its bound", async () => {
+  const stream = new ManualStream();
+  const queue = new SendQueue(stream, { limitBytes: 4 * 1024 * 1024 });
+  queue.writeWindowBytes = 1;
+  queue.offer(bulkFrame(60001)); // in TLS's hands: everything after it waits
+  queue.offer(bulkFrame(60002)); // waits in the bulk lane
+  for (let i = 0; i < 2000; i++) queue.offer(pingFrame(i));
+  while (await stream.complete());
+  const order = stream.tags();
+  const bulk = order.indexOf(60002);
+  const lane = Math.floor(PRIORITY_LANE_BYTES / pingFrame().length);
+  assert.equal(bulk, 1 + lane, "the bulk frame goes after the bounded lane, not after the flood");
+  assert.equal(order.length, 2002);
 });
