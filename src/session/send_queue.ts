@@ -118,11 +118,12 @@ export class SendQueue {
    * needs them. Returns false, and queues nothing, when the queue is full or closed.
    */
   offer(bytes: Uint8Array, charge = bytes.length, release?: () => void): boolean {
-    if (charge > bytes.length && this.#mustWait() && this.#fitsCompact(bytes.length)) {
-      // A lent buffer that would wait is copied out and given back at once: the TUN reader keeps
-      // reading, so packets queue here, where CoDel sees them, and not in the TUN device's ring
-      // (4 lent buffers would fill the limit). While the carrier keeps up, nothing waits and
-      // nothing is copied.
+    if (2 * bytes.length <= charge && this.#mustWait() && this.#fitsCompact(bytes.length)) {
+      // A lent buffer, at most half full, that would wait is copied out and given back at once:
+      // the TUN reader keeps reading, so packets queue here, where CoDel sees them, and not in
+      // the TUN device's ring (4 lent buffers would fill the limit). While the carrier keeps up
+      // nothing waits, and a fuller buffer (a fast carrier's batch) is not worth a copy: nothing
+      // is copied then.
       bytes = bytes.slice();
       release?.();
       release = undefined;

@@ -160,3 +160,18 @@ Deno.test("SendQueue lets a flood of small packets into the priority lane only u
   assert.equal(bulk, 1 + lane, "the bulk frame goes after the bounded lane, not after the flood");
   assert.equal(order.length, 2002);
 });
+
+Deno.test("SendQueue keeps a well-filled lent buffer lent even when it waits (no copy at speed)", async () => {
+  const stream = new ManualStream();
+  const queue = new SendQueue(stream);
+  queue.writeWindowBytes = 1;
+  const released: number[] = [];
+  queue.offer(bulkFrame(1), 4096, () => released.push(1));
+  const full = batch(bulkFrame(2), bulkFrame(3)); // more than half of its 4096-byte buffer
+  queue.offer(full, 4096, () => released.push(2));
+  assert.equal(released.length, 0, "both still lent");
+  assert.equal(queue.queued, 8192);
+  while (await stream.complete());
+  assert.deepEqual(released, [1, 2]);
+  assert.deepEqual(stream.tags(), [1, 2, 3]);
+});
