@@ -49,6 +49,8 @@ import { readForwarding } from "./tun/forwarding.ts";
 import { readFileLimit } from "./runtime/file_limit.ts";
 import { SettingsReload } from "./tunnel/config_changes.ts";
 import { tlsClientTransport, tlsServerTransport } from "./tunnel/tls_edges.ts";
+import { carrierPolicy } from "./transport/congestion_control.ts";
+import { HttpProxy } from "./transport/http_proxy.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
@@ -227,14 +229,29 @@ async function runTunnel(path: string, options: RunOptions): Promise<number> {
     tunLibrary = loadTunLibrary();
     // The edges each mode works with: the TUN device, the network, the CRL and the counters.
     const device = openTunFor(config, tunLibrary);
-    const edges = { device, revocations: certificates, counters, logger: log };
+    // Carrier sockets: the congestion control (one line says which), unsent bytes, TCP_INFO.
+    const carrier = carrierPolicy(
+      tunLibrary,
+      config.network.congestionControl,
+      (level, line) => level === "info" ? log.info(line) : log.warn(line),
+    );
+    const edges = { device, revocations: certificates, counters, logger: log, carrier };
     tunnel = config.mode === "server"
       ? await TunnelServer.start(config, {
         ...edges,
-        transport: tlsServerTransport(config.listen, certificates),
+        transport: tlsServerTransport(config.listen, certificates, {
+          proxyProtocol: config.proxyProtocol,
+        }),
         forwarding: readForwarding(tunLibrary),
       }, { fileLimit })
-      : TunnelClient.start(config, { ...edges, transport: tlsClientTransport(certificates) });
+      : TunnelClient.start(config, {
+        ...edges,
+        // An HTTP proxy's credentials are read here, before the privilege drop.
+        transport: tlsClientTransport(
+          certificates,
+          config.proxy ? HttpProxy.load(config.proxy) : undefined,
+        ),
+      });
   } catch (error) {
     fatal(log, config.logging.file, errorMessage(error));
     return EXIT_RUNTIME;

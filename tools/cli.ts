@@ -27,6 +27,8 @@ export type ToolCommand =
     readonly rounds?: number;
     /** The many-client benchmark (tools/bench/fleet.ts) instead of the side-by-side one. */
     readonly fleet?: true;
+    /** Across emulated wide-area paths beside UDP tunnels (tools/bench/wan_bench.ts). */
+    readonly wan?: true;
   }
   | { readonly kind: "soak"; readonly minutes: number }
   | { readonly kind: "help" };
@@ -54,6 +56,12 @@ export const TOOL_FLAGS = {
     commands: ["bench"],
     description: "bench: one server with many clients: memory per idle client, throughput " +
       "with 1, 4 and 16 clients, set-ups per second (--quick for short runs)",
+  },
+  "wan": {
+    type: "boolean",
+    commands: ["bench"],
+    description: "bench: across emulated wide-area paths (delay, loss, a bottleneck) beside " +
+      "OpenVPN over UDP and TCP and wireguard-go (--quick for 5 s transfers)",
   },
   "minutes": {
     type: "string",
@@ -97,6 +105,12 @@ export function parseToolCommandLine(argv: readonly string[]): ToolCommand {
   }
   const quick = flags.some((flag) => flag.name === "quick");
   const rounds = flags.find((flag) => flag.name === "rounds")?.value;
+  if (flags.some((flag) => flag.name === "wan")) {
+    if (rounds !== undefined || flags.some((flag) => flag.name === "fleet")) {
+      throw new UsageError("--wan is used alone or with --quick: it measures each path once");
+    }
+    return { kind, quick, wan: true };
+  }
   if (flags.some((flag) => flag.name === "fleet")) {
     if (rounds !== undefined) {
       throw new UsageError("--rounds is not used with --fleet: it measures each count once");
@@ -139,6 +153,11 @@ const COMMANDS: readonly (readonly [string, string])[] = [
     "./sssonector bench --fleet [--quick]",
     "one server with many clients: RSS per idle client, throughput with 1, 4 and 16 clients at " +
     "once, tunnel set-ups and bare TLS handshakes per second",
+  ],
+  [
+    "./sssonector bench --wan [--quick]",
+    "across emulated wide-area paths (40 ms / 1 % loss, the same with a 100 Mbit/s bottleneck, " +
+    "10 ms / 2 %): throughput and round trips beside OpenVPN UDP/TCP and wireguard-go",
   ],
   [
     "./sssonector soak [--minutes N]",

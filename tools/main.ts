@@ -11,6 +11,7 @@ import { parseToolCommandLine, type ToolCommand, toolUsageText } from "./cli.ts"
 import { runDemo } from "./demo/demo.ts";
 import { runSoak } from "./bench/soak.ts";
 import { runFleetBench } from "./bench/fleet.ts";
+import { runWanBench } from "./bench/wan_bench.ts";
 
 async function main(argv: readonly string[]): Promise<number> {
   let command: ToolCommand;
@@ -30,6 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case "demo":
       return await runDemo();
     case "bench":
+      if (command.wan) return await runWanBench(command);
       return command.fleet ? await runFleetBench(command) : await runBench(command);
     case "soak":
       return await runSoak(command.minutes);

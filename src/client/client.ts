@@ -13,6 +13,7 @@ import { ServerRotation } from "./server_rotation.ts";
 import { type FailbackMove, failBackWhenDue } from "./failback.ts";
 import { acceptablePushedRoutes } from "./pushed_routes.ts";
 import type { ClientTransport } from "./transport.ts";
+import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import { formatEndpoint } from "../config/net.ts";
 import type { Endpoint } from "../config/types.ts";
 import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
@@ -30,6 +31,11 @@ export interface ClientEdges {
   readonly revocations: PeerRevocations;
   /** Where the client counts; one per process. */
   readonly counters: CounterRegistry;
+  /**
+   * How carrier sockets are tuned and read (congestion control, unsent bytes, TCP_INFO:
+   * src/transport/congestion_control.ts); absent where the streams are no sockets (tests' fakes).
+   */
+  readonly carrier?: CarrierPolicy;
   /** Where the client logs (its sessions under `session`). */
   readonly logger: Logger;
 }
@@ -64,6 +70,7 @@ export class TunnelClient {
   /** Why the last connection failed or ended, for readiness. */
   #lastProblem: string | undefined;
   #rotation: ServerRotation;
+  #carrier: CarrierPolicy | undefined;
   /** The server dialled last (or connected to). */
   #current: Endpoint;
   /** Its place in the list (1-based). */
@@ -76,6 +83,7 @@ export class TunnelClient {
     this.#tun = edges.device;
     this.#transport = edges.transport;
     this.#revocations = edges.revocations;
+    this.#carrier = edges.carrier;
     this.#options = options;
     this.counters = edges.counters;
     this.#routes = new DeviceRoutes(edges.device, logger.getChild("session"));
@@ -232,6 +240,7 @@ export class TunnelClient {
           device: this.#tun,
           counters: this.counters,
           keepalive: this.#options.keepalive,
+          carrier: this.#carrier,
         }),
         admit: (server) => {
           if (this.config.acceptRoutes && server.routes) {

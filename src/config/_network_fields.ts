@@ -270,3 +270,51 @@ export function serverList(max: number) {
     return failed ? z.NEVER : list;
   });
 }
+
+/**
+ * `network.congestion_control`: the carrier TCP's congestion control, by its kernel name (`bbr`,
+ * `cubic`, `reno`, ...), or `system` for the host's default.
+ */
+export function congestionControl() {
+  const allowed = 'a congestion control the kernel knows (e.g. bbr, cubic) or "system"';
+  return text("a congestion control", allowed, (value): ParseResult<string> => {
+    if (/^[a-z0-9_]{1,15}$/.test(value)) return { ok: true, value };
+    return { ok: false, message: `${JSON.stringify(value)} is not ${allowed}` };
+  });
+}
+
+/** `proxy.url`: an HTTP proxy as `http://HOST:PORT`. */
+export function proxyUrl() {
+  const allowed = "http://HOST:PORT, e.g. http://proxy.example.com:3128";
+  return text("a proxy URL", allowed, (value): ParseResult<string> => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return { ok: false, message: `${JSON.stringify(value)} is not a URL; expected ${allowed}` };
+    }
+    if (url.protocol !== "http:" || url.username || url.password || url.pathname !== "/") {
+      return {
+        ok: false,
+        message: `${JSON.stringify(value)} is not ${allowed} (credentials go in ` +
+          "proxy.credentials_file)",
+      };
+    }
+    return { ok: true, value: `http://${url.host}` };
+  });
+}
+
+/** `proxy.no_proxy`: servers reached directly, by name (`*.example.com`) or address. */
+export function noProxyList(max: number) {
+  const allowed = 'a list of host names or addresses, e.g. ["*.corp.example", "192.0.2.7"]';
+  const entry = text(
+    "a no_proxy entry",
+    allowed,
+    (value): ParseResult<string> =>
+      /^[A-Za-z0-9*.:_-]{1,253}$/.test(value)
+        ? { ok: true, value }
+        : { ok: false, message: `${JSON.stringify(value)} is not ${allowed}` },
+  );
+  return z.array(entry, { error: (issue) => refuse(issue.input, "a list", allowed) })
+    .max(max, { error: `more than ${max} entries` }).default([]);
+}

@@ -26,8 +26,11 @@ import {
 } from "./_fields.ts";
 import {
   clientList,
+  congestionControl,
   networkList,
+  noProxyList,
   oneOrList,
+  proxyUrl,
   serverList,
   tunnelAddresses,
 } from "./_network_fields.ts";
@@ -41,6 +44,8 @@ const LOG_FORMATS: readonly LogFormat[] = ["text", "json"];
  * total further: 10000 clients with a route each already take about half of it.
  */
 export const LIMITS = {
+  /** Entries of the client's `proxy.no_proxy`. */
+  noProxy: 256,
   /** Entries of the server's `clients:` list. */
   clients: 10000,
   /**
@@ -80,17 +85,24 @@ export function fileSchema(baseDir: string) {
     client_to_client: flag().default(false),
     max_clients: integer(1, LIMITS.maxClients).default(1000),
     pool: flag().default(false),
+    proxy_protocol: flag().default(false),
     // Client only.
     server_order: oneOf(["ordered", "shuffled"], "a server order").default("ordered"),
     failback: integer(0, 86400).default(0),
     routes: networkList(LIMITS.clientRoutes),
     accept_routes: flag().default(true),
+    proxy: section({
+      url: proxyUrl().optional(),
+      credentials_file: filePath(baseDir).optional(),
+      no_proxy: noProxyList(LIMITS.noProxy),
+    }).optional(),
     network: section({
       mtu: integer(576, 65535).default(1500),
       offload: flag().default(true),
       keepalive_interval: integer(1, 3600).default(10),
       peer_timeout: integer(2, 86400).default(35),
       clamp_mss: flag().default(true),
+      congestion_control: congestionControl().optional(),
     }),
     logging: section({
       level: oneOf(LOG_LEVELS, "a log level", { warn: "warning" }).default("info"),

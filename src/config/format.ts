@@ -24,6 +24,7 @@ export function formatEffectiveConfig(config: Config): string {
       interface: config.interface,
       address,
       max_clients: config.maxClients,
+      proxy_protocol: config.proxyProtocol,
       client_to_client: config.clientToClient,
       pool: config.pool,
       push_routes: config.pushRoutes.map(formatPrefix),
@@ -44,6 +45,15 @@ export function formatEffectiveConfig(config: Config): string {
       address,
       routes: config.routes.map(formatPrefix),
       accept_routes: config.acceptRoutes,
+      ...(config.proxy === undefined ? {} : {
+        proxy: {
+          url: config.proxy.url,
+          ...(config.proxy.credentialsFile === undefined
+            ? {}
+            : { credentials_file: config.proxy.credentialsFile }),
+          no_proxy: config.proxy.noProxy,
+        },
+      }),
     };
   const sections = {
     network: config.network,

@@ -138,6 +138,10 @@ const MODE_KEYS: Readonly<
     what: "whether a server announces its clients' routes with freshness metrics, one of a pool",
     fix: "a client lists the servers of a pool in server:",
   },
+  proxy_protocol: {
+    mode: "server",
+    what: "whether a server behind a TLS passthrough front reads a PROXY protocol header",
+  },
   server: {
     mode: "client",
     what: "the server a client connects to",
@@ -158,6 +162,7 @@ const MODE_KEYS: Readonly<
     mode: "client",
     what: "whether a client installs the routes its server announces",
   },
+  proxy: { mode: "client", what: "the HTTP proxy a client reaches its server through" },
 };
 
 /**
@@ -240,15 +245,24 @@ function toConfig(values: FileValues, sourcePath: string): Config {
     client_to_client: clientToClient,
     max_clients: maxClients,
     pool,
+    proxy_protocol: proxyProtocol,
     server_order: serverOrder,
     failback,
     routes,
     accept_routes: acceptRoutes,
+    proxy,
     ...fields
   } = values;
   const common: Omit<
     ServerConfig,
-    "mode" | "listen" | "pushRoutes" | "reachable" | "clientToClient" | "maxClients" | "pool"
+    | "mode"
+    | "listen"
+    | "pushRoutes"
+    | "reachable"
+    | "clientToClient"
+    | "maxClients"
+    | "pool"
+    | "proxyProtocol"
   > = {
     ...camelKeys(fields),
     address: address.v4,
@@ -275,6 +289,7 @@ function toConfig(values: FileValues, sourcePath: string): Config {
       clientToClient,
       maxClients,
       pool,
+      proxyProtocol,
     };
     return config;
   }
@@ -289,6 +304,15 @@ function toConfig(values: FileValues, sourcePath: string): Config {
       ...common,
       routes,
       acceptRoutes,
+      ...(proxy?.url === undefined ? {} : {
+        proxy: {
+          url: proxy.url,
+          ...(proxy.credentials_file === undefined
+            ? {}
+            : { credentialsFile: proxy.credentials_file }),
+          noProxy: proxy.no_proxy,
+        },
+      }),
     };
     return config;
   }

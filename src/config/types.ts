@@ -39,6 +39,11 @@ export interface NetworkConfig {
    * transfers. `clamp_mss` in the file. @default true
    */
   readonly clampMss: boolean;
+  /**
+   * The carrier TCP's congestion control (`congestion_control` in the file): a kernel name, or
+   * `system` for the host's default. Undefined: bbr where the kernel has it, else the system's.
+   */
+  readonly congestionControl?: string;
 }
 
 export interface LoggingConfig {
@@ -173,6 +178,12 @@ export interface ServerConfig extends CommonConfig {
    * to announce; see src/server/pool_routes.ts and docs/guide/pool.md. @default false
    */
   readonly pool: boolean;
+  /**
+   * Every connection starts with a PROXY protocol header (v2 or v1) from a TLS passthrough front (nginx
+   * stream with ssl_preread and proxy_protocol on), naming the client's address; a connection
+   * without one is refused. Never read unless on. `proxy_protocol` in the file. @default false
+   */
+  readonly proxyProtocol: boolean;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -193,6 +204,18 @@ export interface ClientConfig extends CommonConfig {
   readonly routes: readonly IpPrefix[];
   /** Install the routes the server announces, for as long as the session lasts. @default true */
   readonly acceptRoutes: boolean;
+  /** Reach the server through this HTTP proxy (CONNECT); absent: directly. */
+  readonly proxy?: ProxyConfig;
+}
+
+/** The client's `proxy:` section, when it names a proxy. */
+export interface ProxyConfig {
+  /** `http://HOST:PORT`. */
+  readonly url: string;
+  /** User name on the first line, password on the second (Basic credentials). */
+  readonly credentialsFile?: string;
+  /** Servers reached directly: names (`*.example.com`, `.example.com`) or addresses. */
+  readonly noProxy: readonly string[];
 }
 
 export type Config = ServerConfig | ClientConfig;

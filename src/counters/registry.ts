@@ -20,9 +20,38 @@ export interface SessionView {
   readonly since: number;
   /** Last keepalive round trip. */
   readonly rttMs: number | undefined;
-  /** Bytes handed to TLS for this peer and not yet written. */
+  /** Bytes queued for this peer and not yet written. */
   readonly queuedBytes: number;
   readonly traffic: TrafficCounters;
+  /** The carrier TCP connection's health (TCP_INFO), when its socket is within reach. */
+  readonly carrier?: CarrierView;
+  /** The send queue's AQM. */
+  readonly aqm?: AqmView;
+}
+
+/** A session's carrier connection as TCP_INFO describes it. */
+export interface CarrierView {
+  readonly congestionControl: string | undefined;
+  /** Smoothed round trip and its variation, ms. */
+  readonly srttMs: number;
+  readonly rttvarMs: number;
+  /** Segments retransmitted over the connection's life. */
+  readonly retransmits: number;
+  /** Congestion window, segments. */
+  readonly cwnd: number;
+  /** Last delivery rate sample, bits per second. */
+  readonly deliveryRateBps: number;
+  /** Bytes in the kernel never sent yet. */
+  readonly notsentBytes: number;
+}
+
+/** What a session's send queue AQM did. */
+export interface AqmView {
+  /** How long the last packet sent had waited in the queue, ms. */
+  readonly sojournMs: number;
+  /** Packets dropped for standing too long, and ECN-capable ones marked instead. */
+  readonly dropped: number;
+  readonly marked: number;
 }
 
 /** One certificate name's totals over every session it had, live ones included. */

@@ -9,6 +9,7 @@
 import type { CountersSnapshot } from "../counters/registry.ts";
 import type { TrafficHistory } from "./history.ts";
 import type { MonitorSource } from "./source.ts";
+import type { AqmView, CarrierView } from "../counters/registry.ts";
 
 /** Bits per second each way over the last sample interval; null until there are two samples. */
 export interface StatusRate {
@@ -30,6 +31,10 @@ export interface StatusSession {
   readonly packetsIn: number;
   readonly packetsOut: number;
   readonly rate: StatusRate | null;
+  /** The carrier TCP connection's health (TCP_INFO); null when its socket is out of reach. */
+  readonly carrier: CarrierView | null;
+  /** The send queue's AQM: last sojourn time, drops and ECN marks. */
+  readonly aqm: AqmView | null;
 }
 
 export interface StatusReport {
@@ -106,6 +111,8 @@ export function statusReport(
       packetsIn: session.traffic.packetsIn,
       packetsOut: session.traffic.packetsOut,
       rate: history?.sessionRate(session) ?? null,
+      carrier: session.carrier ?? null,
+      aqm: session.aqm ?? null,
     })),
   };
 }

@@ -28,6 +28,7 @@ import { certificateIdentity } from "../pki/peer_check.ts";
 import { reachableRules } from "./reachable.ts";
 import type { ConnectionLimits } from "./connection_limits.ts";
 import type { StrangerLog } from "./stranger_log.ts";
+import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import type { DoorEvents, UnauthorizedClient } from "./transport.ts";
 
 /** The reason a refusal is counted under in sssonector_connections_refused_total. */
@@ -50,6 +51,8 @@ export interface ClientSessionsOptions {
   readonly strangers: StrangerLog;
   /** @default the configuration's keepalive */
   readonly keepalive?: KeepaliveOptions;
+  /** How carrier sockets are tuned (ServerEdges.carrier). */
+  readonly carrier?: CarrierPolicy;
 }
 
 /** What a session holds while admitted: for its filter and status reports. */
@@ -72,6 +75,7 @@ export class ClientSessions {
   #counters: CounterRegistry;
   #strangers: StrangerLog;
   #keepalive: KeepaliveOptions | undefined;
+  #carrier: CarrierPolicy | undefined;
   #routes: DeviceRoutes;
   /** The kernel routes each client holds, with their metrics (host routes too in a pool). */
   #clientRoutes: PoolRoutes<Session>;
@@ -92,6 +96,7 @@ export class ClientSessions {
     this.#counters = options.counters;
     this.#strangers = options.strangers;
     this.#keepalive = options.keepalive;
+    this.#carrier = options.carrier;
     this.#routes = new DeviceRoutes(options.device, options.logger);
     this.#clientRoutes = new PoolRoutes({ pool: config.pool });
     const tunnels = tunnelPrefixes(config);
@@ -298,6 +303,7 @@ export class ClientSessions {
         device: this.#device,
         counters: this.#counters,
         keepalive: this.#keepalive,
+        carrier: this.#carrier,
       }),
       onSpoofed: (source) => this.#strangers.spoofed(info.peerName, formatAddress(source)),
       sendBudget: this.#budget,

@@ -18,6 +18,7 @@ import {
 import { ClientSessions, type LiveSettings } from "./client_sessions.ts";
 import { StrangerLog } from "./stranger_log.ts";
 import type { ListeningDoor, ServerTransport } from "./transport.ts";
+import type { CarrierPolicy } from "../transport/congestion_control.ts";
 
 /** What a server works with, each made and opened by the caller (main.ts, or a test's fakes). */
 export interface ServerEdges {
@@ -31,6 +32,11 @@ export interface ServerEdges {
   readonly counters: CounterRegistry;
   /** This host's forwarding settings (for the warning about routed networks). */
   readonly forwarding: { readonly ipv4?: boolean; readonly ipv6?: boolean };
+  /**
+   * How carrier sockets are tuned and read (congestion control, unsent bytes, TCP_INFO:
+   * src/transport/congestion_control.ts); absent where the streams are no sockets (tests' fakes).
+   */
+  readonly carrier?: CarrierPolicy;
   /** Where the server logs (its sessions under `session`, the door under `door`). */
   readonly logger: Logger;
 }
@@ -104,6 +110,7 @@ export class TunnelServer {
       limits,
       strangers,
       ...(options.keepalive ? { keepalive: options.keepalive } : {}),
+      ...(edges.carrier ? { carrier: edges.carrier } : {}),
     });
     let door: ListeningDoor;
     try {

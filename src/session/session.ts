@@ -23,6 +23,8 @@ import type { SessionView } from "../counters/registry.ts";
 import { type SendBudget, SendQueue } from "./send_queue.ts";
 import { WriteStat } from "../frame/receiver.ts";
 import { TokenBucket } from "./token_bucket.ts";
+import type { CarrierPolicy } from "../transport/congestion_control.ts";
+import { CarrierTuner, carrierViews } from "./carrier_tuner.ts";
 
 export interface KeepaliveOptions {
   /** Send a Ping this often (both sides do, so both measure round trips). */
@@ -75,6 +77,11 @@ export interface SessionOptions {
   /** Told every keepalive round trip measured, in ms. */
   readonly onRtt?: (ms: number) => void;
   /**
+   * The shim, to reach the carrier's TCP socket: small unsent and TLS buffers sized from its
+   * delivery rate (so packets wait in the AQM'd send queue), and its health for reports.
+   */
+  readonly carrier?: CarrierPolicy;
+  /**
    * Told the source address (4 or 16 bytes) of a packet dropped because the filter says the peer
    * does not own it: at most once per chunk received, so the caller rate-limits its log line.
    */
@@ -124,6 +131,7 @@ export class Session {
   #controlBudget = new TokenBucket(CONTROL_FRAMES_BURST, CONTROL_FRAMES_PER_SECOND);
   #out = { packets: 0, bytes: 0, congested: 0, control: 0 };
   #rttMs: number | undefined;
+  #tuner: CarrierTuner | undefined;
   #resolveOpened!: (hello: Hello) => void;
   #rejectOpened!: (reason: Error) => void;
   #resolveEnded!: (end: SessionEnd) => void;
@@ -138,6 +146,7 @@ export class Session {
     });
     this.#options = options;
     this.#log = options.logger;
+    this.#attachCarrier(options);
     this.#keepalive = options.keepalive ?? DEFAULT_KEEPALIVE;
     this.opened = new Promise((resolve, reject) => {
       this.#resolveOpened = resolve;
@@ -226,6 +235,7 @@ export class Session {
       rttMs,
       queuedBytes: this.#queue.queued,
       traffic,
+      ...carrierViews(this.#tuner, this.#queue.aqm),
     };
   }
 
@@ -338,6 +348,27 @@ export class Session {
     this.#resolveOpened(peer);
   }
 
+  #attachCarrier(options: SessionOptions): void {
+    const started = CarrierTuner.start(
+      options.carrier,
+      options.stream.endpoints,
+      this.#queue,
+      () => this.#out.bytes,
+      () => {
+        const local = options.stream.endpoints?.localAddress ?? "address";
+        this.#stream.destroy();
+        this.#finish({
+          code: 0,
+          message: `the local address ${local} went away (the host moved)`,
+          byPeer: false,
+        });
+      },
+    );
+    if (!started) return;
+    this.#tuner = started.tuner;
+    this.#timers.push(started.timer);
+  }
+
   #startKeepalive(): void {
     const { intervalMs, timeoutMs } = this.#keepalive;
     const tick = Math.max(10, Math.min(intervalMs, timeoutMs) / 4);
@@ -363,7 +394,7 @@ export class Session {
 
   /** Sends a Hello, Ping or Pong; when the peer is not reading, pings and pongs are dropped. */
   #sendControl(frame: Uint8Array): void {
-    if (!this.#queue.offer(frame)) this.#out.control++;
+    if (!this.#queue.offerControl(frame)) this.#out.control++;
   }
 
   #finish(end: SessionEnd): void {

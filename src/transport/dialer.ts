@@ -10,6 +10,9 @@ import { describeTlsError } from "./tls_errors.ts";
 import { clientTlsOptions } from "./tls_options.ts";
 import type { TlsMaterial } from "./material.ts";
 import { diagnoseServerCertificate, fetchServerCertificate } from "./server_diagnosis.ts";
+import type net from "node:net";
+import { type HttpProxy, ProxyError } from "./http_proxy.ts";
+import { isAddressLiteral, race, resolveServer } from "./happy_eyeballs.ts";
 
 /** TLS failures that are about the server's certificate (worth examining it). */
 const CERTIFICATE_FAILURE =
@@ -25,22 +28,83 @@ export interface DialOptions {
   readonly timeoutMs?: number;
   /** Abandons the attempt at once (the client is stopping). */
   readonly signal?: AbortSignal;
+  /** Reach the server through this HTTP proxy (CONNECT), unless its no_proxy names the server. */
+  readonly proxy?: HttpProxy;
 }
 
-/** Connects to the server and completes the mutual-TLS handshake within the timeout. */
-export function dialTls(
+/**
+ * Connects to the server (through the proxy when one applies) and completes the mutual-TLS
+ * handshake within the timeout.
+ */
+export async function dialTls(
   server: Endpoint,
   material: TlsMaterial,
   options: DialOptions = {},
 ): Promise<SecureStream> {
+  const { proxy, timeoutMs = 10_000, signal } = options;
+  if (!proxy || proxy.bypasses(server.host)) {
+    if (isAddressLiteral(server.host)) return await handshake(server, material, options);
+    // A name is looked up at every dial, and all its addresses raced (happy_eyeballs.ts); the
+    // stream's remote is the address that answered.
+    let addresses: string[];
+    try {
+      addresses = await resolveServer(server.host);
+    } catch (error) {
+      throw new DialError(
+        `cannot connect to ${formatRemote(server.host, server.port)}: ${(error as Error).message}`,
+      );
+    }
+    const { value } = await race(
+      addresses,
+      (address) => handshake(server, material, options, undefined, address),
+      (stream) => stream.destroy(),
+    );
+    return value;
+  }
+  const started = Date.now();
+  let tunnel: net.Socket;
+  try {
+    tunnel = await proxy.open(server, {
+      timeoutMs,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof ProxyError)) throw error;
+    throw new DialError(
+      `cannot connect to ${formatRemote(server.host, server.port)}: ${error.message}`,
+    );
+  }
+  return await handshake(server, material, {
+    ...options,
+    timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
+  }, tunnel);
+}
+
+/**
+ * The TLS handshake, over `tunnel` when given, else over a new connection to the server (to
+ * `address` when given: one of its name's addresses; the certificate must still name the host).
+ */
+function handshake(
+  server: Endpoint,
+  material: TlsMaterial,
+  options: DialOptions,
+  tunnel?: net.Socket,
+  address?: string,
+): Promise<SecureStream> {
   const { timeoutMs = 10_000, signal } = options;
   const where = formatRemote(server.host, server.port);
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new DialError(`connecting to ${where} was abandoned`));
-    const incoming = new IncomingChunks();
+    if (signal?.aborted) {
+      tunnel?.destroy();
+      return reject(new DialError(`connecting to ${where} was abandoned`));
+    }
+    // node:tls honours onread only on connections it opens itself, not over a given socket.
+    const incoming = tunnel ? undefined : new IncomingChunks();
     const socket = tls.connect({
       ...clientTlsOptions(material, server),
-      onread: incoming.onread(),
+      ...(tunnel ? { socket: tunnel } : {}),
+      ...(address ? { host: address } : {}),
+      ...(incoming ? { onread: incoming.onread() } : {}),
     } as tls.ConnectionOptions);
     const onAbort = () => {
       clearTimeout(timer);

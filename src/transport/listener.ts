@@ -18,6 +18,7 @@ import { AcceptWatchdog, type ProbeConnection } from "./accept_watchdog.ts";
 import { QuietReclaim } from "./quiet_reclaim.ts";
 import { errorMessage } from "../runtime/error_message.ts";
 import { PeerCertificateCheck } from "../pki/peer_check.ts";
+import { handOver } from "./proxy_protocol.ts";
 
 /** A client that completed the TLS handshake without a certificate our TLS layer accepts. */
 export interface UnauthorizedPeer {
@@ -60,6 +61,8 @@ export interface ListenerOptions extends Partial<PendingLimits> {
    * pending table is more than half full (handshakeDeadlineMs). @default 10000
    */
   readonly handshakeTimeoutMs?: number;
+  /** Every connection starts with a PROXY protocol header, v2 or v1 (proxy_protocol.ts). @default false */
+  readonly proxyProtocol?: boolean;
   /** The accept watchdog's quiet time before it probes (AcceptWatchdog). @default 5000 */
   readonly watchdogIntervalMs?: number;
   /** Run once a flood at the door has passed (QuietReclaim), to give its memory back. */
@@ -173,6 +176,8 @@ export class TlsListener {
     const reclaim = options.reclaimMemory
       ? new QuietReclaim({ reclaim: options.reclaimMemory })
       : undefined;
+    // With PROXY protocol: the client's address behind the front, by the front's host:port.
+    const sources = new Map<string, string>();
     // node:tls does the handshakes but never listens itself: a plain TCP server accepts, applies
     // the caps, and hands over only what passes (tls.createServer wrapping connections that were
     // then closed at a cap kept about 30 KB each for good, measured in Deno 2.9.6).
@@ -190,7 +195,10 @@ export class TlsListener {
       const accepted = socket.authorized && !resumed &&
         door.check.problem(peerChain(socket)) === undefined;
       if (accepted && slot) {
-        events.onStream(new TlsSocketStream(socket), slot);
+        events.onStream(
+          new TlsSocketStream(socket, undefined, sources.get(peerAddressOf(socket))),
+          slot,
+        );
         return;
       }
       // Not authorized by the TLS layer: no session; what it sends is discarded unparsed (draining
@@ -245,7 +253,15 @@ export class TlsListener {
         events.onHandshakeTimeout(remote);
       });
       socket.once("close", entry.release);
-      tlsServer.emit("connection", socket);
+      handOver(
+        socket,
+        options.proxyProtocol ? { key: remote, sources } : undefined,
+        (socket) => tlsServer.emit("connection", socket),
+        (reason) => {
+          socket.destroy();
+          events.onHandshakeFailure(remote, reason);
+        },
+      );
     };
     tlsServer.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
       const peer = peerAddressOf(socket);

@@ -1,5 +1,6 @@
 import type { TLSSocket } from "node:tls";
 import { ReceivedGarbage } from "../runtime/garbage.ts";
+import type { TcpEndpoints } from "./carrier_socket.ts";
 
 /** What both ends learn about an authenticated connection. */
 export interface ConnectionInfo {
@@ -20,6 +21,8 @@ export interface ConnectionInfo {
 /** An authenticated, encrypted byte stream to one peer: the seam between session and TLS. */
 export interface SecureStream {
   readonly info: ConnectionInfo;
+  /** The carrier TCP connection's two ends, when known (to tune its socket, carrier_socket.ts). */
+  readonly endpoints?: TcpEndpoints;
   /** Registers the receiver of incoming bytes; chunks are only valid during the call. */
   onData(handler: (chunk: Uint8Array) => void): void;
   /** Queues bytes; resolves once the stream no longer needs `bytes`, so it may be reused. */
@@ -109,15 +112,17 @@ export class IncomingChunks {
 /** SecureStream over a node:tls socket whose handshake has completed. */
 export class TlsSocketStream implements SecureStream {
   readonly info: ConnectionInfo;
+  readonly endpoints?: TcpEndpoints;
   readonly closed: Promise<Error | undefined>;
   #socket: TLSSocket;
   #incoming: IncomingChunks;
 
   /**
    * `incoming`: the IncomingChunks whose `onread` the socket was created with; without it the
-   * stream listens to the socket's `data` events.
+   * stream listens to the socket's `data` events. `remote`: the peer's address when it is not
+   * the socket's own (a client behind a PROXY protocol front).
    */
-  constructor(socket: TLSSocket, incoming?: IncomingChunks) {
+  constructor(socket: TLSSocket, incoming?: IncomingChunks, remote?: string) {
     this.#socket = socket;
     socket.setNoDelay(true);
     const cert = socket.getPeerCertificate();
@@ -128,8 +133,12 @@ export class TlsSocketStream implements SecureStream {
       peerName: typeof cert?.subject?.CN === "string" ? cert.subject.CN : "(no common name)",
       peerFingerprint: cert?.fingerprint256 ?? "",
       peerSerial: (cert?.serialNumber ?? "").toUpperCase(),
-      remote: formatRemote(socket.remoteAddress, socket.remotePort),
+      remote: remote ?? formatRemote(socket.remoteAddress, socket.remotePort),
     };
+    const { localAddress, localPort, remoteAddress, remotePort } = socket;
+    if (localAddress && localPort && remoteAddress && remotePort) {
+      this.endpoints = { localAddress, localPort, remoteAddress, remotePort };
+    }
     // A TLS error on an open connection (a record that does not decrypt, too many KeyUpdates) is
     // fatal: node:tls sends the alert but in Deno keeps the socket until the peer goes, so the
     // stream ends here, at the error.

@@ -119,6 +119,43 @@ export const tunSymbols = {
     result: "i32",
   },
   // ---- end of native/netlink.c ----
+  sss_tcp_find: {
+    // int32_t (int32_t hint, const uint8_t *local, uint32_t local_len, uint32_t local_port,
+    //          const uint8_t *peer, uint32_t peer_len, uint32_t peer_port)   (native/tcp_socket.c)
+    parameters: ["i32", "buffer", "u32", "u32", "buffer", "u32", "u32"],
+    result: "i32",
+  },
+  sss_tcp_set_notsent_lowat: {
+    // int32_t (int32_t fd, uint32_t bytes)
+    parameters: ["i32", "u32"],
+    result: "i32",
+  },
+  sss_tcp_set_congestion: {
+    // int32_t (int32_t fd, const char *name)
+    parameters: ["i32", "buffer"],
+    result: "i32",
+  },
+  sss_tcp_get_congestion: {
+    // int32_t (int32_t fd, char *out, uint32_t cap)
+    parameters: ["i32", "buffer", "u32"],
+    result: "i32",
+  },
+  sss_tcp_info: {
+    // int32_t (int32_t fd, uint64_t *out)
+    parameters: ["i32", "buffer"],
+    result: "i32",
+  },
+  sss_tcp_set_user_timeout: {
+    // int32_t (int32_t fd, uint32_t ms)
+    parameters: ["i32", "u32"],
+    result: "i32",
+  },
+  sss_tcp_local_address_present: {
+    // int32_t (int32_t fd)
+    parameters: ["i32"],
+    result: "i32",
+  },
+  // ---- end of native/tcp_socket.c ----
   sss_strerror: {
     // const char *(int32_t err)
     parameters: ["i32"],

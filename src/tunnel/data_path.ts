@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import type { Logger } from "@logtape/logtape";
 import type { Config } from "../config/types.ts";
 import { observeRtt } from "../counters/counters.ts";
@@ -39,7 +40,7 @@ export function deviceReader(
 /** Session options that come from the configuration and the device, the same in both modes. */
 export type SessionBasics = Pick<
   SessionOptions,
-  "hello" | "keepalive" | "handshakeTimeoutMs" | "onRtt"
+  "hello" | "keepalive" | "handshakeTimeoutMs" | "onRtt" | "carrier"
 >;
 
 /**
@@ -48,13 +49,15 @@ export type SessionBasics = Pick<
  */
 export function sessionBasics(
   config: Config,
-  { device, counters, keepalive }: {
+  { device, counters, keepalive, carrier }: {
     readonly device: TunnelDevice;
     readonly counters: CounterRegistry;
     readonly keepalive: KeepaliveOptions | undefined;
+    readonly carrier: CarrierPolicy | undefined;
   },
 ): SessionBasics {
   return {
+    ...(carrier ? { carrier } : {}),
     hello: helloFor(config, device.offload ? [Feature.Gso] : []),
     keepalive: keepalive ?? keepaliveFrom(config),
     handshakeTimeoutMs: config.security.handshakeTimeout * 1000,

@@ -9,6 +9,7 @@
 import type { Endpoint } from "../config/types.ts";
 import type { CertificateStore } from "../pki/certificate_store.ts";
 import { dialTls } from "../transport/dialer.ts";
+import type { HttpProxy } from "../transport/http_proxy.ts";
 import { type ListenerEvents, TlsListener } from "../transport/listener.ts";
 import type { PendingLimits } from "../transport/pending.ts";
 import type { SecureStream } from "../transport/secure_stream.ts";
@@ -20,11 +21,17 @@ interface ListenLimits extends PendingLimits {
 }
 
 /** A TLS listener on `endpoint`, serving the certificate set's current material. */
-export function tlsServerTransport(endpoint: Endpoint, certificates: CertificateStore) {
+export function tlsServerTransport(
+  endpoint: Endpoint,
+  certificates: CertificateStore,
+  options: { readonly proxyProtocol: boolean },
+) {
   return {
     async listen(events: ListenerEvents, limits: ListenLimits) {
       const listener = await TlsListener.listen(endpoint, certificates.current(), events, {
         ...limits,
+        // Behind a TLS passthrough front: every connection starts with a PROXY header.
+        proxyProtocol: options.proxyProtocol,
         // After a flood, the memory it grew goes back to the system once the door is quiet.
         reclaimMemory: reclaimAfterFlood(),
       });
@@ -46,10 +53,13 @@ export function tlsServerTransport(endpoint: Endpoint, certificates: Certificate
 }
 
 /** TLS connections to servers, with the certificate set's current material. */
-export function tlsClientTransport(certificates: CertificateStore) {
+export function tlsClientTransport(certificates: CertificateStore, proxy: HttpProxy | undefined) {
   return {
     dial(server: Endpoint, limits: { timeoutMs: number; signal: AbortSignal }) {
-      return dialTls(server, certificates.current(), limits) as Promise<SecureStream>;
+      return dialTls(server, certificates.current(), {
+        ...limits,
+        ...(proxy ? { proxy } : {}),
+      }) as Promise<SecureStream>;
     },
   };
 }

@@ -32,6 +32,8 @@ const REPORT: StatusReport = {
     packetsIn: 3,
     packetsOut: 1,
     rate: null,
+    carrier: null,
+    aqm: null,
   }],
 };
 

@@ -24,6 +24,7 @@ listen: 0.0.0.0:443
 interface: tun0
 address: 10.0.0.1/24
 max_clients: 1000
+proxy_protocol: false
 client_to_client: false
 pool: false
 push_routes: []

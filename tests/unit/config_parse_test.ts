@@ -260,7 +260,7 @@ Deno.test("parseConfig() refuses an unknown nested key, listing the allowed ones
     [
       "network.zebra",
       7,
-      'unknown key "zebra"; allowed here: mtu, offload, keepalive_interval, peer_timeout, clamp_mss',
+      'unknown key "zebra"; allowed here: mtu, offload, keepalive_interval, peer_timeout, clamp_mss, congestion_control',
     ],
     ["network.mut", 8, 'unknown key "mut" (did you mean "mtu"?)'],
   ]);
@@ -298,7 +298,7 @@ Deno.test("parseConfig() explains a value of the wrong type", () => {
       "network:\n  mtu: 1500",
       "network: 1500",
       "network",
-      /^1500 is not a mapping; expected a mapping with the keys mtu, offload, keepalive_interval, peer_timeout, clamp_mss$/,
+      /^1500 is not a mapping; expected a mapping with the keys mtu, offload, keepalive_interval, peer_timeout, clamp_mss, congestion_control$/,
     ],
     ["listen: 0.0.0.0:443", "listen: 443", "listen", /^443 is not an endpoint; expected HOST:PORT/],
     [

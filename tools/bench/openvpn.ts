@@ -23,6 +23,8 @@ export interface OpenVpnArgsOptions {
   readonly tunnelMtu?: number;
   /** TUN device name inside the namespace. @default "ovpn0" */
   readonly device?: string;
+  /** The carrier. @default "tcp" */
+  readonly proto?: "tcp" | "udp";
 }
 
 /**
@@ -30,7 +32,7 @@ export interface OpenVpnArgsOptions {
  * happens in the OpenVPN process, where its CPU time can be measured, as SSSonector's is.
  */
 export function openvpnArgs(options: OpenVpnArgsOptions): string[] {
-  const { role, certDir, port = 1194, tunnelMtu = 1500, device = "ovpn0" } = options;
+  const { role, certDir, port = 1194, tunnelMtu = 1500, device = "ovpn0", proto = "tcp" } = options;
   const server = role === "server";
   const [local, remote] = server
     ? [OPENVPN_SERVER_IP, OPENVPN_CLIENT_IP]
@@ -39,10 +41,14 @@ export function openvpnArgs(options: OpenVpnArgsOptions): string[] {
     ...["--dev", device, "--dev-type", "tun", "--ifconfig", local, remote],
     // --tcp-nodelay: OpenVPN's own advice for TCP tunnels; without it Nagle and delayed ACKs
     // put tens of milliseconds on idle round trips, and the latency comparison would flatter us.
-    ...["--tun-mtu", String(tunnelMtu), "--disable-dco", "--tcp-nodelay"],
+    ...["--tun-mtu", String(tunnelMtu), "--disable-dco"],
+    ...(proto === "tcp" ? ["--tcp-nodelay"] : []),
     ...(server
-      ? ["--proto", "tcp-server", "--local", options.serverIp, "--lport", String(port)]
-      : ["--proto", "tcp-client", "--remote", options.serverIp, String(port), "--nobind"]),
+      ? ["--proto", proto === "tcp" ? "tcp-server" : "udp"]
+      : ["--proto", proto === "tcp" ? "tcp-client" : "udp"]),
+    ...(server
+      ? ["--local", options.serverIp, "--lport", String(port)]
+      : ["--remote", options.serverIp, String(port), "--nobind"]),
     ...(server
       ? ["--tls-server", "--dh", "none"]
       : ["--tls-client", "--remote-cert-tls", "server"]),
@@ -98,6 +104,8 @@ export interface OpenVpnTunnelOptions {
   readonly tunnelMtu?: number;
   /** @default 30_000 */
   readonly readyTimeoutMs?: number;
+  /** The carrier. @default "tcp" */
+  readonly proto?: "tcp" | "udp";
 }
 
 /** A running OpenVPN server and client joined through the lab. */
@@ -127,6 +135,7 @@ export class OpenVpnTunnel {
       certDir: options.certDir,
       serverIp: lab.server.ip,
       tunnelMtu: options.tunnelMtu ?? 1500,
+      proto: options.proto ?? "tcp",
     };
     const logs = {
       server: `${options.dir}/openvpn-server.log`,

@@ -39,6 +39,8 @@ export interface RowContext {
   readonly tunnelMtu: number;
   /** Progress output. */
   readonly say: (line: string) => void;
+  /** The tunnel's `network.congestion_control`; the program's default when absent. */
+  readonly congestionControl?: string;
 }
 
 async function attempt(
@@ -70,7 +72,7 @@ export function vethRow(ctx: RowContext): Promise<BenchRow> {
 }
 
 /** The tunnel process behind a spawned pid (normally that pid itself: each launcher execs). */
-async function tunnelPids(
+export async function tunnelPids(
   ctx: RowContext,
   spawned: { server: number; client: number },
   command: string,
@@ -96,6 +98,7 @@ export function sssonectorRow(ctx: RowContext, offload: boolean): Promise<BenchR
       dir,
       mtu: ctx.tunnelMtu,
       offload,
+      ...(ctx.congestionControl ? { congestionControl: ctx.congestionControl } : {}),
     });
     const device = LAB_INTERFACE;
     const server = TunnelProcess.start(lab, lab.server, configs.serverConfig, configs.serverLog);

@@ -27,6 +27,8 @@ export interface LabConfigOptions {
   readonly clientExtra?: string;
   /** `network.offload` of both ends; left out of the files (the default applies) when absent. */
   readonly offload?: boolean;
+  /** `network.congestion_control` of both ends; left out when absent. */
+  readonly congestionControl?: string;
   /** The client's log file instead of DIR/client.log; null logs to standard output. */
   readonly clientLog?: string | null;
   /** Extra keys of the server's `security:` section, e.g. `{ handshake_timeout: 2 }`. */
@@ -52,7 +54,8 @@ export async function writeLabConfigs(
     serverLog: `${dir}/server.log`,
     clientLog: options.clientLog ?? `${dir}/client.log`,
   };
-  const offloadLine = options.offload === undefined ? "" : `  offload: ${options.offload}\n`;
+  const offloadLine = (options.offload === undefined ? "" : `  offload: ${options.offload}\n`) +
+    (options.congestionControl ? `  congestion_control: ${options.congestionControl}\n` : "");
   const common = (log: string | null, cert: string, security = "") =>
     `interface: ${LAB_INTERFACE}
 network:

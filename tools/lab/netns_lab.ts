@@ -52,9 +52,29 @@ export async function runOk(cmd: string, args: string[]): Promise<string> {
   return result.stdout;
 }
 
+/** The namespace between server and client in a lab made with `middle`: one veth end to each. */
+export interface LabMiddle {
+  readonly ns: string;
+  /** Its end of the server's veth pair. */
+  readonly towardServer: string;
+  /** Its end of the client's veth pair. */
+  readonly towardClient: string;
+}
+
+export interface NetnsLabOptions {
+  /**
+   * Joins server and client through a third namespace instead of one veth pair: nothing passes
+   * until something in it relays frames between its two interfaces (tools/lab/wan_link.ts).
+   * @default false
+   */
+  readonly middle?: boolean;
+}
+
 export class NetnsLab implements AsyncDisposable {
   readonly server: LabHost;
   readonly client: LabHost;
+  /** Present when the lab was created with `middle`. */
+  middle: LabMiddle | undefined;
   #children = new Set<Deno.ChildProcess>();
   /** The namespaces this lab added: the only ones it deletes. */
   #namespaces: string[] = [];
@@ -71,26 +91,30 @@ export class NetnsLab implements AsyncDisposable {
    * one process's labs apart (a name already taken is drawn again). The underlay uses
    * 198.18.0.0/24 (the benchmarking range), which exists only inside the lab.
    */
-  static async create(tag = "lab"): Promise<NetnsLab> {
+  static async create(tag = "lab", options: NetnsLabOptions = {}): Promise<NetnsLab> {
     const lab = await NetnsLab.#withServerNamespace(tag);
     const { server, client } = lab;
     try {
       await runOk("ip", ["netns", "add", client.ns]);
       lab.#namespaces.push(client.ns);
-      await runOk("ip", [
-        "link",
-        "add",
-        server.veth,
-        "netns",
-        server.ns,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        client.veth,
-        "netns",
-        client.ns,
-      ]);
+      if (options.middle) {
+        await lab.#addMiddle();
+      } else {
+        await runOk("ip", [
+          "link",
+          "add",
+          server.veth,
+          "netns",
+          server.ns,
+          "type",
+          "veth",
+          "peer",
+          "name",
+          client.veth,
+          "netns",
+          client.ns,
+        ]);
+      }
       for (const host of [server, client]) {
         await lab.exec(host, "ip", ["link", "set", "lo", "up"]);
         await lab.exec(host, "ip", ["addr", "add", `${host.ip}/24`, "dev", host.veth]);
@@ -101,6 +125,32 @@ export class NetnsLab implements AsyncDisposable {
       throw error;
     }
     return lab;
+  }
+
+  /** The middle namespace and a veth pair from it to each host, its ends up. */
+  async #addMiddle(): Promise<void> {
+    const id = this.server.ns.slice("sss-".length, -"-srv".length);
+    const middle: LabMiddle = {
+      ns: `sss-${id}-mid`,
+      towardServer: `ms${id}`.slice(0, 15),
+      towardClient: `mc${id}`.slice(0, 15),
+    };
+    await runOk("ip", ["netns", "add", middle.ns]);
+    this.#namespaces.push(middle.ns);
+    this.middle = middle;
+    for (
+      const [host, end] of [[this.server, middle.towardServer], [
+        this.client,
+        middle.towardClient,
+      ]] as const
+    ) {
+      await runOk("ip", [
+        ...["link", "add", host.veth, "netns", host.ns, "type", "veth"],
+        ...["peer", "name", end, "netns", middle.ns],
+      ]);
+      await runOk("ip", ["netns", "exec", middle.ns, "ip", "link", "set", end, "up"]);
+    }
+    await runOk("ip", ["netns", "exec", middle.ns, "ip", "link", "set", "lo", "up"]);
   }
 
   /** A lab with a fresh name whose server namespace has been added. */

@@ -1,10 +1,10 @@
-import { NetnsLab } from "./netns_lab.ts";
+import { NetnsLab, type NetnsLabOptions } from "./netns_lab.ts";
 
 /** A temporary folder, and the lab once created, that withLabWorkspace removes again. */
 export interface LabWorkspace {
   readonly workDir: string;
   /** Creates the two-host lab; it is removed with the workspace. */
-  createLab(tag: string): Promise<NetnsLab>;
+  createLab(tag: string, options?: NetnsLabOptions): Promise<NetnsLab>;
 }
 
 /**
@@ -33,7 +33,10 @@ export async function withLabWorkspace<T>(
   Deno.addSignalListener("SIGINT", onInterrupt);
   Deno.addSignalListener("SIGTERM", onInterrupt);
   try {
-    return await body({ workDir, createLab: async (tag) => (lab = await NetnsLab.create(tag)) });
+    return await body({
+      workDir,
+      createLab: async (tag, options) => (lab = await NetnsLab.create(tag, options)),
+    });
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
     Deno.removeSignalListener("SIGTERM", onInterrupt);

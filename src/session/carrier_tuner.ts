@@ -1,0 +1,132 @@
+/**
+ * Sizes the two buffers between a session's AQM and the wire from what the carrier delivers, so
+ * that neither holds more than a couple of milliseconds at any rate: the bytes the kernel keeps
+ * unsent (TCP_NOTSENT_LOWAT) and the bytes handed to TLS whose writes have not completed (the
+ * send queue's write window). Everything beyond them waits in the send queue, where CoDel sees it.
+ */
+import { CarrierSocket, type TcpEndpoints, type TcpHealth } from "../transport/carrier_socket.ts";
+import type { CarrierPolicy } from "../transport/congestion_control.ts";
+import type { AqmView, CarrierView } from "../counters/registry.ts";
+import type { AqmCounters } from "./send_queue.ts";
+
+/** How often a busy session re-reads its carrier's TCP_INFO and re-sizes its buffers. */
+export const CARRIER_TICK_MS = 100;
+/** Every how many ticks an idle one does (its health in reports stays this fresh). */
+const IDLE_TICKS = 10;
+/**
+ * TCP_USER_TIMEOUT of every carrier: a connection whose sent data stays unacknowledged this long
+ * is given up (a dead path), well before the keepalive timeout would notice.
+ */
+export const CARRIER_USER_TIMEOUT_MS = 10_000;
+
+/** How long, at the carrier's rate, each of the two buffers may hold. @default 2 ms */
+export const BUFFER_TIME_MS = 2;
+/** The smallest unsent allowance (a few segments: below it the carrier would starve). */
+export const MIN_NOTSENT_LOWAT = 16 * 1024;
+/** The smallest write window (two TLS records). */
+export const MIN_WRITE_WINDOW = 32 * 1024;
+/** The largest of either: 4 MiB, 2 ms at 16 Gbit/s. */
+export const MAX_BUFFER = 4 * 1024 * 1024;
+
+/** The two sizes for a carrier that delivers `rateBps` bits per second. */
+export function carrierBuffers(rateBps: number): { notsentLowat: number; writeWindow: number } {
+  const bytes = Number.isFinite(rateBps) && rateBps > 0 ? (rateBps / 8) * BUFFER_TIME_MS / 1000 : 0;
+  const clamp = (min: number) => Math.round(Math.min(MAX_BUFFER, Math.max(min, bytes)));
+  return { notsentLowat: clamp(MIN_NOTSENT_LOWAT), writeWindow: clamp(MIN_WRITE_WINDOW) };
+}
+
+/** What the tuner adjusts besides the socket. */
+export interface WriteWindow {
+  writeWindowBytes: number;
+}
+
+/** Re-sizes both buffers from the carrier's TCP_INFO; the session calls tick() periodically. */
+export class CarrierTuner {
+  /** The congestion control the carrier uses (read back once set). */
+  readonly congestionControl: string | undefined;
+  #socket: CarrierSocket;
+  #queue: WriteWindow;
+  #lowat = 0;
+  #health: TcpHealth | undefined;
+
+  constructor(socket: CarrierSocket, queue: WriteWindow, congestionControl?: string) {
+    this.#socket = socket;
+    this.#queue = queue;
+    if (congestionControl) socket.setCongestionControl(congestionControl);
+    this.congestionControl = socket.congestionControl();
+  }
+
+  /**
+   * The tuner of a session's carrier, ticking every CARRIER_TICK_MS while `sent()` (bytes sent so
+   * far) moves, every IDLE_TICKS ticks while it does not; undefined when the socket is out of
+   * reach (no shim, endpoints unknown). The caller clears `timer` when the session ends.
+   */
+  static start(
+    policy: CarrierPolicy | undefined,
+    ends: TcpEndpoints | undefined,
+    queue: WriteWindow,
+    sent: () => number,
+    onAddressGone: () => void,
+  ): { tuner: CarrierTuner; timer: ReturnType<typeof setInterval> } | undefined {
+    const socket = policy && ends ? CarrierSocket.find(policy.lib, ends) : undefined;
+    if (!socket) return undefined;
+    const tuner = new CarrierTuner(socket, queue, policy?.congestionControl);
+    socket.setUserTimeout(CARRIER_USER_TIMEOUT_MS);
+    tuner.tick();
+    let ticks = 0;
+    let last = sent();
+    const timer = setInterval(() => {
+      const now = sent();
+      if (now !== last || ++ticks >= IDLE_TICKS) {
+        ticks = 0;
+        tuner.tick();
+        // A client that moved (its address removed): the connection is dead, redial at once.
+        if (socket.localAddressPresent() === false) onAddressGone();
+      }
+      last = now;
+    }, CARRIER_TICK_MS);
+    return { tuner, timer };
+  }
+
+  /** The carrier's state at the last tick. */
+  get health(): TcpHealth | undefined {
+    return this.#health;
+  }
+
+  /** Reads TCP_INFO and sizes the buffers; returns the health read (undefined: socket gone). */
+  tick(): TcpHealth | undefined {
+    const health = this.#health = this.#socket.health();
+    if (!health) return undefined;
+    // The higher of what was delivered and what is paced: a rate that grows is followed at once.
+    const { notsentLowat, writeWindow } = carrierBuffers(
+      Math.max(health.deliveryRateBps, health.pacingRateBps / 2),
+    );
+    if (notsentLowat !== this.#lowat && this.#socket.setNotsentLowat(notsentLowat)) {
+      this.#lowat = notsentLowat;
+    }
+    this.#queue.writeWindowBytes = writeWindow;
+    return health;
+  }
+}
+
+/** The carrier's and the AQM's part of a session's view. */
+export function carrierViews(
+  tuner: CarrierTuner | undefined,
+  aqm: AqmCounters,
+): { carrier?: CarrierView; aqm: AqmView } {
+  const health = tuner?.health;
+  const queue = { sojournMs: aqm.sojournMs, dropped: aqm.dropped, marked: aqm.marked };
+  if (!tuner || !health) return { aqm: queue };
+  return {
+    aqm: queue,
+    carrier: {
+      congestionControl: tuner.congestionControl,
+      srttMs: health.srttMs,
+      rttvarMs: health.rttvarMs,
+      retransmits: health.retransmits,
+      cwnd: health.cwnd,
+      deliveryRateBps: health.deliveryRateBps,
+      notsentBytes: health.notsentBytes,
+    },
+  };
+}

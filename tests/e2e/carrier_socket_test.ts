@@ -1,0 +1,63 @@
+/**
+ * The carrier's socket reached through the shim, on real TLS connections over loopback: found by
+ * its endpoints on both sides, TCP_NOTSENT_LOWAT and the congestion control set, TCP_INFO read.
+ */
+import assert from "node:assert/strict";
+import { TlsListener } from "../../src/transport/listener.ts";
+import { dialTls } from "../../src/transport/dialer.ts";
+import type { SecureStream } from "../../src/transport/secure_stream.ts";
+import { CarrierSocket } from "../../src/transport/carrier_socket.ts";
+import { loadTunLibrary } from "../../src/tun/native_library.ts";
+import { pollUntil } from "../lib/poll.ts";
+import { withMaterial } from "../lib/tls_material.ts";
+
+Deno.test("CarrierSocket finds both ends of a TLS connection, tunes them and reads TCP_INFO", async () => {
+  const lib = loadTunLibrary();
+  try {
+    await withMaterial(async (serverMaterial, clientMaterial) => {
+      let accepted: SecureStream | undefined;
+      const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, serverMaterial, {
+        onStream: (stream, slot) => {
+          slot.release();
+          accepted = stream;
+        },
+        onUnauthorized: (peer) => peer.refuse(new Uint8Array()),
+        onHandshakeFailure: () => {},
+        onCapped: () => {},
+        onHandshakeTimeout: () => {},
+      });
+      const client = await dialTls(
+        { host: "127.0.0.1", port: listener.endpoint.port },
+        clientMaterial,
+      );
+      try {
+        await pollUntil(() => accepted !== undefined, "the server has the stream");
+        for (const stream of [client, accepted!]) {
+          assert.ok(stream.endpoints, "the stream knows its endpoints");
+          const socket = CarrierSocket.find(lib, stream.endpoints);
+          assert.ok(socket, `found ${JSON.stringify(stream.endpoints)}`);
+          assert.equal(socket.setNotsentLowat(16384), true);
+          assert.equal(socket.setCongestionControl("reno"), 0);
+          assert.equal(socket.congestionControl(), "reno");
+          assert.ok(socket.setCongestionControl("no-such-algorithm") < 0);
+          await stream.write(new Uint8Array(100_000));
+          const health = socket.health();
+          assert.ok(health, "TCP_INFO");
+          assert.ok(health.srttMs > 0 && health.cwnd > 0 && health.mss > 0, JSON.stringify(health));
+        }
+        const swapped = {
+          ...client.endpoints!,
+          localPort: client.endpoints!.remotePort,
+          remotePort: client.endpoints!.localPort,
+        };
+        assert.equal(CarrierSocket.find(lib, { ...swapped, remotePort: 1 }), undefined);
+      } finally {
+        client.destroy();
+        accepted?.destroy();
+        await listener.close();
+      }
+    });
+  } finally {
+    lib.close();
+  }
+});
