@@ -80,6 +80,9 @@ export function fileSchema(baseDir: string) {
       peer_timeout: integer(2, 86400).default(35),
       clamp_mss: flag().default(true),
     }),
+    // Where the running process writes its pid (for logrotate's or cron's kill -HUP); not needed
+    // under systemd, which knows the pid.
+    pid_file: outputPath(baseDir).optional(),
     logging: section({
       level: oneOf(LOG_LEVELS, "a log level", { warn: "warning" }).default("info"),
       file: outputPath(baseDir).optional(),

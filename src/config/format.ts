@@ -43,6 +43,7 @@ export function formatEffectiveConfig(config: Config): string {
       accept_routes: config.acceptRoutes,
     };
   const sections = {
+    ...(config.pidFile === undefined ? {} : { pid_file: config.pidFile }),
     network: config.network,
     logging: { ...config.logging, file: config.logging.file ?? "stdout" },
     monitoring: config.monitoring,
