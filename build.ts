@@ -18,6 +18,7 @@
  *        sssonector/sssonector                 entry script: the compiled binary's command line
  *        sssonector/lib/deno                   the pinned Deno (npm: @deno/linux-<cpu>-glibc)
  *        sssonector/lib/bin/sssonector         symlink to ../deno: the process's name
+ *        sssonector/share/                     units, logrotate and cron files, example configs
  *        sssonector/lib/sssonector.js          src/main.ts with every dependency inlined
  *        sssonector/lib/libsssonector_tun.so   the shim for that architecture
  *        sssonector/lib/deno-dir/              Deno's private cache folder (starts empty)
@@ -125,6 +126,17 @@ async function output(cmd: string, args: string[]): Promise<string | undefined> 
 export function shimPath(triple: string): string {
   return `.build/${triple}/libsssonector_tun.so`;
 }
+
+/** configs/ files the bundle carries in share/: units, logrotate and cron files, examples. */
+export const SHARED_CONFIGS = [
+  "sssonector.service",
+  "sssonector@.service",
+  "sssonector.logrotate",
+  "sssonector-cron.logrotate",
+  "sssonector.cron",
+  "server.yaml",
+  "client.yaml",
+] as const;
 
 /** The offline bundle of a target, relative to the checkout. */
 export function bundlePath(arch: string): string {
@@ -375,6 +387,12 @@ async function packBundle(
   await Deno.chmod(`${folder}/lib/deno`, 0o755);
   await Deno.mkdir(`${folder}/lib/bin`);
   await Deno.symlink("../deno", `${folder}/lib/bin/sssonector`);
+  // The files to install it with (docs/guide/deployment.md), so the tarball needs no checkout.
+  await Deno.mkdir(`${folder}/share`);
+  for (const name of SHARED_CONFIGS) {
+    await Deno.copyFile(`${ROOT}configs/${name}`, `${folder}/share/${name}`);
+    await Deno.chmod(`${folder}/share/${name}`, 0o644);
+  }
   await Deno.copyFile(`${ROOT}${parts.program}`, `${folder}/lib/sssonector.js`);
   await Deno.copyFile(`${ROOT}${shimPath(target.triple)}`, `${folder}/lib/libsssonector_tun.so`);
   await Deno.chmod(`${folder}/lib/libsssonector_tun.so`, 0o644);
