@@ -78,7 +78,7 @@ exit 0
 export const PRERM = `#!/bin/sh
 set -e
 if [ "$1" = remove ] && [ -d /run/systemd/system ]; then
-  systemctl stop sssonector.service 'sssonector@*.service' >/dev/null 2>&1 || true
+  deb-systemd-invoke stop sssonector.service 'sssonector@*.service' >/dev/null 2>&1 || true
 fi
 exit 0
 `;
@@ -110,12 +110,12 @@ export const COPYRIGHT = `Format: https://www.debian.org/doc/packaging-manuals/c
 Upstream-Name: sssonector
 
 Files: *
-Copyright: SSSonector authors
+Copyright: 2026 SSSonector authors
 License: proprietary
  See the project's repository for the terms.
 `;
 
-/** usr/share/doc/sssonector/changelog.Debian (gzipped into the package). */
+/** usr/share/doc/sssonector/changelog (a native package's; gzipped into the package). */
 export function changelog(version: string, date: Date): string {
   return `sssonector (${version}) unstable; urgency=medium
 
@@ -137,12 +137,34 @@ export interface DebInputs {
   readonly arch: "x86_64" | "aarch64";
 }
 
+/** `gzip -9n`: the most compression, no name or time stamp (what lintian asks for). */
 async function gzipFile(from: string, to: string): Promise<void> {
-  const data = await Deno.readFile(from);
-  const stream = new Blob([data]).stream().pipeThrough(new CompressionStream("gzip"));
-  await Deno.writeFile(to, new Uint8Array(await new Response(stream).arrayBuffer()), {
-    mode: 0o644,
-  });
+  const out = await new Deno.Command("gzip", { args: ["-9nc", from], stdout: "piped" }).output();
+  if (!out.success) throw new Error(`gzip -9n ${from} failed`);
+  await Deno.writeFile(to, out.stdout, { mode: 0o644 });
+}
+
+/** Lintian tags that do not apply to a self-contained bundle under /opt, and why. */
+export const LINTIAN_OVERRIDES =
+  `# The offline bundle lives in /opt/sssonector as the tarball unpacks it (docs/guide/deployment.md).
+sssonector: dir-or-file-in-opt *
+# lib/deno is Deno's own release binary (npm: @deno/linux-*-glibc), shipped as published.
+sssonector: embedded-library * [opt/sssonector/lib/deno]
+sssonector: hardening-no-relro [opt/sssonector/lib/deno]
+`;
+
+/** The strip command for a target's ELF files, when installed. */
+async function stripCommand(arch: "x86_64" | "aarch64"): Promise<string | undefined> {
+  const candidates = arch === Deno.build.arch ? ["strip"] : [];
+  candidates.push(`${arch === "x86_64" ? "x86_64" : "aarch64"}-linux-gnu-strip`);
+  for (const name of candidates) {
+    const found = await new Deno.Command("sh", {
+      args: ["-c", `command -v ${name}`],
+      stdout: "null",
+    }).output();
+    if (found.success) return name;
+  }
+  return undefined;
 }
 
 async function copyTree(from: string, to: string): Promise<void> {
@@ -170,6 +192,16 @@ export async function buildDeb(inputs: DebInputs): Promise<string> {
   await Deno.remove(stage, { recursive: true }).catch(() => {});
   await Deno.mkdir(`${stage}/opt`, { recursive: true });
   await copyTree(inputs.bundleFolder, `${stage}/opt/sssonector`);
+  // Deno's cache folder starts empty (the build's --version check filled the bundle's).
+  const cache = `${stage}/opt/sssonector/lib/deno-dir`;
+  await Deno.remove(cache, { recursive: true });
+  await Deno.mkdir(cache);
+  const strip = await stripCommand(inputs.arch);
+  if (strip !== undefined) {
+    const shim = `${stage}/opt/sssonector/lib/libsssonector_tun.so`;
+    const stripped = await new Deno.Command(strip, { args: ["--strip-unneeded", shim] }).output();
+    if (!stripped.success) throw new Error(`${strip} --strip-unneeded ${shim} failed`);
+  }
   await Deno.mkdir(`${stage}/usr/bin`, { recursive: true });
   await Deno.symlink("/opt/sssonector/sssonector", `${stage}/usr/bin/sssonector`);
   for (const unit of ["sssonector.service", "sssonector@.service"]) {
@@ -184,8 +216,12 @@ export async function buildDeb(inputs: DebInputs): Promise<string> {
   await Deno.mkdir(`${doc}/examples`, { recursive: true });
   await Deno.writeTextFile(`${doc}/copyright`, COPYRIGHT, { mode: 0o644 });
   await Deno.writeTextFile(`${stage}/changelog.tmp`, changelog(inputs.version, new Date()));
-  await gzipFile(`${stage}/changelog.tmp`, `${doc}/changelog.Debian.gz`);
+  await gzipFile(`${stage}/changelog.tmp`, `${doc}/changelog.gz`);
   await Deno.remove(`${stage}/changelog.tmp`);
+  await Deno.mkdir(`${stage}/usr/share/lintian/overrides`, { recursive: true });
+  await Deno.writeTextFile(`${stage}/usr/share/lintian/overrides/sssonector`, LINTIAN_OVERRIDES, {
+    mode: 0o644,
+  });
   await installFile(`${root}docs/guide/deployment.md`, `${doc}/deployment.md`, 0o644);
   for (
     const example of ["server.yaml", "client.yaml", "sssonector.cron", "sssonector-cron.logrotate"]
