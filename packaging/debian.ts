@@ -98,6 +98,8 @@ if [ "$1" = purge ]; then
   fi
 fi
 if [ "$1" = remove ] || [ "$1" = purge ]; then
+  # What dpkg did not install: Deno's caches, written when root ran the program outside the unit.
+  rm -rf /opt/sssonector
   if [ -d /run/systemd/system ]; then
     systemctl daemon-reload >/dev/null 2>&1 || true
   fi

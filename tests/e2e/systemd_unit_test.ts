@@ -121,7 +121,7 @@ Deno.test({
         const mainPid = await show(container, "MainPID");
         assert.equal((await container.execOk("pidof sssonector")).trim(), mainPid);
         assert.match(
-          await container.execOk(`ps -o user=,comm= -p ${mainPid}`),
+          await container.execOk(`ps -o user:20=,comm= -p ${mainPid}`),
           /^sssonector\s+sssonector$/m,
         );
         assert.match(
@@ -221,6 +221,7 @@ Deno.test({
       );
 
       await t.step("reload after --revoke-cert ends the live session", async () => {
+        assert.ok(await pingOk(container.clientNs), "the session is up before");
         await container.execOk(`sssonector --revoke-cert client --cert-dir ${CERTS} >/dev/null`);
         await container.execOk("systemctl reload sssonector");
         await pollUntil(async () => !(await pingOk(container.clientNs)), "the session to end", {
