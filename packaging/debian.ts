@@ -54,7 +54,7 @@ const USER_COMMENT = "SSSonector tunnel";
 /** DEBIAN/postinst: the run user and group, and the configuration folder. */
 export const POSTINST = `#!/bin/sh
 # sssonector postinst: the dedicated run user (a system user of its own: nobody is shared with
-# other daemons, which could signal or ptrace the tunnel) and /etc/sssonector for its files.
+# other daemons, which could signal the tunnel or prlimit it) and /etc/sssonector for its files.
 set -e
 if [ "$1" = configure ]; then
   if ! getent group sssonector >/dev/null; then

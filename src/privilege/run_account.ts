@@ -5,7 +5,8 @@
  * install without that user still drops root.
  *
  * `nobody` is the fallback only: it is shared with other daemons and NFS's squashed root, and any
- * process of that uid may signal, ptrace or `prlimit` the tunnel (docs/guide/deployment.md).
+ * process of that uid may signal the tunnel or lower its limits with `prlimit`
+ * (docs/guide/deployment.md).
  *
  * @module
  */
