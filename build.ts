@@ -1,9 +1,11 @@
 /**
  * Builds SSSonector's artifacts, one per architecture, into dist/:
  *
- *   deno run -A build.ts                 every target whose C compiler is present
- *   deno run -A build.ts --target x86_64 one target (x86_64 or aarch64); fails without its compiler
- *   deno run -A build.ts --native-only   only the TUN shims
+ *   ./sssonector build                   every target whose C compiler is present (the launcher
+ *                                        runs this file with the pinned Deno)
+ *   ./sssonector build --target x86_64   one target (x86_64 or aarch64); fails without its compiler
+ *   ./sssonector build --native-only     only the TUN shims
+ *   ./sssonector build --no-deb          no Debian packages
  *
  * For each target:
  *
@@ -15,6 +17,8 @@
  *
  *        sssonector/sssonector                 entry script: the compiled binary's command line
  *        sssonector/lib/deno                   the pinned Deno (npm: @deno/linux-<cpu>-glibc)
+ *        sssonector/lib/bin/sssonector         symlink to ../deno: the process's name
+ *        sssonector/share/                     units, logrotate and cron files, example configs
  *        sssonector/lib/sssonector.js          src/main.ts with every dependency inlined
  *        sssonector/lib/libsssonector_tun.so   the shim for that architecture
  *        sssonector/lib/deno-dir/              Deno's private cache folder (starts empty)
@@ -26,7 +30,9 @@
  *    flags of src/runtime/v8_flags.ts and SSSONECTOR_TUN_LIB naming the shim. Deno comes from
  *    the npm registry at the launcher's pinned version: the running one when it is that version
  *    and architecture, else `npm pack` into .build/deno-<version>/ (kept for the next build).
- * 3. When DENORT_BIN names a denort binary (`deno compile` needs one; it cannot be downloaded
+ * 3. The Debian package `dist/sssonector_<version>_<amd64|arm64>.deb` of that bundle
+ *    (packaging/debian.ts), when dpkg-deb is installed.
+ * 4. When DENORT_BIN names a denort binary (`deno compile` needs one; it cannot be downloaded
  *    here), also the single executable `dist/sssonector-<arch>` for the target of that binary's
  *    architecture, with the shim embedded (`--include`) and the same permissions and V8 flags.
  *
@@ -37,8 +43,9 @@ import { parseArgs } from "node:util";
 import { v8FlagsArgument } from "./src/runtime/v8_flags.ts";
 import { errorMessage } from "./src/runtime/error_message.ts";
 import denoJson from "./deno.json" with { type: "json" };
+import { buildDeb, debPath } from "./packaging/debian.ts";
 
-const USAGE = "usage: deno run -A build.ts [--target x86_64|aarch64] [--native-only]";
+const USAGE = "usage: ./sssonector build [--target x86_64|aarch64] [--native-only] [--no-deb]";
 
 /** The literal src/version.ts carries until build.ts bakes the commit in. */
 export const COMMIT_PLACEHOLDER = "@SSSONECTOR_BUILD_COMMIT@";
@@ -119,6 +126,17 @@ async function output(cmd: string, args: string[]): Promise<string | undefined> 
 export function shimPath(triple: string): string {
   return `.build/${triple}/libsssonector_tun.so`;
 }
+
+/** configs/ files the bundle carries in share/: units, logrotate and cron files, examples. */
+export const SHARED_CONFIGS = [
+  "sssonector.service",
+  "sssonector@.service",
+  "sssonector.logrotate",
+  "sssonector-cron.logrotate",
+  "sssonector.cron",
+  "server.yaml",
+  "client.yaml",
+] as const;
 
 /** The offline bundle of a target, relative to the checkout. */
 export function bundlePath(arch: string): string {
@@ -339,15 +357,17 @@ if command -v uname >/dev/null 2>&1; then
     exit 1
   fi
 fi
-if [ ! -x "$lib/deno" ] || [ ! -f "$lib/sssonector.js" ]; then
-  echo "sssonector: $lib/deno or $lib/sssonector.js is missing; unpack the whole bundle again (tar -xzf sssonector-${target.arch}.tar.gz)" >&2
+if [ ! -x "$lib/bin/sssonector" ] || [ ! -f "$lib/sssonector.js" ]; then
+  echo "sssonector: $lib/bin/sssonector or $lib/sssonector.js is missing; unpack the whole bundle again (tar -xzf sssonector-${target.arch}.tar.gz)" >&2
   exit 1
 fi
 DENO_DIR=$lib/deno-dir
 DENO_NO_UPDATE_CHECK=1
 SSSONECTOR_TUN_LIB=$lib/libsssonector_tun.so
 export DENO_DIR DENO_NO_UPDATE_CHECK SSSONECTOR_TUN_LIB
-exec "$lib/deno" ${denoArgs} "$lib/sssonector.js" "$@"
+# lib/bin/sssonector is a symlink to lib/deno: the kernel names the process after the file it
+# executes, so ps, top, pidof and pkill see "sssonector", not "deno".
+exec "$lib/bin/sssonector" ${denoArgs} "$lib/sssonector.js" "$@"
 `;
 }
 
@@ -365,6 +385,14 @@ async function packBundle(
   await Deno.mkdir(`${folder}/lib/deno-dir`, { recursive: true });
   await Deno.copyFile(parts.deno, `${folder}/lib/deno`);
   await Deno.chmod(`${folder}/lib/deno`, 0o755);
+  await Deno.mkdir(`${folder}/lib/bin`);
+  await Deno.symlink("../deno", `${folder}/lib/bin/sssonector`);
+  // The files to install it with (docs/guide/deployment.md), so the tarball needs no checkout.
+  await Deno.mkdir(`${folder}/share`);
+  for (const name of SHARED_CONFIGS) {
+    await Deno.copyFile(`${ROOT}configs/${name}`, `${folder}/share/${name}`);
+    await Deno.chmod(`${folder}/share/${name}`, 0o644);
+  }
   await Deno.copyFile(`${ROOT}${parts.program}`, `${folder}/lib/sssonector.js`);
   await Deno.copyFile(`${ROOT}${shimPath(target.triple)}`, `${folder}/lib/libsssonector_tun.so`);
   await Deno.chmod(`${folder}/lib/libsssonector_tun.so`, 0o644);
@@ -452,6 +480,7 @@ if (import.meta.main) {
       options: {
         target: { type: "string" },
         "native-only": { type: "boolean", default: false },
+        "no-deb": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -478,6 +507,7 @@ if (import.meta.main) {
       if (!values["native-only"]) {
         await removeStale(bundlePath(target.arch));
         await removeStale(`dist/sssonector-${target.arch}`);
+        await removeStale(debPath(denoJson.version, target.arch));
       }
       if (!(await buildShim(target))) {
         const missing = `no C compiler for ${target.arch} ` +
@@ -507,6 +537,21 @@ if (import.meta.main) {
           denoVersion,
         }),
       );
+      if (!values["no-deb"]) {
+        if (!(await commandExists("dpkg-deb"))) {
+          console.log(`skipping the ${target.arch} .deb: no dpkg-deb (apt-get install dpkg)`);
+        } else {
+          built.push(
+            await buildDeb({
+              root: ROOT,
+              bundleFolder: `${ROOT}.build/bundle/${target.arch}/sssonector`,
+              stage: `${ROOT}.build/deb/${target.arch}`,
+              version: denoJson.version,
+              arch: target.arch,
+            }),
+          );
+        }
+      }
       if (compileFor === target) {
         const executable = await compileExecutable(target);
         if (target.arch === Deno.build.arch) await run(`${ROOT}${executable}`, ["--version"]);

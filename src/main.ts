@@ -42,6 +42,9 @@ import { loadProcessShim, type ProcessShim } from "./runtime/process_shim.ts";
 import { applyLeastPrivilege, PrivilegeError } from "./privilege/mod.ts";
 import { netAdminReason } from "./privilege/net_admin.ts";
 import { runAccountProblem } from "./privilege/apply.ts";
+import { runUserReadWarnings } from "./privilege/file_access.ts";
+import { shareLogFile } from "./privilege/log_file.ts";
+import { PidFile } from "./runtime/pid_file.ts";
 import { applyRuntimePermissions } from "./privilege/runtime_permissions.ts";
 import { loadTunLibrary } from "./tun/native_library.ts";
 import { openTunFor } from "./tun/from_config.ts";
@@ -256,12 +259,33 @@ async function runTunnel(path: string, options: RunOptions): Promise<number> {
     fatal(log, config.logging.file, errorMessage(error));
     return EXIT_RUNTIME;
   }
+  // The pid file, for logrotate's and cron's kill -HUP; removed at exit.
+  let pidFile: PidFile | undefined;
+  if (config.pidFile !== undefined) {
+    try {
+      pidFile = await PidFile.write(
+        config.pidFile,
+        Deno.pid,
+        (message) => log.warn("{message}", { message }),
+      );
+    } catch (error) {
+      const message = errorMessage(error);
+      log.error("cannot start: {message}", { message });
+      fail(message);
+      await tunnel.stop();
+      return EXIT_RUNTIME;
+    }
+  }
+  await using _pidFile = pidFile;
   // Set up: TUN open, port bound (server), log open, certificates loaded. Root is no longer needed.
   try {
     const keepNetAdmin = netAdminReason(config);
     await applyLeastPrivilege(tunLibrary, config.security, log, {
-      // The log file becomes the run user's, so SIGHUP can reopen it after the drop.
-      beforeDrop: (account) => logging.handOver(account),
+      // The log file becomes the run group's (0660 root:GROUP), so SIGHUP can reopen it after
+      // the drop and root can open it at the next start.
+      beforeDrop: async (account) => {
+        if (config.logging.file !== undefined) await shareLogFile(config.logging.file, account);
+      },
       ...(keepNetAdmin === undefined ? {} : { keepNetAdmin }),
     });
     const revoked = await applyRuntimePermissions(config.mode, tunLibrary);
@@ -346,6 +370,11 @@ async function execute(command: Command): Promise<number> {
       const checked = await loadChecked(command.configPath, command);
       if (!checked) return EXIT_USAGE;
       console.log(formatEffectiveConfig(checked.config).trimEnd());
+      // Files the run user could not read again on SIGHUP: fine today, a failed reload later.
+      const { security } = checked.config;
+      for (const warning of await runUserReadWarnings(security, Deno.uid() ?? -1)) {
+        console.error(`sssonector: warning: ${checked.config.sourcePath}: ${warning}`);
+      }
       return EXIT_OK;
     }
     case "generate-certs": {

@@ -104,6 +104,9 @@ export function fileSchema(baseDir: string) {
       clamp_mss: flag().default(true),
       congestion_control: congestionControl().optional(),
     }),
+    // Where the running process writes its pid (for logrotate's or cron's kill -HUP); not needed
+    // under systemd, which knows the pid.
+    pid_file: outputPath(baseDir).optional(),
     logging: section({
       level: oneOf(LOG_LEVELS, "a log level", { warn: "warning" }).default("info"),
       file: outputPath(baseDir).optional(),

@@ -56,6 +56,7 @@ export function formatEffectiveConfig(config: Config): string {
       }),
     };
   const sections = {
+    ...(config.pidFile === undefined ? {} : { pid_file: config.pidFile }),
     network: config.network,
     logging: { ...config.logging, file: config.logging.file ?? "stdout" },
     monitoring: config.monitoring,

@@ -124,6 +124,8 @@ export interface SecurityConfig {
 interface CommonConfig {
   /** Absolute path of the file this configuration came from. */
   readonly sourcePath: string;
+  /** File the running process writes its pid into, removed at exit (`pid_file`). */
+  readonly pidFile?: string;
   /** TUN interface name, 1..15 characters. @default "tun0" */
   readonly interface: string;
   /** The IPv4 tunnel address (the first IPv4 entry of `address`); always present. */

@@ -1,6 +1,11 @@
 /**
  * Writing certificate files safely: keys never readable by others, not even for a moment, and a
  * replaced file swapped in whole by a rename.
+ *
+ * Made by root, keys and the certificate folder are shared with the tunnel's run group (the
+ * dedicated `sssonector` group, or nogroup on a host without it): key 0640 root:GROUP, folder
+ * 0750 root:GROUP, so the process that dropped root can read them again on SIGHUP and nobody
+ * else can. Made by another user (who cannot give files to that group), they stay 0600 / 0700.
  */
 
 import type * as pkijs from "pkijs";
@@ -10,21 +15,48 @@ import { exportPkcs8 } from "./_keys.ts";
 import { certificateDer } from "./_x509.ts";
 import { encodePem } from "./pem.ts";
 import { errorMessage } from "../runtime/error_message.ts";
+import { readDefaultRunAccount } from "../privilege/run_account.ts";
 
 const KEY_MODE = 0o600;
+const SHARED_KEY_MODE = 0o640;
 const CERT_MODE = 0o644;
 const DIR_MODE = 0o700;
+const SHARED_DIR_MODE = 0o750;
 
-/** A file to write: its path, mode and text. */
+/** The group keys and folders are shared with: the tunnel's run group. */
+export interface RunGroup {
+  readonly name: string;
+  readonly gid: number;
+}
+
+/** A file to write: its path, mode and text, and the group it is shared with (if any). */
 export interface PlannedFile {
   readonly path: string;
   readonly mode: number;
   readonly data: string;
+  readonly group?: RunGroup;
 }
 
-/** A private key as a PKCS#8 PEM file of mode 0600. */
-export async function keyFile(path: string, key: CryptoKey): Promise<PlannedFile> {
-  return { path, mode: KEY_MODE, data: encodePem("PRIVATE KEY", await exportPkcs8(key)) };
+/**
+ * The run group of this host's default run user, when this process is root (and so may give
+ * files to it); undefined otherwise.
+ */
+export async function runGroupForFiles(): Promise<RunGroup | undefined> {
+  if (Deno.uid() !== 0) return undefined;
+  const account = await readDefaultRunAccount();
+  return account === undefined ? undefined : { name: account.group, gid: account.gid };
+}
+
+/** A private key as a PKCS#8 PEM file: 0640 shared with `group`, else 0600. */
+export async function keyFile(
+  path: string,
+  key: CryptoKey,
+  group?: RunGroup,
+): Promise<PlannedFile> {
+  const data = encodePem("PRIVATE KEY", await exportPkcs8(key));
+  return group === undefined
+    ? { path, mode: KEY_MODE, data }
+    : { path, mode: SHARED_KEY_MODE, data, group };
 }
 
 /** A certificate as a PEM file of mode 0644. */
@@ -71,7 +103,12 @@ export async function moveInto(temporary: string, path: string): Promise<void> {
 async function writeNew(file: PlannedFile, target: string): Promise<void> {
   const bytes = new TextEncoder().encode(file.data);
   try {
-    await Deno.writeFile(target, bytes, { createNew: true, mode: file.mode });
+    // Shared with a group: owner-only until the group is the right one, then the final mode.
+    const mode = file.group === undefined ? file.mode : file.mode & 0o700;
+    await Deno.writeFile(target, bytes, { createNew: true, mode });
+    if (file.group !== undefined && await giveToGroup(target, file.group)) {
+      await Deno.chmod(target, file.mode);
+    }
   } catch (error) {
     if (error instanceof Deno.errors.AlreadyExists) {
       throw new PkiError(
@@ -113,11 +150,27 @@ export async function checkDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Create `dir` with mode 0700 when missing (parents with the default mode); keep an existing one. */
-export async function createDirectory(dir: string): Promise<void> {
+/** Gives `path` to `group` (owner unchanged); false when that is not allowed. */
+async function giveToGroup(path: string, group: RunGroup): Promise<boolean> {
+  try {
+    await Deno.chown(path, null, group.gid);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Create `dir` when missing (parents with the default mode): 0750 shared with `group`, else 0700;
+ * keep an existing one.
+ */
+export async function createDirectory(dir: string, group?: RunGroup): Promise<void> {
   try {
     await Deno.mkdir(dirname(dir), { recursive: true });
     await Deno.mkdir(dir, { mode: DIR_MODE });
+    if (group !== undefined && await giveToGroup(dir, group)) {
+      await Deno.chmod(dir, SHARED_DIR_MODE);
+    }
   } catch (error) {
     if (error instanceof Deno.errors.AlreadyExists) return;
     const detail = errorMessage(error);

@@ -21,6 +21,7 @@ import {
   exists,
   keyFile,
   type PlannedFile,
+  runGroupForFiles,
   writeFileSafely,
 } from "./_write.ts";
 import { commonNameOnly, OID } from "./_x509.ts";
@@ -48,7 +49,8 @@ export interface GeneratedFiles {
 }
 
 /**
- * Write certificates for mutual TLS into `options.certDir` (created with mode 0700 if missing).
+ * Write certificates for mutual TLS into `options.certDir` (created if missing: 0750
+ * root:RUNGROUP when run as root, the tunnel's run group, else 0700).
  *
  * - When certDir holds `ca.crt` and `ca.key`, that CA is reused, also with `force`; only
  *   `newCa` replaces it. Otherwise a new CA is made (CN "SSSonector CA", 10 years), which needs
@@ -60,7 +62,8 @@ export interface GeneratedFiles {
  *
  * Without `force` no existing server or client file is replaced, and nothing is written when
  * one would be.
- * Private keys are PKCS#8 PEM created with mode 0600; certificates have mode 0644.
+ * Private keys are PKCS#8 PEM created with mode 0640 root:RUNGROUP when run as root (so the
+ * tunnel that dropped root re-reads them on SIGHUP), else 0600; certificates have mode 0644.
  *
  * @throws {PkiError} On a bad option, a file that exists (without `force`), an unusable existing
  * CA, or a file that cannot be written.
@@ -125,9 +128,11 @@ export async function generateCertificates(options: GenerateCertsOptions): Promi
     generateKeyPair(options.keyType),
   ]);
   const { issuer } = ca;
+  // The CA key stays root's alone: the tunnel never reads it.
   const caFiles: PlannedFile[] = ca.keys === undefined
     ? []
     : [await keyFile(caKeyFile, ca.keys.privateKey), certFile(caCertFile, issuer.cert)];
+  const group = await runGroupForFiles();
   const files: PlannedFile[] = [];
 
   // A leaf never outlives the CA that signed it.
@@ -150,7 +155,10 @@ export async function generateCertificates(options: GenerateCertsOptions): Promi
         ...settings.serverNames.map((name) => new pkijs.GeneralName({ type: 2, value: name })),
       ],
     });
-    files.push(await keyFile(serverKeyFile, serverKeys.privateKey), certFile(serverCertFile, cert));
+    files.push(
+      await keyFile(serverKeyFile, serverKeys.privateKey, group),
+      certFile(serverCertFile, cert),
+    );
   }
 
   const clientCert = await buildLeafCertificate(issuer, clientKeys.publicKey, {
@@ -162,11 +170,11 @@ export async function generateCertificates(options: GenerateCertsOptions): Promi
     altNames: [],
   });
   files.push(
-    await keyFile(clientKeyFile, clientKeys.privateKey),
+    await keyFile(clientKeyFile, clientKeys.privateKey, group),
     certFile(clientCertFile, clientCert),
   );
 
-  await createDirectory(dir);
+  await createDirectory(dir, group);
   const written: string[] = [];
   for (const file of caFiles) {
     await writeFileSafely(file, replaceCa);

@@ -8,17 +8,23 @@
  */
 
 import { errorMessage } from "../runtime/error_message.ts";
+import { readDefaultRunAccount } from "../privilege/run_account.ts";
 
 /**
  * Why a key file of `mode` is too open, with the command that fixes it, or undefined when it is
- * fine: `is readable by others (mode 0644); fix with: chmod 600 /x/server.key`.
+ * fine: `is readable by others (mode 0644); fix with: chmod 640 /x/server.key && chgrp sssonector …`.
  */
-export function keyModeProblem(path: string, mode: number): string | undefined {
+export function keyModeProblem(
+  path: string,
+  mode: number,
+  runGroup = "sssonector",
+): string | undefined {
   const bits = mode & 0o777;
   const octal = bits.toString(8).padStart(4, "0");
   if (bits & 0o007) {
     const what = bits & 0o004 ? "readable" : bits & 0o002 ? "writable" : "usable";
-    return `is ${what} by others (mode ${octal}); fix with: chmod 600 ${path}`;
+    return `is ${what} by others (mode ${octal}); fix with: chmod 640 ${path} && ` +
+      `chgrp ${runGroup} ${path} (the tunnel's run group, which re-reads it on SIGHUP)`;
   }
   if (bits & 0o020) {
     return `is writable by its group (mode ${octal}); fix with: chmod 640 ${path}`;
@@ -40,6 +46,8 @@ export async function checkKeyFileMode(path: string, label: string): Promise<str
     return `${label} ${path}: cannot check its permissions: ${errorMessage(error)}`;
   }
   if (info.mode === null) return undefined; // no Unix permissions on this system
-  const problem = keyModeProblem(path, info.mode);
+  // The fix names the group of this host's run user (sssonector, or nogroup without it).
+  const group = (await readDefaultRunAccount())?.group;
+  const problem = keyModeProblem(path, info.mode, group);
   return problem === undefined ? undefined : `${label} ${path} ${problem}`;
 }

@@ -168,7 +168,11 @@ function altNamesOf(cert: pkijs.Certificate): readonly pkijs.GeneralName[] {
   return value instanceof pkijs.AltName ? value.altNames : [];
 }
 
-/** Gives `fresh` the group and permission bits of `previous`, when it can be read. */
+/**
+ * Gives `fresh` the group and permission bits of `previous` (e.g. a key 0640 root:sssonector),
+ * when it can be read. The bits follow only once the group is the old one: a key whose group
+ * could not be set stays owner-only rather than readable by whatever group it was created with.
+ */
 async function keepOwnership(previous: string, fresh: string): Promise<void> {
   let info: Deno.FileInfo;
   try {
@@ -176,6 +180,8 @@ async function keepOwnership(previous: string, fresh: string): Promise<void> {
   } catch {
     return;
   }
-  if (info.gid !== null) await Deno.chown(fresh, null, info.gid).catch(() => {});
-  if (info.mode !== null) await Deno.chmod(fresh, info.mode & 0o777);
+  if (info.gid === null || info.mode === null) return;
+  const sameGroup = (await Deno.stat(fresh)).gid === info.gid ||
+    await Deno.chown(fresh, null, info.gid).then(() => true, () => false);
+  await Deno.chmod(fresh, sameGroup ? info.mode & 0o777 : info.mode & 0o700);
 }

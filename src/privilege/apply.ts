@@ -14,9 +14,13 @@ import { type AccountSpec, resolveAccount } from "./accounts.ts";
 import { PrivilegeError } from "./errors.ts";
 import { type DropOptions, dropPrivileges, type PrivilegeLibrary } from "./drop.ts";
 import { readOwnThreadCredentials, type ThreadStatusLibrary } from "./thread_credentials.ts";
+import { DEDICATED_USER, FALLBACK_USER, readDefaultRunUser } from "./run_account.ts";
 
-/** Who runs the tunnel once set up when `security.user` is not given and it starts as root. */
-export const DEFAULT_RUN_USER = "nobody";
+/**
+ * Who runs the tunnel once set up when `security.user` is not given and it starts as root: the
+ * dedicated system user when the host has one, else nobody (run_account.ts).
+ */
+export const DEFAULT_RUN_USER = `${DEDICATED_USER} (or ${FALLBACK_USER} without that user)`;
 
 /** What to do after setup: drop to an account, or stay as we are (and why). */
 export type RunAsDecision =
@@ -25,7 +29,7 @@ export type RunAsDecision =
 
 /**
  * Decides from the configuration and the uid the process runs as. Root drops to `security.user`
- * (default nobody) and `security.group` (default the user's primary group); `security.user:
+ * (default `defaultUser`: sssonector when the host has it, else nobody) and `security.group` (default the user's primary group); `security.user:
  * root` (or 0) keeps root, with a warning. A process that is not root has nothing to drop unless
  * the configuration names a user, which is then attempted (and fails clearly without the
  * capabilities to change user).
@@ -33,6 +37,7 @@ export type RunAsDecision =
 export function runAsFor(
   security: Pick<SecurityConfig, "user" | "group">,
   uid: number,
+  defaultUser: string = FALLBACK_USER,
 ): RunAsDecision {
   const { user, group } = security;
   if (user === "root" || user === "0") {
@@ -40,7 +45,7 @@ export function runAsFor(
       kind: "keep",
       warn: true,
       message: "security.user is root: the tunnel keeps every root privilege after setup; " +
-        `remove the key to run as ${DEFAULT_RUN_USER}`,
+        `remove the key to run as ${defaultUser}`,
     };
   }
   if (uid !== 0 && user === undefined) {
@@ -51,8 +56,8 @@ export function runAsFor(
     };
   }
   const spec: AccountSpec = group === undefined
-    ? { user: user ?? DEFAULT_RUN_USER }
-    : { user: user ?? DEFAULT_RUN_USER, group };
+    ? { user: user ?? defaultUser }
+    : { user: user ?? defaultUser, group };
   return { kind: "drop", spec };
 }
 
@@ -71,10 +76,10 @@ export async function runAccountProblem(
     readonly keyFile?: string;
   } = {},
 ): Promise<string | undefined> {
-  const decision = runAsFor(security, uid);
-  if (decision.kind === "keep") return undefined;
   const passwdPath = files.passwdPath ?? "/etc/passwd";
   const groupPath = files.groupPath ?? "/etc/group";
+  const decision = runAsFor(security, uid, await readDefaultRunUser({ passwdPath }));
+  if (decision.kind === "keep") return undefined;
   try {
     const account = resolveAccount(decision.spec, {
       passwd: await Deno.readTextFile(passwdPath),
@@ -162,7 +167,13 @@ export async function applyLeastPrivilege(
   log: Logger,
   options: DropOptions & { readonly uid?: number } = {},
 ): Promise<void> {
-  const decision = runAsFor(security, options.uid ?? Deno.uid() ?? -1);
+  const decision = runAsFor(
+    security,
+    options.uid ?? Deno.uid() ?? -1,
+    await readDefaultRunUser(
+      options.passwdPath === undefined ? {} : { passwdPath: options.passwdPath },
+    ),
+  );
   if (decision.kind === "keep") {
     if (decision.warn) log.warn("{message}", { message: decision.message });
     else log.info("{message}", { message: decision.message });

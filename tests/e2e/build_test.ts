@@ -86,6 +86,19 @@ Deno.test("build.ts refuses an unknown option with one line and its usage, exit 
   assert.equal(out.code, 2);
   assert.deepEqual(out.stderr.trim().split("\n"), [
     "build.ts: Unknown option '--bogus'",
-    "usage: deno run -A build.ts [--target x86_64|aarch64] [--native-only]",
+    "usage: ./sssonector build [--target x86_64|aarch64] [--native-only] [--no-deb]",
   ]);
+});
+
+Deno.test("./sssonector build runs build.ts with the launcher's pinned Deno, none on PATH needed", async () => {
+  const out = await new Deno.Command(`${ROOT}sssonector`, {
+    args: ["build", "--help"],
+    // No deno on PATH: the launcher uses its own (.tools/) when the pinned one is not there.
+    env: { PATH: "/usr/bin:/bin" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.match(new TextDecoder().decode(out.stdout), /^usage: \.\/sssonector build /m);
 });

@@ -143,7 +143,7 @@ Deno.test({
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     // logrotate's default: rename, then create the new file for the run user
-    // (`create 0640 nobody nogroup`, as configs/sssonector.logrotate does).
+    // (`create 0640 nobody nogroup`; configs/sssonector.logrotate makes it 0660 root:RUNGROUP).
     await Deno.writeTextFile(configs.serverLog, "");
     await Deno.chown(configs.serverLog, 65534, 65534);
     await Deno.chmod(configs.serverLog, 0o640);

@@ -37,7 +37,7 @@ Deno.test("loadConfig() loads configs/server.yaml with its certificates beside i
   assert.ok(config.mode === "server");
   assert.deepEqual(config.listen, { host: "0.0.0.0", port: 443 });
   assert.equal(config.security.tls.certFile, join(deploy.dir, "certs/server.crt"));
-  assert.equal(config.logging.file, "/var/log/sssonector.log");
+  assert.equal(config.logging.file, "/var/log/sssonector/sssonector.log");
   assert.ok(Object.isFrozen(config));
 });
 

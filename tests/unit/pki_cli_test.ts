@@ -148,7 +148,8 @@ Deno.test("a key file readable by others is refused at start with the chmod that
     await runSssonector(["--check-config", "-config", config]),
     new RegExp(
       `^${config}: security\\.tls\\.key_file ${key} is readable by others \\(mode 0644\\); ` +
-        `fix with: chmod 600 ${key}$`,
+        `fix with: chmod 640 ${key} && chgrp nogroup ${key} \\(the tunnel's run group, which ` +
+        "re-reads it on SIGHUP\\)$",
     ),
   );
   // Group-readable is for the run group only (nogroup: the default run user nobody's group).

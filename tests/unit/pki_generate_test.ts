@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readDefaultRunAccount } from "../../src/privilege/run_account.ts";
 import {
   generateCertificates,
   type GenerateCertsOptions,
@@ -22,6 +23,13 @@ const MOD_URL = new URL("../../src/pki/mod.ts", import.meta.url).href;
 const CONFIG_PATH = fileURLToPath(new URL("../../deno.json", import.meta.url));
 const KEY_TYPES: readonly KeyType[] = ["ecdsa-p256", "rsa-2048", "rsa-4096"];
 const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * Made by root, leaf keys are 0640 and the folder 0750 for the run group (the tunnel re-reads
+ * them after dropping root); made by anyone else, 0600 and 0700. The CA key is always 0600.
+ */
+const ROOT = Deno.uid() === 0;
+const LEAF_KEY_MODE = ROOT ? 0o640 : 0o600;
+const DIR_MODE = ROOT ? 0o750 : 0o700;
 
 function options(certDir: string, extra: Partial<GenerateCertsOptions> = {}): GenerateCertsOptions {
   return {
@@ -293,10 +301,14 @@ for (const keyType of KEY_TYPES) {
     }
   });
 
-  Deno.test(`generateCertificates() with ${keyType} writes private keys with mode 0600 and certificates with mode 0644`, async () => {
+  Deno.test(`generateCertificates() with ${keyType} writes the CA key 0600, leaf keys 0640 for the run group (as root) and certificates 0644`, async () => {
     const set = await fixtures.generatedSet(keyType);
-    for (const file of [set.caKeyFile, set.serverKeyFile ?? "", set.clientKeyFile]) {
-      assert.equal(((await Deno.stat(file)).mode ?? 0) & 0o777, 0o600, file);
+    assert.equal(((await Deno.stat(set.caKeyFile)).mode ?? 0) & 0o777, 0o600);
+    const runGroup = ROOT ? (await readDefaultRunAccount())?.gid : undefined;
+    for (const file of [set.serverKeyFile ?? "", set.clientKeyFile]) {
+      const info = await Deno.stat(file);
+      assert.equal((info.mode ?? 0) & 0o777, LEAF_KEY_MODE, file);
+      if (runGroup !== undefined) assert.equal(info.gid, runGroup, file);
     }
     for (const file of [set.caCertFile, set.serverCertFile ?? "", set.clientCertFile]) {
       assert.equal(((await Deno.stat(file)).mode ?? 0) & 0o777, 0o644, file);
@@ -327,7 +339,7 @@ Deno.test("generateCertificates() lists the seven files it wrote (an empty ca.cr
   ]);
 });
 
-Deno.test("generateCertificates() keeps key mode 0600 and certificate mode 0644 whatever the umask", async () => {
+Deno.test("generateCertificates() keeps its key modes and certificate mode 0644 whatever the umask", async () => {
   // The umask is process-wide, so it is changed in a child process, not in this test runner.
   const script = join(await fixtures.tempDir("umask_script"), "generate.ts");
   await Deno.writeTextFile(
@@ -349,7 +361,8 @@ Deno.test("generateCertificates() keeps key mode 0600 and certificate mode 0644 
     assert.equal(child.code, 0, new TextDecoder().decode(child.stderr));
     for (const name of ["ca.key", "server.key", "client.key"]) {
       const mode = ((await Deno.stat(join(dir, name))).mode ?? 0) & 0o777;
-      assert.equal(mode, 0o600, `${name} with umask ${umask.toString(8)}`);
+      const expected = name === "ca.key" ? 0o600 : LEAF_KEY_MODE;
+      assert.equal(mode, expected, `${name} with umask ${umask.toString(8)}`);
     }
     for (const name of ["ca.crt", "server.crt", "client.crt"]) {
       const mode = ((await Deno.stat(join(dir, name))).mode ?? 0) & 0o777;
@@ -358,10 +371,10 @@ Deno.test("generateCertificates() keeps key mode 0600 and certificate mode 0644 
   }
 });
 
-Deno.test("generateCertificates() creates a missing certificate folder with mode 0700", async () => {
+Deno.test("generateCertificates() creates a missing certificate folder 0750 for the run group (as root), else 0700", async () => {
   const dir = join(await fixtures.freshPath("parent"), "certs");
   await generateCertificates(options(dir));
-  assert.equal(((await Deno.stat(dir)).mode ?? 0) & 0o777, 0o700);
+  assert.equal(((await Deno.stat(dir)).mode ?? 0) & 0o777, DIR_MODE);
 });
 
 Deno.test("generateCertificates() refuses to overwrite existing files without force and changes nothing", async () => {
@@ -410,7 +423,7 @@ Deno.test("generateCertificates() with force replaces the server and client file
     second.serverCertFile ?? "",
     second.clientCertFile,
   ]);
-  assert.equal(((await Deno.stat(second.serverKeyFile ?? "")).mode ?? 0) & 0o777, 0o600);
+  assert.equal(((await Deno.stat(second.serverKeyFile ?? "")).mode ?? 0) & 0o777, LEAF_KEY_MODE);
   // No temporary files are left behind.
   const names: string[] = [];
   for await (const entry of Deno.readDir(dir)) names.push(entry.name);
@@ -483,7 +496,7 @@ Deno.test("generateCertificates() issues an extra client from the existing CA an
   );
   const caSki = keyId(await extensions(first.caCertFile, "subjectKeyIdentifier"));
   assert.equal(keyId(await extensions(extra.clientCertFile, "authorityKeyIdentifier")), caSki);
-  assert.equal(((await Deno.stat(extra.clientKeyFile)).mode ?? 0) & 0o777, 0o600);
+  assert.equal(((await Deno.stat(extra.clientKeyFile)).mode ?? 0) & 0o777, LEAF_KEY_MODE);
   // The same client name again is refused.
   await assertRejectsWithPkiError(
     generateCertificates(clientOnly(dir, { clientName: "web2" })),

@@ -145,7 +145,8 @@ Deno.test("applyLeastPrivilege({ keepNetAdmin }) logs which thread keeps CAP_NET
   };
   await applyLeastPrivilege(
     lib,
-    { handshakeTimeout: 10, maxPendingConnections: 1, maxPendingPerSource: 1, tls },
+    // Named: the fixture's passwd has the dedicated user, which would be the default.
+    { user: "nobody", handshakeTimeout: 10, maxPendingConnections: 1, maxPendingPerSource: 1, tls },
     log,
     {
       uid: 0,
