@@ -10,36 +10,42 @@ import { formatStatus } from "./cli/status_format.ts";
 import { swappedTlsFiles } from "./cli/tls_file_check.ts";
 import { usageText } from "./cli/usage.ts";
 import { TunnelClient } from "./client/client.ts";
-import { type Config, ConfigError, formatEffectiveConfig, loadConfig } from "./config/mod.ts";
+import type { Config } from "./config/types.ts";
+import { ConfigError } from "./config/errors.ts";
+import { formatEffectiveConfig } from "./config/format.ts";
+import { loadConfig } from "./config/load.ts";
 import { getLogger, setupLogging } from "./log/setup.ts";
 import type { Logger } from "@logtape/logtape";
 import {
   CertificateSetError,
   CertificateStore,
-  describeCrl,
   describeExpiring,
-  generateCertificates,
   inLastThird,
-  PkiError,
-} from "./pki/mod.ts";
+} from "./pki/certificate_store.ts";
+import { describeCrl } from "./pki/revoke.ts";
+import { generateCertificates } from "./pki/generate.ts";
+import { PkiError } from "./pki/errors.ts";
 import { formatCertificateListing, listCertificates } from "./pki/list.ts";
 import { renewCertificate } from "./pki/renew.ts";
 import { refreshRevocationList, revokeCertificate } from "./pki/revoke.ts";
-import { formatDate } from "./pki/_x509.ts";
+import { formatDate } from "./pki/x509.ts";
 import { TunnelServer } from "./server/server.ts";
-import { buildCommit, VERSION, versionLine } from "./version.ts";
-import { errorMessage } from "./runtime/error_message.ts";
+import { buildCommit, VERSION, versionLine } from "./base/version.ts";
+import { errorMessage } from "./base/error_message.ts";
 import { CounterRegistry } from "./counters/registry.ts";
-import { Reloader } from "./runtime/reload.ts";
+import { Reloader } from "./reload.ts";
 import { watchCertificateFiles } from "./runtime/cert_watch.ts";
 import { startCrlFetcher } from "./pki/crl_fetch.ts";
-import { Monitor, MonitorBindError, MonitorSource } from "./monitor/mod.ts";
+import { Monitor } from "./monitor/monitor.ts";
+import { MonitorBindError } from "./monitor/http_server.ts";
+import { MonitorSource } from "./monitor/source.ts";
 import { firstSignal, onSignal } from "./runtime/signals.ts";
 import process from "node:process";
 import { Notifier } from "./runtime/notify.ts";
 import { keepServiceManagerTold, serviceStatusLine } from "./monitor/service_status.ts";
 import { loadProcessShim, type ProcessShim } from "./runtime/process_shim.ts";
-import { applyLeastPrivilege, PrivilegeError } from "./privilege/mod.ts";
+import { applyLeastPrivilege } from "./privilege/apply.ts";
+import { PrivilegeError } from "./privilege/errors.ts";
 import { netAdminReason } from "./privilege/net_admin.ts";
 import { runAccountProblem } from "./privilege/apply.ts";
 import { runUserReadWarnings } from "./privilege/file_access.ts";
@@ -175,7 +181,7 @@ async function runTunnel(path: string, options: RunOptions): Promise<number> {
   const source = new MonitorSource({ mode: config.mode, counters, certificates });
   const shim = loadProcessShim();
   using notifier = Notifier.fromEnvironment(shim, (message) => log.warn("{message}", { message }));
-  // SIGHUP: log file, certificates and configuration again (see runtime/reload.ts); never ends
+  // SIGHUP: log file, certificates and configuration again (see reload.ts); never ends
   // the process, also while the tunnel is still starting.
   let reloadTold = false;
   let tunnel: TunnelServer | TunnelClient | undefined;

@@ -15,7 +15,7 @@
 
 import type { MonitoringConfig } from "../config/types.ts";
 import type { StatusReport } from "../monitor/status.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 
 /** Bytes of answer read at most: 10,000 sessions of about 400 bytes of JSON each fit. */
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024;

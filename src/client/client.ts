@@ -4,7 +4,7 @@ import { CloseCode } from "../frame/control.ts";
 import type { TunReader } from "../routing/tun_reader.ts";
 import { type KeepaliveOptions, Session } from "../session/session.ts";
 import type { MssClampCounters } from "../tun/device.ts";
-import { ANY_SOURCE } from "../tun/packet_filter.ts";
+import { ANY_SOURCE } from "../ip/packet_filter.ts";
 import { deviceReader, DeviceRoutes, sessionBasics } from "../tunnel/data_path.ts";
 import type { PeerRevocations, TunnelDevice } from "../tunnel/device.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
@@ -17,7 +17,7 @@ import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import { formatEndpoint } from "../config/net.ts";
 import type { Endpoint } from "../config/types.ts";
 import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 import type { CounterRegistry } from "../counters/registry.ts";
 import type { Readiness } from "../monitor/source.ts";
 

@@ -23,7 +23,7 @@ import type { CertificateState, ReloadResult } from "./certificate_store.ts";
 import type { TlsConfig } from "../config/types.ts";
 import { loadRevocationList, type RevocationList } from "./crl.ts";
 import { readPemFile } from "./_pem_file.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 import { toArrayBuffer } from "./_keys.ts";
 
 /** The store's public surface this needs (a CertificateStore, or a fake). */

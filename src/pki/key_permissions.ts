@@ -7,7 +7,7 @@
  * @module
  */
 
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 import { readDefaultRunAccount } from "../privilege/run_account.ts";
 
 /**

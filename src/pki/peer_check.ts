@@ -13,7 +13,7 @@
 import { X509Certificate } from "node:crypto";
 import * as pkijs from "pkijs";
 import { toArrayBuffer } from "./_keys.ts";
-import { commonNameOf, extendedKeyUsages, OID, serialHex } from "./_x509.ts";
+import { commonNameOf, extendedKeyUsages, OID, serialHex } from "./x509.ts";
 import { decodePemCertificates } from "./pem.ts";
 
 /** Chain certificates a client may send between its certificate and our CA. */

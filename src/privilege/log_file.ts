@@ -9,7 +9,7 @@
  * @module
  */
 
-import { describeFileError } from "../runtime/file_errors.ts";
+import { describeFileError } from "../base/file_errors.ts";
 import type { Account } from "./accounts.ts";
 
 /** Mode of the log file: owner root and the run group read and append. */

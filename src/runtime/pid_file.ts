@@ -7,7 +7,7 @@
  * @module
  */
 
-import { describeFileError } from "./file_errors.ts";
+import { describeFileError } from "../base/file_errors.ts";
 
 /** A written pid file; disposing removes it. */
 export class PidFile {

@@ -18,7 +18,7 @@ import { SendBudget } from "../session/send_queue.ts";
 import { type Admission, type KeepaliveOptions, Session } from "../session/session.ts";
 import type { PendingSlot } from "../transport/pending.ts";
 import type { SecureStream } from "../transport/secure_stream.ts";
-import { compilePacketFilter, type PacketFilterRules } from "../tun/packet_filter.ts";
+import { compilePacketFilter, type PacketFilterRules } from "../ip/packet_filter.ts";
 import { DeviceRoutes, sessionBasics } from "../tunnel/data_path.ts";
 import type { PeerRevocations, TunnelDevice } from "../tunnel/device.ts";
 import { ClientAdmission } from "./admission.ts";

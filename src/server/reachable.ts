@@ -1,6 +1,6 @@
 /**
  * What a client may reach through the server: an allow-list, written as the ordered destination
- * rules of its packet filter (src/tun/packet_filter.ts; the first rule holding a destination
+ * rules of its packet filter (src/ip/packet_filter.ts; the first rule holding a destination
  * decides). Pure.
  *
  * Reachable by default: the server's own tunnel addresses and the networks the server pushes
@@ -24,7 +24,7 @@ import {
   overlaps,
   prefix,
 } from "../ip/prefix.ts";
-import type { DestinationRule } from "../tun/packet_filter.ts";
+import type { DestinationRule } from "../ip/packet_filter.ts";
 
 /** Refused inside pushed networks too: they never name one host a client should reach. */
 export const NEVER_PUSHED: readonly IpPrefix[] = Object.freeze([

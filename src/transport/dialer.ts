@@ -8,7 +8,7 @@ import {
 } from "./secure_stream.ts";
 import { describeTlsError } from "./tls_errors.ts";
 import { clientTlsOptions } from "./tls_options.ts";
-import type { TlsMaterial } from "./material.ts";
+import type { TlsMaterial } from "../pki/material.ts";
 import { diagnoseServerCertificate, fetchServerCertificate } from "./server_diagnosis.ts";
 import type net from "node:net";
 import { type HttpProxy, ProxyError } from "./http_proxy.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 import { describeTlsError } from "./tls_errors.ts";
 
 /** Alerts by which a client refuses the certificate chain the server sent. */

@@ -5,7 +5,7 @@ import { endSocket, formatRemote, type SecureStream, TlsSocketStream } from "./s
 import { describeTlsError } from "./tls_errors.ts";
 import { describeServerHandshakeFailure } from "./handshake_diagnosis.ts";
 import { serverTlsOptions } from "./tls_options.ts";
-import type { TlsMaterial } from "./material.ts";
+import type { TlsMaterial } from "../pki/material.ts";
 import { peerAddressOf } from "./peer_address.ts";
 import {
   handshakeDeadlineMs,
@@ -16,7 +16,7 @@ import {
 } from "./pending.ts";
 import { AcceptWatchdog, type ProbeConnection } from "./accept_watchdog.ts";
 import { QuietReclaim } from "./quiet_reclaim.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 import { PeerCertificateCheck } from "../pki/peer_check.ts";
 import { handOver } from "./proxy_protocol.ts";
 

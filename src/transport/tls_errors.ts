@@ -1,5 +1,5 @@
 /** Turns TLS and socket failures into one line an operator can act on. */
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 
 /**
  * Our server's answer to a newcomer it turns away at a pending-connection cap: a plaintext fatal

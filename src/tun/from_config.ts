@@ -6,7 +6,7 @@ import { type FrameSource, type MssClampCounters, mssClampFor, type ReadBatch } 
 import { TunDevice, type TunOptions } from "./device.ts";
 import type { TunLibrary } from "./ffi.ts";
 import { OffloadConverter } from "./offload.ts";
-import type { PacketFilter } from "./packet_filter.ts";
+import type { PacketFilter } from "../ip/packet_filter.ts";
 
 /**
  * The TUN options a configuration (either mode) describes: name, address, MTU, offloads, and the

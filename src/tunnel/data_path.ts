@@ -16,7 +16,7 @@ import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
 import { type SinkRouter, TunReader } from "../routing/tun_reader.ts";
 import { helloFor, keepaliveFrom } from "../session/hello.ts";
 import type { KeepaliveOptions, SessionOptions } from "../session/session.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 import type { TunnelDevice } from "./device.ts";
 
 /** Where a mode's reader and sessions log and count. */

@@ -14,7 +14,7 @@
 
 import assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
-import { generateCertificates } from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
 import { E2eLab, SERVER_TUNNEL_IP, shareKeysWithRunGroup } from "../lib/e2e_lab.ts";
 import { enableMonitoring, MONITOR_PORT } from "../lib/monitor_lab.ts";
 import { pollUntil } from "../lib/poll.ts";

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { E2eLab, SERVER_TUNNEL_IP, shareKeysWithRunGroup, TUNNEL_PORT } from "../lib/e2e_lab.ts";
-import { generateCertificates } from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
 
 const NAME = "vpn.sssonector.test";
 const MOVED = "198.18.0.3";

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { run, runOk } from "../../tools/lab/netns_lab.ts";
-import { generateCertificates } from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
 import { LAUNCHER } from "../lib/e2e_lab.ts";
 import { pollUntil } from "../lib/poll.ts";
 import { readDefaultRunAccount } from "../../src/privilege/run_account.ts";

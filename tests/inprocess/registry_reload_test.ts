@@ -5,7 +5,7 @@
  * with the reason; changes that need a restart are named and keep their running value.
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/parse.ts";
 import { SettingsReload } from "../../src/tunnel/config_changes.ts";
 import {
   clientConfig,

@@ -10,7 +10,7 @@ import { FrameType } from "../../src/frame/constants.ts";
 import { formatPrefix, type IpPrefix } from "../../src/ip/prefix.ts";
 import type { MssClampCounters, ReadBatch } from "../../src/tun/device.ts";
 import type { ConversionResult, FrameConverter } from "../../src/tun/offload.ts";
-import type { PacketFilter } from "../../src/tun/packet_filter.ts";
+import type { PacketFilter } from "../../src/ip/packet_filter.ts";
 import type { TunnelDevice } from "../../src/tunnel/device.ts";
 import { RecordingWriter } from "./recording_writer.ts";
 

@@ -6,7 +6,7 @@
 import { getLogger } from "@logtape/logtape";
 import { TunnelClient } from "../../src/client/client.ts";
 import { tunnelPrefixes } from "../../src/config/net.ts";
-import { parseConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/parse.ts";
 import type { ClientConfig, ServerConfig } from "../../src/config/types.ts";
 import { CounterRegistry } from "../../src/counters/registry.ts";
 import { TunnelServer } from "../../src/server/server.ts";

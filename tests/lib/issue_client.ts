@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { buildLeafCertificate } from "../../src/pki/_build.ts";
 import { loadIssuer } from "../../src/pki/_ca.ts";
 import { exportPkcs8, generateKeyPair } from "../../src/pki/_keys.ts";
-import { certificateDer, commonNameOnly, OID } from "../../src/pki/_x509.ts";
+import { certificateDer, commonNameOnly, OID } from "../../src/pki/x509.ts";
 import { encodePem } from "../../src/pki/pem.ts";
 
 export interface IssuedClient {

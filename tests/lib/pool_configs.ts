@@ -5,7 +5,7 @@
  */
 
 import type { LabHost } from "../../tools/lab/netns_lab.ts";
-import { generateCertificates } from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
 import { shareKeysWithRunGroup } from "./e2e_lab.ts";
 
 /** The client's networks, as the servers' `clients:` entry lists them. */

@@ -13,7 +13,7 @@ import { FrameType } from "../../src/frame/constants.ts";
 import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
 import { TunDevice } from "../../src/tun/device.ts";
 import { loadTunLibrary, tunLibraryCandidates } from "../../src/tun/native_library.ts";
-import { ANY_SOURCE } from "../../src/tun/packet_filter.ts";
+import { ANY_SOURCE } from "../../src/ip/packet_filter.ts";
 import { concat } from "./bytes.ts";
 import { honestPayloads, nearHonestPayloads } from "./vnet_arbitrary.ts";
 

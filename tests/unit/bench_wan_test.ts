@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseToolCommandLine } from "../../tools/cli.ts";
-import { UsageError } from "../../src/cli/mod.ts";
+import { UsageError } from "../../src/cli/errors.ts";
 import { parseRelayCounters, relayArgs, WAN_PROFILES } from "../../tools/lab/wan_link.ts";
 import { bestUdp, formatWanReport, type WanReport } from "../../tools/bench/wan_table.ts";
 import type { RowMeasurement } from "../../tools/bench/types.ts";

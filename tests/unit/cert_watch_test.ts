@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { getLogger } from "@logtape/logtape";
 import { join } from "node:path";
 import type { TlsConfig } from "../../src/config/types.ts";
-import { CertificateStore, generateCertificates, revokeCertificate } from "../../src/pki/mod.ts";
+import { CertificateStore } from "../../src/pki/certificate_store.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
+import { revokeCertificate } from "../../src/pki/revoke.ts";
 import { fileVersion, FileWatch, watchCertificateFiles } from "../../src/runtime/cert_watch.ts";
 import { pollUntil } from "../lib/poll.ts";
 

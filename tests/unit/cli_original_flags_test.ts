@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { parseCommandLine, UsageError, usageText } from "../../src/cli/mod.ts";
+import { parseCommandLine } from "../../src/cli/args.ts";
+import { UsageError } from "../../src/cli/errors.ts";
+import { usageText } from "../../src/cli/usage.ts";
 import { modeProblem, withRunOptions } from "../../src/cli/run_options.ts";
 
 function usageError(argv: string[]): string {

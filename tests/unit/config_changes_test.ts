@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/parse.ts";
 import { configChanges } from "../../src/tunnel/config_changes.ts";
 import { TLS } from "../lib/config_text.ts";
 

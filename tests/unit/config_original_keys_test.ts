@@ -3,7 +3,8 @@
  * refused in one line that names what does the job here.
  */
 import assert from "node:assert/strict";
-import { ConfigError, parseConfig } from "../../src/config/mod.ts";
+import { ConfigError } from "../../src/config/errors.ts";
+import { parseConfig } from "../../src/config/parse.ts";
 
 const SERVER = `mode: server
 listen: 0.0.0.0:443

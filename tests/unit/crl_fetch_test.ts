@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { CertificateStore } from "../../src/pki/certificate_store.ts";
 import { CrlFetcher, olderThan } from "../../src/pki/crl_fetch.ts";
-import { generateCertificates } from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
 import { refreshRevocationList, revokeCertificate } from "../../src/pki/revoke.ts";
 import type { TlsConfig } from "../../src/config/types.ts";
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CertificateSetError, CertificateStore, generateCertificates } from "../../src/pki/mod.ts";
+import { CertificateSetError, CertificateStore } from "../../src/pki/certificate_store.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
 
 Deno.test("a crl_file that does not exist gets one line naming --refresh-crl as the fix", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sst-crl-missing-" });

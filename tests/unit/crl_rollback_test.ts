@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { TlsConfig } from "../../src/config/types.ts";
-import {
-  CertificateStore,
-  generateCertificates,
-  refreshRevocationList,
-  revokeCertificate,
-} from "../../src/pki/mod.ts";
+import { CertificateStore } from "../../src/pki/certificate_store.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
+import { refreshRevocationList, revokeCertificate } from "../../src/pki/revoke.ts";
 
 /** A server's folder with a CA, and the texts of its CRL number 2 (empty) and 3 (revoking b). */
 async function serverWithTwoCrls() {

@@ -7,7 +7,7 @@ import {
   ProxyError,
   refusalLine,
 } from "../../src/transport/http_proxy.ts";
-import { parseConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/parse.ts";
 
 Deno.test("connectRequest() asks for host:port with Basic credentials when given", () => {
   assert.equal(

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { generateCertificates } from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
 import { PeerCertificateCheck } from "../../src/pki/peer_check.ts";
 import { decodePemCertificates } from "../../src/pki/pem.ts";
 

@@ -3,7 +3,7 @@
  * by CN=SSSonector CA" could not tell another install's certificate from ours).
  */
 import assert from "node:assert/strict";
-import { generateCertificates } from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
 
 async function openssl(...args: string[]): Promise<string> {
   const out = await new Deno.Command("openssl", { args }).output();

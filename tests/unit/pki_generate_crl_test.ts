@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { generateCertificates } from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
 import { loadRevocationList } from "../../src/pki/crl.ts";
-import { parseCertificate } from "../../src/pki/_x509.ts";
+import { parseCertificate } from "../../src/pki/x509.ts";
 import { decodePemCertificates } from "../../src/pki/pem.ts";
 
 const base = { serverNames: [], days: 30, keyType: "ecdsa-p256", force: false } as const;

@@ -2,13 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readDefaultRunAccount } from "../../src/privilege/run_account.ts";
-import {
-  generateCertificates,
-  type GenerateCertsOptions,
-  type KeyType,
-  PkiError,
-  revokeCertificate,
-} from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
+import type { GenerateCertsOptions, KeyType } from "../../src/pki/types.ts";
+import { PkiError } from "../../src/pki/errors.ts";
+import { revokeCertificate } from "../../src/pki/revoke.ts";
 import {
   makeOpensslSet,
   openssl,

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
-import { parseConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/parse.ts";
 
 const GUIDE = new URL("../../docs/guide/pool.md", import.meta.url);
 const TLS = { cert_file: "s.crt", key_file: "s.key", ca_file: "ca.crt" };

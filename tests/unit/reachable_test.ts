@@ -10,7 +10,7 @@ import {
   type PacketFilter,
   packetVerdict,
   Verdict,
-} from "../../src/tun/packet_filter.ts";
+} from "../../src/ip/packet_filter.ts";
 
 const lib = loadTunLibrary();
 

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { generateCertificates } from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
 import { TlsListener } from "../../src/transport/listener.ts";
 import type { SecureStream } from "../../src/transport/secure_stream.ts";
 import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";

@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import tls from "node:tls";
 import { join } from "node:path";
-import { generateCertificates } from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
 import { type ListenerEvents, TlsListener } from "../../src/transport/listener.ts";
-import type { TlsMaterial } from "../../src/transport/material.ts";
+import type { TlsMaterial } from "../../src/pki/material.ts";
 import { ALPN_PROTOCOL, clientTlsOptions } from "../../src/transport/tls_options.ts";
 import { issueClient } from "../lib/issue_client.ts";
 import { pollUntil } from "../lib/poll.ts";

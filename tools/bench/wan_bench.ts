@@ -15,7 +15,7 @@ import type { RowContext } from "./rows.ts";
 import { formatWanReport, type WanPathResult, type WanReport } from "./wan_table.ts";
 import { wanRow, type WanRowId, type WanRowResult } from "./wan_rows.ts";
 import { wireguardVersion } from "./wireguard.ts";
-import { errorMessage } from "../../src/runtime/error_message.ts";
+import { errorMessage } from "../../src/base/error_message.ts";
 
 export interface WanBenchOptions {
   /** 5 s per direction instead of 10. */

@@ -7,7 +7,7 @@ import { type RowContext, sssonectorRow, tunnelPids, vethRow } from "./rows.ts";
 import { measureRow } from "./measure_row.ts";
 import type { RowMeasurement } from "./types.ts";
 import { WIREGUARD_CLIENT_IP, WIREGUARD_SERVER_IP, WireguardTunnel } from "./wireguard.ts";
-import { errorMessage } from "../../src/runtime/error_message.ts";
+import { errorMessage } from "../../src/base/error_message.ts";
 
 export type WanRowId = "none" | "sssonector" | "openvpn-udp" | "openvpn-tcp" | "wireguard-go";
 

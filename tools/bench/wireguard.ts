@@ -5,7 +5,7 @@
  */
 import { LabError, type LabHost, type NetnsLab, run } from "../lab/netns_lab.ts";
 import { firstExit, waitForPing } from "../lab/wait_for_ping.ts";
-import { errorMessage } from "../../src/runtime/error_message.ts";
+import { errorMessage } from "../../src/base/error_message.ts";
 
 export const WIREGUARD_SERVER_IP = "10.9.0.1";
 export const WIREGUARD_CLIENT_IP = "10.9.0.2";

@@ -10,10 +10,10 @@
  */
 
 import type { Logger } from "@logtape/logtape";
-import type { LogReopenResult } from "../log/setup.ts";
-import type { ReloadResult } from "../pki/certificate_store.ts";
-import { errorMessage } from "./error_message.ts";
-import { countReason, type ReloadCounters } from "../counters/counters.ts";
+import type { LogReopenResult } from "./log/setup.ts";
+import type { ReloadResult } from "./pki/certificate_store.ts";
+import { errorMessage } from "./base/error_message.ts";
+import { countReason, type ReloadCounters } from "./counters/counters.ts";
 
 /** What reading the configuration file again did. */
 export interface SettingsResult {

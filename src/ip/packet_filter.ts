@@ -14,7 +14,7 @@
  * @module
  */
 
-import { type IpPrefix, maskBytes, maxLength } from "../ip/prefix.ts";
+import { type IpPrefix, maskBytes, maxLength } from "./prefix.ts";
 
 /** One destination rule of an ordered list: the first rule holding a destination decides. */
 export interface DestinationRule {
