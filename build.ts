@@ -21,7 +21,7 @@
  *        sssonector/BUILD                      what `--version` prints
  *
  *    The program file is `deno bundle --platform deno src/main.ts` with the git commit baked in
- *    (src/version.ts). The entry script runs it with `--cached-only`, the permission set of
+ *    (src/base/version.ts). The entry script runs it with `--cached-only`, the permission set of
  *    deno.json (`permissions.default`, what `-P` gives the launcher and `deno compile`), the V8
  *    flags of src/runtime/v8_flags.ts and SSSONECTOR_TUN_LIB naming the shim. Deno comes from
  *    the npm registry at the launcher's pinned version: the running one when it is that version
@@ -35,12 +35,12 @@
  */
 import { parseArgs } from "node:util";
 import { v8FlagsArgument } from "./src/runtime/v8_flags.ts";
-import { errorMessage } from "./src/runtime/error_message.ts";
+import { errorMessage } from "./src/base/error_message.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
 const USAGE = "usage: deno run -A build.ts [--target x86_64|aarch64] [--native-only]";
 
-/** The literal src/version.ts carries until build.ts bakes the commit in. */
+/** The literal src/base/version.ts carries until build.ts bakes the commit in. */
 export const COMMIT_PLACEHOLDER = "@SSSONECTOR_BUILD_COMMIT@";
 
 interface Target {
@@ -268,7 +268,7 @@ async function bundleProgram(commit: string): Promise<string> {
   const count = text.split(JSON.stringify(COMMIT_PLACEHOLDER)).length - 1;
   if (count !== 1) {
     throw new BuildError(
-      `the bundle holds ${count} copies of ${COMMIT_PLACEHOLDER} (expected 1 from src/version.ts)`,
+      `the bundle holds ${count} copies of ${COMMIT_PLACEHOLDER} (expected 1 from src/base/version.ts)`,
     );
   }
   await Deno.writeTextFile(

@@ -3,7 +3,7 @@
  * device. Pure computation: no device, no I/O, no allocation.
  *
  * A filter is an array of fixed-size rules (SSS_RULE_SIZE bytes each, at most SSS_RULE_MAX),
- * compiled by src/tun/packet_filter.ts:
+ * compiled by src/ip/packet_filter.ts:
  *
  *   byte 0      kind (SSS_RULE_*)
  *   byte 1      address family, 4 or 6

@@ -21,12 +21,12 @@ import {
 import { formatCertificateListing, listCertificates } from "./pki/list.ts";
 import { renewCertificate } from "./pki/renew.ts";
 import { refreshRevocationList, revokeCertificate } from "./pki/revoke.ts";
-import { formatDate } from "./pki/_x509.ts";
+import { formatDate } from "./pki/x509.ts";
 import { TunnelServer } from "./server/server.ts";
-import { buildCommit, VERSION, versionLine } from "./version.ts";
-import { errorMessage } from "./runtime/error_message.ts";
+import { buildCommit, VERSION, versionLine } from "./base/version.ts";
+import { errorMessage } from "./base/error_message.ts";
 import { CounterRegistry } from "./counters/registry.ts";
-import { Reloader } from "./runtime/reload.ts";
+import { Reloader } from "./reload.ts";
 import { Monitor, MonitorBindError, MonitorSource } from "./monitor/mod.ts";
 import { firstSignal, onSignal } from "./runtime/signals.ts";
 import { Notifier } from "./runtime/notify.ts";
@@ -130,7 +130,7 @@ async function runTunnel(path: string): Promise<number> {
   const source = new MonitorSource({ mode: config.mode, counters, certificates });
   const shim = loadProcessShim();
   using notifier = Notifier.fromEnvironment(shim, (message) => log.warn("{message}", { message }));
-  // SIGHUP: log file and certificates again (see runtime/reload.ts); never ends the process,
+  // SIGHUP: log file and certificates again (see reload.ts); never ends the process,
   // also while the tunnel is still starting.
   let reloadTold = false;
   const reloader = new Reloader({

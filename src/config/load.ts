@@ -11,7 +11,7 @@ import { readYaml, type YamlSource } from "./_yaml.ts";
 import { dirname, resolve } from "node:path";
 import { problemAt } from "./_issues.ts";
 import type { Config } from "./types.ts";
-import { describeFileError } from "../runtime/file_errors.ts";
+import { describeFileError } from "../base/file_errors.ts";
 
 /**
  * Reads, parses and validates the configuration file at `path`, then checks that the

@@ -6,7 +6,7 @@ import {
   readFrameHeader,
 } from "./codec.ts";
 import { FRAME_HEADER_SIZE, FRAME_MAX_PAYLOAD } from "./constants.ts";
-import { ANY_SOURCE, type PacketFilter } from "../tun/packet_filter.ts";
+import { ANY_SOURCE, type PacketFilter } from "../ip/packet_filter.ts";
 
 /** Where a data-frame writer stopped (values of native/tun.h SSS_WRITE_*). */
 export const WriteStatus = {
@@ -50,7 +50,7 @@ export const WRITE_STAT_COUNT = 12;
 export interface DataFrameWriter {
   /**
    * Writes the complete data frames at the start of `bytes`, dropping the packets `filter`
-   * refuses (src/tun/packet_filter.ts). Returns the bytes consumed; stores the WriteStatus in
+   * refuses (src/ip/packet_filter.ts). Returns the bytes consumed; stores the WriteStatus in
    * stats[WriteStat.Status] (and the spoofed-source report) and adds to the other counters.
    * `stats` has WRITE_STAT_COUNT entries.
    */

@@ -7,7 +7,7 @@
  */
 
 import type { LogCounters } from "../counters/counters.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 
 export interface LineWriterOptions {
   /** Names the destination in reports, e.g. "standard output" or the file's path. */

@@ -9,8 +9,8 @@ import { configure, getLogger as getLogTapeLogger, reset } from "@logtape/logtap
 import type { Logger, Sink } from "@logtape/logtape";
 import type { LoggingConfig } from "../config/types.ts";
 import { jsonLineFormatter, lineFormatter, ROOT_CATEGORY } from "./format.ts";
-import { describeFileError } from "../runtime/file_errors.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { describeFileError } from "../base/file_errors.ts";
+import { errorMessage } from "../base/error_message.ts";
 import type { LogCounters } from "../counters/counters.ts";
 import { FileLineWriter, QueuedLineWriter } from "./line_writer.ts";
 

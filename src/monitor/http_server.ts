@@ -9,7 +9,7 @@
  * @module
  */
 
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 
 /** A parsed request: only what the routes need. */
 export interface MonitorRequest {

@@ -12,7 +12,7 @@ import {
   OID,
   randomSerial,
   validityTime,
-} from "./_x509.ts";
+} from "./x509.ts";
 import type { KeyType } from "./types.ts";
 
 /** A CA that can sign: its certificate, private key and key identifier. */

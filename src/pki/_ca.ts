@@ -5,8 +5,8 @@ import type { Issuer } from "./_build.ts";
 import { PkiError } from "./errors.ts";
 import { importPkcs8, keyMatchesPublicKey } from "./_keys.ts";
 import { readPemFile } from "./_pem_file.ts";
-import { formatDate, isCaCertificate, keyIdentifier, parseCertificate } from "./_x509.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { formatDate, isCaCertificate, keyIdentifier, parseCertificate } from "./x509.ts";
+import { errorMessage } from "../base/error_message.ts";
 
 /** What to do about an unusable CA, at the end of each message. */
 export const NEW_CA_HINT =

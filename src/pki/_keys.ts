@@ -3,7 +3,7 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import type { KeyType } from "./types.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 
 const OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1";
 const OID_RSA_ENCRYPTION = "1.2.840.113549.1.1.1";

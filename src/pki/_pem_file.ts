@@ -2,7 +2,7 @@
 
 import { PkiError } from "./errors.ts";
 import { decodePem, type PemBlock } from "./pem.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 
 /** A PEM file as read: its exact text (what TLS is given) and its decoded blocks. */
 export interface PemFile {

@@ -7,9 +7,9 @@ import type * as pkijs from "pkijs";
 import { dirname, join } from "node:path";
 import { PkiError } from "./errors.ts";
 import { exportPkcs8 } from "./_keys.ts";
-import { certificateDer } from "./_x509.ts";
+import { certificateDer } from "./x509.ts";
 import { encodePem } from "./pem.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 
 const KEY_MODE = 0o600;
 const CERT_MODE = 0o644;

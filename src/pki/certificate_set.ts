@@ -1,13 +1,13 @@
 /** Loading and checking the certificate, key and CA files of one side of the tunnel. */
 
 import type * as pkijs from "pkijs";
-import { type CertificateRole, signerOf, usageProblems, validityProblem } from "./_checks.ts";
+import { type CertificateRole, signerOf, usageProblems, validityProblem } from "./checks.ts";
 import { importPkcs8, keyMatchesPublicKey } from "./_keys.ts";
 import { labelsOf, type PemFile, PemFileError, readPemFile } from "./_pem_file.ts";
-import { isCaCertificate, nameToString, parseCertificate } from "./_x509.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { isCaCertificate, nameToString, parseCertificate } from "./x509.ts";
+import { errorMessage } from "../base/error_message.ts";
 
-export type { CertificateRole } from "./_checks.ts";
+export type { CertificateRole } from "./checks.ts";
 
 /** The three files of one side of the tunnel, as in `security.tls` of the configuration. */
 export interface CertificateSetFiles {

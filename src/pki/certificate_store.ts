@@ -8,15 +8,15 @@
  */
 
 import type { TlsConfig } from "../config/types.ts";
-import type { TlsMaterial } from "../transport/material.ts";
+import type { TlsMaterial } from "./material.ts";
 import { type CertificateRole, loadCertificateSet } from "./certificate_set.ts";
 import { loadRevocationList, type RevocationList } from "./crl.ts";
 import { type CertificateSummary, summarize } from "./describe.ts";
 import { PkiError } from "./errors.ts";
 import { checkKeyFileMode } from "./key_permissions.ts";
 import { DAY_MS } from "./limits.ts";
-import { formatDate } from "./_x509.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { formatDate } from "./x509.ts";
+import { errorMessage } from "../base/error_message.ts";
 
 /** Everything the store holds at one moment; never changed once made. */
 export interface CertificateState {

@@ -10,8 +10,8 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { toArrayBuffer } from "./_keys.ts";
 import { labelsOf, type PemFile, readPemFile } from "./_pem_file.ts";
-import { formatDate, nameToString, OID } from "./_x509.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { formatDate, nameToString, OID } from "./x509.ts";
+import { errorMessage } from "../base/error_message.ts";
 
 /** The PEM label of a CRL. */
 export const CRL_PEM_LABEL = "X509 CRL";

@@ -10,9 +10,9 @@ import {
   parseCertificate,
   serialHex,
   subjectAltNames,
-} from "./_x509.ts";
+} from "./x509.ts";
 import { decodePem, type PemBlock } from "./pem.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 
 /** What a log line says about a certificate. */
 export interface CertificateSummary {

@@ -23,7 +23,7 @@ import {
   type PlannedFile,
   writeFileSafely,
 } from "./_write.ts";
-import { commonNameOnly, OID } from "./_x509.ts";
+import { commonNameOnly, OID } from "./x509.ts";
 
 /** What {@linkcode generateCertificates} did; all paths are absolute. */
 export interface GeneratedFiles {

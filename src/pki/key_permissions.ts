@@ -7,7 +7,7 @@
  * @module
  */
 
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 
 /**
  * Why a key file of `mode` is too open, with the command that fixes it, or undefined when it is

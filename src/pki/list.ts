@@ -7,7 +7,7 @@
 
 import type * as pkijs from "pkijs";
 import { join, resolve } from "node:path";
-import { signerOf } from "./_checks.ts";
+import { signerOf } from "./checks.ts";
 import { loadRevocationList, type RevocationList } from "./crl.ts";
 import { PkiError } from "./errors.ts";
 import { PemFileError, readPemFile } from "./_pem_file.ts";
@@ -20,8 +20,8 @@ import {
   OID,
   parseCertificate,
   serialHex,
-} from "./_x509.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+} from "./x509.ts";
+import { errorMessage } from "../base/error_message.ts";
 
 /**
  * What a certificate is for: the CA, a TLS server, a TLS client, both ends, any purpose (no

@@ -10,7 +10,7 @@ import * as pkijs from "pkijs";
 import { join, resolve } from "node:path";
 import { buildLeafCertificate } from "./_build.ts";
 import { loadIssuer } from "./_ca.ts";
-import { signerOf } from "./_checks.ts";
+import { signerOf } from "./checks.ts";
 import { PkiError } from "./errors.ts";
 import { generateKeyPair, isRsaKeyType, keyTypeOf } from "./_keys.ts";
 import { CLOCK_SKEW_MS, DAY_MS } from "./limits.ts";
@@ -26,7 +26,7 @@ import {
   parseCertificate,
   serialHex,
   subjectAltNames,
-} from "./_x509.ts";
+} from "./x509.ts";
 
 const CERT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 

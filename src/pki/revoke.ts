@@ -12,7 +12,7 @@ import * as pkijs from "pkijs";
 import { join, resolve } from "node:path";
 import { authorityKeyIdentifier, type Issuer } from "./_build.ts";
 import { loadIssuer } from "./_ca.ts";
-import { signerOf } from "./_checks.ts";
+import { signerOf } from "./checks.ts";
 import {
   CRL_PEM_LABEL,
   crlNumber,
@@ -36,7 +36,7 @@ import {
   parseCertificate,
   serialHex,
   validityTime,
-} from "./_x509.ts";
+} from "./x509.ts";
 
 const CRL_MODE = 0o644;
 const CERT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -9,7 +9,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import type { SecurityConfig } from "../config/types.ts";
-import { describeFileError } from "../runtime/file_errors.ts";
+import { describeFileError } from "../base/file_errors.ts";
 import { type AccountSpec, resolveAccount } from "./accounts.ts";
 import { PrivilegeError } from "./errors.ts";
 import { type DropOptions, dropPrivileges, type PrivilegeLibrary } from "./drop.ts";

@@ -1,4 +1,4 @@
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 import type { TunLibrary } from "../tun/ffi.ts";
 import { errnoText } from "../tun/unwrap.ts";
 import { type Account, type AccountSpec, resolveAccount } from "./accounts.ts";

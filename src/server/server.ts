@@ -19,13 +19,13 @@ import type { TunLibrary } from "../tun/ffi.ts";
 import { loadTunLibrary } from "../tun/native_library.ts";
 import { OffloadConverter } from "../tun/offload.ts";
 import { forwardingProblem, readForwarding } from "../tun/forwarding.ts";
-import { compilePacketFilter, type PacketFilterRules } from "../tun/packet_filter.ts";
+import { compilePacketFilter, type PacketFilterRules } from "../ip/packet_filter.ts";
 import { ClientAdmission } from "./admission.ts";
 import { classifyClientRefusal } from "./client_refusal.ts";
 import { type ConnectionLimits, connectionLimitsFor } from "./connection_limits.ts";
 import { StrangerLog } from "./stranger_log.ts";
 import type { Readiness } from "../monitor/source.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 
 /** The reason a refusal is counted under in sssonector_connections_refused_total. */
 function refusalKind(code: number): string {

@@ -2,7 +2,7 @@ import type { Config } from "../config/types.ts";
 import { formatPrefix } from "../ip/prefix.ts";
 import { type Hello, PROTOCOL_VERSION } from "../frame/control.ts";
 import type { KeepaliveOptions } from "./session.ts";
-import { VERSION } from "../version.ts";
+import { VERSION } from "../base/version.ts";
 
 /**
  * Our Hello, stating the tunnel addresses, MTU and the features this side offers; a server also

@@ -16,7 +16,7 @@ import {
   PROTOCOL_VERSION,
 } from "../frame/control.ts";
 import { type DataFrameWriter, FrameReceiver, NO_DATA_FRAMES } from "../frame/receiver.ts";
-import type { PacketFilter } from "../tun/packet_filter.ts";
+import type { PacketFilter } from "../ip/packet_filter.ts";
 import type { ConnectionInfo, SecureStream } from "../transport/secure_stream.ts";
 import { emptyDrops, type TrafficCounters } from "../counters/counters.ts";
 import type { SessionView } from "../counters/registry.ts";

@@ -8,7 +8,7 @@ import {
 } from "./secure_stream.ts";
 import { describeTlsError } from "./tls_errors.ts";
 import { clientTlsOptions } from "./tls_options.ts";
-import type { TlsMaterial } from "./material.ts";
+import type { TlsMaterial } from "../pki/material.ts";
 import { diagnoseServerCertificate, fetchServerCertificate } from "./server_diagnosis.ts";
 
 /** TLS failures that are about the server's certificate (worth examining it). */

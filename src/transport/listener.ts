@@ -4,7 +4,7 @@ import type { Endpoint } from "../config/types.ts";
 import { endSocket, formatRemote, type SecureStream, TlsSocketStream } from "./secure_stream.ts";
 import { describeTlsError } from "./tls_errors.ts";
 import { serverTlsOptions } from "./tls_options.ts";
-import type { TlsMaterial } from "./material.ts";
+import type { TlsMaterial } from "../pki/material.ts";
 import { peerAddressOf } from "./peer_address.ts";
 import { PendingConnections, type PendingLimits, type PendingSlot } from "./pending.ts";
 

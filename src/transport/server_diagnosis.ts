@@ -9,10 +9,10 @@
 import tls from "node:tls";
 import type * as pkijs from "pkijs";
 import type { Endpoint } from "../config/types.ts";
-import { signerOf, usageProblems, validityProblem } from "../pki/_checks.ts";
-import { nameToString, parseCertificate, subjectAltNames } from "../pki/_x509.ts";
+import { signerOf, usageProblems, validityProblem } from "../pki/checks.ts";
+import { nameToString, parseCertificate, subjectAltNames } from "../pki/x509.ts";
 import { decodePemCertificates } from "../pki/pem.ts";
-import type { TlsMaterial } from "./material.ts";
+import type { TlsMaterial } from "../pki/material.ts";
 import { clientTlsOptions } from "./tls_options.ts";
 
 /** True when `pattern` (a SAN DNS name, maybe `*.example.com`) covers `host`. */

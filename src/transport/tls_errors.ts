@@ -1,5 +1,5 @@
 /** Turns TLS and socket failures into one line an operator can act on. */
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 
 const HINTS: ReadonlyArray<readonly [RegExp, string]> = [
   [

@@ -2,7 +2,7 @@
 import type { ConnectionOptions, TlsOptions } from "node:tls";
 import type { Endpoint } from "../config/types.ts";
 import { isIpv4 } from "../ip/ipv4.ts";
-import type { TlsMaterial } from "./material.ts";
+import type { TlsMaterial } from "../pki/material.ts";
 
 /** ALPN protocol id; a peer speaking anything else is not an SSSonector of this protocol line. */
 export const ALPN_PROTOCOL = "sssonector/1";

@@ -4,7 +4,7 @@ import { parseIpv4 } from "../ip/ipv4.ts";
 import type { IpPrefix } from "../ip/prefix.ts";
 import type { TunLibrary } from "./ffi.ts";
 import { addAddress, addRoute, interfaceIndex, removeRoute } from "./netlink.ts";
-import type { PacketFilter } from "./packet_filter.ts";
+import type { PacketFilter } from "../ip/packet_filter.ts";
 import { type Failure, unwrap } from "./unwrap.ts";
 
 export interface TunOptions {

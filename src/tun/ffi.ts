@@ -43,7 +43,7 @@ export const tunSymbols = {
   },
   sss_packet_verdict: {
     // int32_t (const uint8_t *rules, uint32_t rules_len, const uint8_t *packet, uint32_t len)
-    //   (native/filter.c; for tests that compare it with src/tun/packet_filter.ts)
+    //   (native/filter.c; for tests that compare it with src/ip/packet_filter.ts)
     parameters: ["buffer", "u32", "buffer", "u32"],
     result: "i32",
   },

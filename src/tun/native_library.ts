@@ -1,5 +1,5 @@
 import { type TunLibrary, tunSymbols } from "./ffi.ts";
-import { errorMessage } from "../runtime/error_message.ts";
+import { errorMessage } from "../base/error_message.ts";
 
 /** The native shim could not be found or loaded. */
 export class NativeLibraryError extends Error {

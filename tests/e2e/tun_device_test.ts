@@ -11,7 +11,7 @@ import {
   MAX_FILTER_RULES,
   RuleKind,
   Verdict,
-} from "../../src/tun/packet_filter.ts";
+} from "../../src/ip/packet_filter.ts";
 import { probeInNamespace } from "../lib/namespace_probe.ts";
 
 const asRoot = { ignore: Deno.uid() !== 0 };

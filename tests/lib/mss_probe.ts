@@ -16,7 +16,7 @@ import { formatAddress, prefix } from "../../src/ip/prefix.ts";
 import { mssClampFor, TunDevice } from "../../src/tun/device.ts";
 import { loadTunLibrary } from "../../src/tun/native_library.ts";
 import { OffloadConverter } from "../../src/tun/offload.ts";
-import { compilePacketFilter } from "../../src/tun/packet_filter.ts";
+import { compilePacketFilter } from "../../src/ip/packet_filter.ts";
 import { concat } from "./bytes.ts";
 import {
   checksumField,

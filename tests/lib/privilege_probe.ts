@@ -12,7 +12,7 @@ import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
 import { dropPrivileges, readThreadCredentials } from "../../src/privilege/mod.ts";
 import { TunDevice } from "../../src/tun/device.ts";
 import { loadTunLibrary } from "../../src/tun/native_library.ts";
-import { ANY_SOURCE } from "../../src/tun/packet_filter.ts";
+import { ANY_SOURCE } from "../../src/ip/packet_filter.ts";
 import { echoReplyTo, echoRequest } from "./icmp.ts";
 
 /** What an attempt did: the value, or the error's class and message. */

@@ -11,7 +11,7 @@ import {
   WriteStat,
   WriteStatus,
 } from "../../src/frame/receiver.ts";
-import { type PacketFilter, packetVerdict, Verdict } from "../../src/tun/packet_filter.ts";
+import { type PacketFilter, packetVerdict, Verdict } from "../../src/ip/packet_filter.ts";
 
 const DROP_STAT = {
   [Verdict.Malformed]: WriteStat.DroppedMalformed,

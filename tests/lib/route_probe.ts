@@ -14,7 +14,7 @@ import { dropPrivileges } from "../../src/privilege/mod.ts";
 import { TunDevice } from "../../src/tun/device.ts";
 import { loadTunLibrary } from "../../src/tun/native_library.ts";
 import { checksum, echoReplyTo } from "./icmp.ts";
-import { ANY_SOURCE } from "../../src/tun/packet_filter.ts";
+import { ANY_SOURCE } from "../../src/ip/packet_filter.ts";
 
 type Command =
   | { op: "open"; name: string; address: string; address6?: string; mtu?: number }

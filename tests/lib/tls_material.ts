@@ -1,5 +1,5 @@
 import { generateCertificates } from "../../src/pki/mod.ts";
-import type { TlsMaterial } from "../../src/transport/material.ts";
+import type { TlsMaterial } from "../../src/pki/material.ts";
 
 /** Runs `fn` with fresh server and client material for 127.0.0.1 from a new CA, then removes it. */
 export async function withMaterial(

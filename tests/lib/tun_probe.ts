@@ -9,7 +9,7 @@ import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
 import { hostPrefix, prefix } from "../../src/ip/prefix.ts";
 import { TunDevice } from "../../src/tun/device.ts";
 import { loadTunLibrary } from "../../src/tun/native_library.ts";
-import { ANY_SOURCE, compilePacketFilter } from "../../src/tun/packet_filter.ts";
+import { ANY_SOURCE, compilePacketFilter } from "../../src/ip/packet_filter.ts";
 import { concat } from "./bytes.ts";
 import { echoRequest } from "./icmp.ts";
 

@@ -32,7 +32,7 @@ Deno.test("entryScript() runs lib/sssonector.js offline with the permissions, V8
   }
 });
 
-Deno.test("src/version.ts carries the placeholder build.ts bakes the commit into", async () => {
-  const source = await Deno.readTextFile(new URL("../../src/version.ts", import.meta.url));
+Deno.test("src/base/version.ts carries the placeholder build.ts bakes the commit into", async () => {
+  const source = await Deno.readTextFile(new URL("../../src/base/version.ts", import.meta.url));
   assert.equal(source.split(JSON.stringify(COMMIT_PLACEHOLDER)).length - 1, 1);
 });

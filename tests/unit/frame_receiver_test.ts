@@ -8,7 +8,7 @@ import { ipv4Packet, RecordingWriter } from "../lib/recording_writer.ts";
 import { concat } from "../lib/bytes.ts";
 import { formatAddress, hostPrefix, ipv4Bytes, prefix } from "../../src/ip/prefix.ts";
 import { parseIpAddress } from "../../src/ip/address_bytes.ts";
-import { compilePacketFilter } from "../../src/tun/packet_filter.ts";
+import { compilePacketFilter } from "../../src/ip/packet_filter.ts";
 
 Deno.test("FrameReceiver delivers every packet and control frame in order, however the stream is cut", () => {
   const arbitraryStream = fc.array(

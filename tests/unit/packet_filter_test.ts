@@ -1,4 +1,4 @@
-/** src/tun/packet_filter.ts, and native/filter.c held against it. */
+/** src/ip/packet_filter.ts, and native/filter.c held against it. */
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type IpPrefix, prefix } from "../../src/ip/prefix.ts";
@@ -13,7 +13,7 @@ import {
   packetVerdict,
   RuleKind,
   Verdict,
-} from "../../src/tun/packet_filter.ts";
+} from "../../src/ip/packet_filter.ts";
 
 const lib = loadTunLibrary();
 

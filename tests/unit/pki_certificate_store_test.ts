@@ -12,7 +12,7 @@ import {
   refreshRevocationList,
   revokeCertificate,
 } from "../../src/pki/mod.ts";
-import type { TlsMaterial } from "../../src/transport/material.ts";
+import type { TlsMaterial } from "../../src/pki/material.ts";
 import { opensslOk, PkiFixtures, readText } from "../lib/pki_fixtures.ts";
 
 const fixtures = new PkiFixtures();

@@ -9,7 +9,7 @@ import {
   refreshRevocationList,
   revokeCertificate,
 } from "../../src/pki/mod.ts";
-import { parseCertificate } from "../../src/pki/_x509.ts";
+import { parseCertificate } from "../../src/pki/x509.ts";
 import { decodePem } from "../../src/pki/pem.ts";
 import { makeOpensslSet, openssl, opensslOk, PkiFixtures, readText } from "../lib/pki_fixtures.ts";
 

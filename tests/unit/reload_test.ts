@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { configure, getLogger, type LogRecord, reset } from "@logtape/logtape";
 import type { LogReopenResult } from "../../src/log/setup.ts";
 import type { ReloadResult } from "../../src/pki/certificate_store.ts";
-import { Reloader, reloadOnce } from "../../src/runtime/reload.ts";
+import { Reloader, reloadOnce } from "../../src/reload.ts";
 
 async function recording() {
   const records: LogRecord[] = [];

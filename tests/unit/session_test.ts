@@ -8,7 +8,7 @@ import { memoryStreamPair } from "../lib/memory_stream.ts";
 import { pollUntil } from "../lib/poll.ts";
 import { ipv4Packet, RecordingWriter } from "../lib/recording_writer.ts";
 import { hostPrefix, ipv4Bytes } from "../../src/ip/prefix.ts";
-import { ANY_SOURCE, compilePacketFilter } from "../../src/tun/packet_filter.ts";
+import { ANY_SOURCE, compilePacketFilter } from "../../src/ip/packet_filter.ts";
 
 const logger = getLogger(["sssonector-test"]);
 const CLIENT_IP = 0x0a000002;

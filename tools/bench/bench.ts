@@ -15,7 +15,7 @@ import { summarizeRounds } from "./rounds.ts";
 import { openvpnRow, type RowContext, sssonectorRow, vethRow } from "./rows.ts";
 import { formatBenchReport } from "./table.ts";
 import type { BenchReport, BenchRow, BenchSettings } from "./types.ts";
-import { errorMessage } from "../../src/runtime/error_message.ts";
+import { errorMessage } from "../../src/base/error_message.ts";
 
 export interface BenchOptions {
   /** 2 s per direction and 10 pings per series instead of 10 s and 50. */

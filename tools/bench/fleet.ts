@@ -16,7 +16,7 @@
  * @module
  */
 
-import { errorMessage } from "../../src/runtime/error_message.ts";
+import { errorMessage } from "../../src/base/error_message.ts";
 import { eachLimited, FleetLab, type FleetServer } from "../lab/fleet_lab.ts";
 import { FLEET_PORT } from "../lab/fleet_configs.ts";
 import { FLEET_SERVER_TUNNEL, FLEET_SERVER_UNDERLAY } from "../lab/fleet_plan.ts";

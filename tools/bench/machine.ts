@@ -1,6 +1,6 @@
 /** What the benchmark ran on, for the header of the table and the JSON. */
 import { run } from "../lab/netns_lab.ts";
-import { VERSION } from "../../src/version.ts";
+import { VERSION } from "../../src/base/version.ts";
 import { readProcFile } from "./_proc.ts";
 import type { MachineInfo } from "./types.ts";
 

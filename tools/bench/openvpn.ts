@@ -5,7 +5,7 @@
  */
 import { LabError, type NetnsLab, run } from "../lab/netns_lab.ts";
 import { firstExit, waitForPing } from "../lab/wait_for_ping.ts";
-import { errorMessage } from "../../src/runtime/error_message.ts";
+import { errorMessage } from "../../src/base/error_message.ts";
 
 export const OPENVPN_SERVER_IP = "10.8.0.1";
 export const OPENVPN_CLIENT_IP = "10.8.0.2";

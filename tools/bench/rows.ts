@@ -17,7 +17,7 @@ import {
 } from "./openvpn.ts";
 import { parseVnetHdr } from "./tun_link.ts";
 import type { BenchRow, RowId, RowMeasurement } from "./types.ts";
-import { errorMessage } from "../../src/runtime/error_message.ts";
+import { errorMessage } from "../../src/base/error_message.ts";
 
 export const SSSONECTOR_SERVER_IP = "10.0.0.1";
 export const SSSONECTOR_CLIENT_IP = "10.0.0.2";

@@ -23,7 +23,7 @@ import {
   encodeHello,
   PROTOCOL_VERSION,
 } from "../../src/frame/control.ts";
-import { errorMessage } from "../../src/runtime/error_message.ts";
+import { errorMessage } from "../../src/base/error_message.ts";
 import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
 import { percentile } from "./percentile.ts";
 

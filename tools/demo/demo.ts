@@ -9,7 +9,7 @@ import { prepareLab } from "../lab/lab_configs.ts";
 import { LabTunnel } from "../lab/lab_tunnel.ts";
 import { measurePing, type PingStats } from "../lab/ping.ts";
 import { withLabWorkspace } from "../lab/workspace.ts";
-import { errorMessage } from "../../src/runtime/error_message.ts";
+import { errorMessage } from "../../src/base/error_message.ts";
 
 const SERVER_TUNNEL_IP = "10.0.0.1";
 const CLIENT_TUNNEL_IP = "10.0.0.2";

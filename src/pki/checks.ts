@@ -8,7 +8,7 @@ import {
   isCaCertificate,
   KeyUsageBit,
   OID,
-} from "./_x509.ts";
+} from "./x509.ts";
 
 /** Which end of the TLS connection the certificate is for. */
 export type CertificateRole = "server" | "client";

@@ -1,4 +1,4 @@
-import denoJson from "../deno.json" with { type: "json" };
+import denoJson from "../../deno.json" with { type: "json" };
 
 /** The release version, from deno.json. */
 export const VERSION: string = denoJson.version;

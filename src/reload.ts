@@ -8,10 +8,10 @@
  */
 
 import type { Logger } from "@logtape/logtape";
-import type { LogReopenResult } from "../log/setup.ts";
-import type { ReloadResult } from "../pki/certificate_store.ts";
-import { errorMessage } from "./error_message.ts";
-import { countReason, type ReloadCounters } from "../counters/counters.ts";
+import type { LogReopenResult } from "./log/setup.ts";
+import type { ReloadResult } from "./pki/certificate_store.ts";
+import { errorMessage } from "./base/error_message.ts";
+import { countReason, type ReloadCounters } from "./counters/counters.ts";
 
 /** What a reload works on; the store and the logging setup in the program, fakes in tests. */
 export interface ReloadTargets {

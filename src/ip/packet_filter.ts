@@ -13,7 +13,7 @@
  * @module
  */
 
-import { type IpPrefix, maskBytes, maxLength } from "../ip/prefix.ts";
+import { type IpPrefix, maskBytes, maxLength } from "./prefix.ts";
 
 /** What a peer may send: sources it owns and destinations it may or may not reach. */
 export interface PacketFilterRules {
