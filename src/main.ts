@@ -6,18 +6,21 @@ import { parseCommandLine, UsageError } from "./cli/args.ts";
 import type { Command } from "./cli/command.ts";
 import { usageText } from "./cli/usage.ts";
 import { TunnelClient } from "./client/client.ts";
-import { type Config, ConfigError, formatEffectiveConfig, loadConfig } from "./config/mod.ts";
+import type { Config } from "./config/types.ts";
+import { ConfigError } from "./config/errors.ts";
+import { formatEffectiveConfig } from "./config/format.ts";
+import { loadConfig } from "./config/load.ts";
 import { getLogger, setupLogging } from "./log/setup.ts";
 import type { Logger } from "@logtape/logtape";
 import {
   CertificateSetError,
   CertificateStore,
-  describeCrl,
   describeExpiring,
-  generateCertificates,
   inLastThird,
-  PkiError,
-} from "./pki/mod.ts";
+} from "./pki/certificate_store.ts";
+import { describeCrl } from "./pki/revoke.ts";
+import { generateCertificates } from "./pki/generate.ts";
+import { PkiError } from "./pki/errors.ts";
 import { formatCertificateListing, listCertificates } from "./pki/list.ts";
 import { renewCertificate } from "./pki/renew.ts";
 import { refreshRevocationList, revokeCertificate } from "./pki/revoke.ts";
@@ -27,12 +30,15 @@ import { buildCommit, VERSION, versionLine } from "./base/version.ts";
 import { errorMessage } from "./base/error_message.ts";
 import { CounterRegistry } from "./counters/registry.ts";
 import { Reloader } from "./reload.ts";
-import { Monitor, MonitorBindError, MonitorSource } from "./monitor/mod.ts";
+import { Monitor } from "./monitor/monitor.ts";
+import { MonitorBindError } from "./monitor/http_server.ts";
+import { MonitorSource } from "./monitor/source.ts";
 import { firstSignal, onSignal } from "./runtime/signals.ts";
 import { Notifier } from "./runtime/notify.ts";
 import { keepServiceManagerTold, serviceStatusLine } from "./monitor/service_status.ts";
 import { loadProcessShim, type ProcessShim } from "./runtime/process_shim.ts";
-import { applyLeastPrivilege, PrivilegeError } from "./privilege/mod.ts";
+import { applyLeastPrivilege } from "./privilege/apply.ts";
+import { PrivilegeError } from "./privilege/errors.ts";
 import { netAdminReason } from "./privilege/net_admin.ts";
 import { runAccountProblem } from "./privilege/apply.ts";
 import { applyRuntimePermissions } from "./privilege/runtime_permissions.ts";

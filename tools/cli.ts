@@ -14,8 +14,8 @@ import {
   isFlagIn,
   refuseForeignFlags,
   tokenizeFlags,
-  UsageError,
-} from "../src/cli/mod.ts";
+} from "../src/cli/flag_parser.ts";
+import { UsageError } from "../src/cli/errors.ts";
 import { didYouMean } from "../src/config/suggest.ts";
 
 /** What the tools' command line asks for. */

@@ -5,7 +5,7 @@
  *
  * Exit codes as the product's: 0 success, 1 failure, 2 usage error.
  */
-import { UsageError } from "../src/cli/mod.ts";
+import { UsageError } from "../src/cli/errors.ts";
 import { runBench } from "./bench/bench.ts";
 import { parseToolCommandLine, type ToolCommand, toolUsageText } from "./cli.ts";
 import { runDemo } from "./demo/demo.ts";

@@ -6,7 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { run, runOk } from "../../tools/lab/netns_lab.ts";
-import { readThreadCredentials, type ThreadCredentials } from "../../src/privilege/mod.ts";
+import {
+  readThreadCredentials,
+  type ThreadCredentials,
+} from "../../src/privilege/thread_credentials.ts";
 import { CLIENT_TUNNEL_IP, E2eLab, SERVER_TUNNEL_IP } from "../lib/e2e_lab.ts";
 
 const PROBE = new URL("../lib/privilege_probe.ts", import.meta.url).pathname;

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { revokeCertificate } from "../../src/pki/mod.ts";
+import { revokeCertificate } from "../../src/pki/revoke.ts";
 import { E2eLab, SERVER_TUNNEL_IP } from "../lib/e2e_lab.ts";
 
 const ignore = Deno.uid() !== 0;

@@ -6,7 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { run, runOk } from "../../tools/lab/netns_lab.ts";
-import { readThreadCredentials, type ThreadCredentials } from "../../src/privilege/mod.ts";
+import {
+  readThreadCredentials,
+  type ThreadCredentials,
+} from "../../src/privilege/thread_credentials.ts";
 
 const PROBE = new URL("../lib/route_probe.ts", import.meta.url).pathname;
 const asRoot = { ignore: Deno.uid() !== 0 };

@@ -5,8 +5,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { ConfigError, parseConfig } from "../../src/config/mod.ts";
-import type { ConfigProblem } from "../../src/config/mod.ts";
+import { ConfigError } from "../../src/config/errors.ts";
+import { parseConfig } from "../../src/config/parse.ts";
+import type { ConfigProblem } from "../../src/config/errors.ts";
 
 /** The `security:` section with the TLS files every configuration names (5 lines). */
 export const TLS = `security:

@@ -10,7 +10,7 @@ import { writeLabConfigs } from "../../tools/lab/lab_configs.ts";
 import { type LabHost, NetnsLab, run, runOk } from "../../tools/lab/netns_lab.ts";
 import { TunnelProcess } from "../../tools/lab/tunnel_process.ts";
 import { waitForPing } from "../../tools/lab/wait_for_ping.ts";
-import { generateCertificates } from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
 
 /** The checkout launcher: builds the TUN shim and runs src/main.ts with the shipped permissions. */
 /**

@@ -1,7 +1,8 @@
 /** Shared helpers for the pki tests: the real openssl CLI, temp folders, generated cert sets. */
 
 import { join } from "node:path";
-import { generateCertificates, type GeneratedFiles, type KeyType } from "../../src/pki/mod.ts";
+import { generateCertificates, type GeneratedFiles } from "../../src/pki/generate.ts";
+import type { KeyType } from "../../src/pki/types.ts";
 
 export interface CommandResult {
   readonly code: number;

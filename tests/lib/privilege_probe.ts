@@ -9,7 +9,8 @@
 import { encodeFrame, readFrameHeader } from "../../src/frame/codec.ts";
 import { FRAME_HEADER_SIZE, FrameType } from "../../src/frame/constants.ts";
 import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
-import { dropPrivileges, readThreadCredentials } from "../../src/privilege/mod.ts";
+import { dropPrivileges } from "../../src/privilege/drop.ts";
+import { readThreadCredentials } from "../../src/privilege/thread_credentials.ts";
 import { TunDevice } from "../../src/tun/device.ts";
 import { loadTunLibrary } from "../../src/tun/native_library.ts";
 import { ANY_SOURCE } from "../../src/ip/packet_filter.ts";

@@ -10,7 +10,7 @@ import { encodeFrame, readFrameHeader } from "../../src/frame/codec.ts";
 import { FRAME_HEADER_SIZE, FrameType } from "../../src/frame/constants.ts";
 import { WRITE_STAT_COUNT } from "../../src/frame/receiver.ts";
 import { formatAddress, prefix } from "../../src/ip/prefix.ts";
-import { dropPrivileges } from "../../src/privilege/mod.ts";
+import { dropPrivileges } from "../../src/privilege/drop.ts";
 import { TunDevice } from "../../src/tun/device.ts";
 import { loadTunLibrary } from "../../src/tun/native_library.ts";
 import { checksum, echoReplyTo } from "./icmp.ts";

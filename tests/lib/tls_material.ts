@@ -1,4 +1,4 @@
-import { generateCertificates } from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
 import type { TlsMaterial } from "../../src/pki/material.ts";
 
 /** Runs `fn` with fresh server and client material for 127.0.0.1 from a new CA, then removes it. */

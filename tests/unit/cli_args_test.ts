@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { parseCommandLine, UsageError } from "../../src/cli/mod.ts";
+import { parseCommandLine } from "../../src/cli/args.ts";
+import { UsageError } from "../../src/cli/errors.ts";
 
 function usageError(argv: string[]): UsageError {
   try {

@@ -1,7 +1,8 @@
 /** The command line of the certificate lifecycle: --new-ca, --renew, --list-certs, revocation. */
 
 import assert from "node:assert/strict";
-import { parseCommandLine, UsageError } from "../../src/cli/mod.ts";
+import { parseCommandLine } from "../../src/cli/args.ts";
+import { UsageError } from "../../src/cli/errors.ts";
 
 function usageError(argv: string[]): UsageError {
   try {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { parseCommandLine, usageText } from "../../src/cli/mod.ts";
+import { parseCommandLine } from "../../src/cli/args.ts";
+import { usageText } from "../../src/cli/usage.ts";
 
 Deno.test("usageText() lists every command, and neither demo nor bench (development tools)", () => {
   const text = usageText();

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { decodePemCertificates, generateCertificates } from "../../src/pki/mod.ts";
+import { decodePemCertificates } from "../../src/pki/pem.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
 import { explainClientRefusal } from "../../src/server/client_refusal.ts";
 
 Deno.test("explainClientRefusal() names the cause of each refused client certificate", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/parse.ts";
 import { prefix } from "../../src/ip/prefix.ts";
 import { onlyProblem, problems, TLS } from "../lib/config_text.ts";
 

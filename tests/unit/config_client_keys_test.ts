@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { parseConfig } from "../../src/config/mod.ts";
-import type { ClientConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/parse.ts";
+import type { ClientConfig } from "../../src/config/types.ts";
 import { LIMITS } from "../../src/config/_schema.ts";
 import { prefix } from "../../src/ip/prefix.ts";
 import { listed, onlyProblem, problems, TLS } from "../lib/config_text.ts";

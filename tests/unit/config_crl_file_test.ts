@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  ConfigError,
-  formatEffectiveConfig,
-  loadConfig,
-  parseConfig,
-} from "../../src/config/mod.ts";
+import { ConfigError } from "../../src/config/errors.ts";
+import { formatEffectiveConfig } from "../../src/config/format.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import { parseConfig } from "../../src/config/parse.ts";
 
 const CLIENT = `mode: client
 server: 192.0.2.1:443

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/parse.ts";
 import { formatAddress, formatPrefix } from "../../src/ip/prefix.ts";
 
 const CONFIGS = new URL("../../configs/", import.meta.url);

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { formatEffectiveConfig, parseConfig } from "../../src/config/mod.ts";
-import type { Config } from "../../src/config/mod.ts";
+import { formatEffectiveConfig } from "../../src/config/format.ts";
+import { parseConfig } from "../../src/config/parse.ts";
+import type { Config } from "../../src/config/types.ts";
 
 const MINIMAL_SERVER = `mode: server
 listen: 0.0.0.0:443

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ConfigError, loadConfig } from "../../src/config/mod.ts";
+import { ConfigError } from "../../src/config/errors.ts";
+import { loadConfig } from "../../src/config/load.ts";
 
 const CONFIGS = new URL("../../configs/", import.meta.url);
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { dirname, join, resolve } from "node:path";
-import { ConfigError, parseConfig } from "../../src/config/mod.ts";
-import type { ConfigProblem } from "../../src/config/mod.ts";
+import { ConfigError } from "../../src/config/errors.ts";
+import { parseConfig } from "../../src/config/parse.ts";
+import type { ConfigProblem } from "../../src/config/errors.ts";
 
 const SERVER = `mode: server
 listen: 0.0.0.0:443

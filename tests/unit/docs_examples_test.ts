@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { parseConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/parse.ts";
 import { KEY_TEXTS } from "../../tools/docs/config_keys.ts";
 import { schemaKeys } from "../../tools/docs/schema_keys.ts";
 

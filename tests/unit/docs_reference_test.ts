@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { FLAGS } from "../../src/cli/_flags.ts";
-import { usageText } from "../../src/cli/mod.ts";
+import { usageText } from "../../src/cli/usage.ts";
 import { readUsageText } from "../../tools/docs/cli_model.ts";
 import { configKeyRows } from "../../tools/docs/config_keys.ts";
 import { MAN_PAGE_PATH, staleFiles } from "../../tools/docs/main.ts";

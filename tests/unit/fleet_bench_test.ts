@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { UsageError } from "../../src/cli/mod.ts";
+import { UsageError } from "../../src/cli/errors.ts";
 import { encodeFrame } from "../../src/frame/codec.ts";
 import { FrameType } from "../../src/frame/constants.ts";
 import { CloseCode, encodeClose, encodeHello } from "../../src/frame/control.ts";

@@ -15,7 +15,9 @@ import {
 } from "../../src/frame/constants.ts";
 import { decodeClose, decodeHello, decodePingToken } from "../../src/frame/control.ts";
 import { FrameReceiver } from "../../src/frame/receiver.ts";
-import { ConfigError, loadConfig, parseConfig } from "../../src/config/mod.ts";
+import { ConfigError } from "../../src/config/errors.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import { parseConfig } from "../../src/config/parse.ts";
 import { RecordingWriter } from "../lib/recording_writer.ts";
 
 const RUNS = { numRuns: 300 };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/parse.ts";
 import { LAB_INTERFACE, writeLabConfigs } from "../../tools/lab/lab_configs.ts";
 import type { NetnsLab } from "../../tools/lab/netns_lab.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
-import { lineFormatter } from "../../src/log/mod.ts";
+import { lineFormatter } from "../../src/log/format.ts";
 
 function record(fields: Partial<LogRecord>): LogRecord {
   return {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { getLogger, setupLogging } from "../../src/log/mod.ts";
+import { getLogger, setupLogging } from "../../src/log/setup.ts";
 
 async function tempDir() {
   const dir = await Deno.makeTempDir({ prefix: "sssonector-reopen-" });

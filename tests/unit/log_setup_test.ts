@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { getConfig } from "@logtape/logtape";
-import { getLogger, setupLogging } from "../../src/log/mod.ts";
+import { getLogger, setupLogging } from "../../src/log/setup.ts";
 
 const LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO |WARN |ERROR) [\w.]+: .*$/;
 

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { CounterRegistry, type SessionView } from "../../src/counters/registry.ts";
 import { emptyTraffic, observeRtt } from "../../src/counters/counters.ts";
 import { CertificateStore } from "../../src/pki/certificate_store.ts";
-import { Monitor, MonitorSource } from "../../src/monitor/mod.ts";
+import { Monitor } from "../../src/monitor/monitor.ts";
+import { MonitorSource } from "../../src/monitor/source.ts";
 import { TempCertificates } from "../lib/e2e_lab.ts";
 
 const hasPromtool = (await new Deno.Command("sh", { args: ["-c", "command -v promtool"] }).output())

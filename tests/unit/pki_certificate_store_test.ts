@@ -6,12 +6,10 @@ import {
   CertificateStore,
   type CertificateStoreOptions,
   describeExpiring,
-  generateCertificates,
-  type GeneratedFiles,
   inLastThird,
-  refreshRevocationList,
-  revokeCertificate,
-} from "../../src/pki/mod.ts";
+} from "../../src/pki/certificate_store.ts";
+import { generateCertificates, type GeneratedFiles } from "../../src/pki/generate.ts";
+import { refreshRevocationList, revokeCertificate } from "../../src/pki/revoke.ts";
 import type { TlsMaterial } from "../../src/pki/material.ts";
 import { opensslOk, PkiFixtures, readText } from "../lib/pki_fixtures.ts";
 

@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  generateCertificates,
-  type GenerateCertsOptions,
-  type KeyType,
-  PkiError,
-  revokeCertificate,
-} from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
+import type { GenerateCertsOptions, KeyType } from "../../src/pki/types.ts";
+import { PkiError } from "../../src/pki/errors.ts";
+import { revokeCertificate } from "../../src/pki/revoke.ts";
 import {
   makeOpensslSet,
   openssl,
@@ -18,7 +15,7 @@ import {
 } from "../lib/pki_fixtures.ts";
 
 const fixtures = new PkiFixtures();
-const MOD_URL = new URL("../../src/pki/mod.ts", import.meta.url).href;
+const GENERATE_URL = new URL("../../src/pki/generate.ts", import.meta.url).href;
 const CONFIG_PATH = fileURLToPath(new URL("../../deno.json", import.meta.url));
 const KEY_TYPES: readonly KeyType[] = ["ecdsa-p256", "rsa-2048", "rsa-4096"];
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -331,7 +328,7 @@ Deno.test("generateCertificates() keeps key mode 0600 and certificate mode 0644 
   const script = join(await fixtures.tempDir("umask_script"), "generate.ts");
   await Deno.writeTextFile(
     script,
-    `import { generateCertificates } from ${JSON.stringify(MOD_URL)};\n` +
+    `import { generateCertificates } from ${JSON.stringify(GENERATE_URL)};\n` +
       "Deno.umask(Number(Deno.args[1]));\n" +
       `await generateCertificates(${
         JSON.stringify(options("DIR"))

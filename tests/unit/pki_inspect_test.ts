@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  type CertificateSetFiles,
-  checkCertificateSet,
-  describeCertificate,
-  type GeneratedFiles,
-  PkiError,
-} from "../../src/pki/mod.ts";
+import { type CertificateSetFiles, checkCertificateSet } from "../../src/pki/certificate_set.ts";
+import { describeCertificate } from "../../src/pki/describe.ts";
+import type { GeneratedFiles } from "../../src/pki/generate.ts";
+import { PkiError } from "../../src/pki/errors.ts";
 import { makeOpensslSet, opensslOk, PkiFixtures, readText } from "../lib/pki_fixtures.ts";
 
 const fixtures = new PkiFixtures();

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { generateCertificates, PkiError, revokeCertificate } from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
+import { PkiError } from "../../src/pki/errors.ts";
+import { revokeCertificate } from "../../src/pki/revoke.ts";
 import { formatCertificateListing, listCertificates } from "../../src/pki/list.ts";
 import { opensslOk, PkiFixtures } from "../lib/pki_fixtures.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { decodePem, decodePemCertificates, encodePem } from "../../src/pki/mod.ts";
+import { decodePem, decodePemCertificates, encodePem } from "../../src/pki/pem.ts";
 import { opensslOk, PkiFixtures, readText } from "../lib/pki_fixtures.ts";
 
 const fixtures = new PkiFixtures();

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { generateCertificates, type KeyType, PkiError } from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
+import type { KeyType } from "../../src/pki/types.ts";
+import { PkiError } from "../../src/pki/errors.ts";
 import { renewCertificate } from "../../src/pki/renew.ts";
 import { makeOpensslSet, openssl, opensslOk, PkiFixtures, readText } from "../lib/pki_fixtures.ts";
 

@@ -1,14 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  generateCertificates,
-  type GeneratedFiles,
-  loadRevocationList,
-  normalizeSerial,
-  PkiError,
-  refreshRevocationList,
-  revokeCertificate,
-} from "../../src/pki/mod.ts";
+import { generateCertificates, type GeneratedFiles } from "../../src/pki/generate.ts";
+import { loadRevocationList, normalizeSerial } from "../../src/pki/crl.ts";
+import { PkiError } from "../../src/pki/errors.ts";
+import { refreshRevocationList, revokeCertificate } from "../../src/pki/revoke.ts";
 import { parseCertificate } from "../../src/pki/x509.ts";
 import { decodePem } from "../../src/pki/pem.ts";
 import { makeOpensslSet, openssl, opensslOk, PkiFixtures, readText } from "../lib/pki_fixtures.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/parse.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import type { Logger } from "@logtape/logtape";
 import {

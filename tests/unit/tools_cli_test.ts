@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { UsageError } from "../../src/cli/mod.ts";
+import { UsageError } from "../../src/cli/errors.ts";
 import { parseToolCommandLine, toolUsageText } from "../../tools/cli.ts";
 
 function usageError(argv: string[]): UsageError {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/parse.ts";
 import { tunOptionsFor } from "../../src/tun/from_config.ts";
 
 const CLIENT = `mode: client

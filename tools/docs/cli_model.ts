@@ -8,7 +8,7 @@
 
 import { FLAGS } from "../../src/cli/_flags.ts";
 import type { FlagSpec } from "../../src/cli/flag_parser.ts";
-import { usageText } from "../../src/cli/mod.ts";
+import { usageText } from "../../src/cli/usage.ts";
 
 /** One flag of the table. */
 export interface Flag {

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { generateCertificates } from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
 import { readProcFile } from "../bench/_proc.ts";
 import { parseRssKiB } from "../bench/proc_stat.ts";
 import {

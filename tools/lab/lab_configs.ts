@@ -1,4 +1,4 @@
-import { generateCertificates } from "../../src/pki/mod.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
 import type { NetnsLab } from "./netns_lab.ts";
 
 /** The TUN interface both lab configurations name. */
