@@ -57,7 +57,7 @@ Deno.test("--generate-certs --new-ca without --force refuses to overwrite the se
   );
 });
 
-Deno.test("--renew, --revoke-cert, --revoke-serial, --refresh-crl and --list-certs work together as the README says", async () => {
+Deno.test("--renew, --revoke-cert, --revoke-serial, --refresh-crl and --list-certs work together as the certificates guide says", async () => {
   const dir = await fixtures.tempDir("cli_lifecycle");
   assert.equal((await generate(dir, "--client-name", "web2")).code, 0);
   const oldSerial = (await opensslOk(["x509", "-in", join(dir, "web2.crt"), "-noout", "-serial"]))
