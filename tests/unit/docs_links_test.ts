@@ -96,6 +96,27 @@ Deno.test("every relative link in the README and docs/ names an existing file an
   assert.ok(checked > 50, `only ${checked} links found`);
 });
 
+Deno.test("every repository path the docs name in backticks exists", async () => {
+  const missing: string[] = [];
+  for (const page of await pages()) {
+    if (!await exists(page)) continue;
+    const text = (await Deno.readTextFile(page)).replace(/^```[\s\S]*?^```$/gm, "");
+    const paths = text.matchAll(
+      /`((?:src|native|tests|tools|configs|docs|examples|e2e|unit)\/[\w./@-]*)`/g,
+    );
+    for (const [, path] of paths) {
+      // Placeholders such as tests/scenarios/NN_name/ or tests/results/YYYYMMDD_HHMMSS/.
+      if (/[A-Z]{2,}/.test(path!) || path!.endsWith("_")) continue;
+      // The security table names tests from tests/: e2e/tunnel_test.ts.
+      const full = /^(e2e|unit)\//.test(path!) ? `tests/${path}` : path!;
+      if (!await exists(new URL(full, ROOT))) {
+        missing.push(`${page.href.slice(ROOT.href.length)}: ${path}`);
+      }
+    }
+  }
+  assert.deepEqual(missing, [], "a file moved or was renamed: update the page");
+});
+
 Deno.test("every page of docs/ is reachable from the README through links", async () => {
   const all = await pages();
   const reached = new Set<string>();
