@@ -93,7 +93,7 @@ Deno.test("no file in src/ imports another folder's _private file", async () => 
   assert.deepEqual(offenders, [], "a file used by other folders is public: drop its _ prefix");
 });
 
-Deno.test("the layer table names every folder of src/ and has no cycle", async () => {
+Deno.test("the layer table names every folder of src/ and has no cycle", () => {
   const folders = [...Deno.readDirSync(SRC)].filter((entry) => entry.isDirectory)
     .map((entry) => entry.name).toSorted();
   const named = Object.keys(LAYERS).filter((folder) => folder !== ".").toSorted();
