@@ -1,5 +1,5 @@
 /*
- * What the packet parts of the SSSonector shim share: the wire frame format (docs/protocol.md) and
+ * What the packet parts of the shim share: the wire frame format (docs/design/protocol.md) and
  * the byte-order helpers that read and write it. tun.c (the device) and gso.c (segmentation and
  * checksums for peers without offloads) both build on it; with privilege.c they are linked into
  * one library.

@@ -1,5 +1,5 @@
 /* SSSonector TUN shim, the device: open, configure, batch read and write, wake, close. See tun.h
- * for the contract and docs/protocol.md for the frame layout. */
+ * for the contract and docs/design/protocol.md for the frame layout. */
 #define _GNU_SOURCE
 #include "tun.h"
 

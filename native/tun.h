@@ -3,7 +3,7 @@
  * privilege.c, loaded through Deno FFI).
  *
  * It owns the Linux TUN file descriptor and moves packets in batches between the device and
- * buffers laid out as SSSonector wire frames (docs/protocol.md), so that the TypeScript side does
+ * buffers laid out as wire frames (docs/design/protocol.md), so that the TypeScript side does
  * no per-packet work: one call reads many packets already framed for the TLS stream, one call
  * writes every data frame found in a chunk of the received stream.
  *

@@ -1,5 +1,5 @@
 /**
- * Wire frame layout (docs/protocol.md). Every frame is a 4-byte big-endian header, type in the top
+ * Wire frames (docs/design/protocol.md). Every frame is a 4-byte big-endian header, type in the top
  * 8 bits and payload length in the low 24 bits, followed by the payload. native/tun.h defines the
  * same numbers for the data path; tests/e2e/tun_device_test.ts keeps the two in agreement.
  */

@@ -1,4 +1,4 @@
-/** Payloads of the control frames (docs/protocol.md): Hello, Ping/Pong and Close. */
+/** Payloads of the control frames (docs/design/protocol.md): Hello, Ping/Pong and Close. */
 import { z } from "zod";
 import { encodeFrame, FrameError } from "./codec.ts";
 import { CONTROL_MAX_PAYLOAD, FrameType } from "./constants.ts";

@@ -52,7 +52,7 @@ function networkCaps(security: DoorSettings, maxPending: number): ConnectionLimi
 /**
  * Every pending connection and every session holds one descriptor. The listener must never reach
  * the open-file limit (Deno's node:tls server stops accepting for good after one EMFILE, see
- * RUNTIME notes in the README), so pending connections may take at most half of what is left after
+ * docs/design/bounds.md), so pending connections may take at most half of what is left after
  * the reserve, and sessions the rest. Pure: the limit is passed in.
  */
 export function fitConnectionLimits(

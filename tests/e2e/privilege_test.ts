@@ -195,7 +195,7 @@ Deno.test({
   ignore: Deno.uid() !== 0,
   async fn() {
     await using lab = await E2eLab.create("drop");
-    // The lab lays files out as the README says (keys 0640 root:nogroup, folders searchable),
+    // The lab lays files out as the docs say (keys 0640 root:nogroup, folders searchable),
     // except the client's key, made 0600 root here: the client must warn that it cannot reload.
     await Deno.chmod(`${lab.certDir}/client.key`, 0o600);
     await Deno.chown(`${lab.certDir}/client.key`, 0, 0);

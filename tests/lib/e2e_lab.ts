@@ -116,7 +116,7 @@ export class E2eLab implements AsyncDisposable {
     let dir: string | undefined;
     try {
       dir = await Deno.makeTempDir({ prefix: `${TEMP_PREFIX}${tag}-` });
-      // As the README asks for hosts: the run user (nobody) can reach the files it reloads.
+      // As least-privilege.md asks: the run user (nobody) can reach the files it reloads.
       await Deno.chmod(dir, 0o755);
       const lab = new E2eLab(net, dir);
       await lab.issue({ certDir: lab.certDir, serverIp: net.server.ip, clientName: "client" });
@@ -495,7 +495,7 @@ export class E2eLab implements AsyncDisposable {
 export const RUN_GROUP = "nogroup";
 
 /**
- * The README's layout for keys a tunnel reloads after dropping privileges: every key but the
+ * The documented layout for keys a tunnel reloads after dropping privileges: every key but the
  * CA's 0640 root:nogroup, the folder searchable.
  */
 export async function shareKeysWithRunGroup(certDir: string): Promise<void> {
