@@ -34,7 +34,7 @@ import { buildCommit, VERSION, versionLine } from "./base/version.ts";
 import { errorMessage } from "./base/error_message.ts";
 import { CounterRegistry } from "./counters/registry.ts";
 import { Reloader } from "./reload.ts";
-import { watchCertificateFiles } from "./runtime/cert_watch.ts";
+import { watchCertificateFiles } from "./pki/cert_watch.ts";
 import { startCrlFetcher } from "./pki/crl_fetch.ts";
 import { Monitor } from "./monitor/monitor.ts";
 import { MonitorBindError } from "./monitor/http_server.ts";

@@ -80,7 +80,7 @@ export interface TlsConfig {
   readonly crlFile?: string;
   /**
    * Seconds between checks of the files for changes (copying a file is enough; 0: only SIGHUP
-   * reloads). Undefined: 30 (src/runtime/cert_watch.ts).
+   * reloads). Undefined: 30 (src/pki/cert_watch.ts).
    */
   readonly reloadInterval?: number;
   /**

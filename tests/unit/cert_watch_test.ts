@@ -5,7 +5,7 @@ import type { TlsConfig } from "../../src/config/types.ts";
 import { CertificateStore } from "../../src/pki/certificate_store.ts";
 import { generateCertificates } from "../../src/pki/generate.ts";
 import { revokeCertificate } from "../../src/pki/revoke.ts";
-import { fileVersion, FileWatch, watchCertificateFiles } from "../../src/runtime/cert_watch.ts";
+import { fileVersion, FileWatch, watchCertificateFiles } from "../../src/pki/cert_watch.ts";
 import { pollUntil } from "../lib/poll.ts";
 
 Deno.test("FileWatch calls back once per poll that finds a file replaced, grown or touched", async () => {

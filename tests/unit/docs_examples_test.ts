@@ -80,6 +80,14 @@ for (const mode of MODES) {
       if (key.section || !keysOfMode(mode).includes(key.path)) continue;
       if (key.path.includes("[]")) continue; // list entries: examples, not defaults
       const value = valueAt(data, key.path);
+      // A key of an optional section the example leaves commented out (proxy:): its defaults
+      // apply only once the section is written, so it is shown commented out as well.
+      const parent = key.path.split(".").slice(0, -1).join(".");
+      const section = schemaKeys().find((k) => k.section && k.path === parent);
+      if (section?.presence.kind === "optional" && valueAt(data, parent) === undefined) {
+        assert.ok(valueAt(on, key.path) !== undefined, key.path);
+        continue;
+      }
       // listen and server: optional in the schema, required by the mode (parse.ts).
       const required = key.presence.kind === "required" ||
         (KEY_TEXTS[key.path]?.absent ?? "").startsWith("required");

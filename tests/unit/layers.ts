@@ -19,14 +19,15 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   "config": ["frame"],
   "tun": ["config", "frame"],
   "log": ["config"],
-  "pki": ["config"],
+  "pki": ["config", "privilege"],
   "runtime": ["tun"],
   "privilege": ["config", "tun"],
   "routing": ["frame", "tun"],
-  "cli": ["config", "pki"],
-  "transport": ["config", "pki", "runtime"],
+  "cli": ["config", "pki", "monitor"],
+  "transport": ["config", "pki", "runtime", "tun"],
   "session": ["config", "frame", "transport"],
   "monitor": ["config", "pki", "runtime"],
+  "tunnel": ["config", "frame", "tun", "pki", "runtime", "routing", "transport", "session"],
   "server": [
     "config",
     "frame",
@@ -38,6 +39,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
     "transport",
     "session",
     "monitor",
+    "tunnel",
   ],
   "client": [
     "config",
@@ -50,6 +52,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
     "transport",
     "session",
     "monitor",
+    "tunnel",
   ],
   ".": [
     "config",
@@ -66,6 +69,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
     "monitor",
     "server",
     "client",
+    "tunnel",
   ],
 };
 

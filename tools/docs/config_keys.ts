@@ -76,6 +76,11 @@ export const KEY_TEXTS: Readonly<Record<string, KeyText>> = {
     mode: "server",
     meaning: "networks announced to every client, e.g. `[192.168.1.0/24]`, at most 64",
   },
+  "reachable": {
+    mode: "server",
+    meaning:
+      "more destinations every client may reach besides the server's tunnel addresses and `push_routes` (e.g. the server's LAN address); everything else on the server host is refused and counted",
+  },
   "client_to_client": {
     mode: "server",
     meaning:
@@ -85,9 +90,24 @@ export const KEY_TEXTS: Readonly<Record<string, KeyText>> = {
     mode: "server",
     meaning: "sessions at once, 1..100000; the next client is refused with a reason",
   },
+  "pool": {
+    mode: "server",
+    meaning:
+      "one server of a pool: client routes and host routes carry a freshness metric for BIRD or FRR to announce (see the pool guide)",
+  },
+  "proxy_protocol": {
+    mode: "server",
+    meaning:
+      "every connection starts with a PROXY protocol header (v2 or v1) from a TLS passthrough front; never read unless on",
+  },
   "server_order": {
     mode: "client",
     meaning: "try the `server` list in the file's order on each reconnect, or `shuffled`",
+  },
+  "failback": {
+    mode: "client",
+    meaning:
+      "seconds on a later server of the list before trying the earlier ones again (0: stay); the move is made before the old session closes",
   },
   "routes": {
     mode: "client",
@@ -98,6 +118,20 @@ export const KEY_TEXTS: Readonly<Record<string, KeyText>> = {
     mode: "client",
     meaning:
       "install the networks the server announces (its `push_routes`) while the session lasts",
+  },
+  "proxy.url": {
+    mode: "client",
+    absent: "none",
+    meaning: "reach the server through this HTTP CONNECT proxy, `http://HOST:PORT`",
+  },
+  "proxy.credentials_file": {
+    mode: "client",
+    absent: "none",
+    meaning: "a file holding `user:password` for the proxy's Basic authentication, read at start",
+  },
+  "proxy.no_proxy": {
+    mode: "client",
+    meaning: "server names or addresses reached directly, not through the proxy",
   },
   "network.mtu": { mode: "any", meaning: "TUN MTU, 576..65535" },
   "network.offload": {
@@ -115,6 +149,12 @@ export const KEY_TEXTS: Readonly<Record<string, KeyText>> = {
     meaning:
       "lower the MSS of TCP SYNs crossing the tunnel to fit its MTU (mtu - 40; IPv6: mtu - 60)",
   },
+  "network.congestion_control": {
+    mode: "any",
+    absent: "`bbr` where the kernel allows it, else the system's",
+    meaning:
+      "the carrier TCP connection's congestion control (`bbr`, `cubic`, ... or `system`); one line at start says which",
+  },
   "logging.level": { mode: "any", meaning: "`debug`, `info`, `warning` (or `warn`), `error`" },
   "logging.file": {
     mode: "any",
@@ -125,6 +165,12 @@ export const KEY_TEXTS: Readonly<Record<string, KeyText>> = {
     mode: "any",
     meaning:
       "`text` lines, or `json`: one object a line with time, level, component, message and fields",
+  },
+  "pid_file": {
+    mode: "any",
+    absent: "none",
+    meaning:
+      "file the running process writes its pid into (for cron and logrotate without systemd), removed at exit",
   },
   "monitoring.enabled": {
     mode: "any",
@@ -141,7 +187,7 @@ export const KEY_TEXTS: Readonly<Record<string, KeyText>> = {
   },
   "security.user": {
     mode: "any",
-    absent: "`nobody` as root",
+    absent: "as root: `sssonector` where it exists, else `nobody`",
     meaning:
       "whom to become once set up (name or id); `root` keeps root, with a warning; not root: no change",
   },
@@ -163,6 +209,24 @@ export const KEY_TEXTS: Readonly<Record<string, KeyText>> = {
     mode: "any",
     meaning: "used by a server: the same, from one source address",
   },
+  "security.max_pending_per_network4": {
+    mode: "any",
+    meaning:
+      "used by a server: the same, from one IPv4 network of `pending_network4_prefix` bits (a carrier NAT may hold many customers)",
+  },
+  "security.max_pending_per_network6": {
+    mode: "any",
+    meaning:
+      "used by a server: the same, from one IPv6 network of `pending_network6_prefix` bits (one /64 is one subscriber)",
+  },
+  "security.pending_network4_prefix": {
+    mode: "any",
+    meaning: "used by a server: the IPv4 prefix length that counts as one network at the door",
+  },
+  "security.pending_network6_prefix": {
+    mode: "any",
+    meaning: "used by a server: the IPv6 prefix length that counts as one network at the door",
+  },
   "security.tls.enabled": {
     mode: "any",
     meaning: "`false` is refused: SSSonector never carries traffic in clear",
@@ -179,6 +243,22 @@ export const KEY_TEXTS: Readonly<Record<string, KeyText>> = {
     absent: "none",
     meaning:
       "the CA's revocation list (`ca.crl` from `--revoke-cert`); peers whose certificate it lists are refused",
+  },
+  "security.tls.reload_interval": {
+    mode: "any",
+    absent: "30",
+    meaning:
+      "seconds between checks of the certificate, key, CA and CRL files for changes, reloaded by themselves (0: only SIGHUP)",
+  },
+  "security.tls.crl_urls": {
+    mode: "any",
+    absent: "none",
+    meaning:
+      "URLs to fetch the CA's current CRL from (e.g. another server's `/crl`), checked and applied live; needs `crl_file`",
+  },
+  "security.tls.crl_refresh": {
+    mode: "any",
+    meaning: "seconds between CRL fetches from `crl_urls`",
   },
 };
 

@@ -11,7 +11,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import type { TlsConfig } from "../config/types.ts";
-import type { CertificateStore, ReloadResult } from "../pki/certificate_store.ts";
+import type { CertificateStore, ReloadResult } from "./certificate_store.ts";
 import { errorMessage } from "../base/error_message.ts";
 
 /** Seconds between polls when `security.tls.reload_interval` is not set. */
