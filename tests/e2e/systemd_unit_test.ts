@@ -101,8 +101,12 @@ Deno.test({
           assert.match(modes, /server\.key root:sssonector 640$/m);
           assert.match(modes, /client\.key root:sssonector 640$/m);
           assert.match(modes, /ca\.key root:root 600$/m, "the CA key stays root's alone");
+          // The client runs on this machine, where the container's sssonector group means
+          // nothing: its key is root's alone there.
           await container.execOk(
-            `cp ${CERTS}/ca.crt ${CERTS}/client.crt ${CERTS}/client.key ${SHARED_INSIDE}/client/`,
+            `cp ${CERTS}/ca.crt ${CERTS}/client.crt ${CERTS}/client.key ${SHARED_INSIDE}/client/` +
+              ` && chgrp root ${SHARED_INSIDE}/client/client.key` +
+              ` && chmod 0600 ${SHARED_INSIDE}/client/client.key`,
           );
           await container.execOk(writeConfig(serverConfig(false)));
           const check = await container.exec(`sssonector --check-config -config ${CONFIG}`);
@@ -142,17 +146,18 @@ Deno.test({
             "netns",
             "exec",
             container.clientNs,
-            LAUNCHER,
-            "-config",
-            `${clientDir}/client.yaml`,
+            "sh",
+            "-c",
+            `exec ${LAUNCHER} -config ${clientDir}/client.yaml >${clientDir}/client.out 2>&1`,
           ],
           stdin: "null",
-          stdout: "null",
-          stderr: "null",
         }).spawn();
         await pollUntil(() => pingOk(container.clientNs), "a ping through the tunnel", {
           timeoutMs: 30_000,
           intervalMs: 200,
+        }).catch(async (error) => {
+          const out = await Deno.readTextFile(`${clientDir}/client.out`).catch(() => "");
+          throw new Error(`${error.message}; the client said:\n${out}`);
         });
       });
 
@@ -213,10 +218,11 @@ Deno.test({
             { timeoutMs: 15_000, intervalMs: 200 },
           );
           const files = await container.execOk(
-            `stat -c '%U:%G %a' ${LOG}; grep -c 'starting in server mode' ${LOG}.1 || true`,
+            `stat -c '%U:%G %a' ${LOG}; grep -c 'starting in server mode' ${LOG}.1 ${LOG} || true`,
           );
           assert.match(files, /^root:sssonector 660$/m);
-          assert.match(files, /^2$/m, "the old lines stay in the renamed file");
+          assert.match(files, /\.log\.1:2$/m, "the old lines stay in the renamed file");
+          assert.match(files, /\.log:0$/m, "and only new ones go to the new file");
         },
       );
 
