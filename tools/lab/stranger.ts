@@ -52,8 +52,10 @@ async function idle(host: string, port: number, count: number, holdMs: number): 
       conns.push(conn);
       watchers.push((async () => {
         try {
-          const n = await conn.read(new Uint8Array(1));
-          if (n === null) closedAfter.push(performance.now() - started);
+          // A server turning us away at a cap may say so first (a 7-byte TLS alert): read to EOF.
+          const buffer = new Uint8Array(64);
+          while ((await conn.read(buffer)) !== null) { /* discard */ }
+          closedAfter.push(performance.now() - started);
         } catch {
           closedAfter.push(performance.now() - started);
         }
