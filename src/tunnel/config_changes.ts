@@ -62,7 +62,7 @@ function differingKeys(
 /** Reads and checks the configuration file (loadConfig); throws a ConfigError when it cannot. */
 export type LoadConfig = (path: string) => Promise<Config>;
 
-/** Result of one configuration reload (the shape runtime/reload.ts logs). */
+/** Result of one configuration reload (the shape reload.ts logs). */
 export interface SettingsReloadResult {
   readonly status: "unchanged" | "applied" | "partial" | "kept";
   readonly message: string;

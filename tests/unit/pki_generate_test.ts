@@ -16,7 +16,7 @@ import {
 } from "../lib/pki_fixtures.ts";
 
 const fixtures = new PkiFixtures();
-const MOD_URL = new URL("../../src/pki/mod.ts", import.meta.url).href;
+const GENERATE_URL = new URL("../../src/pki/generate.ts", import.meta.url).href;
 const CONFIG_PATH = fileURLToPath(new URL("../../deno.json", import.meta.url));
 const KEY_TYPES: readonly KeyType[] = ["ecdsa-p256", "rsa-2048", "rsa-4096"];
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -341,7 +341,7 @@ Deno.test("generateCertificates() keeps its key modes and certificate mode 0644 
   const script = join(await fixtures.tempDir("umask_script"), "generate.ts");
   await Deno.writeTextFile(
     script,
-    `import { generateCertificates } from ${JSON.stringify(MOD_URL)};\n` +
+    `import { generateCertificates } from ${JSON.stringify(GENERATE_URL)};\n` +
       "Deno.umask(Number(Deno.args[1]));\n" +
       `await generateCertificates(${
         JSON.stringify(options("DIR"))
