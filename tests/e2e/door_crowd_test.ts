@@ -9,7 +9,6 @@
 import assert from "node:assert/strict";
 import { E2eLab, SERVER_TUNNEL_IP, TUNNEL_PORT } from "../lib/e2e_lab.ts";
 import type { LabHost } from "../../tools/lab/netns_lab.ts";
-import type { TunnelProcess } from "../../tools/lab/tunnel_process.ts";
 import { rssMiB } from "../lib/proc_stats.ts";
 import { parsePing } from "../../tools/lab/ping.ts";
 
@@ -47,7 +46,7 @@ async function crowdAttack(kind: "idle" | "half" | "nocert") {
   await lab.waitForPing(lab.client, SERVER_TUNNEL_IP);
   const pid = server.child.pid;
   try {
-    await attackAndMeasure(lab, server, kind, sources, attacker, newcomerHost, pid);
+    await attackAndMeasure(lab, kind, sources, attacker, newcomerHost, pid);
   } catch (error) {
     const log = (await server.log()).split("\n").slice(-15).join("\n");
     throw new Error(`${error}\nserver log (end):\n${log}\nstderr:\n${await server.stderr()}`);
@@ -56,7 +55,6 @@ async function crowdAttack(kind: "idle" | "half" | "nocert") {
 
 async function attackAndMeasure(
   lab: E2eLab,
-  server: TunnelProcess,
   kind: "idle" | "half" | "nocert",
   sources: string[],
   attacker: LabHost,
