@@ -146,7 +146,7 @@ Deno.test("runLoad() refuses more connections at once than there are identities,
 });
 
 const REPORT: FleetReport = {
-  schema: "sssonector-bench-fleet/1",
+  schema: "sssonector-bench-fleet/2",
   date: "2026-12-01T12:00:00.000Z",
   machine: {
     nproc: 2,
@@ -185,6 +185,8 @@ const REPORT: FleetReport = {
     }],
   },
   setups: { failed: "the load generator failed (exit 1): boom" },
+  poolThroughput: { failed: "not measured" },
+  poolSetups: { failed: "not measured" },
 };
 
 Deno.test("formatFleetReport() prints every measurement, or why it failed", () => {

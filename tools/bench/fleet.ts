@@ -9,7 +9,10 @@
  *    process's CPU seconds per gigabit carried;
  * 3. complete tunnel set-ups per second (tools/bench/setup_load.ts: mutual TLS, Hello both ways,
  *    Close) against the real server, and bare TLS handshakes per second against the product's own
- *    listener without sessions (tools/bench/tls_door.ts), from a few hundred certificates.
+ *    listener without sessions (tools/bench/tls_door.ts), from a few hundred certificates;
+ * 4. the pool row: the throughput series and the set-up load again, right after each one-server
+ *    series, against a pool of two servers (`pool: true`, tools/lab/fleet_pool.ts) with the
+ *    clients spread half and half across them (tools/bench/fleet_servers.ts).
  *
  * Prints tables and writes the same data as JSON to tests/results/. It measures; it never judges.
  *
@@ -17,9 +20,7 @@
  */
 
 import { errorMessage } from "../../src/base/error_message.ts";
-import { eachLimited, FleetLab, type FleetServer } from "../lab/fleet_lab.ts";
-import { FLEET_PORT } from "../lab/fleet_configs.ts";
-import { FLEET_SERVER_TUNNEL, FLEET_SERVER_UNDERLAY } from "../lab/fleet_plan.ts";
+import { eachLimited, FleetLab } from "../lab/fleet_lab.ts";
 import { type IperfResult, parseIperfReport } from "../lab/iperf_report.ts";
 import { LabError } from "../lab/netns_lab.ts";
 import type { TunnelProcess } from "../lab/tunnel_process.ts";
@@ -32,15 +33,13 @@ import {
   parseCpuTotals,
   settledValue,
 } from "./fleet_math.ts";
+import { serverPid, startOneServer, startPoolServers } from "./fleet_servers.ts";
+import { measurePoolSetups, measureSetups } from "./fleet_setups.ts";
 import { formatFleetReport } from "./fleet_table.ts";
 import { cpuSecondsBetween } from "./proc_stat.ts";
 import { machineInfo } from "./machine.ts";
-import type { LoadPlan, LoadReport } from "./setup_load.ts";
+import type { LoadReport } from "./setup_load.ts";
 import type { MachineInfo } from "./types.ts";
-
-const SETUP_LOAD = new URL("./setup_load.ts", import.meta.url).pathname;
-const TLS_DOOR = new URL("./tls_door.ts", import.meta.url).pathname;
-const DENO_JSON = new URL("../../deno.json", import.meta.url).pathname;
 
 /** Client counts of the memory series. */
 export const MEMORY_COUNTS = [1, 10, 25, 50] as const;
@@ -123,8 +122,13 @@ export interface ThroughputRow {
 export interface SetupRow {
   readonly mode: "tls" | "setup";
   readonly label: string;
+  /** Servers the load went to at once: 1, or 2 for the pool. */
+  readonly servers: number;
   readonly load: LoadReport;
-  /** CPU seconds of the server (or the bare TLS listener) over the whole load, warm-up included. */
+  /**
+   * CPU seconds of the server (or the bare TLS listener, or both servers of the pool together)
+   * over the whole load, warm-up included.
+   */
   readonly serverCpuSeconds: number;
   /** Server CPU ms per completed connection. */
   readonly serverCpuMsPerConnection: number | null;
@@ -136,13 +140,17 @@ export interface SetupRow {
 export type Outcome<T> = { readonly ok: T } | { readonly failed: string };
 
 export interface FleetReport {
-  readonly schema: "sssonector-bench-fleet/1";
+  readonly schema: "sssonector-bench-fleet/2";
   readonly date: string;
   readonly machine: MachineInfo;
   readonly settings: FleetSettings;
   readonly memory: Outcome<MemoryResult>;
   readonly throughput: Outcome<readonly ThroughputRow[]>;
   readonly setups: Outcome<readonly SetupRow[]>;
+  /** The throughput series against a pool of two servers, clients spread across both. */
+  readonly poolThroughput: Outcome<readonly ThroughputRow[]>;
+  /** The set-up load against a pool of two servers at once. */
+  readonly poolSetups: Outcome<SetupRow>;
 }
 
 /** The measurement plan of a full or a quick run. */
@@ -176,21 +184,18 @@ async function attempt<T>(what: string, body: () => Promise<T>): Promise<Outcome
   }
 }
 
-/** The tunnel process behind a server the lab started. */
-async function serverPid(server: FleetServer): Promise<number> {
-  return (await findProcess(server.pid, "deno")).pid;
-}
-
 /** Starts clients from..to (1-based) and waits until every one is up both ways. */
 async function startClients(
   lab: FleetLab,
   from: number,
   to: number,
   into: TunnelProcess[],
+  serverList: (index: number) => readonly string[] | undefined = () => undefined,
 ): Promise<void> {
   const fresh: [number, TunnelProcess][] = [];
   for (let index = from; index <= to; index++) {
-    const client = await lab.startClient(index);
+    const servers = serverList(index);
+    const client = await lab.startClient(index, servers ? { servers } : {});
     into.push(client);
     fresh.push([index, client]);
   }
@@ -233,35 +238,39 @@ async function measureMemory(lab: FleetLab): Promise<MemoryResult> {
   }
 }
 
-/** Waits until the server namespace listens on every port (ss), for at most 10 s. */
-async function waitForListeners(lab: FleetLab, ports: readonly number[]): Promise<void> {
+/** Waits until the server namespace listens on every address:port (ss), for at most 10 s. */
+async function waitForListeners(lab: FleetLab, endpoints: readonly string[]): Promise<void> {
   const deadline = performance.now() + 10_000;
   while (true) {
     const { stdout } = await lab.try(lab.serverNs, "ss", ["-Htln"]);
-    if (ports.every((port) => stdout.includes(`${FLEET_SERVER_TUNNEL}:${port} `))) return;
-    if (performance.now() > deadline) throw new LabError(`iperf3 servers not listening: ${ports}`);
+    if (endpoints.every((endpoint) => stdout.includes(`${endpoint} `))) return;
+    if (performance.now() > deadline) {
+      throw new LabError(`iperf3 servers not listening: ${endpoints}`);
+    }
     await pause(50);
   }
 }
 
 /**
- * iperf3 from the first `count` clients at once, each to its own server on the tunnel address;
- * every receiver's result and every sender's retransmissions.
+ * iperf3 from the first `count` clients at once, each to its own iperf3 server on the tunnel
+ * address of the server it is on (`target`); every receiver's result and every sender's
+ * retransmissions.
  */
 async function parallelIperf(
   lab: FleetLab,
   count: number,
   seconds: number,
+  target: (index: number) => string,
 ): Promise<{ results: IperfResult[]; retransmits: number }> {
   const ports = Array.from({ length: count }, (_, i) => 5201 + i);
-  const servers = ports.map((port) =>
-    lab.spawn(lab.serverNs, "iperf3", ["-s", "-1", "-B", FLEET_SERVER_TUNNEL, "-p", String(port)])
+  const servers = ports.map((port, i) =>
+    lab.spawn(lab.serverNs, "iperf3", ["-s", "-1", "-B", target(i + 1), "-p", String(port)])
   );
   try {
-    await waitForListeners(lab, ports);
+    await waitForListeners(lab, ports.map((port, i) => `${target(i + 1)}:${port}`));
     const outputs = await Promise.all(ports.map((port, i) =>
       lab.try(lab.slot(i + 1).ns, "iperf3", [
-        ...["-c", FLEET_SERVER_TUNNEL, "-p", String(port), "-t", String(seconds), "-J"],
+        ...["-c", target(i + 1), "-p", String(port), "-t", String(seconds), "-J"],
       ])
     ));
     return {
@@ -273,20 +282,34 @@ async function parallelIperf(
   }
 }
 
+/** Server CPU seconds (all of the series' servers together) between two moments. */
+async function serversCpu(pids: readonly number[]) {
+  const before = await Promise.all(pids.map(readProcStat));
+  return async (ticks: number) => {
+    const after = await Promise.all(pids.map(readProcStat));
+    return before.reduce((sum, stat, i) => sum + cpuSecondsBetween(stat, after[i]!, ticks), 0);
+  };
+}
+
+/**
+ * Aggregate throughput of the first 1, 4 and 16 clients against the lab's one server, or against
+ * a pool of two (`pool`) with the clients spread across both.
+ */
 async function measureThroughput(
   lab: FleetLab,
   settings: FleetSettings,
   ticks: number,
+  pool: boolean,
 ): Promise<ThroughputRow[]> {
-  const server = await lab.startServer({ monitoring: true });
+  const servers = pool
+    ? await startPoolServers(lab)
+    : await startOneServer(lab, { monitoring: true });
   const clients: TunnelProcess[] = [];
-  const totals = async () =>
-    (JSON.parse(await lab.monitor("/status.json")) as {
-      totals: { bytesIn: number; packetsIn: number };
-    }).totals;
+  const totals = servers.totals ?? (() => Promise.resolve(undefined));
   try {
-    const pid = await serverPid(server);
-    await startClients(lab, 1, Math.max(...THROUGHPUT_COUNTS), clients);
+    const most = Math.max(...THROUGHPUT_COUNTS);
+    await startClients(lab, 1, most, clients, (index) => servers.serverList(index));
+    await servers.checkSpread(most);
     const clientPids = await Promise.all(
       clients.map(async (client) => (await findProcess(client.child.pid, "deno")).pid),
     );
@@ -294,17 +317,24 @@ async function measureThroughput(
     const rows: ThroughputRow[] = [];
     for (const count of THROUGHPUT_COUNTS) {
       const pushing = clientPids.slice(0, count);
-      const before = await readProcStat(pid);
+      const serverCpu = await serversCpu(servers.pids);
       const clientsBefore = await Promise.all(pushing.map(readProcStat));
       const machineBefore = await machine();
       const totalsBefore = await totals();
       const startedAt = performance.now();
-      const { results, retransmits } = await parallelIperf(lab, count, settings.throughputSeconds);
+      const { results, retransmits } = await parallelIperf(
+        lab,
+        count,
+        settings.throughputSeconds,
+        (index) => servers.target(index),
+      );
       const wallSeconds = (performance.now() - startedAt) / 1000;
       const machineBusy = busyShare(machineBefore, await machine());
       const totalsAfter = await totals();
-      const packets = totalsAfter.packetsIn - totalsBefore.packetsIn;
-      const cpu = cpuSecondsBetween(before, await readProcStat(pid), ticks);
+      const packets = totalsAfter && totalsBefore
+        ? totalsAfter.packetsIn - totalsBefore.packetsIn
+        : 0;
+      const cpu = await serverCpu(ticks);
       const clientsAfter = await Promise.all(pushing.map(readProcStat));
       const clientsCpu = clientsBefore.reduce(
         (sum, stat, i) => sum + cpuSecondsBetween(stat, clientsAfter[i]!, ticks),
@@ -324,120 +354,22 @@ async function measureThroughput(
         clientsCpuSeconds: clientsCpu,
         machineBusy,
         retransmits,
-        meanPacketBytes: packets > 0
+        meanPacketBytes: totalsAfter && totalsBefore && packets > 0
           ? (totalsAfter.bytesIn - totalsBefore.bytesIn) / packets
           : null,
       };
       rows.push(row);
       say(
-        `    ${count} client(s): ${(row.aggregateBps / 1e9).toFixed(2)} Gbit/s together, ` +
+        `    ${count} client(s)${pool ? " on the pool" : ""}: ` +
+          `${(row.aggregateBps / 1e9).toFixed(2)} Gbit/s together, ` +
           `server CPU ${cpu.toFixed(1)} s`,
       );
     }
     return rows;
   } finally {
     await Promise.all(clients.map((client) => client.stop(3000)));
-    await server.process.stop(3000);
+    await servers.stop();
   }
-}
-
-/** Runs the load generator in client 1's namespace to completion; returns its report. */
-async function runLoadGenerator(lab: FleetLab, plan: LoadPlan): Promise<LoadReport> {
-  const planFile = `${lab.dir}/load-${plan.mode}.json`;
-  await Deno.writeTextFile(planFile, JSON.stringify(plan));
-  const child = lab.spawn(
-    lab.slot(1).ns,
-    Deno.execPath(),
-    ["run", "-A", "--quiet", "--frozen", "--config", DENO_JSON, SETUP_LOAD, planFile],
-    { stdout: "piped", stderr: "piped" },
-  );
-  const output = await child.output();
-  const text = new TextDecoder().decode(output.stdout).trim();
-  if (output.code !== 0 || !text.startsWith("{")) {
-    throw new LabError(
-      `the load generator failed (exit ${output.code}): ` +
-        new TextDecoder().decode(output.stderr).trim().split("\n").slice(-3).join(" "),
-    );
-  }
-  return JSON.parse(text.split("\n").at(-1)!) as LoadReport;
-}
-
-/** Starts the bare-TLS listener in the server namespace and waits for its ready line. */
-async function startTlsDoor(lab: FleetLab): Promise<Deno.ChildProcess> {
-  const door = lab.spawn(lab.serverNs, Deno.execPath(), [
-    ...["run", "-A", "--quiet", "--frozen", "--config", DENO_JSON, TLS_DOOR],
-    ...[FLEET_SERVER_UNDERLAY, String(FLEET_PORT)],
-    ...["server.crt", "server.key", "ca.crt"].map((file) => `${lab.certDir}/${file}`),
-  ], { stdout: "piped" });
-  const reader = door.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const first = await Promise.race([
-    reader.read(),
-    pause(30_000).then(() => ({ done: true, value: undefined })),
-  ]);
-  if (first.done || !first.value?.includes("listening")) {
-    await lab.stop(door, 1000);
-    throw new LabError("the bare-TLS listener did not start");
-  }
-  // Keep its pipe drained; it prints nothing more.
-  (async () => {
-    while (!(await reader.read()).done) { /* drain */ }
-  })().catch(() => {});
-  return door;
-}
-
-async function measureSetups(
-  lab: FleetLab,
-  settings: FleetSettings,
-  ticks: number,
-): Promise<SetupRow[]> {
-  const identities = await lab.issueIdentities(settings.loadIdentities);
-  const plan = (mode: LoadPlan["mode"]): LoadPlan => ({
-    mode,
-    host: FLEET_SERVER_UNDERLAY,
-    port: FLEET_PORT,
-    caFile: `${lab.certDir}/ca.crt`,
-    identities: identities.map((id) => ({
-      certFile: id.certFile,
-      keyFile: id.keyFile,
-      address: `${id.tunnelIp}/${lab.tunnelPrefix}`,
-    })),
-    concurrency: settings.loadConcurrency,
-    warmupMs: settings.loadWarmupMs,
-    durationMs: settings.loadMs,
-  });
-  const row = async (mode: LoadPlan["mode"], label: string, pid: number): Promise<SetupRow> => {
-    const before = await readProcStat(pid);
-    const load = await runLoadGenerator(lab, plan(mode));
-    const cpu = cpuSecondsBetween(before, await readProcStat(pid), ticks);
-    say(
-      `    ${label}: ${load.perSecond.toFixed(0)}/s (${load.completed} in ` +
-        `${load.seconds.toFixed(1)} s, ${load.failed} failed)`,
-    );
-    return {
-      mode,
-      label,
-      load,
-      serverCpuSeconds: cpu,
-      serverCpuMsPerConnection: load.totalCompleted > 0 ? (cpu * 1000) / load.totalCompleted : null,
-      // Over the load's warm-up and counted part (the generator's own start-up costs the server
-      // nothing).
-      serverCores: cpu / (settings.loadWarmupMs / 1000 + load.seconds),
-    };
-  };
-  const rows: SetupRow[] = [];
-  const door = await startTlsDoor(lab);
-  try {
-    rows.push(await row("tls", "bare TLS handshakes (listener only)", door.pid));
-  } finally {
-    await lab.stop(door, 2000);
-  }
-  const server = await lab.startServer({ security: SETUP_SERVER_SECURITY });
-  try {
-    rows.push(await row("setup", "tunnel set-ups (TLS + Hello + Close)", await serverPid(server)));
-  } finally {
-    await server.process.stop(3000);
-  }
-  return rows;
 }
 
 /** Runs the fleet benchmark; 0 when every measurement was made, else 1. */
@@ -463,21 +395,31 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<number>
     const memory = await attempt("memory per idle client", () => measureMemory(lab));
     const throughput = await attempt(
       `throughput with ${THROUGHPUT_COUNTS.join(", ")} clients at once`,
-      () => measureThroughput(lab, settings, ticks),
+      () => measureThroughput(lab, settings, ticks, false),
+    );
+    const poolThroughput = await attempt(
+      `throughput with ${THROUGHPUT_COUNTS.join(", ")} clients at once, pool of two servers`,
+      () => measureThroughput(lab, settings, ticks, true),
     );
     const setups = await attempt(
       `set-ups per second, ${settings.loadConcurrency} at once from ${settings.loadIdentities} ` +
         "certificates",
       () => measureSetups(lab, settings, ticks),
     );
+    const poolSetups = await attempt(
+      "set-ups per second, pool of two servers",
+      () => measurePoolSetups(lab, settings, ticks),
+    );
     const report: FleetReport = {
-      schema: "sssonector-bench-fleet/1",
+      schema: "sssonector-bench-fleet/2",
       date: started.toISOString(),
       machine,
       settings,
       memory,
       throughput,
       setups,
+      poolThroughput,
+      poolSetups,
     };
     say("");
     say(formatFleetReport(report));
@@ -487,7 +429,11 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<number>
     const resultPath = `${await Deno.realPath(resultsDir)}/bench-fleet-${stamp}.json`;
     await Deno.writeTextFile(resultPath, JSON.stringify(report, null, 2) + "\n");
     say(`results: ${resultPath}`);
-    return [memory, throughput, setups].every((outcome) => "ok" in outcome) ? 0 : 1;
+    return [memory, throughput, setups, poolThroughput, poolSetups].every((outcome) =>
+        "ok" in outcome
+      )
+      ? 0
+      : 1;
   } catch (error) {
     console.error(`sssonector: bench --fleet failed: ${errorMessage(error)}`);
     return 1;

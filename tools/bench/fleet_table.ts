@@ -1,6 +1,8 @@
-/** Pure text rendering of a fleet benchmark report (tools/bench/fleet.ts): three tables and notes. */
+/** Pure text rendering of a fleet benchmark report (tools/bench/fleet.ts): tables and notes. */
+import { poolSpread } from "../lab/fleet_pool_plan.ts";
 import type { FleetReport, MemoryResult, Outcome, SetupRow, ThroughputRow } from "./fleet.ts";
-import { formatColumns, formatGbit, formatMs } from "./table.ts";
+import { ratio } from "./ratio.ts";
+import { formatColumns, formatGbit, formatMs, formatRatio } from "./table.ts";
 
 function memoryLines(memory: MemoryResult): string[] {
   const table = formatColumns(
@@ -79,6 +81,101 @@ function setupLines(rows: readonly SetupRow[]): string[] {
   return [table, ...failures];
 }
 
+/** One line of the pool comparison: the one server's figure, the pool's and their ratio. */
+export interface PoolComparison {
+  readonly what: string;
+  readonly one: number | undefined;
+  readonly pool: number | undefined;
+  /** pool / one; undefined when either is missing. */
+  readonly ratio: number | undefined;
+  readonly unit: "Gbit/s" | "/s";
+}
+
+function okOr<T>(outcome: Outcome<T>): T | undefined {
+  return "ok" in outcome ? outcome.ok : undefined;
+}
+
+/**
+ * The pool row beside the one-server rows: aggregate throughput for every client count either
+ * series measured, then tunnel set-ups per second; a side that failed or lacks a count is
+ * missing, and so is its ratio.
+ */
+export function poolComparisons(report: FleetReport): PoolComparison[] {
+  const one = okOr(report.throughput) ?? [];
+  const pool = okOr(report.poolThroughput) ?? [];
+  const counts = [...new Set([...one, ...pool].map((row) => row.clients))].sort((a, b) => a - b);
+  const lines: PoolComparison[] = counts.map((clients) => {
+    const spread = poolSpread(clients);
+    const a = one.find((row) => row.clients === clients)?.aggregateBps;
+    const b = pool.find((row) => row.clients === clients)?.aggregateBps;
+    return {
+      what: `throughput, ${clients} client${clients === 1 ? "" : "s"} ` +
+        `(pool: ${spread.a} on a, ${spread.b} on b)`,
+      one: a,
+      pool: b,
+      ratio: ratio(b, a),
+      unit: "Gbit/s",
+    };
+  });
+  const setupOne = okOr(report.setups)?.find((row) => row.mode === "setup")?.load.perSecond;
+  const setupPool = okOr(report.poolSetups)?.load.perSecond;
+  lines.push({
+    what: "tunnel set-ups per second (load split half and half)",
+    one: setupOne,
+    pool: setupPool,
+    ratio: ratio(setupPool, setupOne),
+    unit: "/s",
+  });
+  return lines;
+}
+
+function figure(value: number | undefined, unit: PoolComparison["unit"]): string {
+  if (value === undefined) return "-";
+  return unit === "Gbit/s" ? formatGbit(value) : value.toFixed(0);
+}
+
+function poolLines(report: FleetReport): string[] {
+  const table = formatColumns(
+    [
+      { title: "what", align: "left" },
+      { title: "one server" },
+      { title: "pool of 2" },
+      { title: "pool/one" },
+      { title: "unit", align: "left" },
+    ],
+    poolComparisons(report).map((line) => [
+      line.what,
+      figure(line.one, line.unit),
+      figure(line.pool, line.unit),
+      formatRatio(line.ratio),
+      line.unit,
+    ]),
+  );
+  const failed = [
+    ["pool throughput", report.poolThroughput],
+    ["pool set-ups", report.poolSetups],
+  ].flatMap(([what, outcome]) =>
+    "failed" in (outcome as Outcome<unknown>)
+      ? [`failed: ${what}: ${(outcome as { failed: string }).failed}`]
+      : []
+  );
+  const poolThroughput = okOr(report.poolThroughput);
+  const poolSetups = okOr(report.poolSetups);
+  return [
+    table,
+    ...failed,
+    ...(poolThroughput
+      ? [
+        "pool throughput in detail (server CPU: both servers together):",
+        ...throughputLines(poolThroughput),
+      ]
+      : []),
+    ...(poolSetups
+      ? ["pool set-ups in detail (server CPU: both servers together):", ...setupLines([poolSetups])]
+      : []),
+  ];
+}
+
 function section<T>(title: string, outcome: Outcome<T>, lines: (value: T) => string[]): string[] {
   return [
     title,
@@ -115,6 +212,11 @@ export function formatFleetReport(report: FleetReport): string {
       report.setups,
       setupLines,
     ),
+    "pool of two servers (`pool: true`, one namespace, each its own TUN and address) against " +
+    "one server: the clients' server: lists put odd clients on a and even clients on b; each " +
+    "pool series ran right after its one-server series, with the same clients and load",
+    ...poolLines(report),
+    "",
     "server CPU s/Gbit: the server process's user + system CPU seconds per 10^9 bits carried " +
     "(the same as CPU seconds per second per Gbit/s)",
     "set-ups: mutual-TLS handshake, the client's Hello, the server's Hello, the client's Close, " +

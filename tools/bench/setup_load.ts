@@ -33,6 +33,8 @@ export interface LoadIdentity {
   readonly keyFile: string;
   /** The tunnel address with prefix it claims in its Hello, e.g. 10.0.1.7/16. */
   readonly address: string;
+  /** The server it connects to (one of a pool's). @default the plan's host */
+  readonly host?: string;
 }
 
 /** A run of the load generator. */
@@ -165,6 +167,7 @@ interface LoadedIdentity {
   readonly cert: string;
   readonly key: string;
   readonly address: string;
+  readonly host: string;
 }
 
 /**
@@ -241,7 +244,7 @@ async function connectOnce(plan: LoadPlan, ca: string, identity: LoadedIdentity)
   let timer: ReturnType<typeof setTimeout> | undefined;
   const work = (async () => {
     conn = await Deno.connectTls({
-      hostname: plan.host,
+      hostname: identity.host,
       port: plan.port,
       caCerts: [ca],
       alpnProtocols: [ALPN_PROTOCOL],
@@ -288,6 +291,7 @@ export async function runPlan(plan: LoadPlan): Promise<LoadReport> {
     cert: await Deno.readTextFile(id.certFile),
     key: await Deno.readTextFile(id.keyFile),
     address: id.address,
+    host: id.host ?? plan.host,
   })));
   const cpuBefore = process.cpuUsage();
   const result = await runLoad(identities, plan, (identity) => connectOnce(plan, ca, identity));

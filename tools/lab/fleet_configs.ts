@@ -31,6 +31,14 @@ export interface FleetServerYaml {
   readonly network?: Readonly<Record<string, YamlScalar>>;
   /** Extra keys of `security:`, e.g. `{ max_pending_per_source: 1024 }`. */
   readonly security?: Readonly<Record<string, YamlScalar>>;
+  /** `host:port` to listen on. @default FLEET_SERVER_UNDERLAY:FLEET_PORT */
+  readonly listen?: string;
+  /** Tunnel address without prefix. @default FLEET_SERVER_TUNNEL */
+  readonly tunnelIp?: string;
+  /** TUN device. @default LAB_INTERFACE */
+  readonly interface?: string;
+  /** One server of a pool (`pool: true`: host routes per client). @default false */
+  readonly pool?: boolean;
 }
 
 /** What one client's file says. */
@@ -46,6 +54,8 @@ export interface FleetClientYaml {
   readonly level?: string;
   /** Extra keys of `network:`. */
   readonly network?: Readonly<Record<string, YamlScalar>>;
+  /** `server:` as a list of `host:port`, in order of preference. @default the lab's one server */
+  readonly servers?: readonly string[];
 }
 
 function keys(entries: Readonly<Record<string, YamlScalar>> | undefined): string {
@@ -68,10 +78,10 @@ export function fleetServerYaml(options: FleetServerYaml): string {
     ? `monitoring:\n  enabled: true\n  address: 127.0.0.1\n  port: ${FLEET_MONITOR_PORT}\n`
     : "";
   return `mode: server
-listen: ${FLEET_SERVER_UNDERLAY}:${FLEET_PORT}
-address: ${FLEET_SERVER_TUNNEL}/${options.tunnelPrefix}
-interface: ${LAB_INTERFACE}
-network:
+listen: ${options.listen ?? `${FLEET_SERVER_UNDERLAY}:${FLEET_PORT}`}
+address: ${options.tunnelIp ?? FLEET_SERVER_TUNNEL}/${options.tunnelPrefix}
+interface: ${options.interface ?? LAB_INTERFACE}
+${options.pool ? "pool: true\n" : ""}network:
   mtu: 1500
 ${keys(options.network)}logging:
   level: ${options.level ?? "info"}
@@ -82,8 +92,11 @@ ${keys(options.security)}${tls(options.certDir, "server")}`;
 
 /** One client's configuration file. */
 export function fleetClientYaml(options: FleetClientYaml): string {
+  const server = options.servers
+    ? `[${options.servers.join(", ")}]`
+    : `${FLEET_SERVER_UNDERLAY}:${FLEET_PORT}`;
   return `mode: client
-server: ${FLEET_SERVER_UNDERLAY}:${FLEET_PORT}
+server: ${server}
 address: ${options.tunnelIp}/${options.tunnelPrefix}
 interface: ${LAB_INTERFACE}
 network:

@@ -68,6 +68,13 @@ export interface FleetServerOptions {
   readonly level?: string;
   readonly network?: Readonly<Record<string, YamlScalar>>;
   readonly security?: Readonly<Record<string, YamlScalar>>;
+  /** Folder of ca.crt, server.crt, server.key. @default the lab's certDir */
+  readonly certDir?: string;
+  /** A second server's listen address, tunnel address, TUN and pool flag (fleet_pool.ts). */
+  readonly listen?: string;
+  readonly tunnelIp?: string;
+  readonly interface?: string;
+  readonly pool?: boolean;
 }
 
 /** A running server of the lab. */
@@ -353,10 +360,10 @@ export class FleetLab implements AsyncDisposable {
     await Deno.writeTextFile(
       configPath,
       fleetServerYaml({
-        certDir: this.certDir,
+        ...options,
+        certDir: options.certDir ?? this.certDir,
         logFile: logPath,
         tunnelPrefix: this.tunnelPrefix,
-        ...options,
       }),
     );
     const process = this.#startTunnel(this.serverNs, configPath, logPath);
@@ -376,7 +383,12 @@ export class FleetLab implements AsyncDisposable {
    */
   async startClient(
     index: number,
-    options: { network?: Readonly<Record<string, YamlScalar>>; level?: string } = {},
+    options: {
+      network?: Readonly<Record<string, YamlScalar>>;
+      level?: string;
+      /** `server:` list, in order of preference (a pool). @default the lab's one server */
+      servers?: readonly string[];
+    } = {},
   ): Promise<TunnelProcess> {
     const slot = this.slot(index);
     const run = this.#runs++;
