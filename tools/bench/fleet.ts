@@ -33,7 +33,7 @@ import {
   parseCpuTotals,
   settledValue,
 } from "./fleet_math.ts";
-import { serverPid, startOneServer, startPoolServers } from "./fleet_servers.ts";
+import { type BenchServers, serverPid, startOneServer, startPoolServers } from "./fleet_servers.ts";
 import { measurePoolSetups, measureSetups } from "./fleet_setups.ts";
 import { formatFleetReport } from "./fleet_table.ts";
 import { cpuSecondsBetween } from "./proc_stat.ts";
@@ -190,17 +190,21 @@ async function startClients(
   from: number,
   to: number,
   into: TunnelProcess[],
-  serverList: (index: number) => readonly string[] | undefined = () => undefined,
+  servers?: Pick<BenchServers, "serverList" | "target">,
 ): Promise<void> {
   const fresh: [number, TunnelProcess][] = [];
   for (let index = from; index <= to; index++) {
-    const servers = serverList(index);
-    const client = await lab.startClient(index, servers ? { servers } : {});
+    const list = servers?.serverList(index);
+    const client = await lab.startClient(index, list ? { servers: list } : {});
     into.push(client);
     fresh.push([index, client]);
   }
   const deadline = performance.now() + 120_000;
-  await eachLimited(fresh, 8, ([index, client]) => lab.waitUntilUp(index, client, deadline));
+  await eachLimited(
+    fresh,
+    8,
+    ([index, client]) => lab.waitUntilUp(index, client, deadline, servers?.target(index)),
+  );
 }
 
 /** The server's RSS once it has stopped moving (6 samples 0.5 s apart within 512 KiB), or 30 s. */
@@ -308,7 +312,7 @@ async function measureThroughput(
   const totals = servers.totals ?? (() => Promise.resolve(undefined));
   try {
     const most = Math.max(...THROUGHPUT_COUNTS);
-    await startClients(lab, 1, most, clients, (index) => servers.serverList(index));
+    await startClients(lab, 1, most, clients, servers);
     await servers.checkSpread(most);
     const clientPids = await Promise.all(
       clients.map(async (client) => (await findProcess(client.child.pid, "deno")).pid),

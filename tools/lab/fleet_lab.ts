@@ -421,15 +421,20 @@ export class FleetLab implements AsyncDisposable {
 
   /**
    * Waits until client `index` is up both ways: its log says it connected, it gets an answer
-   * from the server's tunnel address, and the server gets one from its tunnel address. Polls;
+   * from its server's tunnel address (`serverTunnelIp`, the lab's one server unless told), and the server gets one from its tunnel address. Polls;
    * throws when the client exits or `deadline` (performance.now()) passes.
    */
-  async waitUntilUp(index: number, client: TunnelProcess, deadline: number): Promise<void> {
+  async waitUntilUp(
+    index: number,
+    client: TunnelProcess,
+    deadline: number,
+    serverTunnelIp: string = FLEET_SERVER_TUNNEL,
+  ): Promise<void> {
     const slot = this.slot(index);
     let exited: Deno.CommandStatus | undefined;
     client.child.status.then((status) => (exited = status));
     await client.waitForLog(/connected to /, Math.max(1, deadline - performance.now()));
-    for (const [from, to] of [[slot.ns, FLEET_SERVER_TUNNEL], [this.serverNs, slot.tunnelIp]]) {
+    for (const [from, to] of [[slot.ns, serverTunnelIp], [this.serverNs, slot.tunnelIp]]) {
       while (!(await this.pingOnce(from!, to!))) {
         if (exited) {
           throw new LabError(`client ${slot.name} exited with code ${exited.code}`);
