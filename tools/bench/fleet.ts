@@ -10,9 +10,11 @@
  * 3. complete tunnel set-ups per second (tools/bench/setup_load.ts: mutual TLS, Hello both ways,
  *    Close) against the real server, and bare TLS handshakes per second against the product's own
  *    listener without sessions (tools/bench/tls_door.ts), from a few hundred certificates;
- * 4. the pool row: the throughput series and the set-up load again, right after each one-server
- *    series, against a pool of two servers (`pool: true`, tools/lab/fleet_pool.ts) with the
- *    clients spread half and half across them (tools/bench/fleet_servers.ts).
+ * 4. the pool row: the same throughput counts and set-up load against a pool of two servers
+ *    (`pool: true`, tools/lab/fleet_pool.ts) with the clients spread half and half across them
+ *    (tools/bench/fleet_servers.ts), interleaved: for each client count one server then the
+ *    pool, each with fresh servers and only that many clients connected; the pool's set-up load
+ *    right after the one server's.
  *
  * Prints tables and writes the same data as JSON to tests/results/. It measures; it never judges.
  *
@@ -296,84 +298,109 @@ async function serversCpu(pids: readonly number[]) {
 }
 
 /**
- * Aggregate throughput of the first 1, 4 and 16 clients against the lab's one server, or against
- * a pool of two (`pool`) with the clients spread across both.
+ * Aggregate throughput of the first `count` clients pushing at once against fresh servers: the
+ * lab's one server, or a pool of two (`pool`) with the clients spread across both. Only those
+ * clients are connected.
  */
-async function measureThroughput(
+async function throughputAt(
   lab: FleetLab,
   settings: FleetSettings,
   ticks: number,
+  count: number,
   pool: boolean,
-): Promise<ThroughputRow[]> {
+): Promise<ThroughputRow> {
   const servers = pool
     ? await startPoolServers(lab)
     : await startOneServer(lab, { monitoring: true });
   const clients: TunnelProcess[] = [];
   const totals = servers.totals ?? (() => Promise.resolve(undefined));
   try {
-    const most = Math.max(...THROUGHPUT_COUNTS);
-    await startClients(lab, 1, most, clients, servers);
-    await servers.checkSpread(most);
-    const clientPids = await Promise.all(
+    await startClients(lab, 1, count, clients, servers);
+    await servers.checkSpread(count);
+    const pushing = await Promise.all(
       clients.map(async (client) => (await findProcess(client.child.pid, "deno")).pid),
     );
     const machine = async () => parseCpuTotals(await readProcFile("/proc/stat"));
-    const rows: ThroughputRow[] = [];
-    for (const count of THROUGHPUT_COUNTS) {
-      const pushing = clientPids.slice(0, count);
-      const serverCpu = await serversCpu(servers.pids);
-      const clientsBefore = await Promise.all(pushing.map(readProcStat));
-      const machineBefore = await machine();
-      const totalsBefore = await totals();
-      const startedAt = performance.now();
-      const { results, retransmits } = await parallelIperf(
-        lab,
-        count,
-        settings.throughputSeconds,
-        (index) => servers.target(index),
-      );
-      const wallSeconds = (performance.now() - startedAt) / 1000;
-      const machineBusy = busyShare(machineBefore, await machine());
-      const totalsAfter = await totals();
-      const packets = totalsAfter && totalsBefore
-        ? totalsAfter.packetsIn - totalsBefore.packetsIn
-        : 0;
-      const cpu = await serverCpu(ticks);
-      const clientsAfter = await Promise.all(pushing.map(readProcStat));
-      const clientsCpu = clientsBefore.reduce(
-        (sum, stat, i) => sum + cpuSecondsBetween(stat, clientsAfter[i]!, ticks),
-        0,
-      );
-      const bytes = results.reduce((sum, r) => sum + r.bytes, 0);
-      const rates = results.map((r) => r.bitsPerSecond);
-      const row: ThroughputRow = {
-        clients: count,
-        aggregateBps: rates.reduce((sum, rate) => sum + rate, 0),
-        minClientBps: Math.min(...rates),
-        maxClientBps: Math.max(...rates),
-        bytes,
-        serverCpuSeconds: cpu,
-        serverCores: cpu / wallSeconds,
-        cpuSecondsPerGbit: cpuSecondsPerGbit(cpu, bytes) ?? null,
-        clientsCpuSeconds: clientsCpu,
-        machineBusy,
-        retransmits,
-        meanPacketBytes: totalsAfter && totalsBefore && packets > 0
-          ? (totalsAfter.bytesIn - totalsBefore.bytesIn) / packets
-          : null,
-      };
-      rows.push(row);
-      say(
-        `    ${count} client(s)${pool ? " on the pool" : ""}: ` +
-          `${(row.aggregateBps / 1e9).toFixed(2)} Gbit/s together, ` +
-          `server CPU ${cpu.toFixed(1)} s`,
-      );
-    }
-    return rows;
+    const serverCpu = await serversCpu(servers.pids);
+    const clientsBefore = await Promise.all(pushing.map(readProcStat));
+    const machineBefore = await machine();
+    const totalsBefore = await totals();
+    const startedAt = performance.now();
+    const { results, retransmits } = await parallelIperf(
+      lab,
+      count,
+      settings.throughputSeconds,
+      (index) => servers.target(index),
+    );
+    const wallSeconds = (performance.now() - startedAt) / 1000;
+    const machineBusy = busyShare(machineBefore, await machine());
+    const totalsAfter = await totals();
+    const packets = totalsAfter && totalsBefore
+      ? totalsAfter.packetsIn - totalsBefore.packetsIn
+      : 0;
+    const cpu = await serverCpu(ticks);
+    const clientsAfter = await Promise.all(pushing.map(readProcStat));
+    const clientsCpu = clientsBefore.reduce(
+      (sum, stat, i) => sum + cpuSecondsBetween(stat, clientsAfter[i]!, ticks),
+      0,
+    );
+    const bytes = results.reduce((sum, r) => sum + r.bytes, 0);
+    const rates = results.map((r) => r.bitsPerSecond);
+    const row: ThroughputRow = {
+      clients: count,
+      aggregateBps: rates.reduce((sum, rate) => sum + rate, 0),
+      minClientBps: Math.min(...rates),
+      maxClientBps: Math.max(...rates),
+      bytes,
+      serverCpuSeconds: cpu,
+      serverCores: cpu / wallSeconds,
+      cpuSecondsPerGbit: cpuSecondsPerGbit(cpu, bytes) ?? null,
+      clientsCpuSeconds: clientsCpu,
+      machineBusy,
+      retransmits,
+      meanPacketBytes: totalsAfter && totalsBefore && packets > 0
+        ? (totalsAfter.bytesIn - totalsBefore.bytesIn) / packets
+        : null,
+    };
+    say(
+      `    ${count} client(s)${pool ? " on the pool of two" : " on one server"}: ` +
+        `${(row.aggregateBps / 1e9).toFixed(2)} Gbit/s together, ` +
+        `server CPU ${cpu.toFixed(1)} s`,
+    );
+    return row;
   } finally {
     await Promise.all(clients.map((client) => client.stop(3000)));
     await servers.stop();
   }
+}
+
+/**
+ * The throughput series, one server and the pool interleaved: for each client count, one
+ * server, then the pool, so that both see the same state of a noisy machine. A series that
+ * fails stops; the other goes on.
+ */
+async function measureThroughput(
+  lab: FleetLab,
+  settings: FleetSettings,
+  ticks: number,
+): Promise<{ one: Outcome<ThroughputRow[]>; pool: Outcome<ThroughputRow[]> }> {
+  const rows = { one: [] as ThroughputRow[], pool: [] as ThroughputRow[] };
+  const failed: { one?: string; pool?: string } = {};
+  for (const count of THROUGHPUT_COUNTS) {
+    for (const series of ["one", "pool"] as const) {
+      if (failed[series] !== undefined) continue;
+      try {
+        rows[series].push(await throughputAt(lab, settings, ticks, count, series === "pool"));
+      } catch (error) {
+        const text = errorMessage(error);
+        say(`    failed (${series === "pool" ? "pool" : "one server"}): ${text}`);
+        failed[series] = `${count} clients: ${text.split("\n")[0]!.slice(0, 300)}`;
+      }
+    }
+  }
+  const outcome = (series: "one" | "pool"): Outcome<ThroughputRow[]> =>
+    failed[series] === undefined ? { ok: rows[series] } : { failed: failed[series]! };
+  return { one: outcome("one"), pool: outcome("pool") };
 }
 
 /** Runs the fleet benchmark; 0 when every measurement was made, else 1. */
@@ -397,13 +424,14 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<number>
       tunnelPrefix: 16,
     });
     const memory = await attempt("memory per idle client", () => measureMemory(lab));
-    const throughput = await attempt(
-      `throughput with ${THROUGHPUT_COUNTS.join(", ")} clients at once`,
-      () => measureThroughput(lab, settings, ticks, false),
+    say(
+      `==> throughput with ${THROUGHPUT_COUNTS.join(", ")} clients at once, one server and ` +
+        "a pool of two in turn",
     );
-    const poolThroughput = await attempt(
-      `throughput with ${THROUGHPUT_COUNTS.join(", ")} clients at once, pool of two servers`,
-      () => measureThroughput(lab, settings, ticks, true),
+    const { one: throughput, pool: poolThroughput } = await measureThroughput(
+      lab,
+      settings,
+      ticks,
     );
     const setups = await attempt(
       `set-ups per second, ${settings.loadConcurrency} at once from ${settings.loadIdentities} ` +

@@ -213,8 +213,10 @@ export function formatFleetReport(report: FleetReport): string {
       setupLines,
     ),
     "pool of two servers (`pool: true`, one namespace, each its own TUN and address) against " +
-    "one server: the clients' server: lists put odd clients on a and even clients on b; each " +
-    "pool series ran right after its one-server series, with the same clients and load",
+    "one server: the clients' server: lists put odd clients on a and even clients on b; for " +
+    "each client count one server then the pool, each with fresh servers and only those clients " +
+    "connected; the pool's set-up load right after the one server's, the same load split " +
+    "between a and b",
     ...poolLines(report),
     "",
     "server CPU s/Gbit: the server process's user + system CPU seconds per 10^9 bits carried " +
