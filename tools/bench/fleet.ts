@@ -26,7 +26,7 @@ import { eachLimited, FleetLab } from "../lab/fleet_lab.ts";
 import { type IperfResult, parseIperfReport } from "../lab/iperf_report.ts";
 import { LabError } from "../lab/netns_lab.ts";
 import type { TunnelProcess } from "../lab/tunnel_process.ts";
-import { clockTicksPerSecond, findProcess, readProcFile, readProcStat } from "./_proc.ts";
+import { clockTicksPerSecond, readProcFile, readProcStat } from "./_proc.ts";
 import {
   busyShare,
   cpuSecondsPerGbit,
@@ -318,7 +318,7 @@ async function throughputAt(
     await startClients(lab, 1, count, clients, servers);
     await servers.checkSpread(count);
     const pushing = await Promise.all(
-      clients.map(async (client) => (await findProcess(client.child.pid, "deno")).pid),
+      clients.map((client) => tunnelPid(client.child.pid)),
     );
     const machine = async () => parseCpuTotals(await readProcFile("/proc/stat"));
     const serverCpu = await serversCpu(servers.pids);

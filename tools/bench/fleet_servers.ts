@@ -41,9 +41,21 @@ export interface BenchServers {
   stop(): Promise<void>;
 }
 
+/**
+ * The tunnel process behind a pid the lab spawned: named "sssonector" when the checkout launcher
+ * started it (it execs Deno under a link of that name), "deno" when selfCommand() ran Deno itself.
+ */
+export async function tunnelPid(pid: number): Promise<number> {
+  try {
+    return (await findProcess(pid, "sssonector")).pid;
+  } catch {
+    return (await findProcess(pid, "deno")).pid;
+  }
+}
+
 /** The tunnel process behind a server the lab started. */
-export async function serverPid(server: FleetServer): Promise<number> {
-  return (await findProcess(server.pid, "deno")).pid;
+export function serverPid(server: FleetServer): Promise<number> {
+  return tunnelPid(server.pid);
 }
 
 /** The lab's one server (not in a pool). */
