@@ -35,7 +35,13 @@ import {
   parseCpuTotals,
   settledValue,
 } from "./fleet_math.ts";
-import { type BenchServers, serverPid, startOneServer, startPoolServers } from "./fleet_servers.ts";
+import {
+  type BenchServers,
+  serverPid,
+  startOneServer,
+  startPoolServers,
+  tunnelPid,
+} from "./fleet_servers.ts";
 import { measurePoolSetups, measureSetups } from "./fleet_setups.ts";
 import { formatFleetReport } from "./fleet_table.ts";
 import { cpuSecondsBetween } from "./proc_stat.ts";
