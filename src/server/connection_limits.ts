@@ -89,7 +89,6 @@ export function fitConnectionLimits(
   };
 }
 
-
 /** /readyz's reason while the listening socket has stopped accepting. */
 export const NOT_ACCEPTING =
   "the listening socket stopped accepting (out of file descriptors?); it is being replaced";
