@@ -23,7 +23,13 @@ import { FLEET_SERVER_TUNNEL, FLEET_SERVER_UNDERLAY } from "../lab/fleet_plan.ts
 import { type IperfResult, parseIperfReport } from "../lab/iperf_report.ts";
 import { LabError } from "../lab/netns_lab.ts";
 import type { TunnelProcess } from "../lab/tunnel_process.ts";
-import { clockTicksPerSecond, findProcess, readProcFile, readProcStat } from "./_proc.ts";
+import {
+  clockTicksPerSecond,
+  findProcess,
+  readProcFile,
+  readProcStat,
+  TUNNEL_COMM,
+} from "./_proc.ts";
 import {
   busyShare,
   cpuSecondsPerGbit,
@@ -178,7 +184,7 @@ async function attempt<T>(what: string, body: () => Promise<T>): Promise<Outcome
 
 /** The tunnel process behind a server the lab started. */
 async function serverPid(server: FleetServer): Promise<number> {
-  return (await findProcess(server.pid, "deno")).pid;
+  return (await findProcess(server.pid, TUNNEL_COMM)).pid;
 }
 
 /** Starts clients from..to (1-based) and waits until every one is up both ways. */
@@ -288,7 +294,7 @@ async function measureThroughput(
     const pid = await serverPid(server);
     await startClients(lab, 1, Math.max(...THROUGHPUT_COUNTS), clients);
     const clientPids = await Promise.all(
-      clients.map(async (client) => (await findProcess(client.child.pid, "deno")).pid),
+      clients.map(async (client) => (await findProcess(client.child.pid, TUNNEL_COMM)).pid),
     );
     const machine = async () => parseCpuTotals(await readProcFile("/proc/stat"));
     const rows: ThroughputRow[] = [];
