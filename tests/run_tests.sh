@@ -180,7 +180,7 @@ deploy() {
     arch="$(on "$host" "uname -m")"
     artifact="$ROOT/dist/sssonector-$arch.tar.gz"
     if [ ! -f "$artifact" ]; then
-      echo "run_tests.sh: $artifact is missing for the $host ($arch); build it with: deno run -A build.ts (or pass -a ARTIFACT)" >&2
+      echo "run_tests.sh: $artifact is missing for the $host ($arch); build it with: ./sssonector build (or pass -a ARTIFACT)" >&2
       exit 1
     fi
   fi

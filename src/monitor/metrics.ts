@@ -15,6 +15,7 @@
 import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from "prom-client";
 import type { CountersSnapshot } from "../counters/registry.ts";
 import type { DropCounters } from "../counters/counters.ts";
+import { addCertificateMetrics } from "./certificate_metrics.ts";
 import type { MonitorSource } from "./source.ts";
 import { rttHistogram } from "./rtt_histogram.ts";
 import { CARRIER_SERIES } from "./carrier_metrics.ts";
@@ -330,70 +331,7 @@ export class TunnelMetrics {
       [],
       (m, s) => m.inc(s.process.log.failedWrites),
     );
-    // Label names stay clear of what a scrape configuration adds to every series (job,
-    // instance, and the shipped prometheus.yml's `role`): a clash would rename ours to
-    // exported_*. A unit test holds every label here against that list.
-    gauge(
-      "sssonector_certificate_expiry_timestamp_seconds",
-      "When this side's certificate (certificate own) and each CA certificate (certificate " +
-        "ca) expire, as a Unix time.",
-      ["certificate", "subject", "serial"],
-      (m) => {
-        const state = source.certificates();
-        const own = state.certificate;
-        m.set(
-          { certificate: "own", subject: own.subject, serial: own.serialHex },
-          own.notAfter.getTime() / 1000,
-        );
-        for (const ca of state.authorities) {
-          m.set(
-            { certificate: "ca", subject: ca.subject, serial: ca.serialHex },
-            ca.notAfter.getTime() / 1000,
-          );
-        }
-      },
-    );
-    // Labelled by the CRL's issuer so that, without a crl_file, there is no series at all (an
-    // unlabelled gauge would read 0, and "due" alerts would fire on every host without a CRL).
-    gauge(
-      "sssonector_crl_next_update_timestamp_seconds",
-      "When the configured revocation list must be refreshed (its nextUpdate), as a Unix time; " +
-        "absent without security.tls.crl_file.",
-      ["issuer"],
-      (m) => {
-        const revocation = source.certificates().revocation;
-        if (revocation !== undefined) {
-          m.set({ issuer: revocation.issuer }, revocation.nextUpdate.getTime() / 1000);
-        }
-      },
-    );
-    gauge(
-      "sssonector_crl_this_update_timestamp_seconds",
-      "When the revocation list in use was issued (its thisUpdate), as a Unix time: its age is " +
-        "time() minus this.",
-      [],
-      (m) => {
-        const revocation = source.certificates().revocation;
-        if (revocation !== undefined) m.set(revocation.thisUpdate.getTime() / 1000);
-      },
-    );
-    counter(
-      "sssonector_crl_fetches_total",
-      "Fetches of the revocation list from security.tls.crl_urls by result: ok (a round ended " +
-        "with a good list in use), failed (one URL failed; the last good list stays), applied " +
-        "(a newer list replaced it).",
-      ["result"],
-      (m, s) => {
-        for (const [result, count] of Object.entries(s.process.crl)) m.inc({ result }, count);
-      },
-    );
-    gauge(
-      "sssonector_certificates_loaded_timestamp_seconds",
-      "When the certificate set in use was loaded (at start or by the last SIGHUP that changed " +
-        "it), as a Unix time.",
-      [],
-      (m) => m.set(source.certificates().loadedAt.getTime() / 1000),
-    );
+    addCertificateMetrics({ gauge, counter }, source);
   }
 
   /** The content type of `render()`. */

@@ -1,6 +1,5 @@
 import type { Logger } from "@logtape/logtape";
 import type { SecurityConfig } from "../config/types.ts";
-import { readFileLimit } from "../runtime/file_limit.ts";
 import { DEFAULT_PENDING_LIMITS, type PendingLimits } from "../transport/pending.ts";
 
 /** Descriptors kept free for everything that is not a client connection (TUN, logs, runtime). */
@@ -88,14 +87,6 @@ export function fitConnectionLimits(
     lowered,
     networks: networkCaps(security, maxPending),
   };
-}
-
-/** The caps for this process: the configured ones, fitted under its open-file limit. */
-export function connectionLimitsFor(
-  security: DoorSettings,
-  fileLimit: number | undefined = readFileLimit(),
-): ConnectionLimits {
-  return fitConnectionLimits(security, fileLimit);
 }
 
 /** /readyz's reason while the listening socket has stopped accepting. */

@@ -82,21 +82,20 @@ export const CAP_ALERT = new Uint8Array([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 80]
  * while it holds more sockets than its backlog); beyond this bound a newcomer is closed without.
  */
 const MAX_ALERTS_IN_FLIGHT = 32;
-let alertsInFlight = 0;
 
 /** Sends CAP_ALERT and closes (or just closes, under a crowd: see MAX_ALERTS_IN_FLIGHT). */
-function refuseAtCap(socket: Socket): void {
+function refuseAtCap(socket: Socket, alerts: { inFlight: number }): void {
   socket.on("error", () => {});
-  if (alertsInFlight >= MAX_ALERTS_IN_FLIGHT) {
+  if (alerts.inFlight >= MAX_ALERTS_IN_FLIGHT) {
     socket.destroy();
     return;
   }
-  alertsInFlight++;
+  alerts.inFlight++;
   let done = false;
   const finish = () => {
     if (done) return;
     done = true;
-    alertsInFlight--;
+    alerts.inFlight--;
     socket.destroy();
   };
   socket.end(CAP_ALERT, finish);
@@ -171,6 +170,8 @@ export class TlsListener {
     // Pending connections by host:port, to find a TLS socket's slot (at most maxPending entries).
     const slots = new Map<string, PendingSlot>();
     const door = { check: new PeerCertificateCheck(material.ca) };
+    // Cap alerts being sent now, by this listener (refuseAtCap).
+    const alerts = { inFlight: 0 };
     // Set once the listener exists: the watchdog sees every accepted connection.
     let watchdog: AcceptWatchdog | undefined;
     const reclaim = options.reclaimMemory
@@ -229,7 +230,7 @@ export class TlsListener {
         },
       });
       if (typeof slot === "string") {
-        refuseAtCap(socket);
+        refuseAtCap(socket, alerts);
         events.onCapped(remote, slot);
         return;
       }

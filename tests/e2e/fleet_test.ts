@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { eachLimited, FleetLab } from "../../tools/lab/fleet_lab.ts";
 import { FLEET_SERVER_TUNNEL, REAPER_SCRIPT } from "../../tools/lab/fleet_plan.ts";
-import { findProcess } from "../../tools/bench/_proc.ts";
+import { findProcess, TUNNEL_COMM } from "../../tools/bench/_proc.ts";
 import { run, runOk } from "../../tools/lab/netns_lab.ts";
 import type { TunnelProcess } from "../../tools/lab/tunnel_process.ts";
 import { LAUNCHER, TEMP_PREFIX } from "../lib/e2e_lab.ts";
@@ -50,7 +50,7 @@ async function status(lab: FleetLab): Promise<StatusJson> {
 
 /** The tunnel process behind the spawned pid (the launcher execs deno). */
 async function tunnelPid(process: TunnelProcess): Promise<number> {
-  return (await findProcess(process.child.pid, "deno")).pid;
+  return (await findProcess(process.child.pid, TUNNEL_COMM)).pid;
 }
 
 function sortedRoutes(routes: unknown[]): string[] {

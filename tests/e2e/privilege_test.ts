@@ -211,7 +211,7 @@ Deno.test({
     await client.waitForLog(/dropped privileges to nobody:nogroup \(uid 65534, gid 65534\)/);
     await server.waitForLog(/Deno permissions revoked after setup: run, env, sys, ffi/);
     await client.waitForLog(/Deno permissions revoked after setup: run, env, sys, ffi/);
-    assert.equal(await Deno.readTextFile(`/proc/${server.child.pid}/comm`), "deno\n");
+    assert.equal(await Deno.readTextFile(`/proc/${server.child.pid}/comm`), "sssonector\n");
     await assertDropped(server.child.pid, "server");
     // accept_routes (the default) keeps CAP_NET_ADMIN on one shim thread for pushed routes.
     await assertDropped(client.child.pid, "client", { netAdminThread: true });

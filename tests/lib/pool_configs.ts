@@ -13,6 +13,8 @@ export const CLIENT_LAN = { v4: "192.168.77.0/24", v6: "fd77:77::/64" };
 /** An address inside each, on the client host itself. */
 export const CLIENT_LAN_HOST = { v4: "192.168.77.1", v6: "fd77:77::1" };
 export const CLIENT_TUNNEL = { v4: "10.8.0.10", v6: "fd77:8::10" };
+/** The servers' LAN (the router and its host), which the client routes through the tunnel. */
+export const SERVER_LAN = { v4: "10.77.1.0/24", v6: "fd77:1::/64" };
 
 export interface PoolServer {
   readonly name: "a" | "b";
@@ -78,6 +80,9 @@ export async function writePoolConfigs(
 listen: ${server.host.ip}:443
 address: [10.8.0.${i + 1}/24, "fd77:8::${i + 1}/64"]
 pool: true
+# The server-side LAN the client routes to (its routes:): what a client may reach is an
+# allow-list (docs/security/trust-boundaries.md).
+reachable: [${SERVER_LAN.v4}, "${SERVER_LAN.v6}"]
 clients:
   - name: client
     address: [${CLIENT_TUNNEL.v4}, "${CLIENT_TUNNEL.v6}"]
@@ -94,7 +99,7 @@ ${network}${tls(`${dir}/certs-${server.name}`, "server", server.name)}${
     `mode: client
 server: [${servers.map((s) => `${s.host.ip}:443`).join(", ")}]
 address: [${CLIENT_TUNNEL.v4}/24, "${CLIENT_TUNNEL.v6}/64"]
-routes: [10.77.1.0/24, "fd77:1::/64"]
+routes: [${SERVER_LAN.v4}, "${SERVER_LAN.v6}"]
 logging:
   file: ${clientLog}
 ${network}${tls(`${dir}/certs-a`, "client", "client")}${options.clientExtra ?? ""}`,

@@ -1,6 +1,6 @@
 /**
  * The layer table of src/: which folders each folder's files may import, besides their own. The
- * program's own files at the top of src/ (main.ts, reload.ts) are the folder ".". The same table
+ * program's own files at the top of src/ (main.ts, run_tunnel.ts, reload.ts) are the folder ".". The same table
  * is in docs/design/architecture.md; tests/unit/product_graph_test.ts holds the code and that page
  * to it.
  *

@@ -30,6 +30,12 @@ export async function clockTicksPerSecond(): Promise<number> {
 }
 
 /**
+ * The name (comm) of a running tunnel: the launcher, the bundle and the .deb exec Deno through a
+ * link named sssonector, so ps, pidof and pkill see that name, and so do the tools.
+ */
+export const TUNNEL_COMM = "sssonector";
+
+/**
  * The process that does the work behind a pid we spawned: `pid` itself when its name is
  * `comm` (as when `ip netns exec` and a launcher script each exec the next program), else the
  * first descendant of that name. Throws when there is none.

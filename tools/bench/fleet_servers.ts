@@ -18,7 +18,7 @@ import {
 } from "../lab/fleet_pool_plan.ts";
 import { LAB_INTERFACE } from "../lab/lab_configs.ts";
 import { LabError } from "../lab/netns_lab.ts";
-import { findProcess } from "./_proc.ts";
+import { findProcess, TUNNEL_COMM } from "./_proc.ts";
 
 /** Bytes and packets the server received from its clients (its /status.json totals). */
 export interface ServerTotals {
@@ -42,12 +42,12 @@ export interface BenchServers {
 }
 
 /**
- * The tunnel process behind a pid the lab spawned: named "sssonector" when the checkout launcher
+ * The tunnel process behind a pid the lab spawned: named TUNNEL_COMM when the checkout launcher
  * started it (it execs Deno under a link of that name), "deno" when selfCommand() ran Deno itself.
  */
 export async function tunnelPid(pid: number): Promise<number> {
   try {
-    return (await findProcess(pid, "sssonector")).pid;
+    return (await findProcess(pid, TUNNEL_COMM)).pid;
   } catch {
     return (await findProcess(pid, "deno")).pid;
   }

@@ -6,7 +6,7 @@
 import type { NetnsLab } from "../lab/netns_lab.ts";
 import { LAB_INTERFACE, writeLabConfigs } from "../lab/lab_configs.ts";
 import { TunnelProcess } from "../lab/tunnel_process.ts";
-import { findProcess } from "./_proc.ts";
+import { findProcess, TUNNEL_COMM } from "./_proc.ts";
 import { firstExit, waitForPing } from "../lab/wait_for_ping.ts";
 import { measureRow, type RowPlan, type TunnelPid } from "./measure_row.ts";
 import {
@@ -127,7 +127,7 @@ export function sssonectorRow(ctx: RowContext, offload: boolean): Promise<BenchR
       const processes = await tunnelPids(
         ctx,
         { server: server.child.pid, client: client.child.pid },
-        "deno",
+        TUNNEL_COMM,
       );
       return await measureRow(lab, {
         serverIp: SSSONECTOR_SERVER_IP,
