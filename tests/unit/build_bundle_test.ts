@@ -25,7 +25,8 @@ Deno.test("entryScript() runs lib/sssonector.js offline with the permissions, V8
     for (const flag of ["--cached-only", "--no-config", ...permissionFlags(), v8FlagsArgument()]) {
       assert.ok(exec.split(" ").includes(flag), `${target.arch}: ${flag}`);
     }
-    assert.match(exec, /^exec "\$lib\/deno" run .* "\$lib\/sssonector\.js" "\$@"$/);
+    // Deno runs through a link named sssonector (lib/bin/), so ps, pidof and pkill see that name.
+    assert.match(exec, /^exec "\$lib\/bin\/sssonector" run .* "\$lib\/sssonector\.js" "\$@"$/);
     assert.match(script, /^DENO_DIR=\$lib\/deno-dir$/m);
     assert.match(script, /^SSSONECTOR_TUN_LIB=\$lib\/libsssonector_tun\.so$/m);
     assert.match(script, new RegExp(`"\\$machine" != ${target.arch} \\]`));
