@@ -168,26 +168,35 @@ export function openvpnRow(ctx: RowContext, availability: OpenVpnAvailability): 
   return attempt(ctx, "openvpn-tcp", async () => {
     const dir = `${ctx.workDir}/openvpn-tcp`;
     await Deno.mkdir(dir, { recursive: true });
-    const tunnel = await OpenVpnTunnel.start(ctx.lab, {
-      certDir: ctx.certDir,
-      dir,
-      tunnelMtu: ctx.tunnelMtu,
-    });
-    try {
-      const processes = await tunnelPids(
-        ctx,
-        { server: tunnel.server.pid, client: tunnel.client.pid },
-        "openvpn",
-      );
-      return await measureRow(ctx.lab, {
-        serverIp: OPENVPN_SERVER_IP,
-        clientIp: OPENVPN_CLIENT_IP,
-        processes,
-      }, ctx.plan);
-    } catch (error) {
-      throw new Error(`${errorMessage(error)}\n${await tunnel.logTails()}`);
-    } finally {
-      await tunnel.stop();
-    }
+    return await measureOpenVpn(ctx, dir, "tcp");
   });
+}
+
+/**
+ * Starts OpenVPN over `proto` with its files in `dir`, measures it the way every row is measured,
+ * and stops it again, also on failure (whose message then carries both ends' log tails).
+ */
+export async function measureOpenVpn(ctx: RowContext, dir: string, proto: "tcp" | "udp") {
+  const tunnel = await OpenVpnTunnel.start(ctx.lab, {
+    certDir: ctx.certDir,
+    dir,
+    tunnelMtu: ctx.tunnelMtu,
+    proto,
+  });
+  try {
+    const processes = await tunnelPids(
+      ctx,
+      { server: tunnel.server.pid, client: tunnel.client.pid },
+      "openvpn",
+    );
+    return await measureRow(ctx.lab, {
+      serverIp: OPENVPN_SERVER_IP,
+      clientIp: OPENVPN_CLIENT_IP,
+      processes,
+    }, ctx.plan);
+  } catch (error) {
+    throw new Error(`${errorMessage(error)}\n${await tunnel.logTails()}`);
+  } finally {
+    await tunnel.stop();
+  }
 }

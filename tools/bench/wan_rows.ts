@@ -2,8 +2,7 @@
  * The rows of `bench --wan`: the path without a tunnel, SSSonector, OpenVPN over UDP and over
  * TCP, and wireguard-go, each measured the same way (measure_row.ts) across the emulated link.
  */
-import { OPENVPN_CLIENT_IP, OPENVPN_SERVER_IP, OpenVpnTunnel } from "./openvpn.ts";
-import { type RowContext, sssonectorRow, tunnelPids, vethRow } from "./rows.ts";
+import { measureOpenVpn, type RowContext, sssonectorRow, tunnelPids, vethRow } from "./rows.ts";
 import { measureRow } from "./measure_row.ts";
 import type { RowMeasurement } from "./types.ts";
 import { WIREGUARD_CLIENT_IP, WIREGUARD_SERVER_IP, WireguardTunnel } from "./wireguard.ts";
@@ -71,28 +70,7 @@ export async function wanRow(ctx: RowContext, id: WanRowId, peers: WanPeers) {
       return await attempt(ctx, id, async () => {
         const dir = `${ctx.workDir}/${id}`;
         await Deno.mkdir(dir, { recursive: true });
-        const tunnel = await OpenVpnTunnel.start(ctx.lab, {
-          certDir: ctx.certDir,
-          dir,
-          tunnelMtu: ctx.tunnelMtu,
-          proto: id === "openvpn-udp" ? "udp" : "tcp",
-        });
-        try {
-          const processes = await tunnelPids(
-            ctx,
-            { server: tunnel.server.pid, client: tunnel.client.pid },
-            "openvpn",
-          );
-          return await measureRow(ctx.lab, {
-            serverIp: OPENVPN_SERVER_IP,
-            clientIp: OPENVPN_CLIENT_IP,
-            processes,
-          }, ctx.plan);
-        } catch (error) {
-          throw new Error(`${errorMessage(error)}\n${await tunnel.logTails()}`);
-        } finally {
-          await tunnel.stop();
-        }
+        return await measureOpenVpn(ctx, dir, id === "openvpn-udp" ? "udp" : "tcp");
       });
     }
     case "wireguard-go": {
