@@ -185,19 +185,39 @@ export async function loadRevocationList(
   return { problems, list };
 }
 
+/** Why one CRL is older than another of the same CA: a lower CRL number, or an earlier issue. */
+export type CrlAge = "lower-number" | "issued-earlier";
+
 /**
- * Why `candidate` may not replace `inForce` (both of the same CA): it is older, by a lower CRL
- * number or an earlier thisUpdate. Going back to an older list would un-revoke what the newer
- * one revoked. Undefined when it is not older.
+ * The one rule for which of two CRLs of one CA is older. RFC 5280 (5.2.3) makes the CRL number
+ * increase with every list, so when both carry different numbers they decide; otherwise (no
+ * number, or the same one issued twice) thisUpdate does. Going back to an older list would
+ * un-revoke what the newer one revoked. Undefined when `candidate` is not older than `inForce`.
+ */
+export function crlOlderThan(
+  candidate: Pick<RevocationList, "number" | "thisUpdate">,
+  inForce: Pick<RevocationList, "number" | "thisUpdate">,
+): CrlAge | undefined {
+  if (
+    candidate.number !== undefined && inForce.number !== undefined &&
+    candidate.number !== inForce.number
+  ) {
+    return candidate.number < inForce.number ? "lower-number" : undefined;
+  }
+  return candidate.thisUpdate.getTime() < inForce.thisUpdate.getTime()
+    ? "issued-earlier"
+    : undefined;
+}
+
+/**
+ * Why `candidate` may not replace `inForce` (both of the same CA), by {@linkcode crlOlderThan},
+ * as the line an operator reads. Undefined when it is not older.
  */
 export function olderCrlProblem(
   inForce: RevocationList,
   candidate: RevocationList,
 ): string | undefined {
-  const lowerNumber = inForce.number !== undefined && candidate.number !== undefined &&
-    candidate.number < inForce.number;
-  const earlier = candidate.thisUpdate.getTime() < inForce.thisUpdate.getTime();
-  if (!lowerNumber && !earlier) return undefined;
+  if (crlOlderThan(candidate, inForce) === undefined) return undefined;
   return `${candidate.path}: the CRL is older than the one in force (CRL number ${
     candidate.number ?? "-"
   } against ${inForce.number ?? "-"}, thisUpdate ${formatDate(candidate.thisUpdate)} against ${

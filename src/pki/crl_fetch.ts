@@ -21,7 +21,7 @@ import * as pkijs from "pkijs";
 import { dirname, join } from "node:path";
 import type { CertificateState, ReloadResult } from "./certificate_store.ts";
 import type { TlsConfig } from "../config/types.ts";
-import { loadRevocationList, type RevocationList } from "./crl.ts";
+import { crlOlderThan, loadRevocationList, type RevocationList } from "./crl.ts";
 import { readPemFile } from "./_pem_file.ts";
 import { errorMessage } from "../base/error_message.ts";
 import { toArrayBuffer } from "./_keys.ts";
@@ -216,20 +216,20 @@ export class CrlFetcher {
   }
 }
 
-/** Why `fetched` must not replace `current` (an older list), or undefined. */
+/** Why `fetched` must not replace `current` (an older list, by {@linkcode crlOlderThan}), or undefined. */
 export function olderThan(
   fetched: Pick<RevocationList, "number" | "thisUpdate">,
   current: Pick<RevocationList, "number" | "thisUpdate"> | undefined,
 ): string | undefined {
   if (!current) return undefined;
-  if (fetched.number !== undefined && current.number !== undefined) {
-    return fetched.number < current.number
-      ? `its CRL number ${fetched.number} is below ${current.number} of the list in use; kept that`
-      : undefined;
+  switch (crlOlderThan(fetched, current)) {
+    case "lower-number":
+      return `its CRL number ${fetched.number} is below ${current.number} of the list in use; kept that`;
+    case "issued-earlier":
+      return "it was issued before the list in use; kept that";
+    default:
+      return undefined;
   }
-  return fetched.thisUpdate.getTime() < current.thisUpdate.getTime()
-    ? "it was issued before the list in use; kept that"
-    : undefined;
 }
 
 /** The certificates of the CA file, for the signature check. */

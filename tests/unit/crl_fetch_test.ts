@@ -124,12 +124,16 @@ Deno.test("CrlFetcher keeps the last good CRL on an older list, another CA's, ga
   }
 });
 
-Deno.test("olderThan() compares CRL numbers, else issue times", () => {
+Deno.test("olderThan() compares CRL numbers, else issue times (the store's rule)", () => {
   const t = (ms: number) => new Date(ms);
   assert.equal(olderThan({ number: 3n, thisUpdate: t(0) }, undefined), undefined);
   assert.equal(
-    olderThan({ number: 3n, thisUpdate: t(0) }, { number: 3n, thisUpdate: t(9) }),
+    olderThan({ number: 4n, thisUpdate: t(0) }, { number: 3n, thisUpdate: t(9) }),
     undefined,
+  );
+  assert.match(
+    olderThan({ number: 3n, thisUpdate: t(0) }, { number: 3n, thisUpdate: t(9) })!,
+    /issued before/,
   );
   assert.match(
     olderThan({ number: 2n, thisUpdate: t(9) }, { number: 3n, thisUpdate: t(0) })!,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { TlsConfig } from "../../src/config/types.ts";
 import { CertificateStore } from "../../src/pki/certificate_store.ts";
+import { crlOlderThan } from "../../src/pki/crl.ts";
 import { generateCertificates } from "../../src/pki/generate.ts";
 import { refreshRevocationList, revokeCertificate } from "../../src/pki/revoke.ts";
 
@@ -57,4 +58,30 @@ Deno.test("CertificateStore.reload() refuses a CRL older than the one in force, 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("crlOlderThan() lets different CRL numbers decide, else the issue time", () => {
+  const t = (ms: number) => new Date(ms);
+  // A CA whose clock went back still issues a newer list: its number says so.
+  assert.equal(
+    crlOlderThan({ number: 4n, thisUpdate: t(1) }, { number: 3n, thisUpdate: t(9) }),
+    undefined,
+  );
+  assert.equal(
+    crlOlderThan({ number: 2n, thisUpdate: t(9) }, { number: 3n, thisUpdate: t(1) }),
+    "lower-number",
+  );
+  // The same number issued twice, or lists without numbers: the later issue is the newer list.
+  assert.equal(
+    crlOlderThan({ number: 3n, thisUpdate: t(1) }, { number: 3n, thisUpdate: t(9) }),
+    "issued-earlier",
+  );
+  assert.equal(
+    crlOlderThan({ number: undefined, thisUpdate: t(1) }, { number: 3n, thisUpdate: t(9) }),
+    "issued-earlier",
+  );
+  assert.equal(
+    crlOlderThan({ number: undefined, thisUpdate: t(9) }, { number: undefined, thisUpdate: t(9) }),
+    undefined,
+  );
 });
