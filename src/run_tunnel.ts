@@ -42,7 +42,7 @@ import { runAccountProblem } from "./privilege/apply.ts";
 import { shareLogFile } from "./privilege/log_file.ts";
 import { PidFile } from "./runtime/pid_file.ts";
 import { applyRuntimePermissions } from "./privilege/runtime_permissions.ts";
-import { loadTunLibrary } from "./tun/native_library.ts";
+import { loadNativeLibrary } from "./native/library.ts";
 import { openTunFor } from "./tun/from_config.ts";
 import { readForwarding } from "./tun/forwarding.ts";
 import { readFileLimit } from "./runtime/file_limit.ts";
@@ -223,9 +223,9 @@ export async function runTunnel(path: string, options: RunOptions): Promise<numb
   // first dial hangs) is honoured once it has, with the same clean shutdown.
   const stopRequested = firstSignal(["SIGINT", "SIGTERM"]);
   // The shim, loaded once: the TUN device, the offload converter and the privilege drop use it.
-  let tunLibrary: ReturnType<typeof loadTunLibrary>;
+  let tunLibrary: ReturnType<typeof loadNativeLibrary>;
   try {
-    tunLibrary = loadTunLibrary();
+    tunLibrary = loadNativeLibrary();
     // The edges each mode works with: the TUN device, the network, the CRL and the counters.
     const device = openTunFor(config, tunLibrary);
     // Carrier sockets: the congestion control (one line says which), unsent bytes, TCP_INFO.

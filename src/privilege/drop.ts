@@ -1,14 +1,14 @@
 import { errorMessage } from "../base/error_message.ts";
-import type { TunLibrary } from "../tun/ffi.ts";
-import { errnoText } from "../tun/unwrap.ts";
+import type { NativeLibrary } from "../native/symbols.ts";
+import { errnoText } from "../native/unwrap.ts";
 import { type Account, type AccountSpec, resolveAccount } from "./accounts.ts";
 import { PrivilegeError } from "./errors.ts";
 import { readThreadCredentials, type ThreadCredentials } from "./thread_credentials.ts";
 
-/** The part of the shim the drop needs (the loaded TunLibrary, or a fake in unit tests). */
+/** The part of the shim the drop needs (the loaded NativeLibrary, or a fake in unit tests). */
 export interface PrivilegeLibrary {
   readonly symbols: Pick<
-    TunLibrary["symbols"],
+    NativeLibrary["symbols"],
     "sss_drop_privileges" | "sss_netlink_agent_tid" | "sss_strerror"
   >;
 }

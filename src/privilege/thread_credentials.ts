@@ -3,7 +3,7 @@
  * capabilities, NoNewPrivs and seccomp per thread, so a process is only as unprivileged as its
  * most privileged thread: read them all.
  */
-import type { TunLibrary } from "../tun/ffi.ts";
+import type { NativeLibrary } from "../native/symbols.ts";
 import { PrivilegeError } from "./errors.ts";
 
 /** One thread's credentials, as /proc shows them. */
@@ -95,7 +95,7 @@ export async function readThreadCredentials(
 
 /** The part of the shim that reads this process's thread status files. */
 export interface ThreadStatusLibrary {
-  readonly symbols: Pick<TunLibrary["symbols"], "sss_thread_status">;
+  readonly symbols: Pick<NativeLibrary["symbols"], "sss_thread_status">;
 }
 
 const ENOSPC = 28;

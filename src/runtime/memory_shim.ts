@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { tunLibraryCandidates } from "../tun/native_library.ts";
+import { nativeLibraryCandidates } from "../native/library.ts";
 
 const memorySymbols = {
   sss_malloc_trim: {
@@ -38,7 +38,7 @@ export interface MemoryShim {
 }
 
 /** Opens the shim's memory functions; undefined when the library file is not found. */
-export function loadMemoryShim(candidates = tunLibraryCandidates()): MemoryShim | undefined {
+export function loadMemoryShim(candidates = nativeLibraryCandidates()): MemoryShim | undefined {
   for (const path of candidates) {
     let lib: Deno.DynamicLibrary<typeof memorySymbols>;
     try {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { tunLibraryCandidates } from "../tun/native_library.ts";
+import { nativeLibraryCandidates } from "../native/library.ts";
 
 export const processSymbols = {
   sss_notify: {
@@ -44,7 +44,7 @@ export interface ProcessShim {
 }
 
 /** Opens the shim's process functions; undefined when the library file is not found. */
-export function loadProcessShim(candidates = tunLibraryCandidates()): ProcessShim | undefined {
+export function loadProcessShim(candidates = nativeLibraryCandidates()): ProcessShim | undefined {
   for (const path of candidates) {
     let lib: ProcessLibrary;
     try {

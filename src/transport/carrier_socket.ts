@@ -5,13 +5,13 @@
  * offers: TCP_NOTSENT_LOWAT (how many unsent bytes the kernel may hold), the congestion control
  * and TCP_INFO (the carrier's health).
  */
-import type { TunLibrary } from "../tun/ffi.ts";
+import type { NativeLibrary } from "../native/symbols.ts";
 import { parseIpAddress } from "../ip/address_bytes.ts";
 
 /** The part of the shim this module calls. */
 export interface CarrierLibrary {
   readonly symbols: Pick<
-    TunLibrary["symbols"],
+    NativeLibrary["symbols"],
     | "sss_tcp_find"
     | "sss_tcp_set_notsent_lowat"
     | "sss_tcp_set_congestion"

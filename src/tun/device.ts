@@ -2,10 +2,10 @@ import type { InterfaceAddress } from "../config/types.ts";
 import type { DataFrameWriter } from "../frame/receiver.ts";
 import { parseIpv4 } from "../ip/ipv4.ts";
 import type { IpPrefix } from "../ip/prefix.ts";
-import type { TunLibrary } from "./ffi.ts";
+import type { NativeLibrary } from "../native/symbols.ts";
 import { addAddress, addRoute, interfaceIndex, removeRoute } from "./netlink.ts";
 import type { PacketFilter } from "../ip/packet_filter.ts";
-import { type Failure, unwrap } from "./unwrap.ts";
+import { type Failure, unwrap } from "../native/unwrap.ts";
 
 export interface TunOptions {
   /** Interface name, e.g. tun0. */
@@ -71,7 +71,7 @@ export class TunDevice implements FrameSource, DataFrameWriter {
   readonly offload: boolean;
   /** The kernel's interface index (routes and addresses name the interface by it). */
   readonly index: number;
-  #lib: TunLibrary;
+  #lib: NativeLibrary;
   #handle: Deno.PointerObject | null;
   #reading: Promise<unknown> | undefined;
   #closing = false;
@@ -79,7 +79,7 @@ export class TunDevice implements FrameSource, DataFrameWriter {
   #mssCounters = new BigUint64Array(2);
 
   private constructor(
-    lib: TunLibrary,
+    lib: NativeLibrary,
     handle: Deno.PointerObject,
     name: string,
     index: number,
@@ -93,10 +93,10 @@ export class TunDevice implements FrameSource, DataFrameWriter {
 
   /**
    * Creates the interface, sets its address, prefix and MTU, brings it up, and adds the IPv6
-   * address when there is one. `lib` is the loaded shim (loadTunLibrary()); the caller keeps it
+   * address when there is one. `lib` is the loaded shim (loadNativeLibrary()); the caller keeps it
    * open for as long as the device lives.
    */
-  static open(options: TunOptions, lib: TunLibrary): TunDevice {
+  static open(options: TunOptions, lib: NativeLibrary): TunDevice {
     const nameOut = new Uint8Array(16);
     const err = new Int32Array(2);
     const handle = unwrap(
@@ -209,7 +209,7 @@ export class TunDevice implements FrameSource, DataFrameWriter {
   /**
    * Routes `route` through this interface (main table, protocol 83, `metric` or the kernel's
    * default when 0; see src/tun/netlink.ts). A route that already goes through it is fine.
-   * @throws {TunError} when the prefix goes through another interface, naming it, or when the
+   * @throws {NativeError} when the prefix goes through another interface, naming it, or when the
    *   kernel refuses (e.g. without CAP_NET_ADMIN).
    */
   addRoute(route: IpPrefix, metric = 0): void {
@@ -220,7 +220,7 @@ export class TunDevice implements FrameSource, DataFrameWriter {
   /**
    * Removes this tunnel's route for `route` (the one with `metric`; any when 0); one that is not
    * there is fine.
-   * @throws {TunError} when the kernel refuses.
+   * @throws {NativeError} when the kernel refuses.
    */
   removeRoute(route: IpPrefix, metric = 0): void {
     this.#live();

@@ -1,8 +1,8 @@
 import { type Forwarding, forwarding } from "./netlink.ts";
-import type { TunLibrary } from "./ffi.ts";
+import type { NativeLibrary } from "../native/symbols.ts";
 
 /** This host's forwarding settings through the shim, or undefined when they cannot be read. */
-export function readForwarding(lib: TunLibrary): Partial<Forwarding> {
+export function readForwarding(lib: NativeLibrary): Partial<Forwarding> {
   try {
     return forwarding(lib);
   } catch {

@@ -1,6 +1,6 @@
 /**
  * Routes and addresses on the TUN interface, through the shim's rtnetlink calls
- * (native/netlink.c): no `ip` command runs. Each function throws a TunError whose message is
+ * (native/netlink.c): no `ip` command runs. Each function throws a NativeError whose message is
  * one line for the operator: what failed, on which interface, and how to fix it.
  *
  * Routes are added to the main table with protocol {@linkcode ROUTE_PROTOCOL}, so that
@@ -11,16 +11,16 @@
  */
 
 import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
-import type { TunLibrary } from "./ffi.ts";
-import { type Failure, TunError, unwrap } from "./unwrap.ts";
+import type { NativeLibrary } from "../native/symbols.ts";
+import { type Failure, NativeError, unwrap } from "../native/unwrap.ts";
 
 /** rtm_protocol of the tunnel's routes (native/netlink.h SSS_RTPROT). */
 export const ROUTE_PROTOCOL = 83;
 
-/** The part of the shim these calls need (the loaded TunLibrary, or a fake in unit tests). */
+/** The part of the shim these calls need (the loaded NativeLibrary, or a fake in unit tests). */
 export interface NetlinkLibrary {
   readonly symbols: Pick<
-    TunLibrary["symbols"],
+    NativeLibrary["symbols"],
     | "sss_if_index"
     | "sss_if_name"
     | "sss_route_add"
@@ -159,7 +159,7 @@ export function addAddress(
 ): void {
   const what = `cannot add IPv${address.family} address ${formatPrefix(address)} to ${device.name}`;
   if (address.family === 6 && mtu < IPV6_MIN_MTU) {
-    throw new TunError(
+    throw new NativeError(
       `${what}: IPv6 needs an MTU of at least ${IPV6_MIN_MTU} and network.mtu is ${mtu}; ` +
         "raise network.mtu or remove the IPv6 address from `address`",
       ERRNO.EINVAL,
@@ -234,7 +234,7 @@ function describeFailure(
 
 /** The part of the shim that reads /proc/sys/net (Deno refuses /proc without --allow-all). */
 export interface SysctlLibrary {
-  readonly symbols: Pick<TunLibrary["symbols"], "sss_net_sysctl" | "sss_strerror">;
+  readonly symbols: Pick<NativeLibrary["symbols"], "sss_net_sysctl" | "sss_strerror">;
 }
 
 /** Longest sysctl value read: the net.* values this program reads are a few digits. */
@@ -244,7 +244,7 @@ const SYSCTL_MAX = 256;
  * The value of sysctl `net.<name>` (name like "ipv4.ip_forward" or "ipv6.conf.all.forwarding";
  * with a "/" in it, the path below /proc/sys/net as is, for interface names with dots), trimmed. Works under the shipped Deno permissions, through the shim, before and after the
  * privilege drop (the files are world-readable).
- * @throws {TunError} when the file cannot be read, e.g. net.ipv6.* on a host without IPv6.
+ * @throws {NativeError} when the file cannot be read, e.g. net.ipv6.* on a host without IPv6.
  */
 export function readNetSysctl(lib: SysctlLibrary, name: string): string {
   const buffer = new Uint8Array(SYSCTL_MAX);
@@ -274,7 +274,7 @@ export function forwarding(lib: SysctlLibrary): Forwarding {
   try {
     ipv6 = readNetSysctl(lib, "ipv6.conf.all.forwarding") === "1";
   } catch (error) {
-    if (!(error instanceof TunError)) throw error; // no IPv6 on this host: not forwarding it
+    if (!(error instanceof NativeError)) throw error; // no IPv6 on this host: not forwarding it
   }
   return { ipv4: readNetSysctl(lib, "ipv4.ip_forward") === "1", ipv6 };
 }

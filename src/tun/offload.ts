@@ -1,4 +1,4 @@
-import type { TunLibrary } from "./ffi.ts";
+import type { NativeLibrary } from "../native/symbols.ts";
 
 /** What one conversion did: bytes of input consumed, bytes of output written. */
 export interface ConversionResult {
@@ -31,11 +31,11 @@ const SEGMENTS = 0, DROPPED = 1;
  * between concurrent callers.
  */
 export class OffloadConverter implements FrameConverter {
-  #lib: TunLibrary;
+  #lib: NativeLibrary;
   #outLength = new Uint32Array(1);
   #counters = new BigUint64Array(2);
 
-  constructor(lib: TunLibrary) {
+  constructor(lib: NativeLibrary) {
     this.#lib = lib;
   }
 

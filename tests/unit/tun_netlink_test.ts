@@ -7,7 +7,7 @@ import {
   type NetlinkLibrary,
   removeRoute,
 } from "../../src/tun/netlink.ts";
-import { TunError } from "../../src/tun/unwrap.ts";
+import { NativeError } from "../../src/native/unwrap.ts";
 
 const TEXTS = new Map(
   [
@@ -73,11 +73,11 @@ function fakeShim(rc = 0, conflict: [number, number] = [0, 0]) {
 
 const tun0 = { name: "tun0", index: 5 };
 
-function thrown(fn: () => unknown): TunError {
+function thrown(fn: () => unknown): NativeError {
   try {
     fn();
   } catch (error) {
-    assert.ok(error instanceof TunError, `a TunError, not ${error}`);
+    assert.ok(error instanceof NativeError, `a NativeError, not ${error}`);
     return error;
   }
   assert.fail("nothing was thrown");

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { nearHonestPayloads as frames } from "../lib/vnet_arbitrary.ts";
-import { tunLibraryCandidates } from "../../src/tun/native_library.ts";
+import { loadNativeLibrary } from "../../src/native/library.ts";
 import {
   DATA_VALID,
   GSO_ECN,
@@ -37,25 +37,7 @@ const Reason = {
 } as const;
 const MAX_SEGMENTS = 128;
 
-function openShim() {
-  const path = tunLibraryCandidates().find((candidate) => {
-    try {
-      return Deno.statSync(candidate).isFile;
-    } catch {
-      return false;
-    }
-  });
-  assert.ok(path, "the shim is built (./sssonector --version)");
-  return Deno.dlopen(path, {
-    sss_vnet_header_rebuild: {
-      // int32_t (const uint8_t *payload, uint32_t payload_len, uint32_t mtu, uint8_t *out)
-      parameters: ["buffer", "u32", "u32", "buffer"],
-      result: "i32",
-    },
-  });
-}
-
-const shim = openShim();
+const shim = loadNativeLibrary();
 const out = new Uint8Array(VNET_HDR_SIZE);
 
 function rebuild(payload: Uint8Array, mtu = 1500): { reason: number; header: VnetHeader } {
