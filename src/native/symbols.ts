@@ -110,9 +110,10 @@ export type NativeLibrary = Deno.DynamicLibrary<typeof nativeSymbols>;
 export type NativeSymbol = keyof typeof nativeSymbols;
 
 /**
- * The part of the shim one facade's consumers need: the named functions and sss_strerror (for
- * unwrap's messages). The loaded NativeLibrary is one; a unit test's fake may provide just these.
+ * The part of the shim one facade's consumers need: the named functions (with sss_strerror when
+ * they unwrap() its errors). The loaded NativeLibrary is one; a unit test's fake may provide just
+ * these.
  */
 export interface NativeShim<Names extends NativeSymbol> {
-  readonly symbols: Pick<NativeLibrary["symbols"], Names | "sss_strerror">;
+  readonly symbols: Pick<NativeLibrary["symbols"], Names>;
 }

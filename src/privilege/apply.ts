@@ -12,8 +12,9 @@ import type { SecurityConfig } from "../config/types.ts";
 import { describeFileError } from "../base/file_errors.ts";
 import { type AccountSpec, resolveAccount } from "./accounts.ts";
 import { PrivilegeError } from "./errors.ts";
-import { type DropOptions, dropPrivileges, type PrivilegeLibrary } from "./drop.ts";
-import { readOwnThreadCredentials, type ThreadStatusLibrary } from "./thread_credentials.ts";
+import type { DropSymbols, ThreadStatusSymbols } from "../native/privilege.ts";
+import { type DropOptions, dropPrivileges } from "./drop.ts";
+import { readOwnThreadCredentials } from "./thread_credentials.ts";
 import { DEDICATED_USER, FALLBACK_USER, readDefaultRunUser } from "./run_account.ts";
 
 /**
@@ -162,7 +163,7 @@ export async function unreadableAfterDrop(
  * @throws {PrivilegeError} one line for the operator; the process must then stop.
  */
 export async function applyLeastPrivilege(
-  lib: PrivilegeLibrary & ThreadStatusLibrary,
+  lib: DropSymbols & ThreadStatusSymbols,
   security: SecurityConfig,
   log: Logger,
   options: DropOptions & { readonly uid?: number } = {},

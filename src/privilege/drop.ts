@@ -1,17 +1,9 @@
 import { errorMessage } from "../base/error_message.ts";
-import type { NativeLibrary } from "../native/symbols.ts";
+import type { DropSymbols } from "../native/privilege.ts";
 import { errnoText } from "../native/unwrap.ts";
 import { type Account, type AccountSpec, resolveAccount } from "./accounts.ts";
 import { PrivilegeError } from "./errors.ts";
 import { readThreadCredentials, type ThreadCredentials } from "./thread_credentials.ts";
-
-/** The part of the shim the drop needs (the loaded NativeLibrary, or a fake in unit tests). */
-export interface PrivilegeLibrary {
-  readonly symbols: Pick<
-    NativeLibrary["symbols"],
-    "sss_drop_privileges" | "sss_netlink_agent_tid" | "sss_strerror"
-  >;
-}
 
 export interface DropOptions {
   /** @default "/etc/passwd" */
@@ -82,7 +74,7 @@ async function readAccountFile(path: string): Promise<string> {
  * stop it.
  */
 export async function dropPrivileges(
-  lib: PrivilegeLibrary,
+  lib: DropSymbols,
   spec: AccountSpec,
   options: DropOptions = {},
 ): Promise<DroppedAccount> {

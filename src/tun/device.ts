@@ -2,10 +2,14 @@ import type { InterfaceAddress } from "../config/types.ts";
 import type { DataFrameWriter } from "../frame/receiver.ts";
 import { parseIpv4 } from "../ip/ipv4.ts";
 import type { IpPrefix } from "../ip/prefix.ts";
-import type { NativeLibrary } from "../native/symbols.ts";
+import type { NetlinkSymbols } from "../native/netlink.ts";
+import type { TunSymbols } from "../native/tun.ts";
 import { addAddress, addRoute, interfaceIndex, removeRoute } from "./netlink.ts";
 import type { PacketFilter } from "../ip/packet_filter.ts";
 import { type Failure, unwrap } from "../native/unwrap.ts";
+
+/** What the device calls: native/tun.c, and native/netlink.c for its index, addresses, routes. */
+export type DeviceSymbols = TunSymbols & NetlinkSymbols;
 
 export interface TunOptions {
   /** Interface name, e.g. tun0. */
@@ -71,7 +75,7 @@ export class TunDevice implements FrameSource, DataFrameWriter {
   readonly offload: boolean;
   /** The kernel's interface index (routes and addresses name the interface by it). */
   readonly index: number;
-  #lib: NativeLibrary;
+  #lib: DeviceSymbols;
   #handle: Deno.PointerObject | null;
   #reading: Promise<unknown> | undefined;
   #closing = false;
@@ -79,7 +83,7 @@ export class TunDevice implements FrameSource, DataFrameWriter {
   #mssCounters = new BigUint64Array(2);
 
   private constructor(
-    lib: NativeLibrary,
+    lib: DeviceSymbols,
     handle: Deno.PointerObject,
     name: string,
     index: number,
@@ -96,7 +100,7 @@ export class TunDevice implements FrameSource, DataFrameWriter {
    * address when there is one. `lib` is the loaded shim (loadNativeLibrary()); the caller keeps it
    * open for as long as the device lives.
    */
-  static open(options: TunOptions, lib: NativeLibrary): TunDevice {
+  static open(options: TunOptions, lib: DeviceSymbols): TunDevice {
     const nameOut = new Uint8Array(16);
     const err = new Int32Array(2);
     const handle = unwrap(

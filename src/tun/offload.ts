@@ -1,4 +1,4 @@
-import type { NativeLibrary } from "../native/symbols.ts";
+import type { GsoSymbols } from "../native/gso.ts";
 
 /** What one conversion did: bytes of input consumed, bytes of output written. */
 export interface ConversionResult {
@@ -31,11 +31,11 @@ const SEGMENTS = 0, DROPPED = 1;
  * between concurrent callers.
  */
 export class OffloadConverter implements FrameConverter {
-  #lib: NativeLibrary;
+  #lib: GsoSymbols;
   #outLength = new Uint32Array(1);
   #counters = new BigUint64Array(2);
 
-  constructor(lib: NativeLibrary) {
+  constructor(lib: GsoSymbols) {
     this.#lib = lib;
   }
 

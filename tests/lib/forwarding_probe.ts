@@ -4,7 +4,8 @@
  * and through the shim, and prints both as one JSON line.
  */
 import { loadNativeLibrary } from "../../src/native/library.ts";
-import { forwarding, readNetSysctl } from "../../src/tun/netlink.ts";
+import { readNetSysctl } from "../../src/native/netlink.ts";
+import { forwarding } from "../../src/tun/netlink.ts";
 
 function attempt(fn: () => unknown): Record<string, unknown> {
   try {

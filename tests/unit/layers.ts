@@ -25,7 +25,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   "privilege": ["config", "native"],
   "routing": ["frame", "tun"],
   "cli": ["config", "pki", "monitor"],
-  "transport": ["config", "native", "pki", "runtime", "tun"],
+  "transport": ["config", "native", "pki", "runtime"],
   "session": ["config", "frame", "transport"],
   "monitor": ["config", "pki", "runtime"],
   "tunnel": ["config", "frame", "tun", "pki", "runtime", "routing", "transport", "session"],

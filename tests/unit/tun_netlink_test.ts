@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
 import { prefix } from "../../src/ip/prefix.ts";
-import {
-  addAddress,
-  addRoute,
-  interfaceIndex,
-  type NetlinkLibrary,
-  removeRoute,
-} from "../../src/tun/netlink.ts";
+import { addAddress, addRoute, interfaceIndex, removeRoute } from "../../src/tun/netlink.ts";
 import { NativeError } from "../../src/native/unwrap.ts";
+import type { NetlinkSymbols } from "../../src/native/netlink.ts";
 
 const TEXTS = new Map(
   [
@@ -31,7 +26,7 @@ interface Call {
  */
 function fakeShim(rc = 0, conflict: [number, number] = [0, 0]) {
   const calls: Call[] = [];
-  const lib: NetlinkLibrary = {
+  const lib: NetlinkSymbols = {
     symbols: {
       sss_if_index(name) {
         const text = new TextDecoder().decode(name as Uint8Array);
