@@ -20,3 +20,21 @@ export type TunSymbols = NativeShim<
   | "sss_tun_close"
   | "sss_strerror"
 >;
+
+/** sss_tun_open's flags (native/tun.h SSS_OPEN_*). */
+export const OpenFlag = {
+  /** IFF_VNET_HDR and TUNSETOFFLOAD: checksum and segmentation offloads. */
+  Offload: 0x1,
+} as const;
+
+/** Where sss_tun_open failed (native/tun.h SSS_STAGE_*), reported in err[1]. */
+export const OpenStage = {
+  /** open("/dev/net/tun") */
+  Open: 1,
+  /** TUNSETIFF */
+  Create: 2,
+  /** TUNSETVNETHDRSZ / TUNSETOFFLOAD */
+  Offload: 3,
+  /** eventfd, memory */
+  Resources: 4,
+} as const;

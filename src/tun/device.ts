@@ -3,7 +3,7 @@ import type { DataFrameWriter } from "../frame/receiver.ts";
 import { parseIpv4 } from "../ip/ipv4.ts";
 import type { IpPrefix } from "../ip/prefix.ts";
 import type { NetlinkSymbols } from "../native/netlink.ts";
-import type { TunSymbols } from "../native/tun.ts";
+import { OpenFlag, OpenStage, type TunSymbols } from "../native/tun.ts";
 import { addAddress, addRoute, interfaceIndex, removeRoute } from "./netlink.ts";
 import type { PacketFilter } from "../ip/packet_filter.ts";
 import { type Failure, unwrap } from "../native/unwrap.ts";
@@ -65,8 +65,6 @@ export interface FrameSource {
 }
 
 const ERRNO = { EPERM: 1, ENOENT: 2, EACCES: 13, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22 };
-const STAGE = { Open: 1, Create: 2, Offload: 3, Resources: 4 };
-const OPEN_OFFLOAD = 1;
 
 /** A Linux TUN device driven through the native shim; reads and writes move whole batches. */
 export class TunDevice implements FrameSource, DataFrameWriter {
@@ -107,7 +105,7 @@ export class TunDevice implements FrameSource, DataFrameWriter {
       lib,
       lib.symbols.sss_tun_open(
         cString(options.name),
-        options.offload ? OPEN_OFFLOAD : 0,
+        options.offload ? OpenFlag.Offload : 0,
         nameOut,
         err,
       ),
@@ -274,7 +272,7 @@ function cString(text: string): Uint8Array {
 }
 
 function describeOpenError(name: string, stage: number, { errno, reason }: Failure): string {
-  if (stage === STAGE.Open) {
+  if (stage === OpenStage.Open) {
     if (errno === ERRNO.EACCES || errno === ERRNO.EPERM) {
       return "cannot open /dev/net/tun: permission denied; run as root or grant CAP_NET_ADMIN";
     }
@@ -291,7 +289,7 @@ function describeOpenError(name: string, stage: number, { errno, reason }: Failu
     }
     return `cannot open /dev/net/tun: ${reason}`;
   }
-  if (stage === STAGE.Create) {
+  if (stage === OpenStage.Create) {
     if (errno === ERRNO.EPERM || errno === ERRNO.EACCES) {
       return `cannot create interface ${name}: permission denied; run as root or grant CAP_NET_ADMIN`;
     }
@@ -303,7 +301,7 @@ function describeOpenError(name: string, stage: number, { errno, reason }: Failu
     }
     return `cannot create interface ${name}: ${reason}`;
   }
-  if (stage === STAGE.Offload) {
+  if (stage === OpenStage.Offload) {
     return `cannot enable offloads on ${name}: ${reason}; set network.offload: false`;
   }
   return `cannot set up interface ${name}: ${reason}`;

@@ -1,4 +1,4 @@
-import type { GsoSymbols } from "../native/gso.ts";
+import { type GsoSymbols, PlainCounter } from "../native/gso.ts";
 
 /** What one conversion did: bytes of input consumed, bytes of output written. */
 export interface ConversionResult {
@@ -19,9 +19,6 @@ export interface FrameConverter {
   convert(input: Uint8Array, output: Uint8Array): ConversionResult;
   readonly counters: ConversionCounters;
 }
-
-/** Indexes of native/gso.h's SSS_PLAIN_* counters. */
-const SEGMENTS = 0, DROPPED = 1;
 
 /**
  * Rewrites the PacketGso frames that a TUN device with offloads reads as plain Packet frames, for
@@ -58,8 +55,8 @@ export class OffloadConverter implements FrameConverter {
 
   get counters(): ConversionCounters {
     return {
-      converted: Number(this.#counters[SEGMENTS]),
-      dropped: Number(this.#counters[DROPPED]),
+      converted: Number(this.#counters[PlainCounter.Segments]),
+      dropped: Number(this.#counters[PlainCounter.Dropped]),
     };
   }
 }
