@@ -1,7 +1,12 @@
 import { errorMessage } from "../base/error_message.ts";
 import { DropFlag, DropStage, type DropSymbols } from "../native/privilege.ts";
 import { errnoText } from "../native/unwrap.ts";
-import { type Account, type AccountSpec, resolveAccount } from "./accounts.ts";
+import {
+  type Account,
+  AccountError,
+  type AccountSpec,
+  resolveAccount,
+} from "../account/accounts.ts";
 import { PrivilegeError } from "./errors.ts";
 import { readThreadCredentials, type ThreadCredentials } from "./thread_credentials.ts";
 
@@ -84,12 +89,15 @@ export async function dropPrivileges(
 ): Promise<DroppedAccount> {
   const passwdPath = options.passwdPath ?? "/etc/passwd";
   const groupPath = options.groupPath ?? "/etc/group";
-  const account = resolveAccount(spec, {
-    passwd: await readAccountFile(passwdPath),
-    group: await readAccountFile(groupPath),
-    passwdPath,
-    groupPath,
-  });
+  const passwd = await readAccountFile(passwdPath);
+  const group = await readAccountFile(groupPath);
+  let account: Account;
+  try {
+    account = resolveAccount(spec, { passwd, group, passwdPath, groupPath });
+  } catch (error) {
+    if (error instanceof AccountError) throw new PrivilegeError(error.message);
+    throw error;
+  }
   const who = `${account.user}:${account.group} (uid ${account.uid}, gid ${account.gid})`;
   if (account.uid === 0) {
     throw new PrivilegeError(`cannot drop privileges to ${who}: uid 0 is root, that is no drop`);
