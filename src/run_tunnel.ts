@@ -34,7 +34,9 @@ import { firstSignal, onSignal } from "./runtime/signals.ts";
 import process from "node:process";
 import { Notifier } from "./runtime/notify.ts";
 import { keepServiceManagerTold, serviceStatusLine } from "./monitor/service_status.ts";
-import { loadProcessShim, type ProcessShim } from "./runtime/process_shim.ts";
+import { type ProcessShim, processShim } from "./native/process.ts";
+import { memoryShim } from "./native/memory.ts";
+import { reclaimAfterFlood } from "./runtime/reclaim.ts";
 import { applyLeastPrivilege } from "./privilege/apply.ts";
 import { PrivilegeError } from "./privilege/errors.ts";
 import { netAdminReason } from "./privilege/net_admin.ts";
@@ -42,10 +44,10 @@ import { runAccountProblem } from "./privilege/apply.ts";
 import { shareLogFile } from "./privilege/log_file.ts";
 import { PidFile } from "./runtime/pid_file.ts";
 import { applyRuntimePermissions } from "./privilege/runtime_permissions.ts";
-import { loadTunLibrary } from "./tun/native_library.ts";
+import { loadNativeLibrary } from "./native/library.ts";
+import type { NativeLibrary } from "./native/symbols.ts";
 import { openTunFor } from "./tun/from_config.ts";
 import { readForwarding } from "./tun/forwarding.ts";
-import { readFileLimit } from "./runtime/file_limit.ts";
 import { SettingsReload } from "./tunnel/config_changes.ts";
 import { tlsClientTransport, tlsServerTransport } from "./tunnel/tls_edges.ts";
 import { carrierPolicy } from "./transport/congestion_control.ts";
@@ -169,7 +171,16 @@ export async function runTunnel(path: string, options: RunOptions): Promise<numb
   Deno.unrefTimer(expiryTimer as unknown as number);
   using _expiry = { [Symbol.dispose]: () => clearInterval(expiryTimer) };
   const source = new MonitorSource({ mode: config.mode, counters, certificates });
-  const shim = loadProcessShim();
+  // The shim, loaded once: its process functions here, the device, the carrier sockets and the
+  // privilege drop below. Without it the start fails below, once the notifier can say so.
+  let native: NativeLibrary | undefined;
+  let nativeError: unknown;
+  try {
+    native = loadNativeLibrary();
+  } catch (error) {
+    nativeError = error;
+  }
+  const shim = native && processShim(native);
   using notifier = Notifier.fromEnvironment(shim, (message) => log.warn("{message}", { message }));
   // SIGHUP: log file, certificates and configuration again (see reload.ts); never ends
   // the process, also while the tunnel is still starting.
@@ -218,19 +229,19 @@ export async function runTunnel(path: string, options: RunOptions): Promise<numb
   }
   await using _monitor = monitor;
   // Deno refuses /proc/self/limits without --allow-all; the shim reads the limit instead.
-  const fileLimit = shim?.maxFds() ?? readFileLimit();
+  const fileLimit = shim?.maxFds();
   // Listened for before the tunnel starts: a stop requested while it starts (e.g. while the
   // first dial hangs) is honoured once it has, with the same clean shutdown.
   const stopRequested = firstSignal(["SIGINT", "SIGTERM"]);
-  // The shim, loaded once: the TUN device, the offload converter and the privilege drop use it.
-  let tunLibrary: ReturnType<typeof loadTunLibrary>;
+  let library: NativeLibrary;
   try {
-    tunLibrary = loadTunLibrary();
+    if (native === undefined) throw nativeError;
+    library = native;
     // The edges each mode works with: the TUN device, the network, the CRL and the counters.
-    const device = openTunFor(config, tunLibrary);
+    const device = openTunFor(config, library);
     // Carrier sockets: the congestion control (one line says which), unsent bytes, TCP_INFO.
     const carrier = carrierPolicy(
-      tunLibrary,
+      library,
       config.network.congestionControl,
       (level, line) => level === "info" ? log.info(line) : log.warn(line),
     );
@@ -240,8 +251,9 @@ export async function runTunnel(path: string, options: RunOptions): Promise<numb
         ...edges,
         transport: tlsServerTransport(config.listen, certificates, {
           proxyProtocol: config.proxyProtocol,
+          reclaimMemory: reclaimAfterFlood(memoryShim(library)),
         }),
-        forwarding: readForwarding(tunLibrary),
+        forwarding: readForwarding(library),
       }, { fileLimit })
       : TunnelClient.start(config, {
         ...edges,
@@ -276,7 +288,7 @@ export async function runTunnel(path: string, options: RunOptions): Promise<numb
   // Set up: TUN open, port bound (server), log open, certificates loaded. Root is no longer needed.
   try {
     const keepNetAdmin = netAdminReason(config);
-    await applyLeastPrivilege(tunLibrary, config.security, log, {
+    await applyLeastPrivilege(library, config.security, log, {
       // The log file becomes the run group's (0660 root:GROUP), so SIGHUP can reopen it after
       // the drop and root can open it at the next start.
       beforeDrop: async (account) => {
@@ -284,7 +296,7 @@ export async function runTunnel(path: string, options: RunOptions): Promise<numb
       },
       ...(keepNetAdmin === undefined ? {} : { keepNetAdmin }),
     });
-    const revoked = await applyRuntimePermissions(config.mode, tunLibrary);
+    const revoked = await applyRuntimePermissions(config.mode, library);
     // npm code may still read process.env (yaml reads LOG_TOKENS on every parse, so a SIGHUP's
     // configuration reload): without env access it sees an empty environment, not an error.
     Object.defineProperty(process, "env", { value: Object.freeze({}), enumerable: true });

@@ -1,7 +1,7 @@
 /**
  * Wire frames (docs/design/protocol.md). Every frame is a 4-byte big-endian header, type in the top
- * 8 bits and payload length in the low 24 bits, followed by the payload. native/tun.h defines the
- * same numbers for the data path; tests/e2e/tun_device_test.ts keeps the two in agreement.
+ * 8 bits and payload length in the low 24 bits, followed by the payload. native/shim.h defines the
+ * same numbers for the data path; tests/unit/native_constants_test.ts keeps the two in agreement.
  */
 
 export const FRAME_HEADER_SIZE = 4;

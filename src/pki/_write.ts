@@ -15,7 +15,7 @@ import { exportPkcs8 } from "./_keys.ts";
 import { certificateDer } from "./x509.ts";
 import { encodePem } from "./pem.ts";
 import { errorMessage } from "../base/error_message.ts";
-import { readDefaultRunAccount } from "../privilege/run_account.ts";
+import { readDefaultRunAccount } from "../account/run_account.ts";
 
 const KEY_MODE = 0o600;
 const SHARED_KEY_MODE = 0o640;

@@ -8,7 +8,7 @@
  */
 
 import { errorMessage } from "../base/error_message.ts";
-import { readDefaultRunAccount } from "../privilege/run_account.ts";
+import { readDefaultRunAccount } from "../account/run_account.ts";
 
 /**
  * Why a key file of `mode` is too open, with the command that fixes it, or undefined when it is

@@ -10,11 +10,12 @@
 import type { Logger } from "@logtape/logtape";
 import type { SecurityConfig } from "../config/types.ts";
 import { describeFileError } from "../base/file_errors.ts";
-import { type AccountSpec, resolveAccount } from "./accounts.ts";
+import { AccountError, type AccountSpec, resolveAccount } from "../account/accounts.ts";
 import { PrivilegeError } from "./errors.ts";
-import { type DropOptions, dropPrivileges, type PrivilegeLibrary } from "./drop.ts";
-import { readOwnThreadCredentials, type ThreadStatusLibrary } from "./thread_credentials.ts";
-import { DEDICATED_USER, FALLBACK_USER, readDefaultRunUser } from "./run_account.ts";
+import type { DropSymbols, ThreadStatusSymbols } from "../native/privilege.ts";
+import { type DropOptions, dropPrivileges } from "./drop.ts";
+import { readOwnThreadCredentials } from "./thread_credentials.ts";
+import { DEDICATED_USER, FALLBACK_USER, readDefaultRunUser } from "../account/run_account.ts";
 
 /**
  * Who runs the tunnel once set up when `security.user` is not given and it starts as root: the
@@ -95,7 +96,9 @@ export async function runAccountProblem(
     const key = /group/.test(String(error)) && security.group !== undefined
       ? "security.group"
       : "security.user";
-    const reason = error instanceof PrivilegeError ? error.message : describeFileError(error);
+    const reason = error instanceof AccountError || error instanceof PrivilegeError
+      ? error.message
+      : describeFileError(error);
     return `${key}: ${reason}`;
   }
 }
@@ -162,7 +165,7 @@ export async function unreadableAfterDrop(
  * @throws {PrivilegeError} one line for the operator; the process must then stop.
  */
 export async function applyLeastPrivilege(
-  lib: PrivilegeLibrary & ThreadStatusLibrary,
+  lib: DropSymbols & ThreadStatusSymbols,
   security: SecurityConfig,
   log: Logger,
   options: DropOptions & { readonly uid?: number } = {},

@@ -1,17 +1,14 @@
 import { errorMessage } from "../base/error_message.ts";
-import type { TunLibrary } from "../tun/ffi.ts";
-import { errnoText } from "../tun/unwrap.ts";
-import { type Account, type AccountSpec, resolveAccount } from "./accounts.ts";
+import { DropFlag, DropStage, type DropSymbols } from "../native/privilege.ts";
+import { errnoText } from "../native/unwrap.ts";
+import {
+  type Account,
+  AccountError,
+  type AccountSpec,
+  resolveAccount,
+} from "../account/accounts.ts";
 import { PrivilegeError } from "./errors.ts";
 import { readThreadCredentials, type ThreadCredentials } from "./thread_credentials.ts";
-
-/** The part of the shim the drop needs (the loaded TunLibrary, or a fake in unit tests). */
-export interface PrivilegeLibrary {
-  readonly symbols: Pick<
-    TunLibrary["symbols"],
-    "sss_drop_privileges" | "sss_netlink_agent_tid" | "sss_strerror"
-  >;
-}
 
 export interface DropOptions {
   /** @default "/etc/passwd" */
@@ -40,20 +37,24 @@ export interface DroppedAccount extends Account {
 
 /** native/privilege.h's SSS_PRIV_STAGE_*, as the operator reads them. */
 const STAGES: Record<number, string> = {
-  0: "checking the flags",
-  1: "setgroups",
-  2: "setresgid",
-  3: "setresuid",
-  4: "checking the new ids",
-  5: "PR_SET_NO_NEW_PRIVS",
-  6: "installing the seccomp filter",
-  7: "starting the thread that keeps CAP_NET_ADMIN",
-  8: "limiting that thread to CAP_NET_ADMIN",
+  [DropStage.Flags]: "checking the flags",
+  [DropStage.Groups]: "setgroups",
+  [DropStage.Gid]: "setresgid",
+  [DropStage.Uid]: "setresuid",
+  [DropStage.Verify]: "checking the new ids",
+  [DropStage.NoNewPrivs]: "PR_SET_NO_NEW_PRIVS",
+  [DropStage.Seccomp]: "installing the seccomp filter",
+  [DropStage.KeepStart]: "starting the thread that keeps CAP_NET_ADMIN",
+  [DropStage.KeepLimit]: "limiting that thread to CAP_NET_ADMIN",
 };
 /** Stages that fail before the uid changes: the process is still what it was. */
-const BEFORE_UID_CHANGE = new Set([0, 1, 2, 3, 7]);
-/** native/privilege.h SSS_DROP_KEEP_NET_ADMIN */
-const DROP_KEEP_NET_ADMIN = 1;
+const BEFORE_UID_CHANGE = new Set<number>([
+  DropStage.Flags,
+  DropStage.Groups,
+  DropStage.Gid,
+  DropStage.Uid,
+  DropStage.KeepStart,
+]);
 const EPERM = 1;
 const NO_CAPABILITIES = "0000000000000000";
 /** CAP_NET_ADMIN is bit 12 of a capability set. */
@@ -82,18 +83,21 @@ async function readAccountFile(path: string): Promise<string> {
  * stop it.
  */
 export async function dropPrivileges(
-  lib: PrivilegeLibrary,
+  lib: DropSymbols,
   spec: AccountSpec,
   options: DropOptions = {},
 ): Promise<DroppedAccount> {
   const passwdPath = options.passwdPath ?? "/etc/passwd";
   const groupPath = options.groupPath ?? "/etc/group";
-  const account = resolveAccount(spec, {
-    passwd: await readAccountFile(passwdPath),
-    group: await readAccountFile(groupPath),
-    passwdPath,
-    groupPath,
-  });
+  const passwd = await readAccountFile(passwdPath);
+  const group = await readAccountFile(groupPath);
+  let account: Account;
+  try {
+    account = resolveAccount(spec, { passwd, group, passwdPath, groupPath });
+  } catch (error) {
+    if (error instanceof AccountError) throw new PrivilegeError(error.message);
+    throw error;
+  }
   const who = `${account.user}:${account.group} (uid ${account.uid}, gid ${account.gid})`;
   if (account.uid === 0) {
     throw new PrivilegeError(`cannot drop privileges to ${who}: uid 0 is root, that is no drop`);
@@ -107,7 +111,7 @@ export async function dropPrivileges(
     account.gid,
     Uint32Array.from(account.groups),
     account.groups.length,
-    keep ? DROP_KEEP_NET_ADMIN : 0,
+    keep ? DropFlag.KeepNetAdmin : 0,
     err,
   );
   if (rc < 0) {

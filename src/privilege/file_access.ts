@@ -9,9 +9,9 @@
 
 import { dirname, resolve } from "node:path";
 import type { SecurityConfig } from "../config/types.ts";
-import { type Account, resolveAccount } from "./accounts.ts";
+import { type Account, resolveAccount } from "../account/accounts.ts";
 import { reloadedFiles, runAsFor } from "./apply.ts";
-import { type AccountPaths, readDefaultRunUser } from "./run_account.ts";
+import { type AccountPaths, readDefaultRunUser } from "../account/run_account.ts";
 
 /** Owner, group and permission bits of a file or folder. */
 export interface Ownership {

@@ -10,7 +10,7 @@
  */
 
 import { describeFileError } from "../base/file_errors.ts";
-import type { Account } from "./accounts.ts";
+import type { Account } from "../account/accounts.ts";
 
 /** Mode of the log file: owner root and the run group read and append. */
 export const LOG_FILE_MODE = 0o660;

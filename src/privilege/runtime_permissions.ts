@@ -13,7 +13,7 @@
  * @module
  */
 
-import { type ErrnoText, rememberErrnoTexts } from "../tun/unwrap.ts";
+import { type ErrnoText, rememberErrnoTexts } from "../native/unwrap.ts";
 
 /** Permissions a running tunnel gives up after setup, by mode. */
 export function revokedAfterSetup(_mode: "server" | "client"): Deno.PermissionName[] {

@@ -3,7 +3,7 @@
  * capabilities, NoNewPrivs and seccomp per thread, so a process is only as unprivileged as its
  * most privileged thread: read them all.
  */
-import type { TunLibrary } from "../tun/ffi.ts";
+import type { ThreadStatusSymbols } from "../native/privilege.ts";
 import { PrivilegeError } from "./errors.ts";
 
 /** One thread's credentials, as /proc shows them. */
@@ -93,11 +93,6 @@ export async function readThreadCredentials(
   return threads.sort((a, b) => a.tid - b.tid);
 }
 
-/** The part of the shim that reads this process's thread status files. */
-export interface ThreadStatusLibrary {
-  readonly symbols: Pick<TunLibrary["symbols"], "sss_thread_status">;
-}
-
 const ENOSPC = 28;
 const STATUS_BUFFER_START = 64 * 1024;
 const STATUS_BUFFER_MAX = 16 * 1024 * 1024;
@@ -108,7 +103,7 @@ const STATUS_BUFFER_MAX = 16 * 1024 * 1024;
  *
  * @throws {PrivilegeError} when the files cannot be read.
  */
-export function readOwnThreadCredentials(lib: ThreadStatusLibrary): ThreadCredentials[] {
+export function readOwnThreadCredentials(lib: ThreadStatusSymbols): ThreadCredentials[] {
   const length = new Uint32Array(1);
   for (let size = STATUS_BUFFER_START; size <= STATUS_BUFFER_MAX; size *= 4) {
     const buffer = new Uint8Array(size);

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ProcessShim } from "./process_shim.ts";
+import type { ProcessShim } from "../native/process.ts";
 
 export interface NotifierOptions {
   /** `$NOTIFY_SOCKET`; undefined turns the notifier off. */

@@ -5,22 +5,8 @@
  * offers: TCP_NOTSENT_LOWAT (how many unsent bytes the kernel may hold), the congestion control
  * and TCP_INFO (the carrier's health).
  */
-import type { TunLibrary } from "../tun/ffi.ts";
+import type { TcpSocketSymbols } from "../native/tcp_socket.ts";
 import { parseIpAddress } from "../ip/address_bytes.ts";
-
-/** The part of the shim this module calls. */
-export interface CarrierLibrary {
-  readonly symbols: Pick<
-    TunLibrary["symbols"],
-    | "sss_tcp_find"
-    | "sss_tcp_set_notsent_lowat"
-    | "sss_tcp_set_congestion"
-    | "sss_tcp_get_congestion"
-    | "sss_tcp_info"
-    | "sss_tcp_set_user_timeout"
-    | "sss_tcp_local_address_present"
-  >;
-}
 
 /** Both ends of a TCP connection, as node's sockets report them. */
 export interface TcpEndpoints {
@@ -64,7 +50,7 @@ function addressBytes(text: string): Uint8Array | undefined {
 }
 
 export class CarrierSocket {
-  #lib: CarrierLibrary;
+  #lib: TcpSocketSymbols;
   #local: Uint8Array;
   #remote: Uint8Array;
   #ends: TcpEndpoints;
@@ -72,7 +58,7 @@ export class CarrierSocket {
   #info = new BigUint64Array(FIELDS);
 
   private constructor(
-    lib: CarrierLibrary,
+    lib: TcpSocketSymbols,
     ends: TcpEndpoints,
     local: Uint8Array,
     remote: Uint8Array,
@@ -86,7 +72,7 @@ export class CarrierSocket {
   }
 
   /** The socket with these endpoints, or undefined when this process has none (or they are unknown). */
-  static find(lib: CarrierLibrary, ends: TcpEndpoints): CarrierSocket | undefined {
+  static find(lib: TcpSocketSymbols, ends: TcpEndpoints): CarrierSocket | undefined {
     const local = addressBytes(ends.localAddress);
     const remote = addressBytes(ends.remoteAddress);
     if (!local || !remote) return undefined;

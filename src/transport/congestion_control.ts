@@ -3,9 +3,8 @@
  * default bbr where the kernel has it (it keeps the bottleneck's queue short and is not fooled by
  * random loss), else the system's default; one info line at start says which, and why.
  */
-import type { SysctlLibrary } from "../tun/netlink.ts";
-import { readNetSysctl } from "../tun/netlink.ts";
-import type { CarrierLibrary } from "./carrier_socket.ts";
+import { readNetSysctl, type SysctlSymbols } from "../native/netlink.ts";
+import type { TcpSocketSymbols } from "../native/tcp_socket.ts";
 
 /** What the kernel offers, from /proc/sys/net/ipv4/tcp_*congestion_control. */
 export interface KernelCongestion {
@@ -79,7 +78,7 @@ export function chooseCongestionControl(
 }
 
 /** Reads the three sysctls; lists empty when they cannot be read. */
-export function kernelCongestion(lib: SysctlLibrary): KernelCongestion {
+export function kernelCongestion(lib: SysctlSymbols): KernelCongestion {
   const read = (name: string) => {
     try {
       return readNetSysctl(lib, name);
@@ -97,7 +96,7 @@ export function kernelCongestion(lib: SysctlLibrary): KernelCongestion {
 
 /** What sessions need to tune their carrier: the shim and the algorithm chosen. */
 export interface CarrierPolicy {
-  readonly lib: CarrierLibrary;
+  readonly lib: TcpSocketSymbols;
   readonly congestionControl: string | undefined;
 }
 
@@ -106,7 +105,7 @@ export interface CarrierPolicy {
  * once. `log` gets the choice's level and line.
  */
 export function carrierPolicy(
-  lib: CarrierLibrary & SysctlLibrary,
+  lib: TcpSocketSymbols & SysctlSymbols,
   configured: string | undefined,
   log: (level: "info" | "warning", line: string) => void,
 ): CarrierPolicy {

@@ -3,7 +3,7 @@
  * glibc's arenas under the TLS layer) and neither returns it by itself once the crowd is gone. So
  * the door counts what it accepts, and once at least `afterAccepts` have come since the last time
  * and a `windowMs` window then passes with fewer than `quietBelow`, it runs `reclaim` (a major
- * collection and malloc_trim, see src/runtime/memory_shim.ts). Costs one timer; runs at most once
+ * collection and malloc_trim, see src/runtime/reclaim.ts). Costs one timer; runs at most once
  * per window, and only after a flood.
  *
  * @module

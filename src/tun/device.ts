@@ -2,10 +2,14 @@ import type { InterfaceAddress } from "../config/types.ts";
 import type { DataFrameWriter } from "../frame/receiver.ts";
 import { parseIpv4 } from "../ip/ipv4.ts";
 import type { IpPrefix } from "../ip/prefix.ts";
-import type { TunLibrary } from "./ffi.ts";
+import type { NetlinkSymbols } from "../native/netlink.ts";
+import { OpenFlag, OpenStage, type TunSymbols } from "../native/tun.ts";
 import { addAddress, addRoute, interfaceIndex, removeRoute } from "./netlink.ts";
 import type { PacketFilter } from "../ip/packet_filter.ts";
-import { type Failure, unwrap } from "./unwrap.ts";
+import { type Failure, unwrap } from "../native/unwrap.ts";
+
+/** What the device calls: native/tun.c, and native/netlink.c for its index, addresses, routes. */
+export type DeviceSymbols = TunSymbols & NetlinkSymbols;
 
 export interface TunOptions {
   /** Interface name, e.g. tun0. */
@@ -61,8 +65,6 @@ export interface FrameSource {
 }
 
 const ERRNO = { EPERM: 1, ENOENT: 2, EACCES: 13, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22 };
-const STAGE = { Open: 1, Create: 2, Offload: 3, Resources: 4 };
-const OPEN_OFFLOAD = 1;
 
 /** A Linux TUN device driven through the native shim; reads and writes move whole batches. */
 export class TunDevice implements FrameSource, DataFrameWriter {
@@ -71,7 +73,7 @@ export class TunDevice implements FrameSource, DataFrameWriter {
   readonly offload: boolean;
   /** The kernel's interface index (routes and addresses name the interface by it). */
   readonly index: number;
-  #lib: TunLibrary;
+  #lib: DeviceSymbols;
   #handle: Deno.PointerObject | null;
   #reading: Promise<unknown> | undefined;
   #closing = false;
@@ -79,7 +81,7 @@ export class TunDevice implements FrameSource, DataFrameWriter {
   #mssCounters = new BigUint64Array(2);
 
   private constructor(
-    lib: TunLibrary,
+    lib: DeviceSymbols,
     handle: Deno.PointerObject,
     name: string,
     index: number,
@@ -93,17 +95,17 @@ export class TunDevice implements FrameSource, DataFrameWriter {
 
   /**
    * Creates the interface, sets its address, prefix and MTU, brings it up, and adds the IPv6
-   * address when there is one. `lib` is the loaded shim (loadTunLibrary()); the caller keeps it
+   * address when there is one. `lib` is the loaded shim (loadNativeLibrary()); the caller keeps it
    * open for as long as the device lives.
    */
-  static open(options: TunOptions, lib: TunLibrary): TunDevice {
+  static open(options: TunOptions, lib: DeviceSymbols): TunDevice {
     const nameOut = new Uint8Array(16);
     const err = new Int32Array(2);
     const handle = unwrap(
       lib,
       lib.symbols.sss_tun_open(
         cString(options.name),
-        options.offload ? OPEN_OFFLOAD : 0,
+        options.offload ? OpenFlag.Offload : 0,
         nameOut,
         err,
       ),
@@ -209,7 +211,7 @@ export class TunDevice implements FrameSource, DataFrameWriter {
   /**
    * Routes `route` through this interface (main table, protocol 83, `metric` or the kernel's
    * default when 0; see src/tun/netlink.ts). A route that already goes through it is fine.
-   * @throws {TunError} when the prefix goes through another interface, naming it, or when the
+   * @throws {NativeError} when the prefix goes through another interface, naming it, or when the
    *   kernel refuses (e.g. without CAP_NET_ADMIN).
    */
   addRoute(route: IpPrefix, metric = 0): void {
@@ -220,7 +222,7 @@ export class TunDevice implements FrameSource, DataFrameWriter {
   /**
    * Removes this tunnel's route for `route` (the one with `metric`; any when 0); one that is not
    * there is fine.
-   * @throws {TunError} when the kernel refuses.
+   * @throws {NativeError} when the kernel refuses.
    */
   removeRoute(route: IpPrefix, metric = 0): void {
     this.#live();
@@ -270,7 +272,7 @@ function cString(text: string): Uint8Array {
 }
 
 function describeOpenError(name: string, stage: number, { errno, reason }: Failure): string {
-  if (stage === STAGE.Open) {
+  if (stage === OpenStage.Open) {
     if (errno === ERRNO.EACCES || errno === ERRNO.EPERM) {
       return "cannot open /dev/net/tun: permission denied; run as root or grant CAP_NET_ADMIN";
     }
@@ -287,7 +289,7 @@ function describeOpenError(name: string, stage: number, { errno, reason }: Failu
     }
     return `cannot open /dev/net/tun: ${reason}`;
   }
-  if (stage === STAGE.Create) {
+  if (stage === OpenStage.Create) {
     if (errno === ERRNO.EPERM || errno === ERRNO.EACCES) {
       return `cannot create interface ${name}: permission denied; run as root or grant CAP_NET_ADMIN`;
     }
@@ -299,7 +301,7 @@ function describeOpenError(name: string, stage: number, { errno, reason }: Failu
     }
     return `cannot create interface ${name}: ${reason}`;
   }
-  if (stage === STAGE.Offload) {
+  if (stage === OpenStage.Offload) {
     return `cannot enable offloads on ${name}: ${reason}; set network.offload: false`;
   }
   return `cannot set up interface ${name}: ${reason}`;

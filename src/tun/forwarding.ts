@@ -1,8 +1,8 @@
 import { type Forwarding, forwarding } from "./netlink.ts";
-import type { TunLibrary } from "./ffi.ts";
+import type { SysctlSymbols } from "../native/netlink.ts";
 
 /** This host's forwarding settings through the shim, or undefined when they cannot be read. */
-export function readForwarding(lib: TunLibrary): Partial<Forwarding> {
+export function readForwarding(lib: SysctlSymbols): Partial<Forwarding> {
   try {
     return forwarding(lib);
   } catch {

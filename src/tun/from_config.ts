@@ -3,8 +3,8 @@ import type { DataFrameWriter } from "../frame/receiver.ts";
 import { tunnelPrefixes } from "../config/net.ts";
 import type { IpPrefix } from "../ip/prefix.ts";
 import { type FrameSource, type MssClampCounters, mssClampFor, type ReadBatch } from "./device.ts";
-import { TunDevice, type TunOptions } from "./device.ts";
-import type { TunLibrary } from "./ffi.ts";
+import { type DeviceSymbols, TunDevice, type TunOptions } from "./device.ts";
+import type { GsoSymbols } from "../native/gso.ts";
 import { OffloadConverter } from "./offload.ts";
 import type { PacketFilter } from "../ip/packet_filter.ts";
 
@@ -83,7 +83,7 @@ export class ConfiguredTun implements FrameSource, DataFrameWriter {
  * Opens and configures the TUN device that a configuration (either mode) describes, through the
  * loaded shim `lib`, which the caller keeps open for as long as the device lives.
  */
-export function openTunFor(config: Config, lib: TunLibrary): ConfiguredTun {
+export function openTunFor(config: Config, lib: DeviceSymbols & GsoSymbols): ConfiguredTun {
   const device = TunDevice.open(tunOptionsFor(config), lib);
   return new ConfiguredTun(device, tunnelPrefixes(config), new OffloadConverter(lib));
 }

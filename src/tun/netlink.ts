@@ -1,6 +1,6 @@
 /**
  * Routes and addresses on the TUN interface, through the shim's rtnetlink calls
- * (native/netlink.c): no `ip` command runs. Each function throws a TunError whose message is
+ * (native/netlink.c): no `ip` command runs. Each function throws a NativeError whose message is
  * one line for the operator: what failed, on which interface, and how to fix it.
  *
  * Routes are added to the main table with protocol {@linkcode ROUTE_PROTOCOL}, so that
@@ -11,24 +11,11 @@
  */
 
 import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
-import type { TunLibrary } from "./ffi.ts";
-import { type Failure, TunError, unwrap } from "./unwrap.ts";
+import { type NetlinkSymbols, readNetSysctl, type SysctlSymbols } from "../native/netlink.ts";
+import { type Failure, NativeError, unwrap } from "../native/unwrap.ts";
 
 /** rtm_protocol of the tunnel's routes (native/netlink.h SSS_RTPROT). */
 export const ROUTE_PROTOCOL = 83;
-
-/** The part of the shim these calls need (the loaded TunLibrary, or a fake in unit tests). */
-export interface NetlinkLibrary {
-  readonly symbols: Pick<
-    TunLibrary["symbols"],
-    | "sss_if_index"
-    | "sss_if_name"
-    | "sss_route_add"
-    | "sss_route_del"
-    | "sss_addr_add"
-    | "sss_strerror"
-  >;
-}
 
 /** An interface as these calls name it: the kernel's index, and the name for messages. */
 export interface Interface {
@@ -62,7 +49,7 @@ const RTN_UNICAST = 1;
 export const IPV6_MIN_MTU = 1280;
 
 /** The kernel's index of interface `name`. */
-export function interfaceIndex(lib: NetlinkLibrary, name: string): number {
+export function interfaceIndex(lib: NetlinkSymbols, name: string): number {
   return unwrap(
     lib,
     lib.symbols.sss_if_index(new TextEncoder().encode(name + "\0")),
@@ -71,7 +58,7 @@ export function interfaceIndex(lib: NetlinkLibrary, name: string): number {
 }
 
 /** The name of interface `index`, or `interface <index>` when it has none any more. */
-export function interfaceName(lib: NetlinkLibrary, index: number): string {
+export function interfaceName(lib: NetlinkSymbols, index: number): string {
   const out = new Uint8Array(16);
   if (lib.symbols.sss_if_name(index, out) < 0) return `interface ${index}`;
   return new TextDecoder().decode(out.subarray(0, Math.max(0, out.indexOf(0))));
@@ -96,7 +83,7 @@ function checkMetric(metric: number): number {
  * refuses.
  */
 export function addRoute(
-  lib: NetlinkLibrary,
+  lib: NetlinkSymbols,
   device: Interface,
   route: IpPrefix,
   metric = 0,
@@ -122,7 +109,7 @@ export function addRoute(
  * any metric when 0); a route that is not there is fine.
  */
 export function removeRoute(
-  lib: NetlinkLibrary,
+  lib: NetlinkSymbols,
   device: Interface,
   route: IpPrefix,
   metric = 0,
@@ -152,14 +139,14 @@ export function removeRoute(
  * needs at least {@linkcode IPV6_MIN_MTU}.
  */
 export function addAddress(
-  lib: NetlinkLibrary,
+  lib: NetlinkSymbols,
   device: Interface,
   address: IpPrefix,
   mtu: number,
 ): void {
   const what = `cannot add IPv${address.family} address ${formatPrefix(address)} to ${device.name}`;
   if (address.family === 6 && mtu < IPV6_MIN_MTU) {
-    throw new TunError(
+    throw new NativeError(
       `${what}: IPv6 needs an MTU of at least ${IPV6_MIN_MTU} and network.mtu is ${mtu}; ` +
         "raise network.mtu or remove the IPv6 address from `address`",
       ERRNO.EINVAL,
@@ -173,7 +160,7 @@ export function addAddress(
 }
 
 function describeRouteAddError(
-  lib: NetlinkLibrary,
+  lib: NetlinkSymbols,
   device: Interface,
   route: IpPrefix,
   failure: Failure,
@@ -232,34 +219,6 @@ function describeFailure(
   return `${what}: ${reason}`;
 }
 
-/** The part of the shim that reads /proc/sys/net (Deno refuses /proc without --allow-all). */
-export interface SysctlLibrary {
-  readonly symbols: Pick<TunLibrary["symbols"], "sss_net_sysctl" | "sss_strerror">;
-}
-
-/** Longest sysctl value read: the net.* values this program reads are a few digits. */
-const SYSCTL_MAX = 256;
-
-/**
- * The value of sysctl `net.<name>` (name like "ipv4.ip_forward" or "ipv6.conf.all.forwarding";
- * with a "/" in it, the path below /proc/sys/net as is, for interface names with dots), trimmed. Works under the shipped Deno permissions, through the shim, before and after the
- * privilege drop (the files are world-readable).
- * @throws {TunError} when the file cannot be read, e.g. net.ipv6.* on a host without IPv6.
- */
-export function readNetSysctl(lib: SysctlLibrary, name: string): string {
-  const buffer = new Uint8Array(SYSCTL_MAX);
-  const length = unwrap(
-    lib,
-    lib.symbols.sss_net_sysctl(
-      new TextEncoder().encode((name.includes("/") ? name : name.replaceAll(".", "/")) + "\0"),
-      buffer,
-      SYSCTL_MAX,
-    ),
-    `cannot read sysctl net.${name}`,
-  );
-  return new TextDecoder().decode(buffer.subarray(0, length)).trim();
-}
-
 /** Whether the kernel forwards packets between interfaces, by family. */
 export interface Forwarding {
   /** net.ipv4.ip_forward is 1. */
@@ -269,12 +228,12 @@ export interface Forwarding {
 }
 
 /** Reads net.ipv4.ip_forward and net.ipv6.conf.all.forwarding (for a warning when off). */
-export function forwarding(lib: SysctlLibrary): Forwarding {
+export function forwarding(lib: SysctlSymbols): Forwarding {
   let ipv6 = false;
   try {
     ipv6 = readNetSysctl(lib, "ipv6.conf.all.forwarding") === "1";
   } catch (error) {
-    if (!(error instanceof TunError)) throw error; // no IPv6 on this host: not forwarding it
+    if (!(error instanceof NativeError)) throw error; // no IPv6 on this host: not forwarding it
   }
   return { ipv4: readNetSysctl(lib, "ipv4.ip_forward") === "1", ipv6 };
 }

@@ -1,4 +1,4 @@
-import type { TunLibrary } from "./ffi.ts";
+import { type GsoSymbols, PlainCounter } from "../native/gso.ts";
 
 /** What one conversion did: bytes of input consumed, bytes of output written. */
 export interface ConversionResult {
@@ -20,9 +20,6 @@ export interface FrameConverter {
   readonly counters: ConversionCounters;
 }
 
-/** Indexes of native/gso.h's SSS_PLAIN_* counters. */
-const SEGMENTS = 0, DROPPED = 1;
-
 /**
  * Rewrites the PacketGso frames that a TUN device with offloads reads as plain Packet frames, for
  * a peer without offloads: TCP and UDP super-packets are segmented at their gso_size, checksums
@@ -31,11 +28,11 @@ const SEGMENTS = 0, DROPPED = 1;
  * between concurrent callers.
  */
 export class OffloadConverter implements FrameConverter {
-  #lib: TunLibrary;
+  #lib: GsoSymbols;
   #outLength = new Uint32Array(1);
   #counters = new BigUint64Array(2);
 
-  constructor(lib: TunLibrary) {
+  constructor(lib: GsoSymbols) {
     this.#lib = lib;
   }
 
@@ -58,8 +55,8 @@ export class OffloadConverter implements FrameConverter {
 
   get counters(): ConversionCounters {
     return {
-      converted: Number(this.#counters[SEGMENTS]),
-      dropped: Number(this.#counters[DROPPED]),
+      converted: Number(this.#counters[PlainCounter.Segments]),
+      dropped: Number(this.#counters[PlainCounter.Dropped]),
     };
   }
 }

@@ -13,7 +13,6 @@ import type { HttpProxy } from "../transport/http_proxy.ts";
 import { type ListenerEvents, TlsListener } from "../transport/listener.ts";
 import type { PendingLimits } from "../transport/pending.ts";
 import type { SecureStream } from "../transport/secure_stream.ts";
-import { reclaimAfterFlood } from "../runtime/memory_shim.ts";
 
 /** What a server's transport is asked for (the shape of src/server/transport.ts). */
 interface ListenLimits extends PendingLimits {
@@ -24,7 +23,11 @@ interface ListenLimits extends PendingLimits {
 export function tlsServerTransport(
   endpoint: Endpoint,
   certificates: CertificateStore,
-  options: { readonly proxyProtocol: boolean },
+  options: {
+    readonly proxyProtocol: boolean;
+    /** What gives memory back once a flood at the door has passed (src/runtime/reclaim.ts). */
+    readonly reclaimMemory: () => void;
+  },
 ) {
   return {
     async listen(events: ListenerEvents, limits: ListenLimits) {
@@ -33,7 +36,7 @@ export function tlsServerTransport(
         // Behind a TLS passthrough front: every connection starts with a PROXY header.
         proxyProtocol: options.proxyProtocol,
         // After a flood, the memory it grew goes back to the system once the door is quiet.
-        reclaimMemory: reclaimAfterFlood(),
+        reclaimMemory: options.reclaimMemory,
       });
       // New handshakes get a reloaded certificate set; live connections keep theirs.
       const stop = certificates.onChange((material) => listener.setMaterial(material));

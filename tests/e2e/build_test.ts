@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { shimPath, TARGETS } from "../../build.ts";
-import { tunSymbols } from "../../src/tun/ffi.ts";
+import { nativeSymbols } from "../../src/native/symbols.ts";
 import { run } from "../../tools/lab/netns_lab.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -71,7 +71,7 @@ Deno.test("build.ts --native-only --target builds a fresh TUN shim for each arch
       `${target.arch} shim has the right machine type`,
     );
     const nm = await run("nm", ["-D", "--defined-only", path]);
-    for (const symbol of Object.keys(tunSymbols)) {
+    for (const symbol of Object.keys(nativeSymbols)) {
       assert.match(
         nm.stdout,
         new RegExp(`\\bT ${symbol}$`, "m"),

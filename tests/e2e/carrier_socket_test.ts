@@ -7,12 +7,12 @@ import { TlsListener } from "../../src/transport/listener.ts";
 import { dialTls } from "../../src/transport/dialer.ts";
 import type { SecureStream } from "../../src/transport/secure_stream.ts";
 import { CarrierSocket } from "../../src/transport/carrier_socket.ts";
-import { loadTunLibrary } from "../../src/tun/native_library.ts";
+import { loadNativeLibrary } from "../../src/native/library.ts";
 import { pollUntil } from "../lib/poll.ts";
 import { withMaterial } from "../lib/tls_material.ts";
 
 Deno.test("CarrierSocket finds both ends of a TLS connection, tunes them and reads TCP_INFO", async () => {
-  const lib = loadTunLibrary();
+  const lib = loadNativeLibrary();
   try {
     await withMaterial(async (serverMaterial, clientMaterial) => {
       let accepted: SecureStream | undefined;

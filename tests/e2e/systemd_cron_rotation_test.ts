@@ -11,7 +11,7 @@ import { run, runOk } from "../../tools/lab/netns_lab.ts";
 import { generateCertificates } from "../../src/pki/generate.ts";
 import { LAUNCHER } from "../lib/e2e_lab.ts";
 import { pollUntil } from "../lib/poll.ts";
-import { readDefaultRunAccount } from "../../src/privilege/run_account.ts";
+import { readDefaultRunAccount } from "../../src/account/run_account.ts";
 
 const ignore = Deno.uid() !== 0;
 const ROOT = new URL("../../", import.meta.url).pathname;

@@ -282,7 +282,7 @@ Deno.test({
       address6: "fd00:98::1/64",
     });
     assert.equal(refused.ok, false);
-    assert.equal(refused.error, "TunError");
+    assert.equal(refused.error, "NativeError");
     assert.equal(
       refused.message,
       "cannot add IPv6 address fd00:98::1/64 to nrtun0: IPv6 is disabled on nrtun0 " +

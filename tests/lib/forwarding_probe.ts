@@ -3,8 +3,9 @@
  * (see tests/e2e/tun_routes_test.ts): reads the forwarding sysctls directly, which Deno refuses,
  * and through the shim, and prints both as one JSON line.
  */
-import { loadTunLibrary } from "../../src/tun/native_library.ts";
-import { forwarding, readNetSysctl } from "../../src/tun/netlink.ts";
+import { loadNativeLibrary } from "../../src/native/library.ts";
+import { readNetSysctl } from "../../src/native/netlink.ts";
+import { forwarding } from "../../src/tun/netlink.ts";
 
 function attempt(fn: () => unknown): Record<string, unknown> {
   try {
@@ -14,7 +15,7 @@ function attempt(fn: () => unknown): Record<string, unknown> {
   }
 }
 
-const lib = loadTunLibrary();
+const lib = loadNativeLibrary();
 console.log(JSON.stringify({
   direct: attempt(() => Deno.readTextFileSync("/proc/sys/net/ipv4/ip_forward")),
   shim: forwarding(lib),

@@ -14,7 +14,7 @@ import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
 import { spoofedSource } from "../../src/frame/receiver.ts";
 import { formatAddress, prefix } from "../../src/ip/prefix.ts";
 import { mssClampFor, TunDevice } from "../../src/tun/device.ts";
-import { loadTunLibrary } from "../../src/tun/native_library.ts";
+import { loadNativeLibrary } from "../../src/native/library.ts";
 import { OffloadConverter } from "../../src/tun/offload.ts";
 import { compilePacketFilter } from "../../src/ip/packet_filter.ts";
 import { concat } from "./bytes.ts";
@@ -41,7 +41,7 @@ async function ip(...args: string[]): Promise<void> {
   }
 }
 
-const lib = loadTunLibrary();
+const lib = loadNativeLibrary();
 const device = TunDevice.open({
   name: NAME,
   address: { ip: "10.98.0.1", prefixLength: 24 },

@@ -12,7 +12,7 @@ import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
 import { dropPrivileges } from "../../src/privilege/drop.ts";
 import { readThreadCredentials } from "../../src/privilege/thread_credentials.ts";
 import { TunDevice } from "../../src/tun/device.ts";
-import { loadTunLibrary } from "../../src/tun/native_library.ts";
+import { loadNativeLibrary } from "../../src/native/library.ts";
 import { ANY_SOURCE } from "../../src/ip/packet_filter.ts";
 import { echoReplyTo, echoRequest } from "./icmp.ts";
 
@@ -29,7 +29,7 @@ async function attempt(fn: () => unknown): Promise<Outcome> {
 }
 
 const [user = "nobody", group = "nogroup"] = Deno.args;
-const lib = loadTunLibrary();
+const lib = loadNativeLibrary();
 const device = TunDevice.open({
   name: "priv0",
   address: { ip: "10.97.0.1", prefixLength: 24 },

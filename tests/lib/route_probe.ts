@@ -12,7 +12,7 @@ import { WRITE_STAT_COUNT } from "../../src/frame/receiver.ts";
 import { formatAddress, prefix } from "../../src/ip/prefix.ts";
 import { dropPrivileges } from "../../src/privilege/drop.ts";
 import { TunDevice } from "../../src/tun/device.ts";
-import { loadTunLibrary } from "../../src/tun/native_library.ts";
+import { loadNativeLibrary } from "../../src/native/library.ts";
 import { checksum, echoReplyTo } from "./icmp.ts";
 import { ANY_SOURCE } from "../../src/ip/packet_filter.ts";
 
@@ -57,7 +57,7 @@ async function attempt(fn: () => unknown): Promise<Record<string, unknown>> {
   }
 }
 
-const lib = loadTunLibrary();
+const lib = loadNativeLibrary();
 let device: TunDevice | undefined;
 const workers: Worker[] = [];
 let serving: Promise<{ answered: number; destinations: string[] }> | undefined;

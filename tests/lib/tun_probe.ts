@@ -8,7 +8,7 @@ import { encodePing } from "../../src/frame/control.ts";
 import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
 import { hostPrefix, prefix } from "../../src/ip/prefix.ts";
 import { TunDevice } from "../../src/tun/device.ts";
-import { loadTunLibrary } from "../../src/tun/native_library.ts";
+import { loadNativeLibrary } from "../../src/native/library.ts";
 import { ANY_SOURCE, compilePacketFilter } from "../../src/ip/packet_filter.ts";
 import { concat } from "./bytes.ts";
 import { echoRequest } from "./icmp.ts";
@@ -47,7 +47,7 @@ const device = TunDevice.open({
   address: { ip: "10.99.0.1", prefixLength: 24 },
   mtu: 1400,
   offload,
-}, loadTunLibrary());
+}, loadNativeLibrary());
 const stats = new BigUint64Array(WRITE_STAT_COUNT);
 const result: Record<string, unknown> = { offload: device.offload, name: device.name };
 

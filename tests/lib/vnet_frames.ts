@@ -7,6 +7,7 @@
  */
 import { parseIpv4 } from "../../src/ip/ipv4.ts";
 import { checksum } from "./icmp.ts";
+import { VNET_HDR_SIZE } from "../../src/frame/constants.ts";
 
 export const TCP = 6, UDP = 17;
 export const NEEDS_CSUM = 1, DATA_VALID = 2;
@@ -16,7 +17,7 @@ export const GSO_NONE = 0,
   GSO_TCPV6 = 4,
   GSO_UDP_L4 = 5,
   GSO_ECN = 0x80;
-export const VNET_HDR_SIZE = 10;
+export { VNET_HDR_SIZE };
 
 /** The fields of a virtio_net_hdr (little endian on the hosts we build for). */
 export interface VnetHeader {

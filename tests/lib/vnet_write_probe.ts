@@ -12,22 +12,20 @@ import { encodeFrame } from "../../src/frame/codec.ts";
 import { FrameType } from "../../src/frame/constants.ts";
 import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
 import { TunDevice } from "../../src/tun/device.ts";
-import { loadTunLibrary, tunLibraryCandidates } from "../../src/tun/native_library.ts";
+import { loadNativeLibrary } from "../../src/native/library.ts";
 import { ANY_SOURCE } from "../../src/ip/packet_filter.ts";
 import { concat } from "./bytes.ts";
 import { honestPayloads, nearHonestPayloads } from "./vnet_arbitrary.ts";
 
 const MTU = 1400;
 const [seed = "1", runs = "300"] = Deno.args;
+const check = loadNativeLibrary();
 const device = TunDevice.open({
   name: "fuzz0",
   address: { ip: "10.0.0.1", prefixLength: 24 },
   mtu: MTU,
   offload: true,
-}, loadTunLibrary());
-const check = Deno.dlopen(tunLibraryCandidates()[0]!, {
-  sss_vnet_header_rebuild: { parameters: ["buffer", "u32", "u32", "buffer"], result: "i32" },
-});
+}, check);
 const scratch = new Uint8Array(10);
 const totals = { batches: 0, frames: 0, refused: 0, packets: 0, malformed: 0, writeErrors: 0 };
 const problems: string[] = [];

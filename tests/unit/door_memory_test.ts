@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { QuietReclaim } from "../../src/transport/quiet_reclaim.ts";
-import { loadMemoryShim } from "../../src/runtime/memory_shim.ts";
+import { loadNativeLibrary } from "../../src/native/library.ts";
+import { memoryShim } from "../../src/native/memory.ts";
 import { pollUntil } from "../lib/poll.ts";
 
 function delay(ms: number): Promise<void> {
@@ -34,11 +35,15 @@ Deno.test("QuietReclaim runs once a flood has passed, not during it and not with
 });
 
 Deno.test("the shim's malloc_trim gives back what a burst of native allocations left free", () => {
-  const shim = loadMemoryShim();
-  assert.ok(shim, "the shim is built");
-  const before = shim.heap();
-  assert.ok(before.inUse > 0 && before.arenas > 0, JSON.stringify(before));
-  shim.trim();
-  const after = shim.heap();
-  assert.ok(after.free <= before.free + 1024 * 1024, JSON.stringify({ before, after }));
+  const lib = loadNativeLibrary();
+  try {
+    const shim = memoryShim(lib);
+    const before = shim.heap();
+    assert.ok(before.inUse > 0 && before.arenas > 0, JSON.stringify(before));
+    shim.trim();
+    const after = shim.heap();
+    assert.ok(after.free <= before.free + 1024 * 1024, JSON.stringify({ before, after }));
+  } finally {
+    lib.close();
+  }
 });

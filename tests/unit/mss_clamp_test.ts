@@ -1,7 +1,7 @@
 /** native/mss.c through its pure entry point: which SYNs are clamped, and their checksums after. */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { loadTunLibrary } from "../../src/tun/native_library.ts";
+import { loadNativeLibrary } from "../../src/native/library.ts";
 import { mssClampFor } from "../../src/tun/device.ts";
 import {
   checksumField,
@@ -15,7 +15,7 @@ import {
   tcpPacket,
 } from "../lib/tcp.ts";
 
-const lib = loadTunLibrary();
+const lib = loadNativeLibrary();
 
 /** Runs sss_mss_clamp on a copy; returns whether it changed the packet, and the copy. */
 function clamp(packet: Uint8Array, mss4: number, mss6: number, partial = false) {

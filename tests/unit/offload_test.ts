@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { encodeFrame, readFrameHeader } from "../../src/frame/codec.ts";
 import { FRAME_HEADER_SIZE, FrameType } from "../../src/frame/constants.ts";
-import { loadTunLibrary } from "../../src/tun/native_library.ts";
+import { loadNativeLibrary } from "../../src/native/library.ts";
 import { OffloadConverter } from "../../src/tun/offload.ts";
 
-const lib = loadTunLibrary();
+const lib = loadNativeLibrary();
 
 const TCP = 6, UDP = 17;
 const GSO_NONE = 0, GSO_TCPV4 = 1, GSO_UDP = 3, GSO_TCPV6 = 4, GSO_UDP_L4 = 5;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type IpPrefix, prefix } from "../../src/ip/prefix.ts";
 import { parseIpAddress } from "../../src/ip/address_bytes.ts";
-import { loadTunLibrary } from "../../src/tun/native_library.ts";
+import { loadNativeLibrary } from "../../src/native/library.ts";
 import {
   ANY_SOURCE,
   compilePacketFilter,
@@ -15,7 +15,7 @@ import {
   Verdict,
 } from "../../src/ip/packet_filter.ts";
 
-const lib = loadTunLibrary();
+const lib = loadNativeLibrary();
 
 /** A header-only IPv4 or IPv6 packet (family from the addresses). */
 function packet(source: string, destination: string): Uint8Array {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readDefaultRunAccount } from "../../src/privilege/run_account.ts";
+import { readDefaultRunAccount } from "../../src/account/run_account.ts";
 import { generateCertificates } from "../../src/pki/generate.ts";
 import type { GenerateCertsOptions, KeyType } from "../../src/pki/types.ts";
 import { PkiError } from "../../src/pki/errors.ts";

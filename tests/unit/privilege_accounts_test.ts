@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
-import { parseGroup, parsePasswd, resolveAccount } from "../../src/privilege/accounts.ts";
-import { PrivilegeError } from "../../src/privilege/errors.ts";
+import {
+  AccountError,
+  parseGroup,
+  parsePasswd,
+  resolveAccount,
+} from "../../src/account/accounts.ts";
 
 const FIXTURES = new URL("../fixtures/accounts/", import.meta.url);
 const files = {
@@ -66,7 +70,7 @@ Deno.test("resolveAccount() names the file when a user or group is unknown", () 
     try {
       resolveAccount(spec, { ...files, passwdPath: "/x/passwd", groupPath: "/x/group" });
     } catch (error) {
-      assert.ok(error instanceof PrivilegeError);
+      assert.ok(error instanceof AccountError);
       return error.message;
     }
     assert.fail("resolved");

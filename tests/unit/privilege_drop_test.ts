@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { dropPrivileges, type PrivilegeLibrary } from "../../src/privilege/drop.ts";
+import { dropPrivileges } from "../../src/privilege/drop.ts";
+import type { DropSymbols } from "../../src/native/privilege.ts";
 import { PrivilegeError } from "../../src/privilege/errors.ts";
 import {
   parseThreadStatus,
@@ -22,7 +23,7 @@ const texts = new Map([[1, "Operation not permitted"], [3, "No such process"]].m
 function fakeShim(rc = 0, stage = 0, agent = 4300) {
   const calls: Array<{ uid: number; gid: number; groups: number[]; flags: number }> = [];
   let kept = false;
-  const lib: PrivilegeLibrary = {
+  const lib: DropSymbols = {
     symbols: {
       sss_drop_privileges(uid, gid, groups, count, flags, err) {
         calls.push({ uid, gid, groups: [...(groups as Uint32Array).subarray(0, count)], flags });

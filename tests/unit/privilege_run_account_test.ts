@@ -3,7 +3,7 @@ import {
   defaultRunUser,
   readDefaultRunAccount,
   readDefaultRunUser,
-} from "../../src/privilege/run_account.ts";
+} from "../../src/account/run_account.ts";
 import { runAsFor } from "../../src/privilege/apply.ts";
 import {
   permits,

@@ -144,3 +144,18 @@ Deno.test("src/ has no barrel files: modules import the file that defines what t
     });
   assert.deepEqual(barrels, []);
 });
+
+Deno.test("only src/native/ opens a library: one loader and one symbol table for the shim", async () => {
+  const offenders = [];
+  for await (const file of sourceFiles(SRC)) {
+    const text = await Deno.readTextFile(file);
+    const path = shown(file);
+    if (/\bDeno\.dlopen\s*\(/.test(text) && path !== "src/native/library.ts") {
+      offenders.push(`${path} opens a library`);
+    }
+    if (/\bForeignLibraryInterface\b/.test(text) && path !== "src/native/symbols.ts") {
+      offenders.push(`${path} declares symbols`);
+    }
+  }
+  assert.deepEqual(offenders, [], "add the symbols to src/native/symbols.ts, load with library.ts");
+});

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { parseIpAddress } from "../../src/ip/address_bytes.ts";
 import { type IpPrefix, prefix } from "../../src/ip/prefix.ts";
 import { type ReachableInputs, reachableRules } from "../../src/server/reachable.ts";
-import { loadTunLibrary } from "../../src/tun/native_library.ts";
+import { loadNativeLibrary } from "../../src/native/library.ts";
 import {
   compilePacketFilter,
   type PacketFilter,
@@ -12,7 +12,7 @@ import {
   Verdict,
 } from "../../src/ip/packet_filter.ts";
 
-const lib = loadTunLibrary();
+const lib = loadNativeLibrary();
 
 function packet(source: Uint8Array, destination: Uint8Array): Uint8Array {
   const v4 = source.length === 4;

@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
 import { prefix } from "../../src/ip/prefix.ts";
-import {
-  addAddress,
-  addRoute,
-  interfaceIndex,
-  type NetlinkLibrary,
-  removeRoute,
-} from "../../src/tun/netlink.ts";
-import { TunError } from "../../src/tun/unwrap.ts";
+import { addAddress, addRoute, interfaceIndex, removeRoute } from "../../src/tun/netlink.ts";
+import { NativeError } from "../../src/native/unwrap.ts";
+import type { NetlinkSymbols } from "../../src/native/netlink.ts";
 
 const TEXTS = new Map(
   [
@@ -31,7 +26,7 @@ interface Call {
  */
 function fakeShim(rc = 0, conflict: [number, number] = [0, 0]) {
   const calls: Call[] = [];
-  const lib: NetlinkLibrary = {
+  const lib: NetlinkSymbols = {
     symbols: {
       sss_if_index(name) {
         const text = new TextDecoder().decode(name as Uint8Array);
@@ -73,11 +68,11 @@ function fakeShim(rc = 0, conflict: [number, number] = [0, 0]) {
 
 const tun0 = { name: "tun0", index: 5 };
 
-function thrown(fn: () => unknown): TunError {
+function thrown(fn: () => unknown): NativeError {
   try {
     fn();
   } catch (error) {
-    assert.ok(error instanceof TunError, `a TunError, not ${error}`);
+    assert.ok(error instanceof NativeError, `a NativeError, not ${error}`);
     return error;
   }
   assert.fail("nothing was thrown");

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { nearHonestPayloads as frames } from "../lib/vnet_arbitrary.ts";
-import { tunLibraryCandidates } from "../../src/tun/native_library.ts";
+import { loadNativeLibrary } from "../../src/native/library.ts";
+import { GSO_MAX_SEGMENTS, VnetCheck } from "../../src/native/vnet_header.ts";
 import {
   DATA_VALID,
   GSO_ECN,
@@ -24,38 +25,7 @@ import {
   type VnetHeader,
 } from "../lib/vnet_frames.ts";
 
-/** native/vnet_header.h */
-const Reason = {
-  Ok: 0,
-  Short: 1,
-  BadFlags: 2,
-  BadPacket: 3,
-  BadType: 4,
-  BadChecksum: 5,
-  BadSize: 6,
-  TooManySegments: 7,
-} as const;
-const MAX_SEGMENTS = 128;
-
-function openShim() {
-  const path = tunLibraryCandidates().find((candidate) => {
-    try {
-      return Deno.statSync(candidate).isFile;
-    } catch {
-      return false;
-    }
-  });
-  assert.ok(path, "the shim is built (./sssonector --version)");
-  return Deno.dlopen(path, {
-    sss_vnet_header_rebuild: {
-      // int32_t (const uint8_t *payload, uint32_t payload_len, uint32_t mtu, uint8_t *out)
-      parameters: ["buffer", "u32", "u32", "buffer"],
-      result: "i32",
-    },
-  });
-}
-
-const shim = openShim();
+const shim = loadNativeLibrary();
 const out = new Uint8Array(VNET_HDR_SIZE);
 
 function rebuild(payload: Uint8Array, mtu = 1500): { reason: number; header: VnetHeader } {
@@ -68,12 +38,12 @@ Deno.test("vnet header: honest TCPv4, TCPv6 and UDP super-packets pass with the 
   for (const [v6, proto] of [[false, TCP], [true, TCP], [false, UDP], [true, UDP]] as const) {
     const payload = gsoPayload({ v6, proto, payloadLength: 60000, gsoSize: 1300 });
     const { reason, header } = rebuild(payload, 1400);
-    assert.equal(reason, Reason.Ok, `v6 ${v6} proto ${proto}`);
+    assert.equal(reason, VnetCheck.Ok, `v6 ${v6} proto ${proto}`);
     assert.deepEqual(header, readVnet(payload));
   }
   // A plain packet: no flags, no GSO; a partial checksum without GSO keeps its place.
   const plain = gsoPayload({ gsoType: GSO_NONE, vnet: { flags: 0, gsoSize: 0, hdrLen: 0 } });
-  assert.equal(rebuild(plain).reason, Reason.Ok);
+  assert.equal(rebuild(plain).reason, VnetCheck.Ok);
   assert.deepEqual(rebuild(plain).header, readVnet(new Uint8Array(VNET_HDR_SIZE)));
   const partial = gsoPayload({ gsoType: GSO_NONE, payloadLength: 100, vnet: { gsoSize: 0 } });
   const { header } = rebuild(partial);
@@ -86,54 +56,54 @@ Deno.test("vnet header: DATA_VALID from a peer is not believed (cleared)", () =>
     vnet: { flags: DATA_VALID, gsoSize: 0, hdrLen: 0, csumStart: 0, csumOffset: 0 },
   });
   const { reason, header } = rebuild(payload);
-  assert.equal(reason, Reason.Ok);
+  assert.equal(reason, VnetCheck.Ok);
   assert.equal(header.flags, 0);
 });
 
 Deno.test("vnet header: hostile headers are refused, each for its reason", () => {
   const cases: Array<[string, Uint8Array, number]> = [
-    ["shorter than a header", new Uint8Array(9), Reason.Short],
-    ["an unknown flag", gsoPayload({ vnet: { flags: NEEDS_CSUM | 4 } }), Reason.BadFlags],
+    ["shorter than a header", new Uint8Array(9), VnetCheck.Short],
+    ["an unknown flag", gsoPayload({ vnet: { flags: NEEDS_CSUM | 4 } }), VnetCheck.BadFlags],
     [
       "tiny gso_size on a 64 KiB packet",
       gsoPayload({ payloadLength: 65000, gsoSize: 1 }),
-      Reason.TooManySegments,
+      VnetCheck.TooManySegments,
     ],
-    ["gso_size 0", gsoPayload({ gsoSize: 0 }), Reason.BadSize],
-    ["a segment above the MTU", gsoPayload({ gsoSize: 1400 }), Reason.BadSize],
-    ["TCPV6 on an IPv4 packet", gsoPayload({ gsoType: GSO_TCPV6 }), Reason.BadType],
-    ["TCPV4 on an IPv6 packet", gsoPayload({ v6: true, gsoType: GSO_TCPV4 }), Reason.BadType],
-    ["TCPV4 on a UDP packet", gsoPayload({ proto: UDP, gsoType: GSO_TCPV4 }), Reason.BadType],
-    ["UDP_L4 on a TCP packet", gsoPayload({ gsoType: GSO_UDP_L4 }), Reason.BadType],
-    ["UFO", gsoPayload({ proto: UDP, gsoType: GSO_UDP }), Reason.BadType],
-    ["ECN on UDP", gsoPayload({ proto: UDP, gsoType: GSO_UDP_L4 | GSO_ECN }), Reason.BadType],
-    ["an unknown type", gsoPayload({ gsoType: 9 }), Reason.BadType],
-    ["ICMP as TCP", gsoPayload({ proto: 1, gsoType: GSO_TCPV4 }), Reason.BadType],
-    ["GSO without NEEDS_CSUM", gsoPayload({ vnet: { flags: 0 } }), Reason.BadChecksum],
-    ["csum_start outside", gsoPayload({ vnet: { csumStart: 60000 } }), Reason.BadChecksum],
-    ["csum_offset not TCP's", gsoPayload({ vnet: { csumOffset: 6 } }), Reason.BadChecksum],
+    ["gso_size 0", gsoPayload({ gsoSize: 0 }), VnetCheck.BadSize],
+    ["a segment above the MTU", gsoPayload({ gsoSize: 1400 }), VnetCheck.BadSize],
+    ["TCPV6 on an IPv4 packet", gsoPayload({ gsoType: GSO_TCPV6 }), VnetCheck.BadType],
+    ["TCPV4 on an IPv6 packet", gsoPayload({ v6: true, gsoType: GSO_TCPV4 }), VnetCheck.BadType],
+    ["TCPV4 on a UDP packet", gsoPayload({ proto: UDP, gsoType: GSO_TCPV4 }), VnetCheck.BadType],
+    ["UDP_L4 on a TCP packet", gsoPayload({ gsoType: GSO_UDP_L4 }), VnetCheck.BadType],
+    ["UFO", gsoPayload({ proto: UDP, gsoType: GSO_UDP }), VnetCheck.BadType],
+    ["ECN on UDP", gsoPayload({ proto: UDP, gsoType: GSO_UDP_L4 | GSO_ECN }), VnetCheck.BadType],
+    ["an unknown type", gsoPayload({ gsoType: 9 }), VnetCheck.BadType],
+    ["ICMP as TCP", gsoPayload({ proto: 1, gsoType: GSO_TCPV4 }), VnetCheck.BadType],
+    ["GSO without NEEDS_CSUM", gsoPayload({ vnet: { flags: 0 } }), VnetCheck.BadChecksum],
+    ["csum_start outside", gsoPayload({ vnet: { csumStart: 60000 } }), VnetCheck.BadChecksum],
+    ["csum_offset not TCP's", gsoPayload({ vnet: { csumOffset: 6 } }), VnetCheck.BadChecksum],
     [
       "a plain packet's checksum field past its end",
       gsoPayload({ gsoType: GSO_NONE, payloadLength: 10, vnet: { csumOffset: 65000 } }),
-      Reason.BadChecksum,
+      VnetCheck.BadChecksum,
     ],
     [
       "a plain packet's csum_start inside the IP header",
       gsoPayload({ gsoType: GSO_NONE, vnet: { csumStart: 4 } }),
-      Reason.BadChecksum,
+      VnetCheck.BadChecksum,
     ],
-    ["GSO without payload", gsoPayload({ payloadLength: 0 }), Reason.BadSize],
+    ["GSO without payload", gsoPayload({ payloadLength: 0 }), VnetCheck.BadSize],
   ];
   for (const [what, payload, want] of cases) {
     assert.equal(rebuild(payload, 1400).reason, want, what);
   }
   const fragment = gsoPayload();
   fragment[VNET_HDR_SIZE + 6] = 0x20; // MF
-  assert.equal(rebuild(fragment).reason, Reason.BadPacket, "a fragment");
+  assert.equal(rebuild(fragment).reason, VnetCheck.BadPacket, "a fragment");
   const shortTcp = gsoPayload();
   shortTcp[VNET_HDR_SIZE + 20 + 12] = 0xf0; // data offset 60 bytes, past a 4-byte payload
-  assert.equal(rebuild(shortTcp.subarray(0, VNET_HDR_SIZE + 20 + 40)).reason, Reason.BadPacket);
-  assert.equal(rebuild(gsoPayload().subarray(0, VNET_HDR_SIZE + 19)).reason, Reason.BadPacket);
+  assert.equal(rebuild(shortTcp.subarray(0, VNET_HDR_SIZE + 20 + 40)).reason, VnetCheck.BadPacket);
+  assert.equal(rebuild(gsoPayload().subarray(0, VNET_HDR_SIZE + 19)).reason, VnetCheck.BadPacket);
 });
 
 /** The IP header and transport facts the rules are written in, read independently of the C. */
@@ -160,8 +130,8 @@ Deno.test("fuzz: whatever header passes obeys the rules the kernel relies on", (
   fc.assert(
     fc.property(frames, ({ payload, mtu }) => {
       const { reason, header } = rebuild(payload, mtu);
-      assert.ok(reason >= Reason.Ok && reason <= Reason.TooManySegments);
-      if (reason !== Reason.Ok) {
+      assert.ok(reason >= VnetCheck.Ok && reason <= VnetCheck.TooManySegments);
+      if (reason !== VnetCheck.Ok) {
         assert.ok(out.every((b) => b === 0xee), "nothing written on refusal");
         return;
       }
@@ -204,7 +174,7 @@ Deno.test("fuzz: whatever header passes obeys the rules the kernel relies on", (
       assert.ok(header.gsoSize >= 1);
       assert.ok(header.hdrLen + header.gsoSize <= (mtu || 65535), "a segment fits the MTU");
       const segments = Math.ceil((packet.length - header.hdrLen) / header.gsoSize);
-      assert.ok(segments <= MAX_SEGMENTS, `${segments} segments`);
+      assert.ok(segments <= GSO_MAX_SEGMENTS, `${segments} segments`);
     }),
     { numRuns: 3000 },
   );
@@ -221,8 +191,8 @@ Deno.test("fuzz: an honest header with any gso_size passes exactly when its segm
         const payload = gsoPayload({ v6, proto, payloadLength, gsoSize });
         const headers = (v6 ? 40 : 20) + (proto === TCP ? 32 : 8);
         const fits = headers + gsoSize <= 65535 &&
-          Math.ceil(payloadLength / gsoSize) <= MAX_SEGMENTS;
-        assert.equal(rebuild(payload, 0).reason === Reason.Ok, fits);
+          Math.ceil(payloadLength / gsoSize) <= GSO_MAX_SEGMENTS;
+        assert.equal(rebuild(payload, 0).reason === VnetCheck.Ok, fits);
       },
     ),
     { numRuns: 2000 },

@@ -3,7 +3,14 @@
  * of `security.user` / `security.group` resolved to the ids the shim needs. Only the files are
  * read, as `getent` would with "files" in nsswitch.conf; NIS/LDAP accounts are not looked up.
  */
-import { PrivilegeError } from "./errors.ts";
+
+/**
+ * A user or group named in the configuration is not in the account files; `message` is one line
+ * for the operator.
+ */
+export class AccountError extends Error {
+  override name = "AccountError";
+}
 
 /** One line of /etc/passwd. */
 export interface PasswdEntry {
@@ -100,7 +107,7 @@ export function resolveAccount(spec: AccountSpec, files: AccountFiles): Account 
     ? users.find((u) => u.name === spec.user)
     : users.find((u) => u.uid === userId);
   if (!userEntry && userId === undefined) {
-    throw new PrivilegeError(`unknown user "${spec.user}": it is not in ${passwdPath}`);
+    throw new AccountError(`unknown user "${spec.user}": it is not in ${passwdPath}`);
   }
   const uid = userEntry?.uid ?? userId!;
   const user = userEntry?.name ?? spec.user;
@@ -109,7 +116,7 @@ export function resolveAccount(spec: AccountSpec, files: AccountFiles): Account 
   let group: string;
   if (spec.group === undefined) {
     if (!userEntry) {
-      throw new PrivilegeError(
+      throw new AccountError(
         `user id ${uid} is not in ${passwdPath}, so it has no primary group: name the group too`,
       );
     }
@@ -121,7 +128,7 @@ export function resolveAccount(spec: AccountSpec, files: AccountFiles): Account 
       ? groups.find((g) => g.name === spec.group)
       : groups.find((g) => g.gid === groupId);
     if (!groupEntry && groupId === undefined) {
-      throw new PrivilegeError(`unknown group "${spec.group}": it is not in ${groupPath}`);
+      throw new AccountError(`unknown group "${spec.group}": it is not in ${groupPath}`);
     }
     gid = groupEntry?.gid ?? groupId!;
     group = groupEntry?.name ?? spec.group;

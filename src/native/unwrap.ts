@@ -2,12 +2,15 @@
  * The shim's return conventions, checked in one place: every call of native/*.c that can fail
  * either returns an int32 that is a value (>= 0) or a negative errno, or returns a handle that is
  * NULL on failure with the negative errno in an `err` out-parameter. `unwrap` turns a failure
- * into a TunError whose message is meant for the operator.
+ * into a NativeError whose message is meant for the operator.
  */
 
-/** A TUN shim call failed; `message` is meant for the operator, `errno` is the positive errno. */
-export class TunError extends Error {
-  override name = "TunError";
+/**
+ * A call of the native shim failed; `message` is meant for the operator, `errno` is the positive
+ * errno.
+ */
+export class NativeError extends Error {
+  override name = "NativeError";
   constructor(message: string, readonly errno: number) {
     super(message);
   }
@@ -63,7 +66,7 @@ export function rememberErrnoTexts(lib: ErrnoText, max = 133): void {
 }
 
 /**
- * Checks one shim result and returns it, or throws a TunError worded by `message`:
+ * Checks one shim result and returns it, or throws a NativeError worded by `message`:
  * - an int32 `rc`: >= 0 is returned as is, < 0 is a negative errno;
  * - a handle with its `err` out-parameter: a non-NULL handle is returned, NULL fails with the
  *   negative errno in err[0].
@@ -92,5 +95,5 @@ export function unwrap(
   }
   const reason = errnoText(lib, errno);
   const text = typeof message === "string" ? `${message}: ${reason}` : message({ errno, reason });
-  throw new TunError(text, errno);
+  throw new NativeError(text, errno);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { loadTunLibrary } from "../../src/tun/native_library.ts";
-import { type ErrnoText, errnoText, TunError, unwrap } from "../../src/tun/unwrap.ts";
+import { loadNativeLibrary } from "../../src/native/library.ts";
+import { type ErrnoText, errnoText, NativeError, unwrap } from "../../src/native/unwrap.ts";
 
 /** A shim that knows the text of two errnos, as strerror would word them. */
 function fakeShim(): ErrnoText & { asked: number[] } {
@@ -20,11 +20,11 @@ function fakeShim(): ErrnoText & { asked: number[] } {
   };
 }
 
-function thrown(fn: () => unknown): TunError {
+function thrown(fn: () => unknown): NativeError {
   try {
     fn();
   } catch (error) {
-    assert.ok(error instanceof TunError, `a TunError, not ${error}`);
+    assert.ok(error instanceof NativeError, `a NativeError, not ${error}`);
     return error;
   }
   assert.fail("nothing was thrown");
@@ -37,9 +37,9 @@ Deno.test("unwrap() returns a non-negative int32 as it is, without asking for an
   assert.deepEqual(shim.asked, []);
 });
 
-Deno.test("unwrap() turns a negative errno into a TunError: what failed, a colon, the reason", () => {
+Deno.test("unwrap() turns a negative errno into a NativeError: what failed, a colon, the reason", () => {
   const error = thrown(() => unwrap(fakeShim(), -13, "cannot read from tun0"));
-  assert.equal(error.name, "TunError");
+  assert.equal(error.name, "NativeError");
   assert.equal(error.errno, 13);
   assert.equal(error.message, "cannot read from tun0: permission denied");
 });
@@ -71,7 +71,7 @@ Deno.test("errnoText() falls back to the number when the shim has no text for it
 });
 
 Deno.test("unwrap() words failures with the real shim's strerror", () => {
-  const lib = loadTunLibrary();
+  const lib = loadNativeLibrary();
   try {
     const error = thrown(() => unwrap(lib, -1, "cannot set up interface tun0"));
     assert.equal(error.message, "cannot set up interface tun0: operation not permitted");
