@@ -14,8 +14,9 @@ import { type FailbackMove, failBackWhenDue } from "./failback.ts";
 import { acceptablePushedRoutes } from "./pushed_routes.ts";
 import type { ClientTransport } from "./transport.ts";
 import type { CarrierPolicy } from "../transport/congestion_control.ts";
-import { formatEndpoint } from "../config/net.ts";
+import { formatEndpoint } from "../config/endpoint.ts";
 import type { Endpoint } from "../config/types.ts";
+import { formatAddress } from "../ip/address.ts";
 import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
 import { errorMessage } from "../base/error_message.ts";
 import type { CounterRegistry } from "../counters/registry.ts";
@@ -264,7 +265,7 @@ export class TunnelClient {
           {
             server: stream.info.remote,
             which,
-            address: this.config.address.ip,
+            address: formatAddress(this.config.address.bytes),
             protocol: stream.info.protocol,
             cipher: stream.info.cipher,
             name: stream.info.peerName,

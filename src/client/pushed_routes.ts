@@ -1,6 +1,6 @@
-import { tunnelPrefixes } from "../config/net.ts";
+import { tunnelPrefixes } from "../config/addresses.ts";
 import type { ClientConfig } from "../config/types.ts";
-import { parseIpAddress } from "../ip/address_bytes.ts";
+import { parseAddress } from "../ip/address.ts";
 import {
   contains,
   formatPrefix,
@@ -69,5 +69,5 @@ function remoteAddress(remote: string): Uint8Array | undefined {
   const host = remote.startsWith("[")
     ? remote.slice(1, remote.indexOf("]"))
     : remote.slice(0, remote.lastIndexOf(":"));
-  return parseIpAddress(host);
+  return parseAddress(host);
 }

@@ -1,6 +1,7 @@
 import type { ClientRegistryConfig, RegisteredClient } from "../config/types.ts";
 import { CloseCode } from "../frame/control.ts";
-import { formatAddress, hostPrefix, type IpPrefix, sameAddress, samePrefix } from "../ip/prefix.ts";
+import { hostPrefix, type IpPrefix, sameAddress, samePrefix } from "../ip/prefix.ts";
+import { formatAddress } from "../ip/address.ts";
 import { PrefixTable } from "../routing/prefix_table.ts";
 import { checkClaimShape } from "./claim_shape.ts";
 import {

@@ -8,7 +8,6 @@
 import { CloseCode } from "../frame/control.ts";
 import {
   contains,
-  formatAddress,
   formatPrefix,
   type IpPrefix,
   maskBytes,
@@ -17,6 +16,7 @@ import {
   parsePrefix,
   sameAddress,
 } from "../ip/prefix.ts";
+import { formatAddress } from "../ip/address.ts";
 import { SessionRefusal } from "../session/session.ts";
 
 /**

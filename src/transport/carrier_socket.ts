@@ -6,7 +6,7 @@
  * and TCP_INFO (the carrier's health).
  */
 import type { TunLibrary } from "../tun/ffi.ts";
-import { parseIpAddress } from "../ip/address_bytes.ts";
+import { parseAddress } from "../ip/address.ts";
 
 /** The part of the shim this module calls. */
 export interface CarrierLibrary {
@@ -60,7 +60,7 @@ const FIELDS = 13;
 function addressBytes(text: string): Uint8Array | undefined {
   const bare = text.replace(/%.*$/, "");
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
-  return parseIpAddress(mapped ? mapped[1]! : bare);
+  return parseAddress(mapped ? mapped[1]! : bare);
 }
 
 export class CarrierSocket {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../../src/config/parse.ts";
-import { prefix } from "../../src/ip/prefix.ts";
+import { ipv4Prefix, prefix } from "../../src/ip/prefix.ts";
 import { onlyProblem, problems, TLS } from "../lib/config_text.ts";
 
 /** A server file whose third line is `address: ${address}`. */
@@ -17,14 +17,14 @@ Deno.test("address: a list of an IPv4 and an IPv6 address gives address and addr
     const text of [server(`[10.0.0.1/24, "fd00:5::1/64"]`), client(`[fd00:5::2/64, 10.0.0.2/24]`)]
   ) {
     const config = parseConfig(text, "s.yaml");
-    assert.equal(config.address.prefixLength, 24);
+    assert.equal(config.address.length, 24);
     assert.deepEqual(
       config.address6,
       prefix(config.mode === "server" ? "fd00:5::1/64" : "fd00:5::2/64"),
     );
   }
   const listOfOne = parseConfig(server("[10.0.0.1/24]"), "s.yaml");
-  assert.deepEqual(listOfOne.address, { ip: "10.0.0.1", prefixLength: 24 });
+  assert.deepEqual(listOfOne.address, ipv4Prefix("10.0.0.1/24"));
   assert.ok(!("address6" in listOfOne), "no IPv6 address: no address6 key");
   const block = parseConfig(server(`\n  - 10.0.0.1/24\n  - "fd00:5::1/127"`), "s.yaml");
   assert.equal(block.address6?.length, 127);

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { acceptablePushedRoutes } from "../../src/client/pushed_routes.ts";
-import { formatPrefix, prefix } from "../../src/ip/prefix.ts";
+import { formatPrefix, ipv4Prefix, ipv6Prefix, prefix } from "../../src/ip/prefix.ts";
 
 const config = {
-  address: { ip: "10.0.0.2", prefixLength: 24 },
-  address6: prefix("fd00:5::2/64"),
+  address: ipv4Prefix("10.0.0.2/24"),
+  address6: ipv6Prefix("fd00:5::2/64"),
   routes: [prefix("172.16.0.0/12")],
 };
 
