@@ -1,6 +1,6 @@
 import type { Logger } from "@logtape/logtape";
 import type { ClientConfig } from "../config/types.ts";
-import { CloseCode } from "../frame/control.ts";
+import { CloseCode, type StatedPrefix } from "../frame/control.ts";
 import type { TunReader } from "../routing/tun_reader.ts";
 import { type KeepaliveOptions, Session } from "../session/session.ts";
 import type { MssClampCounters } from "../tun/device.ts";
@@ -269,7 +269,7 @@ export class TunnelClient {
             protocol: stream.info.protocol,
             cipher: stream.info.cipher,
             name: stream.info.peerName,
-            peer: peer.address,
+            peer: peer.address.text,
             offload: session.acceptsGso ? "on" : "off",
           },
         );
@@ -330,7 +330,7 @@ export class TunnelClient {
   }
 
   /** Routes the server announced, installed on the TUN for as long as this session lasts. */
-  #installPushed(routes: readonly string[], remote: string, log: Logger): IpPrefix[] {
+  #installPushed(routes: readonly StatedPrefix[], remote: string, log: Logger): IpPrefix[] {
     const { accepted, refused } = acceptablePushedRoutes(routes, this.config, remote);
     for (const problem of refused) log.warn("server route refused: {problem}", { problem });
     const installed = this.#routes.install(accepted, "the server");

@@ -309,10 +309,7 @@ export class ClientSessions {
       onSpoofed: (source) => this.#strangers.spoofed(info.peerName, formatAddress(source)),
       sendBudget: this.#budget,
       admit: (peer) => {
-        const admitted = this.admission.admit(
-          { address: peer.address, ...(peer.address6 ? { address6: peer.address6 } : {}) },
-          session,
-        );
+        const admitted = this.admission.admit(peer, session);
         held.addresses = admitted.addresses;
         held.routes = admitted.routes;
         if (admitted.replaced) {

@@ -69,8 +69,8 @@ async function closeBoth(...sessions: Session[]) {
 Deno.test("Session opens both sides after the hello exchange and carries packets both ways", async () => {
   const { server, client, serverWriter, clientWriter } = pair();
   const [serverSees, clientSees] = await Promise.all([server.opened, client.opened]);
-  assert.equal(serverSees.address, "10.0.0.2/24");
-  assert.equal(clientSees.address, "10.0.0.1/24");
+  assert.equal(serverSees.address.text, "10.0.0.2/24");
+  assert.equal(clientSees.address.text, "10.0.0.1/24");
   const up = ipv4Packet(CLIENT_IP, SERVER_IP, new Uint8Array([1, 2, 3]));
   const down = ipv4Packet(SERVER_IP, CLIENT_IP, new Uint8Array([4, 5]));
   await client.send(encodeFrame(FrameType.Packet, up));
