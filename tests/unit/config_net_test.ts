@@ -27,6 +27,13 @@ Deno.test("parseEndpoint() reads host:port and [v6]:port, DNS names only when al
     value: { host: "0.0.0.0", port: 443 },
   });
   assert.deepEqual(parseEndpoint("[::]:443"), { ok: true, value: { host: "::", port: 443 } });
+  // A zone names the link of a link-local server or listening address.
+  assert.deepEqual(parseEndpoint("[fe80::1%eth0]:443"), {
+    ok: true,
+    value: { host: "fe80::1%eth0", port: 443 },
+  });
+  assert.equal(parseEndpoint("[fe80::1%]:443").ok, false);
+  assert.equal(parseEndpoint("010.0.0.1:443").ok, false);
   assert.equal(parseEndpoint("vpn.example.com:443").ok, false);
   assert.deepEqual(parseEndpoint("vpn.example.com:443", { allowNames: true }), {
     ok: true,
