@@ -119,7 +119,7 @@ const SPECIAL_RANGES: ReadonlyArray<{ readonly range: IpPrefix; readonly kind: s
   { range: prefix("240.0.0.0/4"), kind: "reserved" },
   { range: prefix("::/128"), kind: "unspecified" },
   { range: prefix("::1/128"), kind: "loopback" },
-  { range: prefix("::ffff:0:0/96"), kind: "IPv4-mapped" },
+  { range: IPV4_MAPPED, kind: "IPv4-mapped" },
   { range: prefix("fe80::/10"), kind: "link-local" },
   { range: prefix("ff00::/8"), kind: "multicast" },
 ];
