@@ -1,6 +1,9 @@
 /**
- * IP prefixes of either family (`10.0.0.0/24`, `fd00:1::/64`): what routes, tunnel addresses and
- * anti-spoofing rules are made of. Bytes are in network order, 4 for IPv4 and 16 for IPv6. Pure.
+ * IP prefixes of either family (`10.0.0.0/24`, `fd00:1::/64`): the one address type of the
+ * program. The configuration's tunnel addresses and networks, a Hello's claims, admission, the
+ * route table, pool routes, packet filters and status lines all hold an {@linkcode IpPrefix};
+ * only the data path turns an IPv4 address into a number (ipv4_word.ts). Bytes are in network
+ * order, 4 for IPv4 and 16 for IPv6. Pure.
  *
  * @module
  */
@@ -125,9 +128,4 @@ export function broadcastOf(p: IpPrefix): Uint8Array {
     bytes[bit >>> 3] = bytes[bit >>> 3]! | (0x80 >>> (bit & 7));
   }
   return bytes;
-}
-
-/** Whether `p` is an IPv4 prefix (narrows to `IpPrefix<4>`). */
-export function isIpv4Prefix(p: IpPrefix): p is IpPrefix<4> {
-  return p.family === 4;
 }
