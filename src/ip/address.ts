@@ -85,11 +85,6 @@ export function parseAddress(text: string): Uint8Array | undefined {
   return text.includes(":") ? parseIpv6(text) : parseIpv4(text);
 }
 
-/** Whether `text` is an IPv4 or IPv6 address (IPv6 without brackets or zone). */
-export function isAddress(text: string): boolean {
-  return parseAddress(text) !== undefined;
-}
-
 /**
  * Text form of 4 or 16 address octets: dotted IPv4, or IPv6 as RFC 5952 recommends (lower case,
  * the longest run of two or more zero groups shortened to "::"). Other lengths give hex octets.
