@@ -7,7 +7,7 @@
  * @module
  */
 
-import { isDnsName, isIPAddress } from "../config/net.ts";
+import { isDnsName, isIPAddress } from "../config/endpoint.ts";
 import { didYouMean } from "../config/suggest.ts";
 import { type GenerateCertsOptions, KEY_TYPES, type KeyType } from "../pki/types.ts";
 import type { Command, RunOptions } from "./command.ts";

@@ -1,6 +1,6 @@
 import type { Logger } from "@logtape/logtape";
 import type { ClientConfig } from "../config/types.ts";
-import { CloseCode } from "../frame/control.ts";
+import { CloseCode, type StatedPrefix } from "../frame/control.ts";
 import type { TunReader } from "../routing/tun_reader.ts";
 import { type KeepaliveOptions, Session } from "../session/session.ts";
 import type { MssClampCounters } from "../tun/device.ts";
@@ -14,8 +14,9 @@ import { type FailbackMove, failBackWhenDue } from "./failback.ts";
 import { acceptablePushedRoutes } from "./pushed_routes.ts";
 import type { ClientTransport } from "./transport.ts";
 import type { CarrierPolicy } from "../transport/congestion_control.ts";
-import { formatEndpoint } from "../config/net.ts";
+import { formatEndpoint } from "../config/endpoint.ts";
 import type { Endpoint } from "../config/types.ts";
+import { formatAddress } from "../ip/address.ts";
 import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
 import { errorMessage } from "../base/error_message.ts";
 import type { CounterRegistry } from "../counters/registry.ts";
@@ -264,11 +265,11 @@ export class TunnelClient {
           {
             server: stream.info.remote,
             which,
-            address: this.config.address.ip,
+            address: formatAddress(this.config.address.bytes),
             protocol: stream.info.protocol,
             cipher: stream.info.cipher,
             name: stream.info.peerName,
-            peer: peer.address,
+            peer: peer.address.text,
             offload: session.acceptsGso ? "on" : "off",
           },
         );
@@ -329,7 +330,7 @@ export class TunnelClient {
   }
 
   /** Routes the server announced, installed on the TUN for as long as this session lasts. */
-  #installPushed(routes: readonly string[], remote: string, log: Logger): IpPrefix[] {
+  #installPushed(routes: readonly StatedPrefix[], remote: string, log: Logger): IpPrefix[] {
     const { accepted, refused } = acceptablePushedRoutes(routes, this.config, remote);
     for (const problem of refused) log.warn("server route refused: {problem}", { problem });
     const installed = this.#routes.install(accepted, "the server");

@@ -10,7 +10,7 @@
 
 import type { SecureStream } from "../transport/secure_stream.ts";
 import type { Endpoint } from "../config/types.ts";
-import { formatEndpoint } from "../config/net.ts";
+import { formatEndpoint } from "../config/endpoint.ts";
 import { CloseCode } from "../frame/control.ts";
 import { errorMessage } from "../base/error_message.ts";
 import type { RankedServer, ServerRotation } from "./server_rotation.ts";

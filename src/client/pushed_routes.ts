@@ -1,6 +1,7 @@
-import { tunnelPrefixes } from "../config/net.ts";
+import { tunnelPrefixes } from "../config/addresses.ts";
 import type { ClientConfig } from "../config/types.ts";
-import { parseIpAddress } from "../ip/address_bytes.ts";
+import type { StatedPrefix } from "../frame/control.ts";
+import { parseAddress } from "../ip/address.ts";
 import {
   contains,
   formatPrefix,
@@ -8,7 +9,6 @@ import {
   type IpPrefix,
   networkOf,
   overlaps,
-  parsePrefix,
   samePrefix,
 } from "../ip/prefix.ts";
 
@@ -27,7 +27,7 @@ export interface PushedRoutes {
  * lists are skipped, as they are installed for good.
  */
 export function acceptablePushedRoutes(
-  routes: readonly string[],
+  routes: readonly StatedPrefix[],
   config: Pick<ClientConfig, "address" | "address6" | "routes">,
   serverRemote: string,
 ): PushedRoutes {
@@ -35,9 +35,8 @@ export function acceptablePushedRoutes(
   const refused: string[] = [];
   const tunnels = tunnelPrefixes(config).map(networkOf);
   const server = remoteAddress(serverRemote);
-  for (const text of routes) {
-    const route = parsePrefix(text);
-    if (typeof route === "string" || !text.includes("/") || hasHostBits(route)) {
+  for (const { text, prefix: route } of routes) {
+    if (route === undefined || hasHostBits(route)) {
       refused.push(`${JSON.stringify(text)} is not a network (address/prefix, host bits clear)`);
       continue;
     }
@@ -69,5 +68,5 @@ function remoteAddress(remote: string): Uint8Array | undefined {
   const host = remote.startsWith("[")
     ? remote.slice(1, remote.indexOf("]"))
     : remote.slice(0, remote.lastIndexOf(":"));
-  return parseIpAddress(host);
+  return parseAddress(host);
 }

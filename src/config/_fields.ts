@@ -8,8 +8,8 @@
 
 import { resolve } from "node:path";
 import { z } from "zod";
-import { isIPAddress, parseEndpoint } from "./net.ts";
-import type { ParseResult } from "./net.ts";
+import { isIPAddress, parseEndpoint } from "./endpoint.ts";
+import type { ParseResult } from "./endpoint.ts";
 import { didYouMean } from "./suggest.ts";
 import type { TlsVersion } from "./types.ts";
 
@@ -237,5 +237,76 @@ export function section<const Shape extends z.ZodRawShape>(shape: Shape) {
   return z.preprocess(
     (value) => value ?? {},
     z.strictObject(shape, { error: (issue) => refuse(issue.input, "a mapping", allowed) }),
+  );
+}
+
+/**
+ * `network.congestion_control`: the carrier TCP's congestion control, by its kernel name (`bbr`,
+ * `cubic`, `reno`, ...), or `system` for the host's default.
+ */
+export function congestionControl() {
+  const allowed = 'a congestion control the kernel knows (e.g. bbr, cubic) or "system"';
+  return text("a congestion control", allowed, (value): ParseResult<string> => {
+    if (/^[a-z0-9_]{1,15}$/.test(value)) return { ok: true, value };
+    return { ok: false, message: `${JSON.stringify(value)} is not ${allowed}` };
+  });
+}
+
+/** Something with zod's `safeParse`: a schema for the elements of {@linkcode oneOrList}. */
+interface Element<T> {
+  safeParse(value: unknown): z.ZodSafeParseResult<T>;
+}
+
+/**
+ * One value, or a list of 1 to `max` of them (`a` or `[a, b]` in the file), each checked by
+ * `element`. A problem with an entry of a list is placed on that entry (`key[1]`); a problem with
+ * a single value on the key itself.
+ */
+export function oneOrList<T>(element: Element<T>, max: number, allowed: string) {
+  return z.unknown().transform((value, ctx): T[] => {
+    const refuseWith = (message: string) => {
+      ctx.issues.push({ code: "custom", message, input: value });
+      return z.NEVER;
+    };
+    if (value === undefined || value === null) return refuseWith(refuse(value, "", allowed));
+    const listed = Array.isArray(value);
+    const items: unknown[] = listed ? value : [value];
+    if (items.length === 0) return refuseWith(`an empty list; expected ${allowed}`);
+    if (items.length > max) {
+      return refuseWith(`a list of ${items.length} entries; at most ${max} allowed: ${allowed}`);
+    }
+    const values: T[] = [];
+    let failed = false;
+    for (const [index, item] of items.entries()) {
+      const result = element.safeParse(item);
+      if (result.success) {
+        values.push(result.data);
+        continue;
+      }
+      failed = true;
+      for (const issue of result.error.issues) {
+        const path = listed ? [index, ...issue.path] : issue.path;
+        ctx.issues.push({ code: "custom", message: issue.message, input: item, path });
+      }
+    }
+    return failed ? z.NEVER : values;
+  });
+}
+
+/** A list of up to `max` values of `element`; an empty key (`routes:` alone) is an empty list. */
+export function boundedList<T extends z.ZodType>(
+  element: T,
+  max: number,
+  noun: string,
+  allowed: string,
+) {
+  return z.preprocess(
+    (value) => value ?? [],
+    z.array(element, { error: (issue) => refuse(issue.input, "a list", allowed) }).max(max, {
+      error: (issue) =>
+        `${
+          Array.isArray(issue.input) ? issue.input.length : "too many"
+        } ${noun} are too many; at most ${max} are allowed`,
+    }),
   );
 }

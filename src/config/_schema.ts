@@ -11,6 +11,7 @@ import { MAX_PUSHED_ROUTES } from "../frame/control.ts";
 import {
   accountName,
   alwaysOn,
+  congestionControl,
   endpoint,
   filePath,
   flag,
@@ -19,21 +20,14 @@ import {
   interfaceName,
   ipAddress,
   oneOf,
+  oneOrList,
   outputPath,
   port,
   section,
   tlsVersion,
 } from "./_fields.ts";
-import {
-  clientList,
-  congestionControl,
-  networkList,
-  noProxyList,
-  oneOrList,
-  proxyUrl,
-  serverList,
-  tunnelAddresses,
-} from "./_network_fields.ts";
+import { networkList, tunnelAddresses } from "./addresses.ts";
+import { clientList, noProxyList, proxyUrl, serverList } from "./_peer_fields.ts";
 import type { LogFormat, LogLevel } from "./types.ts";
 
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warning", "error"];

@@ -5,9 +5,9 @@
  */
 
 import { Document } from "yaml";
-import { formatAddress, formatPrefix } from "../ip/prefix.ts";
-import type { IpPrefix } from "../ip/prefix.ts";
-import { formatEndpoint, formatInterfaceAddress } from "./net.ts";
+import { formatAddress } from "../ip/address.ts";
+import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
+import { formatEndpoint } from "./endpoint.ts";
 import type { Config, RegisteredClient } from "./types.ts";
 
 /**
@@ -15,7 +15,7 @@ import type { Config, RegisteredClient } from "./types.ts";
  * every default written out and paths absolute. Parsing the result gives an equal `Config`.
  */
 export function formatEffectiveConfig(config: Config): string {
-  const v4 = formatInterfaceAddress(config.address);
+  const v4 = formatPrefix(config.address);
   const address = config.address6 === undefined ? v4 : [v4, formatPrefix(config.address6)];
   const modeKeys = config.mode === "server"
     ? {

@@ -13,14 +13,6 @@ export interface Endpoint {
   readonly port: number;
 }
 
-/** An interface address with its prefix, as written `10.0.0.1/24`. */
-export interface InterfaceAddress {
-  /** Dotted IPv4 address, e.g. `10.0.0.1`. */
-  readonly ip: string;
-  /** Prefix length 1..32. */
-  readonly prefixLength: number;
-}
-
 export interface NetworkConfig {
   /** TUN MTU, 576..65535. @default 1500 */
   readonly mtu: number;
@@ -128,10 +120,13 @@ interface CommonConfig {
   readonly pidFile?: string;
   /** TUN interface name, 1..15 characters. @default "tun0" */
   readonly interface: string;
-  /** The IPv4 tunnel address (the first IPv4 entry of `address`); always present. */
-  readonly address: InterfaceAddress;
+  /**
+   * The IPv4 tunnel address with the tunnel network's prefix (the IPv4 entry of `address`, e.g.
+   * 10.0.0.1/24); always present.
+   */
+  readonly address: IpPrefix<4>;
   /** The IPv6 tunnel address with its prefix, when `address` lists one (e.g. fd00:5::1/64). */
-  readonly address6?: IpPrefix;
+  readonly address6?: IpPrefix<6>;
   readonly network: NetworkConfig;
   readonly logging: LoggingConfig;
   readonly monitoring: MonitoringConfig;

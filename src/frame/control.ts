@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { encodeFrame, FrameError } from "./codec.ts";
 import { CONTROL_MAX_PAYLOAD, FrameType } from "./constants.ts";
+import { type IpPrefix, parsePrefix } from "../ip/prefix.ts";
 
 /** The protocol version this build speaks. A peer with another major version is refused. */
 export const PROTOCOL_VERSION = 1;
@@ -28,7 +29,31 @@ const helloSchema = z.object({
   routes: z.array(z.string().max(50)).max(MAX_PUSHED_ROUTES).optional(),
 });
 
+/** A Hello as sent: its addresses and routes as text (`10.0.0.2/24`). */
 export type Hello = z.infer<typeof helloSchema>;
+
+/**
+ * An address or network a peer's Hello states: the text it sent (for messages), and the prefix
+ * it stands for, parsed once when the Hello is read; undefined when the text is not
+ * `address/length` (the receiver refuses it in its own words).
+ */
+export interface StatedPrefix {
+  readonly text: string;
+  readonly prefix: IpPrefix | undefined;
+}
+
+/** A Hello as read from the peer: its tunnel addresses and routes parsed. */
+export interface PeerHello extends Omit<Hello, "address" | "address6" | "routes"> {
+  readonly address: StatedPrefix;
+  readonly address6?: StatedPrefix;
+  readonly routes?: readonly StatedPrefix[];
+}
+
+/** `text` as a Hello states it: parsed when it is `address/length`. */
+export function statedPrefix(text: string): StatedPrefix {
+  const parsed = text.includes("/") ? parsePrefix(text) : undefined;
+  return { text, prefix: typeof parsed === "string" ? undefined : parsed };
+}
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
@@ -37,8 +62,11 @@ export function encodeHello(hello: Hello): Uint8Array {
   return encodeFrame(FrameType.Hello, textEncoder.encode(JSON.stringify(hello)));
 }
 
-/** Decodes a Hello payload; a malformed one is a FrameError naming what is wrong. */
-export function decodeHello(payload: Uint8Array): Hello {
+/**
+ * Decodes a Hello payload, its addresses and routes parsed; a malformed one is a FrameError
+ * naming what is wrong (an address that is not one is left to the receiver to refuse).
+ */
+export function decodeHello(payload: Uint8Array): PeerHello {
   let json: unknown;
   try {
     json = JSON.parse(textDecoder.decode(payload));
@@ -52,7 +80,13 @@ export function decodeHello(payload: Uint8Array): Hello {
       `hello is malformed: ${issue?.path.join(".") || "value"}: ${issue?.message}`,
     );
   }
-  return parsed.data;
+  const { address, address6, routes, ...rest } = parsed.data;
+  return {
+    ...rest,
+    address: statedPrefix(address),
+    ...(address6 === undefined ? {} : { address6: statedPrefix(address6) }),
+    ...(routes === undefined ? {} : { routes: routes.map(statedPrefix) }),
+  };
 }
 
 export const PING_PAYLOAD_SIZE = 8;

@@ -1,17 +1,22 @@
 /**
- * IP prefixes of either family (`10.0.0.0/24`, `fd00:1::/64`): what routes, tunnel addresses and
- * anti-spoofing rules are made of. Bytes are in network order, 4 for IPv4 and 16 for IPv6. Pure.
+ * IP prefixes of either family (`10.0.0.0/24`, `fd00:1::/64`): the one address type of the
+ * program. The configuration's tunnel addresses and networks, a Hello's claims, admission, the
+ * route table, pool routes, packet filters and status lines all hold an {@linkcode IpPrefix};
+ * only the data path turns an IPv4 address into a number (ipv4_word.ts). Bytes are in network
+ * order, 4 for IPv4 and 16 for IPv6. Pure.
  *
  * @module
  */
 
-import { formatIpAddress, parseIpAddress } from "./address_bytes.ts";
+import { familyOf, formatAddress, type IpFamily, parseAddress } from "./address.ts";
 
-export type IpFamily = 4 | 6;
-
-/** An address or network with its prefix length; `bytes` is 4 (IPv4) or 16 (IPv6) octets. */
-export interface IpPrefix {
-  readonly family: IpFamily;
+/**
+ * An address or network with its prefix length; `bytes` is 4 (IPv4) or 16 (IPv6) octets. The
+ * one address type of the program: a tunnel address (`10.0.0.1/24`, host bits set), a network
+ * (`10.0.0.0/24`) or one host (`10.0.0.11/32`). `IpPrefix<4>` is an IPv4 one.
+ */
+export interface IpPrefix<Family extends IpFamily = IpFamily> {
+  readonly family: Family;
   readonly bytes: Uint8Array;
   /** 0..32 for IPv4, 0..128 for IPv6. */
   readonly length: number;
@@ -22,17 +27,11 @@ export function maxLength(family: IpFamily): number {
   return family === 4 ? 32 : 128;
 }
 
-export function familyOf(bytes: Uint8Array): IpFamily {
-  if (bytes.length === 4) return 4;
-  if (bytes.length === 16) return 6;
-  throw new RangeError(`an IP address has 4 or 16 bytes, not ${bytes.length}`);
-}
-
 /** Why `text` is not `address/length`, or the prefix. Host bits may be set (an interface address). */
 export function parsePrefix(text: string): IpPrefix | string {
   const slash = text.indexOf("/");
   const addressText = slash < 0 ? text : text.slice(0, slash);
-  const bytes = parseIpAddress(addressText);
+  const bytes = parseAddress(addressText);
   if (bytes === undefined) return `"${addressText}" is not an IPv4 or IPv6 address`;
   const family = familyOf(bytes);
   const max = maxLength(family);
@@ -49,6 +48,20 @@ export function prefix(text: string): IpPrefix {
   const parsed = parsePrefix(text);
   if (typeof parsed === "string") throw new TypeError(parsed);
   return parsed;
+}
+
+/** Like {@linkcode prefix}, for an IPv4 prefix: throws TypeError for an IPv6 one too. */
+export function ipv4Prefix(text: string): IpPrefix<4> {
+  const parsed = prefix(text);
+  if (parsed.family !== 4) throw new TypeError(`"${text}" is not an IPv4 prefix`);
+  return { ...parsed, family: 4 };
+}
+
+/** Like {@linkcode prefix}, for an IPv6 prefix: throws TypeError for an IPv4 one too. */
+export function ipv6Prefix(text: string): IpPrefix<6> {
+  const parsed = prefix(text);
+  if (parsed.family !== 6) throw new TypeError(`"${text}" is not an IPv6 prefix`);
+  return { ...parsed, family: 6 };
 }
 
 /** A host prefix (/32 or /128) for one address. */
@@ -103,22 +116,16 @@ export function samePrefix(a: IpPrefix, b: IpPrefix): boolean {
   return a.length === b.length && sameAddress(a.bytes, b.bytes);
 }
 
-export function formatAddress(bytes: Uint8Array): string {
-  return formatIpAddress(bytes);
-}
-
 /** `10.0.0.0/24`, `fd00::/64` */
 export function formatPrefix(p: IpPrefix): string {
-  return `${formatIpAddress(p.bytes)}/${p.length}`;
+  return `${formatAddress(p.bytes)}/${p.length}`;
 }
 
-/** An IPv4 address as the data path's host-order u32. */
-export function ipv4Number(bytes: Uint8Array): number {
-  if (bytes.length !== 4) throw new RangeError("not an IPv4 address");
-  return ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
-}
-
-/** The 4 bytes of a host-order u32 IPv4 address. */
-export function ipv4Bytes(value: number): Uint8Array {
-  return Uint8Array.of(value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff);
+/** The last address of a prefix: every host bit set (an IPv4 network's broadcast address). */
+export function broadcastOf(p: IpPrefix): Uint8Array {
+  const bytes = maskBytes(p.bytes, p.length);
+  for (let bit = p.length; bit < bytes.length * 8; bit++) {
+    bytes[bit >>> 3] = bytes[bit >>> 3]! | (0x80 >>> (bit & 7));
+  }
+  return bytes;
 }

@@ -1,7 +1,7 @@
 /** Checks of the `--generate-certs` options, before anything is read or written. */
 
 import { PkiError } from "./errors.ts";
-import { parseIpAddress } from "../ip/address_bytes.ts";
+import { parseAddress } from "../ip/address.ts";
 import { MAX_LEAF_VALIDITY_DAYS } from "./limits.ts";
 import { type GenerateCertsOptions, isKeyType, KEY_TYPES } from "./types.ts";
 
@@ -32,7 +32,7 @@ export function validateOptions(options: GenerateCertsOptions): Settings {
   checkClientName(options.clientName);
   let serverIp: Settings["serverIp"];
   if (options.serverIp !== undefined) {
-    const octets = parseIpAddress(options.serverIp);
+    const octets = parseAddress(options.serverIp);
     if (octets === undefined) {
       throw new PkiError(`Server IP "${options.serverIp}" is not an IPv4 or IPv6 address`);
     }

@@ -2,7 +2,7 @@
 
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { formatIpAddress } from "../ip/address_bytes.ts";
+import { formatAddress } from "../ip/address.ts";
 import { toArrayBuffer } from "./_keys.ts";
 
 export const OID = {
@@ -185,7 +185,7 @@ export function subjectAltNames(cert: pkijs.Certificate): string[] {
       case 7: {
         const octets: unknown = name.value;
         return octets instanceof asn1js.OctetString
-          ? `IP:${formatIpAddress(octets.valueBlock.valueHexView)}`
+          ? `IP:${formatAddress(octets.valueBlock.valueHexView)}`
           : "IP:?";
       }
       default:

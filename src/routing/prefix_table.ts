@@ -1,4 +1,6 @@
-import { familyOf, type IpFamily, type IpPrefix, ipv4Number, maskBytes } from "../ip/prefix.ts";
+import { type IpPrefix, maskBytes } from "../ip/prefix.ts";
+import { familyOf, type IpFamily } from "../ip/address.ts";
+import { ipv4ToWord, type Ipv4Word } from "../ip/ipv4_word.ts";
 
 /**
  * One route table for both address families: prefixes (host addresses /32 and /128 as well as
@@ -11,7 +13,7 @@ import { familyOf, type IpFamily, type IpPrefix, ipv4Number, maskBytes } from ".
  * routes. Memory: one map entry per route.
  */
 export class PrefixTable<Value> {
-  #v4 = new FamilyTable<number, Value>();
+  #v4 = new FamilyTable<Ipv4Word, Value>();
   #v6 = new FamilyTable<string, Value>();
   #size = 0;
 
@@ -43,8 +45,8 @@ export class PrefixTable<Value> {
     return removed;
   }
 
-  /** Longest-prefix match for an IPv4 destination as the data path's host-order u32. */
-  lookup4(destination: number): Value | undefined {
+  /** Longest-prefix match for an IPv4 destination as the data path's word (host-order u32). */
+  lookup4(destination: Ipv4Word): Value | undefined {
     const table = this.#v4;
     for (const length of table.lengths) {
       const mask = length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
@@ -68,7 +70,7 @@ export class PrefixTable<Value> {
 
   /** Longest-prefix match for an address of either family (4 or 16 bytes). */
   lookup(address: Uint8Array): Value | undefined {
-    return familyOf(address) === 4 ? this.lookup4(ipv4Number(address)) : this.lookup6(address);
+    return familyOf(address) === 4 ? this.lookup4(ipv4ToWord(address)) : this.lookup6(address);
   }
 
   /** Every route of `family`, as prefix length and value (for status and tests). */
@@ -117,8 +119,8 @@ class FamilyTable<Key, Value> {
   }
 }
 
-function v4Key(bytes: Uint8Array, length: number): number {
-  return ipv4Number(maskBytes(bytes, length));
+function v4Key(bytes: Uint8Array, length: number): Ipv4Word {
+  return ipv4ToWord(maskBytes(bytes, length));
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));

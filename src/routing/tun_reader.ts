@@ -4,6 +4,7 @@ import type { TunReaderCounters } from "../counters/counters.ts";
 import type { FrameConverter } from "../tun/offload.ts";
 import { FRAME_HEADER_SIZE, VNET_HDR_SIZE } from "../frame/constants.ts";
 import { BufferPool } from "./buffer_pool.ts";
+import type { Ipv4Word } from "../ip/ipv4_word.ts";
 
 /** The part of a session the reader needs: a bounded queue to hand frames to. */
 export interface FrameSink {
@@ -22,8 +23,8 @@ export interface FrameSink {
 
 /** Where packets go: the sink that owns a destination, and how many sinks are open. */
 export interface SinkRouter {
-  /** The sink for an IPv4 destination (host-order u32). */
-  route(destination: number): FrameSink | undefined;
+  /** The sink for an IPv4 destination, as the shim's index holds it (host-order u32). */
+  route(destination: Ipv4Word): FrameSink | undefined;
   /** The sink for the IPv6 destination whose 16 bytes start at `offset` of `packet`. */
   route6(packet: Uint8Array, offset: number): FrameSink | undefined;
   /** Open sinks now; with only one, waiting for it holds up nobody else. */

@@ -1,6 +1,7 @@
 import type { ClientRegistryConfig, RegisteredClient } from "../config/types.ts";
-import { CloseCode } from "../frame/control.ts";
-import { formatAddress, hostPrefix, type IpPrefix, sameAddress, samePrefix } from "../ip/prefix.ts";
+import { CloseCode, type StatedPrefix } from "../frame/control.ts";
+import { hostPrefix, type IpPrefix, sameAddress, samePrefix } from "../ip/prefix.ts";
+import { formatAddress } from "../ip/address.ts";
 import { PrefixTable } from "../routing/prefix_table.ts";
 import { checkClaimShape } from "./claim_shape.ts";
 import {
@@ -24,12 +25,12 @@ export interface AdmittedPeer {
   };
 }
 
-/** The addresses a client's Hello claims: its IPv4 tunnel address, maybe an IPv6 one. */
+/** The addresses a client's Hello claims (parsed as it was read): IPv4, maybe IPv6 too. */
 export interface Claim {
   /** `10.0.0.2/24` */
-  readonly address: string;
+  readonly address: StatedPrefix;
   /** `fd00:5::2/64` */
-  readonly address6?: string;
+  readonly address6?: StatedPrefix;
 }
 
 /** The outcome of a successful admission. */
@@ -328,7 +329,7 @@ export class ClientAdmission<Peer extends AdmittedPeer> {
 
   /** The host prefix a claim of `family` stands for, or a SessionRefusal saying why not. */
   #checkClaim(
-    claimed: string,
+    claimed: StatedPrefix,
     family: 4 | 6,
     name: string,
     entry: RegisteredClient | undefined,
@@ -352,7 +353,7 @@ export class ClientAdmission<Peer extends AdmittedPeer> {
       throw new SessionRefusal(
         CloseCode.AddressRejected,
         `client ${name} claims ${text}, but the server's clients list gives it no ${v} address; ` +
-          `remove ${claimed} from its address (or add one to its clients entry)`,
+          `remove ${claimed.text} from its address (or add one to its clients entry)`,
       );
     }
     if (pinnedTo !== undefined && pinnedTo !== name) {

@@ -5,18 +5,17 @@
  * @module
  */
 
-import { CloseCode } from "../frame/control.ts";
+import { CloseCode, type StatedPrefix } from "../frame/control.ts";
 import {
   contains,
-  formatAddress,
   formatPrefix,
   type IpPrefix,
   maskBytes,
   maxLength,
   networkOf,
-  parsePrefix,
   sameAddress,
 } from "../ip/prefix.ts";
+import { formatAddress } from "../ip/address.ts";
 import { SessionRefusal } from "../session/session.ts";
 
 /**
@@ -25,12 +24,11 @@ import { SessionRefusal } from "../session/session.ts";
  * outside it, the server's own address, or the network's network or broadcast address.
  */
 export function checkClaimShape(
-  claimed: string,
+  { text: claimed, prefix: parsed }: StatedPrefix,
   { family, tunnel }: { readonly family: 4 | 6; readonly tunnel: IpPrefix | undefined },
 ): IpPrefix {
-  const parsed = parsePrefix(claimed);
   const v = `IPv${family}`;
-  if (typeof parsed === "string" || parsed.family !== family || !claimed.includes("/")) {
+  if (parsed === undefined || parsed.family !== family) {
     throw new SessionRefusal(
       CloseCode.AddressRejected,
       `tunnel address "${claimed}" is not ${v}/prefix`,

@@ -8,11 +8,12 @@
 
 import type { Logger } from "@logtape/logtape";
 import type { ServerConfig } from "../config/types.ts";
-import { tunnelPrefixes } from "../config/net.ts";
+import { tunnelPrefixes } from "../config/addresses.ts";
 import { countReason } from "../counters/counters.ts";
 import type { CounterRegistry } from "../counters/registry.ts";
 import { CloseCode, encodeClose } from "../frame/control.ts";
-import { formatAddress, formatPrefix, type IpPrefix } from "../ip/prefix.ts";
+import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
+import { formatAddress } from "../ip/address.ts";
 import type { SinkRouter } from "../routing/tun_reader.ts";
 import { SendBudget } from "../session/send_queue.ts";
 import { type Admission, type KeepaliveOptions, Session } from "../session/session.ts";
@@ -308,10 +309,7 @@ export class ClientSessions {
       onSpoofed: (source) => this.#strangers.spoofed(info.peerName, formatAddress(source)),
       sendBudget: this.#budget,
       admit: (peer) => {
-        const admitted = this.admission.admit(
-          { address: peer.address, ...(peer.address6 ? { address6: peer.address6 } : {}) },
-          session,
-        );
+        const admitted = this.admission.admit(peer, session);
         held.addresses = admitted.addresses;
         held.routes = admitted.routes;
         if (admitted.replaced) {

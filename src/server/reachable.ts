@@ -16,10 +16,9 @@
  */
 
 import {
+  broadcastOf,
   hostPrefix,
   type IpPrefix,
-  ipv4Bytes,
-  ipv4Number,
   networkOf,
   overlaps,
   prefix,
@@ -76,7 +75,5 @@ export function reachableRules(inputs: ReachableInputs): DestinationRule[] {
 /** The broadcast address of an IPv4 network of /30 or wider, as a host prefix. */
 function directedBroadcast(p: IpPrefix): IpPrefix[] {
   if (p.family !== 4 || p.length > 30 || p.length === 0) return [];
-  const hostBits = 32 - p.length;
-  const last = (ipv4Number(networkOf(p).bytes) | ((2 ** hostBits - 1) >>> 0)) >>> 0;
-  return [hostPrefix(ipv4Bytes(last))];
+  return [hostPrefix(broadcastOf(p))];
 }

@@ -8,7 +8,8 @@
 
 import type { ClientRegistryConfig, RegisteredClient } from "../config/types.ts";
 import { CloseCode } from "../frame/control.ts";
-import { formatAddress, type IpPrefix, sameAddress } from "../ip/prefix.ts";
+import { type IpPrefix, sameAddress } from "../ip/prefix.ts";
+import { formatAddress } from "../ip/address.ts";
 import { SessionRefusal } from "../session/session.ts";
 
 /** What a registry reload means for the live sessions (see ClientAdmission.update). */

@@ -7,6 +7,7 @@ import type { KeepaliveOptions, Session } from "../session/session.ts";
 import type { Readiness } from "../monitor/source.ts";
 import type { MssClampCounters } from "../tun/device.ts";
 import { forwardingProblem } from "../tun/forwarding.ts";
+import { formatAddress } from "../ip/address.ts";
 import { deviceReader } from "../tunnel/data_path.ts";
 import type { PeerRevocations, TunnelDevice } from "../tunnel/device.ts";
 import {
@@ -135,8 +136,8 @@ export class TunnelServer {
       host: config.listen.host,
       port: door.endpoint.port,
       interface: device.name,
-      address: config.address.ip,
-      prefix: config.address.prefixLength,
+      address: formatAddress(config.address.bytes),
+      prefix: config.address.length,
       mtu: config.network.mtu,
     });
     return server;

@@ -13,7 +13,7 @@ export function helloFor(config: Config, features: readonly string[] = []): Hell
   return {
     protocol: PROTOCOL_VERSION,
     software: `sssonector/${VERSION}`,
-    address: `${config.address.ip}/${config.address.prefixLength}`,
+    address: formatPrefix(config.address),
     ...(config.address6 ? { address6: formatPrefix(config.address6) } : {}),
     mtu: config.network.mtu,
     features: [...features],

@@ -13,6 +13,7 @@ import {
   encodePing,
   Feature,
   type Hello,
+  type PeerHello,
   PROTOCOL_VERSION,
 } from "../frame/control.ts";
 import { type DataFrameWriter, FrameReceiver, NO_DATA_FRAMES } from "../frame/receiver.ts";
@@ -65,7 +66,7 @@ export interface SessionOptions {
   readonly hello: Hello;
   readonly logger: Logger;
   /** Judges the peer's Hello; throws SessionRefusal to refuse. */
-  readonly admit: (peer: Hello) => Admission;
+  readonly admit: (peer: PeerHello) => Admission;
   /** @default DEFAULT_KEEPALIVE */
   readonly keepalive?: KeepaliveOptions;
   /** Close when the Hello exchange takes longer. @default 10000 */
@@ -113,12 +114,12 @@ export class Session {
   /** When the session was created (ms since the epoch). */
   readonly since = Date.now();
   /** Resolves with the peer's Hello when the session opens; rejects when it closes first. */
-  readonly opened: Promise<Hello>;
+  readonly opened: Promise<PeerHello>;
   /** Resolves once, when the session has ended. */
   readonly ended: Promise<SessionEnd>;
   #state: SessionState = "handshake";
   #acceptsGso = false;
-  #peer: Hello | undefined;
+  #peer: PeerHello | undefined;
   #receiver: FrameReceiver;
   #options: SessionOptions;
   #keepalive: KeepaliveOptions;
@@ -132,7 +133,7 @@ export class Session {
   #out = { packets: 0, bytes: 0, congested: 0, control: 0 };
   #rttMs: number | undefined;
   #tuner: CarrierTuner | undefined;
-  #resolveOpened!: (hello: Hello) => void;
+  #resolveOpened!: (hello: PeerHello) => void;
   #rejectOpened!: (reason: Error) => void;
   #resolveEnded!: (end: SessionEnd) => void;
 
@@ -178,7 +179,7 @@ export class Session {
   }
 
   /** The peer's Hello, once received. */
-  get peer(): Hello | undefined {
+  get peer(): PeerHello | undefined {
     return this.#peer;
   }
 
@@ -229,7 +230,7 @@ export class Session {
     return {
       peerName: this.connection.peerName,
       tunnelAddress: this.#peer && [this.#peer.address, this.#peer.address6]
-        .filter((a) => a !== undefined).join(" "),
+        .flatMap((a) => a === undefined ? [] : [a.text]).join(" "),
       remote: this.connection.remote,
       since: this.since,
       rttMs,
@@ -318,7 +319,7 @@ export class Session {
     }
   }
 
-  #onHello(peer: Hello): void {
+  #onHello(peer: PeerHello): void {
     if (this.#state !== "handshake") throw new FrameError("second hello on an open session");
     if (peer.protocol !== PROTOCOL_VERSION) {
       this.close(

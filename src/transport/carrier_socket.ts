@@ -6,7 +6,7 @@
  * and TCP_INFO (the carrier's health).
  */
 import type { TcpSocketSymbols } from "../native/tcp_socket.ts";
-import { parseIpAddress } from "../ip/address_bytes.ts";
+import { parseAddress } from "../ip/address.ts";
 
 /** Both ends of a TCP connection, as node's sockets report them. */
 export interface TcpEndpoints {
@@ -46,7 +46,7 @@ const FIELDS = 13;
 function addressBytes(text: string): Uint8Array | undefined {
   const bare = text.replace(/%.*$/, "");
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
-  return parseIpAddress(mapped ? mapped[1]! : bare);
+  return parseAddress(mapped ? mapped[1]! : bare);
 }
 
 export class CarrierSocket {

@@ -6,14 +6,14 @@
  * are abandoned.
  */
 import dns from "node:dns/promises";
-import { isIpv4 } from "../ip/ipv4.ts";
+import { parseIpv4 } from "../ip/address.ts";
 
 /** How long an attempt runs alone before the next address is tried too (RFC 8305: 250 ms). */
 export const ATTEMPT_DELAY_MS = 250;
 
 /** Whether `host` is an address literal (no lookup needed). */
 export function isAddressLiteral(host: string): boolean {
-  return isIpv4(host) || host.includes(":");
+  return parseIpv4(host) !== undefined || host.includes(":");
 }
 
 /** Addresses in the order to try them: families alternating, starting with the first's. */

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { parseIpAddress } from "../ip/address_bytes.ts";
+import { parseAddress } from "../ip/address.ts";
 import { maskBytes } from "../ip/prefix.ts";
 
 /** Caps on connections that have not yet become a session. */
@@ -98,7 +98,7 @@ interface Entry {
 
 /** The network key of an address: its first `bits` as text ("4/198.51.100" style), or itself. */
 export function networkKey(source: string, limits: PendingLimits): string {
-  let bytes = parseIpAddress(source);
+  let bytes = parseAddress(source);
   if (bytes === undefined) return source;
   // An IPv4-mapped IPv6 address (dual-stack socket) is the IPv4 address it maps.
   if (

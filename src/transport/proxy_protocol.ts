@@ -8,7 +8,7 @@
  * have one; a server not configured for it never looks for one.
  */
 import type { Socket } from "node:net";
-import { formatIpAddress } from "../ip/address_bytes.ts";
+import { formatAddress } from "../ip/address.ts";
 import { formatRemote } from "./secure_stream.ts";
 
 /** The 12 bytes every v2 header starts with. */
@@ -104,7 +104,7 @@ export function parseProxyV2(bytes: Uint8Array): ProxyHeader {
     return { kind: "invalid", reason: "a PROXY header too short for its addresses" };
   }
   const size = family === 1 ? 4 : 16;
-  const address = formatIpAddress(bytes.slice(16, 16 + size));
+  const address = formatAddress(bytes.slice(16, 16 + size));
   const portAt = 16 + 2 * size;
   const port = (bytes[portAt]! << 8) | bytes[portAt + 1]!;
   return { kind: "header", length, source: formatRemote(address, port) };

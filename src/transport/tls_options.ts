@@ -1,7 +1,7 @@
 /** node:tls options for both ends, built from the same material so the two never drift. */
 import type { ConnectionOptions, TlsOptions } from "node:tls";
 import type { Endpoint } from "../config/types.ts";
-import { isIpv4 } from "../ip/ipv4.ts";
+import { parseIpv4 } from "../ip/address.ts";
 import type { TlsMaterial } from "../pki/material.ts";
 
 /** ALPN protocol id; a peer speaking anything else is not an SSSonector of this protocol line. */
@@ -33,7 +33,7 @@ export function serverTlsOptions(material: TlsMaterial): TlsOptions {
 
 /** Client: the server's certificate must chain to our CA and name the host we dial. */
 export function clientTlsOptions(material: TlsMaterial, server: Endpoint): ConnectionOptions {
-  const hostIsIp = isIpv4(server.host) || server.host.includes(":");
+  const hostIsIp = parseIpv4(server.host) !== undefined || server.host.includes(":");
   return {
     ...commonOptions(material),
     host: server.host,

@@ -1,7 +1,5 @@
-import type { InterfaceAddress } from "../config/types.ts";
 import type { DataFrameWriter } from "../frame/receiver.ts";
-import { parseIpv4 } from "../ip/ipv4.ts";
-import type { IpPrefix } from "../ip/prefix.ts";
+import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
 import type { NetlinkSymbols } from "../native/netlink.ts";
 import { OpenFlag, OpenStage, type TunSymbols } from "../native/tun.ts";
 import { addAddress, addRoute, interfaceIndex, removeRoute } from "./netlink.ts";
@@ -14,12 +12,13 @@ export type DeviceSymbols = TunSymbols & NetlinkSymbols;
 export interface TunOptions {
   /** Interface name, e.g. tun0. */
   readonly name: string;
-  readonly address: InterfaceAddress;
+  /** The IPv4 address with its prefix (e.g. 10.0.0.1/24). */
+  readonly address: IpPrefix<4>;
   readonly mtu: number;
   /** Open with IFF_VNET_HDR and checksum/segmentation offloads. @default false */
   readonly offload?: boolean;
   /** An IPv6 address with its prefix (e.g. fd00:5::1/64), usable at once (no DAD). */
-  readonly address6?: IpPrefix;
+  readonly address6?: IpPrefix<6>;
   /**
    * Lower the MSS option of TCP SYNs crossing the device (both directions) to at most these
    * (mssClampFor(mtu) for what fits the MTU); 0 turns a family off. @default no clamping
@@ -121,13 +120,13 @@ export class TunDevice implements FrameSource, DataFrameWriter {
       throw error;
     }
     const device = new TunDevice(lib, handle, name, index);
-    const ip = new Uint8Array(4);
-    new DataView(ip.buffer).setUint32(0, parseIpv4(options.address.ip));
+    // The shim takes the 4 octets in network order, as the prefix holds them.
+    const ip = options.address.bytes;
     try {
       unwrap(
         lib,
-        lib.symbols.sss_tun_configure(handle, ip, options.address.prefixLength, options.mtu),
-        `cannot configure interface ${name} (address ${options.address.ip}/${options.address.prefixLength}, ` +
+        lib.symbols.sss_tun_configure(handle, ip, options.address.length, options.mtu),
+        `cannot configure interface ${name} (address ${formatPrefix(options.address)}, ` +
           `mtu ${options.mtu})`,
       );
       if (options.address6) addAddress(lib, device, options.address6, options.mtu);

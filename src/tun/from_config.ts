@@ -1,6 +1,6 @@
 import type { Config } from "../config/types.ts";
 import type { DataFrameWriter } from "../frame/receiver.ts";
-import { tunnelPrefixes } from "../config/net.ts";
+import { tunnelPrefixes } from "../config/addresses.ts";
 import type { IpPrefix } from "../ip/prefix.ts";
 import { type FrameSource, type MssClampCounters, mssClampFor, type ReadBatch } from "./device.ts";
 import { type DeviceSymbols, TunDevice, type TunOptions } from "./device.ts";

@@ -1,5 +1,5 @@
 /** IPv4 ICMP echo packets for the probes that drive a real TUN device. */
-import { parseIpv4 } from "../../src/ip/ipv4.ts";
+import { parseIpv4 } from "../../src/ip/address.ts";
 
 /** The Internet checksum of `bytes`. */
 export function checksum(bytes: Uint8Array): number {
@@ -17,8 +17,8 @@ export function echoRequest(source: string, destination: string, id: number, pay
   view.setUint16(2, packet.length);
   view.setUint8(8, 64);
   view.setUint8(9, 1);
-  view.setUint32(12, parseIpv4(source));
-  view.setUint32(16, parseIpv4(destination));
+  packet.set(parseIpv4(source)!, 12);
+  packet.set(parseIpv4(destination)!, 16);
   view.setUint16(10, checksum(packet.subarray(0, 20)));
   view.setUint8(20, 8);
   view.setUint16(24, id);

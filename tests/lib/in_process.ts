@@ -5,7 +5,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { TunnelClient } from "../../src/client/client.ts";
-import { tunnelPrefixes } from "../../src/config/net.ts";
+import { tunnelPrefixes } from "../../src/config/addresses.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import type { ClientConfig, ServerConfig } from "../../src/config/types.ts";
 import { CounterRegistry } from "../../src/counters/registry.ts";

@@ -12,7 +12,8 @@ import { encodeFrame, readFrameHeader } from "../../src/frame/codec.ts";
 import { FRAME_HEADER_SIZE, FrameType, VNET_HDR_SIZE } from "../../src/frame/constants.ts";
 import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
 import { spoofedSource } from "../../src/frame/receiver.ts";
-import { formatAddress, prefix } from "../../src/ip/prefix.ts";
+import { ipv4Prefix, prefix } from "../../src/ip/prefix.ts";
+import { formatAddress } from "../../src/ip/address.ts";
 import { mssClampFor, TunDevice } from "../../src/tun/device.ts";
 import { loadNativeLibrary } from "../../src/native/library.ts";
 import { OffloadConverter } from "../../src/tun/offload.ts";
@@ -44,7 +45,7 @@ async function ip(...args: string[]): Promise<void> {
 const lib = loadNativeLibrary();
 const device = TunDevice.open({
   name: NAME,
-  address: { ip: "10.98.0.1", prefixLength: 24 },
+  address: ipv4Prefix("10.98.0.1/24"),
   mtu: MTU,
   offload,
   mssClamp: mssClampFor(MTU),

@@ -7,6 +7,7 @@
  * pings it answered) before it exits.
  */
 import { encodeFrame, readFrameHeader } from "../../src/frame/codec.ts";
+import { ipv4Prefix } from "../../src/ip/prefix.ts";
 import { FRAME_HEADER_SIZE, FrameType } from "../../src/frame/constants.ts";
 import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
 import { dropPrivileges } from "../../src/privilege/drop.ts";
@@ -32,7 +33,7 @@ const [user = "nobody", group = "nogroup"] = Deno.args;
 const lib = loadNativeLibrary();
 const device = TunDevice.open({
   name: "priv0",
-  address: { ip: "10.97.0.1", prefixLength: 24 },
+  address: ipv4Prefix("10.97.0.1/24"),
   mtu: 1400,
 }, lib);
 const buffer = new Uint8Array(262144);
@@ -64,7 +65,7 @@ const result: Record<string, unknown> = { pid: Deno.pid, account, tidsBefore };
 result.exec = await attempt(() => new Deno.Command("true").outputSync().code);
 result.shadow = await attempt(() => Deno.readTextFileSync("/etc/shadow").length);
 result.configureAgain = await attempt(() =>
-  TunDevice.open({ name: "priv1", address: { ip: "10.96.0.1", prefixLength: 24 }, mtu: 1400 }, lib)
+  TunDevice.open({ name: "priv1", address: ipv4Prefix("10.96.0.1/24"), mtu: 1400 }, lib)
 );
 
 // unshare(CLONE_NEWUSER) needs no privilege where user namespaces are enabled: only the filter

@@ -9,7 +9,8 @@
 import { encodeFrame, readFrameHeader } from "../../src/frame/codec.ts";
 import { FRAME_HEADER_SIZE, FrameType } from "../../src/frame/constants.ts";
 import { WRITE_STAT_COUNT } from "../../src/frame/receiver.ts";
-import { formatAddress, prefix } from "../../src/ip/prefix.ts";
+import { ipv4Prefix, ipv6Prefix, prefix } from "../../src/ip/prefix.ts";
+import { formatAddress } from "../../src/ip/address.ts";
 import { dropPrivileges } from "../../src/privilege/drop.ts";
 import { TunDevice } from "../../src/tun/device.ts";
 import { loadNativeLibrary } from "../../src/native/library.ts";
@@ -102,12 +103,9 @@ async function execute(command: Command): Promise<Record<string, unknown>> {
       return await attempt(() => {
         device = TunDevice.open({
           name: command.name,
-          address: {
-            ip: command.address.split("/")[0]!,
-            prefixLength: Number(command.address.split("/")[1]),
-          },
+          address: ipv4Prefix(command.address),
           mtu: command.mtu ?? 1400,
-          ...(command.address6 ? { address6: prefix(command.address6) } : {}),
+          ...(command.address6 ? { address6: ipv6Prefix(command.address6) } : {}),
         }, lib);
         return { name: device.name, index: device.index };
       });

@@ -1,5 +1,5 @@
 /** TCP segments in IPv4 and IPv6 packets, for the MSS clamping tests: build, parse, checksum. */
-import { parseIpAddress } from "../../src/ip/address_bytes.ts";
+import { parseAddress } from "../../src/ip/address.ts";
 import { checksum } from "./icmp.ts";
 
 export const TCP_SYN = 0x02;
@@ -27,7 +27,7 @@ export function mssOption(mss: number): Uint8Array {
 }
 
 function address(text: string): Uint8Array {
-  const bytes = parseIpAddress(text);
+  const bytes = parseAddress(text);
   if (!bytes) throw new TypeError(`not an address: ${text}`);
   return bytes;
 }

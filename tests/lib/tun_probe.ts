@@ -6,7 +6,7 @@ import { encodeFrame, readFrameHeader } from "../../src/frame/codec.ts";
 import { FRAME_HEADER_SIZE, FrameType } from "../../src/frame/constants.ts";
 import { encodePing } from "../../src/frame/control.ts";
 import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
-import { hostPrefix, prefix } from "../../src/ip/prefix.ts";
+import { hostPrefix, ipv4Prefix, prefix } from "../../src/ip/prefix.ts";
 import { TunDevice } from "../../src/tun/device.ts";
 import { loadNativeLibrary } from "../../src/native/library.ts";
 import { ANY_SOURCE, compilePacketFilter } from "../../src/ip/packet_filter.ts";
@@ -44,7 +44,7 @@ async function readReplies(device: TunDevice, want: number, ms = 2000) {
 const offload = Deno.args[0] === "offload";
 const device = TunDevice.open({
   name: "probe0",
-  address: { ip: "10.99.0.1", prefixLength: 24 },
+  address: ipv4Prefix("10.99.0.1/24"),
   mtu: 1400,
   offload,
 }, loadNativeLibrary());

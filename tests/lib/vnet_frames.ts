@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseIpv4 } from "../../src/ip/ipv4.ts";
+import { parseIpv4 } from "../../src/ip/address.ts";
 import { checksum } from "./icmp.ts";
 import { VNET_HDR_SIZE } from "../../src/frame/constants.ts";
 
@@ -90,8 +90,8 @@ export function gsoPayload(options: GsoPacketOptions = {}): Uint8Array {
     view.setUint16(6, 0x4000); // DF
     view.setUint8(8, 64);
     view.setUint8(9, proto);
-    view.setUint32(12, parseIpv4(options.source ?? "10.0.0.2"));
-    view.setUint32(16, parseIpv4(options.destination ?? "10.0.0.1"));
+    packet.set(parseIpv4(options.source ?? "10.0.0.2")!, 12);
+    packet.set(parseIpv4(options.destination ?? "10.0.0.1")!, 16);
   }
   view.setUint16(ipLength, 40000);
   view.setUint16(ipLength + 2, 9);

@@ -8,6 +8,7 @@
  * Args: SEED RUNS
  */
 import fc from "fast-check";
+import { ipv4Prefix } from "../../src/ip/prefix.ts";
 import { encodeFrame } from "../../src/frame/codec.ts";
 import { FrameType } from "../../src/frame/constants.ts";
 import { WRITE_STAT_COUNT, WriteStat } from "../../src/frame/receiver.ts";
@@ -22,7 +23,7 @@ const [seed = "1", runs = "300"] = Deno.args;
 const check = loadNativeLibrary();
 const device = TunDevice.open({
   name: "fuzz0",
-  address: { ip: "10.0.0.1", prefixLength: 24 },
+  address: ipv4Prefix("10.0.0.1/24"),
   mtu: MTU,
   offload: true,
 }, check);

@@ -1,9 +1,17 @@
 import assert from "node:assert/strict";
 import type { ClientRegistryConfig, RegisteredClient } from "../../src/config/types.ts";
-import { CloseCode } from "../../src/frame/control.ts";
+import { CloseCode, statedPrefix } from "../../src/frame/control.ts";
 import { formatPrefix, prefix } from "../../src/ip/prefix.ts";
-import { type AdmissionPolicy, ClientAdmission } from "../../src/server/admission.ts";
+import { type AdmissionPolicy, type Claim, ClientAdmission } from "../../src/server/admission.ts";
 import { SessionRefusal } from "../../src/session/session.ts";
+
+/** What a Hello stating these addresses claims, parsed as the session reads it. */
+function claim(address: string, address6?: string): Claim {
+  return {
+    address: statedPrefix(address),
+    ...(address6 === undefined ? {} : { address6: statedPrefix(address6) }),
+  };
+}
 
 interface FakePeer {
   readonly connection: { readonly peerName: string; readonly remote: string };
@@ -58,7 +66,7 @@ Deno.test("ClientAdmission routes the claimed addresses of both families to the 
   const table = admission();
   const web1 = peer("web1");
   const { addresses, replaced } = table.admit(
-    { address: "10.0.0.2/24", address6: "fd00:5::2/64" },
+    claim("10.0.0.2/24", "fd00:5::2/64"),
     web1,
   );
   assert.deepEqual(addresses.map(formatPrefix), ["10.0.0.2/32", "fd00:5::2/128"]);
@@ -72,24 +80,24 @@ Deno.test("ClientAdmission routes the claimed addresses of both families to the 
 Deno.test("ClientAdmission refuses claims outside the tunnel network, and the server's own address", () => {
   const table = admission();
   const a = peer("a");
-  refusal(() => table.admit({ address: "10.0.1.2/24" }, a), CloseCode.AddressRejected, /outside/);
+  refusal(() => table.admit(claim("10.0.1.2/24"), a), CloseCode.AddressRejected, /outside/);
   refusal(
-    () => table.admit({ address: "10.0.0.1/24" }, a),
+    () => table.admit(claim("10.0.0.1/24"), a),
     CloseCode.AddressRejected,
     /server's own/,
   );
   refusal(
-    () => table.admit({ address: "nonsense" }, a),
+    () => table.admit(claim("nonsense"), a),
     CloseCode.AddressRejected,
     /not IPv4\/prefix/,
   );
   refusal(
-    () => table.admit({ address: "10.0.0.2/24", address6: "fd00:6::2/64" }, a),
+    () => table.admit(claim("10.0.0.2/24", "fd00:6::2/64"), a),
     CloseCode.AddressRejected,
     /outside the tunnel network fd00:5::\/64/,
   );
   refusal(
-    () => table.admit({ address: "10.0.0.2/24", address6: "fd00:5::1/64" }, a),
+    () => table.admit(claim("10.0.0.2/24", "fd00:5::1/64"), a),
     CloseCode.AddressRejected,
     /server's own/,
   );
@@ -101,22 +109,22 @@ Deno.test("ClientAdmission refuses the network and broadcast addresses and anoth
   const table = admission();
   const a = peer("a");
   refusal(
-    () => table.admit({ address: "10.0.0.0/24" }, a),
+    () => table.admit(claim("10.0.0.0/24"), a),
     CloseCode.AddressRejected,
     /network address/,
   );
   refusal(
-    () => table.admit({ address: "10.0.0.255/24" }, a),
+    () => table.admit(claim("10.0.0.255/24"), a),
     CloseCode.AddressRejected,
     /broadcast address/,
   );
   refusal(
-    () => table.admit({ address: "10.0.0.2/16" }, a),
+    () => table.admit(claim("10.0.0.2/16"), a),
     CloseCode.AddressRejected,
     /prefix \/16, the tunnel network is 10\.0\.0\.0\/24/,
   );
   refusal(
-    () => table.admit({ address: "10.0.0.2/24", address6: "fd00:5::/64" }, a),
+    () => table.admit(claim("10.0.0.2/24", "fd00:5::/64"), a),
     CloseCode.AddressRejected,
     /network address/,
   );
@@ -128,7 +136,7 @@ Deno.test("ClientAdmission refuses IPv6 when the server has no IPv6 tunnel addre
     maxClients: 10,
   });
   refusal(
-    () => table.admit({ address: "10.0.0.2/24", address6: "fd00:5::2/64" }, peer("a")),
+    () => table.admit(claim("10.0.0.2/24", "fd00:5::2/64"), peer("a")),
     CloseCode.AddressRejected,
     /server has no IPv6 tunnel address/,
   );
@@ -137,9 +145,9 @@ Deno.test("ClientAdmission refuses IPv6 when the server has no IPv6 tunnel addre
 Deno.test("ClientAdmission refuses an address held by another name; the holder keeps it", () => {
   const table = admission();
   const web1 = peer("web1");
-  table.admit({ address: "10.0.0.2/24" }, web1);
+  table.admit(claim("10.0.0.2/24"), web1);
   refusal(
-    () => table.admit({ address: "10.0.0.2/24" }, peer("intruder")),
+    () => table.admit(claim("10.0.0.2/24"), peer("intruder")),
     CloseCode.AddressInUse,
     /10\.0\.0\.2 is in use by client web1/,
   );
@@ -149,10 +157,10 @@ Deno.test("ClientAdmission refuses an address held by another name; the holder k
 Deno.test("ClientAdmission: one name holds one session and never a second address", () => {
   const table = admission();
   const first = peer("web1");
-  table.admit({ address: "10.0.0.2/24" }, first);
+  table.admit(claim("10.0.0.2/24"), first);
   // The same certificate claiming another address replaces its session instead of adding one.
   const second = peer("web1");
-  const { replaced } = table.admit({ address: "10.0.0.3/24" }, second);
+  const { replaced } = table.admit(claim("10.0.0.3/24"), second);
   assert.equal(replaced, first);
   assert.equal(table.sessions, 1);
   assert.equal(table.routes.lookup(v4("10.0.0.2")), undefined, "the old address is freed");
@@ -169,23 +177,23 @@ Deno.test("ClientAdmission keeps a departed client's address for it, so nobody e
   const clock = new Clock();
   const table = admission({ leaseMs: 300_000 }, clock);
   const web1 = peer("web1");
-  table.admit({ address: "10.0.0.2/24" }, web1);
+  table.admit(claim("10.0.0.2/24"), web1);
   table.release(web1);
   clock.ms += 41; // the attacker of the issue came 41 ms later
   refusal(
-    () => table.admit({ address: "10.0.0.2/24" }, peer("intruder")),
+    () => table.admit(claim("10.0.0.2/24"), peer("intruder")),
     CloseCode.AddressInUse,
     /reserved for client web1, which left 0 s ago \(for 300 s more\)/,
   );
   // The owner comes back and gets it.
   const back = peer("web1");
-  table.admit({ address: "10.0.0.2/24" }, back);
+  table.admit(claim("10.0.0.2/24"), back);
   assert.equal(table.routes.lookup(v4("10.0.0.2")), back);
   table.release(back);
   // After the lease, the address is free for anyone.
   clock.ms += 300_001;
   const other = peer("other");
-  table.admit({ address: "10.0.0.2/24" }, other);
+  table.admit(claim("10.0.0.2/24"), other);
   assert.equal(table.routes.lookup(v4("10.0.0.2")), other);
 });
 
@@ -199,11 +207,11 @@ Deno.test("ClientAdmission: a registry pins addresses, routes networks, refuses 
   });
   const web1 = peer("web1");
   refusal(
-    () => table.admit({ address: "10.0.0.12/24" }, web1),
+    () => table.admit(claim("10.0.0.12/24"), web1),
     CloseCode.AddressRejected,
     /client web1 claims 10\.0\.0\.12, but the server's clients list gives it 10\.0\.0\.11; set its address to 10\.0\.0\.11\/24/,
   );
-  const admitted = table.admit({ address: "10.0.0.11/24", address6: "fd00:5::11/64" }, web1);
+  const admitted = table.admit(claim("10.0.0.11/24", "fd00:5::11/64"), web1);
   assert.deepEqual(admitted.routes.map(formatPrefix), ["192.168.10.0/24", "fd00:10::/64"]);
   assert.deepEqual(admitted.install.map(formatPrefix), ["192.168.10.0/24", "fd00:10::/64"]);
   assert.equal(table.routes.lookup(v4("192.168.10.77")), web1);
@@ -217,11 +225,11 @@ Deno.test("ClientAdmission: a registry pins addresses, routes networks, refuses 
   assert.equal(table.screen("stranger")!.code, CloseCode.CertificateRefused);
   // A listed name without pinned addresses takes a free one, but never another's pinned one.
   refusal(
-    () => table.admit({ address: "10.0.0.11/24" }, peer("free")),
+    () => table.admit(claim("10.0.0.11/24"), peer("free")),
     CloseCode.AddressInUse,
     /belongs to client web1/,
   );
-  table.admit({ address: "10.0.0.20/24" }, peer("free"));
+  table.admit(claim("10.0.0.20/24"), peer("free"));
   // Its session ends: the routes are to be removed.
   assert.deepEqual(table.release(web1).map(formatPrefix), ["192.168.10.0/24", "fd00:10::/64"]);
   assert.equal(table.routes.lookup(v4("192.168.10.77")), undefined);
@@ -231,12 +239,12 @@ Deno.test("ClientAdmission with unlisted: allow keeps pinned addresses for their
   const table = admission({ registry: registry([registered("web1", ["10.0.0.11"])], "allow") });
   assert.equal(table.screen("guest"), undefined);
   refusal(
-    () => table.admit({ address: "10.0.0.11/24" }, peer("guest")),
+    () => table.admit(claim("10.0.0.11/24"), peer("guest")),
     CloseCode.AddressInUse,
     /belongs to client web1 in the server's clients list/,
   );
   refusal(
-    () => table.admit({ address: "10.0.0.11/24", address6: "fd00:5::11/64" }, peer("web1")),
+    () => table.admit(claim("10.0.0.11/24", "fd00:5::11/64"), peer("web1")),
     CloseCode.AddressRejected,
     /gives it no IPv6 address/,
   );
@@ -245,9 +253,9 @@ Deno.test("ClientAdmission with unlisted: allow keeps pinned addresses for their
 Deno.test("ClientAdmission: a replacement keeps the routes installed, only the holder's end removes them", () => {
   const table = admission({ registry: registry([registered("web1", [], ["192.168.10.0/24"])]) });
   const first = peer("web1");
-  assert.equal(table.admit({ address: "10.0.0.2/24" }, first).install.length, 1);
+  assert.equal(table.admit(claim("10.0.0.2/24"), first).install.length, 1);
   const second = peer("web1");
-  const again = table.admit({ address: "10.0.0.2/24" }, second);
+  const again = table.admit(claim("10.0.0.2/24"), second);
   assert.equal(again.replaced, first);
   assert.deepEqual(again.install, [], "already installed");
   assert.deepEqual(again.uninstall, []);
@@ -261,17 +269,17 @@ Deno.test("ClientAdmission stops two hosts sharing one certificate from flapping
   const hostA = (n: number) => peer("shared", `198.18.0.2:${n}`);
   const hostB = (n: number) => peer("shared", `198.18.0.7:${n}`);
   let holder = hostA(1);
-  table.admit({ address: "10.0.0.2/24" }, holder);
+  table.admit(claim("10.0.0.2/24"), holder);
   for (let i = 0; i < 3; i++) {
     clock.ms += 500;
     const next = i % 2 === 0 ? hostB(i) : hostA(i);
-    assert.equal(table.admit({ address: "10.0.0.2/24" }, next).replaced, holder);
+    assert.equal(table.admit(claim("10.0.0.2/24"), next).replaced, holder);
     table.release(holder);
     holder = next;
   }
   clock.ms += 500;
   refusal(
-    () => table.admit({ address: "10.0.0.2/24" }, hostA(9)),
+    () => table.admit(claim("10.0.0.2/24"), hostA(9)),
     CloseCode.Duplicate,
     /certificate shared is connected from 198\.18\.0\.7:\d+ and 198\.18\.0\.2:9, which replaced each other more than 3 times in 60 s: refused while the other session lasts; give each host its own certificate/,
   );
@@ -282,18 +290,18 @@ Deno.test("ClientAdmission stops two hosts sharing one certificate from flapping
   // ...and free again once it has gone.
   table.release(holder);
   assert.equal(table.screen("shared"), undefined);
-  table.admit({ address: "10.0.0.2/24" }, hostA(10));
+  table.admit(claim("10.0.0.2/24"), hostA(10));
 });
 
 Deno.test("ClientAdmission: replacements spread over time are not flapping", () => {
   const clock = new Clock();
   const table = admission({}, clock);
   let holder = peer("laptop");
-  table.admit({ address: "10.0.0.2/24" }, holder);
+  table.admit(claim("10.0.0.2/24"), holder);
   for (let i = 0; i < 10; i++) {
     clock.ms += 30_000;
     const next = peer("laptop", `203.0.113.${i}:1`);
-    table.admit({ address: "10.0.0.2/24" }, next);
+    table.admit(claim("10.0.0.2/24"), next);
     holder = next;
   }
   assert.equal(table.holder("laptop"), holder);
@@ -302,13 +310,13 @@ Deno.test("ClientAdmission: replacements spread over time are not flapping", () 
 Deno.test("ClientAdmission refuses the client beyond max_clients, but not a reconnecting one", () => {
   const table = admission({ maxClients: 2 });
   const a = peer("a");
-  table.admit({ address: "10.0.0.2/24" }, a);
-  table.admit({ address: "10.0.0.3/24" }, peer("b"));
+  table.admit(claim("10.0.0.2/24"), a);
+  table.admit(claim("10.0.0.3/24"), peer("b"));
   const full = table.screen("c");
   assert.equal(full?.code, CloseCode.ServerFull);
   assert.match(full!.message, /max_clients \(2\)/);
   refusal(
-    () => table.admit({ address: "10.0.0.4/24" }, peer("c")),
+    () => table.admit(claim("10.0.0.4/24"), peer("c")),
     CloseCode.ServerFull,
     /full|max/,
   );

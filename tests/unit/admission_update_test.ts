@@ -1,9 +1,17 @@
 /** ClientAdmission on a reload of the registry, and the leases of revoked certificates. Pure. */
 import assert from "node:assert/strict";
 import type { ClientRegistryConfig, RegisteredClient } from "../../src/config/types.ts";
-import { CloseCode } from "../../src/frame/control.ts";
+import { CloseCode, statedPrefix } from "../../src/frame/control.ts";
 import { formatPrefix, prefix } from "../../src/ip/prefix.ts";
-import { ClientAdmission } from "../../src/server/admission.ts";
+import { type Claim, ClientAdmission } from "../../src/server/admission.ts";
+
+/** What a Hello stating these addresses claims, parsed as the session reads it. */
+function claim(address: string, address6?: string): Claim {
+  return {
+    address: statedPrefix(address),
+    ...(address6 === undefined ? {} : { address6: statedPrefix(address6) }),
+  };
+}
 
 interface FakePeer {
   readonly connection: { readonly peerName: string; readonly remote: string; peerSerial: string };
@@ -38,10 +46,10 @@ Deno.test("update() refuses removed and re-pinned names, keeps the rest, and mov
     entry("branch", "10.0.0.5", ["192.168.1.0/24"]),
   ]);
   const [keep, gone, moved, branch] = ["keep", "gone", "moved", "branch"].map((n) => peer(n));
-  table.admit({ address: "10.0.0.2/24" }, keep!);
-  table.admit({ address: "10.0.0.3/24" }, gone!);
-  table.admit({ address: "10.0.0.4/24" }, moved!);
-  table.admit({ address: "10.0.0.5/24" }, branch!);
+  table.admit(claim("10.0.0.2/24"), keep!);
+  table.admit(claim("10.0.0.3/24"), gone!);
+  table.admit(claim("10.0.0.4/24"), moved!);
+  table.admit(claim("10.0.0.5/24"), branch!);
   const update = table.update({
     registry: registry([
       entry("keep", "10.0.0.2"),
@@ -74,7 +82,7 @@ Deno.test("update() closes an unlisted session whose address the registry now pi
     maxClients: 10,
   });
   const squatter = peer("squatter");
-  table.admit({ address: "10.0.0.9/24" }, squatter);
+  table.admit(claim("10.0.0.9/24"), squatter);
   const update = table.update({
     registry: { clients: [entry("owner", "10.0.0.9")], unlisted: "allow" },
     maxClients: 10,
@@ -86,14 +94,14 @@ Deno.test("update() closes an unlisted session whose address the registry now pi
 Deno.test("a lease ends with release({ lease: false }) and with endLeasesOf() for a revoked serial", () => {
   const table = new ClientAdmission<FakePeer>({ tunnel4: prefix("10.0.0.1/24"), maxClients: 10 });
   const first = peer("laptop", "A1");
-  table.admit({ address: "10.0.0.9/24" }, first);
+  table.admit(claim("10.0.0.9/24"), first);
   table.release(first);
-  assert.throws(() => table.admit({ address: "10.0.0.9/24" }, peer("other")), /reserved for/);
+  assert.throws(() => table.admit(claim("10.0.0.9/24"), peer("other")), /reserved for/);
   table.endLeasesOf((serial) => serial === "B2");
-  assert.throws(() => table.admit({ address: "10.0.0.9/24" }, peer("other")), /reserved for/);
+  assert.throws(() => table.admit(claim("10.0.0.9/24"), peer("other")), /reserved for/);
   table.endLeasesOf((serial) => serial === "A1");
   const other = peer("other");
-  table.admit({ address: "10.0.0.9/24" }, other);
+  table.admit(claim("10.0.0.9/24"), other);
   table.release(other, { lease: false });
-  table.admit({ address: "10.0.0.9/24" }, peer("third"));
+  table.admit(claim("10.0.0.9/24"), peer("third"));
 });

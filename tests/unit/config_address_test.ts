@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../../src/config/parse.ts";
-import { prefix } from "../../src/ip/prefix.ts";
+import { ipv4Prefix, prefix } from "../../src/ip/prefix.ts";
 import { onlyProblem, problems, TLS } from "../lib/config_text.ts";
 
 /** A server file whose third line is `address: ${address}`. */
@@ -17,14 +17,14 @@ Deno.test("address: a list of an IPv4 and an IPv6 address gives address and addr
     const text of [server(`[10.0.0.1/24, "fd00:5::1/64"]`), client(`[fd00:5::2/64, 10.0.0.2/24]`)]
   ) {
     const config = parseConfig(text, "s.yaml");
-    assert.equal(config.address.prefixLength, 24);
+    assert.equal(config.address.length, 24);
     assert.deepEqual(
       config.address6,
       prefix(config.mode === "server" ? "fd00:5::1/64" : "fd00:5::2/64"),
     );
   }
   const listOfOne = parseConfig(server("[10.0.0.1/24]"), "s.yaml");
-  assert.deepEqual(listOfOne.address, { ip: "10.0.0.1", prefixLength: 24 });
+  assert.deepEqual(listOfOne.address, ipv4Prefix("10.0.0.1/24"));
   assert.ok(!("address6" in listOfOne), "no IPv6 address: no address6 key");
   const block = parseConfig(server(`\n  - 10.0.0.1/24\n  - "fd00:5::1/127"`), "s.yaml");
   assert.equal(block.address6?.length, 127);
@@ -128,4 +128,79 @@ Deno.test("network.clamp_mss defaults to true and takes false", () => {
     line: 5,
     message: '"off" is not true or false; expected true or false',
   });
+});
+
+Deno.test("addresses: a common slip is named with what to write, on its key and line", () => {
+  const cases: Array<[string, string, string, number, string]> = [
+    [
+      "leading zero (octal to some tools)",
+      server("010.0.0.1/24"),
+      "address",
+      3,
+      '"010.0.0.1/24" has an octet with a leading zero, which some tools read as octal; write 10.0.0.1/24',
+    ],
+    [
+      "IPv6 zone on the tunnel address",
+      server(`[10.0.0.1/24, "fd00:5::1%eth0/64"]`),
+      "address[1]",
+      3,
+      '"fd00:5::1%eth0/64" has a zone (%eth0), which a tunnel address or network never has; write fd00:5::1/64',
+    ],
+    [
+      "leading zero in a route",
+      `${client("10.0.0.2/24")}routes: [192.168.010.0/24]\n`,
+      "routes[0]",
+      9,
+      '"192.168.010.0/24" has an octet with a leading zero, which some tools read as octal; write 192.168.10.0/24',
+    ],
+    [
+      "IPv6 zone in a pushed route",
+      server("10.0.0.1/24", `push_routes: ["fd00:1::%2/64"]\n`),
+      "push_routes[0]",
+      4,
+      '"fd00:1::%2/64" has a zone (%2), which a tunnel address or network never has; write fd00:1::/64',
+    ],
+    [
+      "IPv4-mapped IPv6 client address",
+      server(
+        `[10.0.0.1/24, "fd00:5::1/64"]`,
+        `clients:\n  - name: web1\n    address: "::ffff:10.0.0.11"\n`,
+      ),
+      "clients[0].address",
+      6,
+      '"::ffff:10.0.0.11" is an IPv4-mapped IPv6 address; write the IPv4 address 10.0.0.11 instead',
+    ],
+    [
+      "leading zero in a client address",
+      server("10.0.0.1/24", `clients:\n  - name: web1\n    address: 10.0.0.011\n`),
+      "clients[0].address",
+      6,
+      '"10.0.0.011" has an octet with a leading zero, which some tools read as octal; write 10.0.0.11',
+    ],
+    [
+      "prefix length beyond the family",
+      `${client("10.0.0.2/24")}routes: ["fd00:1::/129"]\n`,
+      "routes[0]",
+      9,
+      '"fd00:1::/129" has prefix length "129"; expected a number from 1 to 128',
+    ],
+    [
+      "host bits in a network",
+      server("10.0.0.1/24", "reachable: [192.168.1.1/24]\n"),
+      "reachable[0]",
+      4,
+      '"192.168.1.1/24" has host bits set; did you mean 192.168.1.0/24?',
+    ],
+  ];
+  for (const [what, text, path, line, message] of cases) {
+    assert.deepEqual(onlyProblem(text), { path, line, message }, what);
+  }
+});
+
+Deno.test("addresses: a zone stays allowed where a host is named (listen, server, monitoring)", () => {
+  const config = parseConfig(
+    `mode: server\nlisten: "[fe80::1%eth0]:443"\naddress: 10.0.0.1/24\n${TLS}`,
+    "s.yaml",
+  );
+  assert.equal(config.mode === "server" && config.listen.host, "fe80::1%eth0");
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../../src/config/parse.ts";
-import { formatAddress, formatPrefix } from "../../src/ip/prefix.ts";
+import { formatPrefix } from "../../src/ip/prefix.ts";
+import { formatAddress } from "../../src/ip/address.ts";
 
 const CONFIGS = new URL("../../configs/", import.meta.url);
 
@@ -33,7 +34,7 @@ Deno.test("the site-to-site examples use the routed keys and agree with each oth
   // The client's file takes the addresses the server's clients: entry gives branch1.
   const branch1 = server.registry?.clients.find((c) => c.name === "branch1");
   assert.deepEqual(branch1?.addresses.map((a) => formatAddress(a.bytes)), [
-    client.address.ip,
+    formatAddress(client.address.bytes),
     client.address6 === undefined ? "none" : formatAddress(client.address6.bytes),
   ]);
 });

@@ -1,17 +1,14 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { formatEndpoint, isDnsName, parseEndpoint } from "../../src/config/endpoint.ts";
 import {
-  formatEndpoint,
-  formatInterfaceAddress,
-  isDnsName,
-  parseEndpoint,
   parseHostAddress,
   parseInterfaceAddress,
   parseInterfaceAddress6,
   parseNetwork,
   tunnelPrefixes,
-} from "../../src/config/net.ts";
-import { formatPrefix, networkOf, prefix } from "../../src/ip/prefix.ts";
+} from "../../src/config/addresses.ts";
+import { formatPrefix, ipv4Prefix, ipv6Prefix, networkOf, prefix } from "../../src/ip/prefix.ts";
 
 Deno.test("isDnsName() accepts host names and refuses malformed ones", () => {
   for (const name of ["vpn", "vpn.example.com", "a-b.c0", "example.com."]) {
@@ -30,6 +27,13 @@ Deno.test("parseEndpoint() reads host:port and [v6]:port, DNS names only when al
     value: { host: "0.0.0.0", port: 443 },
   });
   assert.deepEqual(parseEndpoint("[::]:443"), { ok: true, value: { host: "::", port: 443 } });
+  // A zone names the link of a link-local server or listening address.
+  assert.deepEqual(parseEndpoint("[fe80::1%eth0]:443"), {
+    ok: true,
+    value: { host: "fe80::1%eth0", port: 443 },
+  });
+  assert.equal(parseEndpoint("[fe80::1%]:443").ok, false);
+  assert.equal(parseEndpoint("010.0.0.1:443").ok, false);
   assert.equal(parseEndpoint("vpn.example.com:443").ok, false);
   assert.deepEqual(parseEndpoint("vpn.example.com:443", { allowNames: true }), {
     ok: true,
@@ -48,14 +52,14 @@ Deno.test("formatEndpoint() output parses back to the same endpoint", () => {
 Deno.test("parseInterfaceAddress() accepts exactly the host addresses of a subnet", () => {
   assert.deepEqual(parseInterfaceAddress("10.0.0.1/24"), {
     ok: true,
-    value: { ip: "10.0.0.1", prefixLength: 24 },
+    value: ipv4Prefix("10.0.0.1/24"),
   });
   assert.equal(parseInterfaceAddress("10.0.0.254/24").ok, true);
   assert.equal(parseInterfaceAddress("10.0.0.0/24").ok, false);
   assert.equal(parseInterfaceAddress("10.0.0.255/24").ok, false);
   assert.equal(parseInterfaceAddress("10.0.0.1/31").ok, true);
   assert.equal(parseInterfaceAddress("10.0.0.0/31").ok, true);
-  assert.equal(formatInterfaceAddress({ ip: "10.0.0.1", prefixLength: 24 }), "10.0.0.1/24");
+  assert.equal(formatPrefix(ipv4Prefix("10.0.0.1/24")), "10.0.0.1/24");
 });
 
 Deno.test("parseInterfaceAddress6() accepts host addresses of a subnet with a prefix length", () => {
@@ -106,15 +110,15 @@ Deno.test("parseHostAddress() takes one address, with /32 or /128 at most", () =
 });
 
 Deno.test("tunnelPrefixes() gives the IPv4 tunnel address with its prefix, then the IPv6 one", () => {
-  const v6 = prefix("fd00:5::1/64");
+  const v6 = ipv6Prefix("fd00:5::1/64");
   assert.deepEqual(
-    tunnelPrefixes({ address: { ip: "10.0.0.1", prefixLength: 24 }, address6: v6 }).map(
+    tunnelPrefixes({ address: ipv4Prefix("10.0.0.1/24"), address6: v6 }).map(
       formatPrefix,
     ),
     ["10.0.0.1/24", "fd00:5::1/64"],
   );
   assert.deepEqual(
-    tunnelPrefixes({ address: { ip: "10.0.0.1", prefixLength: 24 } }).map(formatPrefix),
+    tunnelPrefixes({ address: ipv4Prefix("10.0.0.1/24") }).map(formatPrefix),
     ["10.0.0.1/24"],
   );
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { dirname, join, resolve } from "node:path";
+import { ipv4Prefix } from "../../src/ip/prefix.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import type { ConfigProblem } from "../../src/config/errors.ts";
@@ -62,7 +63,7 @@ Deno.test("parseConfig() reads the seed server example with its values", () => {
   assert.equal(config.mode, "server");
   assert.ok(config.mode === "server");
   assert.deepEqual(config.listen, { host: "0.0.0.0", port: 443 });
-  assert.deepEqual(config.address, { ip: "10.0.0.1", prefixLength: 24 });
+  assert.deepEqual(config.address, ipv4Prefix("10.0.0.1/24"));
   assert.deepEqual(config.network, {
     mtu: 1500,
     offload: true,
@@ -104,7 +105,7 @@ Deno.test("parseConfig() fills every default a minimal client leaves out", () =>
     routes: [],
     acceptRoutes: true,
     interface: "tun0",
-    address: { ip: "10.0.0.2", prefixLength: 24 },
+    address: ipv4Prefix("10.0.0.2/24"),
     network: { mtu: 1500, offload: true, keepaliveInterval: 10, peerTimeout: 35, clampMss: true },
     logging: { level: "info", format: "text" },
     monitoring: { enabled: false, address: "127.0.0.1", port: 9090 },
@@ -224,12 +225,12 @@ Deno.test("parseConfig() accepts the values the seed README allows", () => {
     [
       "address: 10.0.0.1/24",
       "address: 10.0.0.0/31",
-      (t) => assert.deepEqual(parseConfig(t, "s").address, { ip: "10.0.0.0", prefixLength: 31 }),
+      (t) => assert.deepEqual(parseConfig(t, "s").address, ipv4Prefix("10.0.0.0/31")),
     ],
     [
       "address: 10.0.0.1/24",
       "address: 10.9.9.9/32",
-      (t) => assert.equal(parseConfig(t, "s").address.prefixLength, 32),
+      (t) => assert.equal(parseConfig(t, "s").address.length, 32),
     ],
     [
       "interface: tun0",

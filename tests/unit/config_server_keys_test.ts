@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { parseConfig } from "../../src/config/parse.ts";
 import type { ServerConfig } from "../../src/config/types.ts";
-import { overlappingPairs } from "../../src/config/_networks.ts";
+import { overlappingPairs } from "../../src/ip/overlaps.ts";
 import { LIMITS } from "../../src/config/_schema.ts";
 import { networkOf, overlaps, prefix } from "../../src/ip/prefix.ts";
 import type { IpPrefix } from "../../src/ip/prefix.ts";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../../src/config/parse.ts";
+import { ipv4Prefix } from "../../src/ip/prefix.ts";
 import { fleetClientYaml, fleetServerYaml } from "../../tools/lab/fleet_configs.ts";
 import {
   clientBatch,
@@ -103,7 +104,7 @@ Deno.test("the fleet's server and client files pass the product's own parser", (
     "/lab/server.yaml",
   );
   assert.equal(server.mode, "server");
-  assert.deepEqual(server.address, { ip: "10.0.0.1", prefixLength: 16 });
+  assert.deepEqual(server.address, ipv4Prefix("10.0.0.1/16"));
   assert.equal(server.monitoring.enabled, true);
   assert.equal(server.network.keepaliveInterval, 2);
   assert.equal(server.security.maxPendingPerSource, 1024);
@@ -121,7 +122,7 @@ Deno.test("the fleet's server and client files pass the product's own parser", (
     "/lab/c7.yaml",
   );
   assert.equal(client.mode, "client");
-  assert.deepEqual(client.address, { ip: "10.0.0.8", prefixLength: 24 });
+  assert.deepEqual(client.address, ipv4Prefix("10.0.0.8/24"));
   assert.equal(client.security.tls.keyFile, "/certs/c7.key");
   assert.equal(client.monitoring.enabled, false);
 });

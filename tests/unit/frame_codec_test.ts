@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { formatPrefix, prefix } from "../../src/ip/prefix.ts";
 import { decodeFrameAt, encodeFrame, FrameError, writeFrameHeader } from "../../src/frame/codec.ts";
 import { CONTROL_MAX_PAYLOAD, FRAME_MAX_PAYLOAD, FrameType } from "../../src/frame/constants.ts";
 import {
@@ -63,7 +64,10 @@ Deno.test("hello round-trips and malformed hellos are FrameErrors", () => {
     features: ["gso"],
   };
   const frame = decodeFrameAt(encodeHello(hello), 0)!;
-  assert.deepEqual(decodeHello(frame.payload), hello);
+  assert.deepEqual(decodeHello(frame.payload), {
+    ...hello,
+    address: { text: "10.0.0.2/24", prefix: prefix("10.0.0.2/24") },
+  });
   assert.throws(() => decodeHello(new TextEncoder().encode("{")), /not valid UTF-8 JSON/);
   assert.throws(
     () => decodeHello(new TextEncoder().encode('{"protocol":1}')),
@@ -73,6 +77,35 @@ Deno.test("hello round-trips and malformed hellos are FrameErrors", () => {
     () => decodeHello(new TextEncoder().encode(JSON.stringify({ ...hello, mtu: 10 }))),
     /mtu/,
   );
+});
+
+Deno.test("decodeHello() parses the stated addresses and routes once, and keeps what is no prefix for the receiver to refuse", () => {
+  const stated = (fields: Record<string, unknown>) =>
+    decodeHello(
+      new TextEncoder().encode(JSON.stringify({
+        protocol: PROTOCOL_VERSION,
+        software: "sssonector/0",
+        mtu: 1500,
+        features: [],
+        ...fields,
+      })),
+    );
+  const hello = stated({
+    address: "10.0.0.2/24",
+    address6: "FD00:5::2/64",
+    routes: ["192.168.1.0/24", "nonsense", "192.168.3.1"],
+  });
+  assert.deepEqual(hello.address.prefix, prefix("10.0.0.2/24"));
+  assert.deepEqual(hello.address6, { text: "FD00:5::2/64", prefix: prefix("fd00:5::2/64") });
+  assert.deepEqual(hello.routes?.map((r) => [r.text, r.prefix && formatPrefix(r.prefix)]), [
+    ["192.168.1.0/24", "192.168.1.0/24"],
+    ["nonsense", undefined],
+    ["192.168.3.1", undefined],
+  ]);
+  // Not a FrameError: the server refuses such a claim with AddressRejected, naming it.
+  for (const address of ["nonsense", "10.0.0.2", "010.0.0.2/24", "fd00::2%eth0/64"]) {
+    assert.deepEqual(stated({ address }).address, { text: address, prefix: undefined }, address);
+  }
 });
 
 Deno.test("ping tokens and close reasons round-trip", () => {

@@ -6,8 +6,10 @@ import { encodePing } from "../../src/frame/control.ts";
 import { FrameReceiver, NO_DATA_FRAMES, WriteStat } from "../../src/frame/receiver.ts";
 import { ipv4Packet, RecordingWriter } from "../lib/recording_writer.ts";
 import { concat } from "../lib/bytes.ts";
-import { formatAddress, hostPrefix, ipv4Bytes, prefix } from "../../src/ip/prefix.ts";
-import { parseIpAddress } from "../../src/ip/address_bytes.ts";
+import { hostPrefix, prefix } from "../../src/ip/prefix.ts";
+import { formatAddress } from "../../src/ip/address.ts";
+import { ipv4FromWord } from "../../src/ip/ipv4_word.ts";
+import { parseAddress } from "../../src/ip/address.ts";
 import { compilePacketFilter } from "../../src/ip/packet_filter.ts";
 
 Deno.test("FrameReceiver delivers every packet and control frame in order, however the stream is cut", () => {
@@ -70,7 +72,7 @@ Deno.test("FrameReceiver hands a whole chunk of data frames to the writer in one
 Deno.test("FrameReceiver drops packets whose source is not the allowed one and counts them", () => {
   const writer = new RecordingWriter();
   const receiver = new FrameReceiver(writer, () => {});
-  receiver.filter = compilePacketFilter({ sources: [hostPrefix(ipv4Bytes(0x0a000002))] });
+  receiver.filter = compilePacketFilter({ sources: [hostPrefix(ipv4FromWord(0x0a000002))] });
   receiver.push(concat([
     encodeFrame(FrameType.Packet, ipv4Packet(0x0a000002, 0x0a000001, new Uint8Array(4))),
     encodeFrame(FrameType.Packet, ipv4Packet(0x0a000063, 0x0a000001, new Uint8Array(4))),
@@ -83,8 +85,8 @@ Deno.test("FrameReceiver drops packets whose source is not the allowed one and c
 function ipv6Packet(source: string, destination: string): Uint8Array {
   const packet = new Uint8Array(40);
   packet[0] = 0x60;
-  packet.set(parseIpAddress(source)!, 8);
-  packet.set(parseIpAddress(destination)!, 24);
+  packet.set(parseAddress(source)!, 8);
+  packet.set(parseAddress(destination)!, 24);
   return packet;
 }
 
@@ -95,7 +97,7 @@ Deno.test("FrameReceiver tells onSpoofed the last spoofed source once per writer
     onSpoofed: (source) => told.push(formatAddress(source)),
   });
   receiver.filter = compilePacketFilter({
-    sources: [hostPrefix(ipv4Bytes(0x0a000002)), prefix("fd00::2/128")],
+    sources: [hostPrefix(ipv4FromWord(0x0a000002)), prefix("fd00::2/128")],
     denyDestinations: [prefix("10.0.9.0/24")],
   });
   const frame = (packet: Uint8Array) => encodeFrame(FrameType.Packet, packet);

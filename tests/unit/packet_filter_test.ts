@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type IpPrefix, prefix } from "../../src/ip/prefix.ts";
-import { parseIpAddress } from "../../src/ip/address_bytes.ts";
+import { parseAddress } from "../../src/ip/address.ts";
 import { loadNativeLibrary } from "../../src/native/library.ts";
 import {
   ANY_SOURCE,
@@ -19,7 +19,7 @@ const lib = loadNativeLibrary();
 
 /** A header-only IPv4 or IPv6 packet (family from the addresses). */
 function packet(source: string, destination: string): Uint8Array {
-  const s = parseIpAddress(source)!, d = parseIpAddress(destination)!;
+  const s = parseAddress(source)!, d = parseAddress(destination)!;
   if (s.length === 4) {
     const p = new Uint8Array(20);
     p[0] = 0x45;
@@ -161,7 +161,7 @@ Deno.test("packet filter: native/filter.c decides as packet_filter.ts for any ru
   ).map((bytes) => Uint8Array.from(bytes));
   const v6 = fc.oneof(
     fc.constantFrom("fd00::1", "fd00::2", "fd00:0:0:1::5", "fe80::1", "::", "2001:db8::1")
-      .map((text) => parseIpAddress(text)!),
+      .map((text) => parseAddress(text)!),
     fc.uint8Array({ minLength: 16, maxLength: 16 }),
   );
   const rule = fc.oneof(

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { acceptablePushedRoutes } from "../../src/client/pushed_routes.ts";
-import { formatPrefix, prefix } from "../../src/ip/prefix.ts";
+import { statedPrefix } from "../../src/frame/control.ts";
+import { formatPrefix, ipv4Prefix, ipv6Prefix, prefix } from "../../src/ip/prefix.ts";
 
 const config = {
-  address: { ip: "10.0.0.2", prefixLength: 24 },
-  address6: prefix("fd00:5::2/64"),
+  address: ipv4Prefix("10.0.0.2/24"),
+  address6: ipv6Prefix("fd00:5::2/64"),
   routes: [prefix("172.16.0.0/12")],
 };
 
@@ -23,7 +24,7 @@ Deno.test("acceptablePushedRoutes() takes networks and refuses what would hijack
       "192.168.2.7/24",
       "nonsense",
       "192.168.3.1",
-    ],
+    ].map(statedPrefix),
     config,
     "198.18.0.1:443",
   );
@@ -41,6 +42,10 @@ Deno.test("acceptablePushedRoutes() takes networks and refuses what would hijack
 });
 
 Deno.test("acceptablePushedRoutes() reads an IPv6 server address", () => {
-  const { refused } = acceptablePushedRoutes(["2001:db8::/32"], config, "[2001:db8::1]:443");
+  const { refused } = acceptablePushedRoutes(
+    [statedPrefix("2001:db8::/32")],
+    config,
+    "[2001:db8::1]:443",
+  );
   assert.match(refused[0]!, /holds the server's own address/);
 });

@@ -1,7 +1,7 @@
 /** src/server/reachable.ts: what a client may reach, decided by both filter implementations. */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { parseIpAddress } from "../../src/ip/address_bytes.ts";
+import { parseAddress } from "../../src/ip/address.ts";
 import { type IpPrefix, prefix } from "../../src/ip/prefix.ts";
 import { type ReachableInputs, reachableRules } from "../../src/server/reachable.ts";
 import { loadNativeLibrary } from "../../src/native/library.ts";
@@ -53,8 +53,8 @@ function reaches(
     destinations: reachableRules(inputs),
   });
   return Object.fromEntries(destinations.map((d) => {
-    const to = parseIpAddress(d)!;
-    const from = parseIpAddress(to.length === 4 ? "10.0.0.2" : "fd00::2")!;
+    const to = parseAddress(d)!;
+    const from = parseAddress(to.length === 4 ? "10.0.0.2" : "fd00::2")!;
     const v = verdict(filter, packet(from, to));
     assert.ok(v === Verdict.Pass || v === Verdict.Destination, `${d}: verdict ${v}`);
     return [d, v === Verdict.Pass];
@@ -149,7 +149,7 @@ Deno.test("packet filter: native/filter.c decides as packet_filter.ts for ordere
   const v4 = fc.constantFrom([10, 0, 0, 1], [10, 0, 0, 2], [192, 168, 1, 9], [255, 255, 255, 255])
     .map((bytes) => Uint8Array.from(bytes));
   const v6 = fc.constantFrom("fd00::1", "fd00::2", "ff02::1", "2001:db8::1")
-    .map((text) => parseIpAddress(text)!);
+    .map((text) => parseAddress(text)!);
   const rulePrefix = fc.oneof(
     fc.record({ bytes: v4, length: fc.integer({ min: 0, max: 32 }) })
       .map(({ bytes, length }): IpPrefix => ({ family: 4, bytes, length })),

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ServerRotation } from "../../src/client/server_rotation.ts";
 import { awaitFailback, failBackWhenDue } from "../../src/client/failback.ts";
 import type { SecureStream } from "../../src/transport/secure_stream.ts";
-import { formatEndpoint } from "../../src/config/net.ts";
+import { formatEndpoint } from "../../src/config/endpoint.ts";
 
 const servers = [
   { host: "198.18.0.1", port: 443 },

@@ -7,7 +7,8 @@ import { Session, type SessionOptions, SessionRefusal } from "../../src/session/
 import { memoryStreamPair } from "../lib/memory_stream.ts";
 import { pollUntil } from "../lib/poll.ts";
 import { ipv4Packet, RecordingWriter } from "../lib/recording_writer.ts";
-import { hostPrefix, ipv4Bytes } from "../../src/ip/prefix.ts";
+import { hostPrefix } from "../../src/ip/prefix.ts";
+import { ipv4FromWord } from "../../src/ip/ipv4_word.ts";
 import { ANY_SOURCE, compilePacketFilter } from "../../src/ip/packet_filter.ts";
 
 const logger = getLogger(["sssonector-test"]);
@@ -30,7 +31,7 @@ function pair(
     hello: hello("10.0.0.1/24"),
     logger,
     admit: () => ({
-      filter: compilePacketFilter({ sources: [hostPrefix(ipv4Bytes(CLIENT_IP))] }),
+      filter: compilePacketFilter({ sources: [hostPrefix(ipv4FromWord(CLIENT_IP))] }),
       writer: serverWriter,
     }),
     ...overrides.server,
@@ -68,8 +69,8 @@ async function closeBoth(...sessions: Session[]) {
 Deno.test("Session opens both sides after the hello exchange and carries packets both ways", async () => {
   const { server, client, serverWriter, clientWriter } = pair();
   const [serverSees, clientSees] = await Promise.all([server.opened, client.opened]);
-  assert.equal(serverSees.address, "10.0.0.2/24");
-  assert.equal(clientSees.address, "10.0.0.1/24");
+  assert.equal(serverSees.address.text, "10.0.0.2/24");
+  assert.equal(clientSees.address.text, "10.0.0.1/24");
   const up = ipv4Packet(CLIENT_IP, SERVER_IP, new Uint8Array([1, 2, 3]));
   const down = ipv4Packet(SERVER_IP, CLIENT_IP, new Uint8Array([4, 5]));
   await client.send(encodeFrame(FrameType.Packet, up));
@@ -100,8 +101,8 @@ Deno.test("Session passes onSpoofed through and counts refused destinations and 
       onSpoofed: (source) => told.push(source),
       admit: () => ({
         filter: compilePacketFilter({
-          sources: [hostPrefix(ipv4Bytes(CLIENT_IP))],
-          denyDestinations: [hostPrefix(ipv4Bytes(0x0a000003))],
+          sources: [hostPrefix(ipv4FromWord(CLIENT_IP))],
+          denyDestinations: [hostPrefix(ipv4FromWord(0x0a000003))],
         }),
         writer: new RecordingWriter(),
       }),
@@ -115,7 +116,7 @@ Deno.test("Session passes onSpoofed through and counts refused destinations and 
   client.send(encodeFrame(FrameType.Packet, ipv4Packet(CLIENT_IP, 0x0a000003, new Uint8Array(1))));
   client.send(encodeFrame(FrameType.Packet, linkLocal));
   await pollUntil(() => server.counters.drops.linkLocal === 1, "the link-local packet arrived");
-  assert.deepEqual(told, [ipv4Bytes(0x0a000099)]);
+  assert.deepEqual(told, [ipv4FromWord(0x0a000099)]);
   const { drops } = server.counters;
   assert.deepEqual([drops.spoofed, drops.destination, drops.linkLocal], [1, 1, 1]);
   await closeBoth(client, server);

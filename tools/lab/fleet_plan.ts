@@ -13,7 +13,8 @@
  * @module
  */
 
-import { formatIpv4, parseIpv4 } from "../../src/ip/ipv4.ts";
+import { formatAddress, parseIpv4 } from "../../src/ip/address.ts";
+import { ipv4FromWord, ipv4ToWord } from "../../src/ip/ipv4_word.ts";
 
 /** Start of every name the fleet lab gives a namespace or a device. */
 export const FLEET_PREFIX = "fl";
@@ -56,7 +57,7 @@ export function defaultTunnelPrefix(clients: number): 16 | 24 {
 
 /** Host-order address `base + offset`, refused when it leaves `base`'s /prefix network. */
 function offsetAddress(base: string, offset: number, prefixLength: number, what: string): string {
-  const start = parseIpv4(base);
+  const start = ipv4ToWord(parseIpv4(base) ?? new Uint8Array(0));
   const size = 2 ** (32 - prefixLength);
   const network = start - (start % size);
   const address = start + offset;
@@ -67,7 +68,7 @@ function offsetAddress(base: string, offset: number, prefixLength: number, what:
         "or a shorter prefix",
     );
   }
-  return formatIpv4(address);
+  return formatAddress(ipv4FromWord(address));
 }
 
 /** Client i's tunnel address (no prefix) in a tunnel of `prefixLength` (16 or 24). */

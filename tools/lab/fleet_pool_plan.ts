@@ -10,7 +10,8 @@
  * @module
  */
 
-import { formatIpv4, parseIpv4 } from "../../src/ip/ipv4.ts";
+import { formatAddress, parseIpv4 } from "../../src/ip/address.ts";
+import { ipv4FromWord, ipv4ToWord } from "../../src/ip/ipv4_word.ts";
 import { FLEET_PORT } from "./fleet_configs.ts";
 import { FLEET_SERVER_TUNNEL, FLEET_SERVER_UNDERLAY, FLEET_UNDERLAY_PREFIX } from "./fleet_plan.ts";
 
@@ -30,8 +31,8 @@ function lastHost(address: string, prefixLength: number): string {
     throw new RangeError(`A pool lab needs a tunnel prefix of /8 to /30, not /${prefixLength}`);
   }
   const size = 2 ** (32 - prefixLength);
-  const start = parseIpv4(address);
-  return formatIpv4(start - (start % size) + size - 2);
+  const start = ipv4ToWord(parseIpv4(address) ?? new Uint8Array(0));
+  return formatAddress(ipv4FromWord(start - (start % size) + size - 2));
 }
 
 /**

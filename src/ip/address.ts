@@ -1,4 +1,20 @@
-/** Parse and format IP addresses for subjectAltName iPAddress entries (4 or 16 octets). */
+/**
+ * IP addresses as text and as octets in network order (4 for IPv4, 16 for IPv6): the one parser
+ * per family and the one formatter of the program. Strict: dotted IPv4 without leading zeros,
+ * RFC 4291 IPv6 without a zone (`%eth0`); callers that speak to users explain what they refused.
+ * Pure.
+ *
+ * @module
+ */
+
+export type IpFamily = 4 | 6;
+
+/** The family of 4 or 16 address octets; RangeError for any other length. */
+export function familyOf(bytes: Uint8Array): IpFamily {
+  if (bytes.length === 4) return 4;
+  if (bytes.length === 16) return 6;
+  throw new RangeError(`an IP address has 4 or 16 bytes, not ${bytes.length}`);
+}
 
 const IPV4_OCTET = /^(?:0|[1-9][0-9]{0,2})$/;
 const IPV6_GROUP = /^[0-9a-fA-F]{1,4}$/;
@@ -65,7 +81,7 @@ export function parseIpv6(text: string): Uint8Array | undefined {
 }
 
 /** The octets of an IPv4 or IPv6 address, or undefined when `text` is neither. */
-export function parseIpAddress(text: string): Uint8Array | undefined {
+export function parseAddress(text: string): Uint8Array | undefined {
   return text.includes(":") ? parseIpv6(text) : parseIpv4(text);
 }
 
@@ -73,7 +89,7 @@ export function parseIpAddress(text: string): Uint8Array | undefined {
  * Text form of 4 or 16 address octets: dotted IPv4, or IPv6 as RFC 5952 recommends (lower case,
  * the longest run of two or more zero groups shortened to "::"). Other lengths give hex octets.
  */
-export function formatIpAddress(bytes: Uint8Array): string {
+export function formatAddress(bytes: Uint8Array): string {
   if (bytes.length === 4) return Array.from(bytes).join(".");
   if (bytes.length !== 16) {
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");

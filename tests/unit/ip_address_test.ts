@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { formatIpAddress, parseIpAddress } from "../../src/ip/address_bytes.ts";
+import { formatAddress, parseAddress } from "../../src/ip/address.ts";
 
-Deno.test("parseIpAddress() reads IPv4 and IPv6 text forms", () => {
+Deno.test("parseAddress() reads IPv4 and IPv6 text forms", () => {
   const cases: [string, number[]][] = [
     ["10.0.0.1", [10, 0, 0, 1]],
     ["0.0.0.0", [0, 0, 0, 0]],
@@ -16,11 +16,11 @@ Deno.test("parseIpAddress() reads IPv4 and IPv6 text forms", () => {
     ["1:2:3:4:5:6:7::", [0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 0]],
   ];
   for (const [text, bytes] of cases) {
-    assert.deepEqual(parseIpAddress(text), new Uint8Array(bytes), text);
+    assert.deepEqual(parseAddress(text), new Uint8Array(bytes), text);
   }
 });
 
-Deno.test("parseIpAddress() rejects text that is not an address", () => {
+Deno.test("parseAddress() rejects text that is not an address", () => {
   const bad = [
     "",
     "10.0.0",
@@ -42,10 +42,10 @@ Deno.test("parseIpAddress() rejects text that is not an address", () => {
     "::1.2.3",
     "vpn.example.com",
   ];
-  for (const text of bad) assert.equal(parseIpAddress(text), undefined, text);
+  for (const text of bad) assert.equal(parseAddress(text), undefined, text);
 });
 
-Deno.test("formatIpAddress() writes RFC 5952 text", () => {
+Deno.test("formatAddress() writes RFC 5952 text", () => {
   const cases: [string, string][] = [
     ["2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1"],
     ["2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"],
@@ -56,13 +56,13 @@ Deno.test("formatIpAddress() writes RFC 5952 text", () => {
     ["10.1.2.3", "10.1.2.3"],
   ];
   for (const [input, expected] of cases) {
-    const bytes = parseIpAddress(input);
+    const bytes = parseAddress(input);
     assert.ok(bytes, input);
-    assert.equal(formatIpAddress(bytes), expected);
+    assert.equal(formatAddress(bytes), expected);
   }
 });
 
-Deno.test("formatIpAddress() output parses back to the same octets", () => {
+Deno.test("formatAddress() output parses back to the same octets", () => {
   fc.assert(
     fc.property(
       fc.oneof(
@@ -74,7 +74,7 @@ Deno.test("formatIpAddress() output parses back to the same octets", () => {
         ),
       ),
       (bytes) => {
-        assert.deepEqual(parseIpAddress(formatIpAddress(bytes)), bytes);
+        assert.deepEqual(parseAddress(formatAddress(bytes)), bytes);
       },
     ),
   );
