@@ -9,6 +9,7 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   int is_server = strcmp(argv[1], "server") == 0;
+  signal(SIGPIPE, SIG_IGN);
   struct np_tls_files files = {argv[5], argv[6], argv[7], argc > 8 ? argv[8] : NULL};
   static struct plane p;
   p.stream = malloc(4 + MAX_PACKET);

@@ -8,7 +8,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "np_connect.h"
 #include "np_session.h"
@@ -30,6 +32,8 @@ static int check(void *arg, const uint8_t *data, size_t len) {
 static void *receiver(void *arg) {
   struct echo *e = arg;
   e->result = np_session_receive(&e->session, check, e);
+  /* A bad record or a lost peer: stop the sender too (its write fails with EPIPE). */
+  if (e->echoed < e->expected || e->mismatch) shutdown(e->session.fd, SHUT_RDWR);
   return NULL;
 }
 
@@ -41,6 +45,7 @@ int main(int argc, char **argv) {
   const char *suites = argc > 7 && strncmp(argv[7], "--", 2) != 0 ? argv[7] : NULL;
   int key_update = strcmp(argv[argc - 1], "--key-update") == 0;
   struct np_tls_files files = {argv[3], argv[4], argv[5], suites};
+  signal(SIGPIPE, SIG_IGN);
   static struct echo e;
   e.expected = strtoull(argv[6], NULL, 10);
   int fd = np_connect_to(argv[1], atoi(argv[2]));
