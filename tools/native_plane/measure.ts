@@ -10,7 +10,8 @@
 import { parseArgs } from "node:util";
 import { withLabWorkspace } from "../lab/workspace.ts";
 import { issueLabCertificates } from "../lab/lab_configs.ts";
-import type { LabHost, NetnsLab } from "../lab/netns_lab.ts";
+import { type LabHost, type NetnsLab, run } from "../lab/netns_lab.ts";
+import { runIperf } from "../lab/iperf.ts";
 import { firstExit, waitForPing } from "../lab/wait_for_ping.ts";
 import { clockTicksPerSecond } from "../bench/_proc.ts";
 import { benchSettings } from "../bench/bench.ts";
@@ -67,6 +68,46 @@ interface MeasuredRow {
 interface NativeResult {
   readonly row: MeasuredRow;
   readonly capture?: RecordSummary[];
+  readonly profile?: string;
+}
+
+/** Waits for tcpdump's "listening on" line, so the capture holds the handshake. */
+async function captureStarted(dump: Deno.ChildProcess): Promise<void> {
+  const reader = dump.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("listening on")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`tcpdump ended: ${text}`);
+    text += value;
+  }
+  reader.releaseLock();
+}
+
+/** Where the server's CPU goes during a client-to-server transfer: perf, by DSO and by symbol. */
+async function profileServer(ctx: RowContext, pid: number): Promise<string> {
+  const data = `${ctx.workDir}/perf.data`;
+  const { lab } = ctx;
+  await Promise.all([
+    runIperf(lab, { from: lab.client, to: lab.server, toIp: NATIVE_SERVER_IP, seconds: 6 }),
+    new Promise((resolve) => setTimeout(resolve, 1000)).then(() =>
+      run("perf", ["record", "-F", "499", "-p", String(pid), "-o", data, "--", "sleep", "4"])
+    ),
+  ]);
+  const lines: string[] = [];
+  for (const sort of ["dso", "dso,sym"]) {
+    const report = await run("perf", [
+      "report",
+      "-i",
+      data,
+      "--stdio",
+      "--sort",
+      sort,
+      "--percent-limit",
+      "2",
+    ]);
+    lines.push(...report.stdout.split("\n").filter((l) => l.trim() && !l.startsWith("#")));
+  }
+  return lines.join("\n");
 }
 
 async function nativeRow(
@@ -104,8 +145,8 @@ async function nativeRow(
         pcap,
         "-U",
         `tcp port ${PORT}`,
-      ]);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      ], { stderr: "piped" });
+      await captureStarted(dump);
     }
     client = lab.spawn(lab.client, binary, [
       "client",
@@ -133,9 +174,11 @@ async function nativeRow(
       clientIp: NATIVE_CLIENT_IP,
       processes,
     }, ctx.plan);
+    const profile = capture ? await profileServer(ctx, processes[0]!.pid) : undefined;
     return {
       row: { label, notes: [], measurement },
       ...(records ? { capture: records } : {}),
+      ...(profile ? { profile } : {}),
     };
   } catch (error) {
     say(`    failed: ${errorMessage(error)}`);
@@ -197,10 +240,12 @@ async function main(): Promise<number> {
     };
     const lines: string[] = [];
     let capture: RecordSummary[] | undefined;
+    let profile: string | undefined;
     for (let round = 1; round <= settings.rounds; round++) {
       const ctx = { ...base, workDir: `${workDir}/round-${round}` };
       const native = await nativeRow(ctx, binary, round === 1);
       capture ??= native.capture;
+      profile ??= native.profile;
       lines.push(line(round, await sssonectorRow(ctx, true)), line(round, native.row));
     }
     say("");
@@ -218,6 +263,11 @@ async function main(): Promise<number> {
       say("");
       say("capture of the first native round (handshake, Hello, pings), records per content type:");
       for (const c of capture) say(`  ${JSON.stringify(c)}`);
+    }
+    if (profile) {
+      say("");
+      say("np_forwarder server during a 6 s client-to-server transfer (perf, >= 2 %):");
+      say(profile);
     }
     return lines.some((l) => l.includes("failed")) ? 1 : 0;
   });
