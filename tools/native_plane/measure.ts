@@ -174,7 +174,10 @@ async function nativeRow(
       clientIp: NATIVE_CLIENT_IP,
       processes,
     }, ctx.plan);
-    const profile = capture ? await profileServer(ctx, processes[0]!.pid) : undefined;
+    // A profile that fails is a line in the output, never a failed row.
+    const profile = capture
+      ? await profileServer(ctx, processes[0]!.pid).catch((e) => `perf failed: ${errorMessage(e)}`)
+      : undefined;
     return {
       row: { label, notes: [], measurement },
       ...(records ? { capture: records } : {}),
