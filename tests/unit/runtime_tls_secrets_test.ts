@@ -7,7 +7,8 @@
  *    `keylog` event on a socket or a server, and nothing in SSLKEYLOGFILE, which only
  *    `Deno.connectTls`/`Deno.listenTls` honour (and `Deno.listenTls` cannot verify a client).
  * 2. Reading can be stopped for real only on the TCP handle under a node:tls socket
- *    (`_handle._nativeTcpHandle.readStop()`); `pause()` keeps reading into memory.
+ *    (`_handle._nativeTcpHandle.readStop()`, resumed by its `readStart()`); `pause()` keeps
+ *    reading into memory.
  */
 import assert from "node:assert/strict";
 import tls from "node:tls";
@@ -134,12 +135,14 @@ Deno.test("pause() on a node:tls socket keeps reading from the kernel into memor
   });
 });
 
-Deno.test("readStop() on the TCP handle under a node:tls socket stops reading from the kernel", async () => {
+Deno.test("readStop() on the TCP handle under a node:tls socket stops reading from the kernel, readStart() resumes", async () => {
   await withMaterial(async (server, client) => {
     const total = 64 * 1024 * 1024;
+    // deno-lint-ignore no-explicit-any
+    let tcp: any;
     const f = await flood(server, client, total, (s) => {
       // deno-lint-ignore no-explicit-any
-      const tcp = (s as any)._handle._nativeTcpHandle;
+      tcp = (s as any)._handle._nativeTcpHandle;
       assert.equal(tcp.readStop(), 0);
     });
     try {
@@ -156,6 +159,10 @@ Deno.test("readStop() on the TCP handle under a node:tls socket stops reading fr
         { intervalMs: 300, timeoutMs: 20_000 },
       );
       assert(last < total / 4, `the client flushed ${last} bytes to a stopped reader`);
+      assert.equal(tcp.readStart(), 0);
+      await pollUntil(() => f.flushed() >= total, "the client flushed everything after readStart", {
+        timeoutMs: 20_000,
+      });
     } finally {
       f.close();
     }
