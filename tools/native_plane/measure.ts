@@ -71,7 +71,11 @@ interface NativeResult {
   readonly profile?: string;
 }
 
-/** Waits for tcpdump's "listening on" line, so the capture holds the handshake. */
+/**
+ * Waits for tcpdump's "listening on" line, so the capture holds the handshake; the rest of its
+ * stderr is drained until it exits. (It must run with --immediate-mode: otherwise packets wait
+ * in the kernel's ring for a 1 s timeout and a SIGTERM before then drops them uncounted.)
+ */
 async function captureStarted(dump: Deno.ChildProcess): Promise<void> {
   const reader = dump.stderr.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
@@ -80,7 +84,9 @@ async function captureStarted(dump: Deno.ChildProcess): Promise<void> {
     if (done) throw new Error(`tcpdump ended: ${text}`);
     text += value;
   }
-  reader.releaseLock();
+  (async () => {
+    while (!(await reader.read()).done);
+  })();
 }
 
 /** Where the server's CPU goes during a client-to-server transfer: perf, by DSO and by symbol. */
@@ -144,6 +150,7 @@ async function nativeRow(
         "-w",
         pcap,
         "-U",
+        "--immediate-mode",
         `tcp port ${PORT}`,
       ], { stderr: "piped" });
       await captureStarted(dump);
