@@ -150,19 +150,19 @@ Deno.test({
   ignore: !hasToolchain,
 }, async () => {
   await withLab(async (lab) => {
-    const port = 20_000 + (Deno.pid % 20_000);
     const peer = new Deno.Command(lab.peer, {
-      args: ["127.0.0.1", String(port), ...lab.files("server"), String(256 * 1024)],
+      args: ["127.0.0.1", "0", ...lab.files("server"), String(256 * 1024)],
       stderr: "piped",
     }).spawn();
     // Its stderr, read until it listens, then to the end.
     let peerSays = "";
     const reader = peer.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    while (!peerSays.includes("listening")) {
+    while (!/listening on [\d.]+:\d+\n/.test(peerSays)) {
       const { value, done } = await reader.read();
       assert.ok(!done, `np_peer ended before listening: ${peerSays}`);
       peerSays += value;
     }
+    const port = Number(/listening on [\d.]+:(\d+)/.exec(peerSays)![1]);
     const rest = (async () => {
       for (let r = await reader.read(); !r.done; r = await reader.read()) peerSays += r.value;
     })();

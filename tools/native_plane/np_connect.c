@@ -34,7 +34,10 @@ int np_accept_one(const char *ip, int port) {
     close(fd);
     return -1;
   }
-  fprintf(stderr, "np: listening on %s:%d\n", ip, port);
+  /* Port 0 picks a free one: say which. */
+  socklen_t len = sizeof sa;
+  getsockname(fd, (struct sockaddr *)&sa, &len);
+  fprintf(stderr, "np: listening on %s:%d\n", ip, ntohs(sa.sin_port));
   int conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
   close(fd);
   if (conn < 0) return perror("accept"), -1;
