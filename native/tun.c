@@ -4,7 +4,6 @@
 #include "tun.h"
 
 #include "mss.h"
-#include "tun_doorbell.h"
 #include "vnet_header.h"
 
 #include <arpa/inet.h>
@@ -338,5 +337,3 @@ void sss_tun_close(sss_tun *tun) {
 }
 
 const char *sss_strerror(int32_t err) { return strerror(err < 0 ? -err : err); }
-
-int32_t sss_tun_fd(const sss_tun *tun) { return tun->fd; }

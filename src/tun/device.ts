@@ -6,7 +6,6 @@ import type { TunLibrary } from "./ffi.ts";
 import { addAddress, addRoute, interfaceIndex, removeRoute } from "./netlink.ts";
 import type { PacketFilter } from "../ip/packet_filter.ts";
 import { type Failure, unwrap } from "./unwrap.ts";
-import { TunDoorbell } from "./doorbell.ts";
 
 export interface TunOptions {
   /** Interface name, e.g. tun0. */
@@ -22,12 +21,6 @@ export interface TunOptions {
    * (mssClampFor(mtu) for what fits the MTU); 0 turns a family off. @default no clamping
    */
   readonly mssClamp?: MssClamp;
-  /**
-   * How a read learns that packets wait: "doorbell", a shim thread rings a socket the event loop
-   * reads (src/tun/doorbell.ts), or "pool", each read waits on Deno's blocking thread pool.
-   * The doorbell falls back to the pool when it cannot start. @default "doorbell"
-   */
-  readonly wakeup?: "doorbell" | "pool";
 }
 
 /** MSS limits for TCP SYNs, per family; 0 leaves that family's SYNs alone. */
@@ -83,10 +76,6 @@ export class TunDevice implements FrameSource, DataFrameWriter {
   #reading: Promise<unknown> | undefined;
   #closing = false;
   #countOut = new Uint32Array(1);
-  /** The doorbell once started; null when reads wait on the pool (chosen, or it failed). */
-  #doorbell: Promise<TunDoorbell | null> | null = null;
-  #bell: TunDoorbell | null = null;
-  #wantDoorbell = false;
   #mssCounters = new BigUint64Array(2);
 
   private constructor(
@@ -130,7 +119,6 @@ export class TunDevice implements FrameSource, DataFrameWriter {
       throw error;
     }
     const device = new TunDevice(lib, handle, name, index);
-    device.#wantDoorbell = (options.wakeup ?? "doorbell") === "doorbell";
     const ip = new Uint8Array(4);
     new DataView(ip.buffer).setUint32(0, parseIpv4(options.address.ip));
     try {
@@ -152,20 +140,6 @@ export class TunDevice implements FrameSource, DataFrameWriter {
   readFrames(buffer: Uint8Array, index: Uint32Array, timeoutMs: number): Promise<ReadBatch> {
     const handle = this.#live();
     if (this.#reading) throw new Error("TunDevice.readFrames: a read is already pending");
-    if (this.#wantDoorbell) {
-      // Started with the first read (a device that is never read starts no thread).
-      this.#wantDoorbell = false;
-      this.#doorbell = TunDoorbell.open(this.#lib, handle).then((bell) => {
-        if (this.#handle !== null) return this.#bell = bell;
-        bell.close();
-        return null;
-      }, () => null);
-    }
-    if (this.#doorbell !== null) {
-      const rung = this.#readRung(handle, buffer, index, timeoutMs);
-      this.#reading = rung;
-      return rung;
-    }
     const pending = this.#lib.symbols.sss_tun_read_frames(
       handle,
       buffer,
@@ -185,43 +159,6 @@ export class TunDevice implements FrameSource, DataFrameWriter {
       const bytes = unwrap(this.#lib, rc, `cannot read from ${this.name}`);
       return { bytes, count: this.#countOut[0]! };
     });
-  }
-
-  /** A read through the doorbell: wait for its ring, then read what waits, here, at once. */
-  async #readRung(
-    handle: Deno.PointerObject,
-    buffer: Uint8Array,
-    index: Uint32Array,
-    timeoutMs: number,
-  ): Promise<ReadBatch> {
-    const bell = this.#bell ?? await this.#doorbell;
-    if (bell === null || this.#closing) {
-      // The doorbell could not start: every read from now on waits on the pool.
-      this.#doorbell = null;
-      this.#reading = undefined;
-      if (this.#closing) {
-        this.#release();
-        return { bytes: 0, count: 0 };
-      }
-      return this.readFrames(buffer, index, timeoutMs);
-    }
-    const rang = await bell.wait(timeoutMs);
-    this.#reading = undefined;
-    if (this.#closing || !rang) {
-      if (this.#closing) this.#release();
-      return { bytes: 0, count: 0 };
-    }
-    const rc = this.#lib.symbols.sss_tun_read_frames_now(
-      handle,
-      buffer,
-      buffer.length,
-      0,
-      index,
-      index.length >>> 1,
-      this.#countOut,
-    );
-    const bytes = unwrap(this.#lib, rc, `cannot read from ${this.name}`);
-    return { bytes, count: this.#countOut[0]! };
   }
 
   writeFrames(bytes: Uint8Array, filter: PacketFilter, stats: BigUint64Array): number {
@@ -293,7 +230,6 @@ export class TunDevice implements FrameSource, DataFrameWriter {
   wake(): void {
     // Fails only if the eventfd counter overflowed, and then a wake-up is pending anyway.
     if (this.#handle !== null) this.#lib.symbols.sss_tun_wake(this.#handle);
-    this.#bell?.ring();
   }
 
   get closed(): boolean {
@@ -317,8 +253,6 @@ export class TunDevice implements FrameSource, DataFrameWriter {
 
   #release(): void {
     if (this.#handle === null) return;
-    this.#bell?.close();
-    this.#bell = null;
     this.#lib.symbols.sss_tun_close(this.#handle);
     this.#handle = null;
   }

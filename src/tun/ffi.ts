@@ -156,34 +156,6 @@ export const tunSymbols = {
     result: "i32",
   },
   // ---- end of native/tcp_socket.c ----
-  // ---- the TUN doorbell (native/tun_doorbell.c) ----
-  sss_tun_read_frames_now: {
-    // sss_tun_read_frames called on the JS thread (timeout 0, after the doorbell rang)
-    name: "sss_tun_read_frames",
-    parameters: ["pointer", "buffer", "u32", "i32", "buffer", "u32", "buffer"],
-    result: "i32",
-  },
-  sss_doorbell_start: {
-    // sss_doorbell *(sss_tun *tun, const char *path, int32_t *err)
-    parameters: ["pointer", "buffer", "buffer"],
-    result: "pointer",
-  },
-  sss_doorbell_arm: {
-    // int32_t (sss_doorbell *bell, int32_t timeout_ms)
-    parameters: ["pointer", "i32"],
-    result: "i32",
-  },
-  sss_doorbell_ring: {
-    // int32_t (sss_doorbell *bell)
-    parameters: ["pointer"],
-    result: "i32",
-  },
-  sss_doorbell_stop: {
-    // void (sss_doorbell *bell)
-    parameters: ["pointer"],
-    result: "void",
-  },
-  // ---- end of native/tun_doorbell.c ----
   sss_strerror: {
     // const char *(int32_t err)
     parameters: ["i32"],
