@@ -109,6 +109,36 @@ export class IncomingChunks {
   }
 }
 
+/** Size of the one receive buffer of a socket that reads into its own (readIntoOwnBuffer). */
+const RECEIVE_BUFFER_BYTES = 65536;
+
+/**
+ * Makes an already connected node:tls socket (a server's accepted one, which the `onread` option
+ * cannot reach) decrypt into one reused buffer handed to `incoming`, the way `onread` does for
+ * sockets tls.connect opens: node's net.Socket keeps the `onread` buffer and callback under the
+ * symbols `kBuffer` and `kBufferCb`, present (null) on every socket, and its handle's
+ * `useUserBuffer` makes reads land there. Deno 2.9.6's stream_base_commons honours them for any
+ * socket. Bytes already buffered by the stream are delivered first. Returns false, and changes
+ * nothing, where the runtime does not have these (then `data` events remain).
+ */
+export function readIntoOwnBuffer(socket: TLSSocket, incoming: IncomingChunks): boolean {
+  const symbols = Object.getOwnPropertySymbols(socket);
+  const kBuffer = symbols.find((s) => s.description === "kBuffer");
+  const kBufferCb = symbols.find((s) => s.description === "kBufferCb");
+  const target = socket as unknown as Record<symbol, unknown> & {
+    _handle?: { useUserBuffer?: (buffer: Uint8Array) => void } | null;
+  };
+  const handle = target._handle;
+  if (!kBuffer || !kBufferCb || typeof handle?.useUserBuffer !== "function") return false;
+  for (let chunk = socket.read(); chunk !== null; chunk = socket.read()) incoming.deliver(chunk);
+  const { buffer, callback } = incoming.onread(RECEIVE_BUFFER_BYTES);
+  target[kBuffer] = buffer;
+  target[kBufferCb] = callback;
+  handle.useUserBuffer(buffer);
+  socket.resume();
+  return true;
+}
+
 /** SecureStream over a node:tls socket whose handshake has completed. */
 export class TlsSocketStream implements SecureStream {
   readonly info: ConnectionInfo;
@@ -153,7 +183,9 @@ export class TlsSocketStream implements SecureStream {
       this.#incoming = incoming;
     } else {
       const events = this.#incoming = new IncomingChunks();
-      socket.on("data", (chunk: Uint8Array) => events.deliver(chunk));
+      if (!readIntoOwnBuffer(socket, events)) {
+        socket.on("data", (chunk: Uint8Array) => events.deliver(chunk));
+      }
     }
   }
 

@@ -89,3 +89,54 @@ Deno.test("a dialed stream delivers every byte intact both ways, also bytes that
     }
   });
 });
+
+Deno.test("an accepted stream decrypts into one reused buffer, and keeps copies of bytes that arrive before anyone listens", async () => {
+  await withMaterial(async (serverMaterial, clientMaterial) => {
+    let accepted!: (stream: SecureStream) => void;
+    const serverSide = new Promise<SecureStream>((resolve) => (accepted = resolve));
+    const listener = await TlsListener.listen(
+      { host: "127.0.0.1", port: 0 },
+      serverMaterial,
+      acceptOnly(accepted),
+    );
+    const client = await dialTls(
+      { host: "127.0.0.1", port: listener.endpoint.port },
+      clientMaterial,
+    );
+    const server = await serverSide;
+    try {
+      const early = pattern(200_000, 4);
+      await client.write(early);
+      await pollUntil(
+        () => (server as TlsSocketStream).heldBytes === early.length,
+        "the early bytes reached the server before it listens",
+      );
+      const up = pattern(4 * 1024 * 1024, 5);
+      const received: Uint8Array[] = [];
+      const buffers = new Set<ArrayBufferLike>();
+      let bytes = 0;
+      server.onData((chunk) => {
+        // The early bytes are replayed first, as copies; later chunks are views of one buffer.
+        if (bytes >= early.length) buffers.add(chunk.buffer);
+        received.push(chunk.slice());
+        bytes += chunk.length;
+      });
+      await client.write(up);
+      await pollUntil(() => bytes === early.length + up.length, "every byte reached the server");
+      const all = new Uint8Array(bytes);
+      let offset = 0;
+      for (const chunk of received) {
+        all.set(chunk, offset);
+        offset += chunk.length;
+      }
+      assert.ok(all.subarray(0, early.length).every((b, i) => b === early[i]), "early bytes");
+      assert.ok(all.subarray(early.length).every((b, i) => b === up[i]), "bulk up, intact");
+      assert.equal(buffers.size, 1, "chunks after listen() share one buffer");
+    } finally {
+      client.destroy();
+      server.destroy();
+      await Promise.all([client.closed, server.closed]);
+      await listener.close();
+    }
+  });
+});
