@@ -19,6 +19,7 @@ import { QuietReclaim } from "./quiet_reclaim.ts";
 import { errorMessage } from "../base/error_message.ts";
 import { PeerCertificateCheck } from "../pki/peer_check.ts";
 import { handOver } from "./proxy_protocol.ts";
+import { readFirstRecord } from "./first_record.ts";
 
 /** A client that completed the TLS handshake without a certificate our TLS layer accepts. */
 export interface UnauthorizedPeer {
@@ -257,7 +258,18 @@ export class TlsListener {
       handOver(
         socket,
         options.proxyProtocol ? { key: remote, sources } : undefined,
-        (socket) => tlsServer.emit("connection", socket),
+        // TLS wraps it only once its whole ClientHello is here (first_record.ts): a connection
+        // that never sends one is closed without ever costing a TLS wrap.
+        (socket) =>
+          readFirstRecord(socket).then(
+            () => {
+              if (!socket.destroyed) tlsServer.emit("connection", socket);
+            },
+            (error: Error) => {
+              socket.destroy();
+              events.onHandshakeFailure(remote, error.message);
+            },
+          ),
         (reason) => {
           socket.destroy();
           events.onHandshakeFailure(remote, reason);
