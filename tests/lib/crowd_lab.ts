@@ -11,7 +11,7 @@ import { E2eLab, SERVER_TUNNEL_IP, TUNNEL_PORT } from "./e2e_lab.ts";
 import type { LabHost } from "../../tools/lab/netns_lab.ts";
 import { rssMiB } from "./proc_stats.ts";
 import { parsePing } from "../../tools/lab/ping.ts";
-import { describeTlsError } from "../../src/transport/tls_errors.ts";
+import { describeDialFailure } from "../../src/transport/tls_errors.ts";
 
 const CROWD = new URL("../../tools/lab/crowd.ts", import.meta.url).pathname;
 const RATE = Deno.env.get("SSSONECTOR_CROWD_RATE") ?? "4000";
@@ -39,7 +39,7 @@ export interface CrowdFigures {
   readonly connects: number;
   /** Each try's time to session in ms (null: none within 8 s). */
   readonly sessionMs: ReadonlyArray<number | null>;
-  /** The newcomer's errors, as our client describes them (describeTlsError). */
+  /** The newcomer's errors, as our client's dialer describes them (describeDialFailure). */
   readonly errors: readonly string[];
   readonly loss: number;
   readonly rssBefore: number;
@@ -212,7 +212,7 @@ async function attackAndMeasure(
   const figures: CrowdFigures = {
     connects: crowdResult.connects as number,
     sessionMs: came.sessionMs as Array<number | null>,
-    errors: (came.errors as string[]).map((e) => describeTlsError(new Error(e))),
+    errors: (came.errors as string[]).map((e) => describeDialFailure(new Error(e))),
     loss: 1 - ping.received / ping.sent,
     rssBefore,
     rssDuring,

@@ -13,6 +13,9 @@ import {
   type PendingSlot,
 } from "../../src/transport/pending.ts";
 import { describeTlsError, isCapRefusal } from "../../src/transport/tls_errors.ts";
+import net from "node:net";
+import { dialTls } from "../../src/transport/dialer.ts";
+import { withMaterial } from "../lib/tls_material.ts";
 import { DEFAULT_PENDING_LIMITS } from "../../src/transport/pending.ts";
 
 /** A fake connection: its byte count is set by the test; evictions are recorded. */
@@ -153,4 +156,27 @@ Deno.test("describeTlsError() tells a cap refusal from a refused certificate", (
   assert.doesNotMatch(capped, /certificate/);
   assert.ok(isCapRefusal(`cannot connect to 192.0.2.1:443: ${capped}`));
   assert.ok(!isCapRefusal(describeTlsError(new Error("socket hang up"))));
+});
+
+Deno.test("dialTls() says a connection dropped before the handshake was closed by the server's door, not that our certificate was refused", async () => {
+  await withMaterial(async (_server, client) => {
+    // What the door does to a connection it displaces: reads its ClientHello, then closes it.
+    const door = net.createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => socket.resetAndDestroy());
+    });
+    await new Promise<void>((resolve) => door.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (door.address() as net.AddressInfo).port;
+      const error = await dialTls({ host: "127.0.0.1", port }, client).then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
+      assert.ok(error, "the dial fails");
+      assert.match(error, /closed the connection before the TLS handshake finished/);
+      assert.doesNotMatch(error, /refused our certificate/);
+    } finally {
+      await new Promise((resolve) => door.close(resolve));
+    }
+  });
 });
