@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { E2eLab, SERVER_TUNNEL_IP, TUNNEL_PORT } from "./e2e_lab.ts";
 import type { LabHost } from "../../tools/lab/netns_lab.ts";
-import { rssMiB } from "./proc_stats.ts";
+import { residentKinds, rssMiB } from "./proc_stats.ts";
 import { parsePing } from "../../tools/lab/ping.ts";
 import { describeDialFailure } from "../../src/transport/tls_errors.ts";
 
@@ -209,6 +209,7 @@ async function attackAndMeasure(
     await delay(5000);
     rssAfter = Math.min(rssAfter, await rssMiB(pid));
   }
+  const kinds = await residentKinds(pid);
   const figures: CrowdFigures = {
     connects: crowdResult.connects as number,
     sessionMs: came.sessionMs as Array<number | null>,
@@ -223,7 +224,8 @@ async function attackAndMeasure(
     `${attack.tag}: crowd ${JSON.stringify(crowdResult)}; newcomer sessions ms ` +
       `${JSON.stringify(figures.sessionMs)} errors ${JSON.stringify(figures.errors)}; pings ` +
       `${ping.received}/${ping.sent} (max ${ping.maxMs} ms); server RSS ${mib(rssBefore)} -> ` +
-      `${mib(rssDuring)} -> ${mib(rssAfter)} MiB`,
+      `${mib(rssDuring)} -> ${mib(rssAfter)} MiB (now ${mib(kinds.anonymous)} anonymous, ` +
+      `${mib(kinds.file)} file-backed)`,
   );
   assert.equal(figures.sessionMs.length, tries);
   return figures;
