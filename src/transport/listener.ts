@@ -222,9 +222,11 @@ export class TlsListener {
       reclaim?.accepted();
       const remote = formatRemote(socket.remoteAddress, socket.remotePort);
       const source = socket.remoteAddress ?? "unknown";
+      let helloComplete = false;
       const slot = pending.acquire(source, {
         // The TCP socket counts what the TLS layer read through it: 0 means no ClientHello yet.
         bytesReceived: () => socket.bytesRead,
+        helloComplete: () => helloComplete,
         evict: (cap) => {
           socket.destroy();
           events.onCapped(remote, cap);
@@ -263,7 +265,9 @@ export class TlsListener {
         (socket) =>
           readFirstRecord(socket).then(
             () => {
-              if (!socket.destroyed) tlsServer.emit("connection", socket);
+              if (socket.destroyed) return;
+              helloComplete = true;
+              tlsServer.emit("connection", socket);
             },
             (error: Error) => {
               socket.destroy();

@@ -20,11 +20,12 @@ import { DEFAULT_PENDING_LIMITS } from "../../src/transport/pending.ts";
 
 /** A fake connection: its byte count is set by the test; evictions are recorded. */
 function fake(name: string, log: string[]) {
-  const state = { bytes: 0 };
+  const state = { bytes: 0, hello: false };
   return {
     state,
     connection: {
       bytesReceived: () => state.bytes,
+      helloComplete: () => state.hello,
       evict: (cap: PendingCap) => log.push(`${name} ${cap}`),
     },
   };
@@ -50,6 +51,18 @@ Deno.test("PendingConnections: a full table closes the oldest connection that se
   assert.deepEqual(log, ["b pending", "d pending"], "d (nothing sent) before the older a and c");
   assert.equal(door.count, 3);
   assert.equal(door.evicted, 2);
+});
+
+Deno.test("PendingConnections: a full table closes a partial ClientHello before a connection TLS already has", () => {
+  const log: string[] = [];
+  const door = new PendingConnections({ maxPending: 2, maxPendingPerSource: 8 });
+  const a = take(door, "192.0.2.1", "a", log);
+  const b = take(door, "198.51.100.1", "b", log);
+  a.state.bytes = 300;
+  a.state.hello = true; // a's whole ClientHello is in: TLS has it
+  b.state.bytes = 9; // b sent half a ClientHello, later than a
+  take(door, "203.0.113.9", "c", log);
+  assert.deepEqual(log, ["b pending"], "the younger half-Hello goes before the older wrapped one");
 });
 
 Deno.test("PendingConnections: finished handshakes are never closed to make room; then the newcomer is refused", () => {
