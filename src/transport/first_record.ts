@@ -49,10 +49,16 @@ export function readFirstRecord(socket: Socket): Promise<void> {
       socket.off("data", onData);
       socket.off("end", onEnd);
       socket.off("close", onEnd);
+      socket.off("error", onError);
     };
     const onEnd = () => {
       finish();
       reject(new Error("closed before a complete ClientHello"));
+    };
+    // A reset before TLS has the socket: nobody else listens for its error yet.
+    const onError = (error: Error) => {
+      finish();
+      reject(new Error(`reset before a complete ClientHello (${error.message})`));
     };
     const onData = (chunk: Uint8Array) => {
       chunks.push(chunk);
@@ -79,6 +85,7 @@ export function readFirstRecord(socket: Socket): Promise<void> {
     socket.on("data", onData);
     socket.once("end", onEnd);
     socket.once("close", onEnd);
+    socket.on("error", onError);
     socket.resume();
   });
 }

@@ -164,6 +164,7 @@ async function attackAndMeasure(
   pid: number,
 ): Promise<CrowdFigures> {
   const rssBefore = await rssMiB(pid);
+  const kindsBefore = await residentKinds(pid);
   const pings = lab.net.try(lab.client, "ping", [
     "-n",
     "-c",
@@ -227,8 +228,8 @@ async function attackAndMeasure(
     `${attack.tag}: crowd ${JSON.stringify(crowdResult)}; newcomer sessions ms ` +
       `${JSON.stringify(figures.sessionMs)} errors ${JSON.stringify(figures.errors)}; pings ` +
       `${ping.received}/${ping.sent} (max ${ping.maxMs} ms); server RSS ${mib(rssBefore)} -> ` +
-      `${mib(rssDuring)} -> ${mib(rssAfter)} MiB (now ${mib(kinds.anonymous)} anonymous, ` +
-      `${mib(kinds.file)} file-backed)`,
+      `${mib(rssDuring)} -> ${mib(rssAfter)} MiB (anonymous ${mib(kindsBefore.anonymous)} -> ` +
+      `${mib(kinds.anonymous)}, file-backed ${mib(kindsBefore.file)} -> ${mib(kinds.file)})`,
   );
   assert.equal(figures.sessionMs.length, tries);
   return figures;

@@ -91,3 +91,16 @@ Deno.test("readFirstRecord() refuses a connection that ends before its record is
     ]);
   });
 });
+
+Deno.test("readFirstRecord() refuses a connection reset before its record is whole, and the process lives on", async () => {
+  await withGate(async (port, outcomes) => {
+    const client = net.connect({ host: "127.0.0.1", port });
+    client.on("error", () => {});
+    await new Promise((resolve) => client.once("connect", resolve));
+    client.write(new Uint8Array([0x16, 3, 1, 2, 0, 1]));
+    await delay(30);
+    client.resetAndDestroy();
+    while (outcomes.length < 1) await delay(10);
+    assert.match(await outcomes[0]!, /^refused: (reset|closed) before a complete ClientHello/);
+  });
+});
