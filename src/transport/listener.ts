@@ -223,11 +223,14 @@ export class TlsListener {
       const remote = formatRemote(socket.remoteAddress, socket.remotePort);
       const source = socket.remoteAddress ?? "unknown";
       let helloComplete = false;
+      // Set when the door itself closes it (displaced, deadline): counted as that, not as a failure.
+      let closedByDoor = false;
       const slot = pending.acquire(source, {
         // The TCP socket counts what the TLS layer read through it: 0 means no ClientHello yet.
         bytesReceived: () => socket.bytesRead,
         helloComplete: () => helloComplete,
         evict: (cap) => {
+          closedByDoor = true;
           socket.destroy();
           events.onCapped(remote, cap);
         },
@@ -253,6 +256,7 @@ export class TlsListener {
         pending.limits.maxPending,
       );
       entry.startDeadline(deadline, () => {
+        closedByDoor = true;
         socket.destroy();
         events.onHandshakeTimeout(remote);
       });
@@ -271,12 +275,12 @@ export class TlsListener {
             },
             (error: Error) => {
               socket.destroy();
-              events.onHandshakeFailure(remote, error.message);
+              if (!closedByDoor) events.onHandshakeFailure(remote, error.message);
             },
           ),
         (reason) => {
           socket.destroy();
-          events.onHandshakeFailure(remote, reason);
+          if (!closedByDoor) events.onHandshakeFailure(remote, reason);
         },
       );
     };
