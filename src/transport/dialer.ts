@@ -6,7 +6,7 @@ import {
   type SecureStream,
   TlsSocketStream,
 } from "./secure_stream.ts";
-import { describeTlsError } from "./tls_errors.ts";
+import { describeDialFailure } from "./tls_errors.ts";
 import { clientTlsOptions } from "./tls_options.ts";
 import type { TlsMaterial } from "../pki/material.ts";
 import { diagnoseServerCertificate, fetchServerCertificate } from "./server_diagnosis.ts";
@@ -126,7 +126,9 @@ function handshake(
           if (cert) reason = await diagnoseServerCertificate(cert, material.ca, server.host);
         } catch { /* fall back to the TLS layer's words */ }
       }
-      reject(new DialError(`cannot connect to ${where}: ${reason ?? describeTlsError(error)}`));
+      reject(
+        new DialError(`cannot connect to ${where}: ${reason ?? describeDialFailure(error)}`),
+      );
     };
     socket.once("secureConnect", () => {
       clearTimeout(timer);

@@ -19,6 +19,7 @@ import { QuietReclaim } from "./quiet_reclaim.ts";
 import { errorMessage } from "../base/error_message.ts";
 import { PeerCertificateCheck } from "../pki/peer_check.ts";
 import { handOver } from "./proxy_protocol.ts";
+import { readFirstRecord } from "./first_record.ts";
 
 /** A client that completed the TLS handshake without a certificate our TLS layer accepts. */
 export interface UnauthorizedPeer {
@@ -221,10 +222,15 @@ export class TlsListener {
       reclaim?.accepted();
       const remote = formatRemote(socket.remoteAddress, socket.remotePort);
       const source = socket.remoteAddress ?? "unknown";
+      let helloComplete = false;
+      // Set when the door itself closes it (displaced, deadline): counted as that, not as a failure.
+      let closedByDoor = false;
       const slot = pending.acquire(source, {
         // The TCP socket counts what the TLS layer read through it: 0 means no ClientHello yet.
         bytesReceived: () => socket.bytesRead,
+        helloComplete: () => helloComplete,
         evict: (cap) => {
+          closedByDoor = true;
           socket.destroy();
           events.onCapped(remote, cap);
         },
@@ -250,6 +256,7 @@ export class TlsListener {
         pending.limits.maxPending,
       );
       entry.startDeadline(deadline, () => {
+        closedByDoor = true;
         socket.destroy();
         events.onHandshakeTimeout(remote);
       });
@@ -257,10 +264,23 @@ export class TlsListener {
       handOver(
         socket,
         options.proxyProtocol ? { key: remote, sources } : undefined,
-        (socket) => tlsServer.emit("connection", socket),
+        // TLS wraps it only once its whole ClientHello is here (first_record.ts): a connection
+        // that never sends one is closed without ever costing a TLS wrap.
+        (socket) =>
+          readFirstRecord(socket).then(
+            () => {
+              if (socket.destroyed) return;
+              helloComplete = true;
+              tlsServer.emit("connection", socket);
+            },
+            (error: Error) => {
+              socket.destroy();
+              if (!closedByDoor) events.onHandshakeFailure(remote, error.message);
+            },
+          ),
         (reason) => {
           socket.destroy();
-          events.onHandshakeFailure(remote, reason);
+          if (!closedByDoor) events.onHandshakeFailure(remote, reason);
         },
       );
     };

@@ -3,7 +3,8 @@
  * under caps per source address, per source network and in total.
  *
  * When the whole table is full, the newcomer takes the place of the pending connection that has
- * made the least progress (nothing received yet, then a handshake under way; the oldest first)
+ * made the least progress (nothing received yet, then part of a ClientHello, then a handshake
+ * under way; the oldest first)
  * rather than being turned away: a crowd of strangers from many networks cannot keep a real client
  * out, it only pushes its own connections out. Only when every pending connection has completed
  * its TLS handshake is the newcomer refused.
@@ -72,6 +73,11 @@ export type PendingCap = "pending" | "per source" | "per network";
 export interface PendingConnection {
   /** Bytes received so far (0: not even a ClientHello). */
   bytesReceived(): number;
+  /**
+   * Its whole ClientHello is in and TLS has it (first_record.ts): closing it now costs the TLS
+   * layer's ~30 KB, so it goes after every connection that is still only partly there.
+   */
+  helloComplete?(): boolean;
   /** Closes it to make room (its place is already freed when this is called). */
   evict(cap: PendingCap): void;
 }
@@ -124,8 +130,10 @@ export function handshakeDeadlineMs(baseMs: number, count: number, max: number, 
   return Math.round(Math.max(Math.min(baseMs, floorMs), scaled));
 }
 
+/** 0 nothing received, 1 part of a ClientHello, 2 in TLS's hands, 3 handshake complete. */
 function rank(entry: Entry): number {
-  if (entry.handshaken) return 2;
+  if (entry.handshaken) return 3;
+  if (entry.connection.helloComplete?.()) return 2;
   return entry.connection.bytesReceived() > 0 ? 1 : 0;
 }
 
@@ -193,10 +201,12 @@ export class PendingConnections {
   }
 
   /**
-   * The oldest entry that has received nothing; else the oldest whose handshake is under way.
-   * With `idleForMs`, only an entry that has received nothing and is at least that old.
+   * The oldest entry that has received nothing; else the oldest with part of a ClientHello; else
+   * the oldest whose handshake is under way. With `idleForMs`, only an entry that has received
+   * nothing and is at least that old.
    */
   #leastAdvanced(group: Set<Entry>, idleForMs?: number): Entry | undefined {
+    let partial: Entry | undefined;
     let underWay: Entry | undefined;
     const now = this.#now();
     for (const entry of group) {
@@ -207,9 +217,10 @@ export class PendingConnections {
         continue;
       }
       if (r === 0) return entry;
-      if (r === 1 && underWay === undefined) underWay = entry;
+      if (r === 1 && partial === undefined) partial = entry;
+      if (r === 2 && underWay === undefined) underWay = entry;
     }
-    return underWay;
+    return partial ?? underWay;
   }
 
   #add(source: string, network: string, connection: PendingConnection): PendingSlot {

@@ -63,3 +63,24 @@ export function describeTlsError(error: unknown): string {
   }
   return firstLine;
 }
+
+/** A connection reset or ended without a TLS alert. */
+const DROPPED = /ECONNRESET|reset by peer|UnexpectedEof|unexpected eof|socket hang up|EPIPE/i;
+
+/**
+ * One line for a dial that failed before the TLS handshake finished. Our server never ends a
+ * handshake over a client certificate (node:tls completes it and the session refuses with a Close
+ * frame), so a connection dropped without an alert at that point was closed by the server's door:
+ * its pending places were full (a newcomer displaced us, or the alerts it sends were all in
+ * flight), or the handshake missed its deadline; or the port is not an SSSonector server.
+ */
+export function describeDialFailure(error: unknown): string {
+  const message = errorMessage(error).split("\n")[0]!.trim();
+  const code = (error as { code?: unknown })?.code;
+  const raw = typeof code === "string" && !message.includes(code)
+    ? `${message} [${code}]`
+    : message;
+  if (!DROPPED.test(raw) || CAP_REFUSAL.test(raw)) return describeTlsError(error);
+  return "the server closed the connection before the TLS handshake finished: its door was " +
+    `full of pending connections, or the port is not an SSSonector server (${raw})`;
+}

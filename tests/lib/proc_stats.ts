@@ -22,3 +22,11 @@ export async function openFds(pid: number): Promise<number> {
   for await (const _ of Deno.readDir(`/proc/${pid}/fd`)) count++;
   return count;
 }
+
+/** Resident memory by kind from /proc/PID/smaps_rollup, in MiB: anonymous (heaps) and file-backed. */
+export async function residentKinds(pid: number): Promise<{ anonymous: number; file: number }> {
+  const text = await Deno.readTextFile(`/proc/${pid}/smaps_rollup`);
+  const kb = (key: string) => Number(text.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1]);
+  const anonymous = kb("Anonymous") / 1024;
+  return { anonymous, file: kb("Rss") / 1024 - anonymous };
+}

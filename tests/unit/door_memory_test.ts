@@ -47,3 +47,25 @@ Deno.test("the shim's malloc_trim gives back what a burst of native allocations 
     lib.close();
   }
 });
+
+Deno.test("tools/bench/door_memory.ts measures a small flood at every stage", async () => {
+  const script = new URL("../../tools/bench/door_memory.ts", import.meta.url).pathname;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", "--frozen", "--v8-flags=--expose-gc", script, "idle", "200"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const stages = new TextDecoder().decode(stdout).trim().split("\n").map((line) =>
+    JSON.parse(line) as { stage: string; rss: number; heapUsed: number; anonymous: number }
+  );
+  assert.deepEqual(stages.map((s) => s.stage), [
+    "before",
+    "after the flood",
+    "after a major collection",
+    "after malloc_trim",
+  ]);
+  for (const s of stages) {
+    assert.ok(s.rss > 0 && s.heapUsed > 0 && s.anonymous > 0, JSON.stringify(s));
+  }
+});

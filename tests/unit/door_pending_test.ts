@@ -13,15 +13,19 @@ import {
   type PendingSlot,
 } from "../../src/transport/pending.ts";
 import { describeTlsError, isCapRefusal } from "../../src/transport/tls_errors.ts";
+import net from "node:net";
+import { dialTls } from "../../src/transport/dialer.ts";
+import { withMaterial } from "../lib/tls_material.ts";
 import { DEFAULT_PENDING_LIMITS } from "../../src/transport/pending.ts";
 
 /** A fake connection: its byte count is set by the test; evictions are recorded. */
 function fake(name: string, log: string[]) {
-  const state = { bytes: 0 };
+  const state = { bytes: 0, hello: false };
   return {
     state,
     connection: {
       bytesReceived: () => state.bytes,
+      helloComplete: () => state.hello,
       evict: (cap: PendingCap) => log.push(`${name} ${cap}`),
     },
   };
@@ -47,6 +51,18 @@ Deno.test("PendingConnections: a full table closes the oldest connection that se
   assert.deepEqual(log, ["b pending", "d pending"], "d (nothing sent) before the older a and c");
   assert.equal(door.count, 3);
   assert.equal(door.evicted, 2);
+});
+
+Deno.test("PendingConnections: a full table closes a partial ClientHello before a connection TLS already has", () => {
+  const log: string[] = [];
+  const door = new PendingConnections({ maxPending: 2, maxPendingPerSource: 8 });
+  const a = take(door, "192.0.2.1", "a", log);
+  const b = take(door, "198.51.100.1", "b", log);
+  a.state.bytes = 300;
+  a.state.hello = true; // a's whole ClientHello is in: TLS has it
+  b.state.bytes = 9; // b sent half a ClientHello, later than a
+  take(door, "203.0.113.9", "c", log);
+  assert.deepEqual(log, ["b pending"], "the younger half-Hello goes before the older wrapped one");
 });
 
 Deno.test("PendingConnections: finished handshakes are never closed to make room; then the newcomer is refused", () => {
@@ -153,4 +169,27 @@ Deno.test("describeTlsError() tells a cap refusal from a refused certificate", (
   assert.doesNotMatch(capped, /certificate/);
   assert.ok(isCapRefusal(`cannot connect to 192.0.2.1:443: ${capped}`));
   assert.ok(!isCapRefusal(describeTlsError(new Error("socket hang up"))));
+});
+
+Deno.test("dialTls() says a connection dropped before the handshake was closed by the server's door, not that our certificate was refused", async () => {
+  await withMaterial(async (_server, client) => {
+    // What the door does to a connection it displaces: reads its ClientHello, then closes it.
+    const door = net.createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => socket.resetAndDestroy());
+    });
+    await new Promise<void>((resolve) => door.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (door.address() as net.AddressInfo).port;
+      const error = await dialTls({ host: "127.0.0.1", port }, client).then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
+      assert.ok(error, "the dial fails");
+      assert.match(error, /closed the connection before the TLS handshake finished/);
+      assert.doesNotMatch(error, /refused our certificate/);
+    } finally {
+      await new Promise((resolve) => door.close(resolve));
+    }
+  });
 });

@@ -160,6 +160,7 @@ Deno.test("TlsListener closes a connection that sent half a ClientHello at the d
       await closedByServer(conn);
       assert.equal(seen.timeouts.length, 1, JSON.stringify(seen));
       await pollUntil(() => listener.pending.count === 0, "its place is free again");
+      assert.deepEqual(seen.failures, [], "a timeout is not a failed handshake as well");
     } finally {
       conn.close();
       await listener.close();

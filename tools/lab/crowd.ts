@@ -8,10 +8,11 @@
  *     PER_SOURCE connections, each reopened as soon as the server closes it, at most MAX_RATE
  *     connects a second in all. KIND: idle (sends nothing), half (half a ClientHello), nocert (a
  *     full TLS handshake without a certificate, then nothing). Reports connects and closes.
- *   newcomer HOST PORT CERT_DIR NAME ADDRESS TRIES EVERY_MS LIMIT_MS
- *     TRIES times, EVERY_MS apart: connects with NAME's certificate, sends a Hello claiming ADDRESS
- *     and waits for the server's Hello (the session is open), at most LIMIT_MS; then closes.
- *     Reports each try's time to session in ms (null: no session within LIMIT_MS).
+ *   newcomer HOST PORT CERT_DIR NAME ADDRESS TRIES EVERY_MS LIMIT_MS [FROM]
+ *     TRIES times, EVERY_MS apart: connects (from local address FROM, when given) with NAME's
+ *     certificate, sends a Hello claiming ADDRESS and waits for the server's Hello (the session is
+ *     open), at most LIMIT_MS; then closes. Reports each try's time to session in ms (null: no
+ *     session within LIMIT_MS) and the errors seen.
  */
 import net from "node:net";
 import tls from "node:tls";
@@ -149,10 +150,12 @@ async function newcomer(
   tries: number,
   everyMs: number,
   limitMs: number,
+  from: string | undefined,
 ): Promise<void> {
   const options: tls.ConnectionOptions = {
     host,
     port,
+    ...(from ? { localAddress: from } : {}),
     ca: Deno.readTextFileSync(`${certDir}/ca.crt`),
     cert: Deno.readTextFileSync(`${certDir}/${name}.crt`),
     key: Deno.readTextFileSync(`${certDir}/${name}.key`),
@@ -160,15 +163,28 @@ async function newcomer(
     ALPNProtocols: [ALPN_PROTOCOL],
   };
   const results: Array<{ ms: number | null; error?: string }> = [];
+  const errors: string[] = [];
   console.log(JSON.stringify({ started: true }));
   for (let i = 0; i < tries; i++) {
     const started = performance.now();
-    results.push(await trySession(options, address, limitMs));
+    // Like our client: turned away at a cap (the server's plaintext internal_error alert), it
+    // tries again 0.5 s later, within the same limit; the time counts from the first connect.
+    let result = await trySession(options, address, limitMs);
+    while (
+      result.ms === null && /InternalError/.test(result.error ?? "") &&
+      performance.now() - started + 500 < limitMs
+    ) {
+      errors.push(result.error!);
+      await delay(500);
+      const retry = await trySession(options, address, limitMs - (performance.now() - started));
+      result = retry.ms === null ? retry : { ms: performance.now() - started };
+    }
+    results.push(result);
     await delay(Math.max(0, everyMs - (performance.now() - started)));
   }
   console.log(JSON.stringify({
     sessionMs: results.map((r) => r.ms === null ? null : Math.round(r.ms)),
-    errors: results.flatMap((r) => r.error ? [r.error] : []),
+    errors: [...errors, ...results.flatMap((r) => r.error ? [r.error] : [])],
   }));
 }
 
@@ -196,6 +212,7 @@ async function main(args: string[]): Promise<void> {
         Number(rest[3]),
         Number(rest[4]),
         Number(rest[5]),
+        rest[6],
       );
     default:
       console.error(`unknown mode ${mode}`);

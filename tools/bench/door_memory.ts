@@ -1,0 +1,159 @@
+/**
+ * What a flood at the door leaves behind in memory, in one process: the product's listener
+ * (src/transport/listener.ts) on loopback with caps high enough never to refuse, COUNT
+ * connections of one KIND opened 100 at a time and closed by their client after 30 ms, then the
+ * process's memory before, right after, after a major V8 collection and after malloc_trim.
+ * The figures of docs/security/door.md ("Memory after a flood") come from it.
+ *
+ *   deno run -A --v8-flags=--expose-gc,--single-threaded-gc,--optimize-for-size \
+ *     tools/bench/door_memory.ts idle|half|nocert [COUNT]
+ *
+ * Prints one JSON line per stage: rss, V8 heap used and total, external, glibc's heap in use and
+ * free (mallinfo2, through the shim when it is built), anonymous and file-backed resident memory
+ * (/proc/self/smaps_rollup), all in MiB.
+ *
+ * @module
+ */
+import tls from "node:tls";
+import { TlsListener } from "../../src/transport/listener.ts";
+import { loadMemoryShim } from "../../src/runtime/memory_shim.ts";
+import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
+import { generateCertificates } from "../../src/pki/generate.ts";
+
+type Kind = "idle" | "half" | "nocert";
+
+/** A TLS record header announcing a 512-byte handshake message, and 4 bytes of it. */
+const HALF_HELLO = new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc]);
+const MAX = 1 << 20;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+
+function figures(stage: string, shim: ReturnType<typeof loadMemoryShim>) {
+  const m = Deno.memoryUsage();
+  const rollup = Deno.readTextFileSync("/proc/self/smaps_rollup");
+  const kb = (key: string) => Number(rollup.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1]);
+  const heap = shim?.heap();
+  return {
+    stage,
+    rss: mib(m.rss),
+    heapUsed: mib(m.heapUsed),
+    heapTotal: mib(m.heapTotal),
+    external: mib(m.external),
+    ...(heap ? { glibcInUse: mib(heap.inUse), glibcFree: mib(heap.free) } : {}),
+    anonymous: mib(kb("Anonymous") * 1024),
+    fileBacked: mib((kb("Rss") - kb("Anonymous")) * 1024),
+  };
+}
+
+/** One connection of KIND, closed by us 30 ms after it is up (or when the server ends it). */
+function one(kind: Kind, port: number): Promise<void> {
+  if (kind === "nocert") {
+    return new Promise((resolve) => {
+      const socket = tls.connect({
+        host: "127.0.0.1",
+        port,
+        rejectUnauthorized: false,
+        ALPNProtocols: [ALPN_PROTOCOL],
+      });
+      const done = () => {
+        socket.destroy();
+        resolve();
+      };
+      socket.on("error", done);
+      socket.on("data", () => {});
+      socket.once("close", done);
+      socket.once("secureConnect", () => setTimeout(done, 30));
+    });
+  }
+  return (async () => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    if (kind === "half") await conn.write(HALF_HELLO);
+    await delay(30);
+    conn.close();
+  })();
+}
+
+async function flood(kind: Kind, port: number, count: number): Promise<void> {
+  for (let done = 0; done < count; done += 100) {
+    await Promise.all(Array.from({ length: Math.min(100, count - done) }, () => one(kind, port)));
+  }
+}
+
+export async function measureDoorMemory(kind: Kind, count: number): Promise<object[]> {
+  const gc = (globalThis as unknown as { gc?: (o?: { type?: "major" }) => void }).gc;
+  if (!gc) throw new Error("run with --v8-flags=--expose-gc");
+  const shim = loadMemoryShim();
+  const dir = await Deno.makeTempDir({ prefix: "sssonector-door-memory-" });
+  try {
+    await generateCertificates({
+      certDir: dir,
+      serverIp: "127.0.0.1",
+      serverNames: [],
+      clientName: "client",
+      days: 1,
+      keyType: "ecdsa-p256",
+      force: false,
+    });
+    const read = (file: string) => Deno.readTextFile(`${dir}/${file}`);
+    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, {
+      cert: await read("server.crt"),
+      key: await read("server.key"),
+      ca: await read("ca.crt"),
+      minVersion: "1.2",
+    }, {
+      onStream: (stream, slot) => {
+        slot.release();
+        stream.destroy();
+      },
+      onUnauthorized: (peer) => peer.refuse(),
+      onHandshakeFailure: () => {},
+      onCapped: () => {},
+      onHandshakeTimeout: () => {},
+    }, {
+      maxPending: MAX,
+      maxPendingPerSource: MAX,
+      maxPendingPerNetwork4: MAX,
+      handshakeTimeoutMs: 10_000,
+    });
+    try {
+      const port = listener.endpoint.port;
+      const settle = async () => {
+        await delay(500);
+        gc({ type: "major" });
+        shim?.trim();
+      };
+      await flood(kind, port, Math.min(1000, count)); // warm up: code, pools, first arenas
+      await settle();
+      const stages = [figures("before", shim)];
+      await flood(kind, port, count);
+      await delay(1000);
+      stages.push(figures("after the flood", shim));
+      gc({ type: "major" });
+      await delay(300);
+      stages.push(figures("after a major collection", shim));
+      shim?.trim();
+      stages.push(figures("after malloc_trim", shim));
+      return stages;
+    } finally {
+      await listener.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+if (import.meta.main) {
+  const [kind, count = "3000"] = Deno.args;
+  if (kind !== "idle" && kind !== "half" && kind !== "nocert") {
+    console.error("usage: door_memory.ts idle|half|nocert [COUNT]");
+    Deno.exit(2);
+  }
+  for (const stage of await measureDoorMemory(kind, Number(count))) {
+    console.log(JSON.stringify(stage));
+  }
+  Deno.exit(0);
+}
