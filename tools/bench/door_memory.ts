@@ -16,7 +16,8 @@
  */
 import tls from "node:tls";
 import { TlsListener } from "../../src/transport/listener.ts";
-import { loadMemoryShim } from "../../src/runtime/memory_shim.ts";
+import { type MemoryShim, memoryShim } from "../../src/native/memory.ts";
+import { loadNativeLibrary } from "../../src/native/library.ts";
 import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
 import { generateCertificates } from "../../src/pki/generate.ts";
 
@@ -32,7 +33,7 @@ function delay(ms: number): Promise<void> {
 
 const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
 
-function figures(stage: string, shim: ReturnType<typeof loadMemoryShim>) {
+function figures(stage: string, shim: MemoryShim | undefined) {
   const m = Deno.memoryUsage();
   const rollup = Deno.readTextFileSync("/proc/self/smaps_rollup");
   const kb = (key: string) => Number(rollup.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1]);
@@ -47,6 +48,15 @@ function figures(stage: string, shim: ReturnType<typeof loadMemoryShim>) {
     anonymous: mib(kb("Anonymous") * 1024),
     fileBacked: mib((kb("Rss") - kb("Anonymous")) * 1024),
   };
+}
+
+/** The shim's memory functions when the library is built, else undefined (figures without glibc's). */
+function loadMemoryShimIfBuilt(): MemoryShim | undefined {
+  try {
+    return memoryShim(loadNativeLibrary());
+  } catch {
+    return undefined;
+  }
 }
 
 /** One connection of KIND, closed by us 30 ms after it is up (or when the server ends it). */
@@ -86,7 +96,7 @@ async function flood(kind: Kind, port: number, count: number): Promise<void> {
 export async function measureDoorMemory(kind: Kind, count: number): Promise<object[]> {
   const gc = (globalThis as unknown as { gc?: (o?: { type?: "major" }) => void }).gc;
   if (!gc) throw new Error("run with --v8-flags=--expose-gc");
-  const shim = loadMemoryShim();
+  const shim = loadMemoryShimIfBuilt();
   const dir = await Deno.makeTempDir({ prefix: "sssonector-door-memory-" });
   try {
     await generateCertificates({
