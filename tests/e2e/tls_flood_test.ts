@@ -100,10 +100,12 @@ Deno.test({
     const pid = server.child.pid;
     const baseline = await rssMiB(pid);
     const rows: string[] = [];
-    for (const [mode, read] of [["keyupdate", false], ["keyupdate", true], ["tiny", true], [
-      "padded",
-      true,
-    ]] as const) {
+    for (
+      const [mode, read] of [["keyupdate", false], ["keyupdate", true], ["tiny", true], [
+        "padded",
+        true,
+      ]] as const
+    ) {
       const before = await rssMiB(pid);
       const cpuBefore = await cpuSeconds(pid);
       let peak = before;
@@ -129,12 +131,12 @@ Deno.test({
       const cpu = (await cpuSeconds(pid)) - cpuBefore;
       const ping = await pings;
       const loss = parsePing(ping.stdout);
-      rows.push(
-        `| ${mode}${read ? "" : " (never reads)"} | ${result.keyUpdates} KeyUpdates, ` +
-          `${result.records} records | closed after ${result.seconds.toFixed(1)} s | ` +
-          `${cpu.toFixed(2)} CPU s | ${before.toFixed(0)} -> peak ${peak.toFixed(0)} MiB | ` +
-          `${loss.received}/25 pings |`,
-      );
+      const row = `| ${mode}${read ? "" : " (never reads)"} | ${result.keyUpdates} KeyUpdates, ` +
+        `${result.records} records | closed after ${result.seconds.toFixed(1)} s | ` +
+        `${cpu.toFixed(2)} CPU s | ${before.toFixed(0)} -> peak ${peak.toFixed(0)} MiB | ` +
+        `${loss.received}/25 pings |`;
+      rows.push(row);
+      console.log(row);
       assert.ok(
         result.closedByServer && result.seconds < FLOOD_SECONDS - 5,
         `the server closed the ${mode} flood: ${JSON.stringify(result)}`,
@@ -147,6 +149,9 @@ Deno.test({
     assert.equal(lines.length, 4, `one line per flood:\n${log}`);
     assert.match(lines[0]!, /client junk \(198\.18\.\d+\.\d+:\d+\) disconnected: TLS-level flood/);
     console.log(["| flood | sent | server | CPU | RSS | other client |", ...rows].join("\n"));
+    // What the flood held is given back once its session is closed.
+    const after = await rssMiB(pid);
+    console.log(`server RSS ${baseline.toFixed(0)} MiB before, ${after.toFixed(0)} MiB after`);
   },
 });
 
