@@ -59,7 +59,7 @@ Deno.test("a peer going away at every step of the Hello exchange leaves no place
   const routesBefore = [...srv.routes].sort();
   const racer = lab.net.clientTransport(identity("racer"));
   const steps = {
-    beforeHello: async (s: SecureStream) => s.destroy(),
+    beforeHello: (s: SecureStream) => Promise.resolve(s.destroy()),
     halfHello: async (s: SecureStream) => {
       const bytes = hello("10.0.0.9/24");
       await s.write(bytes.subarray(0, bytes.length >> 1));
@@ -79,9 +79,10 @@ Deno.test("a peer going away at every step of the Hello exchange leaves no place
       await s.write(encodePing(FrameType.Ping, 1n));
       s.destroy();
     },
-    closeWithoutWaiting: async (s: SecureStream) => {
+    closeWithoutWaiting: (s: SecureStream) => {
       void s.write(hello("10.0.0.9/24"));
       s.destroy();
+      return Promise.resolve();
     },
   };
   let tag = 10;
