@@ -157,7 +157,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "an honest client pinging every millisecond and flooding small UDP packets is never taken for a TLS flood",
+    "an honest client pinging every millisecond and flooding small UDP packets, then bulk TCP both ways, is never taken for a TLS flood",
   ignore: !root,
   sanitizeResources: false,
   async fn() {
@@ -192,6 +192,23 @@ Deno.test({
       assert.equal(small?.code, 0, small?.stderr);
     } finally {
       await lab.net.stop(iperfServer, 1000);
+    }
+    // Bulk both ways: full 16 KiB records.
+    for (const reverse of [[], ["-R"]]) {
+      const bulk = lab.net.spawn(lab.server, "iperf3", ["-s", "-1", "-B", SERVER_TUNNEL_IP]);
+      try {
+        let result: Awaited<ReturnType<typeof lab.net.try>> | undefined;
+        for (let attempt = 0; attempt < 50; attempt++) {
+          result = await lab.net.try(lab.client, "iperf3", [
+            ...["-c", SERVER_TUNNEL_IP, "-t", "4", ...reverse],
+          ]);
+          if (result.code === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        assert.equal(result?.code, 0, result?.stderr);
+      } finally {
+        await lab.net.stop(bulk, 1000);
+      }
     }
     const log = await server.log();
     assert.doesNotMatch(log, /TLS-level flood|disconnected/, log);
