@@ -132,7 +132,8 @@ Deno.test({
       const ping = await pings;
       const loss = parsePing(ping.stdout);
       const row = `| ${mode}${read ? "" : " (never reads)"} | ${result.keyUpdates} KeyUpdates, ` +
-        `${result.records} records | closed after ${result.seconds.toFixed(1)} s | ` +
+        `${result.records} records | ${result.closedByServer ? "closed" : "still open"} after ` +
+        `${result.seconds.toFixed(1)} s | ` +
         `${cpu.toFixed(2)} CPU s | ${before.toFixed(0)} -> peak ${peak.toFixed(0)} MiB | ` +
         `${loss.received}/25 pings |`;
       rows.push(row);
