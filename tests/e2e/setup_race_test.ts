@@ -72,13 +72,18 @@ Deno.test({
       `setup race: ${JSON.stringify(counts)}; storm ${JSON.stringify(inside)} and ` +
         `${JSON.stringify(outside)}; the other client's pings ${ping.received}/60`,
     );
-    for (
-      const step of ["beforeClientHello", "halfClientHello", "duringHandshake", "afterHandshake"]
-    ) {
+    // The storms share the racer's address, so a few of its connections meet the per-address
+    // cap (turned away with an internal_error alert, as the door says); nothing else may fail.
+    const failures = Object.entries(counts).filter(([step]) => step.startsWith("failed"));
+    for (const [step] of failures) assert.match(step, /InternalError/, JSON.stringify(counts));
+    const capped = failures.reduce((sum, [, n]) => sum + (n as number), 0);
+    assert.ok(capped <= ROUNDS / 4, JSON.stringify(counts));
+    for (const step of ["beforeClientHello", "halfClientHello", "duringHandshake"]) {
       assert.equal(counts[step], ROUNDS, `${step}: ${JSON.stringify(counts)}`);
     }
-    assert.ok((counts.midHello as number) >= ROUNDS / 2, JSON.stringify(counts));
-    assert.ok((counts.afterServerHello as number) >= 1, JSON.stringify(counts));
+    for (const step of ["afterHandshake", "midHello", "afterServerHello", "afterPing"]) {
+      assert.ok((counts[step] as number) >= ROUNDS - capped, `${step}: ${JSON.stringify(counts)}`);
+    }
     assert.equal(ping.received, 60, "the client in session lost no ping");
 
     // Nothing leaks: descriptors, sessions and routes come back to where they were.

@@ -83,6 +83,27 @@ async function issue(
   return { cert, key };
 }
 
+/** A self-signed client certificate with `ext` (no CA of ours involved). */
+async function selfSigned(
+  dir: string,
+  name: string,
+  ext: string,
+): Promise<{ cert: string; key: string }> {
+  const config = join(dir, `${name}.cnf`);
+  await Deno.writeTextFile(
+    config,
+    `[req]\ndistinguished_name = dn\n[dn]\n[ext]\n${LEAF_EXT}${ext}`,
+  );
+  const key = join(dir, `${name}.key`);
+  const cert = join(dir, `${name}.crt`);
+  await openssl([
+    ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
+    ...["-subj", `/CN=${name}`, "-days", "1", "-config", config, "-extensions", "ext"],
+    ...["-keyout", key, "-out", cert],
+  ], dir);
+  return { cert, key };
+}
+
 function sans(count: number, label: (i: number) => string): string {
   return `subjectAltName = ${
     Array.from({ length: count }, (_, i) => `DNS:${label(i)}`).join(",")
@@ -143,8 +164,10 @@ export async function costlyCertificates(
   // Past 64 KiB: no TLS handshake message can carry it.
   await add(
     "over64k",
-    await issue(dir, "over64k", ca, LEAF_EXT + sans(2300, (i) => `host-${i}.attack.example`)),
+    await issue(dir, "over64k", ca, LEAF_EXT + sans(2700, (i) => `host-${i}.attack.example`)),
   );
+  // What a stranger can make without our CA: 3000 names, self-signed.
+  await add("stranger3000", await selfSigned(dir, "stranger3000", sans(3000, (i) => `n${i}.x`)));
   await add("rsa16384", await rsa);
   return out;
 }
