@@ -22,7 +22,7 @@ const CPU_PER_ATTEMPT_MAX = 0.1;
 
 Deno.test({
   name:
-    "costly client certificates (50 intermediates, RSA 16384, 3000 names, 62 KiB, past 64 KiB) cost the server bounded CPU and nobody else anything",
+    "costly client certificates (50 intermediates, RSA 16384, 3000 names, 51 KiB, past 64 KiB) cost the server bounded CPU and nobody else anything",
   ignore: !root,
   sanitizeResources: false,
   async fn() {
