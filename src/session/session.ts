@@ -83,8 +83,6 @@ export interface SessionOptions {
    * delivery rate (so packets wait in the AQM'd send queue), and its health for reports.
    */
   readonly carrier?: CarrierPolicy;
-  /** Called once this session was closed as a TLS-level flood (to give back what it grew). */
-  readonly onTlsFlood?: () => void;
   /**
    * Told the source address (4 or 16 bytes) of a packet dropped because the filter says the peer
    * does not own it: at most once per chunk received, so the caller rate-limits its log line.
@@ -396,7 +394,6 @@ export class Session {
     this.close(CloseCode.ProtocolError, verdict.message);
     // A flooder may not read: drop what TLS holds for it now, not after the close grace.
     this.#stream.destroy();
-    this.#options.onTlsFlood?.();
   }
 
   #startKeepalive(): void {

@@ -6,7 +6,6 @@
  * @module
  */
 
-import { reclaimAfterFlood } from "../runtime/memory_shim.ts";
 import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import type { Logger } from "@logtape/logtape";
 import type { Config } from "../config/types.ts";
@@ -41,7 +40,7 @@ export function deviceReader(
 /** Session options that come from the configuration and the device, the same in both modes. */
 export type SessionBasics = Pick<
   SessionOptions,
-  "hello" | "keepalive" | "handshakeTimeoutMs" | "onRtt" | "carrier" | "onTlsFlood"
+  "hello" | "keepalive" | "handshakeTimeoutMs" | "onRtt" | "carrier"
 >;
 
 /**
@@ -58,8 +57,7 @@ export function sessionBasics(
   },
 ): SessionBasics {
   return {
-    // A TLS-level flood grows the runtime's buffers; once its session is gone, give them back.
-    ...(carrier ? { carrier, onTlsFlood: () => setTimeout(reclaimAfterFlood(), 1000) } : {}),
+    ...(carrier ? { carrier } : {}),
     hello: helloFor(config, device.offload ? [Feature.Gso] : []),
     keepalive: keepalive ?? keepaliveFrom(config),
     handshakeTimeoutMs: config.security.handshakeTimeout * 1000,
