@@ -9,6 +9,8 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -137,6 +139,9 @@ int32_t sss_tcp_info(int32_t fd, uint64_t *out) {
   out[SSS_TCPI_UNACKED] = info.tcpi_unacked;
   out[SSS_TCPI_BYTES_ACKED] = info.tcpi_bytes_acked;
   out[SSS_TCPI_BYTES_RETRANS] = info.tcpi_bytes_retrans;
+  out[SSS_TCPI_BYTES_RECEIVED] = info.tcpi_bytes_received;
+  int queued = 0;
+  out[SSS_TCPI_RECV_QUEUED] = ioctl(fd, SIOCINQ, &queued) < 0 || queued < 0 ? 0 : (uint64_t)queued;
   return 0;
 }
 

@@ -26,6 +26,8 @@ enum sss_tcp_info_field {
   SSS_TCPI_UNACKED,
   SSS_TCPI_BYTES_ACKED,
   SSS_TCPI_BYTES_RETRANS,
+  SSS_TCPI_BYTES_RECEIVED, /* payload bytes received in order (TLS records as they came) */
+  SSS_TCPI_RECV_QUEUED,    /* of those, bytes still in the receive queue, unread (SIOCINQ) */
   SSS_TCPI_FIELDS
 };
 

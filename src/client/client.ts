@@ -12,7 +12,9 @@ import { isCapRefusal } from "../transport/tls_errors.ts";
 import { ServerRotation } from "./server_rotation.ts";
 import { type FailbackMove, failBackWhenDue } from "./failback.ts";
 import { acceptablePushedRoutes } from "./pushed_routes.ts";
+import { routedIntoTunnel, UnderlayAddresses } from "./underlay.ts";
 import type { ClientTransport } from "./transport.ts";
+import type { SecureStream } from "../transport/secure_stream.ts";
 import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import { formatEndpoint } from "../config/endpoint.ts";
 import type { Endpoint } from "../config/types.ts";
@@ -76,6 +78,10 @@ export class TunnelClient {
   #current: Endpoint;
   /** Its place in the list (1-based). */
   #currentNumber = 1;
+  /** The addresses the carrier depends on outside the tunnel (no route through it may hold one). */
+  #underlay: UnderlayAddresses;
+  /** The routes the server of the open session pushed (a dial never enters them). */
+  #pushed: readonly IpPrefix[] = [];
 
   private constructor(config: ClientConfig, edges: ClientEdges, options: TunnelClientOptions) {
     const { logger } = edges;
@@ -93,6 +99,7 @@ export class TunnelClient {
       failbackMs: config.failback * 1000,
     });
     this.#current = config.servers[0]!;
+    this.#underlay = new UnderlayAddresses(config);
     this.#reader = deviceReader(
       edges.device,
       {
@@ -245,7 +252,8 @@ export class TunnelClient {
         }),
         admit: (server) => {
           if (this.config.acceptRoutes && server.routes) {
-            pushed = this.#installPushed(server.routes, stream.info.remote, log);
+            pushed = this.#installPushed(server.routes, stream, log);
+            this.#pushed = pushed;
           }
           return { filter: ANY_SOURCE, writer: this.#tun };
         },
@@ -284,6 +292,7 @@ export class TunnelClient {
       untrack();
       this.#session = undefined;
       this.#routes.remove(pushed, "the server");
+      this.#pushed = [];
       if (!this.#running) {
         moving?.stream.destroy();
         break;
@@ -318,6 +327,8 @@ export class TunnelClient {
     const stream = await this.#transport.dial(endpoint, {
       timeoutMs: this.#options.connectTimeoutMs ?? 10_000,
       signal: this.#stopping.signal,
+      onResolved: (host, addresses) => this.#underlay.remember(host, addresses),
+      refuseAddress: (address) => routedIntoTunnel(address, this.#pushed, formatPrefix),
     });
     if (this.#revocations.isRevoked(stream.info.peerSerial)) {
       stream.destroy();
@@ -330,8 +341,12 @@ export class TunnelClient {
   }
 
   /** Routes the server announced, installed on the TUN for as long as this session lasts. */
-  #installPushed(routes: readonly StatedPrefix[], remote: string, log: Logger): IpPrefix[] {
-    const { accepted, refused } = acceptablePushedRoutes(routes, this.config, remote);
+  #installPushed(routes: readonly StatedPrefix[], stream: SecureStream, log: Logger): IpPrefix[] {
+    const underlay = this.#underlay.all({
+      remote: stream.info.remote,
+      ...(stream.endpoints ? { local: stream.endpoints.localAddress } : {}),
+    });
+    const { accepted, refused } = acceptablePushedRoutes(routes, this.config, underlay);
     for (const problem of refused) log.warn("server route refused: {problem}", { problem });
     const installed = this.#routes.install(accepted, "the server");
     if (installed.length > 0) {

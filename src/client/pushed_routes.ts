@@ -1,7 +1,7 @@
 import { tunnelPrefixes } from "../config/addresses.ts";
 import type { ClientConfig } from "../config/types.ts";
 import type { StatedPrefix } from "../frame/control.ts";
-import { parseAddress } from "../ip/address.ts";
+import type { UnderlayAddress } from "./underlay.ts";
 import {
   contains,
   formatPrefix,
@@ -22,19 +22,19 @@ export interface PushedRoutes {
  * Judges the routes a server announces (`push_routes`), before any is installed. Pure.
  *
  * Refused: what is not a network, a default route (the server would take all of the host's
- * traffic), a network overlapping the tunnel's own, and one holding the server's public address
- * (the tunnel's packets would be routed into the tunnel). Routes the client's own file already
- * lists are skipped, as they are installed for good.
+ * traffic), a network overlapping the tunnel's own, and one holding an address of the client's
+ * underlay (underlay.ts: the server's, any other server's of the list, what their names resolved
+ * to, the proxy's, this host's own on the path: the tunnel's packets would be routed into the
+ * tunnel). Routes the client's own file already lists are skipped, as they are installed for good.
  */
 export function acceptablePushedRoutes(
   routes: readonly StatedPrefix[],
   config: Pick<ClientConfig, "address" | "address6" | "routes">,
-  serverRemote: string,
+  underlay: readonly UnderlayAddress[],
 ): PushedRoutes {
   const accepted: IpPrefix[] = [];
   const refused: string[] = [];
   const tunnels = tunnelPrefixes(config).map(networkOf);
-  const server = remoteAddress(serverRemote);
   for (const { text, prefix: route } of routes) {
     if (route === undefined || hasHostBits(route)) {
       refused.push(`${JSON.stringify(text)} is not a network (address/prefix, host bits clear)`);
@@ -49,11 +49,9 @@ export function acceptablePushedRoutes(
       refused.push(`${text} overlaps the tunnel network ${formatPrefix(tunnel)}`);
       continue;
     }
-    if (server && contains(route, server)) {
-      refused.push(
-        `${text} holds the server's own address ${serverRemote}: the tunnel would be routed ` +
-          `into itself`,
-      );
+    const held = underlay.find((address) => contains(route, address.bytes));
+    if (held) {
+      refused.push(`${text} holds ${held.what}: the tunnel would be routed into itself`);
       continue;
     }
     if (config.routes.some((own) => samePrefix(own, route))) continue;
@@ -61,12 +59,4 @@ export function acceptablePushedRoutes(
     accepted.push(route);
   }
   return { accepted, refused };
-}
-
-/** The address bytes of `1.2.3.4:443` or `[2001:db8::1]:443`. */
-function remoteAddress(remote: string): Uint8Array | undefined {
-  const host = remote.startsWith("[")
-    ? remote.slice(1, remote.indexOf("]"))
-    : remote.slice(0, remote.lastIndexOf(":"));
-  return parseAddress(host);
 }

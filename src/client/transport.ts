@@ -13,6 +13,10 @@ export interface DialLimits {
   readonly timeoutMs: number;
   /** Abandons the attempt at once (the client is stopping). */
   readonly signal: AbortSignal;
+  /** Told what a server's name resolved to, at every dial (the client's underlay, underlay.ts). */
+  readonly onResolved?: (host: string, addresses: readonly string[]) => void;
+  /** Why a resolved address must not be dialled (it is routed through the tunnel), or undefined. */
+  readonly refuseAddress?: (address: string) => string | undefined;
 }
 
 /** Connects to a server: a mutually authenticated stream whose `info` names its certificate. */

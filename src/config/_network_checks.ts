@@ -24,6 +24,7 @@ import { formatPath, problemAt } from "./_issues.ts";
 import type { FileValues } from "./_schema.ts";
 import type { YamlSource } from "./_yaml.ts";
 import type { ConfigProblem } from "./errors.ts";
+import { routeIntoItself, underlayLiterals } from "./_underlay.ts";
 
 type Path = readonly PropertyKey[];
 
@@ -80,6 +81,13 @@ export function checkNetworks(
       );
     }
   };
+  const underlay = underlayLiterals(data);
+  const intoItself = (routes: readonly Placed[]) => {
+    for (const route of routes) {
+      const problem = routeIntoItself(route.prefix, underlay, where);
+      if (problem !== undefined) report(route.path, problem);
+    }
+  };
   const mutualOverlaps = (routes: readonly Placed[], fix: string) => {
     for (const [later, earlier] of overlappingPairs(routes)) {
       const owner = earlier.owner === undefined ? "" : ` of ${JSON.stringify(earlier.owner)}`;
@@ -102,10 +110,12 @@ export function checkNetworks(
     }
     const pushRoutes = placedList(values.push_routes ?? [], ["push_routes"]);
     tunnelOverlaps(pushRoutes);
+    intoItself(pushRoutes);
     mutualOverlaps(pushRoutes, "list each network once, and no network inside another");
     if (values.clients !== undefined) {
       const clientRoutes = checkRegistry(values.clients, data, tunnels, report, where);
       tunnelOverlaps(clientRoutes);
+      intoItself(clientRoutes);
       // With client_to_client: true the filters hold no other client's networks.
       if (data.client_to_client !== true && clientRoutes.length > LIMITS.registryRoutes) {
         report(
@@ -123,6 +133,7 @@ export function checkNetworks(
   } else {
     const routes = placedList(values.routes ?? [], ["routes"]);
     tunnelOverlaps(routes);
+    intoItself(routes);
     mutualOverlaps(routes, "list each network once, and no network inside another");
   }
   return problems;

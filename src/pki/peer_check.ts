@@ -13,6 +13,7 @@
 import { X509Certificate } from "node:crypto";
 import * as pkijs from "pkijs";
 import { toArrayBuffer } from "./_keys.ts";
+import { MAX_PEER_CERTIFICATE_BYTES, oversizeCertificate } from "./limits.ts";
 import { commonNameOf, extendedKeyUsages, OID, serialHex } from "./x509.ts";
 import { decodePemCertificates } from "./pem.ts";
 
@@ -37,6 +38,10 @@ export class PeerCertificateCheck {
   problem(chain: readonly Uint8Array[]): string | undefined {
     const [leafDer, ...intermediates] = chain;
     if (leafDer === undefined) return "no client certificate";
+    const oversize = chain.slice(0, MAX_CHAIN + 1).find((der) =>
+      der.length > MAX_PEER_CERTIFICATE_BYTES
+    );
+    if (oversize) return oversizeCertificate(oversize.length);
     let leaf: X509Certificate;
     let parsed: pkijs.Certificate;
     try {
@@ -85,7 +90,9 @@ export class PeerCertificateCheck {
 export function certificateIdentity(
   der: Uint8Array | undefined,
 ): { readonly name: string; readonly serial: string } | undefined {
-  if (der === undefined || der.length === 0) return undefined;
+  if (der === undefined || der.length === 0 || der.length > MAX_PEER_CERTIFICATE_BYTES) {
+    return undefined;
+  }
   try {
     const cert = pkijs.Certificate.fromBER(toArrayBuffer(der));
     return { name: commonNameOf(cert.subject) ?? "(no common name)", serial: serialHex(cert) };

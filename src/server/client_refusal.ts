@@ -1,5 +1,6 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { MAX_PEER_CERTIFICATE_BYTES, oversizeCertificate } from "../pki/limits.ts";
 
 const EKU_OID = "2.5.29.37";
 const CLIENT_AUTH_OID = "1.3.6.1.5.5.7.3.2";
@@ -8,6 +9,7 @@ const CLIENT_AUTH_OID = "1.3.6.1.5.5.7.3.2";
 export type RefusalKind =
   | "no certificate"
   | "unparseable"
+  | "oversize"
   | "not yet valid"
   | "expired"
   | "wrong purpose"
@@ -30,6 +32,9 @@ export function classifyClientRefusal(
 ): ClientRefusal {
   if (der === undefined || der.length === 0) {
     return { kind: "no certificate", message: "the client presented no certificate" };
+  }
+  if (der.length > MAX_PEER_CERTIFICATE_BYTES) {
+    return { kind: "oversize", message: oversizeCertificate(der.length) };
   }
   let cert: pkijs.Certificate;
   try {

@@ -16,7 +16,13 @@ import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
 import { formatAddress } from "../ip/address.ts";
 import type { SinkRouter } from "../routing/tun_reader.ts";
 import { SendBudget } from "../session/send_queue.ts";
-import { type Admission, type KeepaliveOptions, Session } from "../session/session.ts";
+import {
+  type Admission,
+  type KeepaliveOptions,
+  Session,
+  SessionRefusal,
+} from "../session/session.ts";
+import { carrierInsideRoutes } from "./underlay_routes.ts";
 import type { PendingSlot } from "../transport/pending.ts";
 import type { SecureStream } from "../transport/secure_stream.ts";
 import { compilePacketFilter, type PacketFilterRules } from "../ip/packet_filter.ts";
@@ -309,6 +315,12 @@ export class ClientSessions {
       onSpoofed: (source) => this.#strangers.spoofed(info.peerName, formatAddress(source)),
       sendBudget: this.#budget,
       admit: (peer) => {
+        const captured = carrierInsideRoutes(
+          info.peerName,
+          stream.endpoints?.remoteAddress ?? info.remote,
+          this.#config,
+        );
+        if (captured) throw new SessionRefusal(CloseCode.AddressRejected, captured);
         const admitted = this.admission.admit(peer, session);
         held.addresses = admitted.addresses;
         held.routes = admitted.routes;

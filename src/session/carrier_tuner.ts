@@ -60,6 +60,7 @@ export class CarrierTuner {
    * The tuner of a session's carrier, ticking every CARRIER_TICK_MS while `sent()` (bytes sent so
    * far) moves, every IDLE_TICKS ticks while it does not; undefined when the socket is out of
    * reach (no shim, endpoints unknown). The caller clears `timer` when the session ends.
+   * `onHealth` sees every TCP_INFO read (at least once a second: the TLS overhead guard).
    */
   static start(
     policy: CarrierPolicy | undefined,
@@ -67,6 +68,7 @@ export class CarrierTuner {
     queue: WriteWindow,
     sent: () => number,
     onAddressGone: () => void,
+    onHealth?: (health: TcpHealth) => void,
   ): { tuner: CarrierTuner; timer: ReturnType<typeof setInterval> } | undefined {
     const socket = policy && ends ? CarrierSocket.find(policy.lib, ends) : undefined;
     if (!socket) return undefined;
@@ -79,7 +81,8 @@ export class CarrierTuner {
       const now = sent();
       if (now !== last || ++ticks >= IDLE_TICKS) {
         ticks = 0;
-        tuner.tick();
+        const health = tuner.tick();
+        if (health) onHealth?.(health);
         // A client that moved (its address removed): the connection is dead, redial at once.
         if (socket.localAddressPresent() === false) onAddressGone();
       }

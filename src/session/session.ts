@@ -26,6 +26,8 @@ import { WriteStat } from "../frame/receiver.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import { CarrierTuner, carrierViews } from "./carrier_tuner.ts";
+import { TlsOverheadGuard } from "./tls_overhead.ts";
+import type { TcpHealth } from "../transport/carrier_socket.ts";
 
 export interface KeepaliveOptions {
   /** Send a Ping this often (both sides do, so both measure round trips). */
@@ -131,6 +133,9 @@ export class Session {
   #queue: SendQueue;
   #controlBudget = new TokenBucket(CONTROL_FRAMES_BURST, CONTROL_FRAMES_PER_SECOND);
   #out = { packets: 0, bytes: 0, congested: 0, control: 0 };
+  /** Plaintext bytes and control frames received (for the TLS overhead guard). */
+  #in = { bytes: 0, control: 0 };
+  #tlsGuard = new TlsOverheadGuard();
   #rttMs: number | undefined;
   #tuner: CarrierTuner | undefined;
   #resolveOpened!: (hello: PeerHello) => void;
@@ -273,6 +278,7 @@ export class Session {
   #onData(chunk: Uint8Array): void {
     if (this.#state === "closed") return;
     this.#lastReceived = performance.now();
+    this.#in.bytes += chunk.length;
     try {
       this.#receiver.push(chunk);
     } catch (error) {
@@ -295,6 +301,7 @@ export class Session {
         `more than ${CONTROL_FRAMES_PER_SECOND} control frames a second (a flood, not keepalive)`,
       );
     }
+    this.#in.control++;
     switch (frame.type) {
       case FrameType.Hello:
         return this.#onHello(decodeHello(frame.payload));
@@ -364,10 +371,30 @@ export class Session {
           byPeer: false,
         });
       },
+      (health) => this.#checkTlsOverhead(health),
     );
     if (!started) return;
     this.#tuner = started.tuner;
     this.#timers.push(started.timer);
+  }
+
+  /** Closes a peer whose TLS layer sends far more than its frames need (tls_overhead.ts). */
+  #checkTlsOverhead(health: TcpHealth): void {
+    if (this.#state === "closed") return;
+    const { packetsIn, drops } = this.counters;
+    // Malformed frames earn no allowance: no honest peer sends them.
+    const frames = this.#in.control + packetsIn + drops.spoofed + drops.destination +
+      drops.linkLocal + drops.tunWrite;
+    const verdict = this.#tlsGuard.observe({
+      wireBytes: health.bytesReceived - health.receiveQueued,
+      plainBytes: this.#in.bytes,
+      frames,
+    }, performance.now());
+    if (!verdict) return;
+    // The end's one line (the server's "client NAME (PEER) disconnected: ...") gives the reason.
+    this.close(CloseCode.ProtocolError, verdict.message);
+    // A flooder may not read: drop what TLS holds for it now, not after the close grace.
+    this.#stream.destroy();
   }
 
   #startKeepalive(): void {

@@ -38,9 +38,13 @@ export interface TcpHealth {
   readonly unacked: number;
   readonly bytesAcked: number;
   readonly bytesRetransmitted: number;
+  /** Payload bytes received in order over the connection's life (TLS records as they came). */
+  readonly bytesReceived: number;
+  /** Of those, bytes still in the kernel's receive queue, not yet read by the process. */
+  readonly receiveQueued: number;
 }
 
-const FIELDS = 13;
+const FIELDS = 15;
 
 /** "::ffff:1.2.3.4" as node may report it, the zone of "fe80::1%eth0" dropped. */
 function addressBytes(text: string): Uint8Array | undefined {
@@ -155,6 +159,8 @@ export class CarrierSocket {
       unacked: v(10),
       bytesAcked: v(11),
       bytesRetransmitted: v(12),
+      bytesReceived: v(13),
+      receiveQueued: v(14),
     };
   }
 }

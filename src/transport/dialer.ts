@@ -30,6 +30,10 @@ export interface DialOptions {
   readonly signal?: AbortSignal;
   /** Reach the server through this HTTP proxy (CONNECT), unless its no_proxy names the server. */
   readonly proxy?: HttpProxy;
+  /** Told what a server's name resolved to, at every dial (the client's underlay, underlay.ts). */
+  readonly onResolved?: (host: string, addresses: readonly string[]) => void;
+  /** Why a resolved address must not be dialled (it is routed through the tunnel), or undefined. */
+  readonly refuseAddress?: (address: string) => string | undefined;
 }
 
 /**
@@ -54,8 +58,16 @@ export async function dialTls(
         `cannot connect to ${formatRemote(server.host, server.port)}: ${(error as Error).message}`,
       );
     }
+    options.onResolved?.(server.host, addresses);
+    const refusals = addresses.map((address) => options.refuseAddress?.(address));
+    const allowed = addresses.filter((_, i) => refusals[i] === undefined);
+    if (allowed.length === 0) {
+      throw new DialError(
+        `cannot connect to ${formatRemote(server.host, server.port)}: ${refusals[0]}`,
+      );
+    }
     const { value } = await race(
-      addresses,
+      allowed,
       (address) => handshake(server, material, options, undefined, address),
       (stream) => stream.destroy(),
     );

@@ -8,7 +8,7 @@
 
 import type { Endpoint } from "../config/types.ts";
 import type { CertificateStore } from "../pki/certificate_store.ts";
-import { dialTls } from "../transport/dialer.ts";
+import { type DialOptions, dialTls } from "../transport/dialer.ts";
 import type { HttpProxy } from "../transport/http_proxy.ts";
 import { type ListenerEvents, TlsListener } from "../transport/listener.ts";
 import type { PendingLimits } from "../transport/pending.ts";
@@ -58,7 +58,7 @@ export function tlsServerTransport(
 /** TLS connections to servers, with the certificate set's current material. */
 export function tlsClientTransport(certificates: CertificateStore, proxy: HttpProxy | undefined) {
   return {
-    dial(server: Endpoint, limits: { timeoutMs: number; signal: AbortSignal }) {
+    dial(server: Endpoint, limits: Omit<DialOptions, "proxy">) {
       return dialTls(server, certificates.current(), {
         ...limits,
         ...(proxy ? { proxy } : {}),

@@ -45,6 +45,16 @@ Deno.test("CarrierSocket finds both ends of a TLS connection, tunes them and rea
           assert.ok(health, "TCP_INFO");
           assert.ok(health.srttMs > 0 && health.cwnd > 0 && health.mss > 0, JSON.stringify(health));
         }
+        // The server's end counts what TLS received: the client's 100,000 bytes of plaintext in
+        // records of at most 16 KiB (22 to 29 bytes each), after the handshake's few KiB.
+        const server = CarrierSocket.find(lib, accepted!.endpoints!)!;
+        await pollUntil(
+          () => (server.health()?.bytesReceived ?? 0) >= 100_000,
+          "the server's carrier counts the bytes received",
+        );
+        const received = server.health()!;
+        assert.ok(received.receiveQueued >= 0 && received.receiveQueued <= received.bytesReceived);
+        assert.ok(received.bytesReceived < 100_000 + 16_384, JSON.stringify(received));
         const swapped = {
           ...client.endpoints!,
           localPort: client.endpoints!.remotePort,
