@@ -30,6 +30,7 @@ import type { ConnectionLimits } from "./connection_limits.ts";
 import type { StrangerLog } from "./stranger_log.ts";
 import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import type { DoorEvents, UnauthorizedClient } from "./transport.ts";
+import { ServerLanes } from "./sparse_lanes.ts";
 
 /** The reason a refusal is counted under in sssonector_connections_refused_total. */
 function refusalKind(code: number): string {
@@ -86,6 +87,7 @@ export class ClientSessions {
   #open = 0;
   /** What every client may reach: an allow-list (see reachable.ts). */
   #destinationRules: Pick<PacketFilterRules, "destinations">;
+  #lanes: ServerLanes;
 
   constructor(options: ClientSessionsOptions) {
     const { config } = options;
@@ -107,6 +109,7 @@ export class ClientSessions {
       maxClients: Math.min(config.maxClients, options.limits.maxSessions),
     });
     this.#destinationRules = destinationRules(config);
+    this.#lanes = new ServerLanes(options.logger.getChild("session"));
   }
 
   /** Every network the registry routes to a client. */
@@ -295,19 +298,33 @@ export class ClientSessions {
     const { info } = stream;
     const log = this.#log.getChild("session");
     const held: Held = { addresses: [], routes: [] };
+    const basics = sessionBasics(this.#config, {
+      device: this.#device,
+      counters: this.#counters,
+      keepalive: this.#keepalive,
+      carrier: this.#carrier,
+    });
+    /** The session this connection joins as its sparse lane, when its Hello names a token. */
+    let laneOf: Session | undefined;
+    /** Counted as a session of its name from its Hello on, unless it is a lane. */
+    let untrack = () => {};
     const session: Session = new Session({
       role: "server",
       stream,
       logger: log,
-      ...sessionBasics(this.#config, {
-        device: this.#device,
-        counters: this.#counters,
-        keepalive: this.#keepalive,
-        carrier: this.#carrier,
-      }),
+      ...basics,
       onSpoofed: (source) => this.#strangers.spoofed(info.peerName, formatAddress(source)),
       sendBudget: this.#budget,
       admit: (peer) => {
+        if (peer.lane !== undefined) {
+          laneOf = this.#lanes.join(peer.lane, session);
+          const owner = this.#sessions.get(laneOf);
+          return { filter: this.#filterFor(owner ?? held), writer: this.#device };
+        }
+        untrack = this.#counters.track(
+          info.peerName,
+          () => ({ ...session.view(), routes: held.routes.map(formatPrefix) }),
+        );
         const admitted = this.admission.admit(
           { address: peer.address, ...(peer.address6 ? { address6: peer.address6 } : {}) },
           session,
@@ -334,16 +351,22 @@ export class ClientSessions {
             { name: info.peerName, theirs: peer.mtu, ours: this.#config.network.mtu },
           );
         }
-        return { filter: this.#filterFor(held), writer: this.#device } satisfies Admission;
+        return {
+          filter: this.#filterFor(held),
+          writer: this.#device,
+          reply: this.#lanes.offer(session, peer, basics.hello),
+        } satisfies Admission;
       },
     });
     this.#sessions.set(session, held);
-    const untrack = this.#counters.track(
-      info.peerName,
-      () => ({ ...session.view(), routes: held.routes.map(formatPrefix) }),
-    );
     session.opened.then(() => {
       slot.release();
+      if (laneOf) {
+        // A lane is no session of its own: not listed, not counted, no address.
+        this.#sessions.delete(session);
+        this.#lanes.attach(laneOf, session);
+        return;
+      }
       this.#open++;
       this.#counters.process.connections.sessionsOpened++;
       log.info("client {name} ({peer}) is {address}; offloads {offload}", {
@@ -355,6 +378,11 @@ export class ClientSessions {
     }, () => {});
     session.ended.then((end) => {
       slot.release();
+      this.#lanes.forget(session);
+      if (laneOf) {
+        this.#sessions.delete(session); // a lane's end is logged by ServerLanes
+        return;
+      }
       if (session.peer !== undefined) this.#open--;
       this.#sessions.delete(session);
       untrack();

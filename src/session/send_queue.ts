@@ -65,7 +65,8 @@ export interface AqmCounters {
  * - Two lanes: sparse packets (pings, ACKs, small datagrams, see packet_class.ts) and control
  *   frames are copied into a priority lane that is always served first (up to
  *   PRIORITY_LANE_BYTES waiting; beyond, sparse packets join the bulk); bulk data stays in place
- *   (a lent TUN buffer is not copied) in the bulk lane.
+ *   (a lent TUN buffer is not copied) in the bulk lane. When the session has a sparse lane (a
+ *   second connection), sparse packets go there instead (`sparseSink`).
  * - CoDel on the bulk lane: when the bulk backlog has waited above target for an interval, its
  *   head packets are dropped (or ECN-marked) at CoDel's rising rate, so the senders inside the
  *   tunnel slow down instead of filling a queue that delays everyone.
@@ -76,6 +77,12 @@ export class SendQueue {
   readonly limitBytes: number;
   /** Most bytes handed to TLS and not yet written; at least one queued item is always let out. */
   writeWindowBytes = DEFAULT_WRITE_WINDOW_BYTES;
+  /**
+   * Where sparse packets go instead of the priority lane: the session's sparse lane (a second
+   * connection, sparse_lane.ts), which returns true when it took the frame (a copy: `frame` is
+   * only valid during the call). Unset, or returning false, keeps them on this queue.
+   */
+  sparseSink: ((frame: Uint8Array) => boolean) | undefined;
   #stream: SecureStream;
   #queued = 0;
   #inWrite = 0;
@@ -136,13 +143,14 @@ export class SendQueue {
     let runStart = 0;
     for (let offset = 0; offset < bytes.length;) {
       const length = frameLength(bytes, offset);
-      if (
-        isDataFrame(bytes, offset) && this.#priority.bytes + length <= PRIORITY_LANE_BYTES &&
-        isSparse(bytes, offset)
-      ) {
-        if (offset > runStart) this.#bulk.push(this.#piece(bytes, runStart, offset, at, lease));
-        this.#priority.push(this.#copy(bytes.subarray(offset, offset + length), at));
-        runStart = offset + length;
+      if (isDataFrame(bytes, offset) && isSparse(bytes, offset)) {
+        const frame = bytes.subarray(offset, offset + length);
+        const onLane = this.sparseSink?.(frame) === true;
+        if (onLane || this.#priority.bytes + length <= PRIORITY_LANE_BYTES) {
+          if (offset > runStart) this.#bulk.push(this.#piece(bytes, runStart, offset, at, lease));
+          if (!onLane) this.#priority.push(this.#copy(frame, at));
+          runStart = offset + length;
+        }
       }
       offset += length;
     }

@@ -25,6 +25,7 @@ import { WriteStat } from "../frame/receiver.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import { CarrierTuner, carrierViews } from "./carrier_tuner.ts";
+import { type LaneCarrier, LaneSlot } from "./sparse_lane.ts";
 
 export interface KeepaliveOptions {
   /** Send a Ping this often (both sides do, so both measure round trips). */
@@ -48,6 +49,8 @@ export interface Admission {
   readonly filter: PacketFilter;
   /** Where the peer's data frames go once the session is open. */
   readonly writer: DataFrameWriter;
+  /** What the server's Hello answer adds for this peer (its lane token). */
+  readonly reply?: Pick<Hello, "lane">;
 }
 
 /** Thrown by an admit function to refuse a peer with a reason it is told. */
@@ -132,6 +135,7 @@ export class Session {
   #out = { packets: 0, bytes: 0, congested: 0, control: 0 };
   #rttMs: number | undefined;
   #tuner: CarrierTuner | undefined;
+  #lanes: LaneSlot;
   #resolveOpened!: (hello: Hello) => void;
   #rejectOpened!: (reason: Error) => void;
   #resolveEnded!: (end: SessionEnd) => void;
@@ -144,6 +148,7 @@ export class Session {
       ...(options.sendQueueBytes ? { limitBytes: options.sendQueueBytes } : {}),
       ...(options.sendBudget ? { budget: options.sendBudget } : {}),
     });
+    this.#lanes = new LaneSlot(this.#queue);
     this.#options = options;
     this.#log = options.logger;
     this.#attachCarrier(options);
@@ -192,6 +197,24 @@ export class Session {
     return this.#queue.queued;
   }
 
+  /** How long bytes have waited for the carrier without a write completing (0: none wait). */
+  stalledMs(): number {
+    return this.#queue.stalledMs();
+  }
+
+  /** The open sparse lane (a second connection carrying sparse packets), if any. */
+  get lane(): LaneCarrier | undefined {
+    return this.#lanes.lane;
+  }
+
+  /**
+   * Takes `lane` (an open session over a second connection to the same peer) as this session's
+   * sparse lane, until either ends; false when this session is not open or has a lane already.
+   */
+  attachLane(lane: LaneCarrier, onDetached?: () => void): boolean {
+    return this.#state === "open" && this.#lanes.attach(lane, onDetached);
+  }
+
   /** Whether the send queue has no room for `charge` more bytes. */
   full(charge: number): boolean {
     return !this.#queue.fits(charge);
@@ -213,9 +236,10 @@ export class Session {
     drops.linkLocal = Number(stats[WriteStat.DroppedLinkLocal]);
     drops.congested = this.#out.congested;
     drops.control = this.#out.control;
+    const lanes = this.#lanes.received;
     return {
-      packetsIn: Number(stats[WriteStat.Packets]),
-      bytesIn: Number(stats[WriteStat.Bytes]),
+      packetsIn: Number(stats[WriteStat.Packets]) + lanes.packetsIn,
+      bytesIn: Number(stats[WriteStat.Bytes]) + lanes.bytesIn,
       packetsOut: this.#out.packets,
       bytesOut: this.#out.bytes,
       drops,
@@ -258,7 +282,9 @@ export class Session {
 
   /** Replaces what the peer's packets may carry (a reload changed its networks or rules). */
   refilter(filter: PacketFilter): void {
-    if (this.#state === "open") this.#receiver.filter = filter;
+    if (this.#state !== "open") return;
+    this.#receiver.filter = filter;
+    this.#lanes.refilter(filter);
   }
 
   /** Tells the peer why, then ends the session. Safe to call more than once. */
@@ -340,7 +366,9 @@ export class Session {
     this.#peer = peer;
     this.#acceptsGso = peer.features.includes(Feature.Gso) &&
       this.#options.hello.features.includes(Feature.Gso);
-    if (this.role === "server") this.#sendControl(encodeHello(this.#options.hello));
+    if (this.role === "server") {
+      this.#sendControl(encodeHello({ ...this.#options.hello, ...admission.reply }));
+    }
     this.#receiver.filter = admission.filter;
     this.#receiver.writer = admission.writer;
     this.#state = "open";
@@ -400,6 +428,7 @@ export class Session {
   #finish(end: SessionEnd): void {
     if (this.#state === "closed") return;
     this.#state = "closed";
+    this.#lanes.close(CloseCode.Shutdown, "its session ended");
     this.#queue.close();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers = [];

@@ -175,3 +175,26 @@ Deno.test("SendQueue keeps a well-filled lent buffer lent even when it waits (no
   assert.deepEqual(released, [1, 2]);
   assert.deepEqual(stream.tags(), [1, 2, 3]);
 });
+
+Deno.test("SendQueue hands sparse packets to its sparse lane, keeps bulk, and keeps what the lane refuses", async () => {
+  const stream = new ManualStream();
+  const queue = new SendQueue(stream);
+  const onLane: number[] = [];
+  let laneTakes = true;
+  queue.sparseSink = (frame) => {
+    if (!laneTakes) return false;
+    onLane.push(frameTag(frame.slice()));
+    return true;
+  };
+  let released = 0;
+  assert.ok(queue.offer(batch(bulkFrame(1), pingFrame(2), bulkFrame(3)), 262144, () => released++));
+  laneTakes = false;
+  assert.ok(queue.offer(pingFrame(4)));
+  while (await stream.complete());
+  assert.deepEqual(onLane, [2], "the ping went to the lane");
+  assert.deepEqual(stream.tags().filter((t) => t !== 4), [1, 3], "bulk stays on this queue");
+  assert.ok(stream.tags().includes(4), "the ping the lane refused goes this way");
+  assert.equal(queue.aqm.priority, 1, "through the priority lane");
+  assert.equal(released, 1);
+  assert.equal(queue.queued, 0, "nothing stays charged for what the lane took");
+});
