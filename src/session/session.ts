@@ -18,14 +18,13 @@ import {
 import { type DataFrameWriter, FrameReceiver, NO_DATA_FRAMES } from "../frame/receiver.ts";
 import type { PacketFilter } from "../ip/packet_filter.ts";
 import type { ConnectionInfo, SecureStream } from "../transport/secure_stream.ts";
-import { emptyDrops, type TrafficCounters } from "../counters/counters.ts";
 import type { SessionView } from "../counters/registry.ts";
 import { type SendBudget, SendQueue } from "./send_queue.ts";
-import { WriteStat } from "../frame/receiver.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import { CarrierTuner, carrierViews } from "./carrier_tuner.ts";
 import { type LaneCarrier, LaneSlot } from "./sparse_lane.ts";
+import { type SessionCounters, sessionCounters } from "./session_counters.ts";
 
 export interface KeepaliveOptions {
   /** Send a Ping this often (both sides do, so both measure round trips). */
@@ -96,12 +95,6 @@ export type SessionState = "handshake" | "open" | "closed";
 export interface SessionEnd extends CloseReason {
   /** True when the peer closed (by Close frame or by dropping the connection). */
   readonly byPeer: boolean;
-}
-
-/** Counters of one session, read through `Session.counters`. */
-export interface SessionCounters extends TrafficCounters {
-  /** Last measured keepalive round trip, in ms. */
-  readonly rttMs: number | undefined;
 }
 
 /**
@@ -227,24 +220,8 @@ export class Session {
 
   /** Everything this session carried and dropped so far. */
   get counters(): SessionCounters {
-    const stats = this.#receiver.stats;
-    const drops = emptyDrops();
-    drops.spoofed = Number(stats[WriteStat.DroppedSpoofed]);
-    drops.malformed = Number(stats[WriteStat.DroppedMalformed]);
-    drops.tunWrite = Number(stats[WriteStat.DroppedWriteError]);
-    drops.destination = Number(stats[WriteStat.DroppedDestination]);
-    drops.linkLocal = Number(stats[WriteStat.DroppedLinkLocal]);
-    drops.congested = this.#out.congested;
-    drops.control = this.#out.control;
     const lanes = this.#lanes.received;
-    return {
-      packetsIn: Number(stats[WriteStat.Packets]) + lanes.packetsIn,
-      bytesIn: Number(stats[WriteStat.Bytes]) + lanes.bytesIn,
-      packetsOut: this.#out.packets,
-      bytesOut: this.#out.bytes,
-      drops,
-      rttMs: this.#rttMs,
-    };
+    return sessionCounters(this.#receiver.stats, this.#out, { lanes, rttMs: this.#rttMs });
   }
 
   /** This session as reports show it. */
