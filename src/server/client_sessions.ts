@@ -109,7 +109,10 @@ export class ClientSessions {
       maxClients: Math.min(config.maxClients, options.limits.maxSessions),
     });
     this.#destinationRules = destinationRules(config);
-    this.#lanes = new ServerLanes(options.logger.getChild("session"));
+    this.#lanes = new ServerLanes(options.logger.getChild("session"), {
+      maxConnections: options.limits.maxSessions,
+      sessions: () => this.#open,
+    });
   }
 
   /** Every network the registry routes to a client. */

@@ -13,13 +13,30 @@ import { CloseCode, Feature, type Hello } from "../frame/control.ts";
 import { LaneTokens } from "../session/lane_tokens.ts";
 import { type Session, SessionRefusal } from "../session/session.ts";
 
-export class ServerLanes {
-  #tokens: LaneTokens<Session>;
-  #log: Logger;
+export interface ServerLanesOptions {
+  /**
+   * Descriptors the server keeps for connections that are sessions (ConnectionLimits.maxSessions):
+   * open sessions and lanes together stay under it, sessions first.
+   */
+  readonly maxConnections: number;
+  /** Sessions open now. */
+  readonly sessions: () => number;
+}
 
-  constructor(log: Logger, tokens = new LaneTokens<Session>()) {
+export class ServerLanes {
+  #tokens = new LaneTokens<Session>();
+  #log: Logger;
+  #options: ServerLanesOptions;
+  #open = 0;
+
+  constructor(log: Logger, options: ServerLanesOptions) {
     this.#log = log;
-    this.#tokens = tokens;
+    this.#options = options;
+  }
+
+  /** Lanes attached now. */
+  get open(): number {
+    return this.#open;
   }
 
   /** Tokens issued and not yet redeemed (at most one per session). */
@@ -45,7 +62,9 @@ export class ServerLanes {
     if (!refusal && "owner" in redeemed) {
       if (redeemed.owner.state !== "open") refusal = "its session is not open";
       else if (redeemed.owner.lane) refusal = "its session has a lane already";
-      else return redeemed.owner;
+      else if (this.#options.sessions() + this.#open >= this.#options.maxConnections) {
+        refusal = "the server keeps its remaining descriptors for sessions";
+      } else return redeemed.owner;
     }
     this.#log.warn("sparse lane from {peer} ({name}) refused: {reason}", {
       peer: remote,
@@ -66,7 +85,9 @@ export class ServerLanes {
       return;
     }
     this.#log.info("client {name} ({peer}) opened a sparse lane", { name, peer: remote });
+    this.#open++;
     lane.ended.then((end) => {
+      this.#open--;
       this.#log.info("sparse lane of client {name} ({peer}) closed: {reason}", {
         name,
         peer: remote,
