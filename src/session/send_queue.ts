@@ -79,10 +79,11 @@ export class SendQueue {
   writeWindowBytes = DEFAULT_WRITE_WINDOW_BYTES;
   /**
    * Where sparse packets go instead of the priority lane: the session's sparse lane (a second
-   * connection, sparse_lane.ts), which returns true when it took the frame (a copy: `frame` is
-   * only valid during the call). Unset, or returning false, keeps them on this queue.
+   * connection, sparse_lane.ts), given the sparse frames of one offer together; it returns true
+   * when it took them (a copy: the frames are only valid during the call). Unset, or returning
+   * false, keeps them on this queue.
    */
-  sparseSink: ((frame: Uint8Array) => boolean) | undefined;
+  sparseSink: ((frames: readonly Uint8Array[]) => boolean) | undefined;
   #stream: SecureStream;
   #queued = 0;
   #inWrite = 0;
@@ -139,25 +140,44 @@ export class SendQueue {
     if (!this.#admit(charge)) return false;
     const lease: Lease = { pieces: 1, charge, ...(release ? { release } : {}) };
     const at = this.#clock();
-    // Sparse packets are copied out into the priority lane; the runs between them stay in place.
+    // Sparse packets are copied out into the priority lane (or handed to the sparse lane); the
+    // runs between them stay in place.
+    const sink = this.sparseSink;
+    let toLane: Uint8Array[] | undefined;
     let runStart = 0;
     for (let offset = 0; offset < bytes.length;) {
       const length = frameLength(bytes, offset);
       if (isDataFrame(bytes, offset) && isSparse(bytes, offset)) {
         const frame = bytes.subarray(offset, offset + length);
-        const onLane = this.sparseSink?.(frame) === true;
-        if (onLane || this.#priority.bytes + length <= PRIORITY_LANE_BYTES) {
+        if (sink || this.#priority.bytes + length <= PRIORITY_LANE_BYTES) {
           if (offset > runStart) this.#bulk.push(this.#piece(bytes, runStart, offset, at, lease));
-          if (!onLane) this.#priority.push(this.#copy(frame, at));
+          if (sink) (toLane ??= []).push(frame);
+          else this.#priority.push(this.#copy(frame, at));
           runStart = offset + length;
         }
       }
       offset += length;
     }
+    // The lane takes the batch's sparse packets in one piece; what it refuses goes first here.
+    if (toLane && !sink!(toLane)) {
+      for (const frame of toLane) this.#priority.push(this.#copy(frame, at));
+    }
     if (runStart < bytes.length) {
       this.#bulk.push(this.#piece(bytes, runStart, bytes.length, at, lease));
     }
     this.#settle(lease); // the offer's own piece
+    this.#pump();
+    return true;
+  }
+
+  /**
+   * Queues whole data frames, which the queue may keep (the caller's own copy), ahead of the bulk
+   * backlog in one piece: the sparse packets a session hands its lane. False when full or closed.
+   */
+  offerSparse(frames: Uint8Array): boolean {
+    if (!this.#admit(frames.length)) return false;
+    const lease = { pieces: 1, charge: frames.length };
+    this.#priority.push({ bytes: frames, at: this.#clock(), lease, data: true });
     this.#pump();
     return true;
   }

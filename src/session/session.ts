@@ -257,6 +257,20 @@ export class Session {
     return true;
   }
 
+  /**
+   * Sends sparse data frames (whole, the session's to keep) ahead of any bulk backlog, in one
+   * write: what a session hands its sparse lane. False, counted as congested, when full or closed.
+   */
+  sendSparse(frames: Uint8Array, packets: number): boolean {
+    if (this.#state !== "open" || !this.#queue.offerSparse(frames)) {
+      this.#out.congested += packets;
+      return false;
+    }
+    this.#out.packets += packets;
+    this.#out.bytes += frames.length;
+    return true;
+  }
+
   /** Replaces what the peer's packets may carry (a reload changed its networks or rules). */
   refilter(filter: PacketFilter): void {
     if (this.#state !== "open") return;

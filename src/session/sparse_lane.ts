@@ -25,7 +25,8 @@ export interface LaneCarrier {
   readonly state: string;
   readonly ended: Promise<unknown>;
   readonly counters: { readonly packetsIn: number; readonly bytesIn: number };
-  send(frames: Uint8Array, packets?: number): boolean;
+  /** Sends whole sparse data frames (its to keep) ahead of any bulk data it has. */
+  sendSparse(frames: Uint8Array, packets: number): boolean;
   stalledMs(): number;
   close(code: number, message: string): void;
   refilter(filter: PacketFilter): void;
@@ -70,9 +71,18 @@ export class LaneSlot {
   attach(lane: LaneCarrier, onDetached?: () => void): boolean {
     if (this.#closed || this.#lane !== undefined || lane.state !== "open") return false;
     this.#lane = lane;
-    this.#queue.sparseSink = (frame) => {
-      if (lane.stalledMs() >= LANE_STALL_MS || !lane.send(frame.slice())) return false;
-      this.#sent++;
+    this.#queue.sparseSink = (frames) => {
+      if (lane.stalledMs() >= LANE_STALL_MS) return false;
+      let length = 0;
+      for (const frame of frames) length += frame.length;
+      const batch = new Uint8Array(length);
+      let at = 0;
+      for (const frame of frames) {
+        batch.set(frame, at);
+        at += frame.length;
+      }
+      if (!lane.sendSparse(batch, frames.length)) return false;
+      this.#sent += frames.length;
       return true;
     };
     lane.ended.then(() => {

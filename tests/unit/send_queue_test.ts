@@ -181,20 +181,33 @@ Deno.test("SendQueue hands sparse packets to its sparse lane, keeps bulk, and ke
   const queue = new SendQueue(stream);
   const onLane: number[] = [];
   let laneTakes = true;
-  queue.sparseSink = (frame) => {
+  queue.sparseSink = (frames) => {
     if (!laneTakes) return false;
-    onLane.push(frameTag(frame.slice()));
+    onLane.push(...frames.map((frame) => frameTag(frame.slice())));
     return true;
   };
   let released = 0;
-  assert.ok(queue.offer(batch(bulkFrame(1), pingFrame(2), bulkFrame(3)), 262144, () => released++));
+  const lent = batch(bulkFrame(1), pingFrame(2), bulkFrame(3), pingFrame(5));
+  assert.ok(queue.offer(lent, 262144, () => released++));
   laneTakes = false;
   assert.ok(queue.offer(pingFrame(4)));
   while (await stream.complete());
-  assert.deepEqual(onLane, [2], "the ping went to the lane");
+  assert.deepEqual(onLane, [2, 5], "the pings went to the lane, together");
   assert.deepEqual(stream.tags().filter((t) => t !== 4), [1, 3], "bulk stays on this queue");
   assert.ok(stream.tags().includes(4), "the ping the lane refused goes this way");
   assert.equal(queue.aqm.priority, 1, "through the priority lane");
   assert.equal(released, 1);
   assert.equal(queue.queued, 0, "nothing stays charged for what the lane took");
+});
+
+Deno.test("SendQueue.offerSparse sends a lane's batch in one write ahead of bulk data", async () => {
+  const stream = new ManualStream();
+  const queue = new SendQueue(stream);
+  queue.writeWindowBytes = 1;
+  for (let tag = 1; tag <= 3; tag++) assert.ok(queue.offer(bulkFrame(tag)));
+  assert.ok(queue.offerSparse(batch(pingFrame(7), pingFrame(8))));
+  await stream.complete();
+  assert.deepEqual(splitFrames(stream.writes[1]!.bytes).map((f) => frameTag(f)), [7, 8]);
+  while (await stream.complete());
+  assert.equal(queue.queued, 0);
 });
