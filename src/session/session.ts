@@ -25,13 +25,14 @@ import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import { CarrierTuner, carrierViews } from "./carrier_tuner.ts";
 import { type LaneCarrier, LaneSlot } from "./sparse_lane.ts";
 import { type SessionCounters, sessionCounters } from "./session_counters.ts";
+import {
+  DEFAULT_KEEPALIVE,
+  type KeepaliveOptions,
+  keepaliveStep,
+  keepaliveTickMs,
+} from "./keepalive.ts";
 
-export interface KeepaliveOptions {
-  /** Send a Ping this often (both sides do, so both measure round trips). */
-  readonly intervalMs: number;
-  /** Close the session when nothing was received for this long. */
-  readonly timeoutMs: number;
-}
+export type { KeepaliveOptions } from "./keepalive.ts";
 
 /**
  * Control frames (Hello, Ping, Pong, Close) a peer may send: keepalive needs one Ping every few
@@ -39,8 +40,6 @@ export interface KeepaliveOptions {
  */
 export const CONTROL_FRAMES_PER_SECOND = 50;
 const CONTROL_FRAMES_BURST = 200;
-
-export const DEFAULT_KEEPALIVE: KeepaliveOptions = { intervalMs: 10_000, timeoutMs: 35_000 };
 
 /** What a side decides about its peer's Hello. */
 export interface Admission {
@@ -389,26 +388,18 @@ export class Session {
   }
 
   #startKeepalive(): void {
-    const { intervalMs, timeoutMs } = this.#keepalive;
-    const tick = Math.max(10, Math.min(intervalMs, timeoutMs) / 4);
     this.#timers.push(setInterval(() => {
       const now = performance.now();
-      const stalled = this.#queue.stalledMs();
-      if (stalled > timeoutMs) {
-        this.close(
-          CloseCode.PeerTimeout,
-          `the peer has read nothing for ${Math.round(stalled / 1000)} s`,
-        );
-      } else if (now - this.#lastReceived > timeoutMs) {
-        this.close(
-          CloseCode.PeerTimeout,
-          `nothing received for ${Math.round((now - this.#lastReceived) / 1000)} s`,
-        );
-      } else if (now - this.#lastPing >= intervalMs) {
+      const step = keepaliveStep(now, {
+        stalledMs: this.#queue.stalledMs(),
+        lastReceived: this.#lastReceived,
+        lastPing: this.#lastPing,
+      }, this.#keepalive);
+      if (step === "ping") {
         this.#lastPing = now;
         this.#sendControl(encodePing(FrameType.Ping, BigInt(Math.round(now * 1000))));
-      }
-    }, tick));
+      } else if (step) this.close(CloseCode.PeerTimeout, step.close);
+    }, keepaliveTickMs(this.#keepalive)));
   }
 
   /** Sends a Hello, Ping or Pong; when the peer is not reading, pings and pongs are dropped. */
