@@ -75,7 +75,7 @@ export async function openSparseLane(options: SparseLaneOptions): Promise<void> 
     return;
   }
   log.info(
-    "sparse lane open to {server}: pings, ACKs and small packets travel apart from bulk data",
+    "sparse lane open to {server}: pings and small packets travel apart from bulk data",
     {
       server: stream.info.remote,
     },

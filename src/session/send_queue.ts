@@ -1,6 +1,12 @@
 import type { SecureStream } from "../transport/secure_stream.ts";
 import { CoDel, type CoDelOptions } from "./codel.ts";
-import { frameLength, isDataFrame, isSparse, markCongestion } from "./packet_class.ts";
+import {
+  frameLength,
+  isDataFrame,
+  markCongestion,
+  PacketKind,
+  packetKind,
+} from "./packet_class.ts";
 import { FrameLane, type Lease, type QueuedFrames } from "./frame_lane.ts";
 
 /** Bytes a session may have queued (in memory, not yet written). @default 1 MiB */
@@ -79,7 +85,8 @@ export class SendQueue {
   writeWindowBytes = DEFAULT_WRITE_WINDOW_BYTES;
   /**
    * Where sparse packets go instead of the priority lane: the session's sparse lane (a second
-   * connection, sparse_lane.ts), given the sparse frames of one offer together; it returns true
+   * connection, sparse_lane.ts), given the sparse frames of one offer together (not the bare
+   * TCP segments, see packetKind, which keep the priority lane); it returns true
    * when it took them (a copy: the frames are only valid during the call). Unset, or returning
    * false, keeps them on this queue.
    */
@@ -147,11 +154,13 @@ export class SendQueue {
     let runStart = 0;
     for (let offset = 0; offset < bytes.length;) {
       const length = frameLength(bytes, offset);
-      if (isDataFrame(bytes, offset) && isSparse(bytes, offset)) {
+      const kind = isDataFrame(bytes, offset) ? packetKind(bytes, offset) : PacketKind.Bulk;
+      if (kind !== PacketKind.Bulk) {
         const frame = bytes.subarray(offset, offset + length);
-        if (sink || this.#priority.bytes + length <= PRIORITY_LANE_BYTES) {
+        const onLane = sink !== undefined && kind === PacketKind.Sparse;
+        if (onLane || this.#priority.bytes + length <= PRIORITY_LANE_BYTES) {
           if (offset > runStart) this.#bulk.push(this.#piece(bytes, runStart, offset, at, lease));
-          if (sink) (toLane ??= []).push(frame);
+          if (onLane) (toLane ??= []).push(frame);
           else this.#priority.push(this.#copy(frame, at));
           runStart = offset + length;
         }

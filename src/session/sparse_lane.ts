@@ -1,7 +1,7 @@
 /**
  * A session's sparse lane: a second connection to the same peer, with the same certificate, that
- * carries the session's sparse packets (pings, ACKs, DNS, keystrokes: packet_class.ts) while bulk
- * data stays on the main carrier. One in-order TCP connection blocks everything behind a lost
+ * carries the session's sparse packets (pings, DNS, keystrokes: PacketKind.Sparse in
+ * packet_class.ts) while bulk data, and the bulk flows' ACKs, stay on the main carrier. One in-order TCP connection blocks everything behind a lost
  * segment for at least a round trip; on a lossy path at 100 Mbit/s that is one segment every few
  * milliseconds, and every ping waits behind it. On a connection of their own, sparse packets wait
  * only for their own (rare) losses.

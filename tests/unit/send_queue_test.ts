@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import type { ConnectionInfo, SecureStream } from "../../src/transport/secure_stream.ts";
 import { PRIORITY_LANE_BYTES, SendBudget, SendQueue } from "../../src/session/send_queue.ts";
-import { batch, bulkFrame, frameTag, pingFrame, splitFrames } from "../lib/aqm_packets.ts";
+import { batch, bulkFrame, frameTag, ipv4, pingFrame, splitFrames } from "../lib/aqm_packets.ts";
+import { encodeFrame } from "../../src/frame/codec.ts";
+import { FrameType } from "../../src/frame/constants.ts";
 
 /** A carrier whose writes complete only when the test says so, one at a time, in order. */
 class ManualStream implements SecureStream {
@@ -187,15 +189,17 @@ Deno.test("SendQueue hands sparse packets to its sparse lane, keeps bulk, and ke
     return true;
   };
   let released = 0;
-  const lent = batch(bulkFrame(1), pingFrame(2), bulkFrame(3), pingFrame(5));
+  const ack = encodeFrame(FrameType.Packet, ipv4(6, 40, { tag: 6 })); // a bulk flow's ACK
+  const lent = batch(bulkFrame(1), pingFrame(2), ack, bulkFrame(3), pingFrame(5));
   assert.ok(queue.offer(lent, 262144, () => released++));
   laneTakes = false;
   assert.ok(queue.offer(pingFrame(4)));
   while (await stream.complete());
   assert.deepEqual(onLane, [2, 5], "the pings went to the lane, together");
-  assert.deepEqual(stream.tags().filter((t) => t !== 4), [1, 3], "bulk stays on this queue");
+  assert.deepEqual(stream.tags().filter((t) => t !== 4 && t !== 6), [1, 3], "bulk stays here");
+  assert.ok(stream.tags().includes(6), "the ACK keeps the priority lane, off the sparse lane");
   assert.ok(stream.tags().includes(4), "the ping the lane refused goes this way");
-  assert.equal(queue.aqm.priority, 1, "through the priority lane");
+  assert.equal(queue.aqm.priority, 2, "both through the priority lane");
   assert.equal(released, 1);
   assert.equal(queue.queued, 0, "nothing stays charged for what the lane took");
 });
