@@ -1,6 +1,7 @@
 /** A session's counters, from its receiver's statistics, what it sent and what its lanes received. */
 import { emptyDrops, type TrafficCounters } from "../counters/counters.ts";
 import { WriteStat } from "../frame/receiver.ts";
+import { type LaneReceived, RECEIVE_DROPS } from "./sparse_lane.ts";
 
 /** Counters of one session, read through `Session.counters`. */
 export interface SessionCounters extends TrafficCounters {
@@ -22,7 +23,7 @@ export interface SentCounts {
 export function sessionCounters(
   stats: BigUint64Array,
   sent: SentCounts,
-  extra: { lanes: { packetsIn: number; bytesIn: number }; rttMs: number | undefined },
+  extra: { lanes: LaneReceived; rttMs: number | undefined },
 ): SessionCounters {
   const drops = emptyDrops();
   drops.spoofed = Number(stats[WriteStat.DroppedSpoofed]);
@@ -30,6 +31,7 @@ export function sessionCounters(
   drops.tunWrite = Number(stats[WriteStat.DroppedWriteError]);
   drops.destination = Number(stats[WriteStat.DroppedDestination]);
   drops.linkLocal = Number(stats[WriteStat.DroppedLinkLocal]);
+  for (const kind of RECEIVE_DROPS) drops[kind] += extra.lanes.drops[kind];
   drops.congested = sent.congested;
   drops.control = sent.control;
   return {

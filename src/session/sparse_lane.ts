@@ -24,7 +24,7 @@ export const LANE_STALL_MS = 1000;
 export interface LaneCarrier {
   readonly state: string;
   readonly ended: Promise<unknown>;
-  readonly counters: { readonly packetsIn: number; readonly bytesIn: number };
+  readonly counters: LaneReceived;
   /** Sends whole sparse data frames (its to keep) ahead of any bulk data it has. */
   sendSparse(frames: Uint8Array, packets: number): boolean;
   stalledMs(): number;
@@ -32,12 +32,33 @@ export interface LaneCarrier {
   refilter(filter: PacketFilter): void;
 }
 
+/** What a lane received: its packets, and those its filter or the TUN dropped. */
+export interface LaneReceived {
+  readonly packetsIn: number;
+  readonly bytesIn: number;
+  readonly drops: Readonly<Record<ReceiveDrop, number>>;
+}
+
+/** The drops a lane's receiver counts (the sending side's are the session's own). */
+export const RECEIVE_DROPS = [
+  "spoofed",
+  "malformed",
+  "tunWrite",
+  "destination",
+  "linkLocal",
+] as const;
+export type ReceiveDrop = typeof RECEIVE_DROPS[number];
+
 export class LaneSlot {
   #lane: LaneCarrier | undefined;
   #queue: Pick<SendQueue, "sparseSink">;
   #closed = false;
   /** What lanes that ended received, so the session's counters keep it. */
-  #retired = { packetsIn: 0, bytesIn: 0 };
+  #retired = {
+    packetsIn: 0,
+    bytesIn: 0,
+    drops: { spoofed: 0, malformed: 0, tunWrite: 0, destination: 0, linkLocal: 0 },
+  };
   /** Sparse packets the lanes carried out. */
   #sent = 0;
 
@@ -56,11 +77,14 @@ export class LaneSlot {
   }
 
   /** Packets and bytes received over lanes, the live one included. */
-  get received(): { packetsIn: number; bytesIn: number } {
+  get received(): LaneReceived {
     const live = this.#lane?.counters;
+    const drops = { ...this.#retired.drops };
+    for (const kind of RECEIVE_DROPS) drops[kind] += live?.drops[kind] ?? 0;
     return {
       packetsIn: this.#retired.packetsIn + (live?.packetsIn ?? 0),
       bytesIn: this.#retired.bytesIn + (live?.bytesIn ?? 0),
+      drops,
     };
   }
 
@@ -87,9 +111,10 @@ export class LaneSlot {
     };
     lane.ended.then(() => {
       if (this.#lane !== lane) return;
-      const { packetsIn, bytesIn } = lane.counters;
+      const { packetsIn, bytesIn, drops } = lane.counters;
       this.#retired.packetsIn += packetsIn;
       this.#retired.bytesIn += bytesIn;
+      for (const kind of RECEIVE_DROPS) this.#retired.drops[kind] += drops[kind];
       this.#lane = undefined;
       this.#queue.sparseSink = undefined;
       onDetached?.();
