@@ -23,6 +23,7 @@ import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
 import { errorMessage } from "../base/error_message.ts";
 import type { CounterRegistry } from "../counters/registry.ts";
 import type { Readiness } from "../monitor/source.ts";
+import { openSparseLane } from "./sparse_lane.ts";
 
 /** What a client works with, each made and opened by the caller (main.ts, or a test's fakes). */
 export interface ClientEdges {
@@ -240,16 +241,17 @@ export class TunnelClient {
         break;
       }
       let pushed: readonly IpPrefix[] = [];
+      const basics = sessionBasics(this.config, {
+        device: this.#tun,
+        counters: this.counters,
+        keepalive: this.#options.keepalive,
+        carrier: this.#carrier,
+      });
       const session = new Session({
         role: "client",
         stream,
         logger: log,
-        ...sessionBasics(this.config, {
-          device: this.#tun,
-          counters: this.counters,
-          keepalive: this.#options.keepalive,
-          carrier: this.#carrier,
-        }),
+        ...basics,
         admit: (server) => {
           if (this.config.acceptRoutes && server.routes) {
             pushed = this.#installPushed(server.routes, stream, log);
@@ -281,6 +283,9 @@ export class TunnelClient {
             offload: session.acceptsGso ? "on" : "off",
           },
         );
+        const endpoint = target.endpoint;
+        const dial = () => this.#dial(endpoint);
+        openSparseLane({ main: session, server: peer, dial, basics, writer: this.#tun, log });
       } catch {
         // ended before opening; the end reason is logged below
       }

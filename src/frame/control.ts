@@ -11,7 +11,12 @@ export const PROTOCOL_VERSION = 1;
 export const Feature = {
   /** The side's TUN runs with IFF_VNET_HDR offloads and accepts PacketGso frames. */
   Gso: "gso",
+  /** The side can carry sparse packets on a second connection (docs/design/protocol.md). */
+  Lanes: "lanes",
 } as const;
+
+/** A lane token: 128 random bits, lower-case hex. */
+export const LANE_TOKEN_PATTERN = /^[0-9a-f]{32}$/;
 
 /** The most routes one Hello may announce (64 IPv6 prefixes fit the 4 KiB control frame). */
 export const MAX_PUSHED_ROUTES = 64;
@@ -27,6 +32,11 @@ const helloSchema = z.object({
   address6: z.string().max(50).optional(),
   /** Server only: networks the client may route through the tunnel (`push_routes`). */
   routes: z.array(z.string().max(50)).max(MAX_PUSHED_ROUTES).optional(),
+  /**
+   * Server's answer: the single-use token a second connection names to join this session as
+   * its sparse lane. Client's Hello on that second connection: the token it redeems.
+   */
+  lane: z.string().regex(LANE_TOKEN_PATTERN).optional(),
 });
 
 /** A Hello as sent: its addresses and routes as text (`10.0.0.2/24`). */
@@ -119,6 +129,8 @@ export const CloseCode = {
   Duplicate: 9,
   /** The server has reached max_clients. */
   ServerFull: 10,
+  /** A second connection named a lane token that is unknown, used, expired or not its own. */
+  LaneRefused: 11,
 } as const;
 
 export type CloseCode = typeof CloseCode[keyof typeof CloseCode];

@@ -37,6 +37,7 @@ import type { ConnectionLimits } from "./connection_limits.ts";
 import type { StrangerLog } from "./stranger_log.ts";
 import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import type { DoorEvents, UnauthorizedClient } from "./transport.ts";
+import { ServerLanes } from "./sparse_lanes.ts";
 
 /** The reason a refusal is counted under in sssonector_connections_refused_total. */
 function refusalKind(code: number): string {
@@ -93,6 +94,7 @@ export class ClientSessions {
   #open = 0;
   /** What every client may reach: an allow-list (see reachable.ts). */
   #destinationRules: Pick<PacketFilterRules, "destinations">;
+  #lanes: ServerLanes;
 
   constructor(options: ClientSessionsOptions) {
     const { config } = options;
@@ -114,6 +116,10 @@ export class ClientSessions {
       maxClients: Math.min(config.maxClients, options.limits.maxSessions),
     });
     this.#destinationRules = destinationRules(config);
+    this.#lanes = new ServerLanes(options.logger.getChild("session"), {
+      maxConnections: options.limits.maxSessions,
+      sessions: () => this.#open,
+    });
   }
 
   /** Every network the registry routes to a client. */
@@ -302,16 +308,21 @@ export class ClientSessions {
     const { info } = stream;
     const log = this.#log.getChild("session");
     const held: Held = { addresses: [], routes: [] };
+    const basics = sessionBasics(this.#config, {
+      device: this.#device,
+      counters: this.#counters,
+      keepalive: this.#keepalive,
+      carrier: this.#carrier,
+    });
+    /** The session this connection joins as its sparse lane, when its Hello names a token. */
+    let laneOf: Session | undefined;
+    /** Counted as a session of its name from its Hello on, unless it is a lane. */
+    let untrack = () => {};
     const session: Session = new Session({
       role: "server",
       stream,
       logger: log,
-      ...sessionBasics(this.#config, {
-        device: this.#device,
-        counters: this.#counters,
-        keepalive: this.#keepalive,
-        carrier: this.#carrier,
-      }),
+      ...basics,
       onSpoofed: (source) => this.#strangers.spoofed(info.peerName, formatAddress(source)),
       sendBudget: this.#budget,
       admit: (peer) => {
@@ -321,6 +332,15 @@ export class ClientSessions {
           this.#config,
         );
         if (captured) throw new SessionRefusal(CloseCode.AddressRejected, captured);
+        if (peer.lane !== undefined) {
+          laneOf = this.#lanes.join(peer.lane, session);
+          const owner = this.#sessions.get(laneOf);
+          return { filter: this.#filterFor(owner ?? held), writer: this.#device };
+        }
+        untrack = this.#counters.track(
+          info.peerName,
+          () => ({ ...session.view(), routes: held.routes.map(formatPrefix) }),
+        );
         const admitted = this.admission.admit(peer, session);
         held.addresses = admitted.addresses;
         held.routes = admitted.routes;
@@ -344,16 +364,22 @@ export class ClientSessions {
             { name: info.peerName, theirs: peer.mtu, ours: this.#config.network.mtu },
           );
         }
-        return { filter: this.#filterFor(held), writer: this.#device } satisfies Admission;
+        return {
+          filter: this.#filterFor(held),
+          writer: this.#device,
+          reply: this.#lanes.offer(session, peer, basics.hello),
+        } satisfies Admission;
       },
     });
     this.#sessions.set(session, held);
-    const untrack = this.#counters.track(
-      info.peerName,
-      () => ({ ...session.view(), routes: held.routes.map(formatPrefix) }),
-    );
     session.opened.then(() => {
       slot.release();
+      if (laneOf) {
+        // A lane is no session of its own: not listed, not counted, no address.
+        this.#sessions.delete(session);
+        this.#lanes.attach(laneOf, session);
+        return;
+      }
       this.#open++;
       this.#counters.process.connections.sessionsOpened++;
       log.info("client {name} ({peer}) is {address}; offloads {offload}", {
@@ -365,6 +391,11 @@ export class ClientSessions {
     }, () => {});
     session.ended.then((end) => {
       slot.release();
+      this.#lanes.forget(session);
+      if (laneOf) {
+        this.#sessions.delete(session); // a lane's end is logged by ServerLanes
+        return;
+      }
       if (session.peer !== undefined) this.#open--;
       this.#sessions.delete(session);
       untrack();

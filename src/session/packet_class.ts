@@ -30,34 +30,57 @@ function ipOffset(bytes: Uint8Array, offset: number): number {
   return offset + FRAME_HEADER_SIZE + (bytes[offset] === FrameType.PacketGso ? VNET_HDR_SIZE : 0);
 }
 
+/** What a data frame's packet is to the send queue (see packetKind). */
+export const PacketKind = {
+  /** Bulk data: waits in the bulk lane, under CoDel. */
+  Bulk: 0,
+  /** A sparse packet of its own flow (a ping, DNS, a keystroke): served first, or on the lane. */
+  Sparse: 1,
+  /** A TCP segment without payload (mostly the ACKs of a bulk flow): served first. */
+  BareTcp: 2,
+} as const;
+
+export type PacketKind = typeof PacketKind[keyof typeof PacketKind];
+
 /**
- * Whether the data frame at `offset` holds a sparse packet: any ICMP/ICMPv6 message, a TCP
- * segment without payload (ACK, SYN, FIN), or any packet of at most SPARSE_PACKET_BYTES. Such
- * packets belong to flows that send little (or are the feedback of bulk flows) and skip the
- * bulk backlog, the way fq_codel serves new and sparse flows first.
+ * What the data frame at `offset` holds. Sparse (served ahead of the bulk backlog, the way
+ * fq_codel serves new and sparse flows first): any ICMP/ICMPv6 message, a TCP segment without
+ * payload (ACK, SYN, FIN: BareTcp), or any packet of at most SPARSE_PACKET_BYTES. BareTcp is told
+ * apart because a bulk flow's ACKs come by the hundred a second: they stay off the sparse lane,
+ * whose losses they would otherwise multiply for the pings that share it.
  */
-export function isSparse(bytes: Uint8Array, offset: number): boolean {
+export function packetKind(bytes: Uint8Array, offset: number): PacketKind {
   const end = offset + frameLength(bytes, offset);
   const ip = ipOffset(bytes, offset);
-  if (end - ip < 20) return false;
+  if (end - ip < 20) return PacketKind.Bulk;
   const version = bytes[ip]! >> 4;
   if (version === 4) {
     const total = (bytes[ip + 2]! << 8) | bytes[ip + 3]!;
-    if (total <= SPARSE_PACKET_BYTES) return true;
     const protocol = bytes[ip + 9];
-    if (protocol === PROTO_ICMP) return true;
-    if (protocol !== PROTO_TCP) return false;
     const headers = (bytes[ip]! & 0x0f) * 4;
-    return tcpWithoutPayload(bytes, ip + headers, total - headers, end);
+    if (protocol === PROTO_TCP && tcpWithoutPayload(bytes, ip + headers, total - headers, end)) {
+      return PacketKind.BareTcp;
+    }
+    return total <= SPARSE_PACKET_BYTES || protocol === PROTO_ICMP
+      ? PacketKind.Sparse
+      : PacketKind.Bulk;
   }
   if (version === 6 && end - ip >= 40) {
     const payload = (bytes[ip + 4]! << 8) | bytes[ip + 5]!;
-    if (40 + payload <= SPARSE_PACKET_BYTES) return true;
     const next = bytes[ip + 6];
-    if (next === PROTO_ICMPV6) return true;
-    return next === PROTO_TCP && tcpWithoutPayload(bytes, ip + 40, payload, end);
+    if (next === PROTO_TCP && tcpWithoutPayload(bytes, ip + 40, payload, end)) {
+      return PacketKind.BareTcp;
+    }
+    return 40 + payload <= SPARSE_PACKET_BYTES || next === PROTO_ICMPV6
+      ? PacketKind.Sparse
+      : PacketKind.Bulk;
   }
-  return false;
+  return PacketKind.Bulk;
+}
+
+/** Whether the data frame at `offset` holds a sparse packet (Sparse or BareTcp, see packetKind). */
+export function isSparse(bytes: Uint8Array, offset: number): boolean {
+  return packetKind(bytes, offset) !== PacketKind.Bulk;
 }
 
 function tcpWithoutPayload(bytes: Uint8Array, tcp: number, segment: number, end: number): boolean {

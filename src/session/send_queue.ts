@@ -1,6 +1,12 @@
 import type { SecureStream } from "../transport/secure_stream.ts";
 import { CoDel, type CoDelOptions } from "./codel.ts";
-import { frameLength, isDataFrame, isSparse, markCongestion } from "./packet_class.ts";
+import {
+  frameLength,
+  isDataFrame,
+  markCongestion,
+  PacketKind,
+  packetKind,
+} from "./packet_class.ts";
 import { FrameLane, type Lease, type QueuedFrames } from "./frame_lane.ts";
 
 /** Bytes a session may have queued (in memory, not yet written). @default 1 MiB */
@@ -65,7 +71,8 @@ export interface AqmCounters {
  * - Two lanes: sparse packets (pings, ACKs, small datagrams, see packet_class.ts) and control
  *   frames are copied into a priority lane that is always served first (up to
  *   PRIORITY_LANE_BYTES waiting; beyond, sparse packets join the bulk); bulk data stays in place
- *   (a lent TUN buffer is not copied) in the bulk lane.
+ *   (a lent TUN buffer is not copied) in the bulk lane. When the session has a sparse lane (a
+ *   second connection), sparse packets go there instead (`sparseSink`).
  * - CoDel on the bulk lane: when the bulk backlog has waited above target for an interval, its
  *   head packets are dropped (or ECN-marked) at CoDel's rising rate, so the senders inside the
  *   tunnel slow down instead of filling a queue that delays everyone.
@@ -76,6 +83,14 @@ export class SendQueue {
   readonly limitBytes: number;
   /** Most bytes handed to TLS and not yet written; at least one queued item is always let out. */
   writeWindowBytes = DEFAULT_WRITE_WINDOW_BYTES;
+  /**
+   * Where sparse packets go instead of the priority lane: the session's sparse lane (a second
+   * connection, sparse_lane.ts), given the sparse frames of one offer together (not the bare
+   * TCP segments, see packetKind, which keep the priority lane); it returns true
+   * when it took them (a copy: the frames are only valid during the call). Unset, or returning
+   * false, keeps them on this queue.
+   */
+  sparseSink: ((frames: readonly Uint8Array[]) => boolean) | undefined;
   #stream: SecureStream;
   #queued = 0;
   #inWrite = 0;
@@ -132,24 +147,46 @@ export class SendQueue {
     if (!this.#admit(charge)) return false;
     const lease: Lease = { pieces: 1, charge, ...(release ? { release } : {}) };
     const at = this.#clock();
-    // Sparse packets are copied out into the priority lane; the runs between them stay in place.
+    // Sparse packets are copied out into the priority lane (or handed to the sparse lane); the
+    // runs between them stay in place.
+    const sink = this.sparseSink;
+    let toLane: Uint8Array[] | undefined;
     let runStart = 0;
     for (let offset = 0; offset < bytes.length;) {
       const length = frameLength(bytes, offset);
-      if (
-        isDataFrame(bytes, offset) && this.#priority.bytes + length <= PRIORITY_LANE_BYTES &&
-        isSparse(bytes, offset)
-      ) {
-        if (offset > runStart) this.#bulk.push(this.#piece(bytes, runStart, offset, at, lease));
-        this.#priority.push(this.#copy(bytes.subarray(offset, offset + length), at));
-        runStart = offset + length;
+      const kind = isDataFrame(bytes, offset) ? packetKind(bytes, offset) : PacketKind.Bulk;
+      if (kind !== PacketKind.Bulk) {
+        const frame = bytes.subarray(offset, offset + length);
+        const onLane = sink !== undefined && kind === PacketKind.Sparse;
+        if (onLane || this.#priority.bytes + length <= PRIORITY_LANE_BYTES) {
+          if (offset > runStart) this.#bulk.push(this.#piece(bytes, runStart, offset, at, lease));
+          if (onLane) (toLane ??= []).push(frame);
+          else this.#priority.push(this.#copy(frame, at));
+          runStart = offset + length;
+        }
       }
       offset += length;
+    }
+    // The lane takes the batch's sparse packets in one piece; what it refuses goes first here.
+    if (toLane && !sink!(toLane)) {
+      for (const frame of toLane) this.#priority.push(this.#copy(frame, at));
     }
     if (runStart < bytes.length) {
       this.#bulk.push(this.#piece(bytes, runStart, bytes.length, at, lease));
     }
     this.#settle(lease); // the offer's own piece
+    this.#pump();
+    return true;
+  }
+
+  /**
+   * Queues whole data frames, which the queue may keep (the caller's own copy), ahead of the bulk
+   * backlog in one piece: the sparse packets a session hands its lane. False when full or closed.
+   */
+  offerSparse(frames: Uint8Array): boolean {
+    if (!this.#admit(frames.length)) return false;
+    const lease = { pieces: 1, charge: frames.length };
+    this.#priority.push({ bytes: frames, at: this.#clock(), lease, data: true });
     this.#pump();
     return true;
   }

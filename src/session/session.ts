@@ -19,22 +19,23 @@ import {
 import { type DataFrameWriter, FrameReceiver, NO_DATA_FRAMES } from "../frame/receiver.ts";
 import type { PacketFilter } from "../ip/packet_filter.ts";
 import type { ConnectionInfo, SecureStream } from "../transport/secure_stream.ts";
-import { emptyDrops, type TrafficCounters } from "../counters/counters.ts";
 import type { SessionView } from "../counters/registry.ts";
 import { type SendBudget, SendQueue } from "./send_queue.ts";
-import { WriteStat } from "../frame/receiver.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import { CarrierTuner, carrierViews } from "./carrier_tuner.ts";
 import { TlsOverheadGuard } from "./tls_overhead.ts";
 import type { TcpHealth } from "../transport/carrier_socket.ts";
+import { type LaneCarrier, LaneSlot } from "./sparse_lane.ts";
+import { type SessionCounters, sessionCounters } from "./session_counters.ts";
+import {
+  DEFAULT_KEEPALIVE,
+  type KeepaliveOptions,
+  keepaliveStep,
+  keepaliveTickMs,
+} from "./keepalive.ts";
 
-export interface KeepaliveOptions {
-  /** Send a Ping this often (both sides do, so both measure round trips). */
-  readonly intervalMs: number;
-  /** Close the session when nothing was received for this long. */
-  readonly timeoutMs: number;
-}
+export type { KeepaliveOptions } from "./keepalive.ts";
 
 /**
  * Control frames (Hello, Ping, Pong, Close) a peer may send: keepalive needs one Ping every few
@@ -43,14 +44,14 @@ export interface KeepaliveOptions {
 export const CONTROL_FRAMES_PER_SECOND = 50;
 const CONTROL_FRAMES_BURST = 200;
 
-export const DEFAULT_KEEPALIVE: KeepaliveOptions = { intervalMs: 10_000, timeoutMs: 35_000 };
-
 /** What a side decides about its peer's Hello. */
 export interface Admission {
   /** What the peer's packets may carry (sources it owns, destinations it may reach). */
   readonly filter: PacketFilter;
   /** Where the peer's data frames go once the session is open. */
   readonly writer: DataFrameWriter;
+  /** What the server's Hello answer adds for this peer (its lane token). */
+  readonly reply?: Pick<Hello, "lane">;
 }
 
 /** Thrown by an admit function to refuse a peer with a reason it is told. */
@@ -98,12 +99,6 @@ export interface SessionEnd extends CloseReason {
   readonly byPeer: boolean;
 }
 
-/** Counters of one session, read through `Session.counters`. */
-export interface SessionCounters extends TrafficCounters {
-  /** Last measured keepalive round trip, in ms. */
-  readonly rttMs: number | undefined;
-}
-
 /**
  * One peer's protocol state machine over an authenticated stream: Hello exchange, then data
  * frames both ways with keepalive, then an orderly or abrupt end. Protocol violations by the peer
@@ -138,6 +133,7 @@ export class Session {
   #tlsGuard = new TlsOverheadGuard();
   #rttMs: number | undefined;
   #tuner: CarrierTuner | undefined;
+  #lanes: LaneSlot;
   #resolveOpened!: (hello: PeerHello) => void;
   #rejectOpened!: (reason: Error) => void;
   #resolveEnded!: (end: SessionEnd) => void;
@@ -150,6 +146,7 @@ export class Session {
       ...(options.sendQueueBytes ? { limitBytes: options.sendQueueBytes } : {}),
       ...(options.sendBudget ? { budget: options.sendBudget } : {}),
     });
+    this.#lanes = new LaneSlot(this.#queue);
     this.#options = options;
     this.#log = options.logger;
     this.#attachCarrier(options);
@@ -198,6 +195,24 @@ export class Session {
     return this.#queue.queued;
   }
 
+  /** How long bytes have waited for the carrier without a write completing (0: none wait). */
+  stalledMs(): number {
+    return this.#queue.stalledMs();
+  }
+
+  /** The open sparse lane (a second connection carrying sparse packets), if any. */
+  get lane(): LaneCarrier | undefined {
+    return this.#lanes.lane;
+  }
+
+  /**
+   * Takes `lane` (an open session over a second connection to the same peer) as this session's
+   * sparse lane, until either ends; false when this session is not open or has a lane already.
+   */
+  attachLane(lane: LaneCarrier, onDetached?: () => void): boolean {
+    return this.#state === "open" && this.#lanes.attach(lane, onDetached);
+  }
+
   /** Whether the send queue has no room for `charge` more bytes. */
   full(charge: number): boolean {
     return !this.#queue.fits(charge);
@@ -210,23 +225,8 @@ export class Session {
 
   /** Everything this session carried and dropped so far. */
   get counters(): SessionCounters {
-    const stats = this.#receiver.stats;
-    const drops = emptyDrops();
-    drops.spoofed = Number(stats[WriteStat.DroppedSpoofed]);
-    drops.malformed = Number(stats[WriteStat.DroppedMalformed]);
-    drops.tunWrite = Number(stats[WriteStat.DroppedWriteError]);
-    drops.destination = Number(stats[WriteStat.DroppedDestination]);
-    drops.linkLocal = Number(stats[WriteStat.DroppedLinkLocal]);
-    drops.congested = this.#out.congested;
-    drops.control = this.#out.control;
-    return {
-      packetsIn: Number(stats[WriteStat.Packets]),
-      bytesIn: Number(stats[WriteStat.Bytes]),
-      packetsOut: this.#out.packets,
-      bytesOut: this.#out.bytes,
-      drops,
-      rttMs: this.#rttMs,
-    };
+    const lanes = this.#lanes.received;
+    return sessionCounters(this.#receiver.stats, this.#out, { lanes, rttMs: this.#rttMs });
   }
 
   /** This session as reports show it. */
@@ -262,9 +262,25 @@ export class Session {
     return true;
   }
 
+  /**
+   * Sends sparse data frames (whole, the session's to keep) ahead of any bulk backlog, in one
+   * write: what a session hands its sparse lane. False, counted as congested, when full or closed.
+   */
+  sendSparse(frames: Uint8Array, packets: number): boolean {
+    if (this.#state !== "open" || !this.#queue.offerSparse(frames)) {
+      this.#out.congested += packets;
+      return false;
+    }
+    this.#out.packets += packets;
+    this.#out.bytes += frames.length;
+    return true;
+  }
+
   /** Replaces what the peer's packets may carry (a reload changed its networks or rules). */
   refilter(filter: PacketFilter): void {
-    if (this.#state === "open") this.#receiver.filter = filter;
+    if (this.#state !== "open") return;
+    this.#receiver.filter = filter;
+    this.#lanes.refilter(filter);
   }
 
   /** Tells the peer why, then ends the session. Safe to call more than once. */
@@ -348,7 +364,9 @@ export class Session {
     this.#peer = peer;
     this.#acceptsGso = peer.features.includes(Feature.Gso) &&
       this.#options.hello.features.includes(Feature.Gso);
-    if (this.role === "server") this.#sendControl(encodeHello(this.#options.hello));
+    if (this.role === "server") {
+      this.#sendControl(encodeHello({ ...this.#options.hello, ...admission.reply }));
+    }
     this.#receiver.filter = admission.filter;
     this.#receiver.writer = admission.writer;
     this.#state = "open";
@@ -398,26 +416,18 @@ export class Session {
   }
 
   #startKeepalive(): void {
-    const { intervalMs, timeoutMs } = this.#keepalive;
-    const tick = Math.max(10, Math.min(intervalMs, timeoutMs) / 4);
     this.#timers.push(setInterval(() => {
       const now = performance.now();
-      const stalled = this.#queue.stalledMs();
-      if (stalled > timeoutMs) {
-        this.close(
-          CloseCode.PeerTimeout,
-          `the peer has read nothing for ${Math.round(stalled / 1000)} s`,
-        );
-      } else if (now - this.#lastReceived > timeoutMs) {
-        this.close(
-          CloseCode.PeerTimeout,
-          `nothing received for ${Math.round((now - this.#lastReceived) / 1000)} s`,
-        );
-      } else if (now - this.#lastPing >= intervalMs) {
+      const step = keepaliveStep(now, {
+        stalledMs: this.#queue.stalledMs(),
+        lastReceived: this.#lastReceived,
+        lastPing: this.#lastPing,
+      }, this.#keepalive);
+      if (step === "ping") {
         this.#lastPing = now;
         this.#sendControl(encodePing(FrameType.Ping, BigInt(Math.round(now * 1000))));
-      }
-    }, tick));
+      } else if (step) this.close(CloseCode.PeerTimeout, step.close);
+    }, keepaliveTickMs(this.#keepalive)));
   }
 
   /** Sends a Hello, Ping or Pong; when the peer is not reading, pings and pongs are dropped. */
@@ -428,6 +438,7 @@ export class Session {
   #finish(end: SessionEnd): void {
     if (this.#state === "closed") return;
     this.#state = "closed";
+    this.#lanes.close(CloseCode.Shutdown, "its session ended");
     this.#queue.close();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers = [];

@@ -44,8 +44,8 @@ export type SessionBasics = Pick<
 >;
 
 /**
- * Our Hello (offering offloads when the device has them), keepalive (the configuration's unless
- * `keepalive` overrides it), the Hello deadline, and RTTs into the process histogram.
+ * Our Hello (offering sparse lanes, and offloads when the device has them), keepalive (the
+ * configuration's unless `keepalive` overrides it), the Hello deadline, and RTTs into the process histogram.
  */
 export function sessionBasics(
   config: Config,
@@ -58,7 +58,7 @@ export function sessionBasics(
 ): SessionBasics {
   return {
     ...(carrier ? { carrier } : {}),
-    hello: helloFor(config, device.offload ? [Feature.Gso] : []),
+    hello: helloFor(config, device.offload ? [Feature.Gso, Feature.Lanes] : [Feature.Lanes]),
     keepalive: keepalive ?? keepaliveFrom(config),
     handshakeTimeoutMs: config.security.handshakeTimeout * 1000,
     onRtt: (ms) => observeRtt(counters.process.rtt, ms),

@@ -24,6 +24,8 @@ export interface Identity {
   readonly serial: string;
   /** False: a certificate our CA did not sign (the server's onUnauthorized). @default true */
   readonly authorized?: boolean;
+  /** SHA-256 fingerprint as the other end sees it. @default `fp-${name}` */
+  readonly fingerprint?: string;
 }
 
 interface Door {
@@ -128,7 +130,12 @@ export class FakeNetwork {
     const remote = `198.51.100.7:${this.#clientPorts++}`;
     const [clientEnd, serverEnd] = memoryStreamPair(
       { peerName: door.identity.name, peerSerial: door.identity.serial, remote: where },
-      { peerName: client.name, peerSerial: client.serial, remote },
+      {
+        peerName: client.name,
+        peerSerial: client.serial,
+        remote,
+        ...(client.fingerprint ? { peerFingerprint: client.fingerprint } : {}),
+      },
     );
     const live = this.#live.get(where) ?? new Set();
     this.#live.set(where, live);

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { encodeFrame } from "../../src/frame/codec.ts";
 import { FrameType } from "../../src/frame/constants.ts";
-import { frameLength, isSparse, markCongestion } from "../../src/session/packet_class.ts";
+import {
+  frameLength,
+  isSparse,
+  markCongestion,
+  PacketKind,
+  packetKind,
+} from "../../src/session/packet_class.ts";
 import { bulkFrame, ipv4, ipv4Checksum, pingFrame } from "../lib/aqm_packets.ts";
 
 Deno.test("isSparse() takes pings, TCP segments without payload and small packets, not bulk data", () => {
@@ -37,4 +43,20 @@ Deno.test("markCongestion() sets CE in an IPv6 traffic class", () => {
   assert.equal(markCongestion(frame, 0), true);
   assert.equal((frame[5]! >> 4) & 0x03, 0x03);
   assert.equal(frameLength(frame, 0), frame.length);
+});
+
+Deno.test("packetKind() tells a bulk flow's bare TCP segments from sparse packets of their own", () => {
+  const frame = (protocol: number, total: number) =>
+    encodeFrame(FrameType.Packet, ipv4(protocol, total));
+  assert.equal(packetKind(frame(6, 40), 0), PacketKind.BareTcp, "a pure ACK");
+  assert.equal(packetKind(frame(6, 100), 0), PacketKind.Sparse, "a keystroke: small TCP data");
+  assert.equal(packetKind(pingFrame(), 0), PacketKind.Sparse);
+  assert.equal(packetKind(frame(17, 100), 0), PacketKind.Sparse, "DNS-sized UDP");
+  assert.equal(packetKind(bulkFrame(1), 0), PacketKind.Bulk);
+  const ack6 = new Uint8Array(60);
+  ack6[0] = 0x60;
+  ack6[5] = 20; // payload length: the TCP header alone
+  ack6[6] = 6;
+  ack6[40 + 12] = 5 << 4;
+  assert.equal(packetKind(encodeFrame(FrameType.Packet, ack6), 0), PacketKind.BareTcp, "IPv6 ACK");
 });

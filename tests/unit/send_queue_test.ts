@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import type { ConnectionInfo, SecureStream } from "../../src/transport/secure_stream.ts";
 import { PRIORITY_LANE_BYTES, SendBudget, SendQueue } from "../../src/session/send_queue.ts";
-import { batch, bulkFrame, frameTag, pingFrame, splitFrames } from "../lib/aqm_packets.ts";
+import { batch, bulkFrame, frameTag, ipv4, pingFrame, splitFrames } from "../lib/aqm_packets.ts";
+import { encodeFrame } from "../../src/frame/codec.ts";
+import { FrameType } from "../../src/frame/constants.ts";
 
 /** A carrier whose writes complete only when the test says so, one at a time, in order. */
 class ManualStream implements SecureStream {
@@ -174,4 +176,42 @@ Deno.test("SendQueue keeps a well-filled lent buffer lent even when it waits (no
   while (await stream.complete());
   assert.deepEqual(released, [1, 2]);
   assert.deepEqual(stream.tags(), [1, 2, 3]);
+});
+
+Deno.test("SendQueue hands sparse packets to its sparse lane, keeps bulk, and keeps what the lane refuses", async () => {
+  const stream = new ManualStream();
+  const queue = new SendQueue(stream);
+  const onLane: number[] = [];
+  let laneTakes = true;
+  queue.sparseSink = (frames) => {
+    if (!laneTakes) return false;
+    onLane.push(...frames.map((frame) => frameTag(frame.slice())));
+    return true;
+  };
+  let released = 0;
+  const ack = encodeFrame(FrameType.Packet, ipv4(6, 40, { tag: 6 })); // a bulk flow's ACK
+  const lent = batch(bulkFrame(1), pingFrame(2), ack, bulkFrame(3), pingFrame(5));
+  assert.ok(queue.offer(lent, 262144, () => released++));
+  laneTakes = false;
+  assert.ok(queue.offer(pingFrame(4)));
+  while (await stream.complete());
+  assert.deepEqual(onLane, [2, 5], "the pings went to the lane, together");
+  assert.deepEqual(stream.tags().filter((t) => t !== 4 && t !== 6), [1, 3], "bulk stays here");
+  assert.ok(stream.tags().includes(6), "the ACK keeps the priority lane, off the sparse lane");
+  assert.ok(stream.tags().includes(4), "the ping the lane refused goes this way");
+  assert.equal(queue.aqm.priority, 2, "both through the priority lane");
+  assert.equal(released, 1);
+  assert.equal(queue.queued, 0, "nothing stays charged for what the lane took");
+});
+
+Deno.test("SendQueue.offerSparse sends a lane's batch in one write ahead of bulk data", async () => {
+  const stream = new ManualStream();
+  const queue = new SendQueue(stream);
+  queue.writeWindowBytes = 1;
+  for (let tag = 1; tag <= 3; tag++) assert.ok(queue.offer(bulkFrame(tag)));
+  assert.ok(queue.offerSparse(batch(pingFrame(7), pingFrame(8))));
+  await stream.complete();
+  assert.deepEqual(splitFrames(stream.writes[1]!.bytes).map((f) => frameTag(f)), [7, 8]);
+  while (await stream.complete());
+  assert.equal(queue.queued, 0);
 });
