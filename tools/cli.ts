@@ -29,6 +29,8 @@ export type ToolCommand =
     readonly fleet?: true;
     /** Across emulated wide-area paths beside UDP tunnels (tools/bench/wan_bench.ts). */
     readonly wan?: true;
+    /** Idle sessions held on one server, up to this many (tools/bench/sessions_bench.ts). */
+    readonly sessions?: number;
   }
   | { readonly kind: "soak"; readonly minutes: number }
   | { readonly kind: "help" };
@@ -63,6 +65,14 @@ export const TOOL_FLAGS = {
     description: "bench: across emulated wide-area paths (delay, loss, a bottleneck) beside " +
       "OpenVPN over UDP and TCP and wireguard-go (--quick for 5 s transfers)",
   },
+  "sessions": {
+    type: "string",
+    value: "N",
+    commands: ["bench"],
+    description: "bench: one server holding up to N idle sessions (a tenth, a quarter, half, " +
+      "all): its RSS, CPU and keepalive round trips, set-ups per second, a new client's " +
+      "admission time",
+  },
   "minutes": {
     type: "string",
     value: "N",
@@ -76,6 +86,9 @@ export const TOOL_FLAGS = {
     description: "show this help",
   },
 } as const satisfies Record<string, FlagSpec<ToolKind>>;
+
+/** Most sessions `bench --sessions` opens: the server's own max_clients limit is 100000. */
+const MAX_SESSIONS = 50_000;
 
 /** Most rounds a bench may ask for: 20 full rounds already take over an hour. */
 const MAX_ROUNDS = 20;
@@ -105,6 +118,15 @@ export function parseToolCommandLine(argv: readonly string[]): ToolCommand {
   }
   const quick = flags.some((flag) => flag.name === "quick");
   const rounds = flags.find((flag) => flag.name === "rounds")?.value;
+  const sessions = flags.find((flag) => flag.name === "sessions")?.value;
+  if (sessions !== undefined) {
+    if (
+      rounds !== undefined || flags.some((flag) => flag.name === "fleet" || flag.name === "wan")
+    ) {
+      throw new UsageError("--sessions is used alone or with --quick: it measures each count once");
+    }
+    return { kind, quick, sessions: wholeNumber("--sessions", sessions, MAX_SESSIONS) };
+  }
   if (flags.some((flag) => flag.name === "wan")) {
     if (rounds !== undefined || flags.some((flag) => flag.name === "fleet")) {
       throw new UsageError("--wan is used alone or with --quick: it measures each path once");
@@ -158,6 +180,12 @@ const COMMANDS: readonly (readonly [string, string])[] = [
     "./sssonector bench --wan [--quick]",
     "across emulated wide-area paths (40 ms / 1 % loss, the same with a 100 Mbit/s bottleneck, " +
     "10 ms / 2 %): throughput and round trips beside OpenVPN UDP/TCP and wireguard-go",
+  ],
+  [
+    "./sssonector bench --sessions N [--quick]",
+    "one server holding N/10, N/4, N/2 and N idle sessions from a protocol-level load " +
+    "generator: RSS and KiB per session, CPU, keepalive round trips, set-ups per second and " +
+    "a new client's admission time",
   ],
   [
     "./sssonector soak [--minutes N]",
