@@ -31,6 +31,8 @@ export type ToolCommand =
     readonly wan?: true;
     /** Idle sessions held on one server, up to this many (tools/bench/sessions_bench.ts). */
     readonly sessions?: number;
+    /** The memory of each layer of the module graph (tools/bench/footprint.ts). */
+    readonly footprint?: true;
   }
   | { readonly kind: "soak"; readonly minutes: number }
   | { readonly kind: "help" };
@@ -72,6 +74,12 @@ export const TOOL_FLAGS = {
     description: "bench: one server holding up to N idle sessions (a tenth, a quarter, half, " +
       "all): its RSS, CPU and keepalive round trips, set-ups per second, a new client's " +
       "admission time",
+  },
+  "footprint": {
+    type: "boolean",
+    commands: ["bench"],
+    description: "bench: the memory of a process after each layer of what the tunnel loads " +
+      "(runtime, Node layer, npm packages, our modules), no traffic",
   },
   "minutes": {
     type: "string",
@@ -118,6 +126,12 @@ export function parseToolCommandLine(argv: readonly string[]): ToolCommand {
   }
   const quick = flags.some((flag) => flag.name === "quick");
   const rounds = flags.find((flag) => flag.name === "rounds")?.value;
+  if (flags.some((flag) => flag.name === "footprint")) {
+    if (flags.some((flag) => flag.name !== "footprint")) {
+      throw new UsageError("--footprint is used alone: it measures module graphs, once");
+    }
+    return { kind, quick, footprint: true };
+  }
   const sessions = flags.find((flag) => flag.name === "sessions")?.value;
   if (sessions !== undefined) {
     if (
@@ -186,6 +200,11 @@ const COMMANDS: readonly (readonly [string, string])[] = [
     "one server holding N/10, N/4, N/2 and N idle sessions from a protocol-level load " +
     "generator: RSS and KiB per session, CPU, keepalive round trips, set-ups per second and " +
     "a new client's admission time",
+  ],
+  [
+    "./sssonector bench --footprint",
+    "the memory of a process after each layer of what the tunnel loads: the runtime, its Node " +
+    "layer, the npm packages, our server and client modules, with and without the code cache",
   ],
   [
     "./sssonector soak [--minutes N]",

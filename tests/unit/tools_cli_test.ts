@@ -99,3 +99,16 @@ Deno.test("parseToolCommandLine() reads bench --sessions N, alone or with --quic
   );
   assert.match(toolUsageText(), /bench --sessions N \[--quick\]/);
 });
+
+Deno.test("parseToolCommandLine() reads bench --footprint, alone", () => {
+  assert.deepEqual(parseToolCommandLine(["bench", "--footprint"]), {
+    kind: "bench",
+    quick: false,
+    footprint: true,
+  });
+  assert.match(
+    usageError(["bench", "--footprint", "--quick"]).message,
+    /--footprint is used alone/,
+  );
+  assert.match(toolUsageText(), /bench --footprint/);
+});
