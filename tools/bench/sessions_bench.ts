@@ -214,7 +214,7 @@ export async function runSessionsBench(options: SessionsBenchOptions): Promise<n
     return 1;
   }
   const started = new Date();
-  const windowSeconds = options.quick ? 10 : 20;
+  const windowSeconds = options.quick ? 5 : 20;
   const levels = sessionLevels(options.sessions);
   // Every session and every probe has its own certificate, tunnel address and source address.
   const identities = options.sessions + PROBES * levels.length + 10;
