@@ -234,8 +234,11 @@ export async function runSessionsBench(options: SessionsBenchOptions): Promise<n
         stdin: sources.map((ip) => `addr add ${ip}/16 dev ${lab.client.veth}`).join("\n") + "\n",
       });
       if (batch.code !== 0) throw new Error(`ip -batch failed: ${batch.stderr.trim()}`);
+      // Through the generator's own address: the server then has one neighbour to resolve, not
+      // one per source (its neighbour table holds 1024 by default, and the 1025th source's SYNs
+      // would go unanswered).
       await lab.exec(lab.server, "ip", [
-        ...["route", "add", `${SOURCE_NETWORK}.0.0/16`, "dev", lab.server.veth],
+        ...["route", "add", `${SOURCE_NETWORK}.0.0/16`, "via", lab.client.ip],
       ]);
       say(`==> ${identities} client certificates (one shared key)`);
       const names = Array.from({ length: identities }, (_, i) => `hold${i + 1}`);
