@@ -40,7 +40,7 @@
  * benchmark) are never imported from src/ (tests/unit/product_graph_test.ts holds that).
  */
 import { parseArgs } from "node:util";
-import { v8FlagsArgument } from "./src/runtime/v8_flags.ts";
+import { CODE_CACHE_FLAG, v8FlagsArgument } from "./src/runtime/v8_flags.ts";
 import { errorMessage } from "./src/base/error_message.ts";
 import denoJson from "./deno.json" with { type: "json" };
 import { buildDeb, debPath } from "./packaging/debian.ts";
@@ -326,6 +326,7 @@ export function entryScript(target: Target, versionLine: string): string {
     "--cached-only",
     "--quiet",
     ...permissionFlags(),
+    CODE_CACHE_FLAG,
     v8FlagsArgument(),
   ].map((arg) => (/^[A-Za-z0-9_=,.:\/-]+$/.test(arg) ? arg : shQuote(arg))).join(" ");
   return `#!/bin/sh
@@ -445,7 +446,9 @@ async function compileExecutable(target: Target): Promise<string> {
     "compile",
     "--frozen",
     "-P",
-    // The runtime's V8 flags (gc() for src/runtime/garbage.ts, the lean GC): see v8_flags.ts.
+    // The runtime's V8 flags (gc() for src/runtime/garbage.ts, the lean GC) and no code cache:
+    // see v8_flags.ts.
+    CODE_CACHE_FLAG,
     v8FlagsArgument(),
     "--target",
     target.triple,

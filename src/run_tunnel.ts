@@ -8,7 +8,7 @@
 import type { RunOptions } from "./cli/command.ts";
 import { modeProblem, withRunOptions } from "./cli/run_options.ts";
 import { swappedTlsFiles } from "./cli/tls_file_check.ts";
-import { TunnelClient } from "./client/client.ts";
+import type { TunnelClient } from "./client/client.ts";
 import type { Config } from "./config/types.ts";
 import { ConfigError } from "./config/errors.ts";
 import { loadConfig } from "./config/load.ts";
@@ -20,15 +20,14 @@ import {
   describeExpiring,
   inLastThird,
 } from "./pki/certificate_store.ts";
-import { TunnelServer } from "./server/server.ts";
+import type { TunnelServer } from "./server/server.ts";
 import { buildCommit, VERSION } from "./base/version.ts";
 import { errorMessage } from "./base/error_message.ts";
 import { CounterRegistry } from "./counters/registry.ts";
 import { Reloader } from "./reload.ts";
 import { watchCertificateFiles } from "./pki/cert_watch.ts";
 import { startCrlFetcher } from "./pki/crl_fetch.ts";
-import { Monitor } from "./monitor/monitor.ts";
-import { MonitorBindError } from "./monitor/http_server.ts";
+import type { Monitor } from "./monitor/monitor.ts";
 import { MonitorSource } from "./monitor/source.ts";
 import { firstSignal, onSignal } from "./runtime/signals.ts";
 import process from "node:process";
@@ -186,13 +185,12 @@ export async function runTunnel(path: string, options: RunOptions): Promise<numb
   // the process, also while the tunnel is still starting.
   let reloadTold = false;
   let tunnel: TunnelServer | TunnelClient | undefined;
+  let server: TunnelServer | undefined;
   // The live part of a reloaded configuration goes to the server, once it runs.
   const settings = new SettingsReload(config, {
     load: loadConfig,
     apply: (next) =>
-      tunnel instanceof TunnelServer && next.mode === "server"
-        ? tunnel.applyConfig(next)
-        : undefined,
+      server !== undefined && next.mode === "server" ? server.applyConfig(next) : undefined,
   });
   const reloader = new Reloader({
     certificates,
@@ -216,8 +214,15 @@ export async function runTunnel(path: string, options: RunOptions): Promise<numb
   // while the process still has the privileges it starts with.
   let monitor: Monitor | undefined;
   if (config.monitoring.enabled) {
+    // Loaded only when enabled (as each mode's code below): prom-client and the HTTP server
+    // cost a process without monitoring megabytes of memory (docs/performance.md). Loaded
+    // before the permissions are revoked, as every module is.
+    const [{ Monitor }, { MonitorBindError }] = await Promise.all([
+      import("./monitor/monitor.ts"),
+      import("./monitor/http_server.ts"),
+    ]);
     try {
-      monitor = startMonitor(config, source, shim);
+      monitor = startMonitor(Monitor, config, source, shim);
     } catch (error) {
       if (!(error instanceof MonitorBindError)) throw error;
       const message = `${config.sourcePath}: monitoring (address ${config.monitoring.address}, ` +
@@ -247,7 +252,7 @@ export async function runTunnel(path: string, options: RunOptions): Promise<numb
     );
     const edges = { device, revocations: certificates, counters, logger: log, carrier };
     tunnel = config.mode === "server"
-      ? await TunnelServer.start(config, {
+      ? server = await (await import("./server/server.ts")).TunnelServer.start(config, {
         ...edges,
         transport: tlsServerTransport(config.listen, certificates, {
           proxyProtocol: config.proxyProtocol,
@@ -255,7 +260,7 @@ export async function runTunnel(path: string, options: RunOptions): Promise<numb
         }),
         forwarding: readForwarding(library),
       }, { fileLimit })
-      : TunnelClient.start(config, {
+      : (await import("./client/client.ts")).TunnelClient.start(config, {
         ...edges,
         // An HTTP proxy's credentials are read here, before the privilege drop.
         transport: tlsClientTransport(
@@ -318,9 +323,7 @@ export async function runTunnel(path: string, options: RunOptions): Promise<numb
   using _status = notifier.enabled ? keepServiceManagerTold(notifier, source) : undefined;
   const ended = await Promise.race([
     stopRequested,
-    tunnel instanceof TunnelServer
-      ? tunnel.lost.then((lost) => ({ lost }))
-      : new Promise<never>(() => {}),
+    server !== undefined ? server.lost.then((lost) => ({ lost })) : new Promise<never>(() => {}),
   ]);
   if (typeof ended !== "string") {
     // Exit with a failure: the service manager (Restart=on-failure) starts a listener again.
@@ -340,13 +343,14 @@ export async function runTunnel(path: string, options: RunOptions): Promise<numb
 }
 
 function startMonitor(
+  monitorClass: typeof Monitor,
   config: Config,
   source: MonitorSource,
   shim: ProcessShim | undefined,
 ): Monitor {
   const log = getLogger("monitor");
   const commit = buildCommit();
-  const monitor = Monitor.start(config.monitoring, source, {
+  const monitor = monitorClass.start(config.monitoring, source, {
     build: {
       version: VERSION,
       deno: Deno.version.deno,

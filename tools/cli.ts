@@ -29,6 +29,10 @@ export type ToolCommand =
     readonly fleet?: true;
     /** Across emulated wide-area paths beside UDP tunnels (tools/bench/wan_bench.ts). */
     readonly wan?: true;
+    /** Idle sessions held on one server, up to this many (tools/bench/sessions_bench.ts). */
+    readonly sessions?: number;
+    /** The memory of each layer of the module graph (tools/bench/footprint.ts). */
+    readonly footprint?: true;
   }
   | { readonly kind: "soak"; readonly minutes: number }
   | { readonly kind: "help" };
@@ -63,6 +67,20 @@ export const TOOL_FLAGS = {
     description: "bench: across emulated wide-area paths (delay, loss, a bottleneck) beside " +
       "OpenVPN over UDP and TCP and wireguard-go (--quick for 5 s transfers)",
   },
+  "sessions": {
+    type: "string",
+    value: "N",
+    commands: ["bench"],
+    description: "bench: one server holding up to N idle sessions (a tenth, a quarter, half, " +
+      "all): its RSS, CPU and keepalive round trips, set-ups per second, a new client's " +
+      "admission time",
+  },
+  "footprint": {
+    type: "boolean",
+    commands: ["bench"],
+    description: "bench: the memory of a process after each layer of what the tunnel loads " +
+      "(runtime, Node layer, npm packages, our modules), no traffic",
+  },
   "minutes": {
     type: "string",
     value: "N",
@@ -76,6 +94,9 @@ export const TOOL_FLAGS = {
     description: "show this help",
   },
 } as const satisfies Record<string, FlagSpec<ToolKind>>;
+
+/** Most sessions `bench --sessions` opens: the server's own max_clients limit is 100000. */
+const MAX_SESSIONS = 50_000;
 
 /** Most rounds a bench may ask for: 20 full rounds already take over an hour. */
 const MAX_ROUNDS = 20;
@@ -105,6 +126,21 @@ export function parseToolCommandLine(argv: readonly string[]): ToolCommand {
   }
   const quick = flags.some((flag) => flag.name === "quick");
   const rounds = flags.find((flag) => flag.name === "rounds")?.value;
+  if (flags.some((flag) => flag.name === "footprint")) {
+    if (flags.some((flag) => flag.name !== "footprint")) {
+      throw new UsageError("--footprint is used alone: it measures module graphs, once");
+    }
+    return { kind, quick, footprint: true };
+  }
+  const sessions = flags.find((flag) => flag.name === "sessions")?.value;
+  if (sessions !== undefined) {
+    if (
+      rounds !== undefined || flags.some((flag) => flag.name === "fleet" || flag.name === "wan")
+    ) {
+      throw new UsageError("--sessions is used alone or with --quick: it measures each count once");
+    }
+    return { kind, quick, sessions: wholeNumber("--sessions", sessions, MAX_SESSIONS) };
+  }
   if (flags.some((flag) => flag.name === "wan")) {
     if (rounds !== undefined || flags.some((flag) => flag.name === "fleet")) {
       throw new UsageError("--wan is used alone or with --quick: it measures each path once");
@@ -158,6 +194,17 @@ const COMMANDS: readonly (readonly [string, string])[] = [
     "./sssonector bench --wan [--quick]",
     "across emulated wide-area paths (40 ms / 1 % loss, the same with a 100 Mbit/s bottleneck, " +
     "10 ms / 2 %): throughput and round trips beside OpenVPN UDP/TCP and wireguard-go",
+  ],
+  [
+    "./sssonector bench --sessions N [--quick]",
+    "one server holding N/10, N/4, N/2 and N idle sessions from a protocol-level load " +
+    "generator: RSS and KiB per session, CPU, keepalive round trips, set-ups per second and " +
+    "a new client's admission time",
+  ],
+  [
+    "./sssonector bench --footprint",
+    "the memory of a process after each layer of what the tunnel loads: the runtime, its Node " +
+    "layer, the npm packages, our server and client modules, with and without the code cache",
   ],
   [
     "./sssonector soak [--minutes N]",

@@ -12,6 +12,8 @@ import { runDemo } from "./demo/demo.ts";
 import { runSoak } from "./bench/soak.ts";
 import { runFleetBench } from "./bench/fleet.ts";
 import { runWanBench } from "./bench/wan_bench.ts";
+import { runSessionsBench } from "./bench/sessions_bench.ts";
+import { runFootprint } from "./bench/footprint.ts";
 
 async function main(argv: readonly string[]): Promise<number> {
   let command: ToolCommand;
@@ -32,6 +34,10 @@ async function main(argv: readonly string[]): Promise<number> {
       return await runDemo();
     case "bench":
       if (command.wan) return await runWanBench(command);
+      if (command.footprint) return await runFootprint();
+      if (command.sessions !== undefined) {
+        return await runSessionsBench({ quick: command.quick, sessions: command.sessions });
+      }
       return command.fleet ? await runFleetBench(command) : await runBench(command);
     case "soak":
       return await runSoak(command.minutes);

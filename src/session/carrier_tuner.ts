@@ -13,6 +13,35 @@ import type { AqmCounters } from "./send_queue.ts";
 export const CARRIER_TICK_MS = 100;
 /** Every how many ticks an idle one does (its health in reports stays this fresh). */
 const IDLE_TICKS = 10;
+
+/**
+ * One interval for every tuner of the process instead of one per session: with 10,000 idle
+ * sessions, 10,000 intervals of 100 ms were 100,000 timer callbacks a second, most of a core on
+ * their own (bench --sessions, docs/performance.md). The clock runs while a tuner is registered
+ * and stops with the last one, so an idle process and a finished test keep no timer. It is the
+ * process's one clock of this kind, like the runtime's own timer list, hence module state.
+ */
+export class SharedTicker {
+  readonly #steps = new Set<() => void>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  /** Calls `step` every CARRIER_TICK_MS until the returned function is called. */
+  add(step: () => void): () => void {
+    this.#steps.add(step);
+    this.#timer ??= setInterval(() => {
+      for (const each of this.#steps) each();
+    }, CARRIER_TICK_MS);
+    return () => {
+      this.#steps.delete(step);
+      if (this.#steps.size === 0 && this.#timer !== undefined) {
+        clearInterval(this.#timer);
+        this.#timer = undefined;
+      }
+    };
+  }
+}
+
+const ticker = new SharedTicker();
 /**
  * TCP_USER_TIMEOUT of every carrier: a connection whose sent data stays unacknowledged this long
  * is given up (a dead path), well before the keepalive timeout would notice.
@@ -59,7 +88,10 @@ export class CarrierTuner {
   /**
    * The tuner of a session's carrier, ticking every CARRIER_TICK_MS while `sent()` (bytes sent so
    * far) moves, every IDLE_TICKS ticks while it does not; undefined when the socket is out of
-   * reach (no shim, endpoints unknown). The caller clears `timer` when the session ends.
+   * reach (no shim, endpoints unknown). The caller calls `stop` when the session ends.
+   * `onAddressGone`, when given, is told once the connection's local address has left every
+   * interface (a client that moved; a server leaves it out: its address is the one it listens on,
+   * and asking the kernel for every interface address a second per session is costly).
    * `onHealth` sees every TCP_INFO read (at least once a second: the TLS overhead guard).
    */
   static start(
@@ -67,9 +99,9 @@ export class CarrierTuner {
     ends: TcpEndpoints | undefined,
     queue: WriteWindow,
     sent: () => number,
-    onAddressGone: () => void,
+    onAddressGone: (() => void) | undefined,
     onHealth?: (health: TcpHealth) => void,
-  ): { tuner: CarrierTuner; timer: ReturnType<typeof setInterval> } | undefined {
+  ): { tuner: CarrierTuner; stop: () => void } | undefined {
     const socket = policy && ends ? CarrierSocket.find(policy.lib, ends) : undefined;
     if (!socket) return undefined;
     const tuner = new CarrierTuner(socket, queue, policy?.congestionControl);
@@ -77,18 +109,18 @@ export class CarrierTuner {
     tuner.tick();
     let ticks = 0;
     let last = sent();
-    const timer = setInterval(() => {
+    const stop = ticker.add(() => {
       const now = sent();
       if (now !== last || ++ticks >= IDLE_TICKS) {
         ticks = 0;
         const health = tuner.tick();
         if (health) onHealth?.(health);
         // A client that moved (its address removed): the connection is dead, redial at once.
-        if (socket.localAddressPresent() === false) onAddressGone();
+        if (onAddressGone && socket.localAddressPresent() === false) onAddressGone();
       }
       last = now;
-    }, CARRIER_TICK_MS);
-    return { tuner, timer };
+    });
+    return { tuner, stop };
   }
 
   /** The carrier's state at the last tick. */

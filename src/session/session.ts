@@ -122,6 +122,7 @@ export class Session {
   #keepalive: KeepaliveOptions;
   #log: Logger;
   #timers: Array<ReturnType<typeof setTimeout>> = [];
+  #stopTuner: (() => void) | undefined;
   #lastReceived = performance.now();
   #lastPing = performance.now();
   #stream: SecureStream;
@@ -380,20 +381,23 @@ export class Session {
       options.stream.endpoints,
       this.#queue,
       () => this.#out.bytes,
-      () => {
-        const local = options.stream.endpoints?.localAddress ?? "address";
-        this.#stream.destroy();
-        this.#finish({
-          code: 0,
-          message: `the local address ${local} went away (the host moved)`,
-          byPeer: false,
-        });
-      },
+      // Only a client moves; a server's local address is the one it listens on.
+      this.role === "client"
+        ? () => {
+          const local = options.stream.endpoints?.localAddress ?? "address";
+          this.#stream.destroy();
+          this.#finish({
+            code: 0,
+            message: `the local address ${local} went away (the host moved)`,
+            byPeer: false,
+          });
+        }
+        : undefined,
       (health) => this.#checkTlsOverhead(health),
     );
     if (!started) return;
     this.#tuner = started.tuner;
-    this.#timers.push(started.timer);
+    this.#stopTuner = started.stop;
   }
 
   /** Closes a peer whose TLS layer sends far more than its frames need (tls_overhead.ts). */
@@ -442,6 +446,7 @@ export class Session {
     this.#queue.close();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers = [];
+    this.#stopTuner?.();
     this.#rejectOpened(new Error(end.message));
     this.#resolveEnded(end);
   }

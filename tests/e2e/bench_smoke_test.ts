@@ -6,10 +6,20 @@ import assert from "node:assert/strict";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
+interface JsonMemory {
+  rssKiB: number;
+  pssKiB: number;
+  privateKiB: number;
+}
+
 interface JsonRow {
   id: string;
   status: string;
-  measurement: { clientToServerBps: number; serverToClientBps: number } | null;
+  measurement: {
+    clientToServerBps: number;
+    serverToClientBps: number;
+    processes: { role: string; idle: JsonMemory; loaded: JsonMemory }[];
+  } | null;
 }
 
 Deno.test({
@@ -24,7 +34,7 @@ Deno.test({
       stdout: "piped",
       stderr: "piped",
       // A hung run is killed (SIGTERM: the bench cleans its lab up) rather than blocking CI.
-      signal: AbortSignal.timeout(240_000),
+      signal: AbortSignal.timeout(360_000),
     }).output();
     const stdout = new TextDecoder().decode(output.stdout);
     const stderr = new TextDecoder().decode(output.stderr);
@@ -51,7 +61,7 @@ Deno.test({
       assert.equal(report.settings.quick, true);
       assert.equal(report.settings.rounds, 2);
       assert.equal(report.rounds.length, 2);
-      for (const round of report.rounds as JsonRow[][]) assert.equal(round.length, 4);
+      for (const round of report.rounds as JsonRow[][]) assert.equal(round.length, 6);
       assert.match(stdout, /^==> round 2 of 2$/m);
       const tunnelSpread = (report.spread as Array<{ id: string; rounds: number }>)
         .find((spread) => spread.id === "sssonector-offload-on");
@@ -65,11 +75,26 @@ Deno.test({
         "sssonector-offload-on",
         "sssonector-offload-off",
         "openvpn-tcp",
+        "openvpn-udp",
+        "wireguard-go",
       ]);
+      assert.match(stdout, /^openvpn-udp /m);
+      assert.match(stdout, /^wireguard-go /m);
+      // The memory table: RSS/PSS/private idle and loaded, for each end of each tunnel.
+      assert.match(stdout, /^memory MiB, rss\/pss\/private/m);
+      assert.match(stdout, /^sssonector offload on +[0-9.]+\/[0-9.]+\/[0-9.]+ /m);
       for (const row of rows.filter((row) => row.id.startsWith("sssonector-"))) {
         assert.equal(row.status, "ok", row.id);
         assert.ok(row.measurement!.clientToServerBps > 0, `${row.id} client to server`);
         assert.ok(row.measurement!.serverToClientBps > 0, `${row.id} server to client`);
+        assert.deepEqual(row.measurement!.processes.map((p) => p.role), ["server", "client"]);
+        for (const p of row.measurement!.processes) {
+          for (const sample of [p.idle, p.loaded]) {
+            // Private memory is part of PSS, which is part of RSS.
+            assert.ok(sample.privateKiB > 0 && sample.privateKiB <= sample.pssKiB, row.id);
+            assert.ok(sample.pssKiB <= sample.rssKiB, row.id);
+          }
+        }
       }
     } finally {
       if (resultPath) await Deno.remove(resultPath).catch(() => {});

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { cpuSecondsBetween, parsePeakRssKiB, parseProcStat } from "../../tools/bench/proc_stat.ts";
+import {
+  cpuSecondsBetween,
+  parsePeakRssKiB,
+  parseProcStat,
+  parseSmapsRollup,
+} from "../../tools/bench/proc_stat.ts";
 
 const CAT_STAT = "17091 (cat) R 17089 17089 12044 0 -1 4194304 99 0 0 0 7 3 0 0 20 0 1 0 204769 " +
   "3133440 403 18446744073709551615 94718509654016 94718509673897 140726175404560 0 0 0 0 0 0 0 " +
@@ -58,4 +63,29 @@ Deno.test("parsePeakRssKiB() reads VmHWM, not VmRSS or VmPeak", () => {
 
 Deno.test("parsePeakRssKiB() throws when the process has no memory lines (a kernel thread)", () => {
   assert.throws(() => parsePeakRssKiB("Name:\tkthreadd\nState:\tS (sleeping)\n"), SyntaxError);
+});
+
+const ROLLUP = `556999154000-7ffd683de000 ---p 00000000 00:00 0                          [rollup]
+Rss:               91604 kB
+Pss:               52249 kB
+Pss_Dirty:         40116 kB
+Shared_Clean:      48448 kB
+Shared_Dirty:          0 kB
+Private_Clean:      2040 kB
+Private_Dirty:     41116 kB
+Referenced:        91604 kB
+Anonymous:         41116 kB
+`;
+
+Deno.test("parseSmapsRollup() reads RSS, PSS and private (clean + dirty) memory", () => {
+  assert.deepEqual(parseSmapsRollup(ROLLUP), {
+    rssKiB: 91604,
+    pssKiB: 52249,
+    privateKiB: 2040 + 41116,
+  });
+});
+
+Deno.test("parseSmapsRollup() refuses text without the private lines", () => {
+  assert.throws(() => parseSmapsRollup("Rss: 1 kB\nPss: 1 kB\n"), SyntaxError);
+  assert.throws(() => parseSmapsRollup(""), SyntaxError);
 });

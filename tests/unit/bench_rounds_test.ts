@@ -14,6 +14,8 @@ function rtt(samplesMs: number[]) {
   };
 }
 
+const MEM = { rssKiB: 85 * 1024, pssKiB: 50 * 1024, privateKiB: 40 * 1024 };
+
 function measurement(gbitUp: number, gbitDown: number, rttMs: number[], rssMiB = 100) {
   return {
     seconds: 2,
@@ -23,8 +25,24 @@ function measurement(gbitUp: number, gbitDown: number, rttMs: number[], rssMiB =
     rttIdle: rtt(rttMs),
     rttLoaded: rtt(rttMs.map((ms) => ms * 10)),
     processes: [
-      { role: "server", pid: 1, command: "deno", cpuSeconds: 1, peakRssKiB: rssMiB * 1024 },
-      { role: "client", pid: 2, command: "deno", cpuSeconds: 2, peakRssKiB: 90 * 1024 },
+      {
+        role: "server",
+        pid: 1,
+        command: "deno",
+        cpuSeconds: 1,
+        peakRssKiB: rssMiB * 1024,
+        idle: { ...MEM, rssKiB: rssMiB * 512 },
+        loaded: MEM,
+      },
+      {
+        role: "client",
+        pid: 2,
+        command: "deno",
+        cpuSeconds: 2,
+        peakRssKiB: 90 * 1024,
+        idle: MEM,
+        loaded: MEM,
+      },
     ],
     cpuSeconds: 3,
     cpuSecondsPerGB: 3 / ((gbitUp + gbitDown) / 4),
@@ -52,6 +70,9 @@ Deno.test("combineMeasurements() takes median rates, pools pings and keeps the h
   assert.equal(combined.rttIdle.sent, 6);
   assert.equal(combined.rttIdle.medianMs, 3.5);
   assert.equal(combined.processes.find((p) => p.role === "server")!.peakRssKiB, 130 * 1024);
+  // Idle and loaded memory: each figure's median over the rounds.
+  assert.equal(combined.processes.find((p) => p.role === "server")!.idle.rssKiB, 110 * 512);
+  assert.deepEqual(combined.processes.find((p) => p.role === "client")!.loaded, MEM);
   assert.throws(() => combineMeasurements([]), RangeError);
 });
 

@@ -3,14 +3,18 @@ import {
   formatBenchReport,
   formatColumns,
   formatGbit,
+  formatMemory,
   formatMs,
   formatRange,
   formatRatio,
+  memoryCells,
   spreadCells,
   TABLE_COLUMNS,
   tableCells,
 } from "../../tools/bench/table.ts";
 import type { BenchReport, BenchRow, RowMeasurement } from "../../tools/bench/types.ts";
+
+const MEM = { rssKiB: 85 * 1024, pssKiB: 50 * 1024 + 300, privateKiB: 5 * 1024 + 512 };
 
 function rtt(medianMs: number, p99Ms: number, sent = 10, received = 10) {
   return { count: received, medianMs, p99Ms, sent, received, samplesMs: [] };
@@ -24,8 +28,24 @@ const TUNNEL: RowMeasurement = {
   rttIdle: rtt(0.512, 1.5),
   rttLoaded: rtt(23.45, 88.1, 10, 8),
   processes: [
-    { role: "server", pid: 10, command: "deno", cpuSeconds: 1, peakRssKiB: 250 * 1024 },
-    { role: "client", pid: 11, command: "deno", cpuSeconds: 1.2, peakRssKiB: 262 * 1024 + 100 },
+    {
+      role: "server",
+      pid: 10,
+      command: "deno",
+      cpuSeconds: 1,
+      peakRssKiB: 250 * 1024,
+      idle: MEM,
+      loaded: MEM,
+    },
+    {
+      role: "client",
+      pid: 11,
+      command: "deno",
+      cpuSeconds: 1.2,
+      peakRssKiB: 262 * 1024 + 100,
+      idle: MEM,
+      loaded: MEM,
+    },
   ],
   cpuSeconds: 2.2,
   cpuSecondsPerGB: 4,
@@ -167,6 +187,17 @@ Deno.test("formatBenchReport() lines up every table line to the same columns", (
       if (char === " " && rule[i - 1] === "-") assert.equal(line[i] ?? " ", " ");
     }
   }
+});
+
+Deno.test("formatBenchReport() prints RSS, PSS and private memory idle and loaded per end", () => {
+  assert.equal(formatMemory(MEM), "85/50/5.5");
+  assert.equal(formatMemory(undefined), "-");
+  assert.deepEqual(memoryCells(REPORT), [
+    ["sssonector offload on", "85/50/5.5", "85/50/5.5", "85/50/5.5", "85/50/5.5", "250/262"],
+  ]);
+  const text = formatBenchReport(REPORT);
+  assert.match(text, /^memory MiB, rss\/pss\/private/m);
+  assert.match(text, /^sssonector offload on +85\/50\/5\.5 +85\/50\/5\.5 .* 250\/262$/m);
 });
 
 Deno.test("formatRange() shows lowest..highest, or one value when the rounds agreed", () => {

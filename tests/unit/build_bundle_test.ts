@@ -1,7 +1,7 @@
 /** The offline bundle's entry script runs the program as the launcher and `deno compile` do. */
 import assert from "node:assert/strict";
 import { COMMIT_PLACEHOLDER, entryScript, permissionFlags, TARGETS } from "../../build.ts";
-import { v8FlagsArgument } from "../../src/runtime/v8_flags.ts";
+import { CODE_CACHE_FLAG, v8FlagsArgument } from "../../src/runtime/v8_flags.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 Deno.test("permissionFlags() grants exactly deno.json's permissions.default, as -P does", () => {
@@ -22,7 +22,8 @@ Deno.test("entryScript() runs lib/sssonector.js offline with the permissions, V8
     assert.match(script, /^#!\/bin\/sh\n/);
     const exec = script.split("\n").find((line) => line.startsWith("exec "));
     assert.ok(exec, "the script ends by exec'ing Deno");
-    for (const flag of ["--cached-only", "--no-config", ...permissionFlags(), v8FlagsArgument()]) {
+    const flags = ["--cached-only", "--no-config", ...permissionFlags(), v8FlagsArgument()];
+    for (const flag of [...flags, CODE_CACHE_FLAG]) {
       assert.ok(exec.split(" ").includes(flag), `${target.arch}: ${flag}`);
     }
     // Deno runs through a link named sssonector (lib/bin/), so ps, pidof and pkill see that name.

@@ -79,3 +79,36 @@ Deno.test("toolUsageText() lists both tools and describes every flag on one line
     assert.match(line, new RegExp(`--${flag}( [A-Z]+)?\\s{2,}\\S`), `no description for --${flag}`);
   }
 });
+
+Deno.test("parseToolCommandLine() reads bench --sessions N, alone or with --quick", () => {
+  assert.deepEqual(parseToolCommandLine(["bench", "--sessions", "10000"]), {
+    kind: "bench",
+    quick: false,
+    sessions: 10000,
+  });
+  assert.deepEqual(parseToolCommandLine(["bench", "--quick", "--sessions=500"]), {
+    kind: "bench",
+    quick: true,
+    sessions: 500,
+  });
+  assert.match(usageError(["bench", "--sessions", "0"]).message, /from 1 to 50000/);
+  assert.match(usageError(["bench", "--sessions", "many"]).message, /not allowed/);
+  assert.match(
+    usageError(["bench", "--sessions", "5", "--fleet"]).message,
+    /--sessions is used alone/,
+  );
+  assert.match(toolUsageText(), /bench --sessions N \[--quick\]/);
+});
+
+Deno.test("parseToolCommandLine() reads bench --footprint, alone", () => {
+  assert.deepEqual(parseToolCommandLine(["bench", "--footprint"]), {
+    kind: "bench",
+    quick: false,
+    footprint: true,
+  });
+  assert.match(
+    usageError(["bench", "--footprint", "--quick"]).message,
+    /--footprint is used alone/,
+  );
+  assert.match(toolUsageText(), /bench --footprint/);
+});

@@ -4,7 +4,13 @@
  * set does not have, so the files are read through `cat` (the run permission).
  */
 import { LabError, run, runOk } from "../lab/netns_lab.ts";
-import { parsePeakRssKiB, parseProcStat, type ProcStat } from "./proc_stat.ts";
+import {
+  type MemorySample,
+  parsePeakRssKiB,
+  parseProcStat,
+  parseSmapsRollup,
+  type ProcStat,
+} from "./proc_stat.ts";
 
 /** The text of a /proc file (or any file), read by `cat`. */
 export async function readProcFile(path: string): Promise<string> {
@@ -17,6 +23,11 @@ export async function readProcStat(pid: number): Promise<ProcStat> {
 
 export async function readPeakRssKiB(pid: number): Promise<number> {
   return parsePeakRssKiB(await readProcFile(`/proc/${pid}/status`));
+}
+
+/** RSS, PSS and private memory of a process now (/proc/PID/smaps_rollup). */
+export async function readMemory(pid: number): Promise<MemorySample> {
+  return parseSmapsRollup(await readProcFile(`/proc/${pid}/smaps_rollup`));
 }
 
 /** The kernel's clock ticks per second (USER_HZ) that /proc/PID/stat counts in; usually 100. */

@@ -1,6 +1,6 @@
 /**
- * `./sssonector bench [--quick] [--rounds N]`: SSSonector side by side with a plain veth link and
- * OpenVPN over TCP, in one fresh two-namespace lab, with the same certificates. Prints one table
+ * `./sssonector bench [--quick] [--rounds N]`: SSSonector side by side with a plain veth link,
+ * OpenVPN over TCP and over UDP and wireguard-go, in one fresh two-namespace lab, with the same certificates. Prints one table
  * and writes the same data as JSON to tests/results/. Cleans up on success, failure and Ctrl-C.
  *
  * This measures; it never judges. Numbers from a busy or small machine are noisy.
@@ -12,7 +12,8 @@ import { machineInfo } from "./machine.ts";
 import { ensureOpenvpn } from "./openvpn.ts";
 import { resultFileName } from "./result_file.ts";
 import { summarizeRounds } from "./rounds.ts";
-import { openvpnRow, type RowContext, sssonectorRow, vethRow } from "./rows.ts";
+import { openvpnRow, type RowContext, sssonectorRow, vethRow, wireguardRow } from "./rows.ts";
+import { wireguardVersion } from "./wireguard.ts";
 import { formatBenchReport } from "./table.ts";
 import type { BenchReport, BenchRow, BenchSettings } from "./types.ts";
 import { errorMessage } from "../../src/base/error_message.ts";
@@ -59,6 +60,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
   try {
     return await withLabWorkspace("sssonector-bench-", say, async ({ workDir, createLab }) => {
       const openvpn = await ensureOpenvpn(say);
+      const wireguard = await wireguardVersion();
       const machine = await machineInfo("version" in openvpn ? openvpn.version : null);
       say(
         `==> ${settings.quick ? "quick" : "full"} run: ${settings.rounds} round(s) of every row, ` +
@@ -92,6 +94,8 @@ export async function runBench(options: BenchOptions): Promise<number> {
           await sssonectorRow(roundCtx, true),
           await sssonectorRow(roundCtx, false),
           await openvpnRow(roundCtx, openvpn),
+          await openvpnRow(roundCtx, openvpn, "udp"),
+          await wireguardRow(roundCtx, wireguard),
         ]);
       }
       const summary = summarizeRounds(rounds, "openvpn-tcp");

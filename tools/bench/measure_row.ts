@@ -6,7 +6,7 @@
 import type { NetnsLab } from "../lab/netns_lab.ts";
 import { measurePing, type PingStats } from "../lab/ping.ts";
 import { runIperf } from "../lab/iperf.ts";
-import { readPeakRssKiB, readProcStat } from "./_proc.ts";
+import { readMemory, readPeakRssKiB, readProcStat } from "./_proc.ts";
 import { summarizeLatency } from "./percentile.ts";
 import { cpuSecondsBetween } from "./proc_stat.ts";
 import { cpuSecondsPerGB } from "./ratio.ts";
@@ -45,6 +45,8 @@ function rttResult(stats: PingStats): RttResult {
   };
 }
 
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export async function measureRow(
   lab: NetnsLab,
   target: RowTarget,
@@ -55,7 +57,8 @@ export async function measureRow(
   const rttIdle = rttResult(await ping());
 
   const before = await Promise.all(target.processes.map((p) => readProcStat(p.pid)));
-  const [upload, loaded] = await Promise.all([
+  const idleMemory = await Promise.all(target.processes.map((p) => readMemory(p.pid)));
+  const [upload, loaded, loadedMemory] = await Promise.all([
     runIperf(lab, {
       from: lab.client,
       to: lab.server,
@@ -63,6 +66,9 @@ export async function measureRow(
       seconds: plan.seconds,
     }),
     new Promise((resolve) => setTimeout(resolve, plan.loadedPingDelayMs)).then(ping),
+    pause(plan.seconds * 500).then(() =>
+      Promise.all(target.processes.map((p) => readMemory(p.pid)))
+    ),
   ]);
   const download = await runIperf(lab, {
     from: lab.server,
@@ -78,6 +84,8 @@ export async function measureRow(
       ...p,
       cpuSeconds: cpuSecondsBetween(before[i]!, after[i]!, plan.ticksPerSecond),
       peakRssKiB: await readPeakRssKiB(p.pid),
+      idle: idleMemory[i]!,
+      loaded: loadedMemory[i]!,
     });
   }
   const bytes = upload.bytes + download.bytes;

@@ -77,3 +77,27 @@ export function parseRssKiB(status: string): number {
   if (!match) throw new SyntaxError("Cannot find VmRSS in /proc status: no such line");
   return Number(match[1]);
 }
+
+/** One process's memory at one moment, KiB (see proc(5), /proc/PID/smaps_rollup). */
+export interface MemorySample {
+  /** Resident set: every page mapped and in memory, shared ones counted whole. */
+  readonly rssKiB: number;
+  /** Proportional set: each shared page divided by the processes that map it. */
+  readonly pssKiB: number;
+  /** Unique set (USS): Private_Clean + Private_Dirty, what exiting would give back. */
+  readonly privateKiB: number;
+}
+
+/** RSS, PSS and private memory from the text of `/proc/PID/smaps_rollup`. */
+export function parseSmapsRollup(text: string): MemorySample {
+  const field = (name: string) => {
+    const match = new RegExp(`^${name}:\\s+(\\d+) kB$`, "m").exec(text);
+    if (!match) throw new SyntaxError(`Cannot find ${name} in smaps_rollup: no such line`);
+    return Number(match[1]);
+  };
+  return {
+    rssKiB: field("Rss"),
+    pssKiB: field("Pss"),
+    privateKiB: field("Private_Clean") + field("Private_Dirty"),
+  };
+}

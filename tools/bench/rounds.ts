@@ -4,6 +4,7 @@
  * spread of each ratio, not on one lucky or unlucky run. Pure: no I/O.
  */
 import { percentile, summarizeLatency } from "./percentile.ts";
+import type { MemorySample } from "./proc_stat.ts";
 import { withRatios } from "./ratio.ts";
 import type {
   BenchRow,
@@ -40,7 +41,19 @@ function pooledRtt(results: readonly RttResult[]): RttResult {
   };
 }
 
-/** Per role: median CPU seconds, and the highest peak RSS of any round (a peak is a peak). */
+/** Each figure's median over the rounds. */
+function medianMemory(samples: readonly MemorySample[]): MemorySample {
+  return {
+    rssKiB: median(samples.map((sample) => sample.rssKiB)),
+    pssKiB: median(samples.map((sample) => sample.pssKiB)),
+    privateKiB: median(samples.map((sample) => sample.privateKiB)),
+  };
+}
+
+/**
+ * Per role: median CPU seconds, the highest peak RSS of any round (a peak is a peak), and the
+ * median of each idle and loaded memory figure.
+ */
 function combinedProcesses(measurements: readonly RowMeasurement[]): ProcessUsage[] {
   const roles = ["server", "client"] as const;
   return roles.flatMap((role) => {
@@ -51,6 +64,8 @@ function combinedProcesses(measurements: readonly RowMeasurement[]): ProcessUsag
       ...last,
       cpuSeconds: median(usages.map((usage) => usage.cpuSeconds)),
       peakRssKiB: Math.max(...usages.map((usage) => usage.peakRssKiB)),
+      idle: medianMemory(usages.map((usage) => usage.idle)),
+      loaded: medianMemory(usages.map((usage) => usage.loaded)),
     }];
   });
 }

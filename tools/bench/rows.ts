@@ -1,5 +1,6 @@
 /**
- * The four rows: plain veth, SSSonector with offloads on and off, and OpenVPN over TCP. Each
+ * The rows: plain veth, SSSonector with offloads on and off, OpenVPN over TCP and over UDP, and
+ * wireguard-go. Each
  * starts what it needs in the lab, measures, stops it again, and turns any failure into a row
  * with status "failed" and the reason, so one broken row never hides the others.
  */
@@ -16,6 +17,7 @@ import {
   OpenVpnTunnel,
 } from "./openvpn.ts";
 import { parseVnetHdr } from "./tun_link.ts";
+import { WIREGUARD_CLIENT_IP, WIREGUARD_SERVER_IP, WireguardTunnel } from "./wireguard.ts";
 import type { BenchRow, RowId, RowMeasurement } from "./types.ts";
 import { errorMessage } from "../../src/base/error_message.ts";
 
@@ -27,6 +29,8 @@ export const ROW_LABELS: Readonly<Record<RowId, string>> = {
   "sssonector-offload-on": "sssonector offload on",
   "sssonector-offload-off": "sssonector offload off",
   "openvpn-tcp": "openvpn-tcp",
+  "openvpn-udp": "openvpn-udp",
+  "wireguard-go": "wireguard-go",
 };
 
 export interface RowContext {
@@ -152,24 +156,69 @@ export function sssonectorRow(ctx: RowContext, offload: boolean): Promise<BenchR
   });
 }
 
-export function openvpnRow(ctx: RowContext, availability: OpenVpnAvailability): Promise<BenchRow> {
-  if ("missing" in availability) {
-    const label = ROW_LABELS["openvpn-tcp"];
-    ctx.say(`==> ${label}: skipped: ${availability.missing}`);
-    return Promise.resolve({
-      id: "openvpn-tcp",
-      label,
-      status: "skipped",
-      notes: [`skipped: ${availability.missing}`],
-      measurement: null,
-      ratios: null,
-    });
-  }
-  return attempt(ctx, "openvpn-tcp", async () => {
-    const dir = `${ctx.workDir}/openvpn-tcp`;
-    await Deno.mkdir(dir, { recursive: true });
-    return await measureOpenVpn(ctx, dir, "tcp");
+/** A row that could not run because its program is missing. */
+function skippedRow(ctx: RowContext, id: RowId, why: string): Promise<BenchRow> {
+  const label = ROW_LABELS[id];
+  ctx.say(`==> ${label}: skipped: ${why}`);
+  return Promise.resolve({
+    id,
+    label,
+    status: "skipped",
+    notes: [`skipped: ${why}`],
+    measurement: null,
+    ratios: null,
   });
+}
+
+export function openvpnRow(
+  ctx: RowContext,
+  availability: OpenVpnAvailability,
+  proto: "tcp" | "udp" = "tcp",
+): Promise<BenchRow> {
+  const id = proto === "tcp" ? "openvpn-tcp" : "openvpn-udp";
+  if ("missing" in availability) return skippedRow(ctx, id, availability.missing);
+  return attempt(ctx, id, async () => {
+    const dir = `${ctx.workDir}/${id}`;
+    await Deno.mkdir(dir, { recursive: true });
+    return await measureOpenVpn(ctx, dir, proto);
+  });
+}
+
+/** wireguard-go's row; `version` is wireguardVersion()'s answer (undefined: not installed). */
+export function wireguardRow(ctx: RowContext, version: string | undefined): Promise<BenchRow> {
+  if (!version) {
+    return skippedRow(
+      ctx,
+      "wireguard-go",
+      "wireguard-go or wg is not installed (apt-get install wireguard-go wireguard-tools)",
+    );
+  }
+  return attempt(ctx, "wireguard-go", async () => {
+    const dir = `${ctx.workDir}/wireguard-go`;
+    await Deno.mkdir(dir, { recursive: true });
+    return await measureWireguard(ctx, dir);
+  });
+}
+
+/** Starts wireguard-go with its keys in `dir`, measures it as every row is, and stops it. */
+export async function measureWireguard(ctx: RowContext, dir: string): Promise<RowMeasurement> {
+  const tunnel = await WireguardTunnel.start(ctx.lab, dir);
+  try {
+    const processes = await tunnelPids(
+      ctx,
+      { server: tunnel.server.pid, client: tunnel.client.pid },
+      "wireguard-go",
+    );
+    return await measureRow(ctx.lab, {
+      serverIp: WIREGUARD_SERVER_IP,
+      clientIp: WIREGUARD_CLIENT_IP,
+      processes,
+    }, ctx.plan);
+  } catch (error) {
+    throw new Error(`${errorMessage(error)}\n${await tunnel.logTails()}`);
+  } finally {
+    await tunnel.stop();
+  }
 }
 
 /**

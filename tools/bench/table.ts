@@ -1,4 +1,5 @@
 /** Pure text rendering of a benchmark report: an aligned table with a header and notes. */
+import type { MemorySample } from "./proc_stat.ts";
 import type { BenchReport, BenchRow, RatioRange, RowSpread, RttResult } from "./types.ts";
 
 export interface Column {
@@ -94,6 +95,42 @@ export function tableCells(row: BenchRow): string[] {
   ];
 }
 
+export const MEMORY_COLUMNS: readonly Column[] = [
+  { title: "row", align: "left" },
+  { title: "srv idle" },
+  { title: "srv load" },
+  { title: "cli idle" },
+  { title: "cli load" },
+  { title: "peak srv/cli" },
+];
+
+/** `rss/pss/private` in MiB, one decimal below 10. */
+export function formatMemory(sample: MemorySample | undefined): string {
+  if (!sample) return MISSING;
+  const mib = (kib: number) => kib < 10 * 1024 ? (kib / 1024).toFixed(1) : (kib / 1024).toFixed(0);
+  return `${mib(sample.rssKiB)}/${mib(sample.pssKiB)}/${mib(sample.privateKiB)}`;
+}
+
+/** The memory table: each measured row with tunnel processes, RSS/PSS/private idle and loaded. */
+export function memoryCells(report: BenchReport): string[][] {
+  return report.rows.filter((row) => (row.measurement?.processes.length ?? 0) > 0).map((row) => {
+    const usage = (role: "server" | "client") =>
+      row.measurement!.processes.find((p) => p.role === role);
+    const peak = (role: "server" | "client") => {
+      const kib = usage(role)?.peakRssKiB;
+      return kib === undefined ? MISSING : (kib / 1024).toFixed(0);
+    };
+    return [
+      row.label,
+      formatMemory(usage("server")?.idle),
+      formatMemory(usage("server")?.loaded),
+      formatMemory(usage("client")?.idle),
+      formatMemory(usage("client")?.loaded),
+      pair(peak("server"), peak("client")),
+    ];
+  });
+}
+
 /** A ratio's range over the rounds, `2.10x..2.85x`; one value when it did not vary. */
 export function formatRange(range: RatioRange | null): string {
   if (range === null) return MISSING;
@@ -147,6 +184,7 @@ export function formatBenchReport(report: BenchReport): string {
   ]);
   if (!baseline?.measurement) notes.push(`${baselineLabel} was not measured: no ratios`);
   const spread = settings.rounds > 1 ? spreadCells(report) : [];
+  const memory = memoryCells(report);
   return [
     `SSSonector benchmark (${settings.quick ? "quick" : "full"}): ${report.date}`,
     `machine: nproc ${machine.nproc}, kernel ${machine.kernel}` +
@@ -164,6 +202,15 @@ export function formatBenchReport(report: BenchReport): string {
     "",
     formatColumns(TABLE_COLUMNS, report.rows.map(tableCells)),
     "",
+    ...(memory.length > 0
+      ? [
+        "memory MiB, rss/pss/private (private = Private_Clean + Private_Dirty of smaps_rollup); " +
+        "idle: before the transfers, load: halfway through c->s" +
+        (settings.rounds > 1 ? "; medians over the rounds, peak: highest VmHWM" : ""),
+        formatColumns(MEMORY_COLUMNS, memory),
+        "",
+      ]
+      : []),
     ...(spread.length > 0
       ? [
         `ratio against ${baselineLabel} in each round, lowest..highest:`,

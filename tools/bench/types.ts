@@ -1,8 +1,15 @@
 /** The shape of one benchmark run, as printed and as written to tests/results/bench-*.json. */
 import type { LatencySummary } from "./percentile.ts";
+import type { MemorySample } from "./proc_stat.ts";
 
 /** The rows, in the order they are measured and printed. */
-export type RowId = "veth" | "sssonector-offload-on" | "sssonector-offload-off" | "openvpn-tcp";
+export type RowId =
+  | "veth"
+  | "sssonector-offload-on"
+  | "sssonector-offload-off"
+  | "openvpn-tcp"
+  | "openvpn-udp"
+  | "wireguard-go";
 
 /** Ping round trips of one series (idle or under load). */
 export interface RttResult extends LatencySummary {
@@ -22,6 +29,10 @@ export interface ProcessUsage {
   readonly cpuSeconds: number;
   /** Peak resident set (VmHWM) at the end of the row, KiB. */
   readonly peakRssKiB: number;
+  /** RSS, PSS and private memory after the idle pings, before any transfer. */
+  readonly idle: MemorySample;
+  /** The same halfway through the client-to-server transfer. */
+  readonly loaded: MemorySample;
 }
 
 export interface RowMeasurement {

@@ -2,10 +2,14 @@
  * The rows of `bench --wan`: the path without a tunnel, SSSonector, OpenVPN over UDP and over
  * TCP, and wireguard-go, each measured the same way (measure_row.ts) across the emulated link.
  */
-import { measureOpenVpn, type RowContext, sssonectorRow, tunnelPids, vethRow } from "./rows.ts";
-import { measureRow } from "./measure_row.ts";
+import {
+  measureOpenVpn,
+  measureWireguard,
+  type RowContext,
+  sssonectorRow,
+  vethRow,
+} from "./rows.ts";
 import type { RowMeasurement } from "./types.ts";
-import { WIREGUARD_CLIENT_IP, WIREGUARD_SERVER_IP, WireguardTunnel } from "./wireguard.ts";
 import { errorMessage } from "../../src/base/error_message.ts";
 
 export type WanRowId = "none" | "sssonector" | "openvpn-udp" | "openvpn-tcp" | "wireguard-go";
@@ -78,21 +82,7 @@ export async function wanRow(ctx: RowContext, id: WanRowId, peers: WanPeers) {
       return await attempt(ctx, id, async () => {
         const dir = `${ctx.workDir}/${id}`;
         await Deno.mkdir(dir, { recursive: true });
-        const tunnel = await WireguardTunnel.start(ctx.lab, dir);
-        try {
-          const processes = await tunnelPids(
-            ctx,
-            { server: tunnel.server.pid, client: tunnel.client.pid },
-            "wireguard-go",
-          );
-          return await measureRow(ctx.lab, {
-            serverIp: WIREGUARD_SERVER_IP,
-            clientIp: WIREGUARD_CLIENT_IP,
-            processes,
-          }, ctx.plan);
-        } finally {
-          await tunnel.stop();
-        }
+        return await measureWireguard(ctx, dir);
       });
     }
   }

@@ -189,11 +189,15 @@ export class NetnsLab implements AsyncDisposable {
     host: LabHost,
     cmd: string,
     args: string[],
-    options: { stdout?: "piped" | "null" | "inherit"; stderr?: "piped" | "null" | "inherit" } = {},
+    options: {
+      stdout?: "piped" | "null" | "inherit";
+      stderr?: "piped" | "null" | "inherit";
+      stdin?: "piped" | "null";
+    } = {},
   ): Deno.ChildProcess {
     const child = new Deno.Command("ip", {
       args: ["netns", "exec", host.ns, cmd, ...args],
-      stdin: "null",
+      stdin: options.stdin ?? "null",
       stdout: options.stdout ?? "null",
       stderr: options.stderr ?? "null",
     }).spawn();

@@ -1,4 +1,4 @@
-import { v8FlagsArgument } from "../../src/runtime/v8_flags.ts";
+import { CODE_CACHE_FLAG, v8FlagsArgument } from "../../src/runtime/v8_flags.ts";
 
 /**
  * The command line that starts the product (src/main.ts) as a real process, for the demo, the
@@ -15,6 +15,7 @@ export function selfCommand(): string[] {
     "run",
     "-P",
     "--quiet",
+    CODE_CACHE_FLAG,
     v8FlagsArgument(),
     "--config",
     config.pathname,

@@ -18,13 +18,14 @@ export async function withLabWorkspace<T>(
 ): Promise<T> {
   const workDir = await Deno.makeTempDir({ prefix });
   let lab: NetnsLab | undefined;
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    await lab?.[Symbol.asyncDispose]();
-    await Deno.remove(workDir, { recursive: true }).catch(() => {});
-  };
+  // One clean-up, however many ask for it: a signal's and the body's end both wait for it to
+  // finish (the body ending first must not let the process exit with the namespaces half gone).
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    cleaning ??= (async () => {
+      await lab?.[Symbol.asyncDispose]();
+      await Deno.remove(workDir, { recursive: true }).catch(() => {});
+    })();
   const onInterrupt = async () => {
     say("\n==> interrupted: cleaning up");
     await cleanup();
