@@ -110,29 +110,11 @@ sss_tun *sss_tun_open(const char *name, uint32_t flags, char *name_out, int32_t 
 
 int32_t sss_tun_offload(const sss_tun *tun) { return tun->offload; }
 
-static int set_ipv4(int sock, const char *name, unsigned long request, uint32_t addr_be) {
-  struct ifreq ifr;
-  ifreq_for(&ifr, name);
-  struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
-  sin->sin_family = AF_INET;
-  sin->sin_addr.s_addr = addr_be;
-  return ioctl(sock, request, &ifr);
-}
-
-int32_t sss_tun_configure(sss_tun *tun, const uint8_t *ipv4, uint32_t prefix_length, uint32_t mtu) {
-  if (prefix_length < 1 || prefix_length > 32) return -EINVAL;
+int32_t sss_tun_configure(sss_tun *tun, uint32_t mtu) {
   int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (sock < 0) return -errno;
   int rc = 0;
-  uint32_t addr_be;
-  memcpy(&addr_be, ipv4, 4);
-  uint32_t mask = prefix_length == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix_length);
   struct ifreq ifr;
-  if (set_ipv4(sock, tun->name, SIOCSIFADDR, addr_be) < 0 ||
-      set_ipv4(sock, tun->name, SIOCSIFNETMASK, htonl(mask)) < 0) {
-    rc = -errno;
-    goto out;
-  }
   ifreq_for(&ifr, tun->name);
   ifr.ifr_mtu = (int)mtu;
   if (ioctl(sock, SIOCSIFMTU, &ifr) < 0) {

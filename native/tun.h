@@ -59,8 +59,9 @@ typedef struct sss_tun sss_tun;
  * (16 bytes). Returns the device, or NULL with err[0] a negative errno and err[1] the stage. */
 sss_tun *sss_tun_open(const char *name, uint32_t flags, char *name_out, int32_t *err);
 
-/* Sets IPv4 address/prefix (address in network byte order as 4 bytes), MTU, and brings it up. */
-int32_t sss_tun_configure(sss_tun *tun, const uint8_t *ipv4, uint32_t prefix_length, uint32_t mtu);
+/* Sets the MTU and brings the link up. Addresses of both families are added through netlink
+ * (sss_addr_add in netlink.h), one path for IPv4 and IPv6. */
+int32_t sss_tun_configure(sss_tun *tun, uint32_t mtu);
 
 /* 1 when the device was opened with offloads active, else 0. */
 int32_t sss_tun_offload(const sss_tun *tun);

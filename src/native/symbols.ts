@@ -80,7 +80,7 @@ export const nativeSymbols = {
   // sss_tun *(const char *name, uint32_t flags, char *name_out, int32_t *err)
   sss_tun_open: { parameters: ["buffer", "u32", "buffer", "buffer"], result: "pointer" },
   // int32_t (sss_tun *tun, const uint8_t *ipv4, uint32_t prefix_length, uint32_t mtu)
-  sss_tun_configure: { parameters: ["pointer", "buffer", "u32", "u32"], result: "i32" },
+  sss_tun_configure: { parameters: ["pointer", "u32"], result: "i32" },
   // int32_t (const sss_tun *tun)
   sss_tun_offload: { parameters: ["pointer"], result: "i32" },
   // int32_t (sss_tun *tun, uint8_t *buf, uint32_t cap, int32_t timeout_ms, uint32_t *index, uint32_t index_cap, uint32_t *count_out)

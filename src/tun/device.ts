@@ -1,5 +1,5 @@
 import type { DataFrameWriter } from "../frame/receiver.ts";
-import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
+import type { IpPrefix } from "../ip/prefix.ts";
 import type { NetlinkSymbols } from "../native/netlink.ts";
 import { OpenFlag, OpenStage, type TunSymbols } from "../native/tun.ts";
 import { addAddress, addRoute, interfaceIndex, removeRoute } from "./netlink.ts";
@@ -120,15 +120,14 @@ export class TunDevice implements FrameSource, DataFrameWriter {
       throw error;
     }
     const device = new TunDevice(lib, handle, name, index);
-    // The shim takes the 4 octets in network order, as the prefix holds them.
-    const ip = options.address.bytes;
     try {
       unwrap(
         lib,
-        lib.symbols.sss_tun_configure(handle, ip, options.address.length, options.mtu),
-        `cannot configure interface ${name} (address ${formatPrefix(options.address)}, ` +
-          `mtu ${options.mtu})`,
+        lib.symbols.sss_tun_configure(handle, options.mtu),
+        `cannot configure interface ${name} (mtu ${options.mtu})`,
       );
+      // Both families take one path: netlink (the address, its prefix route).
+      addAddress(lib, device, options.address, options.mtu);
       if (options.address6) addAddress(lib, device, options.address6, options.mtu);
       if (options.mssClamp) device.setMss(options.mssClamp.mss4, options.mssClamp.mss6);
     } catch (error) {
