@@ -111,6 +111,11 @@ export class IncomingChunks {
 
 /** Size of the one receive buffer of a socket that reads into its own (readIntoOwnBuffer). */
 const RECEIVE_BUFFER_BYTES = 65536;
+/**
+ * Bytes an accepted connection carries before it gets that buffer: more than a Hello and a few
+ * keepalives, so connections that never carry data cost no more than before (bounds.md).
+ */
+export const OWN_BUFFER_AFTER_BYTES = 65536;
 
 /**
  * Makes an already connected node:tls socket (a server's accepted one, which the `onread` option
@@ -146,6 +151,7 @@ export class TlsSocketStream implements SecureStream {
   readonly closed: Promise<Error | undefined>;
   #socket: TLSSocket;
   #incoming: IncomingChunks;
+  #ownBuffer = false;
 
   /**
    * `incoming`: the IncomingChunks whose `onread` the socket was created with; without it the
@@ -182,11 +188,32 @@ export class TlsSocketStream implements SecureStream {
     if (incoming) {
       this.#incoming = incoming;
     } else {
+      // An accepted socket starts with `data` events and moves to one reused buffer
+      // (readIntoOwnBuffer) once it has carried OWN_BUFFER_AFTER_BYTES: a connection that sends
+      // little (a silent or idle peer, one before its Hello) never holds the 64 KiB buffer.
       const events = this.#incoming = new IncomingChunks();
-      if (!readIntoOwnBuffer(socket, events)) {
-        socket.on("data", (chunk: Uint8Array) => events.deliver(chunk));
-      }
+      let carried = 0;
+      let moving = false;
+      const onChunk = (chunk: Uint8Array) => {
+        events.deliver(chunk);
+        carried += chunk.length;
+        if (carried < OWN_BUFFER_AFTER_BYTES || moving) return;
+        moving = true;
+        // After this event: until the listener goes, chunks keep arriving through it.
+        queueMicrotask(() => {
+          if (socket.destroyed) return;
+          socket.off("data", onChunk);
+          if (readIntoOwnBuffer(socket, events)) this.#ownBuffer = true;
+          else socket.on("data", onChunk);
+        });
+      };
+      socket.on("data", onChunk);
     }
+  }
+
+  /** Whether an accepted socket decrypts into its one reused buffer yet. */
+  get readsIntoOwnBuffer(): boolean {
+    return this.#ownBuffer;
   }
 
   /** Bytes received before onData() was called, held for it. */

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { dialTls } from "../../src/transport/dialer.ts";
 import { TlsListener } from "../../src/transport/listener.ts";
-import type { SecureStream, TlsSocketStream } from "../../src/transport/secure_stream.ts";
+import {
+  OWN_BUFFER_AFTER_BYTES,
+  type SecureStream,
+  type TlsSocketStream,
+} from "../../src/transport/secure_stream.ts";
 import { pollUntil } from "../lib/poll.ts";
 import { acceptOnly } from "../lib/listener_events.ts";
 import { withMaterial } from "../lib/tls_material.ts";
@@ -132,6 +136,39 @@ Deno.test("an accepted stream decrypts into one reused buffer, and keeps copies 
       assert.ok(all.subarray(0, early.length).every((b, i) => b === early[i]), "early bytes");
       assert.ok(all.subarray(early.length).every((b, i) => b === up[i]), "bulk up, intact");
       assert.equal(buffers.size, 1, "chunks after listen() share one buffer");
+      assert.ok((server as TlsSocketStream).readsIntoOwnBuffer);
+    } finally {
+      client.destroy();
+      server.destroy();
+      await Promise.all([client.closed, server.closed]);
+      await listener.close();
+    }
+  });
+});
+
+Deno.test("an accepted stream that carries little (a silent peer, a Hello) holds no receive buffer", async () => {
+  await withMaterial(async (serverMaterial, clientMaterial) => {
+    let accepted!: (stream: SecureStream) => void;
+    const serverSide = new Promise<SecureStream>((resolve) => (accepted = resolve));
+    const listener = await TlsListener.listen(
+      { host: "127.0.0.1", port: 0 },
+      serverMaterial,
+      acceptOnly(accepted),
+    );
+    const client = await dialTls(
+      { host: "127.0.0.1", port: listener.endpoint.port },
+      clientMaterial,
+    );
+    const server = (await serverSide) as TlsSocketStream;
+    try {
+      let bytes = 0;
+      server.onData((chunk) => (bytes += chunk.length));
+      await client.write(pattern(OWN_BUFFER_AFTER_BYTES - 1024, 6));
+      await pollUntil(() => bytes === OWN_BUFFER_AFTER_BYTES - 1024, "the small write arrived");
+      assert.equal(server.readsIntoOwnBuffer, false, "no buffer below the threshold");
+      await client.write(pattern(256 * 1024, 7));
+      await pollUntil(() => bytes === OWN_BUFFER_AFTER_BYTES - 1024 + 256 * 1024, "all arrived");
+      assert.equal(server.readsIntoOwnBuffer, true, "the buffer once it carries data");
     } finally {
       client.destroy();
       server.destroy();
