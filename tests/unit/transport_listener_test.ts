@@ -147,7 +147,12 @@ Deno.test("TlsListener closes a connection that does not finish its handshake in
   });
 });
 
-Deno.test("TlsListener closes a connection that sent half a ClientHello at the deadline", async () => {
+// Needs the door's read of the whole ClientHello before TLS (first_record.ts), switched off in
+// listener.ts until the hang it caused at a low open-file limit is understood (docs/security/door.md).
+Deno.test({
+  name: "TlsListener closes a connection that sent half a ClientHello at the deadline",
+  ignore: true,
+}, async () => {
   await withMaterial(async (server) => {
     const { seen, events } = recorder();
     const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events, {
