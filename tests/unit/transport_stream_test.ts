@@ -48,105 +48,13 @@ function pattern(length: number, seed: number): Uint8Array {
   return bytes;
 }
 
-Deno.test("a dialed stream delivers every byte intact both ways, also bytes that arrive before anyone listens", async () => {
-  await withMaterial(async (serverMaterial, clientMaterial) => {
-    let accepted!: (stream: SecureStream) => void;
-    const serverSide = new Promise<SecureStream>((resolve) => (accepted = resolve));
-    const listener = await TlsListener.listen(
-      { host: "127.0.0.1", port: 0 },
-      serverMaterial,
-      acceptOnly(accepted),
-    );
-    const client = await dialTls(
-      { host: "127.0.0.1", port: listener.endpoint.port },
-      clientMaterial,
-    );
-    const server = await serverSide;
-    try {
-      // The client reads through one reused buffer: what the server sends before the client's
-      // session listens must be kept as copies, not as views of that buffer.
-      const early = pattern(200_000, 1);
-      await server.write(early);
-      await pollUntil(
-        () => (client as TlsSocketStream).heldBytes === early.length,
-        "the early bytes reached the client before it listens",
-      );
-      const down = pattern(8 * 1024 * 1024, 2);
-      const up = pattern(8 * 1024 * 1024, 3);
-      const atClient = collect(client);
-      const atServer = collect(server);
-      await Promise.all([server.write(down), client.write(up)]);
-      await Promise.all([
-        atClient.until(early.length + down.length),
-        atServer.until(up.length),
-      ]);
-      const received = atClient.bytes();
-      assert.equal(received.length, early.length + down.length);
-      assert.ok(received.subarray(0, early.length).every((b, i) => b === early[i]), "early bytes");
-      assert.ok(received.subarray(early.length).every((b, i) => b === down[i]), "bulk down");
-      assert.ok(atServer.bytes().every((b, i) => b === up[i]), "bulk up");
-    } finally {
-      client.destroy();
-      server.destroy();
-      await Promise.all([client.closed, server.closed]);
-      await listener.close();
-    }
-  });
-});
-
-Deno.test("an accepted stream decrypts into one reused buffer, and keeps copies of bytes that arrive before anyone listens", async () => {
-  await withMaterial(async (serverMaterial, clientMaterial) => {
-    let accepted!: (stream: SecureStream) => void;
-    const serverSide = new Promise<SecureStream>((resolve) => (accepted = resolve));
-    const listener = await TlsListener.listen(
-      { host: "127.0.0.1", port: 0 },
-      serverMaterial,
-      acceptOnly(accepted),
-    );
-    const client = await dialTls(
-      { host: "127.0.0.1", port: listener.endpoint.port },
-      clientMaterial,
-    );
-    const server = await serverSide;
-    try {
-      const early = pattern(200_000, 4);
-      await client.write(early);
-      await pollUntil(
-        () => (server as TlsSocketStream).heldBytes === early.length,
-        "the early bytes reached the server before it listens",
-      );
-      const up = pattern(4 * 1024 * 1024, 5);
-      const received: Uint8Array[] = [];
-      const buffers = new Set<ArrayBufferLike>();
-      let bytes = 0;
-      server.onData((chunk) => {
-        // The early bytes are replayed first, as copies; later chunks are views of one buffer.
-        if (bytes >= early.length) buffers.add(chunk.buffer);
-        received.push(chunk.slice());
-        bytes += chunk.length;
-      });
-      await client.write(up);
-      await pollUntil(() => bytes === early.length + up.length, "every byte reached the server");
-      const all = new Uint8Array(bytes);
-      let offset = 0;
-      for (const chunk of received) {
-        all.set(chunk, offset);
-        offset += chunk.length;
-      }
-      assert.ok(all.subarray(0, early.length).every((b, i) => b === early[i]), "early bytes");
-      assert.ok(all.subarray(early.length).every((b, i) => b === up[i]), "bulk up, intact");
-      assert.equal(buffers.size, 1, "chunks after listen() share one buffer");
-      assert.ok((server as TlsSocketStream).readsIntoOwnBuffer);
-    } finally {
-      client.destroy();
-      server.destroy();
-      await Promise.all([client.closed, server.closed]);
-      await listener.close();
-    }
-  });
-});
-
-Deno.test("an accepted stream that carries little (a silent peer, a Hello) holds no receive buffer", async () => {
+/**
+ * A dialed client stream and the server's accepted stream over real TLS on loopback, closed and
+ * their listener too when `fn` ends, also when it fails.
+ */
+async function withStreamPair(
+  fn: (client: SecureStream, server: TlsSocketStream) => Promise<void>,
+): Promise<void> {
   await withMaterial(async (serverMaterial, clientMaterial) => {
     let accepted!: (stream: SecureStream) => void;
     const serverSide = new Promise<SecureStream>((resolve) => (accepted = resolve));
@@ -161,19 +69,85 @@ Deno.test("an accepted stream that carries little (a silent peer, a Hello) holds
     );
     const server = (await serverSide) as TlsSocketStream;
     try {
-      let bytes = 0;
-      server.onData((chunk) => (bytes += chunk.length));
-      await client.write(pattern(OWN_BUFFER_AFTER_BYTES - 1024, 6));
-      await pollUntil(() => bytes === OWN_BUFFER_AFTER_BYTES - 1024, "the small write arrived");
-      assert.equal(server.readsIntoOwnBuffer, false, "no buffer below the threshold");
-      await client.write(pattern(256 * 1024, 7));
-      await pollUntil(() => bytes === OWN_BUFFER_AFTER_BYTES - 1024 + 256 * 1024, "all arrived");
-      assert.equal(server.readsIntoOwnBuffer, true, "the buffer once it carries data");
+      await fn(client, server);
     } finally {
       client.destroy();
       server.destroy();
       await Promise.all([client.closed, server.closed]);
       await listener.close();
     }
+  });
+}
+
+Deno.test("a dialed stream delivers every byte intact both ways, also bytes that arrive before anyone listens", async () => {
+  await withStreamPair(async (client, server) => {
+    // The client reads through one reused buffer: what the server sends before the client's
+    // session listens must be kept as copies, not as views of that buffer.
+    const early = pattern(200_000, 1);
+    await server.write(early);
+    await pollUntil(
+      () => (client as TlsSocketStream).heldBytes === early.length,
+      "the early bytes reached the client before it listens",
+    );
+    const down = pattern(8 * 1024 * 1024, 2);
+    const up = pattern(8 * 1024 * 1024, 3);
+    const atClient = collect(client);
+    const atServer = collect(server);
+    await Promise.all([server.write(down), client.write(up)]);
+    await Promise.all([
+      atClient.until(early.length + down.length),
+      atServer.until(up.length),
+    ]);
+    const received = atClient.bytes();
+    assert.equal(received.length, early.length + down.length);
+    assert.ok(received.subarray(0, early.length).every((b, i) => b === early[i]), "early bytes");
+    assert.ok(received.subarray(early.length).every((b, i) => b === down[i]), "bulk down");
+    assert.ok(atServer.bytes().every((b, i) => b === up[i]), "bulk up");
+  });
+});
+
+Deno.test("an accepted stream decrypts into one reused buffer, and keeps copies of bytes that arrive before anyone listens", async () => {
+  await withStreamPair(async (client, server) => {
+    const early = pattern(200_000, 4);
+    await client.write(early);
+    await pollUntil(
+      () => server.heldBytes === early.length,
+      "the early bytes reached the server before it listens",
+    );
+    const up = pattern(4 * 1024 * 1024, 5);
+    const received: Uint8Array[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    let bytes = 0;
+    server.onData((chunk) => {
+      // The early bytes are replayed first, as copies; later chunks are views of one buffer.
+      if (bytes >= early.length) buffers.add(chunk.buffer);
+      received.push(chunk.slice());
+      bytes += chunk.length;
+    });
+    await client.write(up);
+    await pollUntil(() => bytes === early.length + up.length, "every byte reached the server");
+    const all = new Uint8Array(bytes);
+    let offset = 0;
+    for (const chunk of received) {
+      all.set(chunk, offset);
+      offset += chunk.length;
+    }
+    assert.ok(all.subarray(0, early.length).every((b, i) => b === early[i]), "early bytes");
+    assert.ok(all.subarray(early.length).every((b, i) => b === up[i]), "bulk up, intact");
+    assert.equal(buffers.size, 1, "chunks after listen() share one buffer");
+    assert.ok(server.readsIntoOwnBuffer);
+  });
+});
+
+Deno.test("an accepted stream that carries little (a silent peer, a Hello) holds no receive buffer", async () => {
+  await withStreamPair(async (client, server) => {
+    let bytes = 0;
+    server.onData((chunk) => (bytes += chunk.length));
+    await client.write(pattern(OWN_BUFFER_AFTER_BYTES - 1024, 6));
+    await pollUntil(() => bytes === OWN_BUFFER_AFTER_BYTES - 1024, "the small write arrived");
+    assert.equal(server.readsIntoOwnBuffer, false, "no buffer below the threshold");
+    await client.write(pattern(256 * 1024, 7));
+    await pollUntil(() => bytes === OWN_BUFFER_AFTER_BYTES - 1024 + 256 * 1024, "all arrived");
+    assert.equal(server.readsIntoOwnBuffer, true, "the buffer once it carries data");
   });
 });
