@@ -200,20 +200,31 @@ export function wireguardRow(ctx: RowContext, version: string | undefined): Prom
   });
 }
 
-/** Starts wireguard-go with its keys in `dir`, measures it as every row is, and stops it. */
-export async function measureWireguard(ctx: RowContext, dir: string): Promise<RowMeasurement> {
-  const tunnel = await WireguardTunnel.start(ctx.lab, dir);
+/** A tunnel of another program, started by the bench: its two processes, its logs, its stop. */
+interface PeerTunnel {
+  readonly server: Deno.ChildProcess;
+  readonly client: Deno.ChildProcess;
+  logTails(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Measures a started peer tunnel the way every row is measured, and stops it again, also on
+ * failure (whose message then carries both ends' log tails).
+ */
+async function measurePeerTunnel(
+  ctx: RowContext,
+  tunnel: PeerTunnel,
+  comm: string,
+  ips: { serverIp: string; clientIp: string },
+): Promise<RowMeasurement> {
   try {
     const processes = await tunnelPids(
       ctx,
       { server: tunnel.server.pid, client: tunnel.client.pid },
-      "wireguard-go",
+      comm,
     );
-    return await measureRow(ctx.lab, {
-      serverIp: WIREGUARD_SERVER_IP,
-      clientIp: WIREGUARD_CLIENT_IP,
-      processes,
-    }, ctx.plan);
+    return await measureRow(ctx.lab, { ...ips, processes }, ctx.plan);
   } catch (error) {
     throw new Error(`${errorMessage(error)}\n${await tunnel.logTails()}`);
   } finally {
@@ -221,31 +232,28 @@ export async function measureWireguard(ctx: RowContext, dir: string): Promise<Ro
   }
 }
 
-/**
- * Starts OpenVPN over `proto` with its files in `dir`, measures it the way every row is measured,
- * and stops it again, also on failure (whose message then carries both ends' log tails).
- */
-export async function measureOpenVpn(ctx: RowContext, dir: string, proto: "tcp" | "udp") {
+/** Starts wireguard-go with its keys in `dir`, measures it as every row is, and stops it. */
+export async function measureWireguard(ctx: RowContext, dir: string): Promise<RowMeasurement> {
+  return measurePeerTunnel(ctx, await WireguardTunnel.start(ctx.lab, dir), "wireguard-go", {
+    serverIp: WIREGUARD_SERVER_IP,
+    clientIp: WIREGUARD_CLIENT_IP,
+  });
+}
+
+/** Starts OpenVPN over `proto` with its files in `dir`, measures it, and stops it. */
+export async function measureOpenVpn(
+  ctx: RowContext,
+  dir: string,
+  proto: "tcp" | "udp",
+): Promise<RowMeasurement> {
   const tunnel = await OpenVpnTunnel.start(ctx.lab, {
     certDir: ctx.certDir,
     dir,
     tunnelMtu: ctx.tunnelMtu,
     proto,
   });
-  try {
-    const processes = await tunnelPids(
-      ctx,
-      { server: tunnel.server.pid, client: tunnel.client.pid },
-      "openvpn",
-    );
-    return await measureRow(ctx.lab, {
-      serverIp: OPENVPN_SERVER_IP,
-      clientIp: OPENVPN_CLIENT_IP,
-      processes,
-    }, ctx.plan);
-  } catch (error) {
-    throw new Error(`${errorMessage(error)}\n${await tunnel.logTails()}`);
-  } finally {
-    await tunnel.stop();
-  }
+  return measurePeerTunnel(ctx, tunnel, "openvpn", {
+    serverIp: OPENVPN_SERVER_IP,
+    clientIp: OPENVPN_CLIENT_IP,
+  });
 }
