@@ -19,6 +19,7 @@ interface JsonRow {
     clientToServerBps: number;
     serverToClientBps: number;
     processes: { role: string; idle: JsonMemory; loaded: JsonMemory }[];
+    floodPing: { sent: number; received: number; avgMs: number } | null;
   } | null;
 }
 
@@ -88,6 +89,9 @@ Deno.test({
         assert.ok(row.measurement!.clientToServerBps > 0, `${row.id} client to server`);
         assert.ok(row.measurement!.serverToClientBps > 0, `${row.id} server to client`);
         assert.deepEqual(row.measurement!.processes.map((p) => p.role), ["server", "client"]);
+        // The flood ping went through the tunnel: answered, with a finite average.
+        const flood = row.measurement!.floodPing!;
+        assert.ok(flood.received > 0 && Number.isFinite(flood.avgMs), `${row.id} flood ping`);
         for (const p of row.measurement!.processes) {
           for (const sample of [p.idle, p.loaded]) {
             // Private memory is part of PSS, which is part of RSS.

@@ -118,3 +118,15 @@ Deno.test("summarizeRounds() notes a row missing in some rounds and keeps one ne
   assert.equal(openvpn!.measurement, null);
   assert.equal(summary.spread.find((s) => s.id === "sssonector-offload-on")!.rounds, 1);
 });
+
+Deno.test("combineMeasurements() sums flood-ping requests and takes the median of the averages", () => {
+  const flood = (avgMs: number, received = 200) => ({ sent: 200, received, avgMs });
+  const combined = combineMeasurements([
+    { ...measurement(1, 1, [1]), floodPing: flood(0.3) },
+    { ...measurement(1, 1, [1]), floodPing: flood(0.5, 0) },
+    { ...measurement(1, 1, [1]), floodPing: flood(0.2) },
+    { ...measurement(1, 1, [1]), floodPing: null },
+  ]);
+  assert.deepEqual(combined.floodPing, { sent: 600, received: 400, avgMs: 0.3 });
+  assert.equal(combineMeasurements([measurement(1, 1, [1])]).floodPing, null);
+});

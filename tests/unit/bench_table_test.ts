@@ -27,6 +27,7 @@ const TUNNEL: RowMeasurement = {
   bytes: 5.5e8,
   rttIdle: rtt(0.512, 1.5),
   rttLoaded: rtt(23.45, 88.1, 10, 8),
+  floodPing: { sent: 200, received: 200, avgMs: 0.3141 },
   processes: [
     {
       role: "server",
@@ -93,6 +94,7 @@ const REPORT: BenchReport = {
     throughputSeconds: 2,
     pingCount: 10,
     pingIntervalMs: 20,
+    floodPingCount: 200,
     loadedPingDelayMs: 500,
     tunnelMtu: 1500,
   },
@@ -142,6 +144,7 @@ Deno.test("tableCells() shows a measured row with rss per role and ratios per di
     "1.23",
     "0.99",
     "0.512/1.50",
+    "0.314",
     "23.4/88.1",
     "4.00",
     "250/262",
@@ -161,8 +164,18 @@ Deno.test("tableCells() has no cpu or rss for a row without tunnel processes", (
     ...ROWS[0]!,
     measurement: { ...TUNNEL, processes: [], cpuSeconds: null, cpuSecondsPerGB: null },
   });
-  assert.equal(cells[5], "-");
   assert.equal(cells[6], "-");
+  assert.equal(cells[7], "-");
+});
+
+Deno.test("tableCells() shows a dash for a row without a flood ping, or one with no reply", () => {
+  const without = tableCells({ ...ROWS[0]!, measurement: { ...TUNNEL, floodPing: null } });
+  assert.equal(without[4], "-");
+  const unanswered = tableCells({
+    ...ROWS[0]!,
+    measurement: { ...TUNNEL, floodPing: { sent: 200, received: 0, avgMs: NaN } },
+  });
+  assert.equal(unanswered[4], "-");
 });
 
 Deno.test("formatBenchReport() prints machine, settings, every row and the notes", () => {
@@ -170,6 +183,7 @@ Deno.test("formatBenchReport() prints machine, settings, every row and the notes
   assert.match(text, /^SSSonector benchmark \(quick\): 2026-11-25T04:10:00\.000Z$/m);
   assert.match(text, /nproc 2, kernel 6\.18\.44, AMD EPYC, load 0\.50 0\.40 0\.30/);
   assert.match(text, /iperf3 one TCP stream 2 s each way; 10 pings every 20 ms/);
+  assert.match(text, /a flood ping \(ping -f\) of 200;/);
   assert.match(text, /^sssonector offload on +1\.23 /m);
   assert.match(text, /^openvpn-tcp +skipped /m);
   assert.match(text, /^note: openvpn-tcp: skipped: openvpn is not installed$/m);

@@ -37,6 +37,7 @@ export function benchSettings(quick: boolean, rounds?: number): BenchSettings {
     throughputSeconds: quick ? 2 : 10,
     pingCount: quick ? 10 : 50,
     pingIntervalMs: 20,
+    floodPingCount: quick ? 200 : 1000,
     loadedPingDelayMs: quick ? 500 : 1000,
     tunnelMtu: TUNNEL_MTU,
   };
@@ -79,6 +80,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
           seconds: settings.throughputSeconds,
           pingCount: settings.pingCount,
           pingIntervalMs: settings.pingIntervalMs,
+          floodPingCount: settings.floodPingCount,
           loadedPingDelayMs: settings.loadedPingDelayMs,
           ticksPerSecond: await clockTicksPerSecond(),
         },

@@ -4,7 +4,7 @@
  * and peak memory of the tunnel's processes over the two transfers.
  */
 import type { NetnsLab } from "../lab/netns_lab.ts";
-import { measurePing, type PingStats } from "../lab/ping.ts";
+import { measureFloodPing, measurePing, type PingStats } from "../lab/ping.ts";
 import { runIperf } from "../lab/iperf.ts";
 import { readMemory, readPeakRssKiB, readProcStat } from "./_proc.ts";
 import { summarizeLatency } from "./percentile.ts";
@@ -31,6 +31,8 @@ export interface RowPlan {
   readonly seconds: number;
   readonly pingCount: number;
   readonly pingIntervalMs: number;
+  /** Requests of a flood ping after the idle pings; none when 0 or absent. */
+  readonly floodPingCount?: number;
   /** Delay from the start of the client-to-server transfer to the first loaded ping. */
   readonly loadedPingDelayMs: number;
   readonly ticksPerSecond: number;
@@ -55,6 +57,9 @@ export async function measureRow(
   const ping = () =>
     measurePing(lab, lab.client, target.serverIp, plan.pingCount, plan.pingIntervalMs / 1000);
   const rttIdle = rttResult(await ping());
+  const floodPing = plan.floodPingCount
+    ? await measureFloodPing(lab, lab.client, target.serverIp, plan.floodPingCount)
+    : null;
 
   const before = await Promise.all(target.processes.map((p) => readProcStat(p.pid)));
   const idleMemory = await Promise.all(target.processes.map((p) => readMemory(p.pid)));
@@ -99,6 +104,8 @@ export async function measureRow(
     bytes,
     rttIdle,
     rttLoaded: rttResult(loaded),
+    floodPing: floodPing &&
+      { sent: floodPing.sent, received: floodPing.received, avgMs: floodPing.avgMs },
     processes,
     cpuSeconds,
     cpuSecondsPerGB: cpuSeconds === null ? null : cpuSecondsPerGB(cpuSeconds, bytes) ?? null,

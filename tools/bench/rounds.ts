@@ -8,6 +8,7 @@ import type { MemorySample } from "./proc_stat.ts";
 import { withRatios } from "./ratio.ts";
 import type {
   BenchRow,
+  FloodPingResult,
   ProcessUsage,
   RatioRange,
   RowId,
@@ -38,6 +39,18 @@ function pooledRtt(results: readonly RttResult[]): RttResult {
     sent: results.reduce((sum, result) => sum + result.sent, 0),
     received: results.reduce((sum, result) => sum + result.received, 0),
     samplesMs,
+  };
+}
+
+/** Requests and replies summed over the rounds, the median of the rounds' averages. */
+function combinedFloodPing(results: readonly (FloodPingResult | null)[]): FloodPingResult | null {
+  const present = results.filter((result): result is FloodPingResult => result !== null);
+  if (present.length === 0) return null;
+  const averages = present.map((result) => result.avgMs).filter(Number.isFinite);
+  return {
+    sent: present.reduce((sum, result) => sum + result.sent, 0),
+    received: present.reduce((sum, result) => sum + result.received, 0),
+    avgMs: averages.length > 0 ? median(averages) : NaN,
   };
 }
 
@@ -86,6 +99,7 @@ export function combineMeasurements(measurements: readonly RowMeasurement[]): Ro
     bytes: median(measurements.map((m) => m.bytes)),
     rttIdle: pooledRtt(measurements.map((m) => m.rttIdle)),
     rttLoaded: pooledRtt(measurements.map((m) => m.rttLoaded)),
+    floodPing: combinedFloodPing(measurements.map((m) => m.floodPing ?? null)),
     processes: combinedProcesses(measurements),
     cpuSeconds: medianOrNull(measurements.map((m) => m.cpuSeconds)),
     cpuSecondsPerGB: medianOrNull(measurements.map((m) => m.cpuSecondsPerGB)),

@@ -66,6 +66,7 @@ export const TABLE_COLUMNS: readonly Column[] = [
   { title: "c->s Gbit/s" },
   { title: "s->c Gbit/s" },
   { title: "idle rtt ms med/p99" },
+  { title: "flood ping ms avg" },
   { title: "load rtt ms med/p99" },
   { title: "cpu s/GB" },
   { title: "rss MiB srv/cli" },
@@ -87,6 +88,7 @@ export function tableCells(row: BenchRow): string[] {
     formatGbit(m.clientToServerBps),
     formatGbit(m.serverToClientBps),
     rtt(m.rttIdle),
+    m.floodPing && Number.isFinite(m.floodPing.avgMs) ? formatMs(m.floodPing.avgMs) : MISSING,
     rtt(m.rttLoaded),
     m.cpuSecondsPerGB === null ? MISSING : m.cpuSecondsPerGB.toFixed(2),
     pair(rss("server"), rss("client")),
@@ -194,7 +196,9 @@ export function formatBenchReport(report: BenchReport): string {
     (machine.openvpn ? `, ${machine.openvpn}` : ""),
     `method: iperf3 one TCP stream ${settings.throughputSeconds} s each way; ` +
     `${settings.pingCount} pings every ${settings.pingIntervalMs} ms idle and again ` +
-    `${settings.loadedPingDelayMs} ms into the c->s transfer; tunnel MTU ${settings.tunnelMtu}`,
+    `${settings.loadedPingDelayMs} ms into the c->s transfer` +
+    (settings.floodPingCount ? `; a flood ping (ping -f) of ${settings.floodPingCount}` : "") +
+    `; tunnel MTU ${settings.tunnelMtu}`,
     settings.rounds > 1
       ? `rounds: ${settings.rounds}, every row once per round; the table shows median rates and ` +
         "CPU, all rounds' pings pooled, the highest RSS, and the median of per-round ratios"

@@ -19,6 +19,14 @@ export interface RttResult extends LatencySummary {
   readonly samplesMs: readonly number[];
 }
 
+/** A flood ping's outcome (`ping -f`): requests sent back to back, each after the last reply. */
+export interface FloodPingResult {
+  readonly sent: number;
+  readonly received: number;
+  /** Mean round trip, ms; NaN when no reply came. */
+  readonly avgMs: number;
+}
+
 /** CPU and memory of one tunnel process over a row. */
 export interface ProcessUsage {
   readonly role: "server" | "client";
@@ -47,6 +55,8 @@ export interface RowMeasurement {
   readonly rttIdle: RttResult;
   /** Pings from client to server while the client-to-server transfer runs. */
   readonly rttLoaded: RttResult;
+  /** A flood ping from client to server before the transfers; null when the plan has none. */
+  readonly floodPing?: FloodPingResult | null;
   /** The tunnel's processes; empty for the plain veth row. */
   readonly processes: readonly ProcessUsage[];
   /** Server + client CPU seconds over both throughput runs; null without tunnel processes. */
@@ -110,6 +120,8 @@ export interface BenchSettings {
   readonly throughputSeconds: number;
   readonly pingCount: number;
   readonly pingIntervalMs: number;
+  /** Requests of the flood ping (`ping -f`) after the idle pings; 0 for none. */
+  readonly floodPingCount: number;
   /** How long after the transfer starts the loaded pings begin. */
   readonly loadedPingDelayMs: number;
   readonly tunnelMtu: number;

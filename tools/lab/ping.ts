@@ -26,6 +26,30 @@ export function parsePing(output: string): PingStats {
   };
 }
 
+/**
+ * A flood ping (`ping -f`, root): the next request leaves as soon as the reply is in (or 10 ms
+ * later), so the average is the round trip of back-to-back single packets, without the wake-ups
+ * an idle ping pays. Bounded by `count` and by a deadline of 30 s.
+ */
+export async function measureFloodPing(
+  lab: NetnsLab,
+  from: LabHost,
+  to: string,
+  count: number,
+): Promise<PingStats> {
+  const result = await lab.try(from, "ping", [
+    "-f",
+    "-c",
+    String(count),
+    "-W",
+    "1",
+    "-w",
+    "30",
+    to,
+  ]);
+  return parsePing(result.stdout);
+}
+
 export async function measurePing(
   lab: NetnsLab,
   from: LabHost,
