@@ -23,17 +23,11 @@ export interface LoopbackCertificates extends AsyncDisposable {
   read(file: string): Promise<string>;
 }
 
-/** Options of loopbackCertificates(). */
-export interface LoopbackCertificateOptions {
-  /** How long the certificates are valid. @default 1 */
-  readonly days?: number;
-}
-
-/** Makes the folder (named with `prefix`) and its certificates; removes it again if that fails. */
-export async function loopbackCertificates(
-  prefix: string,
-  options: LoopbackCertificateOptions = {},
-): Promise<LoopbackCertificates> {
+/**
+ * Makes the folder (named with `prefix`) and its certificates, valid for a day; removes the
+ * folder again if that fails.
+ */
+export async function loopbackCertificates(prefix: string): Promise<LoopbackCertificates> {
   const dir = await Deno.makeTempDir({ prefix });
   const remove = () => Deno.remove(dir, { recursive: true });
   try {
@@ -42,7 +36,7 @@ export async function loopbackCertificates(
       serverIp: "127.0.0.1",
       serverNames: [],
       clientName: "client",
-      days: options.days ?? 1,
+      days: 1,
       keyType: "ecdsa-p256",
       force: false,
     });
