@@ -1,70 +1,81 @@
 /**
  * The carrier's health and the send queue's AQM per live session, for /metrics: one series per
- * session (labels peer and remote, as the other session metrics: bounded by max_clients).
+ * session (labels peer and remote, as the other session metrics: bounded by max_clients). Declared
+ * with metrics.ts's makers, as every other metric; a session whose value is undefined (no
+ * TCP_INFO, no AQM yet) is left out of that series.
+ *
+ * @module
  */
-import type { SessionView } from "../counters/registry.ts";
+import type { CountersSnapshot, SessionView } from "../counters/registry.ts";
+import type { MetricMakers } from "./certificate_metrics.ts";
 
-export interface SessionSeries {
-  readonly name: string;
-  readonly help: string;
-  readonly type: "gauge" | "counter";
-  /** The value for a session; undefined leaves the session out. */
-  readonly value: (session: SessionView) => number | undefined;
+type SessionValue = (session: SessionView) => number | undefined;
+type SessionLabels = { peer: string; remote: string };
+
+const LABELS = ["peer", "remote"] as const;
+
+/** Calls `put` with each live session's labels and value, skipping undefined values. */
+function eachSession(
+  snapshot: CountersSnapshot,
+  value: SessionValue,
+  put: (labels: SessionLabels, value: number) => void,
+): void {
+  for (const session of snapshot.sessions) {
+    const v = value(session);
+    if (v !== undefined) put({ peer: session.peerName, remote: session.remote }, v);
+  }
 }
 
-export const CARRIER_SERIES: readonly SessionSeries[] = [
-  {
-    name: "sssonector_carrier_srtt_seconds",
-    help: "Smoothed round trip of each session's carrier TCP connection (TCP_INFO).",
-    type: "gauge",
-    value: (s) => s.carrier && s.carrier.srttMs / 1000,
-  },
-  {
-    name: "sssonector_carrier_rttvar_seconds",
-    help: "Round-trip variation of each session's carrier TCP connection (TCP_INFO).",
-    type: "gauge",
-    value: (s) => s.carrier && s.carrier.rttvarMs / 1000,
-  },
-  {
-    name: "sssonector_carrier_retransmits_total",
-    help: "Segments the carrier TCP connection of each session has retransmitted.",
-    type: "counter",
-    value: (s) => s.carrier?.retransmits,
-  },
-  {
-    name: "sssonector_carrier_cwnd_segments",
-    help: "Congestion window of each session's carrier TCP connection, in segments.",
-    type: "gauge",
-    value: (s) => s.carrier?.cwnd,
-  },
-  {
-    name: "sssonector_carrier_delivery_rate_bytes_per_second",
-    help: "Last delivery rate sample of each session's carrier TCP connection.",
-    type: "gauge",
-    value: (s) => s.carrier && s.carrier.deliveryRateBps / 8,
-  },
-  {
-    name: "sssonector_carrier_notsent_bytes",
-    help: "Bytes the kernel holds for each session's carrier and has not sent yet.",
-    type: "gauge",
-    value: (s) => s.carrier?.notsentBytes,
-  },
-  {
-    name: "sssonector_session_queue_sojourn_seconds",
-    help: "How long the last packet sent to each session had waited in its send queue.",
-    type: "gauge",
-    value: (s) => s.aqm && s.aqm.sojournMs / 1000,
-  },
-  {
-    name: "sssonector_session_aqm_drops_total",
-    help: "Packets the send queue's AQM dropped because they had waited too long, per session.",
-    type: "counter",
-    value: (s) => s.aqm?.dropped,
-  },
-  {
-    name: "sssonector_session_aqm_marks_total",
-    help: "ECN-capable packets the send queue's AQM marked instead of dropping, per session.",
-    type: "counter",
-    value: (s) => s.aqm?.marked,
-  },
-];
+/** Adds the carrier and AQM series of each live session. */
+export function addCarrierMetrics({ gauge, counter }: MetricMakers): void {
+  const sessionGauge = (name: string, help: string, value: SessionValue) =>
+    gauge(name, help, LABELS, (m, s) => eachSession(s, value, (l, v) => m.set(l, v)));
+  const sessionCounter = (name: string, help: string, value: SessionValue) =>
+    counter(name, help, LABELS, (m, s) => eachSession(s, value, (l, v) => m.inc(l, v)));
+
+  sessionGauge(
+    "sssonector_carrier_srtt_seconds",
+    "Smoothed round trip of each session's carrier TCP connection (TCP_INFO).",
+    (s) => s.carrier && s.carrier.srttMs / 1000,
+  );
+  sessionGauge(
+    "sssonector_carrier_rttvar_seconds",
+    "Round-trip variation of each session's carrier TCP connection (TCP_INFO).",
+    (s) => s.carrier && s.carrier.rttvarMs / 1000,
+  );
+  sessionCounter(
+    "sssonector_carrier_retransmits_total",
+    "Segments the carrier TCP connection of each session has retransmitted.",
+    (s) => s.carrier?.retransmits,
+  );
+  sessionGauge(
+    "sssonector_carrier_cwnd_segments",
+    "Congestion window of each session's carrier TCP connection, in segments.",
+    (s) => s.carrier?.cwnd,
+  );
+  sessionGauge(
+    "sssonector_carrier_delivery_rate_bytes_per_second",
+    "Last delivery rate sample of each session's carrier TCP connection.",
+    (s) => s.carrier && s.carrier.deliveryRateBps / 8,
+  );
+  sessionGauge(
+    "sssonector_carrier_notsent_bytes",
+    "Bytes the kernel holds for each session's carrier and has not sent yet.",
+    (s) => s.carrier?.notsentBytes,
+  );
+  sessionGauge(
+    "sssonector_session_queue_sojourn_seconds",
+    "How long the last packet sent to each session had waited in its send queue.",
+    (s) => s.aqm && s.aqm.sojournMs / 1000,
+  );
+  sessionCounter(
+    "sssonector_session_aqm_drops_total",
+    "Packets the send queue's AQM dropped because they had waited too long, per session.",
+    (s) => s.aqm?.dropped,
+  );
+  sessionCounter(
+    "sssonector_session_aqm_marks_total",
+    "ECN-capable packets the send queue's AQM marked instead of dropping, per session.",
+    (s) => s.aqm?.marked,
+  );
+}

@@ -18,7 +18,7 @@ import type { DropCounters } from "../counters/counters.ts";
 import { addCertificateMetrics } from "./certificate_metrics.ts";
 import type { MonitorSource } from "./source.ts";
 import { rttHistogram } from "./rtt_histogram.ts";
-import { CARRIER_SERIES } from "./carrier_metrics.ts";
+import { addCarrierMetrics } from "./carrier_metrics.ts";
 
 /** What `sssonector_build_info` says. */
 export interface BuildInfo {
@@ -267,18 +267,7 @@ export class TunnelMetrics {
         }
       },
     );
-    for (const series of CARRIER_SERIES) {
-      const make = series.type === "gauge" ? gauge : counter;
-      make(series.name, series.help, ["peer", "remote"], (m, s) => {
-        for (const session of s.sessions) {
-          const value = series.value(session);
-          if (value === undefined) continue;
-          const labels = { peer: session.peerName, remote: session.remote };
-          if (m instanceof Gauge) m.set(labels, value);
-          else m.inc(labels, value);
-        }
-      });
-    }
+    addCarrierMetrics({ gauge, counter });
     counter(
       "sssonector_tun_read_packets_total",
       "Packets read from the TUN device.",

@@ -2,7 +2,8 @@
  * The end-to-end lab: a NetnsLab (server and client namespaces joined by veth) plus a temporary
  * folder with a fresh CA, extra hosts attached to the server, configuration files and real
  * `sssonector` processes started through the checkout launcher. Disposing it stops every process,
- * deletes every namespace it made and removes the folder, also when the test failed.
+ * deletes every namespace it made and removes the folder, also when the test failed, and so does
+ * a SIGTERM or SIGINT that comes while it lives (`timeout` cutting a test short).
  */
 
 import { parsePing } from "../../tools/lab/ping.ts";
@@ -10,6 +11,7 @@ import { writeLabConfigs } from "../../tools/lab/lab_configs.ts";
 import { type LabHost, NetnsLab, run, runOk } from "../../tools/lab/netns_lab.ts";
 import { TunnelProcess } from "../../tools/lab/tunnel_process.ts";
 import { waitForPing } from "../../tools/lab/wait_for_ping.ts";
+import { cleanUpOnSignal } from "../../tools/lab/signal_cleanup.ts";
 import { generateCertificates } from "../../src/pki/generate.ts";
 
 /** The checkout launcher: builds the TUN shim and runs src/main.ts with the shipped permissions. */
@@ -103,6 +105,9 @@ export class E2eLab implements AsyncDisposable {
   readonly #extraHosts: LabHost[] = [];
   readonly #processes: TunnelProcess[] = [];
   #configCounter = 0;
+  #disposing: Promise<void> | undefined;
+  /** Cleans up (extra hosts and the folder too) if the process is told to stop first. */
+  readonly #signalGuard = cleanUpOnSignal(() => this[Symbol.asyncDispose]());
 
   private constructor(net: NetnsLab, dir: string) {
     this.net = net;
@@ -114,14 +119,16 @@ export class E2eLab implements AsyncDisposable {
   static async create(tag: string): Promise<E2eLab> {
     const net = await NetnsLab.create(`${LAB_TAG_PREFIX}${tag}`);
     let dir: string | undefined;
+    let lab: E2eLab | undefined;
     try {
       dir = await Deno.makeTempDir({ prefix: `${TEMP_PREFIX}${tag}-` });
       // As least-privilege.md asks: the run user (nobody) can reach the files it reloads.
       await Deno.chmod(dir, 0o755);
-      const lab = new E2eLab(net, dir);
+      lab = new E2eLab(net, dir);
       await lab.issue({ certDir: lab.certDir, serverIp: net.server.ip, clientName: "client" });
       return lab;
     } catch (error) {
+      if (lab) await lab[Symbol.asyncDispose]();
       await net[Symbol.asyncDispose]();
       if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
       throw error;
@@ -478,8 +485,12 @@ export class E2eLab implements AsyncDisposable {
     return result.stdout.split("\n").filter((line) => line.trim() !== "");
   }
 
-  /** Stops every process, deletes every namespace and the folder. */
-  async [Symbol.asyncDispose](): Promise<void> {
+  /** Stops every process, deletes every namespace and the folder; a second call waits. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.#disposing ??= this.#dispose();
+  }
+
+  async #dispose(): Promise<void> {
     await Promise.all(this.#processes.map((process) => process.stop(3000)));
     await this.net[Symbol.asyncDispose]();
     for (const host of this.#extraHosts) {
@@ -488,6 +499,7 @@ export class E2eLab implements AsyncDisposable {
       await run("ip", ["netns", "del", host.ns]);
     }
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+    this.#signalGuard[Symbol.dispose]();
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * PacketGso payloads (a virtio_net_hdr, then one IP packet) as a peer could send them, honest or
- * hostile, for the tests of native/vnet_header.c: the unit fuzz, the TUN probe and the
- * site-to-site lab.
+ * hostile, for the tests of native/vnet_header.c and of the offload converter: the unit fuzz, the
+ * TUN probe, the site-to-site lab and offload_test.
  *
  * @module
  */
@@ -63,6 +63,12 @@ export interface GsoPacketOptions {
   /** IPv4 source and destination (IPv6 uses fd00::2 -> fd00::1). */
   source?: string;
   destination?: string;
+  /** IPv4 identification (segments count up from it). @default 0 */
+  ipId?: number;
+  /** TCP sequence number of the first byte. @default 1000 */
+  tcpSequence?: number;
+  /** TCP flags. @default 0x18 (PSH|ACK) */
+  tcpFlags?: number;
   /** Fields to overwrite in the honest header. */
   vnet?: Partial<VnetHeader>;
 }
@@ -87,6 +93,7 @@ export function gsoPayload(options: GsoPacketOptions = {}): Uint8Array {
   } else {
     view.setUint8(0, 0x45);
     view.setUint16(2, packet.length);
+    view.setUint16(4, options.ipId ?? 0);
     view.setUint16(6, 0x4000); // DF
     view.setUint8(8, 64);
     view.setUint8(9, proto);
@@ -96,9 +103,9 @@ export function gsoPayload(options: GsoPacketOptions = {}): Uint8Array {
   view.setUint16(ipLength, 40000);
   view.setUint16(ipLength + 2, 9);
   if (proto === TCP) {
-    view.setUint32(ipLength + 4, 1000);
+    view.setUint32(ipLength + 4, options.tcpSequence ?? 1000);
     view.setUint8(ipLength + 12, (l4Length / 4) << 4);
-    view.setUint8(ipLength + 13, 0x18); // PSH|ACK
+    view.setUint8(ipLength + 13, options.tcpFlags ?? 0x18); // PSH|ACK
     view.setUint16(ipLength + 14, 512);
     packet.set([1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2], ipLength + 20);
   } else if (proto === UDP) {

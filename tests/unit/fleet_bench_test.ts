@@ -13,6 +13,7 @@ import {
   parseCpuTotals,
   settledValue,
 } from "../../tools/bench/fleet_math.ts";
+import { loadSourceRules, loadSources } from "../../tools/bench/fleet_sources.ts";
 import { formatFleetReport } from "../../tools/bench/fleet_table.ts";
 import { parseRssKiB } from "../../tools/bench/proc_stat.ts";
 import { firstFrameVerdict, MAX_FAILURE_REASONS, runLoad } from "../../tools/bench/setup_load.ts";
@@ -200,7 +201,10 @@ Deno.test("formatFleetReport() prints every measurement, or why it failed", () =
     /^ +4 +2\.50 +0\.50\.\.0\.75 +7\.5 +0\.75 +0\.302 +9\.1 +97% +3 +58\.6$/m,
   );
   assert.match(text, /^failed: the load generator failed \(exit 1\): boom$/m);
-  assert.match(text, /max_pending_connections 1024, max_pending_per_source 1024/);
+  assert.match(
+    text,
+    /^set-up load: from as many source addresses as identities \(300\), of 198\.19\.0\.0\/16/m,
+  );
 });
 
 Deno.test("the tools' command line reads bench --fleet [--quick] and refuses --rounds with it", () => {
@@ -225,4 +229,18 @@ Deno.test("the tools' command line reads bench --fleet [--quick] and refuses --r
     (error: Error) => error instanceof UsageError && /only used with bench/.test(error.message),
   );
   assert.match(toolUsageText(), /^ {2}\.\/sssonector bench --fleet \[--quick\]$/m);
+});
+
+Deno.test("loadSourceRules() gives each new connection to the servers the next source, in different /24s", () => {
+  const sources = loadSources(300);
+  assert.deepEqual(sources.slice(0, 3), ["198.19.0.1", "198.19.1.1", "198.19.2.1"]);
+  assert.equal(sources[256], "198.19.0.2");
+  assert.equal(new Set(sources.map((ip) => ip.split(".").slice(0, 3).join("."))).size, 256);
+  const rules = loadSourceRules(sources.slice(0, 3), ["198.18.0.1", "198.18.255.254"], 443);
+  assert.match(rules, /type nat hook postrouting priority srcnat;/);
+  assert.match(
+    rules,
+    /ip daddr \{ 198\.18\.0\.1, 198\.18\.255\.254 \} tcp dport 443 snat to numgen inc mod 3 map \{ 0 : 198\.19\.0\.1, 1 : 198\.19\.1\.1, 2 : 198\.19\.2\.1 \}/,
+  );
+  assert.throws(() => loadSourceRules([], ["198.18.0.1"], 443), RangeError);
 });

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import tls from "node:tls";
 import type { AddressInfo } from "node:net";
-import { generateCertificates } from "../../src/pki/generate.ts";
+import { loopbackCertificates } from "../../tools/lab/loopback_certificates.ts";
 
 const DIR = new URL("../../tools/native_plane/", import.meta.url).pathname;
 const COMMON = ["np_session.c", "np_receive.c", "np_connect.c", "tls_record.c"];
@@ -46,31 +46,19 @@ async function compile(dir: string, main: string): Promise<string> {
 }
 
 async function withLab(fn: (lab: Lab) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "np-interop-" });
-  try {
-    await generateCertificates({
-      certDir: dir,
-      serverIp: "127.0.0.1",
-      serverNames: [],
-      clientName: "client",
-      days: 1,
-      keyType: "ecdsa-p256",
-      force: false,
-    });
-    const [probe, peer] = await Promise.all([
-      compile(dir, "np_probe.c"),
-      compile(dir, "np_peer.c"),
-    ]);
-    await fn({
-      dir,
-      probe,
-      peer,
-      files: (role) => [`${dir}/${role}.crt`, `${dir}/${role}.key`, `${dir}/ca.crt`],
-      read: (file) => Deno.readTextFile(`${dir}/${file}`),
-    });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using certs = await loopbackCertificates("np-interop-");
+  const dir = certs.dir;
+  const [probe, peer] = await Promise.all([
+    compile(dir, "np_probe.c"),
+    compile(dir, "np_peer.c"),
+  ]);
+  await fn({
+    dir,
+    probe,
+    peer,
+    files: (role) => [certs.path(`${role}.crt`), certs.path(`${role}.key`), certs.path("ca.crt")],
+    read: certs.read,
+  });
 }
 
 interface ProbeResult {

@@ -4,11 +4,20 @@ import { encodeFrame, readFrameHeader } from "../../src/frame/codec.ts";
 import { FRAME_HEADER_SIZE, FrameType } from "../../src/frame/constants.ts";
 import { loadNativeLibrary } from "../../src/native/library.ts";
 import { OffloadConverter } from "../../src/tun/offload.ts";
+import {
+  GSO_NONE,
+  GSO_TCPV4,
+  GSO_TCPV6,
+  GSO_UDP,
+  GSO_UDP_L4,
+  gsoPayload,
+  readVnet,
+  TCP,
+  UDP,
+  VNET_HDR_SIZE,
+} from "../lib/vnet_frames.ts";
 
 const lib = loadNativeLibrary();
-
-const TCP = 6, UDP = 17;
-const GSO_NONE = 0, GSO_TCPV4 = 1, GSO_UDP = 3, GSO_TCPV6 = 4, GSO_UDP_L4 = 5;
 
 function sum16(bytes: Uint8Array, sum = 0): number {
   for (let i = 0; i < bytes.length; i += 2) sum += (bytes[i]! << 8) | (bytes[i + 1] ?? 0);
@@ -32,66 +41,30 @@ interface Built {
   payload: Uint8Array;
 }
 
-/** A super-packet as a TUN with offloads hands it over: vnet header, headers, big payload. */
+/**
+ * A super-packet as a TUN with offloads hands it over, in a PacketGso frame: its TCP sequence
+ * numbers wrap during segmentation, FIN|PSH|ACK by default (only the last segment keeps FIN and
+ * PSH), the IPv4 id counts from 0x1234.
+ */
 function superPacket(
   v6: boolean,
   proto: number,
   payloadLength: number,
   gsoSize: number,
   gsoType: number,
-  flags = 0x19,
+  tcpFlags = 0x19,
 ): Built {
-  const ipLength = v6 ? 40 : 20;
-  const l4Length = proto === TCP ? 32 : 8; // TCP with 12 bytes of options
-  const payload = Uint8Array.from({ length: payloadLength }, (_, i) => (i * 7 + 3) & 0xff);
-  const packet = new Uint8Array(ipLength + l4Length + payloadLength);
-  const view = new DataView(packet.buffer);
-  if (v6) {
-    view.setUint8(0, 0x60);
-    view.setUint16(4, l4Length + payloadLength);
-    view.setUint8(6, proto);
-    view.setUint8(7, 64);
-    packet.set([0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2], 8);
-    packet.set([0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 24);
-  } else {
-    view.setUint8(0, 0x45);
-    view.setUint16(2, packet.length);
-    view.setUint16(4, 0x1234);
-    view.setUint8(8, 64);
-    view.setUint8(9, proto);
-    view.setUint32(12, 0x0a000002);
-    view.setUint32(16, 0x0a000001);
-  }
-  const l4 = ipLength;
-  view.setUint16(l4, 40000);
-  view.setUint16(l4 + 2, 5201);
-  if (proto === TCP) {
-    view.setUint32(l4 + 4, 0xfffff000); // sequence numbers wrap during segmentation
-    view.setUint32(l4 + 8, 77);
-    view.setUint8(l4 + 12, (l4Length / 4) << 4);
-    view.setUint8(l4 + 13, flags); // FIN|PSH|ACK by default
-    view.setUint16(l4 + 14, 512);
-    packet.set([1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2], l4 + 20);
-  } else {
-    view.setUint16(l4 + 4, l4Length + payloadLength);
-  }
-  packet.set(payload, ipLength + l4Length);
-  // Checksum field pre-filled with the pseudo-header sum, as CHECKSUM_PARTIAL leaves it.
-  view.setUint16(
-    l4 + (proto === TCP ? 16 : 6),
-    fold(pseudo(packet, v6, proto, packet.length - l4)),
-  );
-  const vnet = new Uint8Array(10);
-  const vview = new DataView(vnet.buffer);
-  vview.setUint8(0, 1); // NEEDS_CSUM
-  vview.setUint8(1, gsoType);
-  vview.setUint16(2, ipLength + l4Length, true);
-  vview.setUint16(4, gsoSize, true);
-  vview.setUint16(6, l4, true);
-  vview.setUint16(8, proto === TCP ? 16 : 6, true);
-  const body = new Uint8Array(10 + packet.length);
-  body.set(vnet);
-  body.set(packet, 10);
+  const body = gsoPayload({
+    v6,
+    proto,
+    payloadLength,
+    gsoSize,
+    gsoType,
+    ipId: 0x1234,
+    tcpSequence: 0xfffff000,
+    tcpFlags,
+  });
+  const payload = body.slice(VNET_HDR_SIZE + readVnet(body).hdrLen);
   return { frame: encodeFrame(FrameType.PacketGso, body), payload };
 }
 

@@ -4,11 +4,10 @@
  * (4.8 ms for the whole attempt now; tests/e2e/costly_cert_test.ts measures it end to end).
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { generateCertificates } from "../../src/pki/generate.ts";
 import { MAX_PEER_CERTIFICATE_BYTES } from "../../src/pki/limits.ts";
 import { certificateIdentity, PeerCertificateCheck } from "../../src/pki/peer_check.ts";
 import { classifyClientRefusal } from "../../src/server/client_refusal.ts";
+import { loopbackCertificates } from "../../tools/lab/loopback_certificates.ts";
 
 /** DER that would take long to parse: one SEQUENCE of many small INTEGERs, just over the bound. */
 function bigDer(): Uint8Array<ArrayBuffer> {
@@ -28,22 +27,9 @@ Deno.test("an oversize client certificate is refused unparsed, with its size in 
       `(its own are under 2 KB)`,
   );
   assert.equal(certificateIdentity(der), undefined);
-  const dir = await Deno.makeTempDir({ prefix: "sst-oversize-" });
-  try {
-    await generateCertificates({
-      certDir: dir,
-      serverIp: "127.0.0.1",
-      serverNames: [],
-      clientName: "client",
-      days: 1,
-      keyType: "ecdsa-p256",
-      force: false,
-    });
-    const check = new PeerCertificateCheck(await Deno.readTextFile(join(dir, "ca.crt")));
-    assert.equal(check.problem([der]), refusal.message);
-    // An oversize certificate in the chain the client sent, too.
-    assert.match(check.problem([new Uint8Array(10), der]) ?? "", /bytes; this server examines/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using certs = await loopbackCertificates("sst-oversize-");
+  const check = new PeerCertificateCheck(await certs.read("ca.crt"));
+  assert.equal(check.problem([der]), refusal.message);
+  // An oversize certificate in the chain the client sent, too.
+  assert.match(check.problem([new Uint8Array(10), der]) ?? "", /bytes; this server examines/);
 });

@@ -6,12 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { generateCertificates } from "../../src/pki/generate.ts";
 import { TlsListener } from "../../src/transport/listener.ts";
 import type { SecureStream } from "../../src/transport/secure_stream.ts";
 import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
 import { acceptOnly } from "../lib/listener_events.ts";
 import { pollUntil } from "../lib/poll.ts";
+import { loopbackCertificates } from "../../tools/lab/loopback_certificates.ts";
 
 interface Lab {
   readonly listener: TlsListener;
@@ -20,40 +20,26 @@ interface Lab {
 }
 
 async function withListener(fn: (lab: Lab) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "sst-alert-" });
+  await using certs = await loopbackCertificates("sst-alert-");
+  const streams: SecureStream[] = [];
+  const listener = await TlsListener.listen(
+    { host: "127.0.0.1", port: 0 },
+    {
+      cert: await certs.read("server.crt"),
+      key: await certs.read("server.key"),
+      ca: await certs.read("ca.crt"),
+      minVersion: "1.2",
+    },
+    acceptOnly((stream) => {
+      stream.onData(() => {});
+      streams.push(stream);
+    }),
+  );
   try {
-    await generateCertificates({
-      certDir: dir,
-      serverIp: "127.0.0.1",
-      serverNames: [],
-      clientName: "client",
-      days: 1,
-      keyType: "ecdsa-p256",
-      force: false,
-    });
-    const read = (file: string) => Deno.readTextFile(join(dir, file));
-    const streams: SecureStream[] = [];
-    const listener = await TlsListener.listen(
-      { host: "127.0.0.1", port: 0 },
-      {
-        cert: await read("server.crt"),
-        key: await read("server.key"),
-        ca: await read("ca.crt"),
-        minVersion: "1.2",
-      },
-      acceptOnly((stream) => {
-        stream.onData(() => {});
-        streams.push(stream);
-      }),
-    );
-    try {
-      await fn({ listener, streams, dir });
-    } finally {
-      for (const stream of streams) stream.destroy();
-      await listener.close();
-    }
+    await fn({ listener, streams, dir: certs.dir });
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    for (const stream of streams) stream.destroy();
+    await listener.close();
   }
 }
 

@@ -19,7 +19,7 @@ import { TlsListener } from "../../src/transport/listener.ts";
 import { type MemoryShim, memoryShim } from "../../src/native/memory.ts";
 import { loadNativeLibrary } from "../../src/native/library.ts";
 import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
-import { generateCertificates } from "../../src/pki/generate.ts";
+import { loopbackCertificates } from "../lab/loopback_certificates.ts";
 
 type Kind = "idle" | "half" | "nocert";
 
@@ -97,18 +97,9 @@ export async function measureDoorMemory(kind: Kind, count: number): Promise<obje
   const gc = (globalThis as unknown as { gc?: (o?: { type?: "major" }) => void }).gc;
   if (!gc) throw new Error("run with --v8-flags=--expose-gc");
   const shim = loadMemoryShimIfBuilt();
-  const dir = await Deno.makeTempDir({ prefix: "sssonector-door-memory-" });
+  const certs = await loopbackCertificates("sssonector-door-memory-");
   try {
-    await generateCertificates({
-      certDir: dir,
-      serverIp: "127.0.0.1",
-      serverNames: [],
-      clientName: "client",
-      days: 1,
-      keyType: "ecdsa-p256",
-      force: false,
-    });
-    const read = (file: string) => Deno.readTextFile(`${dir}/${file}`);
+    const read = certs.read;
     const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, {
       cert: await read("server.crt"),
       key: await read("server.key"),
@@ -152,7 +143,7 @@ export async function measureDoorMemory(kind: Kind, count: number): Promise<obje
       await listener.close();
     }
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    await certs[Symbol.asyncDispose]();
   }
 }
 

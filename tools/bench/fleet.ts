@@ -56,15 +56,6 @@ export const THROUGHPUT_COUNTS = [1, 4, 16] as const;
 /** Certificates the set-up load cycles through, and connections it keeps in flight. */
 export const LOAD_IDENTITIES = 300;
 export const LOAD_CONCURRENCY = 128;
-/**
- * The set-up bench server's pending caps: far above LOAD_CONCURRENCY, so that they never refuse
- * the load (the defaults, 512 and 8 per source, would hold one source to 8 handshakes at once).
- */
-export const SETUP_SERVER_SECURITY = {
-  max_pending_connections: 1024,
-  max_pending_per_source: 1024,
-  max_pending_per_network4: 1024,
-} as const;
 
 export interface FleetBenchOptions {
   /** 3 s transfers and 2 s of load instead of 10 s and 5 s. */
@@ -81,8 +72,6 @@ export interface FleetSettings {
   readonly loadMs: number;
   readonly loadConcurrency: number;
   readonly loadIdentities: number;
-  /** The `security:` keys of the set-up bench's server. */
-  readonly setupServerSecurity: Readonly<Record<string, number>>;
 }
 
 /** The server's RSS with a number of idle clients. */
@@ -170,7 +159,6 @@ export function fleetSettings(quick: boolean): FleetSettings {
     loadMs: quick ? 2000 : 5000,
     loadConcurrency: LOAD_CONCURRENCY,
     loadIdentities: LOAD_IDENTITIES,
-    setupServerSecurity: SETUP_SERVER_SECURITY,
   };
 }
 

@@ -1,7 +1,9 @@
 /**
  * The set-up series of `bench --fleet` (tools/bench/fleet.ts): the load generator
  * (tools/bench/setup_load.ts) run in client 1's namespace against the bare-TLS listener, the
- * lab's one server, and a pool of two servers, with the servers' CPU over each load.
+ * lab's one server, and a pool of two servers, with the servers' CPU over each load. Its
+ * connections come from many sources (tools/bench/fleet_sources.ts), so the servers run with
+ * their default caps.
  *
  * @module
  */
@@ -14,6 +16,7 @@ import { LabError } from "../lab/netns_lab.ts";
 import { readProcStat } from "./_proc.ts";
 import type { FleetSettings, SetupRow } from "./fleet.ts";
 import { startOneServer, startPoolServers } from "./fleet_servers.ts";
+import { withLoadSources } from "./fleet_sources.ts";
 import { cpuSecondsBetween } from "./proc_stat.ts";
 import type { LoadPlan, LoadReport } from "./setup_load.ts";
 
@@ -27,17 +30,23 @@ function say(line: string): void {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Runs the load generator in client 1's namespace to completion; returns its report. */
+/**
+ * Runs the load generator in client 1's namespace to completion, its connections coming from as
+ * many sources as it has identities (tools/bench/fleet_sources.ts); returns its report.
+ */
 async function runLoadGenerator(lab: FleetLab, plan: LoadPlan): Promise<LoadReport> {
   const planFile = `${lab.dir}/load-${plan.mode}.json`;
   await Deno.writeTextFile(planFile, JSON.stringify(plan));
-  const child = lab.spawn(
-    lab.slot(1).ns,
-    Deno.execPath(),
-    ["run", "-A", "--quiet", "--frozen", "--config", DENO_JSON, SETUP_LOAD, planFile],
-    { stdout: "piped", stderr: "piped" },
-  );
-  const output = await child.output();
+  const generator = lab.slot(1);
+  const servers = new Set([plan.host, ...plan.identities.flatMap((id) => id.host ?? [])]);
+  const target = { servers: [...servers], port: plan.port, count: plan.identities.length };
+  const output = await withLoadSources(lab, generator, target, () =>
+    lab.spawn(
+      generator.ns,
+      Deno.execPath(),
+      ["run", "-A", "--quiet", "--frozen", "--config", DENO_JSON, SETUP_LOAD, planFile],
+      { stdout: "piped", stderr: "piped" },
+    ).output());
   const text = new TextDecoder().decode(output.stdout).trim();
   if (output.code !== 0 || !text.startsWith("{")) {
     throw new LabError(
@@ -157,7 +166,7 @@ export async function measureSetups(
   } finally {
     await lab.stop(door, 2000);
   }
-  const servers = await startOneServer(lab, { security: settings.setupServerSecurity });
+  const servers = await startOneServer(lab);
   try {
     rows.push(
       await setupRow(
@@ -186,7 +195,7 @@ export async function measurePoolSetups(
   ticks: number,
 ): Promise<SetupRow> {
   const identities = await loadIdentities(lab, settings.loadIdentities);
-  const servers = await startPoolServers(lab, { security: settings.setupServerSecurity });
+  const servers = await startPoolServers(lab);
   try {
     return await setupRow(
       lab,

@@ -1,6 +1,7 @@
 /** Pure text rendering of a fleet benchmark report (tools/bench/fleet.ts): tables and notes. */
 import { poolSpread } from "../lab/fleet_pool_plan.ts";
 import type { FleetReport, MemoryResult, Outcome, SetupRow, ThroughputRow } from "./fleet.ts";
+import { LOAD_SOURCE_NETWORK } from "./fleet_sources.ts";
 import { ratio } from "./ratio.ts";
 import { formatColumns, formatGbit, formatMs, formatRatio } from "./table.ts";
 
@@ -226,9 +227,8 @@ export function formatFleetReport(report: FleetReport): string {
     "closed; bare TLS: the product's listener ending each authenticated connection at once; " +
     "ms med/p99 include about 40 ms each of the generator's TLS client waiting for a delayed ACK " +
     "(Nagle, see setup_load.ts), which costs no CPU",
-    `set-up server's security: ${
-      Object.entries(settings.setupServerSecurity).map(([key, value]) => `${key} ${value}`)
-        .join(", ")
-    } (defaults 512 and 8), so that the caps never refuse the load`,
+    `set-up load: from as many source addresses as identities (${settings.loadIdentities}), of ` +
+    `${LOAD_SOURCE_NETWORK}.0.0/16, one after the other, consecutive ones in different /24s, ` +
+    "routed through client 1; the servers run with their default caps on pending connections",
   ].join("\n");
 }

@@ -6,7 +6,8 @@
  *
  * Disposing it stops every process it started, kills whatever else still runs in its namespaces,
  * deletes the namespaces (and so every veth and TUN device in them) and removes its folder: on
- * return, on failure, and on SIGINT/SIGTERM (then the process exits with 130). Should its process
+ * return, on failure, and on SIGINT/SIGTERM (tools/lab/signal_cleanup.ts; the process then exits
+ * with 130 or 143). Should its process
  * die without running any clean-up (killed, or `deno test` ending on Ctrl-C, which skips signal
  * listeners), a reaper process does the same (see REAPER_SCRIPT); and the next lab this machine
  * creates removes any lab whose creator is gone (see sweepOrphans).
@@ -16,6 +17,7 @@
 
 import { generateCertificates } from "../../src/pki/generate.ts";
 import { readProcFile } from "../bench/_proc.ts";
+import { cleanUpOnSignal } from "./signal_cleanup.ts";
 import { parseRssKiB } from "../bench/proc_stat.ts";
 import {
   FLEET_MONITOR_PORT,
@@ -99,28 +101,6 @@ export interface ProcessState {
   readonly fds: number;
 }
 
-/** Labs alive in this process, removed together on SIGINT/SIGTERM (at most one listener each). */
-const liveLabs = new Set<FleetLab>();
-let onSignal: (() => void) | undefined;
-
-function watchSignals(): void {
-  if (onSignal) return;
-  onSignal = async () => {
-    console.error("\n==> interrupted: removing the fleet lab's namespaces, processes and files");
-    await Promise.all([...liveLabs].map((lab) => lab[Symbol.asyncDispose]()));
-    Deno.exit(130);
-  };
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
-}
-
-function unwatchSignals(): void {
-  if (!onSignal || liveLabs.size > 0) return;
-  Deno.removeSignalListener("SIGINT", onSignal);
-  Deno.removeSignalListener("SIGTERM", onSignal);
-  onSignal = undefined;
-}
-
 /** Runs `work` over `items` with at most `limit` at once; rejects with the first failure. */
 export async function eachLimited<T>(
   items: readonly T[],
@@ -187,6 +167,8 @@ export class FleetLab implements AsyncDisposable {
   #runs = 0;
   #disposed: Promise<void> | undefined;
   #reaper: Deno.ChildProcess | undefined;
+  /** Runs the disposal on SIGINT/SIGTERM while the lab lives. */
+  #signalGuard: Disposable | undefined;
 
   private constructor(
     dir: string,
@@ -230,8 +212,10 @@ export class FleetLab implements AsyncDisposable {
       options.command ?? selfCommand(),
       commit ? { SSSONECTOR_COMMIT: commit } : {},
     );
-    liveLabs.add(lab);
-    watchSignals();
+    lab.#signalGuard = cleanUpOnSignal(() => {
+      console.error("\n==> interrupted: removing the fleet lab's namespaces, processes and files");
+      return lab[Symbol.asyncDispose]();
+    });
     try {
       lab.#startReaper();
       await Deno.chmod(dir, 0o755);
@@ -487,8 +471,7 @@ export class FleetLab implements AsyncDisposable {
         await this.#reaper.stdin.close().catch(() => {});
         await this.#reaper.status;
       }
-      liveLabs.delete(this);
-      unwatchSignals();
+      this.#signalGuard?.[Symbol.dispose]();
     })();
     return this.#disposed;
   }

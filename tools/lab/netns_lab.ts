@@ -1,8 +1,10 @@
 /**
  * A two-host lab on one machine: two network namespaces joined by a veth pair. Used by the demo,
  * the benchmark and the end-to-end tests. Needs root and the `ip` command; touches nothing outside
- * its own namespaces, and removes them (and every process it started in them) on dispose.
+ * its own namespaces, and removes them (and every process it started in them) on dispose, or on
+ * SIGTERM/SIGINT while it lives (tools/lab/signal_cleanup.ts).
  */
+import { cleanUpOnSignal } from "./signal_cleanup.ts";
 
 export interface LabHost {
   /** Namespace name. */
@@ -78,7 +80,9 @@ export class NetnsLab implements AsyncDisposable {
   #children = new Set<Deno.ChildProcess>();
   /** The namespaces this lab added: the only ones it deletes. */
   #namespaces: string[] = [];
-  #disposed = false;
+  #disposing: Promise<void> | undefined;
+  /** Cleans up if the process is told to stop before the lab is disposed. */
+  readonly #signalGuard = cleanUpOnSignal(() => this[Symbol.asyncDispose]());
 
   private constructor(server: LabHost, client: LabHost) {
     this.server = server;
@@ -166,6 +170,7 @@ export class NetnsLab implements AsyncDisposable {
         lab.#namespaces.push(lab.server.ns);
         return lab;
       }
+      lab.#signalGuard[Symbol.dispose]();
       if (!/exists/i.test(added.stderr) || attempt === 5) {
         throw new LabError(
           `ip netns add ${lab.server.ns} failed (exit ${added.code}): ${added.stderr.trim()}`,
@@ -211,10 +216,15 @@ export class NetnsLab implements AsyncDisposable {
     return stopChild(child, graceMs);
   }
 
-  /** Stops every process still running, then deletes both namespaces (and so the veth pair). */
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#disposed) return;
-    this.#disposed = true;
+  /**
+   * Stops every process still running, then deletes its namespaces (and so the veth pairs). A
+   * second call (a signal during disposal) waits for the first.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.#disposing ??= this.#dispose();
+  }
+
+  async #dispose(): Promise<void> {
     await Promise.all([...this.#children].map((child) => this.stop(child, 3000)));
     for (const ns of this.#namespaces) {
       // Any process we did not start ourselves (a forked helper) must not keep the namespace.
@@ -223,6 +233,7 @@ export class NetnsLab implements AsyncDisposable {
       });
       await run("ip", ["netns", "del", ns]);
     }
+    this.#signalGuard[Symbol.dispose]();
   }
 }
 

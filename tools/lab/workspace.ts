@@ -1,4 +1,5 @@
 import { NetnsLab, type NetnsLabOptions } from "./netns_lab.ts";
+import { cleanUpOnSignal } from "./signal_cleanup.ts";
 
 /** A temporary folder, and the lab once created, that withLabWorkspace removes again. */
 export interface LabWorkspace {
@@ -9,7 +10,8 @@ export interface LabWorkspace {
 
 /**
  * Runs `body` with a fresh temporary folder and a lab it may create, and removes both afterwards:
- * on return, on failure, and on Ctrl-C or SIGTERM (which then exits with 130).
+ * on return, on failure, and on Ctrl-C or SIGTERM (tools/lab/signal_cleanup.ts; the process then
+ * exits with 130 or 143).
  */
 export async function withLabWorkspace<T>(
   prefix: string,
@@ -26,21 +28,16 @@ export async function withLabWorkspace<T>(
       await lab?.[Symbol.asyncDispose]();
       await Deno.remove(workDir, { recursive: true }).catch(() => {});
     })();
-  const onInterrupt = async () => {
+  using _interrupt = cleanUpOnSignal(() => {
     say("\n==> interrupted: cleaning up");
-    await cleanup();
-    Deno.exit(130);
-  };
-  Deno.addSignalListener("SIGINT", onInterrupt);
-  Deno.addSignalListener("SIGTERM", onInterrupt);
+    return cleanup();
+  });
   try {
     return await body({
       workDir,
       createLab: async (tag, options) => (lab = await NetnsLab.create(tag, options)),
     });
   } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
-    Deno.removeSignalListener("SIGTERM", onInterrupt);
     say("==> cleaning up namespaces, processes and temporary files");
     await cleanup();
   }
