@@ -62,6 +62,7 @@ async function settleMemory(
   memory: () => Promise<Snapshot>,
   baseline: number,
   closedAt: number,
+  settleMs = SETTLE_MS,
 ): Promise<{ samples: (Snapshot & { s: number })[]; last: Snapshot; within?: number }> {
   const samples: (Snapshot & { s: number })[] = [];
   let within: number | undefined;
@@ -70,7 +71,7 @@ async function settleMemory(
     const sample = { s, ...(await memory()) };
     samples.push(sample);
     if (within === undefined && sample.rss - baseline <= SETTLED_MIB) within = s;
-    if (performance.now() - closedAt >= SETTLE_MS) break;
+    if (performance.now() - closedAt >= settleMs) break;
     await new Promise((resolve) => setTimeout(resolve, 5000));
   }
   return { samples, last: samples.at(-1)!, ...(within === undefined ? {} : { within }) };
@@ -129,13 +130,29 @@ async function runJunk(
   return JSON.parse(line);
 }
 
+/** Diagnosis only: also run the floods against a server with these glibc tunables. */
+const DIAGNOSE = Deno.env.get("SSSONECTOR_FLOOD_GDB_TRIM") !== undefined;
+const DIAGNOSIS_TUNABLES =
+  "glibc.malloc.arena_max=2:glibc.malloc.trim_threshold=1048576:glibc.malloc.mmap_threshold=131072";
+
 Deno.test({
   name:
     "a client flooding TLS (KeyUpdates between frames, one-byte records, padded records) is closed within seconds; the other client never notices",
   ignore: !root,
   sanitizeResources: false,
-  async fn() {
-    await using lab = await E2eLab.create("tlsjunk");
+  fn: () => floodsAndMemory("tlsjunk"),
+});
+
+Deno.test({
+  name: `flooding TLS, the server with GLIBC_TUNABLES=${DIAGNOSIS_TUNABLES} (diagnosis)`,
+  ignore: !root || !DIAGNOSE,
+  sanitizeResources: false,
+  fn: () => floodsAndMemory("tlstune", DIAGNOSIS_TUNABLES),
+});
+
+async function floodsAndMemory(tag: string, tunables?: string) {
+  {
+    await using lab = await E2eLab.create(tag);
     const attacker = await lab.addHost();
     await lab.issue({ certDir: lab.certDir, clientName: "junk" });
     const tool = await buildTool(lab.dir);
@@ -157,7 +174,8 @@ Deno.test({
     const configs = await lab.configs({
       serverExtra: `monitoring:\n  enabled: true\n  port: ${MONITOR_PORT}\n`,
     });
-    const server = await lab.startServer(configs);
+    if (tunables) Deno.env.set("GLIBC_TUNABLES", tunables);
+    const server = await lab.startServer(configs).finally(() => Deno.env.delete("GLIBC_TUNABLES"));
     await lab.startClient(configs);
     await lab.waitForPing(lab.client, SERVER_TUNNEL_IP);
     const pid = server.child.pid;
@@ -194,7 +212,12 @@ Deno.test({
       const closedAt = performance.now();
       const rightAfter = await memory();
       const pingsAfter = pingServer(lab, 50);
-      const settle = await settleMemory(memory, baseline.rss, closedAt);
+      const settle = await settleMemory(
+        memory,
+        baseline.rss,
+        closedAt,
+        tunables ? SETTLE_MS / 2 : SETTLE_MS,
+      );
       const pingAfter = await pingsAfter;
       const lossAfter = parsePing(pingAfter.stdout);
       const row = `| ${name} | ${result.keyUpdates} KeyUpdates, ` +
@@ -238,7 +261,7 @@ Deno.test({
         ...memoryRows,
       ].join("\n"),
     );
-    if (Deno.env.get("SSSONECTOR_FLOOD_GDB_TRIM")) {
+    if (DIAGNOSE) {
       // Diagnosis only: what glibc's free memory held, by malloc_trim(0) called from outside.
       const trimmed = await new Deno.Command("gdb", {
         args: ["-p", String(pid), "-batch", "-ex", "call (int)malloc_trim(0)"],
@@ -252,8 +275,8 @@ Deno.test({
     }
     // What the floods grew is given back once their sessions are closed (issue 23).
     assert.deepEqual(unsettled, [], `RSS not back within ${SETTLED_MIB} MiB in 60 s`);
-  },
-});
+  }
+}
 
 Deno.test({
   name:
