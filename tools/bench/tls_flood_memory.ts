@@ -6,7 +6,11 @@
  * after, every 10 s for SETTLE_S seconds, after a major V8 collection and after malloc_trim.
  *
  *   deno run -A --v8-flags=--expose-gc,--single-threaded-gc,--optimize-for-size \
- *     tools/bench/tls_flood_memory.ts keyupdate|keyupdate-noread|tiny|padded [FLOOD_MS] [SETTLE_S]
+ *     tools/bench/tls_flood_memory.ts keyupdate|tiny|padded[-noread] [FLOOD_MS] [SETTLE_S]
+ *
+ * `-noread`: the attacker never reads. Here nothing answers its frames, so a reading attacker
+ * waits on its reads and sends slowly; in the lab (where the server answers its pings) it floods
+ * at full speed either way.
  *
  * Prints one JSON line per stage (MiB): rss, V8 heap used/total and external, glibc's heap
  * (mallinfo2: arenas, mmapped chunks, in use, free), and resident anonymous memory split into the
@@ -23,7 +27,14 @@ import { loadNativeLibrary } from "../../src/native/library.ts";
 import { generateCertificates } from "../../src/pki/generate.ts";
 import { residentKinds } from "./resident_kinds.ts";
 
-const MODES = ["keyupdate", "keyupdate-noread", "tiny", "padded"] as const;
+const MODES = [
+  "keyupdate",
+  "keyupdate-noread",
+  "tiny",
+  "tiny-noread",
+  "padded",
+  "padded-noread",
+] as const;
 type Mode = typeof MODES[number];
 const MAX = 1 << 20;
 const TOOL_SOURCE = new URL("../lab/tls_junk.c", import.meta.url).pathname;
@@ -107,7 +118,13 @@ export async function measureTlsFloodMemory(
         slot.release();
         streams.add(stream);
         let plain = 0;
-        stream.onData((chunk) => plain += chunk.length);
+        let seen = 0;
+        stream.onData((chunk) => {
+          plain += chunk.length;
+          if (Deno.env.get("FM_CHUNKS") && seen++ < 8) {
+            console.error(`chunk ${chunk.length} of ${chunk.buffer.byteLength} at ${chunk.byteOffset}`);
+          }
+        });
         stream.closed.then(() => streams.delete(stream));
         setTimeout(() => stream.destroy(), floodMs);
       },
