@@ -80,10 +80,14 @@ export class IncomingChunks {
   #handler: ((chunk: Uint8Array) => void) | undefined;
   #early: Uint8Array[] = [];
   #earlyBytes = 0;
-  #garbage = new ReceivedGarbage();
+  #garbage: ReceivedGarbage;
   #buffer: Uint8Array | undefined;
   #wire: (() => number) | undefined;
   #wireNoted = 0;
+
+  constructor(garbage: ReceivedGarbage = new ReceivedGarbage()) {
+    this.#garbage = garbage;
+  }
 
   /** Bytes received before anyone listened, kept until listen(). */
   get heldBytes(): number {
@@ -183,6 +187,7 @@ export class TlsSocketStream implements SecureStream {
   #socket: TLSSocket;
   #incoming: IncomingChunks;
   #ownBuffer = false;
+  #wire: (() => number) | undefined;
 
   /**
    * `incoming`: the IncomingChunks whose `onread` the socket was created with; without it the
@@ -216,7 +221,7 @@ export class TlsSocketStream implements SecureStream {
         socket.destroy();
       });
     });
-    const wire = wireBytesOf(socket);
+    const wire = this.#wire = wireBytesOf(socket);
     if (incoming) {
       this.#incoming = incoming;
       if (wire) incoming.countWire(wire);
@@ -248,6 +253,11 @@ export class TlsSocketStream implements SecureStream {
   /** Whether an accepted socket decrypts into its one reused buffer yet. */
   get readsIntoOwnBuffer(): boolean {
     return this.#ownBuffer;
+  }
+
+  /** Bytes read from the TCP connection (TLS records), where the runtime tells (wireBytesOf). */
+  get wireBytes(): number | undefined {
+    return this.#wire?.();
   }
 
   /** Bytes received before onData() was called, held for it. */

@@ -3,8 +3,11 @@
  * data (so rustls' limit of 32 in a row never trips), one-byte records, records padded to 16 KiB.
  * rustls handles them inside the runtime, outside the frame budget; the session's TLS overhead
  * guard (src/session/tls_overhead.ts) closes such a peer. Real processes in the namespace lab;
- * the attacker is tools/lab/tls_junk.c (OpenSSL: Deno's TLS cannot send a KeyUpdate). Also: an
- * honest client pinging every millisecond and sending a small-packet flood is never closed.
+ * the attacker is tools/lab/tls_junk.c (OpenSSL: Deno's TLS cannot send a KeyUpdate). The
+ * server's memory is sampled before, right after and for 60 s after each flood: it must come back
+ * within 20 MiB of where it started (issue 23; docs/security/attacks.md has the figures), and the
+ * other client keeps its pings during and after. Also: an honest client pinging every millisecond
+ * and sending a small-packet flood is never closed.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -62,7 +65,6 @@ async function settleMemory(
   memory: () => Promise<Snapshot>,
   baseline: number,
   closedAt: number,
-  settleMs = SETTLE_MS,
 ): Promise<{ samples: (Snapshot & { s: number })[]; last: Snapshot; within?: number }> {
   const samples: (Snapshot & { s: number })[] = [];
   let within: number | undefined;
@@ -71,7 +73,7 @@ async function settleMemory(
     const sample = { s, ...(await memory()) };
     samples.push(sample);
     if (within === undefined && sample.rss - baseline <= SETTLED_MIB) within = s;
-    if (performance.now() - closedAt >= settleMs) break;
+    if (performance.now() - closedAt >= SETTLE_MS) break;
     await new Promise((resolve) => setTimeout(resolve, 5000));
   }
   return { samples, last: samples.at(-1)!, ...(within === undefined ? {} : { within }) };
@@ -130,10 +132,8 @@ async function runJunk(
   return JSON.parse(line);
 }
 
-/** Diagnosis only: also run the floods against a server with these glibc tunables. */
+/** Diagnosis only: after the floods, malloc_trim(0) called from gdb (what glibc's free memory held). */
 const DIAGNOSE = Deno.env.get("SSSONECTOR_FLOOD_GDB_TRIM") !== undefined;
-const DIAGNOSIS_TUNABLES =
-  "glibc.malloc.arena_max=2:glibc.malloc.trim_threshold=1048576:glibc.malloc.mmap_threshold=131072";
 
 Deno.test({
   name:
@@ -143,14 +143,7 @@ Deno.test({
   fn: () => floodsAndMemory("tlsjunk"),
 });
 
-Deno.test({
-  name: `flooding TLS, the server with GLIBC_TUNABLES=${DIAGNOSIS_TUNABLES} (diagnosis)`,
-  ignore: !root || !DIAGNOSE,
-  sanitizeResources: false,
-  fn: () => floodsAndMemory("tlstune", DIAGNOSIS_TUNABLES),
-});
-
-async function floodsAndMemory(tag: string, tunables?: string) {
+async function floodsAndMemory(tag: string) {
   {
     await using lab = await E2eLab.create(tag);
     const attacker = await lab.addHost();
@@ -174,8 +167,7 @@ async function floodsAndMemory(tag: string, tunables?: string) {
     const configs = await lab.configs({
       serverExtra: `monitoring:\n  enabled: true\n  port: ${MONITOR_PORT}\n`,
     });
-    if (tunables) Deno.env.set("GLIBC_TUNABLES", tunables);
-    const server = await lab.startServer(configs).finally(() => Deno.env.delete("GLIBC_TUNABLES"));
+    const server = await lab.startServer(configs);
     await lab.startClient(configs);
     await lab.waitForPing(lab.client, SERVER_TUNNEL_IP);
     const pid = server.child.pid;
@@ -212,12 +204,7 @@ async function floodsAndMemory(tag: string, tunables?: string) {
       const closedAt = performance.now();
       const rightAfter = await memory();
       const pingsAfter = pingServer(lab, 50);
-      const settle = await settleMemory(
-        memory,
-        baseline.rss,
-        closedAt,
-        tunables ? SETTLE_MS / 2 : SETTLE_MS,
-      );
+      const settle = await settleMemory(memory, baseline.rss, closedAt);
       const pingAfter = await pingsAfter;
       const lossAfter = parsePing(pingAfter.stdout);
       const row = `| ${name} | ${result.keyUpdates} KeyUpdates, ` +

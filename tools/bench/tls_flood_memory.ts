@@ -118,13 +118,7 @@ export async function measureTlsFloodMemory(
         slot.release();
         streams.add(stream);
         let plain = 0;
-        let seen = 0;
-        stream.onData((chunk) => {
-          plain += chunk.length;
-          if (Deno.env.get("FM_CHUNKS") && seen++ < 8) {
-            console.error(`chunk ${chunk.length} of ${chunk.buffer.byteLength} at ${chunk.byteOffset}`);
-          }
-        });
+        stream.onData((chunk) => plain += chunk.length);
         stream.closed.then(() => streams.delete(stream));
         setTimeout(() => stream.destroy(), floodMs);
       },
