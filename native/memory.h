@@ -12,11 +12,6 @@
  * to the system. Returns 1 when some memory was released, else 0. */
 int32_t sss_malloc_trim(void);
 
-/* mallopt for the settings given (a negative value leaves one as it is): M_ARENA_MAX,
- * M_TRIM_THRESHOLD, M_MMAP_THRESHOLD (setting either threshold also ends glibc's dynamic raising
- * of both). Returns 1 when every mallopt succeeded, else 0. */
-int32_t sss_malloc_tune(int32_t arena_max, int32_t trim_threshold, int32_t mmap_threshold);
-
 /* glibc's view of its heap (mallinfo2, summed over arenas), 4 u64: out[0] bytes obtained with sbrk
  * or per-arena mmap, out[1] in mmapped chunks, out[2] in use, out[3] free inside the arenas. */
 void sss_malloc_info(uint64_t *out);

@@ -21,11 +21,6 @@ export const nativeSymbols = {
   // ---- native/memory.c: glibc's heap ----
   // int32_t (void)
   sss_malloc_trim: { parameters: [], result: "i32" },
-  // the same function on a worker thread: the event loop runs on while it madvises (it took
-  // 0.5 s for a 110 MB fragmented heap, measured: tools/bench/tls_flood_memory.ts)
-  sss_malloc_trim_nonblocking: { name: "sss_malloc_trim", parameters: [], result: "i32", nonblocking: true },
-  // int32_t (int32_t arena_max, int32_t trim_threshold, int32_t mmap_threshold)
-  sss_malloc_tune: { parameters: ["i32", "i32", "i32"], result: "i32" },
   // void (uint64_t *out)
   sss_malloc_info: { parameters: ["buffer"], result: "void" },
 

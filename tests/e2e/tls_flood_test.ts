@@ -26,7 +26,10 @@ const TOOL_SOURCE = new URL("../../tools/lab/tls_junk.c", import.meta.url).pathn
 /** How long the attacker floods at most (the guard closes it within a couple of seconds). */
 const FLOOD_SECONDS = 20;
 const MONITOR_PORT = 19094;
-/** RSS must come back within this of the baseline (issue 23)... */
+/**
+ * RSS must come back within this of where it was before each flood (issue 23, whose table chains
+ * each attack's "before" to the previous one's "after")...
+ */
 const SETTLED_MIB = 20;
 /** ...this long after a flood's close. */
 const SETTLE_MS = 60_000;
@@ -137,132 +140,134 @@ const DIAGNOSE = Deno.env.get("SSSONECTOR_FLOOD_GDB_TRIM") !== undefined;
 
 Deno.test({
   name:
-    "a client flooding TLS (KeyUpdates between frames, one-byte records, padded records) is closed within seconds; the other client never notices",
+    "a client flooding TLS (KeyUpdates between frames, one-byte records, padded records) is closed within seconds, what it grew comes back; the other client never notices",
   ignore: !root,
   sanitizeResources: false,
   fn: () => floodsAndMemory("tlsjunk"),
 });
 
 async function floodsAndMemory(tag: string) {
-  {
-    await using lab = await E2eLab.create(tag);
-    const attacker = await lab.addHost();
-    await lab.issue({ certDir: lab.certDir, clientName: "junk" });
-    const tool = await buildTool(lab.dir);
-    const hello = join(lab.dir, "hello.bin");
-    const frame = join(lab.dir, "frame.bin");
-    await Deno.writeFile(
-      hello,
-      encodeHello({
-        protocol: PROTOCOL_VERSION,
-        software: "tls_junk",
-        address: "10.0.0.3/24",
-        mtu: 1500,
-        features: [],
-      }),
-    );
-    // Data, not control frames (those have their own budget): a 36-byte echo request.
-    const packet = echoRequest("10.0.0.3", SERVER_TUNNEL_IP, 7, new Uint8Array(8));
-    await Deno.writeFile(frame, encodeFrame(FrameType.Packet, packet));
-    const configs = await lab.configs({
-      serverExtra: `monitoring:\n  enabled: true\n  port: ${MONITOR_PORT}\n`,
-    });
-    const server = await lab.startServer(configs);
-    await lab.startClient(configs);
-    await lab.waitForPing(lab.client, SERVER_TUNNEL_IP);
-    const pid = server.child.pid;
-    const memory = () => memorySnapshot(lab, pid);
-    const baseline = await memory();
-    console.log(`baseline: ${JSON.stringify(baseline)}`);
-    const rows: string[] = [];
-    const memoryRows: string[] = [];
-    const unsettled: string[] = [];
-    for (
-      const [mode, read] of [["keyupdate", false], ["keyupdate", true], ["tiny", true], [
-        "padded",
-        true,
-      ]] as const
-    ) {
-      const name = `${mode}${read ? "" : " (never reads)"}`;
-      const before = await memory();
-      const cpuBefore = await cpuSeconds(pid);
-      let peak = before.rss;
-      const sampler = setInterval(async () => {
-        peak = Math.max(peak, await rssMiB(pid).catch(() => 0));
-      }, 200);
-      const pings = pingServer(lab, 25);
-      let result: JunkResult;
-      try {
-        result = await runJunk(lab, attacker, tool, mode, { hello, frame }, read);
-      } finally {
-        clearInterval(sampler);
-      }
-      const cpu = (await cpuSeconds(pid)) - cpuBefore;
-      const ping = await pings;
-      const loss = parsePing(ping.stdout);
-      // After the close: the other client keeps pinging while the server gives memory back.
-      const closedAt = performance.now();
-      const rightAfter = await memory();
-      const pingsAfter = pingServer(lab, 50);
-      const settle = await settleMemory(memory, baseline.rss, closedAt);
-      const pingAfter = await pingsAfter;
-      const lossAfter = parsePing(pingAfter.stdout);
-      const row = `| ${name} | ${result.keyUpdates} KeyUpdates, ` +
-        `${result.records} records | ${result.closedByServer ? "closed" : "still open"} after ` +
-        `${result.seconds.toFixed(1)} s | ` +
-        `${cpu.toFixed(2)} CPU s | ${before.rss.toFixed(0)} -> peak ${peak.toFixed(0)} MiB | ` +
-        `${loss.received}/25 pings, then ${lossAfter.received}/50 |`;
-      rows.push(row);
-      console.log(row);
-      const memoryRow = `| ${name} | ${before.rss.toFixed(0)} | ${rightAfter.rss.toFixed(0)} | ` +
-        `${settle.last.rss.toFixed(0)} | ${
-          settle.within === undefined ? "no" : `${settle.within.toFixed(0)} s`
-        } |`;
-      memoryRows.push(memoryRow);
-      console.log(memoryRow);
-      console.log(`  right after: ${JSON.stringify(rightAfter)}`);
-      for (const sample of settle.samples) console.log(`  ${JSON.stringify(sample)}`);
-      assert.ok(
-        result.closedByServer && result.seconds < FLOOD_SECONDS - 5,
-        `the server closed the ${mode} flood: ${JSON.stringify(result)}`,
-      );
-      assert.equal(loss.received, 25, `the other client's pings during ${mode}: ${ping.stdout}`);
-      assert.ok(
-        lossAfter.received >= 49,
-        `the other client's pings after ${mode}: ${pingAfter.stdout}`,
-      );
-      if (settle.within === undefined) {
-        unsettled.push(`${name}: ${baseline.rss.toFixed(0)} -> ${settle.last.rss.toFixed(0)} MiB`);
-      }
+  await using lab = await E2eLab.create(tag);
+  const attacker = await lab.addHost();
+  await lab.issue({ certDir: lab.certDir, clientName: "junk" });
+  const tool = await buildTool(lab.dir);
+  const hello = join(lab.dir, "hello.bin");
+  const frame = join(lab.dir, "frame.bin");
+  await Deno.writeFile(
+    hello,
+    encodeHello({
+      protocol: PROTOCOL_VERSION,
+      software: "tls_junk",
+      address: "10.0.0.3/24",
+      mtu: 1500,
+      features: [],
+    }),
+  );
+  // Data, not control frames (those have their own budget): a 36-byte echo request.
+  const packet = echoRequest("10.0.0.3", SERVER_TUNNEL_IP, 7, new Uint8Array(8));
+  await Deno.writeFile(frame, encodeFrame(FrameType.Packet, packet));
+  const configs = await lab.configs({
+    serverExtra: `monitoring:\n  enabled: true\n  port: ${MONITOR_PORT}\n`,
+  });
+  const server = await lab.startServer(configs);
+  await lab.startClient(configs);
+  await lab.waitForPing(lab.client, SERVER_TUNNEL_IP);
+  const pid = server.child.pid;
+  const memory = () => memorySnapshot(lab, pid);
+  const baseline = await memory();
+  console.log(`baseline: ${JSON.stringify(baseline)}`);
+  const rows: string[] = [];
+  const memoryRows: string[] = [];
+  const unsettled: string[] = [];
+  for (
+    const [mode, read] of [["keyupdate", false], ["keyupdate", true], ["tiny", true], [
+      "padded",
+      true,
+    ]] as const
+  ) {
+    const name = `${mode}${read ? "" : " (never reads)"}`;
+    const before = await memory();
+    const cpuBefore = await cpuSeconds(pid);
+    let peak = before.rss;
+    const sampler = setInterval(async () => {
+      peak = Math.max(peak, await rssMiB(pid).catch(() => 0));
+    }, 200);
+    const pings = pingServer(lab, 25);
+    let result: JunkResult;
+    try {
+      result = await runJunk(lab, attacker, tool, mode, { hello, frame }, read);
+    } finally {
+      clearInterval(sampler);
     }
-    const log = await server.log();
-    const lines = log.split("\n").filter((l) => /TLS-level flood/.test(l));
-    assert.equal(lines.length, 4, `one line per flood:\n${log}`);
-    assert.match(lines[0]!, /client junk \(198\.18\.\d+\.\d+:\d+\) disconnected: TLS-level flood/);
-    console.log(["| flood | sent | server | CPU | RSS | other client |", ...rows].join("\n"));
-    console.log(
-      [
-        `| flood (baseline ${
-          baseline.rss.toFixed(0)
-        } MiB) | before | right after | 60 s after | within 20 MiB |`,
-        ...memoryRows,
-      ].join("\n"),
+    const cpu = (await cpuSeconds(pid)) - cpuBefore;
+    const ping = await pings;
+    const loss = parsePing(ping.stdout);
+    // After the close: the other client keeps pinging while the server gives memory back.
+    const closedAt = performance.now();
+    const rightAfter = await memory();
+    const pingsAfter = pingServer(lab, 50);
+    const settle = await settleMemory(memory, before.rss, closedAt);
+    const pingAfter = await pingsAfter;
+    const lossAfter = parsePing(pingAfter.stdout);
+    const row = `| ${name} | ${result.keyUpdates} KeyUpdates, ` +
+      `${result.records} records | ${result.closedByServer ? "closed" : "still open"} after ` +
+      `${result.seconds.toFixed(1)} s | ` +
+      `${cpu.toFixed(2)} CPU s | ${before.rss.toFixed(0)} -> peak ${peak.toFixed(0)} MiB | ` +
+      `${loss.received}/25 pings, then ${lossAfter.received}/50 |`;
+    rows.push(row);
+    console.log(row);
+    const memoryRow = `| ${name} | ${before.rss.toFixed(0)} | ${rightAfter.rss.toFixed(0)} | ` +
+      `${settle.last.rss.toFixed(0)} | ${
+        settle.within === undefined ? "no" : `${settle.within.toFixed(0)} s`
+      } |`;
+    memoryRows.push(memoryRow);
+    console.log(memoryRow);
+    console.log(`  right after: ${JSON.stringify(rightAfter)}`);
+    for (const sample of settle.samples) console.log(`  ${JSON.stringify(sample)}`);
+    assert.ok(
+      result.closedByServer && result.seconds < FLOOD_SECONDS - 5,
+      `the server closed the ${mode} flood: ${JSON.stringify(result)}`,
     );
-    if (DIAGNOSE) {
-      // Diagnosis only: what glibc's free memory held, by malloc_trim(0) called from outside.
-      const trimmed = await new Deno.Command("gdb", {
-        args: ["-p", String(pid), "-batch", "-ex", "call (int)malloc_trim(0)"],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      console.log(
-        new TextDecoder().decode(trimmed.stdout).split("\n").filter((l) => /^\$/.test(l)),
-      );
-      console.log(`after malloc_trim from gdb: ${JSON.stringify(await memory())}`);
+    assert.equal(loss.received, 25, `the other client's pings during ${mode}: ${ping.stdout}`);
+    assert.ok(
+      lossAfter.received >= 49,
+      `the other client's pings after ${mode}: ${pingAfter.stdout}`,
+    );
+    if (settle.within === undefined) {
+      unsettled.push(`${name}: ${before.rss.toFixed(0)} -> ${settle.last.rss.toFixed(0)} MiB`);
     }
-    // What the floods grew is given back once their sessions are closed (issue 23).
-    assert.deepEqual(unsettled, [], `RSS not back within ${SETTLED_MIB} MiB in 60 s`);
   }
+  const log = await server.log();
+  const lines = log.split("\n").filter((l) => /TLS-level flood/.test(l));
+  assert.equal(lines.length, 4, `one line per flood:\n${log}`);
+  assert.match(lines[0]!, /client junk \(198\.18\.\d+\.\d+:\d+\) disconnected: TLS-level flood/);
+  console.log(["| flood | sent | server | CPU | RSS | other client |", ...rows].join("\n"));
+  console.log(
+    [
+      `| flood | RSS before | right after | 60 s after | back within ${SETTLED_MIB} MiB after |`,
+      ...memoryRows,
+    ].join("\n"),
+  );
+  if (DIAGNOSE) {
+    // Diagnosis only: what glibc's free memory held, by malloc_trim(0) called from outside.
+    const trimmed = await new Deno.Command("gdb", {
+      args: ["-p", String(pid), "-batch", "-ex", "call (int)malloc_trim(0)"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    console.log(
+      new TextDecoder().decode(trimmed.stdout).split("\n").filter((l) => /^\$/.test(l)),
+    );
+    console.log(`after malloc_trim from gdb: ${JSON.stringify(await memory())}`);
+  }
+  // Over all four (the first also pays for the server's first second session), for the record.
+  console.log(
+    `server RSS ${baseline.rss.toFixed(0)} MiB before the floods, ${
+      (await rssMiB(pid)).toFixed(0)
+    } MiB after`,
+  );
+  // What each flood grew is given back once its session is closed (issue 23).
+  assert.deepEqual(unsettled, [], `RSS not back within ${SETTLED_MIB} MiB in 60 s`);
 }
 
 Deno.test({
