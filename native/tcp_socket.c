@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/sockios.h>
@@ -81,8 +82,8 @@ static int matches(int fd, const struct endpoint *local, const struct endpoint *
  * endpoints (an unconnected one is not kept), or that the file can never match (not a socket,
  * not a stream socket, or connected to something other than IP). A match is always confirmed with
  * matches(), so a stale entry can cost a look, never a wrong answer. Bound: 56 bytes per
- * descriptor number up to the highest seen (about 1 MB at 10,000 sessions, the table doubling);
- * one thread (the JS one) calls sss_tcp_find.
+ * descriptor number up to the highest seen (about 1 MB at 10,000 sessions, the table doubling).
+ * The JS thread is the one caller today; `seen_lock` keeps the table whole should there be more.
  */
 enum seen_kind { SEEN_NOTHING = 0, SEEN_NEVER, SEEN_TCP };
 
@@ -95,6 +96,7 @@ struct seen {
 
 static struct seen *seen_table;
 static size_t seen_size;
+static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The entry for `fd`, the table grown to hold it; NULL when out of memory. */
 static struct seen *seen_slot(int fd) {
@@ -150,6 +152,8 @@ static int seen_matches(const struct seen *entry, const struct endpoint *local,
   return entry->kind == SEEN_TCP && same(&entry->peer, peer) && same(&entry->local, local);
 }
 
+static int32_t scan(const struct endpoint *local, const struct endpoint *peer);
+
 int32_t sss_tcp_find(int32_t hint, const uint8_t *local_address, uint32_t local_len,
                      uint32_t local_port, const uint8_t *peer_address, uint32_t peer_len,
                      uint32_t peer_port) {
@@ -159,6 +163,15 @@ int32_t sss_tcp_find(int32_t hint, const uint8_t *local_address, uint32_t local_
     return -EINVAL;
   }
   if (hint >= 0 && matches(hint, &local, &peer)) return hint;
+  pthread_mutex_lock(&seen_lock);
+  int32_t fd = scan(&local, &peer);
+  pthread_mutex_unlock(&seen_lock);
+  return fd;
+}
+
+/* The scan of sss_tcp_find, `seen_lock` held. */
+static int32_t scan(const struct endpoint *local_end, const struct endpoint *peer_end) {
+  const struct endpoint local = *local_end, peer = *peer_end;
   /* 1. A socket an earlier scan saw with these endpoints (no system call until one is found). */
   size_t highest = 0;
   for (size_t fd = 0; fd < seen_size; fd++) {
