@@ -50,6 +50,7 @@ export function text<T>(
   });
 }
 
+/** A text value (YAML quoted or plain scalars that are not numbers, booleans or null). */
 export function isString(value: unknown): value is string {
   return typeof value === "string";
 }
