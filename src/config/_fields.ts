@@ -1,13 +1,12 @@
 /**
- * Zod builders for the kinds of value the configuration file holds. Each builder writes its
- * own one-line messages (bad value quoted, then what is allowed), so zod's wording never
- * reaches the user.
+ * Builders for the kinds of value the configuration file holds (checks of _check.ts). Each
+ * builder writes its own one-line messages: the bad value quoted, then what is allowed.
  *
  * @module
  */
 
 import { resolve } from "node:path";
-import { z } from "zod";
+import { type Check, INVALID, kind, Leaf, List, Mapping, type Shape } from "./_check.ts";
 import { isIPAddress, parseEndpoint } from "./endpoint.ts";
 import type { ParseResult } from "./endpoint.ts";
 import { didYouMean } from "./suggest.ts";
@@ -43,29 +42,42 @@ export function text<T>(
   allowed: string,
   convert: (value: string) => ParseResult<T>,
 ) {
-  return z.string({ error: (issue) => refuse(issue.input, noun, allowed) }).transform(
-    (value, ctx): T => {
-      const result = convert(value);
-      if (result.ok) return result.value;
-      ctx.issues.push({ code: "custom", message: result.message, input: value });
-      return z.NEVER;
-    },
-  );
+  return kind(isString, (value) => refuse(value, noun, allowed)).then((value, issues) => {
+    const result = convert(value);
+    if (result.ok) return result.value;
+    issues.push({ path: [], message: result.message });
+    return INVALID;
+  });
+}
+
+/** A text value (YAML quoted or plain scalars that are not numbers, booleans or null). */
+export function isString(value: unknown): value is string {
+  return typeof value === "string";
+}
+
+/** A number YAML can give that is not infinite or NaN. */
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value);
+}
+
+function isStringOrNumber(value: unknown): value is string | number {
+  return isString(value) || isFiniteNumber(value);
 }
 
 /** A whole number from `min` to `max`. */
 export function integer(min: number, max: number) {
   const allowed = `a whole number from ${min} to ${max}`;
-  return z.int({
-    error: (issue) => {
-      const value = issue.input;
-      if (typeof value === "number" && Number.isInteger(value)) {
-        if (value < min) return `${value} is below the minimum ${min}`;
-        if (value > max) return `${value} is above the maximum ${max}`;
-      }
-      return refuse(value, "a whole number", allowed);
-    },
-  }).min(min).max(max);
+  return new Leaf((value, issues): number | typeof INVALID => {
+    let message: string;
+    if (typeof value === "number" && Number.isInteger(value)) {
+      if (value >= min && value <= max) return value;
+      message = value < min
+        ? `${value} is below the minimum ${min}`
+        : `${value} is above the maximum ${max}`;
+    } else message = refuse(value, "a whole number", allowed);
+    issues.push({ path: [], message });
+    return INVALID;
+  });
 }
 
 /** A TCP port, 1..65535. */
@@ -75,7 +87,10 @@ export function port() {
 
 /** `true` or `false` (YAML 1.2: `yes`/`no`/`on`/`off` are strings, and refused). */
 export function flag() {
-  return z.boolean({ error: (issue) => refuse(issue.input, "true or false", "true or false") });
+  return kind(
+    (value): value is boolean => typeof value === "boolean",
+    (value) => refuse(value, "true or false", "true or false"),
+  );
 }
 
 /** One of a fixed set of words; `aliases` maps accepted spellings onto them. */
@@ -180,21 +195,17 @@ export function outputPath(baseDir: string) {
 /** A TLS protocol version, `"1.2"` or `"1.3"`; the YAML numbers 1.2 and 1.3 are accepted too. */
 export function tlsVersion() {
   const allowed = `"1.2" or "1.3"`;
-  return z.union([z.string(), z.number()], {
-    error: (issue) => refuse(issue.input, "a TLS version", allowed),
-  }).transform((value, ctx): TlsVersion => {
-    const word = String(value);
-    if (word === "1.2" || word === "1.3") return word;
-    const problem = /^1(\.[01])?$/.test(word)
-      ? "is refused: TLS 1.1 and older are insecure"
-      : "is not a TLS version";
-    ctx.issues.push({
-      code: "custom",
-      message: `${describeValue(value)} ${problem}; expected ${allowed}`,
-      input: value,
-    });
-    return z.NEVER;
-  });
+  return kind(isStringOrNumber, (value) => refuse(value, "a TLS version", allowed)).then(
+    (value, issues): TlsVersion | typeof INVALID => {
+      const word = String(value);
+      if (word === "1.2" || word === "1.3") return word;
+      const problem = /^1(\.[01])?$/.test(word)
+        ? "is refused: TLS 1.1 and older are insecure"
+        : "is not a TLS version";
+      issues.push({ path: [], message: `${describeValue(value)} ${problem}; expected ${allowed}` });
+      return INVALID;
+    },
+  );
 }
 
 /**
@@ -205,26 +216,27 @@ export function tlsVersion() {
  */
 export function accountName(noun: string) {
   const allowed = `a ${noun} name or a numeric id, e.g. nobody or 65534`;
-  return z.union([z.string(), z.number()], {
-    error: (issue) => refuse(issue.input, `a ${noun}`, allowed),
-  }).transform((value, ctx): string => {
-    const word = String(value);
-    if (/^\d{1,10}$/.test(word) || /^[A-Za-z_][A-Za-z0-9_.-]{0,30}\$?$/.test(word)) return word;
-    ctx.issues.push({
-      code: "custom",
-      message: `${describeValue(value)} is not a ${noun} name or id; expected ${allowed}`,
-      input: value,
-    });
-    return z.NEVER;
-  });
+  return kind(isStringOrNumber, (value) => refuse(value, `a ${noun}`, allowed)).then(
+    (value, issues): string | typeof INVALID => {
+      const word = String(value);
+      if (/^\d{1,10}$/.test(word) || /^[A-Za-z_][A-Za-z0-9_.-]{0,30}\$?$/.test(word)) {
+        return word;
+      }
+      issues.push({
+        path: [],
+        message: `${describeValue(value)} is not a ${noun} name or id; expected ${allowed}`,
+      });
+      return INVALID;
+    },
+  );
 }
 
 /** A switch that must stay on; `false` is refused with `reason`. */
 export function alwaysOn(reason: string) {
-  return flag().transform((value, ctx): true => {
+  return flag().then((value, issues): true | typeof INVALID => {
     if (value) return true;
-    ctx.issues.push({ code: "custom", message: `false is refused: ${reason}`, input: value });
-    return z.NEVER;
+    issues.push({ path: [], message: `false is refused: ${reason}` });
+    return INVALID;
   });
 }
 
@@ -232,12 +244,9 @@ export function alwaysOn(reason: string) {
  * A nested mapping of keys. Unknown keys are errors; an absent or empty section (`network:`
  * with nothing under it) takes every default.
  */
-export function section<const Shape extends z.ZodRawShape>(shape: Shape) {
+export function section<const S extends Shape>(shape: S): Mapping<S> {
   const allowed = `a mapping with the keys ${Object.keys(shape).join(", ")}`;
-  return z.preprocess(
-    (value) => value ?? {},
-    z.strictObject(shape, { error: (issue) => refuse(issue.input, "a mapping", allowed) }),
-  );
+  return new Mapping(shape, (value) => refuse(value, "a mapping", allowed), true);
 }
 
 /**
@@ -252,21 +261,16 @@ export function congestionControl() {
   });
 }
 
-/** Something with zod's `safeParse`: a schema for the elements of {@linkcode oneOrList}. */
-interface Element<T> {
-  safeParse(value: unknown): z.ZodSafeParseResult<T>;
-}
-
 /**
  * One value, or a list of 1 to `max` of them (`a` or `[a, b]` in the file), each checked by
  * `element`. A problem with an entry of a list is placed on that entry (`key[1]`); a problem with
  * a single value on the key itself.
  */
-export function oneOrList<T>(element: Element<T>, max: number, allowed: string) {
-  return z.unknown().transform((value, ctx): T[] => {
-    const refuseWith = (message: string) => {
-      ctx.issues.push({ code: "custom", message, input: value });
-      return z.NEVER;
+export function oneOrList<T>(element: Check<T>, max: number, allowed: string): Leaf<T[]> {
+  return new Leaf((value, issues): T[] | typeof INVALID => {
+    const refuseWith = (message: string): typeof INVALID => {
+      issues.push({ path: [], message });
+      return INVALID;
     };
     if (value === undefined || value === null) return refuseWith(refuse(value, "", allowed));
     const listed = Array.isArray(value);
@@ -278,35 +282,31 @@ export function oneOrList<T>(element: Element<T>, max: number, allowed: string) 
     const values: T[] = [];
     let failed = false;
     for (const [index, item] of items.entries()) {
-      const result = element.safeParse(item);
-      if (result.success) {
-        values.push(result.data);
+      const result = element.parse(item);
+      if (result.ok) {
+        values.push(result.value);
         continue;
       }
       failed = true;
-      for (const issue of result.error.issues) {
-        const path = listed ? [index, ...issue.path] : issue.path;
-        ctx.issues.push({ code: "custom", message: issue.message, input: item, path });
+      for (const issue of result.issues) {
+        issues.push({ ...issue, path: listed ? [index, ...issue.path] : issue.path });
       }
     }
-    return failed ? z.NEVER : values;
+    return failed ? INVALID : values;
   });
 }
 
 /** A list of up to `max` values of `element`; an empty key (`routes:` alone) is an empty list. */
-export function boundedList<T extends z.ZodType>(
-  element: T,
+export function boundedList<T>(
+  element: Check<T>,
   max: number,
   noun: string,
   allowed: string,
-) {
-  return z.preprocess(
-    (value) => value ?? [],
-    z.array(element, { error: (issue) => refuse(issue.input, "a list", allowed) }).max(max, {
-      error: (issue) =>
-        `${
-          Array.isArray(issue.input) ? issue.input.length : "too many"
-        } ${noun} are too many; at most ${max} are allowed`,
-    }),
-  );
+): List<T> {
+  return new List(element, (value) => refuse(value, "a list", allowed), {
+    max: {
+      count: max,
+      message: (length) => `${length} ${noun} are too many; at most ${max} are allowed`,
+    },
+  }, true);
 }

@@ -1,12 +1,12 @@
 /**
- * Turns zod issues into our problem lines. The field builders already wrote each message;
- * here unknown keys get what replaces them (a key of the original program, _original_keys.ts)
- * or a did-you-mean, and every problem gets its key path and line.
+ * Turns the issues of the checks (_check.ts) into our problem lines. The field builders already
+ * wrote each message; here unknown keys get what replaces them (a key of the original program,
+ * _original_keys.ts) or a did-you-mean, and every problem gets its key path and line.
  *
  * @module
  */
 
-import type { z } from "zod";
+import { type CheckIssue, List, Mapping, unwrapCheck } from "./_check.ts";
 import type { ConfigProblem } from "./errors.ts";
 import { didYouMean } from "./suggest.ts";
 import { originalKeyAdvice } from "./_original_keys.ts";
@@ -14,15 +14,15 @@ import type { YamlSource } from "./_yaml.ts";
 
 /** Problems for `issues`, located in `source`; `schema` supplies the keys allowed at a path. */
 export function problemsFromIssues(
-  issues: readonly z.core.$ZodIssue[],
-  schema: z.ZodType,
+  issues: readonly CheckIssue[],
+  schema: unknown,
   source: YamlSource,
 ): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of issues) {
-    if (issue.code === "unrecognized_keys") {
+    if (issue.unknownKeys !== undefined) {
       const known = keysAt(schema, issue.path);
-      for (const key of issue.keys) {
+      for (const key of issue.unknownKeys) {
         const hint = didYouMean(key, known);
         const original = originalKeyAdvice(formatPath([...issue.path, key]));
         const message = original !== undefined
@@ -63,60 +63,18 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** The keys of the mapping that `schema` expects at `path` (empty when it expects none). */
-function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+function keysAt(schema: unknown, path: readonly PropertyKey[]): string[] {
   let node: unknown = schema;
   for (const segment of [...path, undefined]) {
-    node = unwrap(node);
+    node = unwrapCheck(node);
     if (typeof segment === "number") {
-      node = elementOf(node);
+      node = node instanceof List ? node.element : undefined;
       continue;
     }
-    const shape = shapeOf(node);
-    if (shape === undefined) return [];
+    if (!(node instanceof Mapping)) return [];
+    const shape: Readonly<Record<string, unknown>> = node.shape;
     if (segment === undefined) return Object.keys(shape);
     node = shape[String(segment)];
   }
   return [];
-}
-
-interface Definition {
-  readonly type?: string;
-  readonly innerType?: unknown;
-  readonly in?: unknown;
-  readonly out?: unknown;
-  readonly shape?: Record<string, unknown>;
-  readonly element?: unknown;
-}
-
-function definitionOf(node: unknown): Definition | undefined {
-  if (typeof node !== "object" || node === null || !("_zod" in node)) return undefined;
-  const internals = node._zod;
-  if (typeof internals !== "object" || internals === null || !("def" in internals)) {
-    return undefined;
-  }
-  return internals.def as Definition;
-}
-
-/** Looks through defaults, optionals and pipes to the schema that does the checking. */
-function unwrap(node: unknown): unknown {
-  for (let depth = 0; depth < 16; depth++) {
-    const definition = definitionOf(node);
-    if (definition === undefined) return node;
-    if (definition.innerType !== undefined) node = definition.innerType;
-    else if (definition.type === "pipe") {
-      const out = unwrap(definition.out);
-      node = shapeOf(out) || elementOf(out) ? definition.out : definition.in;
-    } else return node;
-  }
-  return node;
-}
-
-function elementOf(node: unknown): unknown {
-  const definition = definitionOf(node);
-  return definition?.type === "array" ? definition.element : undefined;
-}
-
-function shapeOf(node: unknown): Record<string, unknown> | undefined {
-  const definition = definitionOf(node);
-  return definition?.type === "object" ? definition.shape : undefined;
 }

@@ -1,5 +1,5 @@
 /**
- * Zod builders for the peers the configuration file names: the server's client registry
+ * Builders for the peers the configuration file names: the server's client registry
  * (`clients:`), a client's servers (`server:`) and the HTTP proxy it reaches them through, on
  * top of the general builders of _fields.ts and the addresses of addresses.ts (same one-line
  * messages).
@@ -7,12 +7,12 @@
  * @module
  */
 
-import { z } from "zod";
+import { INVALID, kind, List, Mapping } from "./_check.ts";
 import { formatEndpoint } from "./endpoint.ts";
 import type { ParseResult } from "./endpoint.ts";
 import { hostAddresses, networkList } from "./addresses.ts";
 import type { Endpoint } from "./types.ts";
-import { endpoint, flag, oneOrList, refuse, text } from "./_fields.ts";
+import { endpoint, flag, isString, oneOrList, refuse, text } from "./_fields.ts";
 
 /** The longest common name a certificate may have (X.520 ub-common-name). */
 const MAX_NAME_CHARACTERS = 64;
@@ -21,19 +21,16 @@ const MAX_NAME_CHARACTERS = 64;
 export function clientName() {
   const allowed =
     `the certificate's common name, 1 to ${MAX_NAME_CHARACTERS} characters, e.g. web1`;
-  return z.string({
-    error: (issue) =>
-      typeof issue.input === "number"
-        ? `${issue.input} is a number, not a name; quote a name made of digits, e.g. name: "1001"`
-        : refuse(issue.input, "a name", allowed),
-  }).transform((value, ctx): string => {
-    const refuseWith = (problem: string) => {
-      ctx.issues.push({
-        code: "custom",
-        message: `${JSON.stringify(value)} ${problem}`,
-        input: value,
-      });
-      return z.NEVER;
+  return kind(
+    isString,
+    (value) =>
+      typeof value === "number"
+        ? `${value} is a number, not a name; quote a name made of digits, e.g. name: "1001"`
+        : refuse(value, "a name", allowed),
+  ).then((value, issues): string | typeof INVALID => {
+    const refuseWith = (problem: string): typeof INVALID => {
+      issues.push({ path: [], message: `${JSON.stringify(value)} ${problem}` });
+      return INVALID;
     };
     const characters = [...value].length;
     if (characters === 0 || characters > MAX_NAME_CHARACTERS) {
@@ -57,27 +54,31 @@ export function clientName() {
 /** The server's `clients:` list: 1 to `maxClients` entries, each with up to `maxRoutes` routes. */
 export function clientList(maxClients: number, maxRoutes: number) {
   const entryKeys = "a mapping with the keys name, allow, address and routes, e.g. - name: web1";
-  const entry = z.strictObject({
+  const entry = new Mapping({
     name: clientName(),
     allow: flag().default(true),
     address: hostAddresses().default([]),
     routes: networkList(maxRoutes),
-  }, { error: (issue) => refuse(issue.input, "a client entry", entryKeys) });
+  }, (value) => refuse(value, "a client entry", entryKeys));
   const allowed = `a list of clients, each ${entryKeys}`;
-  return z.array(entry, {
-    error: (issue) =>
-      issue.input === null
+  return new List(
+    entry,
+    (value) =>
+      value === null
         ? `no value given; list the clients (- name: web1), or remove clients: to accept every certificate the CA signed`
-        : refuse(issue.input, "a list", allowed),
-  }).min(1, {
-    error: "an empty list; list the clients (- name: web1), " +
-      "or remove clients: to accept every certificate the CA signed",
-  }).max(maxClients, {
-    error: (issue) =>
-      `${
-        Array.isArray(issue.input) ? issue.input.length : "too many"
-      } clients are too many; at most ${maxClients} are allowed`,
-  });
+        : refuse(value, "a list", allowed),
+    {
+      min: {
+        count: 1,
+        message: "an empty list; list the clients (- name: web1), " +
+          "or remove clients: to accept every certificate the CA signed",
+      },
+      max: {
+        count: maxClients,
+        message: (length) => `${length} clients are too many; at most ${maxClients} are allowed`,
+      },
+    },
+  );
 }
 
 /**
@@ -87,28 +88,28 @@ export function clientList(maxClients: number, maxRoutes: number) {
 export function serverList(max: number) {
   const allowed = `HOST:PORT, e.g. vpn.example.com:443, or a list of them to try in turn, ` +
     `e.g. [vpn1.example.com:443, "[2001:db8::1]:443"]`;
-  return oneOrList(endpoint(true), max, allowed).transform((list, ctx): Endpoint[] => {
-    const seen = new Map<string, number>();
-    let failed = false;
-    for (const [index, server] of list.entries()) {
-      const key = formatEndpoint(server).toLowerCase();
-      const first = seen.get(key);
-      if (first === undefined) {
-        seen.set(key, index);
-        continue;
+  return oneOrList(endpoint(true), max, allowed).then(
+    (list, issues): Endpoint[] | typeof INVALID => {
+      const seen = new Map<string, number>();
+      let failed = false;
+      for (const [index, server] of list.entries()) {
+        const key = formatEndpoint(server).toLowerCase();
+        const first = seen.get(key);
+        if (first === undefined) {
+          seen.set(key, index);
+          continue;
+        }
+        failed = true;
+        issues.push({
+          path: [index],
+          message: `${
+            JSON.stringify(formatEndpoint(server))
+          } is already server[${first}]; list each server once`,
+        });
       }
-      failed = true;
-      ctx.issues.push({
-        code: "custom",
-        message: `${
-          JSON.stringify(formatEndpoint(server))
-        } is already server[${first}]; list each server once`,
-        input: server,
-        path: [index],
-      });
-    }
-    return failed ? z.NEVER : list;
-  });
+      return failed ? INVALID : list;
+    },
+  );
 }
 
 /** `proxy.url`: an HTTP proxy as `http://HOST:PORT`. */
@@ -143,6 +144,7 @@ export function noProxyList(max: number) {
         ? { ok: true, value }
         : { ok: false, message: `${JSON.stringify(value)} is not ${allowed}` },
   );
-  return z.array(entry, { error: (issue) => refuse(issue.input, "a list", allowed) })
-    .max(max, { error: `more than ${max} entries` }).default([]);
+  return new List(entry, (value) => refuse(value, "a list", allowed), {
+    max: { count: max, message: () => `more than ${max} entries` },
+  }).default([]);
 }

@@ -6,12 +6,13 @@
  * @module
  */
 
-import { z } from "zod";
+import { Mapping, type Output } from "./_check.ts";
 import { MAX_PUSHED_ROUTES } from "../frame/control.ts";
 import {
   accountName,
   alwaysOn,
   congestionControl,
+  describeValue,
   endpoint,
   filePath,
   flag,
@@ -63,7 +64,7 @@ export const LIMITS = {
 
 /** The schema of a configuration file whose relative paths start from `baseDir`. */
 export function fileSchema(baseDir: string) {
-  return z.strictObject({
+  return new Mapping({
     mode: oneOf(["server", "client"], "a mode"),
     // Exactly one of listen/server, depending on mode; parse.ts enforces which, and refuses the
     // keys of the other mode below (their defaults are dropped for the other mode).
@@ -138,8 +139,8 @@ export function fileSchema(baseDir: string) {
         crl_refresh: integer(10, 86400).default(300),
       }),
     }),
-  });
+  }, (value) => `the file holds ${describeValue(value)}`);
 }
 
 export type FileSchema = ReturnType<typeof fileSchema>;
-export type FileValues = z.output<FileSchema>;
+export type FileValues = Output<FileSchema>;

@@ -1,7 +1,7 @@
 /**
  * The tunnel addresses and networks of the configuration file (`address`, `routes`,
  * `push_routes`, `reachable`, a client's `address` in `clients:`): the rules each obeys, in one
- * line per refusal that quotes the value and says what to write instead, and the zod builders
+ * line per refusal that quotes the value and says what to write instead, and the checks (_check.ts)
  * that parse them, once, into {@linkcode IpPrefix} values. Pure.
  *
  * Rules for common slips: an IPv4 octet with a leading zero (`010.0.0.1`, octal to some tools)
@@ -13,7 +13,7 @@
  * @module
  */
 
-import { z } from "zod";
+import { INVALID } from "./_check.ts";
 import { familyOf, formatAddress, parseAddress, parseIpv4, parseIpv6 } from "../ip/address.ts";
 import {
   broadcastOf,
@@ -290,37 +290,34 @@ export function tunnelAddresses() {
       return v6.ok ? { ok: true, value: { family: 6, text: value, address: v6.value } } : v6;
     },
   );
-  return oneOrList(element, 2, allowed).transform((list, ctx): TunnelAddresses => {
+  return oneOrList(element, 2, allowed).then((list, issues): TunnelAddresses | typeof INVALID => {
     let v4: IpPrefix<4> | undefined;
     let v6: IpPrefix<6> | undefined;
     let failed = false;
     for (const [index, entry] of list.entries()) {
       if ((entry.family === 4 ? v4 : v6) !== undefined) {
         failed = true;
-        ctx.issues.push({
-          code: "custom",
+        issues.push({
+          path: [index],
           message: `${
             JSON.stringify(entry.text)
           } is a second IPv${entry.family} address; the tunnel has one IPv4 address and at most one IPv6 address`,
-          input: entry.text,
-          path: [index],
         });
       } else if (entry.family === 4) v4 = entry.address;
       else v6 = entry.address;
     }
     if (v4 === undefined) {
       const v6Text = list.find((entry) => entry.family === 6)?.text ?? "fd00:5::1/64";
-      ctx.issues.push({
-        code: "custom",
+      issues.push({
+        path: [],
         message: `${
           list.length === 1
             ? `${JSON.stringify(v6Text)} is an IPv6 address, and the tunnel needs an IPv4 one too`
             : "the list has no IPv4 address, and the tunnel needs one"
         }, e.g. address: [10.0.0.1/24, ${JSON.stringify(v6Text)}]`,
-        input: list,
       });
     }
-    if (v4 === undefined || failed) return z.NEVER;
+    if (v4 === undefined || failed) return INVALID;
     return v6 === undefined ? { v4 } : { v4, v6 };
   });
 }
@@ -346,17 +343,15 @@ export function hostAddresses() {
   const allowed = `a host address, e.g. 10.0.0.11, or a list of one IPv4 and one IPv6 address, ` +
     `e.g. [10.0.0.11, "fd00:5::11"]`;
   const element = text("a host address", allowed, parseHostAddress);
-  return oneOrList(element, 2, allowed).transform((list, ctx): IpPrefix[] => {
+  return oneOrList(element, 2, allowed).then((list, issues): IpPrefix[] | typeof INVALID => {
     const [first, second] = list;
     if (first !== undefined && second !== undefined && first.family === second.family) {
-      ctx.issues.push({
-        code: "custom",
+      issues.push({
+        path: [1],
         message:
           `a second IPv${second.family} address; a client has at most one IPv4 and one IPv6 address`,
-        input: list,
-        path: [1],
       });
-      return z.NEVER;
+      return INVALID;
     }
     return list;
   });

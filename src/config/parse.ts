@@ -5,7 +5,7 @@
  */
 
 import { dirname, resolve } from "node:path";
-import type { z } from "zod";
+import type { CheckIssue } from "./_check.ts";
 import { fileSchema } from "./_schema.ts";
 import type { FileSchema, FileValues } from "./_schema.ts";
 import { problemAt, problemsFromIssues } from "./_issues.ts";
@@ -57,14 +57,14 @@ export function parseSource(text: string, sourcePath: string): ParsedSource {
   const fields = data as Record<string, unknown>;
   const modeProblems = checkModeKeys(fields, yaml);
   const misplaced = new Set(modeProblems.map((problem) => problem.path));
-  const result = schema.safeParse(data);
-  const issues = result.success
+  const result = schema.parse(data);
+  const issues = result.ok
     ? []
-    : result.error.issues.filter((issue) => !misplaced.has(String(issue.path[0])));
+    : result.issues.filter((issue) => !misplaced.has(String(issue.path[0])));
   const problems = [...modeProblems, ...problemsFromIssues(issues, schema, yaml)];
-  const values = result.success ? result.data : acceptedNetworkValues(schema, fields, result.error);
+  const values = result.ok ? result.value : acceptedNetworkValues(schema, fields, result.issues);
   if (values !== undefined) problems.push(...checkNetworks(values, fields, yaml));
-  const tls = result.success ? result.data.security.tls : undefined;
+  const tls = result.ok ? result.value.security.tls : undefined;
   if (tls?.crl_urls !== undefined && tls.crl_file === undefined) {
     problems.push(problemAt(
       ["security", "tls", "crl_urls"],
@@ -72,10 +72,10 @@ export function parseSource(text: string, sourcePath: string): ParsedSource {
       yaml,
     ));
   }
-  if (problems.length > 0 || !result.success) {
+  if (problems.length > 0 || !result.ok) {
     throw new ConfigError(sourcePath, sortByLine(firstPerPath(problems)));
   }
-  return { config: deepFreeze(toConfig(result.data, absolutePath)), source: yaml };
+  return { config: deepFreeze(toConfig(result.value, absolutePath)), source: yaml };
 }
 
 /**
@@ -85,16 +85,16 @@ export function parseSource(text: string, sourcePath: string): ParsedSource {
 function acceptedNetworkValues(
   schema: FileSchema,
   fields: Record<string, unknown>,
-  error: z.ZodError,
+  issues: readonly CheckIssue[],
 ): NetworkValues | undefined {
   const mode = fields.mode;
   if (mode !== "server" && mode !== "client") return undefined;
-  const refused = new Set(error.issues.map((issue) => issue.path[0]));
+  const refused = new Set(issues.map((issue) => issue.path[0]));
   const values: Record<string, unknown> = { mode };
   for (const key of NETWORK_KEYS) {
     if (refused.has(key)) continue;
-    const parsed = schema.shape[key].safeParse(fields[key]);
-    if (parsed.success) values[key] = parsed.data;
+    const parsed = schema.shape[key].parse(fields[key]);
+    if (parsed.ok) values[key] = parsed.value;
   }
   return values as NetworkValues;
 }

@@ -1,5 +1,4 @@
 /** Payloads of the control frames (docs/design/protocol.md): Hello, Ping/Pong and Close. */
-import { z } from "zod";
 import { encodeFrame, FrameError } from "./codec.ts";
 import { CONTROL_MAX_PAYLOAD, FrameType } from "./constants.ts";
 import { type IpPrefix, parsePrefix } from "../ip/prefix.ts";
@@ -21,26 +20,81 @@ export const LANE_TOKEN_PATTERN = /^[0-9a-f]{32}$/;
 /** The most routes one Hello may announce (64 IPv6 prefixes fit the 4 KiB control frame). */
 export const MAX_PUSHED_ROUTES = 64;
 
-const helloSchema = z.object({
-  protocol: z.number().int().positive(),
-  software: z.string().max(100),
+/** A Hello as sent: its addresses and routes as text (`10.0.0.2/24`). */
+export interface Hello {
+  readonly protocol: number;
+  readonly software: string;
   /** The sender's tunnel address with prefix, e.g. 10.0.0.2/24. */
-  address: z.string().max(50),
-  mtu: z.number().int().min(576).max(65535),
-  features: z.array(z.string().max(50)).max(32),
+  readonly address: string;
+  readonly mtu: number;
+  readonly features: readonly string[];
   /** The sender's IPv6 tunnel address with prefix, e.g. fd00:5::2/64, when it has one. */
-  address6: z.string().max(50).optional(),
+  readonly address6?: string;
   /** Server only: networks the client may route through the tunnel (`push_routes`). */
-  routes: z.array(z.string().max(50)).max(MAX_PUSHED_ROUTES).optional(),
+  readonly routes?: readonly string[];
   /**
    * Server's answer: the single-use token a second connection names to join this session as
    * its sparse lane. Client's Hello on that second connection: the token it redeems.
    */
-  lane: z.string().regex(LANE_TOKEN_PATTERN).optional(),
-});
+  readonly lane?: string;
+}
 
-/** A Hello as sent: its addresses and routes as text (`10.0.0.2/24`). */
-export type Hello = z.infer<typeof helloSchema>;
+/** A text of at most `max` characters, or why not. */
+function shortText(value: unknown, max: number): string | undefined {
+  if (typeof value !== "string") return "not a string";
+  return value.length > max ? `longer than ${max} characters` : undefined;
+}
+
+/** A list of at most `max` texts of at most 50 characters, or why not. */
+function textList(value: unknown, max: number): string | undefined {
+  if (!Array.isArray(value)) return "not a list";
+  if (value.length > max) return `more than ${max} entries`;
+  for (const [index, entry] of value.entries()) {
+    const problem = shortText(entry, 50);
+    if (problem) return `entry ${index}: ${problem}`;
+  }
+  return undefined;
+}
+
+function wholeNumber(value: unknown, min: number, max: number): string | undefined {
+  if (typeof value !== "number" || !Number.isInteger(value)) return "not a whole number";
+  return value < min || value > max ? `not from ${min} to ${max}` : undefined;
+}
+
+/** The fields of a Hello and their checks; an absent optional field is not checked. */
+const HELLO_FIELDS: Readonly<
+  Record<keyof Hello, { optional?: true; check: (value: unknown) => string | undefined }>
+> = {
+  protocol: { check: (value) => wholeNumber(value, 1, Number.MAX_SAFE_INTEGER) },
+  software: { check: (value) => shortText(value, 100) },
+  address: { check: (value) => shortText(value, 50) },
+  mtu: { check: (value) => wholeNumber(value, 576, 65535) },
+  features: { check: (value) => textList(value, 32) },
+  address6: { optional: true, check: (value) => shortText(value, 50) },
+  routes: { optional: true, check: (value) => textList(value, MAX_PUSHED_ROUTES) },
+  lane: {
+    optional: true,
+    check: (value) =>
+      typeof value === "string" && LANE_TOKEN_PATTERN.test(value) ? undefined : "not a lane token",
+  },
+};
+
+/** `json` as a Hello (its known fields only: a newer peer's extra fields are left out). */
+function checkHello(json: unknown): Hello {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new FrameError("hello is malformed: value: not a JSON object");
+  }
+  const fields = json as Record<string, unknown>;
+  const hello: Record<string, unknown> = {};
+  for (const [name, { optional, check }] of Object.entries(HELLO_FIELDS)) {
+    const value = Object.hasOwn(fields, name) ? fields[name] : undefined;
+    if (value === undefined && optional) continue;
+    const problem = value === undefined ? "missing" : check(value);
+    if (problem !== undefined) throw new FrameError(`hello is malformed: ${name}: ${problem}`);
+    hello[name] = value;
+  }
+  return hello as unknown as Hello;
+}
 
 /**
  * An address or network a peer's Hello states: the text it sent (for messages), and the prefix
@@ -83,14 +137,7 @@ export function decodeHello(payload: Uint8Array): PeerHello {
   } catch {
     throw new FrameError("hello is not valid UTF-8 JSON");
   }
-  const parsed = helloSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new FrameError(
-      `hello is malformed: ${issue?.path.join(".") || "value"}: ${issue?.message}`,
-    );
-  }
-  const { address, address6, routes, ...rest } = parsed.data;
+  const { address, address6, routes, ...rest } = checkHello(json);
   return {
     ...rest,
     address: statedPrefix(address),

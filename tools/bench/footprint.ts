@@ -23,7 +23,7 @@ const src = (path: string) => new URL(`../../src/${path}`, import.meta.url).href
 /** The Node modules the TLS transport and the rest of src/ use. */
 const NODE = ["node:tls", "node:net", "node:crypto", "node:fs", "node:process"];
 /** deno.json's npm packages that a tunnel imports (prom-client only with the monitor). */
-const NPM = ["zod", "yaml", "pkijs", "asn1js", "@logtape/logtape"];
+const NPM = ["yaml", "pkijs", "asn1js", "@logtape/logtape"];
 const SERVER = [src("run_tunnel.ts"), src("server/server.ts")];
 const CLIENT = [src("run_tunnel.ts"), src("client/client.ts")];
 
@@ -40,7 +40,7 @@ export const FOOTPRINT_LAYERS: readonly FootprintLayer[] = [
   { label: "deno, nothing imported", modules: [] },
   { label: "+ Node layer (node:tls, net, crypto, fs, process)", modules: NODE, base: 0 },
   {
-    label: "+ npm packages (zod, yaml, pkijs, asn1js, logtape)",
+    label: "+ npm packages (yaml, pkijs, asn1js, logtape)",
     modules: [...NODE, ...NPM],
     base: 1,
   },
