@@ -20,7 +20,7 @@ export const nativeSymbols = {
 
   // ---- native/memory.c: glibc's heap ----
   // int32_t (void)
-  sss_malloc_trim: { parameters: [], result: "i32" },
+  sss_malloc_trim: { parameters: [], result: "i32", nonblocking: true },
   // void (uint64_t *out)
   sss_malloc_info: { parameters: ["buffer"], result: "void" },
 

@@ -9,7 +9,8 @@ type Gc = (options?: { type?: "minor" | "major" }) => void;
 
 /**
  * A major V8 collection (the connections' objects and buffers), then malloc_trim through the
- * shim (the native memory glibc keeps in its arenas otherwise).
+ * shim (the native memory glibc keeps in its arenas otherwise), off the JS thread: the returned
+ * function does not wait for it.
  */
 export function reclaimAfterFlood(
   shim: MemoryShim | undefined,
@@ -17,6 +18,6 @@ export function reclaimAfterFlood(
 ): () => void {
   return () => {
     gc?.({ type: "major" });
-    shim?.trim();
+    void shim?.trim();
   };
 }

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { QuietReclaim } from "../../src/transport/quiet_reclaim.ts";
+import { reclaimAfterFlood } from "../../src/runtime/reclaim.ts";
 import { loadNativeLibrary } from "../../src/native/library.ts";
 import { memoryShim } from "../../src/native/memory.ts";
 import { pollUntil } from "../lib/poll.ts";
@@ -34,13 +35,13 @@ Deno.test("QuietReclaim runs once a flood has passed, not during it and not with
   assert.equal(runs, 1, "and only once");
 });
 
-Deno.test("the shim's malloc_trim gives back what a burst of native allocations left free", () => {
+Deno.test("the shim's malloc_trim gives back what a burst of native allocations left free", async () => {
   const lib = loadNativeLibrary();
   try {
     const shim = memoryShim(lib);
     const before = shim.heap();
     assert.ok(before.inUse > 0 && before.arenas > 0, JSON.stringify(before));
-    shim.trim();
+    await shim.trim();
     const after = shim.heap();
     assert.ok(after.free <= before.free + 1024 * 1024, JSON.stringify({ before, after }));
   } finally {
@@ -68,4 +69,18 @@ Deno.test("tools/bench/door_memory.ts measures a small flood at every stage", as
   for (const s of stages) {
     assert.ok(s.rss > 0 && s.heapUsed > 0 && s.anonymous > 0, JSON.stringify(s));
   }
+});
+
+Deno.test("reclaimAfterFlood() collects, then starts the trim without waiting for it", () => {
+  const calls: string[] = [];
+  const shim = {
+    trim: () => {
+      calls.push("trim");
+      return new Promise<boolean>(() => {}); // a trim that never ends must not hold the caller
+    },
+    heap: () => ({ arenas: 0, mmapped: 0, inUse: 0, free: 0 }),
+  };
+  const reclaim = reclaimAfterFlood(shim, () => calls.push("gc"));
+  assert.equal(reclaim(), undefined);
+  assert.deepEqual(calls, ["gc", "trim"]);
 });

@@ -125,7 +125,7 @@ export async function measureDoorMemory(kind: Kind, count: number): Promise<obje
       const settle = async () => {
         await delay(500);
         gc({ type: "major" });
-        shim?.trim();
+        await shim?.trim();
       };
       await flood(kind, port, Math.min(1000, count)); // warm up: code, pools, first arenas
       await settle();
@@ -136,7 +136,7 @@ export async function measureDoorMemory(kind: Kind, count: number): Promise<obje
       gc({ type: "major" });
       await delay(300);
       stages.push(figures("after a major collection", shim));
-      shim?.trim();
+      await shim?.trim();
       stages.push(figures("after malloc_trim", shim));
       return stages;
     } finally {

@@ -148,7 +148,7 @@ export async function measureTlsFloodMemory(
       await attack(); // warm up: code, TLS, first arenas
       await delay(2000);
       gc({ type: "major" });
-      shim?.trim();
+      await shim?.trim();
       await delay(500);
       out(figures("before", shim));
       const result = await attack();
@@ -162,7 +162,7 @@ export async function measureTlsFloodMemory(
       gc({ type: "major" });
       out({ ...figures("after a major collection", shim), ms: performance.now() - start });
       start = performance.now();
-      shim?.trim();
+      await shim?.trim();
       out({ ...figures("after malloc_trim", shim), ms: performance.now() - start });
     } finally {
       for (const stream of streams) stream.destroy();
