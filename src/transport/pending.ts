@@ -10,6 +10,12 @@
  * not got that far frees its socket and a few bytes, nothing more (in Deno 2.9.6 every connection
  * node:tls wraps that then ends before its handshake completes keeps about 30 KB for good).
  *
+ * At an address's or a network's cap only a connection at least DISPLACE_GRACE_MS old gives way:
+ * otherwise a neighbour that reconnects as soon as it is closed would displace its way through its
+ * own idle connections, each reconnect closing the next oldest, and reach a newcomer's connection
+ * before its ClientHello has arrived (measured: a NAT neighbour holding 8 idle connections cost a
+ * client behind the same address its first try).
+ *
  * A connection TLS already has (its handshake under way) is displaced only when the whole table is
  * full; at an address's or a network's cap, when every place is held by a handshake under way or
  * completed, the newcomer is turned away. Only when every pending connection of the table has
@@ -56,6 +62,13 @@ export const DEFAULT_PENDING_LIMITS: PendingLimits = {
   network6Prefix: 64,
 };
 
+/**
+ * How old a connection must be before a newcomer may displace it at an address's or a network's
+ * cap: an honest client's ClientHello follows its connect within a round trip, so it is never
+ * displaced by the connections that come after it.
+ */
+export const DISPLACE_GRACE_MS = 1000;
+
 /** Which cap turned a newcomer away. */
 export type PendingCap = "pending" | "per source" | "per network";
 
@@ -86,6 +99,8 @@ interface Entry {
   readonly connection: PendingConnection;
   readonly source: string;
   readonly network: string;
+  /** When it was accepted (the clock of PendingConnections). */
+  readonly since: number;
   handshaken: boolean;
   release(): void;
 }
@@ -137,9 +152,11 @@ export class PendingConnections {
   #bySource = new Map<string, Set<Entry>>();
   #byNetwork = new Map<string, Set<Entry>>();
   #evicted = 0;
+  #now: () => number;
 
-  constructor(limits: Partial<PendingLimits> = {}) {
+  constructor(limits: Partial<PendingLimits> = {}, now: () => number = () => performance.now()) {
     this.limits = { ...DEFAULT_PENDING_LIMITS, ...limits };
+    this.#now = now;
   }
 
   /** Connections pending now. */
@@ -172,8 +189,10 @@ export class PendingConnections {
     ];
     for (const [cap, group, max] of caps) {
       while (group !== undefined && group.size >= max) {
-        // Only the full table displaces a connection TLS already has (see the module comment).
-        const victim = this.#leastAdvanced(group, cap === "pending");
+        // Only the full table displaces a connection TLS already has, or a young one (see the
+        // module comment).
+        const table = cap === "pending";
+        const victim = this.#leastAdvanced(group, table, table ? 0 : DISPLACE_GRACE_MS);
         if (victim === undefined) return cap;
         victim.release();
         this.#evicted++;
@@ -185,12 +204,14 @@ export class PendingConnections {
 
   /**
    * The oldest entry that has received nothing; else the oldest with part of a ClientHello; else,
-   * with `underWay`, the oldest whose handshake is under way.
+   * with `underWay`, the oldest whose handshake is under way. Only entries at least `minAgeMs` old.
    */
-  #leastAdvanced(group: Set<Entry>, underWay: boolean): Entry | undefined {
+  #leastAdvanced(group: Set<Entry>, underWay: boolean, minAgeMs: number): Entry | undefined {
     let partial: Entry | undefined;
     let wrapped: Entry | undefined;
+    const now = this.#now();
     for (const entry of group) {
+      if (now - entry.since < minAgeMs) break; // the rest is younger still
       const r = rank(entry);
       if (r === 0) return entry;
       if (r === 1 && partial === undefined) partial = entry;
@@ -210,6 +231,7 @@ export class PendingConnections {
       connection,
       source,
       network,
+      since: this.#now(),
       handshaken: false,
       release: () => {
         clear();

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  DISPLACE_GRACE_MS,
   handshakeDeadlineMs,
   networkKey,
   type PendingCap,
@@ -80,22 +81,32 @@ Deno.test("PendingConnections: finished handshakes are never closed to make room
   assert.notEqual(typeof take(door, "203.0.113.1", "d", log).slot, "string");
 });
 
-Deno.test("PendingConnections: a NAT neighbour's idle connections make room at once for a client behind the same address", () => {
+Deno.test("PendingConnections: a NAT neighbour's idle connections make room for a client behind the same address once 1 s old; its reconnects never reach the client", () => {
   const log: string[] = [];
-  const door = new PendingConnections({ maxPendingPerSource: 8 });
+  let now = 0;
+  const door = new PendingConnections({ maxPendingPerSource: 8 }, () => now);
   for (let i = 0; i < 8; i++) take(door, "192.0.2.7", `idle${i}`, log);
+  now = DISPLACE_GRACE_MS - 1;
+  assert.equal(take(door, "192.0.2.7", "early", log).slot, "per source", "young idle ones stay");
+  now = DISPLACE_GRACE_MS;
   const client = take(door, "192.0.2.7", "client", log);
   assert.equal(typeof client.slot, "object");
   assert.deepEqual(log, ["idle0 per source"], "the oldest idle one gave way");
-  client.state.bytes = 250; // it sends its ClientHello; the neighbour keeps reconnecting
+  // The neighbour reconnects at once whenever one of its connections is closed, before the
+  // client's ClientHello has arrived: each reconnect may close an old idle one, never the client.
   for (let i = 8; i < 40; i++) take(door, "192.0.2.7", `idle${i}`, log);
-  assert.ok(!log.includes("client per source"), "the client that made progress keeps its place");
+  assert.ok(!log.includes("client per source"), "the young client keeps its place");
+  assert.equal(log.length, 8, "the seven other old ones gave way, then the young ones stay");
   assert.equal(door.count, 8);
 });
 
-Deno.test("PendingConnections: at a network's cap, a newcomer displaces that network's least advanced connection: idle, then half a Hello, oldest first", () => {
+Deno.test("PendingConnections: at a network's cap, a newcomer displaces that network's least advanced connection at least 1 s old: idle, then half a Hello, oldest first", () => {
   const log: string[] = [];
-  const door = new PendingConnections({ maxPendingPerSource: 8, maxPendingPerNetwork4: 3 });
+  let now = 0;
+  const door = new PendingConnections(
+    { maxPendingPerSource: 8, maxPendingPerNetwork4: 3 },
+    () => now,
+  );
   const a = take(door, "198.51.100.1", "a", log);
   const b = take(door, "198.51.100.2", "b", log);
   take(door, "198.51.100.3", "c", log);
@@ -103,6 +114,7 @@ Deno.test("PendingConnections: at a network's cap, a newcomer displaces that net
   a.state.bytes = 9; // half a ClientHello
   b.state.bytes = 300;
   b.state.hello = true; // TLS has b's whole ClientHello
+  now = DISPLACE_GRACE_MS;
   const d = take(door, "198.51.100.9", "d", log);
   assert.equal(typeof d.slot, "object");
   assert.deepEqual(log, ["c per network"], "the idle one before the older half-Hello");
@@ -110,6 +122,7 @@ Deno.test("PendingConnections: at a network's cap, a newcomer displaces that net
   const e = take(door, "198.51.100.10", "e", log);
   assert.equal(typeof e.slot, "object");
   assert.deepEqual(log, ["c per network", "a per network"], "then the oldest half-Hello");
+  assert.equal(take(door, "198.51.100.11", "f", log).slot, "per network", "d and e are young");
   assert.equal(door.count, 4);
 });
 

@@ -3,6 +3,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { type ListenerEvents, TlsListener } from "../../src/transport/listener.ts";
 import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
+import { DISPLACE_GRACE_MS } from "../../src/transport/pending.ts";
 import { dialTls } from "../../src/transport/dialer.ts";
 import { isCapRefusal } from "../../src/transport/tls_errors.ts";
 import { pollUntil } from "../lib/poll.ts";
@@ -43,7 +44,7 @@ async function closedByServer(conn: Deno.Conn): Promise<void> {
   }
 }
 
-Deno.test("TlsListener makes room at the per-source cap by closing the oldest connection that has sent nothing", async () => {
+Deno.test("TlsListener makes room at the per-source cap by closing the oldest connection that has sent nothing for 1 s", async () => {
   await withMaterial(async (server) => {
     const { seen, events } = recorder();
     const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events, {
@@ -60,8 +61,8 @@ Deno.test("TlsListener makes room at the per-source cap by closing the oldest co
       // Half a ClientHello: progress, so it outranks the idle one.
       await started.write(new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc]));
       await pollUntil(() => listener.pending.count === 2, "two connections are pending");
-      // The bytes reach the server before the newcomer comes.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The bytes reach the server, and the idle one is old enough to give way.
+      await new Promise((resolve) => setTimeout(resolve, DISPLACE_GRACE_MS + 100));
       const newcomer = await Deno.connect({ hostname: "127.0.0.1", port });
       conns.push(newcomer);
       await closedByServer(idle);
@@ -94,6 +95,7 @@ Deno.test("TlsListener: a NAT neighbour holding its network's cap of idle connec
     let valid: tls.TLSSocket | undefined;
     try {
       await pollUntil(() => listener.pending.count === 4, "the neighbour holds the network's cap");
+      await new Promise((resolve) => setTimeout(resolve, DISPLACE_GRACE_MS + 100));
       valid = tls.connect({
         socket: net.connect({ host: "127.0.0.1", port, localAddress: "127.0.0.3" }),
         ca: server.ca,
