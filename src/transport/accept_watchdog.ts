@@ -8,7 +8,9 @@
  * accepted within `probeTimeoutMs`, and neither are the next ones (`failuresToStop` in a row, one
  * every `retryMs`, while nothing else is accepted either), the listener counts as stopped
  * (readiness says so) and is replaced by a new one, retried every `retryMs` until a connection
- * gets through again.
+ * gets through again. A probe's connect is bounded by `probeTimeoutMs` too: a dead listener's accept
+ * queue fills up, and then the kernel drops every SYN, the probe's included, so the connect would
+ * otherwise hang for minutes (SYN retries) and the outage would go unnoticed.
  *
  * @module
  */
@@ -20,8 +22,11 @@ export interface ProbeConnection {
 }
 
 export interface AcceptWatchdogOptions {
-  /** Opens a TCP connection to the listener; rejects when that fails. */
-  probe(): Promise<ProbeConnection>;
+  /**
+   * Opens a TCP connection to the listener; rejects when that fails, or once `signal` aborts
+   * (closing whatever it had opened).
+   */
+  probe(signal: AbortSignal): Promise<ProbeConnection>;
   /** Replaces the listener with a new one on the same address; rejects when it cannot. */
   restart(): Promise<void>;
   /** The listener stopped accepting (`reason`: one line). Called once per outage. */
@@ -131,12 +136,19 @@ export class AcceptWatchdog implements Disposable {
   async #probe(): Promise<string | undefined> {
     const timeoutMs = this.#options.probeTimeoutMs ?? 3000;
     let connection: ProbeConnection;
+    const connecting = new AbortController();
+    const giveUp = setTimeout(() => connecting.abort(), timeoutMs);
     try {
-      connection = await this.#options.probe();
+      connection = await this.#options.probe(connecting.signal);
     } catch (error) {
+      if (connecting.signal.aborted) {
+        return `a test connection could not be opened within ${timeoutMs} ms`;
+      }
       return `a test connection could not be opened (${
         error instanceof Error ? error.message : String(error)
       })`;
+    } finally {
+      clearTimeout(giveUp);
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {

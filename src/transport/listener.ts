@@ -19,6 +19,7 @@ import { QuietReclaim } from "./quiet_reclaim.ts";
 import { errorMessage } from "../base/error_message.ts";
 import { PeerCertificateCheck } from "../pki/peer_check.ts";
 import { handOver } from "./proxy_protocol.ts";
+import { readFirstRecord } from "./first_record.ts";
 
 /** A client that completed the TLS handshake without a certificate our TLS layer accepts. */
 export interface UnauthorizedPeer {
@@ -100,6 +101,18 @@ function refuseAtCap(socket: Socket, alerts: { inFlight: number }): void {
   };
   socket.end(CAP_ALERT, finish);
   Deno.unrefTimer(setTimeout(finish, 100));
+}
+
+/**
+ * The listen backlog (the kernel's queue of connections not yet accepted) for a door of
+ * `maxPending` places: half of them, at least 16, at most 511 (node's default). Deno 2.9.6 accepts
+ * every connection waiting in that queue at once, before any JavaScript runs, and a node:net server
+ * whose accept fails with EMFILE never accepts again (docs/security/door.md): so the queue counts
+ * against the open-file limit on top of the pending places, and must stay a fraction of them.
+ * Descriptors the door holds at most: maxPending + backlog + 1 + MAX_ALERTS_IN_FLIGHT.
+ */
+export function acceptBacklog(maxPending: number): number {
+  return Math.max(16, Math.min(511, Math.floor(maxPending / 2)));
 }
 
 /** Where the watchdog's probe connects: the listening address, or loopback for a wildcard. */
@@ -221,11 +234,13 @@ export class TlsListener {
       reclaim?.accepted();
       const remote = formatRemote(socket.remoteAddress, socket.remotePort);
       const source = socket.remoteAddress ?? "unknown";
+      let helloComplete = false;
       // Set when the door itself closes it (displaced, deadline): counted as that, not as a failure.
       let closedByDoor = false;
       const slot = pending.acquire(source, {
         // The TCP socket counts what the TLS layer read through it: 0 means no ClientHello yet.
         bytesReceived: () => socket.bytesRead,
+        helloComplete: () => helloComplete,
         evict: (cap) => {
           closedByDoor = true;
           socket.destroy();
@@ -261,10 +276,20 @@ export class TlsListener {
       handOver(
         socket,
         options.proxyProtocol ? { key: remote, sources } : undefined,
-        // Reading the whole ClientHello before the TLS wrap (first_record.ts) is off: with it, a
-        // server at a low open-file limit stopped answering under an idle flood
-        // (tests/e2e/robustness_test.ts); to be found before it comes back.
-        (socket) => tlsServer.emit("connection", socket),
+        // TLS wraps it only once its whole ClientHello is here (first_record.ts): a connection
+        // that never sends one is closed without ever costing a TLS wrap.
+        (socket) =>
+          readFirstRecord(socket).then(
+            () => {
+              if (socket.destroyed) return;
+              helloComplete = true;
+              tlsServer.emit("connection", socket);
+            },
+            (error: Error) => {
+              socket.destroy();
+              if (!closedByDoor) events.onHandshakeFailure(remote, error.message);
+            },
+          ),
         (reason) => {
           socket.destroy();
           if (!closedByDoor) events.onHandshakeFailure(remote, reason);
@@ -277,7 +302,8 @@ export class TlsListener {
       events.onHandshakeFailure(peer, describeServerHandshakeFailure(error));
       socket.destroy();
     });
-    const server = await listenOn(endpoint, onConnection);
+    const backlog = acceptBacklog(pending.limits.maxPending);
+    const server = await listenOn(endpoint, onConnection, backlog);
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : endpoint.port;
     const bound = { host: endpoint.host, port };
@@ -285,14 +311,14 @@ export class TlsListener {
       listener.#reclaim = reclaim;
       watchdog = new AcceptWatchdog({
         ...(options.watchdogIntervalMs ? { intervalMs: options.watchdogIntervalMs } : {}),
-        probe: () => openProbe(probeHost(bound.host), bound.port),
+        probe: (signal) => openProbe(probeHost(bound.host), bound.port, signal),
         restart: async () => {
           // close() frees the port at once, but its callback waits for every connection the
           // server ever accepted (live sessions too): never wait for it here.
           listener.#server.close();
           await new Promise((resolve) => setTimeout(resolve, 50));
           try {
-            listener.#server = await listenOn(bound, onConnection);
+            listener.#server = await listenOn(bound, onConnection, backlog);
           } catch (error) {
             const message = errorMessage(error);
             if (/permission denied|EACCES|os error 13/i.test(message)) {
@@ -325,7 +351,7 @@ export class TlsListener {
 }
 
 /** A TCP server on `endpoint` calling `onConnection`; rejects with one line when it cannot bind. */
-function listenOn(endpoint: Endpoint, onConnection: (socket: Socket) => void) {
+function listenOn(endpoint: Endpoint, onConnection: (socket: Socket) => void, backlog: number) {
   const server = net.createServer(onConnection);
   return new Promise<net.Server>((resolve, reject) => {
     server.once("error", (error: Error) => {
@@ -337,19 +363,23 @@ function listenOn(endpoint: Endpoint, onConnection: (socket: Socket) => void) {
         ),
       );
     });
-    server.listen(endpoint.port, endpoint.host, () => resolve(server));
+    server.listen({ port: endpoint.port, host: endpoint.host, backlog }, () => resolve(server));
   });
 }
 
-/** Connects to host:port for the watchdog; resolves once connected. */
-function openProbe(host: string, port: number): Promise<ProbeConnection> {
+/** Connects to host:port for the watchdog; resolves once connected, rejects when `signal` aborts. */
+function openProbe(host: string, port: number, signal: AbortSignal): Promise<ProbeConnection> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
-    socket.on("error", (error) => {
+    const fail = (error: unknown) => {
       socket.destroy();
       reject(error);
-    });
+    };
+    const onAbort = () => fail(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    socket.on("error", fail);
     socket.once("connect", () => {
+      signal.removeEventListener("abort", onAbort);
       resolve({ localPort: socket.localPort ?? 0, close: () => socket.destroy() });
     });
   });

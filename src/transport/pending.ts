@@ -2,21 +2,25 @@
  * The door's bookkeeping: connections from the moment they are accepted until their session opens,
  * under caps per source address, per source network and in total.
  *
- * When the whole table is full, the newcomer takes the place of the pending connection that has
- * made the least progress (nothing received yet, then part of a ClientHello, then a handshake
- * under way; the oldest first)
- * rather than being turned away: a crowd of strangers from many networks cannot keep a real client
- * out, it only pushes its own connections out. Only when every pending connection has completed
- * its TLS handshake is the newcomer refused.
+ * Under every cap, a newcomer takes the place of the pending connection that has made the least
+ * progress: nothing received yet, then part of a ClientHello; the oldest first. So a crowd of
+ * strangers, or a NAT neighbour holding its address's or its network's share, cannot keep a real
+ * client out: it only pushes its own connections out. That is cheap because the door hands a
+ * connection to TLS only once its whole ClientHello is in (first_record.ts): closing one that has
+ * not got that far frees its socket and a few bytes, nothing more (in Deno 2.9.6 every connection
+ * node:tls wraps that then ends before its handshake completes keeps about 30 KB for good).
  *
- * At its own address's cap, a newcomer displaces only a connection from that address that has sent
- * nothing for IDLE_DISPLACE_MS (a NAT neighbour's idle connections cannot keep a client behind the
- * same address out for long); at its network's cap it is turned away at once. That is deliberate:
- * in Deno
- * 2.9.6 every connection handed to node:tls that ends before its handshake completes keeps about
- * 30 KB for good (measured: 3,000 of them, closed by either side, +90 MB RSS, 33 MB of it glibc
- * heap in use, 16 MB V8 heap; malloc_trim returns none of it). Turning a crowd away before its
- * connections are wrapped bounds that cost by the caps and the handshake deadline.
+ * At an address's or a network's cap only a connection at least DISPLACE_GRACE_MS old gives way:
+ * otherwise a neighbour that reconnects as soon as it is closed would displace its way through its
+ * own idle connections, each reconnect closing the next oldest, and reach a newcomer's connection
+ * before its ClientHello has arrived (measured: a NAT neighbour holding 8 idle connections cost a
+ * client behind the same address its first try).
+ *
+ * A connection TLS already has (its handshake under way) is displaced only when the whole table is
+ * full; at an address's or a network's cap, when every place is held by a handshake under way or
+ * completed, the newcomer is turned away. Only when every pending connection of the table has
+ * completed its TLS handshake is a newcomer refused at the table's cap. The wraps a crowd can
+ * cause are so bounded by the caps and the handshake deadline.
  *
  * Pure bookkeeping with an injected view of each connection; the listener performs the closing.
  *
@@ -59,12 +63,11 @@ export const DEFAULT_PENDING_LIMITS: PendingLimits = {
 };
 
 /**
- * How old an idle connection must be before a newcomer from the same address may displace it: a
- * NAT neighbour's idle connections give way within seconds, while one address reconnecting fast
- * cannot make the door wrap (and lose ~30 KB for) more than maxPendingPerSource connections every
- * IDLE_DISPLACE_MS.
+ * How old a connection must be before a newcomer may displace it at an address's or a network's
+ * cap: an honest client's ClientHello follows its connect within a round trip, so it is never
+ * displaced by the connections that come after it.
  */
-export const IDLE_DISPLACE_MS = 2000;
+export const DISPLACE_GRACE_MS = 1000;
 
 /** Which cap turned a newcomer away. */
 export type PendingCap = "pending" | "per source" | "per network";
@@ -77,7 +80,7 @@ export interface PendingConnection {
    * Its whole ClientHello is in and TLS has it (first_record.ts): closing it now costs the TLS
    * layer's ~30 KB, so it goes after every connection that is still only partly there.
    */
-  helloComplete?(): boolean;
+  helloComplete(): boolean;
   /** Closes it to make room (its place is already freed when this is called). */
   evict(cap: PendingCap): void;
 }
@@ -133,7 +136,7 @@ export function handshakeDeadlineMs(baseMs: number, count: number, max: number, 
 /** 0 nothing received, 1 part of a ClientHello, 2 in TLS's hands, 3 handshake complete. */
 function rank(entry: Entry): number {
   if (entry.handshaken) return 3;
-  if (entry.connection.helloComplete?.()) return 2;
+  if (entry.connection.helloComplete()) return 2;
   return entry.connection.bytesReceived() > 0 ? 1 : 0;
 }
 
@@ -168,8 +171,9 @@ export class PendingConnections {
 
   /**
    * Takes a place for `connection` from `source`, first closing the least advanced connection
-   * under each cap that is full; says which cap refuses it when every connection under that cap
-   * has completed its handshake.
+   * under each cap that is full; says which cap refuses it when nothing under that cap may make
+   * room (an address's or network's places all held by handshakes under way or complete, the
+   * table's all by complete ones).
    */
   acquire(source: string, connection: PendingConnection): PendingSlot | PendingCap {
     const network = networkKey(source, this.limits);
@@ -185,12 +189,10 @@ export class PendingConnections {
     ];
     for (const [cap, group, max] of caps) {
       while (group !== undefined && group.size >= max) {
-        // Only the full table displaces any connection under way; an address's cap displaces
-        // only idle ones at least IDLE_DISPLACE_MS old (a NAT neighbour's), a network's none: a
-        // crowd is turned away before its connections cost a TLS wrap (see the module comment).
-        const victim = cap === "per network"
-          ? undefined
-          : this.#leastAdvanced(group, cap === "pending" ? undefined : IDLE_DISPLACE_MS);
+        // Only the full table displaces a connection TLS already has, or a young one (see the
+        // module comment).
+        const table = cap === "pending";
+        const victim = this.#leastAdvanced(group, table, table ? 0 : DISPLACE_GRACE_MS);
         if (victim === undefined) return cap;
         victim.release();
         this.#evicted++;
@@ -201,26 +203,21 @@ export class PendingConnections {
   }
 
   /**
-   * The oldest entry that has received nothing; else the oldest with part of a ClientHello; else
-   * the oldest whose handshake is under way. With `idleForMs`, only an entry that has received
-   * nothing and is at least that old.
+   * The oldest entry that has received nothing; else the oldest with part of a ClientHello; else,
+   * with `underWay`, the oldest whose handshake is under way. Only entries at least `minAgeMs` old.
    */
-  #leastAdvanced(group: Set<Entry>, idleForMs?: number): Entry | undefined {
+  #leastAdvanced(group: Set<Entry>, underWay: boolean, minAgeMs: number): Entry | undefined {
     let partial: Entry | undefined;
-    let underWay: Entry | undefined;
+    let wrapped: Entry | undefined;
     const now = this.#now();
     for (const entry of group) {
+      if (now - entry.since < minAgeMs) break; // the rest is younger still
       const r = rank(entry);
-      if (idleForMs !== undefined) {
-        if (now - entry.since < idleForMs) return undefined; // the rest is younger still
-        if (r === 0) return entry;
-        continue;
-      }
       if (r === 0) return entry;
       if (r === 1 && partial === undefined) partial = entry;
-      if (r === 2 && underWay === undefined) underWay = entry;
+      if (r === 2 && wrapped === undefined) wrapped = entry;
     }
-    return partial ?? underWay;
+    return partial ?? (underWay ? wrapped : undefined);
   }
 
   #add(source: string, network: string, connection: PendingConnection): PendingSlot {

@@ -81,7 +81,13 @@ async function exhaust(tag: string, unprivilegedPorts: boolean) {
         "3000",
       ]);
       console.log(`flood: ${JSON.stringify(await flood.done)}`);
-      await prlimitAsServer(pid, hard, true);
+      // Without unprivileged ports the server may have exited already, during the flood: its
+      // watchdog found the listener dead and could not bind 443 again. No limit to restore then.
+      const exited = await Promise.race([
+        server.child.status.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 100)),
+      ]);
+      if (unprivilegedPorts || !exited) await prlimitAsServer(pid, hard, true);
     } catch (error) {
       await stopWatching();
       await prlimitAsServer(pid, hard, false);

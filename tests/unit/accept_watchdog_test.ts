@@ -56,3 +56,26 @@ Deno.test("AcceptWatchdog: connections accepted keep it from probing; a real cli
   clearInterval(busy);
   assert.equal(state.probes, 0);
 });
+
+Deno.test("AcceptWatchdog: a probe whose connection never opens (a dead listener's full accept queue drops its SYN) counts as failed, and the listener is replaced", async () => {
+  const { state, watchdog, options } = fakeListener();
+  const aborted: string[] = [];
+  using dog = new AcceptWatchdog({
+    ...options,
+    // The connect hangs, as it does for minutes while SYNs are dropped; only the signal ends it.
+    probe: (signal: AbortSignal) => {
+      state.probes++;
+      return new Promise((_, reject) => {
+        signal.addEventListener("abort", () => {
+          aborted.push(String(signal.reason));
+          reject(signal.reason);
+        });
+      });
+    },
+  });
+  watchdog.current = dog;
+  await pollUntil(() => !dog.accepting, "a probe that never connects marks it stopped");
+  assert.match(state.events[0]!, /^stopped: a test connection could not be opened within 30 ms$/);
+  await pollUntil(() => state.restarts >= 1, "it is replaced");
+  assert.ok(aborted.length >= 3, "every hanging connect was given up");
+});

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import {
+  DISPLACE_GRACE_MS,
   handshakeDeadlineMs,
-  IDLE_DISPLACE_MS,
   networkKey,
   type PendingCap,
   PendingConnections,
@@ -81,60 +81,75 @@ Deno.test("PendingConnections: finished handshakes are never closed to make room
   assert.notEqual(typeof take(door, "203.0.113.1", "d", log).slot, "string");
 });
 
-Deno.test("PendingConnections: a NAT neighbour's idle connections make room for a client behind the same address once 2 s old", () => {
+Deno.test("PendingConnections: a NAT neighbour's idle connections make room for a client behind the same address once 1 s old; its reconnects never reach the client", () => {
   const log: string[] = [];
   let now = 0;
   const door = new PendingConnections({ maxPendingPerSource: 8 }, () => now);
   for (let i = 0; i < 8; i++) take(door, "192.0.2.7", `idle${i}`, log);
-  now = IDLE_DISPLACE_MS - 1;
+  now = DISPLACE_GRACE_MS - 1;
   assert.equal(take(door, "192.0.2.7", "early", log).slot, "per source", "young idle ones stay");
-  now = IDLE_DISPLACE_MS;
+  now = DISPLACE_GRACE_MS;
   const client = take(door, "192.0.2.7", "client", log);
   assert.equal(typeof client.slot, "object");
-  assert.deepEqual(log, ["idle0 per source"]);
-  client.state.bytes = 250; // it sends its ClientHello; the neighbour keeps reconnecting
-  for (let i = 8; i < 40; i++) {
-    now += 500;
-    take(door, "192.0.2.7", `idle${i}`, log);
-  }
-  assert.ok(!log.includes("client per source"), "the client that made progress keeps its place");
-  // Each displaced connection was at least IDLE_DISPLACE_MS old: at most 8 per 2 s.
-  assert.ok(log.length <= 1 + (16_000 / IDLE_DISPLACE_MS) * 8, `${log.length} displaced in 16 s`);
+  assert.deepEqual(log, ["idle0 per source"], "the oldest idle one gave way");
+  // The neighbour reconnects at once whenever one of its connections is closed, before the
+  // client's ClientHello has arrived: each reconnect may close an old idle one, never the client.
+  for (let i = 8; i < 40; i++) take(door, "192.0.2.7", `idle${i}`, log);
+  assert.ok(!log.includes("client per source"), "the young client keeps its place");
+  assert.equal(log.length, 8, "the seven other old ones gave way, then the young ones stay");
+  assert.equal(door.count, 8);
 });
 
-Deno.test("PendingConnections: at an address's or network's cap, connections under way are not displaced: the newcomer is turned away", () => {
+Deno.test("PendingConnections: at a network's cap, a newcomer displaces that network's least advanced connection at least 1 s old: idle, then half a Hello, oldest first", () => {
+  const log: string[] = [];
+  let now = 0;
+  const door = new PendingConnections(
+    { maxPendingPerSource: 8, maxPendingPerNetwork4: 3 },
+    () => now,
+  );
+  const a = take(door, "198.51.100.1", "a", log);
+  const b = take(door, "198.51.100.2", "b", log);
+  take(door, "198.51.100.3", "c", log);
+  take(door, "203.0.113.1", "other", log); // another network: never touched
+  a.state.bytes = 9; // half a ClientHello
+  b.state.bytes = 300;
+  b.state.hello = true; // TLS has b's whole ClientHello
+  now = DISPLACE_GRACE_MS;
+  const d = take(door, "198.51.100.9", "d", log);
+  assert.equal(typeof d.slot, "object");
+  assert.deepEqual(log, ["c per network"], "the idle one before the older half-Hello");
+  d.state.bytes = 9;
+  const e = take(door, "198.51.100.10", "e", log);
+  assert.equal(typeof e.slot, "object");
+  assert.deepEqual(log, ["c per network", "a per network"], "then the oldest half-Hello");
+  assert.equal(take(door, "198.51.100.11", "f", log).slot, "per network", "d and e are young");
+  assert.equal(door.count, 4);
+});
+
+Deno.test("PendingConnections: at an address's or network's cap held by handshakes under way, nothing is displaced: the newcomer is turned away", () => {
   const log: string[] = [];
   const door = new PendingConnections({ maxPendingPerSource: 2, maxPendingPerNetwork4: 3 });
   const a = take(door, "192.0.2.1", "a", log);
   const b = take(door, "192.0.2.1", "b", log);
-  a.state.bytes = b.state.bytes = 9; // half ClientHellos
+  a.state.hello = b.state.hello = true; // whole ClientHellos: TLS has them
   assert.equal(take(door, "192.0.2.1", "c", log).slot, "per source");
   const d = take(door, "192.0.2.2", "d", log);
-  d.state.bytes = 9;
+  (d.slot as PendingSlot).handshakeDone();
   assert.equal(take(door, "192.0.2.3", "e", log).slot, "per network");
   assert.deepEqual(log, []);
   assert.equal(door.count, 3);
 });
 
-Deno.test("PendingConnections: an IPv6 /64 and an IPv4 /24 are capped as one source network, newcomers turned away", () => {
+Deno.test("PendingConnections: an IPv6 /64 and an IPv4 /24 are capped as one source network", () => {
   const log: string[] = [];
   const door = new PendingConnections({ maxPendingPerNetwork6: 4, maxPendingPerNetwork4: 3 });
-  const v6 = [1, 2, 3, 4, 5, 6].map((i) =>
-    take(door, `2001:db8:0:1::${i.toString(16)}`, `v6-${i}`, log).slot
-  );
-  assert.deepEqual(v6.map((slot) => typeof slot), [
-    "object",
-    "object",
-    "object",
-    "object",
-    "string",
-    "string",
-  ]);
-  assert.equal(v6[4], "per network");
+  const v6 = [1, 2, 3, 4].map((i) => take(door, `2001:db8:0:1::${i}`, `v6-${i}`, log));
+  for (const f of v6) f.state.hello = true;
+  assert.equal(take(door, "2001:db8:0:1::ff", "v6-5", log).slot, "per network");
   assert.equal(typeof take(door, "2001:db8:0:2::1", "other64", log).slot, "object");
-  for (let i = 1; i <= 3; i++) take(door, `198.51.100.${i}`, `v4-${i}`, log);
+  for (let i = 1; i <= 3; i++) take(door, `198.51.100.${i}`, `v4-${i}`, log).state.hello = true;
   assert.equal(take(door, "::ffff:198.51.100.77", "mapped", log).slot, "per network");
-  assert.deepEqual(log, [], "nothing displaced at a network's cap");
+  assert.deepEqual(log, [], "connections TLS has are not displaced at a network's cap");
   assert.equal(door.count, 4 + 1 + 3);
 });
 
