@@ -109,10 +109,17 @@ function refuseAtCap(socket: Socket, alerts: { inFlight: number }): void {
  * every connection waiting in that queue at once, before any JavaScript runs, and a node:net server
  * whose accept fails with EMFILE never accepts again (docs/security/door.md): so the queue counts
  * against the open-file limit on top of the pending places, and must stay a fraction of them.
- * Descriptors the door holds at most: maxPending + backlog + 1 + MAX_ALERTS_IN_FLIGHT.
  */
 export function acceptBacklog(maxPending: number): number {
   return Math.max(16, Math.min(511, Math.floor(maxPending / 2)));
+}
+
+/**
+ * The descriptors a door of `maxPending` places holds at most: its places, one accept burst of the
+ * whole queue (backlog + 1), and the connections being told they were capped.
+ */
+export function doorDescriptors(maxPending: number): number {
+  return maxPending + acceptBacklog(maxPending) + 1 + MAX_ALERTS_IN_FLIGHT;
 }
 
 /** Where the watchdog's probe connects: the listening address, or loopback for a wildcard. */
