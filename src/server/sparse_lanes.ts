@@ -52,6 +52,16 @@ export class ServerLanes {
   }
 
   /**
+   * `lane` (a new connection whose Hello names `token`) joins its session: returns that session
+   * (the owner) and attaches the lane to it once the lane is open. Throws SessionRefusal as join.
+   */
+  admit(token: string, lane: Session): Session {
+    const owner = this.join(token, lane);
+    lane.opened.then(() => this.attach(owner, lane), () => {});
+    return owner;
+  }
+
+  /**
    * The session that `lane` (a new connection whose Hello names `token`) joins; throws
    * SessionRefusal, which closes only the lane, when the token or the certificate does not fit.
    */

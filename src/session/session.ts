@@ -4,29 +4,25 @@ import { FrameError } from "../frame/codec.ts";
 import { FrameType } from "../frame/constants.ts";
 import {
   CloseCode,
-  type CloseReason,
   decodeClose,
   decodeHello,
   decodePingToken,
   encodeClose,
   encodeHello,
   encodePing,
-  Feature,
-  type Hello,
   type PeerHello,
-  PROTOCOL_VERSION,
 } from "../frame/control.ts";
-import { type DataFrameWriter, FrameReceiver, NO_DATA_FRAMES } from "../frame/receiver.ts";
+import { judgeHello } from "./hello_exchange.ts";
+import { FrameReceiver, NO_DATA_FRAMES } from "../frame/receiver.ts";
 import type { PacketFilter } from "../ip/packet_filter.ts";
 import type { ConnectionInfo, SecureStream } from "../transport/secure_stream.ts";
 import type { SessionView } from "../counters/registry.ts";
-import { type SendBudget, SendQueue } from "./send_queue.ts";
+import { SendQueue } from "./send_queue.ts";
 import { TokenBucket } from "./token_bucket.ts";
-import type { CarrierPolicy } from "../transport/congestion_control.ts";
-import { CarrierTuner, carrierViews } from "./carrier_tuner.ts";
-import { TlsOverheadGuard } from "./tls_overhead.ts";
-import type { TcpHealth } from "../transport/carrier_socket.ts";
+import { type CarrierTuner, carrierViews } from "./carrier_tuner.ts";
+import { watchCarrier } from "./carrier_watch.ts";
 import { type LaneCarrier, LaneSlot } from "./sparse_lane.ts";
+import type { SessionEnd, SessionOptions, SessionState } from "./session_options.ts";
 import { type SessionCounters, sessionCounters } from "./session_counters.ts";
 import {
   DEFAULT_KEEPALIVE,
@@ -36,6 +32,13 @@ import {
 } from "./keepalive.ts";
 
 export type { KeepaliveOptions } from "./keepalive.ts";
+export {
+  type Admission,
+  type SessionEnd,
+  type SessionOptions,
+  SessionRefusal,
+  type SessionState,
+} from "./session_options.ts";
 
 /**
  * Control frames (Hello, Ping, Pong, Close) a peer may send: keepalive needs one Ping every few
@@ -43,61 +46,6 @@ export type { KeepaliveOptions } from "./keepalive.ts";
  */
 export const CONTROL_FRAMES_PER_SECOND = 50;
 const CONTROL_FRAMES_BURST = 200;
-
-/** What a side decides about its peer's Hello. */
-export interface Admission {
-  /** What the peer's packets may carry (sources it owns, destinations it may reach). */
-  readonly filter: PacketFilter;
-  /** Where the peer's data frames go once the session is open. */
-  readonly writer: DataFrameWriter;
-  /** What the server's Hello answer adds for this peer (its lane token). */
-  readonly reply?: Pick<Hello, "lane">;
-}
-
-/** Thrown by an admit function to refuse a peer with a reason it is told. */
-export class SessionRefusal extends Error {
-  override name = "SessionRefusal";
-  constructor(readonly code: CloseCode, message: string) {
-    super(message);
-  }
-}
-
-export interface SessionOptions {
-  readonly role: "server" | "client";
-  readonly stream: SecureStream;
-  /** Our Hello. The client sends it first; the server answers only after admitting the client. */
-  readonly hello: Hello;
-  readonly logger: Logger;
-  /** Judges the peer's Hello; throws SessionRefusal to refuse. */
-  readonly admit: (peer: PeerHello) => Admission;
-  /** @default DEFAULT_KEEPALIVE */
-  readonly keepalive?: KeepaliveOptions;
-  /** Close when the Hello exchange takes longer. @default 10000 */
-  readonly handshakeTimeoutMs?: number;
-  /** Bytes this peer may have queued for sending. @default DEFAULT_SEND_QUEUE_BYTES */
-  readonly sendQueueBytes?: number;
-  /** The process-wide ceiling on queued bytes, shared with the other sessions. */
-  readonly sendBudget?: SendBudget;
-  /** Told every keepalive round trip measured, in ms. */
-  readonly onRtt?: (ms: number) => void;
-  /**
-   * The shim, to reach the carrier's TCP socket: small unsent and TLS buffers sized from its
-   * delivery rate (so packets wait in the AQM'd send queue), and its health for reports.
-   */
-  readonly carrier?: CarrierPolicy;
-  /**
-   * Told the source address (4 or 16 bytes) of a packet dropped because the filter says the peer
-   * does not own it: at most once per chunk received, so the caller rate-limits its log line.
-   */
-  readonly onSpoofed?: (source: Uint8Array) => void;
-}
-
-export type SessionState = "handshake" | "open" | "closed";
-
-export interface SessionEnd extends CloseReason {
-  /** True when the peer closed (by Close frame or by dropping the connection). */
-  readonly byPeer: boolean;
-}
 
 /**
  * One peer's protocol state machine over an authenticated stream: Hello exchange, then data
@@ -131,7 +79,6 @@ export class Session {
   #out = { packets: 0, bytes: 0, congested: 0, control: 0 };
   /** Plaintext bytes and control frames received (for the TLS overhead guard). */
   #in = { bytes: 0, control: 0 };
-  #tlsGuard = new TlsOverheadGuard();
   #rttMs: number | undefined;
   #tuner: CarrierTuner | undefined;
   #lanes: LaneSlot;
@@ -345,26 +292,14 @@ export class Session {
 
   #onHello(peer: PeerHello): void {
     if (this.#state !== "handshake") throw new FrameError("second hello on an open session");
-    if (peer.protocol !== PROTOCOL_VERSION) {
-      this.close(
-        CloseCode.VersionMismatch,
-        `protocol version ${peer.protocol} is not supported (this side speaks ${PROTOCOL_VERSION})`,
-      );
+    const verdict = judgeHello(peer, this.#options.hello, this.#options.admit);
+    if ("refusal" in verdict) {
+      this.close(verdict.refusal.code, verdict.refusal.message);
       return;
     }
-    let admission: Admission;
-    try {
-      admission = this.#options.admit(peer);
-    } catch (error) {
-      if (error instanceof SessionRefusal) {
-        this.close(error.code, error.message);
-        return;
-      }
-      throw error;
-    }
+    const { admission } = verdict;
     this.#peer = peer;
-    this.#acceptsGso = peer.features.includes(Feature.Gso) &&
-      this.#options.hello.features.includes(Feature.Gso);
+    this.#acceptsGso = verdict.acceptsGso;
     if (this.role === "server") {
       this.#sendControl(encodeHello({ ...this.#options.hello, ...admission.reply }));
     }
@@ -376,13 +311,13 @@ export class Session {
   }
 
   #attachCarrier(options: SessionOptions): void {
-    const started = CarrierTuner.start(
-      options.carrier,
-      options.stream.endpoints,
-      this.#queue,
-      () => this.#out.bytes,
+    const started = watchCarrier({
+      policy: options.carrier,
+      endpoints: options.stream.endpoints,
+      queue: this.#queue,
+      sent: () => this.#out.bytes,
       // Only a client moves; a server's local address is the one it listens on.
-      this.role === "client"
+      onAddressGone: this.role === "client"
         ? () => {
           const local = options.stream.endpoints?.localAddress ?? "address";
           this.#stream.destroy();
@@ -393,30 +328,24 @@ export class Session {
           });
         }
         : undefined,
-      (health) => this.#checkTlsOverhead(health),
-    );
+      received: () => {
+        const { packetsIn, drops } = this.counters;
+        // Malformed frames earn no allowance: no honest peer sends them.
+        const frames = this.#in.control + packetsIn + drops.spoofed + drops.destination +
+          drops.linkLocal + drops.tunWrite;
+        return { plainBytes: this.#in.bytes, frames };
+      },
+      onOverhead: (message) => {
+        if (this.#state === "closed") return;
+        // The end's one line (the server's "client NAME (PEER) disconnected: ...") gives the reason.
+        this.close(CloseCode.ProtocolError, message);
+        // A flooder may not read: drop what TLS holds for it now, not after the close grace.
+        this.#stream.destroy();
+      },
+    });
     if (!started) return;
     this.#tuner = started.tuner;
     this.#stopTuner = started.stop;
-  }
-
-  /** Closes a peer whose TLS layer sends far more than its frames need (tls_overhead.ts). */
-  #checkTlsOverhead(health: TcpHealth): void {
-    if (this.#state === "closed") return;
-    const { packetsIn, drops } = this.counters;
-    // Malformed frames earn no allowance: no honest peer sends them.
-    const frames = this.#in.control + packetsIn + drops.spoofed + drops.destination +
-      drops.linkLocal + drops.tunWrite;
-    const verdict = this.#tlsGuard.observe({
-      wireBytes: health.bytesReceived - health.receiveQueued,
-      plainBytes: this.#in.bytes,
-      frames,
-    }, performance.now());
-    if (!verdict) return;
-    // The end's one line (the server's "client NAME (PEER) disconnected: ...") gives the reason.
-    this.close(CloseCode.ProtocolError, verdict.message);
-    // A flooder may not read: drop what TLS holds for it now, not after the close grace.
-    this.#stream.destroy();
   }
 
   #startKeepalive(): void {
