@@ -19,6 +19,7 @@ import { addCertificateMetrics } from "./certificate_metrics.ts";
 import type { MonitorSource } from "./source.ts";
 import { rttHistogram } from "./rtt_histogram.ts";
 import { CARRIER_SERIES } from "./carrier_metrics.ts";
+import { LANE_SERIES } from "./lane_metrics.ts";
 
 /** What `sssonector_build_info` says. */
 export interface BuildInfo {
@@ -267,7 +268,7 @@ export class TunnelMetrics {
         }
       },
     );
-    for (const series of CARRIER_SERIES) {
+    for (const series of [...CARRIER_SERIES, ...LANE_SERIES]) {
       const make = series.type === "gauge" ? gauge : counter;
       make(series.name, series.help, ["peer", "remote"], (m, s) => {
         for (const session of s.sessions) {

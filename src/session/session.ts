@@ -190,6 +190,7 @@ export class Session {
       queuedBytes: this.#queue.queued,
       traffic,
       ...carrierViews(this.#tuner, this.#queue.aqm),
+      lane: this.#lanes.view(),
     };
   }
 

@@ -10,6 +10,7 @@
  * every sparse packet; when it falls behind (nothing written for LANE_STALL_MS) or ends, sparse
  * packets return to the main carrier at once and the session goes on.
  */
+import type { LaneView } from "../counters/registry.ts";
 import type { PacketFilter } from "../ip/packet_filter.ts";
 import type { SendQueue } from "./send_queue.ts";
 
@@ -59,8 +60,8 @@ export class LaneSlot {
     bytesIn: 0,
     drops: { spoofed: 0, malformed: 0, tunWrite: 0, destination: 0, linkLocal: 0 },
   };
-  /** Sparse packets the lanes carried out. */
-  #sent = 0;
+  /** What lanes carried out, and how often sparse packets went back to the main carrier. */
+  #out = { opened: 0, packets: 0, bytes: 0, fallbacks: 0 };
 
   constructor(queue: Pick<SendQueue, "sparseSink">) {
     this.#queue = queue;
@@ -73,7 +74,19 @@ export class LaneSlot {
 
   /** Sparse packets handed to lanes so far. */
   get sent(): number {
-    return this.#sent;
+    return this.#out.packets;
+  }
+
+  /** The lane as reports show it. */
+  view(): LaneView {
+    const { opened, packets, bytes, fallbacks } = this.#out;
+    return {
+      up: this.#lane !== undefined,
+      opened,
+      packetsOut: packets,
+      bytesOut: bytes,
+      fallbacks,
+    };
   }
 
   /** Packets and bytes received over lanes, the live one included. */
@@ -95,8 +108,12 @@ export class LaneSlot {
   attach(lane: LaneCarrier, onDetached?: () => void): boolean {
     if (this.#closed || this.#lane !== undefined || lane.state !== "open") return false;
     this.#lane = lane;
+    this.#out.opened++;
     this.#queue.sparseSink = (frames) => {
-      if (lane.stalledMs() >= LANE_STALL_MS) return false;
+      if (lane.stalledMs() >= LANE_STALL_MS) {
+        this.#out.fallbacks++;
+        return false;
+      }
       let length = 0;
       for (const frame of frames) length += frame.length;
       const batch = new Uint8Array(length);
@@ -105,8 +122,12 @@ export class LaneSlot {
         batch.set(frame, at);
         at += frame.length;
       }
-      if (!lane.sendSparse(batch, frames.length)) return false;
-      this.#sent += frames.length;
+      if (!lane.sendSparse(batch, frames.length)) {
+        this.#out.fallbacks++;
+        return false;
+      }
+      this.#out.packets += frames.length;
+      this.#out.bytes += length;
       return true;
     };
     lane.ended.then(() => {

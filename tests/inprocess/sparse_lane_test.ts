@@ -110,6 +110,14 @@ Deno.test("a client's second connection joins its session as the sparse lane: sp
   const clientLane = a.client.session!.lane!;
   await deliver(srv, a.device, "10.0.0.1", "10.0.0.2", 3);
   assert.equal(clientLane.counters.packetsIn, 1);
+  // Each side's reports show its lane up and the one sparse packet it sent on it.
+  for (const view of [a.client.session!.view(), main.view()]) {
+    assert.equal(view.lane?.up, true);
+    assert.equal(view.lane?.opened, 1);
+    assert.equal(view.lane?.packetsOut, 1);
+    assert.equal(view.lane?.bytesOut, 4 + 24, "one frame: its header and the packet");
+    assert.equal(view.lane?.fallbacks, 0);
+  }
 });
 
 Deno.test("a lane with an unknown token, or the token of another certificate, is refused and the session stays", async () => {
