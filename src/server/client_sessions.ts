@@ -235,6 +235,7 @@ export class ClientSessions {
       ...basics,
       onSpoofed: (source) => this.#strangers.spoofed(info.peerName, formatAddress(source)),
       sendBudget: this.#budget,
+      onLaneRequest: () => this.#lanes.renew(session),
       admit: (peer) => {
         const captured = carrierInsideRoutes(
           info.peerName,

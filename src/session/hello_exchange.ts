@@ -14,9 +14,12 @@ import {
 } from "../frame/control.ts";
 import { type Admission, SessionRefusal } from "./session_options.ts";
 
-/** The Hello exchange's outcome: the session opens with an admission, or is refused. */
+/**
+ * The Hello exchange's outcome: the session opens with an admission and the features both sides
+ * offer (PacketGso frames; lane tokens on request), or is refused.
+ */
 export type HelloVerdict =
-  | { readonly admission: Admission; readonly acceptsGso: boolean }
+  | { readonly admission: Admission; readonly acceptsGso: boolean; readonly renewsLanes: boolean }
   | { readonly refusal: SessionRefusal };
 
 /** Judges `peer`'s Hello against `ours`; other errors of `admit` than a refusal propagate. */
@@ -33,10 +36,13 @@ export function judgeHello(
       ),
     };
   }
+  const both = (feature: string) =>
+    peer.features.includes(feature) && ours.features.includes(feature);
   try {
     return {
       admission: admit(peer),
-      acceptsGso: peer.features.includes(Feature.Gso) && ours.features.includes(Feature.Gso),
+      acceptsGso: both(Feature.Gso),
+      renewsLanes: both(Feature.Lanes) && both(Feature.LaneRenew),
     };
   } catch (error) {
     if (error instanceof SessionRefusal) return { refusal: error };

@@ -18,7 +18,7 @@ import type { PacketFilter } from "../ip/packet_filter.ts";
 import type { ConnectionInfo, SecureStream } from "../transport/secure_stream.ts";
 import type { SessionView } from "../counters/registry.ts";
 import { SendQueue } from "./send_queue.ts";
-import { TokenBucket } from "./token_bucket.ts";
+import { ControlBudget } from "./control_budget.ts";
 import { type CarrierTuner, carrierViews } from "./carrier_tuner.ts";
 import { watchCarrier } from "./carrier_watch.ts";
 import { type LaneCarrier, LaneSlot } from "./sparse_lane.ts";
@@ -41,13 +41,6 @@ export {
 } from "./session_options.ts";
 
 /**
- * Control frames (Hello, Ping, Pong, Close) a peer may send: keepalive needs one Ping every few
- * seconds; a peer far beyond that is flooding, costs every other session CPU, and is closed.
- */
-export const CONTROL_FRAMES_PER_SECOND = 50;
-const CONTROL_FRAMES_BURST = 200;
-
-/**
  * One peer's protocol state machine over an authenticated stream: Hello exchange, then data
  * frames both ways with keepalive, then an orderly or abrupt end. Protocol violations by the peer
  * close this session only.
@@ -64,6 +57,8 @@ export class Session {
   readonly ended: Promise<SessionEnd>;
   #state: SessionState = "handshake";
   #acceptsGso = false;
+  /** Both Hellos list `lanes` and `lane-renew`: the client may ask for a new lane's token. */
+  #renewsLanes = false;
   #peer: PeerHello | undefined;
   #receiver: FrameReceiver;
   #options: SessionOptions;
@@ -75,7 +70,7 @@ export class Session {
   #lastPing = performance.now();
   #stream: SecureStream;
   #queue: SendQueue;
-  #controlBudget = new TokenBucket(CONTROL_FRAMES_BURST, CONTROL_FRAMES_PER_SECOND);
+  #controlBudget = new ControlBudget();
   #out = { packets: 0, bytes: 0, congested: 0, control: 0 };
   /** Plaintext bytes and control frames received (for the TLS overhead guard). */
   #in = { bytes: 0, control: 0 };
@@ -94,7 +89,7 @@ export class Session {
       ...(options.sendQueueBytes ? { limitBytes: options.sendQueueBytes } : {}),
       ...(options.sendBudget ? { budget: options.sendBudget } : {}),
     });
-    this.#lanes = new LaneSlot(this.#queue);
+    this.#lanes = new LaneSlot(this.#queue, (frame) => this.#sendControl(frame));
     this.#options = options;
     this.#log = options.logger;
     this.#attachCarrier(options);
@@ -159,6 +154,17 @@ export class Session {
    */
   attachLane(lane: LaneCarrier, onDetached?: () => void): boolean {
     return this.#state === "open" && this.#lanes.attach(lane, onDetached);
+  }
+
+  /**
+   * Client: asks the server for a token for a new sparse lane; resolves with it, or undefined when
+   * the server cannot renew lanes, does not answer within `timeoutMs`, or the session ends.
+   */
+  requestLaneToken(timeoutMs: number): Promise<string | undefined> {
+    if (this.role !== "client" || this.#state !== "open" || !this.#renewsLanes) {
+      return Promise.resolve(undefined);
+    }
+    return this.#lanes.requestToken(timeoutMs);
   }
 
   /** Whether the send queue has no room for `charge` more bytes. */
@@ -261,11 +267,7 @@ export class Session {
 
   #onControl(frame: Frame): void {
     if (this.#state === "closed") return;
-    if (!this.#controlBudget.take(performance.now())) {
-      throw new FrameError(
-        `more than ${CONTROL_FRAMES_PER_SECOND} control frames a second (a flood, not keepalive)`,
-      );
-    }
+    this.#controlBudget.charge(performance.now());
     this.#in.control++;
     switch (frame.type) {
       case FrameType.Hello:
@@ -279,6 +281,12 @@ export class Session {
         this.#options.onRtt?.(this.#rttMs);
         return;
       }
+      case FrameType.LaneRequest:
+      case FrameType.LaneToken:
+        if (!this.#renewsLanes) {
+          throw new FrameError("lane renewal without lane-renew in both hellos");
+        }
+        return this.#lanes.onControl(frame, this.role, this.#options.onLaneRequest);
       case FrameType.Close: {
         const reason = decodeClose(frame.payload);
         this.#stream.end();
@@ -301,6 +309,7 @@ export class Session {
     const { admission } = verdict;
     this.#peer = peer;
     this.#acceptsGso = verdict.acceptsGso;
+    this.#renewsLanes = verdict.renewsLanes;
     if (this.role === "server") {
       this.#sendControl(encodeHello({ ...this.#options.hello, ...admission.reply }));
     }

@@ -59,6 +59,11 @@ export interface SessionOptions {
    * does not own it: at most once per chunk received, so the caller rate-limits its log line.
    */
   readonly onSpoofed?: (source: Uint8Array) => void;
+  /**
+   * Server: the client asked for a token for a new sparse lane (both Hellos list `lane-renew`);
+   * returns the token it is sent.
+   */
+  readonly onLaneRequest?: () => string;
 }
 
 export type SessionState = "handshake" | "open" | "closed";
