@@ -167,6 +167,11 @@ export class Session {
     return this.#lanes.requestToken(timeoutMs);
   }
 
+  /** Tunes the carrier as a thin stream: this session is another's sparse lane. */
+  asThinStream(): void {
+    this.#tuner?.thinStream();
+  }
+
   /** Whether the send queue has no room for `charge` more bytes. */
   full(charge: number): boolean {
     return !this.#queue.fits(charge);

@@ -34,6 +34,8 @@ export interface LaneCarrier {
   stalledMs(): number;
   close(code: number, message: string): void;
   refilter(filter: PacketFilter): void;
+  /** Tunes its connection as a thin stream (a few small writes: quick loss recovery). */
+  asThinStream?(): void;
 }
 
 /** What a lane received: its packets, and those its filter or the TUN dropped. */
@@ -119,6 +121,7 @@ export class LaneSlot {
     if (this.#closed || this.#lane !== undefined || lane.state !== "open") return false;
     this.#lane = lane;
     this.#out.opened++;
+    lane.asThinStream?.();
     this.#queue.sparseSink = (frames) => {
       if (lane.stalledMs() >= LANE_STALL_MS) {
         this.#out.fallbacks++;
