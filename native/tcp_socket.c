@@ -267,6 +267,26 @@ int32_t sss_tcp_info(int32_t fd, uint64_t *out) {
   return 0;
 }
 
+#ifndef TCP_RTO_MIN_US
+#define TCP_RTO_MIN_US 45
+#endif
+
+int32_t sss_tcp_set_thin_stream(int32_t fd, uint32_t rto_min_us) {
+  int result = 0;
+  int rto = rto_min_us > 0x7fffffff ? 0x7fffffff : (int)rto_min_us;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_RTO_MIN_US, &rto, sizeof rto) < 0) result = -errno;
+  int one = 1;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_THIN_LINEAR_TIMEOUTS, &one, sizeof one) < 0 && result == 0) {
+    result = -errno;
+  }
+  return result;
+}
+
+int32_t sss_tcp_set_max_pacing_rate(int32_t fd, uint64_t bytes_per_second) {
+  uint64_t rate = bytes_per_second == 0 ? ~0ull : bytes_per_second;
+  return setsockopt(fd, SOL_SOCKET, SO_MAX_PACING_RATE, &rate, sizeof rate) < 0 ? -errno : 0;
+}
+
 int32_t sss_tcp_set_user_timeout(int32_t fd, uint32_t ms) {
   unsigned int value = ms;
   return setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &value, sizeof value) < 0 ? -errno : 0;

@@ -60,4 +60,16 @@ int32_t sss_tcp_set_user_timeout(int32_t fd, uint32_t ms);
  */
 int32_t sss_tcp_local_address_present(int32_t fd);
 
+/*
+ * A thin stream (a connection that carries a few small writes, such as a sparse lane): its minimum
+ * retransmission timeout lowered to `rto_min_us` (TCP_RTO_MIN_US, Linux 6.15+; the tail loss probe
+ * of a lone segment waits two round trips plus this, instead of 200 ms more) and linear instead of
+ * exponential retransmission timeouts while few segments are in flight
+ * (TCP_THIN_LINEAR_TIMEOUTS). Returns 0, or the negative errno of the first option refused.
+ */
+int32_t sss_tcp_set_thin_stream(int32_t fd, uint32_t rto_min_us);
+
+/* setsockopt(SO_MAX_PACING_RATE), bytes per second; 0: no cap. */
+int32_t sss_tcp_set_max_pacing_rate(int32_t fd, uint64_t bytes_per_second);
+
 #endif

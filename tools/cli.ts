@@ -142,10 +142,13 @@ export function parseToolCommandLine(argv: readonly string[]): ToolCommand {
     return { kind, quick, sessions: wholeNumber("--sessions", sessions, MAX_SESSIONS) };
   }
   if (flags.some((flag) => flag.name === "wan")) {
-    if (rounds !== undefined || flags.some((flag) => flag.name === "fleet")) {
-      throw new UsageError("--wan is used alone or with --quick: it measures each path once");
+    if (flags.some((flag) => flag.name === "fleet")) {
+      throw new UsageError("--wan is used alone, with --quick or with --rounds N");
     }
-    return { kind, quick, wan: true };
+    // With --rounds: the interleaved duel on the 40 ms / 1 % / 100 Mbit/s path (wan_rounds.ts).
+    return rounds === undefined
+      ? { kind, quick, wan: true }
+      : { kind, quick, wan: true, rounds: roundCount(rounds) };
   }
   if (flags.some((flag) => flag.name === "fleet")) {
     if (rounds !== undefined) {
@@ -194,6 +197,11 @@ const COMMANDS: readonly (readonly [string, string])[] = [
     "./sssonector bench --wan [--quick]",
     "across emulated wide-area paths (40 ms / 1 % loss, the same with a 100 Mbit/s bottleneck, " +
     "10 ms / 2 %): throughput and round trips beside OpenVPN UDP/TCP and wireguard-go",
+  ],
+  [
+    "./sssonector bench --wan --rounds N [--quick]",
+    "the 40 ms / 1 % / 100 Mbit/s path only, N interleaved rounds of SSSonector, wireguard-go " +
+    "and OpenVPN UDP: round trips under load, the bottleneck's queue, throughput",
   ],
   [
     "./sssonector bench --sessions N [--quick]",

@@ -12,6 +12,7 @@ import { runDemo } from "./demo/demo.ts";
 import { runSoak } from "./bench/soak.ts";
 import { runFleetBench } from "./bench/fleet.ts";
 import { runWanBench } from "./bench/wan_bench.ts";
+import { runWanRounds } from "./bench/wan_rounds.ts";
 import { runSessionsBench } from "./bench/sessions_bench.ts";
 import { runFootprint } from "./bench/footprint.ts";
 
@@ -33,6 +34,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case "demo":
       return await runDemo();
     case "bench":
+      if (command.wan && command.rounds !== undefined) {
+        return await runWanRounds({ rounds: command.rounds, seconds: command.quick ? 5 : 8 });
+      }
       if (command.wan) return await runWanBench(command);
       if (command.footprint) return await runFootprint();
       if (command.sessions !== undefined) {

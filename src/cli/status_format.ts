@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { StatusRate, StatusReport } from "../monitor/status.ts";
+import type { StatusRate, StatusReport, StatusSession } from "../monitor/status.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -45,8 +45,21 @@ export function formatStatus(report: StatusReport, now: number): string {
       `  transfer: ${bytes(session.bytesIn)} in, ${bytes(session.bytesOut)} out` +
         `${rate(session.rate)}`,
     );
+    if (session.lane) lines.push(`  sparse lane: ${lane(session.lane)}`);
   }
   return lines.join("\n");
+}
+
+/**
+ * `up (opened 2 times), 120 packets, 9.4 KiB sent, fell back to the main connection 3 times`, or
+ * `down` with the same figures (a fallback: a batch of sparse packets the lane refused).
+ */
+function lane(view: NonNullable<StatusSession["lane"]>): string {
+  if (!view.up && view.opened === 0) return "none";
+  const state = view.up ? "up" : "down";
+  const opened = view.opened === 0 ? "never opened" : `opened ${plural(view.opened, "time")}`;
+  return `${state} (${opened}), ${plural(view.packetsOut, "packet")}, ${bytes(view.bytesOut)} ` +
+    `sent, fell back to the main connection ${plural(view.fallbacks, "time")}`;
 }
 
 /** `expires 2027-12-07 (in 365 days)` or `EXPIRED 2026-01-01 (3 days ago)`. */

@@ -23,7 +23,7 @@ import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
 import { errorMessage } from "../base/error_message.ts";
 import type { CounterRegistry } from "../counters/registry.ts";
 import type { Readiness } from "../monitor/source.ts";
-import { openSparseLane } from "./sparse_lane.ts";
+import { keepSparseLane } from "./sparse_lane.ts";
 
 /** What a client works with, each made and opened by the caller (main.ts, or a test's fakes). */
 export interface ClientEdges {
@@ -285,7 +285,7 @@ export class TunnelClient {
         );
         const endpoint = target.endpoint;
         const dial = () => this.#dial(endpoint);
-        openSparseLane({ main: session, server: peer, dial, basics, writer: this.#tun, log });
+        keepSparseLane({ main: session, server: peer, dial, basics, writer: this.#tun, log });
       } catch {
         // ended before opening; the end reason is logged below
       }

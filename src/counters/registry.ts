@@ -27,6 +27,20 @@ export interface SessionView {
   readonly carrier?: CarrierView;
   /** The send queue's AQM. */
   readonly aqm?: AqmView;
+  /** The session's sparse lane (src/session/sparse_lane.ts). */
+  readonly lane?: LaneView;
+}
+
+/** A session's sparse lane: whether one is up, and what lanes carried over the session's life. */
+export interface LaneView {
+  readonly up: boolean;
+  /** Lanes attached to the session (a lane re-opened after one died counts again). */
+  readonly opened: number;
+  /** Sparse packets, and their frame bytes, sent on lanes. */
+  readonly packetsOut: number;
+  readonly bytesOut: number;
+  /** Batches of sparse packets a lane refused (it lagged or was full): sent on the main connection. */
+  readonly fallbacks: number;
 }
 
 /** A session's carrier connection as TCP_INFO describes it. */

@@ -24,6 +24,10 @@ export const FrameType = {
   Pong: 0x12,
   /** Orderly close: u16 reason code, then a UTF-8 explanation. */
   Close: 0x13,
+  /** Client to server, empty: my sparse lane is gone, give me a token for another. */
+  LaneRequest: 0x14,
+  /** Server to client: a fresh lane token, 32 lower-case hex digits (ASCII). */
+  LaneToken: 0x15,
 } as const;
 
 export type FrameType = typeof FrameType[keyof typeof FrameType];

@@ -12,6 +12,8 @@ export const Feature = {
   Gso: "gso",
   /** The side can carry sparse packets on a second connection (docs/design/protocol.md). */
   Lanes: "lanes",
+  /** A client asks for (LaneRequest), a server answers (LaneToken) a token for a new lane. */
+  LaneRenew: "lane-renew",
 } as const;
 
 /** A lane token: 128 random bits, lower-case hex. */
@@ -144,6 +146,21 @@ export function decodeHello(payload: Uint8Array): PeerHello {
     ...(address6 === undefined ? {} : { address6: statedPrefix(address6) }),
     ...(routes === undefined ? {} : { routes: routes.map(statedPrefix) }),
   };
+}
+
+/** A LaneRequest (client) or a LaneToken carrying `token` (server). */
+export function encodeLaneControl(token?: string): Uint8Array {
+  if (token === undefined) return encodeFrame(FrameType.LaneRequest, new Uint8Array(0));
+  return encodeFrame(FrameType.LaneToken, textEncoder.encode(token));
+}
+
+/** The token of a LaneToken payload; a FrameError when it is not 32 lower-case hex digits. */
+export function decodeLaneToken(payload: Uint8Array): string {
+  const token = payload.length === 32 ? new TextDecoder().decode(payload) : "";
+  if (!LANE_TOKEN_PATTERN.test(token)) {
+    throw new FrameError(`lane token is not 32 lower-case hex digits (${payload.length} bytes)`);
+  }
+  return token;
 }
 
 export const PING_PAYLOAD_SIZE = 8;

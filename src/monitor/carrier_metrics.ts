@@ -9,7 +9,7 @@
 import type { CountersSnapshot, SessionView } from "../counters/registry.ts";
 import type { MetricMakers } from "./certificate_metrics.ts";
 
-type SessionValue = (session: SessionView) => number | undefined;
+export type SessionValue = (session: SessionView) => number | undefined;
 type SessionLabels = { peer: string; remote: string };
 
 const LABELS = ["peer", "remote"] as const;
@@ -26,12 +26,25 @@ function eachSession(
   }
 }
 
+/** A series per live session: its makers, from metrics.ts's. */
+export interface SessionMetricMakers {
+  sessionGauge(name: string, help: string, value: SessionValue): void;
+  sessionCounter(name: string, help: string, value: SessionValue): void;
+}
+
+/** Makers of per-session series (labels peer and remote) from metrics.ts's gauge and counter. */
+export function sessionMetricMakers({ gauge, counter }: MetricMakers): SessionMetricMakers {
+  return {
+    sessionGauge: (name, help, value) =>
+      gauge(name, help, LABELS, (m, s) => eachSession(s, value, (l, v) => m.set(l, v))),
+    sessionCounter: (name, help, value) =>
+      counter(name, help, LABELS, (m, s) => eachSession(s, value, (l, v) => m.inc(l, v))),
+  };
+}
+
 /** Adds the carrier and AQM series of each live session. */
-export function addCarrierMetrics({ gauge, counter }: MetricMakers): void {
-  const sessionGauge = (name: string, help: string, value: SessionValue) =>
-    gauge(name, help, LABELS, (m, s) => eachSession(s, value, (l, v) => m.set(l, v)));
-  const sessionCounter = (name: string, help: string, value: SessionValue) =>
-    counter(name, help, LABELS, (m, s) => eachSession(s, value, (l, v) => m.inc(l, v)));
+export function addCarrierMetrics(makers: MetricMakers): void {
+  const { sessionGauge, sessionCounter } = sessionMetricMakers(makers);
 
   sessionGauge(
     "sssonector_carrier_srtt_seconds",

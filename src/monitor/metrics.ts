@@ -19,6 +19,7 @@ import { addCertificateMetrics } from "./certificate_metrics.ts";
 import type { MonitorSource } from "./source.ts";
 import { rttHistogram } from "./rtt_histogram.ts";
 import { addCarrierMetrics } from "./carrier_metrics.ts";
+import { addLaneMetrics } from "./lane_metrics.ts";
 
 /** What `sssonector_build_info` says. */
 export interface BuildInfo {
@@ -268,6 +269,7 @@ export class TunnelMetrics {
       },
     );
     addCarrierMetrics({ gauge, counter });
+    addLaneMetrics({ gauge, counter });
     counter(
       "sssonector_tun_read_packets_total",
       "Packets read from the TUN device.",

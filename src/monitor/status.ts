@@ -9,7 +9,7 @@
 import type { CountersSnapshot } from "../counters/registry.ts";
 import type { TrafficHistory } from "./history.ts";
 import type { MonitorSource } from "./source.ts";
-import type { AqmView, CarrierView } from "../counters/registry.ts";
+import type { AqmView, CarrierView, LaneView } from "../counters/registry.ts";
 
 /** Bits per second each way over the last sample interval; null until there are two samples. */
 export interface StatusRate {
@@ -35,6 +35,8 @@ export interface StatusSession {
   readonly carrier: CarrierView | null;
   /** The send queue's AQM: last sojourn time, drops and ECN marks. */
   readonly aqm: AqmView | null;
+  /** The sparse lane: up or not, what lanes carried, how often packets fell back. */
+  readonly lane?: LaneView | null;
 }
 
 export interface StatusReport {
@@ -113,6 +115,7 @@ export function statusReport(
       rate: history?.sessionRate(session) ?? null,
       carrier: session.carrier ?? null,
       aqm: session.aqm ?? null,
+      lane: session.lane ?? null,
     })),
   };
 }

@@ -67,8 +67,8 @@ export const STATUS_PAGE = `<!doctype html>
 <table>
   <thead><tr><th>peer</th><th>tunnel address</th><th>remote address</th><th>since</th>
     <th class="num">RTT</th><th class="num">bytes in</th><th class="num">bytes out</th>
-    <th class="num">rate in</th><th class="num">rate out</th></tr></thead>
-  <tbody id="sessions"><tr><td colspan="9" class="empty">no session</td></tr></tbody>
+    <th class="num">rate in</th><th class="num">rate out</th><th>sparse lane</th></tr></thead>
+  <tbody id="sessions"><tr><td colspan="10" class="empty">no session</td></tr></tbody>
 </table>
 <script>
 "use strict";
@@ -110,6 +110,12 @@ function since(ms) {
   const h = Math.floor(s / 3600), m = Math.floor(s % 3600 / 60);
   return new Date(ms).toISOString().replace("T", " ").slice(0, 19) + " UTC (" +
     (h > 0 ? h + " h " : "") + m + " min " + (s % 60) + " s ago)";
+}
+
+/** The sparse lane: up or down with its packets sent, or "-" when the session never had one. */
+function lane(view) {
+  if (!view || (!view.up && view.opened === 0)) return "-";
+  return (view.up ? "up" : "down") + ", " + view.packetsOut + " packets";
 }
 
 /** The smallest 1, 2 or 5 times a power of ten at or above value (at least 1). */
@@ -201,7 +207,7 @@ function show(status) {
   if (status.sessions.length === 0) {
     const row = body.insertRow();
     cell(row, "no session");
-    row.cells[0].colSpan = 9;
+    row.cells[0].colSpan = 10;
     row.cells[0].className = "empty";
   }
   for (const s of status.sessions) {
@@ -216,6 +222,7 @@ function show(status) {
     cell(row, bytes(s.bytesOut), true);
     cell(row, s.rate ? bits(s.rate.in) : "-", true);
     cell(row, s.rate ? bits(s.rate.out) : "-", true);
+    cell(row, lane(s.lane));
   }
 }
 

@@ -75,6 +75,10 @@ export const nativeSymbols = {
   sss_tcp_set_user_timeout: { parameters: ["i32", "u32"], result: "i32" },
   // int32_t (int32_t fd)
   sss_tcp_local_address_present: { parameters: ["i32"], result: "i32" },
+  // int32_t (int32_t fd, uint32_t rto_min_us)
+  sss_tcp_set_thin_stream: { parameters: ["i32", "u32"], result: "i32" },
+  // int32_t (int32_t fd, uint64_t bytes_per_second)
+  sss_tcp_set_max_pacing_rate: { parameters: ["i32", "u64"], result: "i32" },
 
   // ---- native/tun.c: the device ----
   // sss_tun *(const char *name, uint32_t flags, char *name_out, int32_t *err)

@@ -16,4 +16,6 @@ export type TcpSocketSymbols = NativeShim<
   | "sss_tcp_info"
   | "sss_tcp_set_user_timeout"
   | "sss_tcp_local_address_present"
+  | "sss_tcp_set_thin_stream"
+  | "sss_tcp_set_max_pacing_rate"
 >;

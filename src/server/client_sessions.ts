@@ -9,9 +9,8 @@
 import type { Logger } from "@logtape/logtape";
 import type { ServerConfig } from "../config/types.ts";
 import { tunnelPrefixes } from "../config/addresses.ts";
-import { countReason } from "../counters/counters.ts";
 import type { CounterRegistry } from "../counters/registry.ts";
-import { CloseCode, encodeClose } from "../frame/control.ts";
+import { CloseCode } from "../frame/control.ts";
 import { formatPrefix, type IpPrefix } from "../ip/prefix.ts";
 import { formatAddress } from "../ip/address.ts";
 import type { SinkRouter } from "../routing/tun_reader.ts";
@@ -26,25 +25,17 @@ import { carrierInsideRoutes } from "./underlay_routes.ts";
 import type { PendingSlot } from "../transport/pending.ts";
 import type { SecureStream } from "../transport/secure_stream.ts";
 import { compilePacketFilter, type PacketFilterRules } from "../ip/packet_filter.ts";
-import { DeviceRoutes, sessionBasics } from "../tunnel/data_path.ts";
+import { sessionBasics } from "../tunnel/data_path.ts";
 import type { PeerRevocations, TunnelDevice } from "../tunnel/device.ts";
 import { ClientAdmission } from "./admission.ts";
-import { type MetricRoute, PoolRoutes } from "./pool_routes.ts";
-import { classifyClientRefusal } from "./client_refusal.ts";
-import { certificateIdentity } from "../pki/peer_check.ts";
+import { ClientRoutes } from "./client_routes.ts";
 import { reachableRules } from "./reachable.ts";
 import type { ConnectionLimits } from "./connection_limits.ts";
 import type { StrangerLog } from "./stranger_log.ts";
 import type { CarrierPolicy } from "../transport/congestion_control.ts";
-import type { DoorEvents, UnauthorizedClient } from "./transport.ts";
+import type { DoorEvents } from "./transport.ts";
+import { clientDoorEvents } from "./client_door.ts";
 import { ServerLanes } from "./sparse_lanes.ts";
-
-/** The reason a refusal is counted under in sssonector_connections_refused_total. */
-function refusalKind(code: number): string {
-  if (code === CloseCode.ServerFull) return "server full";
-  if (code === CloseCode.Duplicate) return "duplicate";
-  return "not allowed";
-}
 
 /** The parts of the configuration a reload may change here (see applyConfig). */
 export type LiveSettings = Pick<ServerConfig, "registry" | "pushRoutes" | "maxClients">;
@@ -84,9 +75,8 @@ export class ClientSessions {
   #strangers: StrangerLog;
   #keepalive: KeepaliveOptions | undefined;
   #carrier: CarrierPolicy | undefined;
-  #routes: DeviceRoutes;
   /** The kernel routes each client holds, with their metrics (host routes too in a pool). */
-  #clientRoutes: PoolRoutes<Session>;
+  #clientRoutes: ClientRoutes<Session>;
   #budget = new SendBudget();
   #sessions = new Map<Session, Held>();
   /** Sessions ended for good (revoked, refused by a reload): their names keep no lease. */
@@ -106,8 +96,7 @@ export class ClientSessions {
     this.#strangers = options.strangers;
     this.#keepalive = options.keepalive;
     this.#carrier = options.carrier;
-    this.#routes = new DeviceRoutes(options.device, options.logger);
-    this.#clientRoutes = new PoolRoutes({ pool: config.pool });
+    this.#clientRoutes = new ClientRoutes(options.device, options.logger, { pool: config.pool });
     const tunnels = tunnelPrefixes(config);
     this.admission = new ClientAdmission({
       tunnel4: tunnels[0]!,
@@ -143,25 +132,17 @@ export class ClientSessions {
     };
   }
 
-  /** What the listener reports, handled. */
+  /** What the listener reports, handled (client_door.ts). */
   doorEvents(limits: ConnectionLimits): DoorEvents {
-    const connections = this.#counters.process.connections;
-    return {
-      onStream: (stream, slot) => this.#accept(stream, slot),
-      onUnauthorized: (peer) => this.#refuse(peer),
-      onHandshakeFailure: (peer, reason) => {
-        countReason(connections.refused, "handshake failed");
-        this.#strangers.refused(peer, reason);
-      },
-      onCapped: (peer, cap) => {
-        countReason(connections.capped, cap);
-        this.#strangers.capped(peer, cap, limits);
-      },
-      onHandshakeTimeout: (peer) => {
-        connections.handshakeTimeouts++;
-        this.#strangers.timedOut(peer, this.#config.security.handshakeTimeout);
-      },
-    };
+    return clientDoorEvents({
+      counters: this.#counters,
+      strangers: this.#strangers,
+      revocations: this.#revocations,
+      limits,
+      handshakeTimeout: () => this.#config.security.handshakeTimeout,
+      screen: (name) => this.admission.screen(name),
+      start: (stream, slot) => this.#startSession(stream, slot),
+    });
   }
 
   /** Live sessions, for status reports. */
@@ -217,10 +198,7 @@ export class ClientSessions {
       const name = peer.connection.peerName;
       const held = this.#sessions.get(peer);
       if (held) held.routes = routes;
-      this.#changeRoutes(
-        name,
-        this.#clientRoutes.reroute(name, peer, { addresses: held?.addresses ?? [], routes }),
-      );
+      this.#clientRoutes.reroute(name, peer, { addresses: held?.addresses ?? [], routes });
       said.push(`routes of ${name} now ${routes.map(formatPrefix).join(" ") || "none"}`);
     }
     for (const [session, held] of this.#sessions) {
@@ -236,74 +214,6 @@ export class ClientSessions {
     });
   }
 
-  /** Adds `changes.install`, then removes `changes.uninstall`, each with its metric. */
-  #changeRoutes(
-    name: string,
-    changes: { install: readonly MetricRoute[]; uninstall: readonly MetricRoute[] },
-  ): void {
-    for (const { prefix, metric } of changes.install) {
-      this.#logRoutes(this.#routes.install([prefix], `client ${name}`, metric), name);
-    }
-    this.#removeRoutes(name, changes.uninstall);
-  }
-
-  #removeRoutes(name: string, routes: readonly MetricRoute[]): void {
-    for (const { prefix, metric } of routes) {
-      this.#routes.remove([prefix], `client ${name}`, metric);
-    }
-  }
-
-  #logRoutes(routes: readonly IpPrefix[], name: string): void {
-    for (const route of routes) {
-      this.#log.info("route {route} now goes to client {name}", {
-        route: formatPrefix(route),
-        name,
-      });
-    }
-  }
-
-  /** A client whose certificate our TLS layer did not accept: told why, then disconnected. */
-  #refuse(peer: UnauthorizedClient): void {
-    const refusal = peer.resumed
-      ? { kind: "resumed session", message: "resumed TLS sessions are refused; connect anew" }
-      : classifyClientRefusal(peer.certificate);
-    countReason(this.#counters.process.connections.refused, refusal.kind);
-    const who = certificateIdentity(peer.certificate);
-    if (who) this.#strangers.certificateRefused(peer.remote, who.name, who.serial, refusal.message);
-    else this.#strangers.refused(peer.remote, `client certificate refused: ${refusal.message}`);
-    peer.refuse(encodeClose({
-      code: CloseCode.CertificateRefused,
-      message: `certificate refused: ${refusal.message}`,
-    }));
-  }
-
-  #accept(stream: SecureStream, slot: PendingSlot): void {
-    const { info } = stream;
-    const refused = this.#counters.process.connections.refused;
-    // node:tls does not apply CRLs; the current one is checked here, before any session.
-    if (this.#revocations.isRevoked(info.peerSerial)) {
-      slot.release();
-      countReason(refused, "revoked");
-      this.#strangers.revoked(info.remote, info.peerName, info.peerSerial);
-      sayAndEnd(stream, CloseCode.CertificateRefused, "certificate refused: it is revoked");
-      return;
-    }
-    const refusal = this.admission.screen(info.peerName);
-    if (refusal) {
-      slot.release();
-      countReason(refused, refusalKind(refusal.code));
-      this.#strangers.turnedAway(info.remote, info.peerName, info.peerSerial, refusal.message);
-      sayAndEnd(stream, refusal.code, refusal.message);
-      return;
-    }
-    this.#strangers.authenticated(
-      info.peerName,
-      "client {peer} authenticated as {name} ({protocol}, {cipher})",
-      { peer: info.remote, name: info.peerName, protocol: info.protocol, cipher: info.cipher },
-    );
-    this.#startSession(stream, slot);
-  }
-
   #startSession(stream: SecureStream, slot: PendingSlot): void {
     const { info } = stream;
     const log = this.#log.getChild("session");
@@ -314,8 +224,8 @@ export class ClientSessions {
       keepalive: this.#keepalive,
       carrier: this.#carrier,
     });
-    /** The session this connection joins as its sparse lane, when its Hello names a token. */
-    let laneOf: Session | undefined;
+    /** Whether this connection is another session's sparse lane (its Hello names a token). */
+    let isLane = false;
     /** Counted as a session of its name from its Hello on, unless it is a lane. */
     let untrack = () => {};
     const session: Session = new Session({
@@ -325,6 +235,7 @@ export class ClientSessions {
       ...basics,
       onSpoofed: (source) => this.#strangers.spoofed(info.peerName, formatAddress(source)),
       sendBudget: this.#budget,
+      onLaneRequest: () => this.#lanes.renew(session),
       admit: (peer) => {
         const captured = carrierInsideRoutes(
           info.peerName,
@@ -333,9 +244,14 @@ export class ClientSessions {
         );
         if (captured) throw new SessionRefusal(CloseCode.AddressRejected, captured);
         if (peer.lane !== undefined) {
-          laneOf = this.#lanes.join(peer.lane, session);
-          const owner = this.#sessions.get(laneOf);
-          return { filter: this.#filterFor(owner ?? held), writer: this.#device };
+          const owner = this.#lanes.admit(peer.lane, session);
+          // A lane is no session of its own: not listed, not counted, no address.
+          isLane = true;
+          this.#sessions.delete(session);
+          return {
+            filter: this.#filterFor(this.#sessions.get(owner) ?? held),
+            writer: this.#device,
+          };
         }
         untrack = this.#counters.track(
           info.peerName,
@@ -354,10 +270,7 @@ export class ClientSessions {
           });
         }
         // Added before the replaced session's are removed: the route never leaves the kernel.
-        this.#changeRoutes(
-          info.peerName,
-          this.#clientRoutes.admit(info.peerName, session, admitted),
-        );
+        this.#clientRoutes.admit(info.peerName, session, admitted);
         if (peer.mtu !== this.#config.network.mtu) {
           log.warn(
             "client {name} uses mtu {theirs}, the server {ours}; packets above the smaller are lost",
@@ -374,12 +287,7 @@ export class ClientSessions {
     this.#sessions.set(session, held);
     session.opened.then(() => {
       slot.release();
-      if (laneOf) {
-        // A lane is no session of its own: not listed, not counted, no address.
-        this.#sessions.delete(session);
-        this.#lanes.attach(laneOf, session);
-        return;
-      }
+      if (isLane) return; // ServerLanes attaches it
       this.#open++;
       this.#counters.process.connections.sessionsOpened++;
       log.info("client {name} ({peer}) is {address}; offloads {offload}", {
@@ -392,16 +300,13 @@ export class ClientSessions {
     session.ended.then((end) => {
       slot.release();
       this.#lanes.forget(session);
-      if (laneOf) {
-        this.#sessions.delete(session); // a lane's end is logged by ServerLanes
-        return;
-      }
+      if (isLane) return; // a lane's end is logged by ServerLanes
       if (session.peer !== undefined) this.#open--;
       this.#sessions.delete(session);
       untrack();
       const lease = !this.#noLease.delete(session);
       this.admission.release(session, { lease });
-      this.#removeRoutes(info.peerName, this.#clientRoutes.release(info.peerName, session));
+      this.#clientRoutes.release(info.peerName, session);
       if (session.peer === undefined) {
         this.#strangers.endedEarly(
           info.peerName,
@@ -436,9 +341,4 @@ function destinationRules(config: ServerConfig): Pick<PacketFilterRules, "destin
       registryRoutes: ClientSessions.registryRoutes(config),
     }),
   };
-}
-
-/** Sends one Close frame saying why, then ends the connection; nothing it sends is read. */
-function sayAndEnd(stream: SecureStream, code: CloseCode, message: string): void {
-  stream.write(encodeClose({ code, message })).then(() => stream.end());
 }

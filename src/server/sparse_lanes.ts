@@ -9,6 +9,7 @@
  * @module
  */
 import type { Logger } from "@logtape/logtape";
+import { FrameError } from "../frame/codec.ts";
 import { CloseCode, Feature, type Hello } from "../frame/control.ts";
 import { LaneTokens } from "../session/lane_tokens.ts";
 import { type Session, SessionRefusal } from "../session/session.ts";
@@ -28,6 +29,8 @@ export class ServerLanes {
   #log: Logger;
   #options: ServerLanesOptions;
   #open = 0;
+  /** Connections that joined a session as its lane: they may not ask for lanes of their own. */
+  #lanes = new WeakSet<Session>();
 
   constructor(log: Logger, options: ServerLanesOptions) {
     this.#log = log;
@@ -52,11 +55,22 @@ export class ServerLanes {
   }
 
   /**
+   * `lane` (a new connection whose Hello names `token`) joins its session: returns that session
+   * (the owner) and attaches the lane to it once the lane is open. Throws SessionRefusal as join.
+   */
+  admit(token: string, lane: Session): Session {
+    const owner = this.join(token, lane);
+    lane.opened.then(() => this.attach(owner, lane), () => {});
+    return owner;
+  }
+
+  /**
    * The session that `lane` (a new connection whose Hello names `token`) joins; throws
    * SessionRefusal, which closes only the lane, when the token or the certificate does not fit.
    */
   join(token: string, lane: Session): Session {
     const { peerName: name, peerFingerprint: fingerprint, remote } = lane.connection;
+    this.#lanes.add(lane);
     const redeemed = this.#tokens.redeem(token, { name, fingerprint });
     let refusal = "refused" in redeemed ? redeemed.refused : undefined;
     if (!refusal && "owner" in redeemed) {
@@ -94,6 +108,18 @@ export class ServerLanes {
         reason: end.message,
       });
     });
+  }
+
+  /**
+   * `owner`'s client asked for a new lane (LaneRequest, after its lane died or could not open):
+   * the lane the server still holds for it is closed (the client holds it dead) and a fresh token
+   * replaces any unredeemed one. A FrameError, closing it, when `owner` is itself a lane.
+   */
+  renew(owner: Session): string {
+    if (this.#lanes.has(owner)) throw new FrameError("lane request on a sparse lane");
+    owner.lane?.close(CloseCode.Replaced, "the client opens another sparse lane");
+    const { peerName: name, peerFingerprint: fingerprint } = owner.connection;
+    return this.#tokens.issue(owner, { name, fingerprint });
   }
 
   /** `session` ended: its token, if unredeemed, goes. */

@@ -8,6 +8,7 @@ import { CarrierSocket, type TcpEndpoints, type TcpHealth } from "../transport/c
 import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import type { AqmView, CarrierView } from "../counters/registry.ts";
 import type { AqmCounters } from "./send_queue.ts";
+import { PacingCap } from "./pacing_cap.ts";
 
 /** How often a busy session re-reads its carrier's TCP_INFO and re-sizes its buffers. */
 export const CARRIER_TICK_MS = 100;
@@ -70,6 +71,13 @@ export interface WriteWindow {
 }
 
 /** Re-sizes both buffers from the carrier's TCP_INFO; the session calls tick() periodically. */
+/**
+ * A sparse lane's minimum retransmission timeout: a lost ping segment is sent again after about
+ * its round trip plus this, instead of the 200 ms the kernel waits at least by default.
+ * @default 10 ms
+ */
+export const LANE_RTO_MIN_MS = 10;
+
 export class CarrierTuner {
   /** The congestion control the carrier uses (read back once set). */
   readonly congestionControl: string | undefined;
@@ -77,12 +85,21 @@ export class CarrierTuner {
   #queue: WriteWindow;
   #lowat = 0;
   #health: TcpHealth | undefined;
+  /** Keeps the bottleneck's queue short (pacing_cap.ts); none on a sparse lane. */
+  #pacing: PacingCap | undefined = new PacingCap();
 
   constructor(socket: CarrierSocket, queue: WriteWindow, congestionControl?: string) {
     this.#socket = socket;
     this.#queue = queue;
     if (congestionControl) socket.setCongestionControl(congestionControl);
     this.congestionControl = socket.congestionControl();
+  }
+
+  /** Tunes the carrier as a thin stream (a sparse lane): LANE_RTO_MIN_MS, linear timeouts. */
+  thinStream(): void {
+    this.#socket.setThinStream(LANE_RTO_MIN_MS * 1000);
+    if (this.#pacing && this.#pacing.capBps > 0) this.#socket.setMaxPacingRate(0);
+    this.#pacing = undefined;
   }
 
   /**
@@ -140,6 +157,13 @@ export class CarrierTuner {
       this.#lowat = notsentLowat;
     }
     this.#queue.writeWindowBytes = writeWindow;
+    const cap = this.#pacing?.step({
+      srttMs: health.srttMs,
+      minRttMs: health.minRttMs,
+      deliveryRateBps: health.deliveryRateBps,
+      backlogged: health.notsentBytes > 0,
+    }, performance.now());
+    if (cap !== undefined) this.#socket.setMaxPacingRate(cap);
     return health;
   }
 }

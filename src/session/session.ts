@@ -4,29 +4,25 @@ import { FrameError } from "../frame/codec.ts";
 import { FrameType } from "../frame/constants.ts";
 import {
   CloseCode,
-  type CloseReason,
   decodeClose,
   decodeHello,
   decodePingToken,
   encodeClose,
   encodeHello,
   encodePing,
-  Feature,
-  type Hello,
   type PeerHello,
-  PROTOCOL_VERSION,
 } from "../frame/control.ts";
-import { type DataFrameWriter, FrameReceiver, NO_DATA_FRAMES } from "../frame/receiver.ts";
+import { judgeHello } from "./hello_exchange.ts";
+import { FrameReceiver, NO_DATA_FRAMES } from "../frame/receiver.ts";
 import type { PacketFilter } from "../ip/packet_filter.ts";
 import type { ConnectionInfo, SecureStream } from "../transport/secure_stream.ts";
 import type { SessionView } from "../counters/registry.ts";
-import { type SendBudget, SendQueue } from "./send_queue.ts";
-import { TokenBucket } from "./token_bucket.ts";
-import type { CarrierPolicy } from "../transport/congestion_control.ts";
-import { CarrierTuner, carrierViews } from "./carrier_tuner.ts";
-import { TlsOverheadGuard } from "./tls_overhead.ts";
-import type { TcpHealth } from "../transport/carrier_socket.ts";
+import { SendQueue } from "./send_queue.ts";
+import { ControlBudget } from "./control_budget.ts";
+import { type CarrierTuner, carrierViews } from "./carrier_tuner.ts";
+import { watchCarrier } from "./carrier_watch.ts";
 import { type LaneCarrier, LaneSlot } from "./sparse_lane.ts";
+import type { SessionEnd, SessionOptions, SessionState } from "./session_options.ts";
 import { type SessionCounters, sessionCounters } from "./session_counters.ts";
 import {
   DEFAULT_KEEPALIVE,
@@ -36,68 +32,13 @@ import {
 } from "./keepalive.ts";
 
 export type { KeepaliveOptions } from "./keepalive.ts";
-
-/**
- * Control frames (Hello, Ping, Pong, Close) a peer may send: keepalive needs one Ping every few
- * seconds; a peer far beyond that is flooding, costs every other session CPU, and is closed.
- */
-export const CONTROL_FRAMES_PER_SECOND = 50;
-const CONTROL_FRAMES_BURST = 200;
-
-/** What a side decides about its peer's Hello. */
-export interface Admission {
-  /** What the peer's packets may carry (sources it owns, destinations it may reach). */
-  readonly filter: PacketFilter;
-  /** Where the peer's data frames go once the session is open. */
-  readonly writer: DataFrameWriter;
-  /** What the server's Hello answer adds for this peer (its lane token). */
-  readonly reply?: Pick<Hello, "lane">;
-}
-
-/** Thrown by an admit function to refuse a peer with a reason it is told. */
-export class SessionRefusal extends Error {
-  override name = "SessionRefusal";
-  constructor(readonly code: CloseCode, message: string) {
-    super(message);
-  }
-}
-
-export interface SessionOptions {
-  readonly role: "server" | "client";
-  readonly stream: SecureStream;
-  /** Our Hello. The client sends it first; the server answers only after admitting the client. */
-  readonly hello: Hello;
-  readonly logger: Logger;
-  /** Judges the peer's Hello; throws SessionRefusal to refuse. */
-  readonly admit: (peer: PeerHello) => Admission;
-  /** @default DEFAULT_KEEPALIVE */
-  readonly keepalive?: KeepaliveOptions;
-  /** Close when the Hello exchange takes longer. @default 10000 */
-  readonly handshakeTimeoutMs?: number;
-  /** Bytes this peer may have queued for sending. @default DEFAULT_SEND_QUEUE_BYTES */
-  readonly sendQueueBytes?: number;
-  /** The process-wide ceiling on queued bytes, shared with the other sessions. */
-  readonly sendBudget?: SendBudget;
-  /** Told every keepalive round trip measured, in ms. */
-  readonly onRtt?: (ms: number) => void;
-  /**
-   * The shim, to reach the carrier's TCP socket: small unsent and TLS buffers sized from its
-   * delivery rate (so packets wait in the AQM'd send queue), and its health for reports.
-   */
-  readonly carrier?: CarrierPolicy;
-  /**
-   * Told the source address (4 or 16 bytes) of a packet dropped because the filter says the peer
-   * does not own it: at most once per chunk received, so the caller rate-limits its log line.
-   */
-  readonly onSpoofed?: (source: Uint8Array) => void;
-}
-
-export type SessionState = "handshake" | "open" | "closed";
-
-export interface SessionEnd extends CloseReason {
-  /** True when the peer closed (by Close frame or by dropping the connection). */
-  readonly byPeer: boolean;
-}
+export {
+  type Admission,
+  type SessionEnd,
+  type SessionOptions,
+  SessionRefusal,
+  type SessionState,
+} from "./session_options.ts";
 
 /**
  * One peer's protocol state machine over an authenticated stream: Hello exchange, then data
@@ -116,6 +57,8 @@ export class Session {
   readonly ended: Promise<SessionEnd>;
   #state: SessionState = "handshake";
   #acceptsGso = false;
+  /** Both Hellos list `lanes` and `lane-renew`: the client may ask for a new lane's token. */
+  #renewsLanes = false;
   #peer: PeerHello | undefined;
   #receiver: FrameReceiver;
   #options: SessionOptions;
@@ -127,11 +70,10 @@ export class Session {
   #lastPing = performance.now();
   #stream: SecureStream;
   #queue: SendQueue;
-  #controlBudget = new TokenBucket(CONTROL_FRAMES_BURST, CONTROL_FRAMES_PER_SECOND);
+  #controlBudget = new ControlBudget();
   #out = { packets: 0, bytes: 0, congested: 0, control: 0 };
   /** Plaintext bytes and control frames received (for the TLS overhead guard). */
   #in = { bytes: 0, control: 0 };
-  #tlsGuard = new TlsOverheadGuard();
   #rttMs: number | undefined;
   #tuner: CarrierTuner | undefined;
   #lanes: LaneSlot;
@@ -147,7 +89,7 @@ export class Session {
       ...(options.sendQueueBytes ? { limitBytes: options.sendQueueBytes } : {}),
       ...(options.sendBudget ? { budget: options.sendBudget } : {}),
     });
-    this.#lanes = new LaneSlot(this.#queue);
+    this.#lanes = new LaneSlot(this.#queue, (frame) => this.#sendControl(frame));
     this.#options = options;
     this.#log = options.logger;
     this.#attachCarrier(options);
@@ -214,6 +156,22 @@ export class Session {
     return this.#state === "open" && this.#lanes.attach(lane, onDetached);
   }
 
+  /**
+   * Client: asks the server for a token for a new sparse lane; resolves with it, or undefined when
+   * the server cannot renew lanes, does not answer within `timeoutMs`, or the session ends.
+   */
+  requestLaneToken(timeoutMs: number): Promise<string | undefined> {
+    if (this.role !== "client" || this.#state !== "open" || !this.#renewsLanes) {
+      return Promise.resolve(undefined);
+    }
+    return this.#lanes.requestToken(timeoutMs);
+  }
+
+  /** Tunes the carrier as a thin stream: this session is another's sparse lane. */
+  asThinStream(): void {
+    this.#tuner?.thinStream();
+  }
+
   /** Whether the send queue has no room for `charge` more bytes. */
   full(charge: number): boolean {
     return !this.#queue.fits(charge);
@@ -243,6 +201,7 @@ export class Session {
       queuedBytes: this.#queue.queued,
       traffic,
       ...carrierViews(this.#tuner, this.#queue.aqm),
+      lane: this.#lanes.view(),
     };
   }
 
@@ -313,11 +272,7 @@ export class Session {
 
   #onControl(frame: Frame): void {
     if (this.#state === "closed") return;
-    if (!this.#controlBudget.take(performance.now())) {
-      throw new FrameError(
-        `more than ${CONTROL_FRAMES_PER_SECOND} control frames a second (a flood, not keepalive)`,
-      );
-    }
+    this.#controlBudget.charge(performance.now());
     this.#in.control++;
     switch (frame.type) {
       case FrameType.Hello:
@@ -331,6 +286,12 @@ export class Session {
         this.#options.onRtt?.(this.#rttMs);
         return;
       }
+      case FrameType.LaneRequest:
+      case FrameType.LaneToken:
+        if (!this.#renewsLanes) {
+          throw new FrameError("lane renewal without lane-renew in both hellos");
+        }
+        return this.#lanes.onControl(frame, this.role, this.#options.onLaneRequest);
       case FrameType.Close: {
         const reason = decodeClose(frame.payload);
         this.#stream.end();
@@ -345,26 +306,15 @@ export class Session {
 
   #onHello(peer: PeerHello): void {
     if (this.#state !== "handshake") throw new FrameError("second hello on an open session");
-    if (peer.protocol !== PROTOCOL_VERSION) {
-      this.close(
-        CloseCode.VersionMismatch,
-        `protocol version ${peer.protocol} is not supported (this side speaks ${PROTOCOL_VERSION})`,
-      );
+    const verdict = judgeHello(peer, this.#options.hello, this.#options.admit);
+    if ("refusal" in verdict) {
+      this.close(verdict.refusal.code, verdict.refusal.message);
       return;
     }
-    let admission: Admission;
-    try {
-      admission = this.#options.admit(peer);
-    } catch (error) {
-      if (error instanceof SessionRefusal) {
-        this.close(error.code, error.message);
-        return;
-      }
-      throw error;
-    }
+    const { admission } = verdict;
     this.#peer = peer;
-    this.#acceptsGso = peer.features.includes(Feature.Gso) &&
-      this.#options.hello.features.includes(Feature.Gso);
+    this.#acceptsGso = verdict.acceptsGso;
+    this.#renewsLanes = verdict.renewsLanes;
     if (this.role === "server") {
       this.#sendControl(encodeHello({ ...this.#options.hello, ...admission.reply }));
     }
@@ -376,13 +326,13 @@ export class Session {
   }
 
   #attachCarrier(options: SessionOptions): void {
-    const started = CarrierTuner.start(
-      options.carrier,
-      options.stream.endpoints,
-      this.#queue,
-      () => this.#out.bytes,
+    const started = watchCarrier({
+      policy: options.carrier,
+      endpoints: options.stream.endpoints,
+      queue: this.#queue,
+      sent: () => this.#out.bytes,
       // Only a client moves; a server's local address is the one it listens on.
-      this.role === "client"
+      onAddressGone: this.role === "client"
         ? () => {
           const local = options.stream.endpoints?.localAddress ?? "address";
           this.#stream.destroy();
@@ -393,30 +343,24 @@ export class Session {
           });
         }
         : undefined,
-      (health) => this.#checkTlsOverhead(health),
-    );
+      received: () => {
+        const { packetsIn, drops } = this.counters;
+        // Malformed frames earn no allowance: no honest peer sends them.
+        const frames = this.#in.control + packetsIn + drops.spoofed + drops.destination +
+          drops.linkLocal + drops.tunWrite;
+        return { plainBytes: this.#in.bytes, frames };
+      },
+      onOverhead: (message) => {
+        if (this.#state === "closed") return;
+        // The end's one line (the server's "client NAME (PEER) disconnected: ...") gives the reason.
+        this.close(CloseCode.ProtocolError, message);
+        // A flooder may not read: drop what TLS holds for it now, not after the close grace.
+        this.#stream.destroy();
+      },
+    });
     if (!started) return;
     this.#tuner = started.tuner;
     this.#stopTuner = started.stop;
-  }
-
-  /** Closes a peer whose TLS layer sends far more than its frames need (tls_overhead.ts). */
-  #checkTlsOverhead(health: TcpHealth): void {
-    if (this.#state === "closed") return;
-    const { packetsIn, drops } = this.counters;
-    // Malformed frames earn no allowance: no honest peer sends them.
-    const frames = this.#in.control + packetsIn + drops.spoofed + drops.destination +
-      drops.linkLocal + drops.tunWrite;
-    const verdict = this.#tlsGuard.observe({
-      wireBytes: health.bytesReceived - health.receiveQueued,
-      plainBytes: this.#in.bytes,
-      frames,
-    }, performance.now());
-    if (!verdict) return;
-    // The end's one line (the server's "client NAME (PEER) disconnected: ...") gives the reason.
-    this.close(CloseCode.ProtocolError, verdict.message);
-    // A flooder may not read: drop what TLS holds for it now, not after the close grace.
-    this.#stream.destroy();
   }
 
   #startKeepalive(): void {

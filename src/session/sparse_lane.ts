@@ -10,6 +10,10 @@
  * every sparse packet; when it falls behind (nothing written for LANE_STALL_MS) or ends, sparse
  * packets return to the main carrier at once and the session goes on.
  */
+import type { LaneView } from "../counters/registry.ts";
+import { type Frame, FrameError } from "../frame/codec.ts";
+import { FrameType } from "../frame/constants.ts";
+import { decodeLaneToken, encodeLaneControl } from "../frame/control.ts";
 import type { PacketFilter } from "../ip/packet_filter.ts";
 import type { SendQueue } from "./send_queue.ts";
 
@@ -30,6 +34,8 @@ export interface LaneCarrier {
   stalledMs(): number;
   close(code: number, message: string): void;
   refilter(filter: PacketFilter): void;
+  /** Tunes its connection as a thin stream (a few small writes: quick loss recovery). */
+  asThinStream?(): void;
 }
 
 /** What a lane received: its packets, and those its filter or the TUN dropped. */
@@ -59,11 +65,18 @@ export class LaneSlot {
     bytesIn: 0,
     drops: { spoofed: 0, malformed: 0, tunWrite: 0, destination: 0, linkLocal: 0 },
   };
-  /** Sparse packets the lanes carried out. */
-  #sent = 0;
+  /** The one pending wait for a lane token (Session.requestLaneToken), if any. */
+  #tokenWait:
+    | { resolve: (token: string | undefined) => void; timer: ReturnType<typeof setTimeout> }
+    | undefined;
+  #sendControl: (frame: Uint8Array) => void;
+  /** What lanes carried out, and how often sparse packets went back to the main carrier. */
+  #out = { opened: 0, packets: 0, bytes: 0, fallbacks: 0 };
 
-  constructor(queue: Pick<SendQueue, "sparseSink">) {
+  /** `sendControl` sends a control frame on the session's own connection. */
+  constructor(queue: Pick<SendQueue, "sparseSink">, sendControl: (frame: Uint8Array) => void) {
     this.#queue = queue;
+    this.#sendControl = sendControl;
   }
 
   /** The open lane, if any. */
@@ -73,7 +86,19 @@ export class LaneSlot {
 
   /** Sparse packets handed to lanes so far. */
   get sent(): number {
-    return this.#sent;
+    return this.#out.packets;
+  }
+
+  /** The lane as reports show it. */
+  view(): LaneView {
+    const { opened, packets, bytes, fallbacks } = this.#out;
+    return {
+      up: this.#lane !== undefined,
+      opened,
+      packetsOut: packets,
+      bytesOut: bytes,
+      fallbacks,
+    };
   }
 
   /** Packets and bytes received over lanes, the live one included. */
@@ -95,8 +120,13 @@ export class LaneSlot {
   attach(lane: LaneCarrier, onDetached?: () => void): boolean {
     if (this.#closed || this.#lane !== undefined || lane.state !== "open") return false;
     this.#lane = lane;
+    this.#out.opened++;
+    lane.asThinStream?.();
     this.#queue.sparseSink = (frames) => {
-      if (lane.stalledMs() >= LANE_STALL_MS) return false;
+      if (lane.stalledMs() >= LANE_STALL_MS) {
+        this.#out.fallbacks++;
+        return false;
+      }
       let length = 0;
       for (const frame of frames) length += frame.length;
       const batch = new Uint8Array(length);
@@ -105,8 +135,12 @@ export class LaneSlot {
         batch.set(frame, at);
         at += frame.length;
       }
-      if (!lane.sendSparse(batch, frames.length)) return false;
-      this.#sent += frames.length;
+      if (!lane.sendSparse(batch, frames.length)) {
+        this.#out.fallbacks++;
+        return false;
+      }
+      this.#out.packets += frames.length;
+      this.#out.bytes += length;
       return true;
     };
     lane.ended.then(() => {
@@ -122,6 +156,44 @@ export class LaneSlot {
     return true;
   }
 
+  /**
+   * Client: sends a LaneRequest; resolves with the token of the next LaneToken, or undefined
+   * after `timeoutMs` or at close(). One request at a time: a pending one resolves undefined.
+   */
+  requestToken(timeoutMs: number): Promise<string | undefined> {
+    this.#tokenArrived(undefined);
+    if (this.#closed) return Promise.resolve(undefined);
+    const token = new Promise<string | undefined>((resolve) => {
+      const timer = setTimeout(() => this.#tokenArrived(undefined), timeoutMs);
+      this.#tokenWait = { resolve, timer };
+    });
+    this.#sendControl(encodeLaneControl());
+    return token;
+  }
+
+  /**
+   * A LaneRequest (server: answered with the token `onRequest` gives) or LaneToken (client) from
+   * the peer of a session where both Hellos list `lane-renew`. A FrameError when the wrong side's.
+   */
+  onControl(frame: Frame, role: "server" | "client", onRequest: (() => string) | undefined): void {
+    if (frame.type === FrameType.LaneRequest && role === "server" && onRequest) {
+      return this.#sendControl(encodeLaneControl(onRequest()));
+    }
+    if (frame.type === FrameType.LaneToken && role === "client") {
+      return this.#tokenArrived(decodeLaneToken(frame.payload));
+    }
+    throw new FrameError(`a ${role} does not take frame type 0x${frame.type.toString(16)}`);
+  }
+
+  /** A LaneToken came (undefined: the wait ends without one). Unasked-for tokens are ignored. */
+  #tokenArrived(token: string | undefined): void {
+    const wait = this.#tokenWait;
+    if (!wait) return;
+    this.#tokenWait = undefined;
+    clearTimeout(wait.timer);
+    wait.resolve(token);
+  }
+
   /** The session's filter changed: the lane's packets follow it. */
   refilter(filter: PacketFilter): void {
     this.#lane?.refilter(filter);
@@ -130,6 +202,7 @@ export class LaneSlot {
   /** The session ended: its lane goes with it, and none may join. */
   close(code: number, message: string): void {
     this.#closed = true;
+    this.#tokenArrived(undefined);
     this.#queue.sparseSink = undefined;
     this.#lane?.close(code, message);
   }

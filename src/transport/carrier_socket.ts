@@ -122,6 +122,23 @@ export class CarrierSocket {
     return length < 0 ? undefined : new TextDecoder().decode(out.subarray(0, length));
   }
 
+  /**
+   * Tunes the connection for a thin stream (native/tcp_socket.h): minimum retransmission timeout
+   * `rtoMinUs`, linear timeouts. Returns 0 or the negative errno of the first option refused.
+   */
+  setThinStream(rtoMinUs: number): number {
+    const fd = this.#descriptor();
+    if (fd === undefined) return -9; // EBADF
+    return this.#lib.symbols.sss_tcp_set_thin_stream(fd, rtoMinUs);
+  }
+
+  /** Caps the pacing rate (SO_MAX_PACING_RATE) at `bitsPerSecond`, 0: no cap; false if refused. */
+  setMaxPacingRate(bitsPerSecond: number): boolean {
+    const fd = this.#descriptor();
+    const bytes = BigInt(Math.max(0, Math.round(bitsPerSecond / 8)));
+    return fd !== undefined && this.#lib.symbols.sss_tcp_set_max_pacing_rate(fd, bytes) === 0;
+  }
+
   /** Sets TCP_USER_TIMEOUT; false when the socket is gone or the kernel refused. */
   setUserTimeout(ms: number): boolean {
     const fd = this.#descriptor();

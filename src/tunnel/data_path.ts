@@ -19,6 +19,9 @@ import type { KeepaliveOptions, SessionOptions } from "../session/session.ts";
 import { errorMessage } from "../base/error_message.ts";
 import type { TunnelDevice } from "./device.ts";
 
+/** Sparse lanes, re-opened on a fresh token when one dies (docs/design/protocol.md). */
+const LANE_FEATURES = [Feature.Lanes, Feature.LaneRenew];
+
 /** Where a mode's reader and sessions log and count. */
 export interface DataPathContext {
   readonly logger: Logger;
@@ -58,7 +61,7 @@ export function sessionBasics(
 ): SessionBasics {
   return {
     ...(carrier ? { carrier } : {}),
-    hello: helloFor(config, device.offload ? [Feature.Gso, Feature.Lanes] : [Feature.Lanes]),
+    hello: helloFor(config, [...(device.offload ? [Feature.Gso] : []), ...LANE_FEATURES]),
     keepalive: keepalive ?? keepaliveFrom(config),
     handshakeTimeoutMs: config.security.handshakeTimeout * 1000,
     onRtt: (ms) => observeRtt(counters.process.rtt, ms),

@@ -1,6 +1,7 @@
 /**
  * The carrier's socket reached through the shim, on real TLS connections over loopback: found by
- * its endpoints on both sides, TCP_NOTSENT_LOWAT and the congestion control set, TCP_INFO read.
+ * its endpoints on both sides, TCP_NOTSENT_LOWAT, the congestion control, a thin stream's timeouts
+ * and a pacing cap set, TCP_INFO read.
  */
 import assert from "node:assert/strict";
 import { TlsListener } from "../../src/transport/listener.ts";
@@ -40,6 +41,9 @@ Deno.test("CarrierSocket finds both ends of a TLS connection, tunes them and rea
           assert.equal(socket.setCongestionControl("reno"), 0);
           assert.equal(socket.congestionControl(), "reno");
           assert.ok(socket.setCongestionControl("no-such-algorithm") < 0);
+          assert.equal(socket.setThinStream(10_000), 0, "TCP_RTO_MIN_US and linear timeouts");
+          assert.equal(socket.setMaxPacingRate(80e6), true);
+          assert.equal(socket.setMaxPacingRate(0), true, "and the cap lifted again");
           await stream.write(new Uint8Array(100_000));
           const health = socket.health();
           assert.ok(health, "TCP_INFO");

@@ -1,7 +1,8 @@
 /**
  * Sparse lanes with the real program: the client's second TLS connection (same certificate) joins
  * its session, pings travel on it; when the kernel aborts that connection (`ss -K`), pings cross
- * again over the main connection and the session is the same one (no reconnect).
+ * again over the main connection, the session is the same one (no reconnect), and the client opens
+ * a new lane on a fresh token.
  */
 import assert from "node:assert/strict";
 import { E2eLab, SERVER_TUNNEL_IP } from "../lib/e2e_lab.ts";
@@ -28,11 +29,16 @@ Deno.test({
 
     // The kernel aborts the lane (as a middlebox's reset would); the session stays.
     await lab.net.exec(lab.client, "ss", ["-K", "sport", "=", `:${lanePort}`]);
-    await client.waitForLog(/sparse lane closed/, 10_000);
+    await client.waitForLog(/sparse lane closed .*; opening another/, 10_000);
     await pollUntil(
       async () => (await lab.ping(lab.client, SERVER_TUNNEL_IP, { count: 1 })).ok,
       "pings cross over the main connection",
     );
+    await pollUntil(
+      async () => ((await server.log()).match(/opened a sparse lane/g)?.length ?? 0) === 2,
+      "the client opens a second lane",
+    );
+    await client.waitForLog(/sparse lane open to[\s\S]*sparse lane open to/);
     const clientLog = await client.log();
     assert.equal(clientLog.match(/connected to /g)?.length, 1, `no reconnect:\n${clientLog}`);
     assert.doesNotMatch(await server.log(), /disconnected/);

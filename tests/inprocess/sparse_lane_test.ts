@@ -2,7 +2,8 @@
  * Sparse lanes in one process (tests/lib/in_process.ts): the client's second connection joins its
  * session with the token of the server's Hello, sparse packets travel on it and bulk packets on
  * the main connection; a wrong token or another certificate is refused; when the lane goes, the
- * session goes on with everything on the main connection.
+ * session goes on with everything on the main connection, and the client opens another lane on a
+ * fresh token it asks the server for.
  */
 import assert from "node:assert/strict";
 import {
@@ -23,7 +24,9 @@ import {
   CloseCode,
   decodeClose,
   decodeHello,
+  decodeLaneToken,
   encodeHello,
+  encodeLaneControl,
   Feature,
   type Hello,
   PROTOCOL_VERSION,
@@ -110,6 +113,14 @@ Deno.test("a client's second connection joins its session as the sparse lane: sp
   const clientLane = a.client.session!.lane!;
   await deliver(srv, a.device, "10.0.0.1", "10.0.0.2", 3);
   assert.equal(clientLane.counters.packetsIn, 1);
+  // Each side's reports show its lane up and the one sparse packet it sent on it.
+  for (const view of [a.client.session!.view(), main.view()]) {
+    assert.equal(view.lane?.up, true);
+    assert.equal(view.lane?.opened, 1);
+    assert.equal(view.lane?.packetsOut, 1);
+    assert.equal(view.lane?.bytesOut, 4 + 24, "one frame: its header and the packet");
+    assert.equal(view.lane?.fallbacks, 0);
+  }
 });
 
 Deno.test("a lane with an unknown token, or the token of another certificate, is refused and the session stays", async () => {
@@ -160,11 +171,64 @@ Deno.test("when the lane goes, sparse packets return to the main connection and 
   await pollUntil(() => main.lane !== undefined, "the server's lane is attached");
   main.lane!.close(CloseCode.Shutdown, "test closes the lane");
   await pollUntil(() => session.lane === undefined && main.lane === undefined, "lane gone");
+  const sent = [session.view().lane!.packetsOut, main.view().lane!.packetsOut];
   await deliver(a.device, srv, "10.0.0.2", "10.0.0.1", 1);
   await deliver(srv, a.device, "10.0.0.1", "10.0.0.2", 2);
   assert.equal(a.client.session, session, "the same session carries on");
   assert.equal(session.state, "open");
-  assert.equal(lab.net.connections("198.18.0.1:443"), 1);
+  assert.deepEqual(
+    [session.view().lane!.packetsOut, main.view().lane!.packetsOut],
+    sent,
+    "both packets crossed on the main connection",
+  );
+});
+
+Deno.test("after the lane's connection is killed, the client opens a new lane on a fresh token and sparse packets take it", async () => {
+  await using lab = new InProcessLab();
+  const { server, device: srv } = await lab.startServer(serverConfig());
+  const a = lab.startClient(clientConfig("10.0.0.2/24"), "alpha");
+  await connected(a);
+  const session = a.client.session!;
+  await pollUntil(() => session.lane !== undefined, "the lane is attached");
+  const main = serverSession(server);
+  await pollUntil(() => main.lane !== undefined, "the server's lane is attached");
+  const first = main.lane as Session;
+  lab.net.reset("198.18.0.1:443", first.connection.remote);
+  await pollUntil(
+    () => main.lane !== undefined && main.lane !== first && session.lane !== undefined,
+    "a new lane is attached on both sides",
+    { timeoutMs: 5000 },
+  );
+  assert.equal(lab.net.connections("198.18.0.1:443"), 2, "the main connection and the new lane");
+  assert.equal(server.sessions().length, 1);
+  assert.equal(a.client.session, session, "the same session, no reconnect");
+  const second = main.lane as Session;
+  await deliver(a.device, srv, "10.0.0.2", "10.0.0.1", 1);
+  assert.equal(second.counters.packetsIn, 1, "the sparse packet came over the new lane");
+  assert.equal(session.view().lane?.opened, 2);
+  assert.equal(main.view().lane?.opened, 2);
+});
+
+Deno.test("a LaneRequest is answered with a fresh token only when both Hellos list lane-renew", async () => {
+  await using lab = new InProcessLab();
+  await lab.startServer(serverConfig());
+  const renewing = await rawConnection(lab, identity("alpha"));
+  renewing.stream.write(
+    encodeHello(hello("10.0.0.2/24", { features: [Feature.Lanes, Feature.LaneRenew] })),
+  );
+  const first = decodeHello(await renewing.next(FrameType.Hello)).lane;
+  renewing.stream.write(encodeLaneControl());
+  const fresh = decodeLaneToken(await renewing.next(FrameType.LaneToken));
+  assert.match(fresh, /^[0-9a-f]{32}$/);
+  assert.notEqual(fresh, first);
+
+  const old = await rawConnection(lab, identity("beta"));
+  old.stream.write(encodeHello(hello("10.0.0.3/24")));
+  await old.next(FrameType.Hello);
+  old.stream.write(encodeLaneControl());
+  const closed = decodeClose(await old.next(FrameType.Close));
+  assert.equal(closed.code, CloseCode.ProtocolError);
+  assert.match(closed.message, /lane-renew/);
 });
 
 Deno.test("the lane ends with its session", async () => {

@@ -91,6 +91,13 @@ export class FakeNetwork {
     }
   }
 
+  /** Resets the one live connection to `endpoint` that the server sees from `remote`. */
+  reset(endpoint: string, remote: string): void {
+    for (const stream of this.#live.get(endpoint) ?? []) {
+      if (stream.peer.info.remote === remote) stream.destroy(new Error("connection reset by peer"));
+    }
+  }
+
   /** Live connections to `endpoint`. */
   connections(endpoint: string): number {
     return this.#live.get(endpoint)?.size ?? 0;

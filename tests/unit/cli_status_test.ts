@@ -124,3 +124,25 @@ Deno.test("readStatus() tells another program on the port from a sssonector", as
       "another program has the port in s.yaml's monitoring.port",
   });
 });
+
+Deno.test("formatStatus() shows each session's sparse lane: up or down, what it carried, its fallbacks", () => {
+  const [first] = REPORT.sessions;
+  const lane = { up: true, opened: 2, packetsOut: 120, bytesOut: 9600, fallbacks: 3 };
+  const text = formatStatus({
+    ...REPORT,
+    sessions: [
+      { ...first!, lane },
+      { ...first!, peer: "branch-2", lane: { ...lane, up: false, opened: 1, fallbacks: 1 } },
+      { ...first!, peer: "branch-3", lane: { ...lane, up: false, opened: 0 } },
+      { ...first!, peer: "branch-4", lane: null },
+    ],
+  }, NOW);
+  const lines = text.split("\n").filter((l) => l.startsWith("  sparse lane:"));
+  assert.deepEqual(lines, [
+    "  sparse lane: up (opened 2 times), 120 packets, 9.4 KiB sent, " +
+    "fell back to the main connection 3 times",
+    "  sparse lane: down (opened 1 time), 120 packets, 9.4 KiB sent, " +
+    "fell back to the main connection 1 time",
+    "  sparse lane: none",
+  ]);
+});

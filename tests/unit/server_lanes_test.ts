@@ -76,3 +76,20 @@ Deno.test("ServerLanes refuses a lane for a session that is no longer open", () 
   owner.state = "closed";
   assert.match(refusal(() => lanes.join(token!, asSession(fakeSession()))), /not open/);
 });
+
+Deno.test("ServerLanes.renew() closes the lane the server still holds and issues a fresh token; a lane may not ask", () => {
+  const lanes = new ServerLanes(getLogger("test"), { maxConnections: 10, sessions: () => 1 });
+  const owner = fakeSession();
+  const { lane: first } = lanes.offer(asSession(owner), lanesHello, lanesHello);
+  const lane = fakeSession();
+  assert.equal(lanes.join(first!, asSession(lane)), asSession(owner));
+  lanes.attach(asSession(owner), asSession(lane));
+  const fresh = lanes.renew(asSession(owner));
+  assert.match(fresh, /^[0-9a-f]{32}$/);
+  assert.notEqual(fresh, first);
+  assert.equal(lane.closed, CloseCode.Replaced, "the old lane is closed");
+  assert.equal(lanes.pending, 1, "one token per session");
+  lanes.renew(asSession(owner));
+  assert.equal(lanes.pending, 1, "a second request replaces the first token");
+  assert.throws(() => lanes.renew(asSession(lane)), /lane request on a sparse lane/);
+});

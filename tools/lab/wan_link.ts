@@ -56,6 +56,28 @@ export function parseRelayCounters(output: string): RelayCounters[] {
   }));
 }
 
+/**
+ * How long small frames (at most 256 bytes: pings, ACKs, sparse lane segments) waited in the
+ * bottleneck's queue in one direction between two samples. `b->a` is client to server (the relay's
+ * first interface faces the server).
+ */
+export interface QueueWaits {
+  readonly direction: string;
+  readonly frames: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+}
+
+/** Parses the relay's sample lines (`b->a small_waits N p50_us X p95_us Y`). */
+export function parseQueueWaits(output: string): QueueWaits[] {
+  return [...output.matchAll(/^(\S+) small_waits (\d+) p50_us (\d+) p95_us (\d+)$/gm)].map((m) => ({
+    direction: m[1]!,
+    frames: Number(m[2]),
+    p50Ms: Number(m[3]) / 1000,
+    p95Ms: Number(m[4]) / 1000,
+  }));
+}
+
 /** The relay's command-line arguments after the two interface names. */
 export function relayArgs(profile: WanProfile, seed: number): string[] {
   return [
@@ -140,6 +162,21 @@ export class WanLink {
     }
     const { stderr } = await link.stop();
     throw new LabError(`wan_relay did not start: ${stderr.trim() || "no ready line within 5 s"}`);
+  }
+
+  /**
+   * The small frames' waits in the bottleneck since the previous sample (or the start), per
+   * direction: the relay reports them on SIGUSR1 and starts counting anew.
+   */
+  async sampleWaits(): Promise<QueueWaits[]> {
+    const before = this.#stdout.length;
+    this.#child.kill("SIGUSR1");
+    for (let i = 0; i < 100; i++) {
+      const fresh = parseQueueWaits(this.#stdout.slice(before));
+      if (fresh.length === 2) return fresh;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new LabError("wan_relay did not report its queue waits within 2 s");
   }
 
   /** Stops the relay; returns its counters and whatever it wrote to stderr. */

@@ -10,6 +10,11 @@
  *      bounded in time, as a router's);
  *   3. delay: each frame is held --delay-ms (one way) after it would leave the bottleneck.
  *
+ * It also measures how long small frames (at most SMALL_FRAME bytes: pings, ACKs, a sparse lane's
+ * segments) waited in the bottleneck's queue: on SIGUSR1 it prints, per direction, the count and
+ * the 50th and 95th percentile of those waits since the last SIGUSR1 (a histogram of WAIT_BUCKETS
+ * buckets of WAIT_BUCKET_US each), and starts anew.
+ *
  * Bounds: RING_SLOTS frames of SLOT_BYTES per direction (16 MiB each); a frame that finds the
  * ring full or is longer than a slot is dropped and counted. The interfaces must have their
  * offloads off (no GSO/GRO super-frames, no partial checksums): the lab turns them off.
@@ -39,6 +44,9 @@
 #define RING_SLOTS 8192
 #define SLOT_BYTES 2048
 #define RECV_BURST 64
+#define SMALL_FRAME 256
+#define WAIT_BUCKETS 1024
+#define WAIT_BUCKET_US 100
 
 struct slot {
   uint64_t release_ns;
@@ -54,10 +62,43 @@ struct direction {
   uint32_t head;
   uint32_t count;
   uint64_t relayed, lost, queue_full, ring_full, oversize, send_failed;
+  /* Queue waits of small frames since the last report; the last bucket holds longer ones. */
+  uint64_t small_waits[WAIT_BUCKETS];
   struct slot *ring;
 };
 
 static volatile sig_atomic_t stop_requested = 0;
+static volatile sig_atomic_t report_requested = 0;
+
+static void on_report(int sig) {
+  (void)sig;
+  report_requested = 1;
+}
+
+/* The wait (us) below which `share` of the counted small frames waited. */
+static double wait_percentile(const struct direction *d, uint64_t total, double share) {
+  uint64_t seen = 0;
+  uint64_t want = (uint64_t)((double)total * share);
+  for (int i = 0; i < WAIT_BUCKETS; i++) {
+    seen += d->small_waits[i];
+    if (seen > want) return (double)i * WAIT_BUCKET_US + WAIT_BUCKET_US / 2.0;
+  }
+  return (double)WAIT_BUCKETS * WAIT_BUCKET_US;
+}
+
+/* Prints "DIR small_waits N p50_us X p95_us Y" for each direction, then clears the histograms. */
+static void report_waits(struct direction *dirs) {
+  for (int i = 0; i < 2; i++) {
+    struct direction *d = &dirs[i];
+    uint64_t total = 0;
+    for (int b = 0; b < WAIT_BUCKETS; b++) total += d->small_waits[b];
+    printf("%s small_waits %llu p50_us %.0f p95_us %.0f\n", d->name, (unsigned long long)total,
+           total ? wait_percentile(d, total, 0.5) : 0.0,
+           total ? wait_percentile(d, total, 0.95) : 0.0);
+    memset(d->small_waits, 0, sizeof d->small_waits);
+  }
+  fflush(stdout);
+}
 static uint64_t rng_state;
 
 static void on_signal(int sig) {
@@ -134,6 +175,10 @@ static void accept_frame(struct direction *d, const struct link *link, const uns
       d->queue_full++;
       return;
     }
+    if (length <= SMALL_FRAME) {
+      uint64_t bucket = (start - now) / 1000 / WAIT_BUCKET_US;
+      d->small_waits[bucket < WAIT_BUCKETS ? bucket : WAIT_BUCKETS - 1]++;
+    }
     leave = start + (uint64_t)((double)length * 8.0 * 1e9 / link->rate_bps);
   }
   if (d->count == RING_SLOTS) {
@@ -200,6 +245,9 @@ int main(int argc, char **argv) {
   action.sa_handler = on_signal;
   sigaction(SIGTERM, &action, NULL);
   sigaction(SIGINT, &action, NULL);
+  struct sigaction report = {0};
+  report.sa_handler = on_report;
+  sigaction(SIGUSR1, &report, NULL);
   printf("ready\n");
   fflush(stdout);
 
@@ -216,6 +264,10 @@ int main(int argc, char **argv) {
       uint64_t wait = next > now ? next - now : 0;
       timeout.tv_sec = (time_t)(wait / 1000000000ull);
       timeout.tv_nsec = (long)(wait % 1000000000ull);
+    }
+    if (report_requested) {
+      report_requested = 0;
+      report_waits(dirs);
     }
     int ready = ppoll(fds, 2, &timeout, NULL);
     if (ready < 0) {

@@ -1,0 +1,60 @@
+/**
+ * A session's watch on its carrier's TCP socket: the CarrierTuner (buffers sized from the
+ * delivery rate, health for reports), the check that the client's local address is still there,
+ * and the TLS overhead guard fed from the same TCP_INFO reads. The session decides what an alarm
+ * means (it closes); this file only wires the readings to the checks.
+ *
+ * @module
+ */
+import type { CarrierPolicy } from "../transport/congestion_control.ts";
+import type { TcpEndpoints, TcpHealth } from "../transport/carrier_socket.ts";
+import { CarrierTuner, type WriteWindow } from "./carrier_tuner.ts";
+import { TlsOverheadGuard } from "./tls_overhead.ts";
+
+/** What the session received, for the TLS overhead guard. */
+export interface PlainReceived {
+  /** Plaintext bytes that reached the frame receiver. */
+  readonly plainBytes: number;
+  /** Frames the peer earned an allowance for (control and data frames; malformed ones do not). */
+  readonly frames: number;
+}
+
+export interface CarrierWatchOptions {
+  readonly policy: CarrierPolicy | undefined;
+  readonly endpoints: TcpEndpoints | undefined;
+  readonly queue: WriteWindow;
+  /** Bytes sent so far (the tuner reads TCP_INFO more often while they grow). */
+  readonly sent: () => number;
+  /** Set on a client: told when its local address went away (the host moved). */
+  readonly onAddressGone: (() => void) | undefined;
+  readonly received: () => PlainReceived;
+  /** Told why the peer's TLS layer sends far more than its frames need (tls_overhead.ts). */
+  readonly onOverhead: (message: string) => void;
+}
+
+/** A started watch: the tuner (for reports) and how to stop it. */
+export interface CarrierWatch {
+  readonly tuner: CarrierTuner;
+  readonly stop: () => void;
+}
+
+/** Starts watching the carrier; undefined when there is no shim or no TCP socket to find. */
+export function watchCarrier(options: CarrierWatchOptions): CarrierWatch | undefined {
+  const guard = new TlsOverheadGuard();
+  return CarrierTuner.start(
+    options.policy,
+    options.endpoints,
+    options.queue,
+    options.sent,
+    options.onAddressGone,
+    (health: TcpHealth) => {
+      const { plainBytes, frames } = options.received();
+      const verdict = guard.observe({
+        wireBytes: health.bytesReceived - health.receiveQueued,
+        plainBytes,
+        frames,
+      }, performance.now());
+      if (verdict) options.onOverhead(verdict.message);
+    },
+  );
+}

@@ -1,0 +1,76 @@
+/**
+ * A cap on the carrier's pacing rate that keeps the queue at the path's bottleneck short, so the
+ * standing queue forms in the session's own send queue instead (where CoDel sees it and sparse
+ * packets pass it on their lane), not in a router where a ping on the lane waits behind it.
+ *
+ * The bottleneck's queue is read as the carrier's smoothed round trip above its minimum. While the
+ * carrier is backlogged (the kernel holds unsent bytes) and that queue exceeds
+ * BOTTLENECK_QUEUE_HIGH_MS, the cap goes to CUT_FACTOR of what the carrier delivered; while it is
+ * below BOTTLENECK_QUEUE_LOW_MS, the cap grows by GROW_FACTOR a tick, and goes once it is well
+ * above the delivery rate. It never goes below half the highest delivery rate seen uncapped (the
+ * last PEAK_WINDOW_MS of it): a queue that others' traffic keeps full (the cap cannot drain it)
+ * costs at most half the rate. Pure: the tuner feeds it TCP_INFO and applies what it returns.
+ *
+ * @module
+ */
+
+export const BOTTLENECK_QUEUE_HIGH_MS = 8;
+export const BOTTLENECK_QUEUE_LOW_MS = 4;
+export const CUT_FACTOR = 0.92;
+export const GROW_FACTOR = 1.03;
+/** How long after a cut the queue is given to drain before the next. */
+export const CUT_HOLD_MS = 300;
+export const PEAK_WINDOW_MS = 10_000;
+/**
+ * Paths shorter than this are left alone: a LAN or a lab's veth, whose round trip moves with the
+ * hosts' CPUs, not with a router's queue.
+ */
+export const MIN_PATH_RTT_MS = 1;
+
+/** What one TCP_INFO read says, for the cap. */
+export interface PacingSample {
+  readonly srttMs: number;
+  readonly minRttMs: number;
+  readonly deliveryRateBps: number;
+  /** The kernel holds unsent bytes: the carrier sends as fast as it is let. */
+  readonly backlogged: boolean;
+}
+
+export class PacingCap {
+  /** The cap in bits per second; 0: none. */
+  #cap = 0;
+  #lastCut = -Infinity;
+  #peak = 0;
+  #peakAt = -Infinity;
+
+  get capBps(): number {
+    return this.#cap;
+  }
+
+  /** The cap after `sample` at `nowMs`: a new value (0: none) or undefined when unchanged. */
+  step(sample: PacingSample, nowMs: number): number | undefined {
+    const { srttMs, minRttMs, deliveryRateBps: rate } = sample;
+    if (!(rate > 0) || !(minRttMs >= MIN_PATH_RTT_MS)) return undefined;
+    // The peak is learnt while no cap holds the rate down (under a cap it would follow the cap).
+    const expired = this.#cap === 0 && nowMs - this.#peakAt > PEAK_WINDOW_MS;
+    if (rate >= this.#peak || expired) {
+      this.#peak = rate;
+      this.#peakAt = nowMs;
+    }
+    const queueMs = srttMs - minRttMs;
+    const floor = this.#peak / 2;
+    let next = this.#cap;
+    if (queueMs > BOTTLENECK_QUEUE_HIGH_MS && sample.backlogged) {
+      if (nowMs - this.#lastCut < CUT_HOLD_MS) return undefined;
+      this.#lastCut = nowMs;
+      next = Math.max(floor, CUT_FACTOR * rate);
+      if (this.#cap > 0) next = Math.min(next, this.#cap);
+    } else if (queueMs < BOTTLENECK_QUEUE_LOW_MS && this.#cap > 0) {
+      next = this.#cap * GROW_FACTOR;
+      if (next > 1.25 * this.#peak) next = 0;
+    }
+    if (next === this.#cap) return undefined;
+    this.#cap = next;
+    return next;
+  }
+}
