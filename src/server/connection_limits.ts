@@ -49,20 +49,15 @@ function networkCaps(security: DoorSettings, maxPending: number): ConnectionLimi
   };
 }
 
-/** The most pending places whose door (places, accept burst, cap alerts) fits in `budget`. */
-function pendingWithin(budget: number, wanted: number): number {
-  let places = Math.min(wanted, budget);
-  while (places > 1 && doorDescriptors(places) > budget) places--;
-  return places;
-}
-
 /**
  * Every pending connection and every session holds one descriptor. The listener must never reach
  * the open-file limit (Deno's node:tls server stops accepting for good after one EMFILE, see
- * docs/design/bounds.md), so the door may take at most half of what is left after the reserve,
- * and sessions the rest. The door's half holds its pending places and what comes on top of them
+ * docs/design/bounds.md), so pending places may take at most half of what is left after the
+ * reserve, and sessions the rest, less what comes on top of the places at the door's worst
  * (doorDescriptors: one burst of the whole accept queue, which Deno accepts at once, and the
- * connections being told they were capped). Pure: the limit is passed in.
+ * connections being told they were capped). The extras come out of the sessions' share, not the
+ * places': a smaller door and accept queue made a valid client wait 27 s under an idle flood at
+ * limit 256 (tests/e2e/robustness_test.ts). Pure: the limit is passed in.
  */
 export function fitConnectionLimits(
   security: DoorSettings,
@@ -80,13 +75,13 @@ export function fitConnectionLimits(
     };
   }
   const usable = Math.max(2, fileLimit - RESERVED_DESCRIPTORS);
-  const maxPending = pendingWithin(Math.floor(usable / 2), wanted);
-  const maxSessions = Math.max(1, usable - Math.max(doorDescriptors(maxPending), maxPending));
-  const lowered = maxPending < wanted
+  const maxPending = Math.max(1, Math.min(wanted, Math.floor(usable / 2)));
+  const maxSessions = Math.max(1, usable - doorDescriptors(maxPending));
+  const lowered = maxPending < wanted || usable - doorDescriptors(maxPending) < 1
     ? `the open-file limit ${fileLimit} is too low for security.max_pending_connections ` +
       `${wanted}: at most ${maxPending} pending connections and ${maxSessions} sessions; ` +
       `raise the limit (LimitNOFILE= in the unit, ulimit -n) to at least ${
-        2 * doorDescriptors(wanted) + RESERVED_DESCRIPTORS
+        wanted + doorDescriptors(wanted) + RESERVED_DESCRIPTORS
       }`
     : undefined;
   return {

@@ -12,8 +12,8 @@ Deno.test("doorDescriptors(): the places, one burst of the whole accept queue, t
 });
 
 Deno.test("fitConnectionLimits() keeps the door's worst case and the sessions under the file limit", () => {
-  // Below 2 * doorDescriptors(1) + 64 = 164 even one place cannot be fitted (next test).
-  for (const fileLimit of [164, 256, 300, 1024, 1100, 4096, 65536]) {
+  // Below 200 the door's extras alone outgrow the sessions' half (next test).
+  for (const fileLimit of [200, 256, 300, 1024, 1100, 4096, 65536]) {
     const fit = fitConnectionLimits(DOOR, fileLimit);
     const worst = doorDescriptors(fit.maxPending) + fit.maxSessions + RESERVED_DESCRIPTORS;
     assert.ok(worst <= fileLimit, `limit ${fileLimit}: ${worst} descriptors at worst`);
@@ -21,20 +21,26 @@ Deno.test("fitConnectionLimits() keeps the door's worst case and the sessions un
   }
 });
 
-Deno.test("fitConnectionLimits() at limit 256 lowers the door and says to what, and what to raise", () => {
+Deno.test("fitConnectionLimits() at limit 256 keeps half for places, the door's extras come from sessions", () => {
   const fit = fitConnectionLimits(DOOR, 256);
-  // (256 - 64) / 2 = 96 for the door: 42 places + a queue of 21 + 1 + 32 alerts.
-  assert.equal(fit.maxPending, 42);
-  assert.equal(fit.maxSessions, 96);
-  assert.match(fit.lowered!, /open-file limit 256 is too low .* at most 42 pending/);
-  assert.match(fit.lowered!, new RegExp(`to at least ${2 * doorDescriptors(512) + 64}$`));
+  // (256 - 64) / 2 = 96 places; sessions: 192 - (96 + a queue of 48 + 1 + 32 alerts) = 15.
+  assert.equal(fit.maxPending, 96);
+  assert.equal(fit.maxSessions, 15);
+  assert.match(
+    fit.lowered!,
+    /open-file limit 256 is too low .* at most 96 pending .* and 15 sessions/,
+  );
+  assert.match(fit.lowered!, new RegExp(`to at least ${512 + doorDescriptors(512) + 64}$`));
 });
 
-Deno.test("fitConnectionLimits() under a limit too low for any door keeps one place and says so", () => {
+Deno.test("fitConnectionLimits() under a limit too low for the door's extras keeps one session and says so", () => {
   const fit = fitConnectionLimits(DOOR, 100);
-  assert.equal(fit.maxPending, 1);
-  assert.ok(fit.maxSessions >= 1);
+  assert.equal(fit.maxPending, 18);
+  assert.equal(fit.maxSessions, 1);
   assert.match(fit.lowered!, /open-file limit 100 is too low/);
+  const roomy = fitConnectionLimits({ ...DOOR, maxPendingConnections: 20 }, 114);
+  assert.equal(roomy.maxPending, 20, "every place configured fits...");
+  assert.match(roomy.lowered!, /too low/, "...but the extras leave no session: said all the same");
 });
 
 Deno.test("fitConnectionLimits() leaves the configured door alone when the limit is ample", () => {
