@@ -60,7 +60,8 @@ Deno.test({
     };
     assert.match(
       loaded.row,
-      /client\s+10\.0\.0\.2\/24\s+198\.18\.0\.2:\d+.*\s+\d[\d.]* k?bit\/s\s+\d[\d.]* k?bit\/s$/s,
+      // ... rate in, rate out, then the sparse lane: up (the lab's client has one) and its packets.
+      /client\s+10\.0\.0\.2\/24\s+198\.18\.0\.2:\d+.*\s+\d[\d.]* k?bit\/s\s+\d[\d.]* k?bit\/s\s+up, \d+ packets$/s,
     );
     // Opened after the flood: the last seconds are drawn at once, on a rate scale that holds
     // the flood's megabits, with clock times under the ten-minute window.

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { BootedContainer, SHARED_INSIDE } from "../lib/nspawn.ts";
 import { buildDebOnce } from "../lib/deb_build.ts";
 import { bundlePath } from "../../build.ts";
+import { pollUntil } from "../lib/poll.ts";
 
 const ignore = Deno.uid() !== 0;
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -53,9 +54,19 @@ Deno.test({
         `block ${index + 1} failed:\n${script}\n--- output\n${result.stdout}${result.stderr}`,
       );
     }
-    const state = await container.execOk(
-      "systemctl is-active sssonector; pidof sssonector; ls /var/log/sssonector/",
-    );
+    // The rotation's reload (SIGHUP; the process says RELOADING=1, then READY=1) may still be
+    // under way: the unit must come back to active, not stay reloading.
+    let state = "";
+    await pollUntil(
+      async () => {
+        state = await container.execOk(
+          "systemctl is-active sssonector; pidof sssonector; ls /var/log/sssonector/",
+        );
+        return /^active$/m.test(state);
+      },
+      "the unit is active again after the rotation's reload",
+      { intervalMs: 200 },
+    ).catch(() => {});
     assert.match(state, /^active$/m);
     assert.match(state, /^sssonector\.log\.1$/m, "the rotation renamed the log");
   },
