@@ -3,12 +3,9 @@
  * and what lanes carried, /status.json carries the same view, and promtool accepts the series.
  */
 import assert from "node:assert/strict";
-import { CounterRegistry, type SessionView } from "../../src/counters/registry.ts";
+import type { SessionView } from "../../src/counters/registry.ts";
 import { emptyTraffic } from "../../src/counters/counters.ts";
-import { CertificateStore } from "../../src/pki/certificate_store.ts";
-import { Monitor } from "../../src/monitor/monitor.ts";
-import { MonitorSource } from "../../src/monitor/source.ts";
-import { TempCertificates } from "../lib/e2e_lab.ts";
+import { promtoolComplaints, sample, startSessionMonitor } from "../lib/session_monitor.ts";
 
 function session(peerName: string, remote: string, lane: SessionView["lane"]): SessionView {
   return {
@@ -23,70 +20,29 @@ function session(peerName: string, remote: string, lane: SessionView["lane"]): S
   };
 }
 
-function sample(text: string, series: string): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
-
 Deno.test("/metrics and /status.json show whether each session's sparse lane is up and what it carried", async () => {
-  await using temp = await TempCertificates.create();
-  const dir = temp.certDir;
-  const certificates = await CertificateStore.load({
-    enabled: true,
-    minVersion: "1.2",
-    certFile: `${dir}/server.crt`,
-    keyFile: `${dir}/server.key`,
-    caFile: `${dir}/ca.crt`,
-  }, "server");
-  const counters = new CounterRegistry();
-  const source = new MonitorSource({ mode: "server", counters, certificates });
-  const monitor = Monitor.start({ address: "127.0.0.1", port: 0 }, source, {
-    build: { version: "9.9.9", deno: Deno.version.deno, commit: "abc123" },
-  });
-  try {
-    source.attach({
-      offload: true,
-      readiness: () => ({ ready: true, reason: "listening" }),
-      mssClamped: () => ({ read: 0, written: 0 }),
-    });
-    const up = { up: true, opened: 2, packetsOut: 120, bytesOut: 9600, fallbacks: 3 };
-    const down = { up: false, opened: 1, packetsOut: 5, bytesOut: 400, fallbacks: 0 };
-    counters.track("web2", () => session("web2", "198.18.0.2:40000", up));
-    counters.track("web3", () => session("web3", "198.18.0.3:40000", down));
-    counters.track("old", () => session("old", "198.18.0.4:40000", undefined));
-    const get = (path: string) => fetch(`http://127.0.0.1:${monitor.port}${path}`);
-    const text = await (await get("/metrics")).text();
-    const web2 = '{peer="web2",remote="198.18.0.2:40000"}';
-    const web3 = '{peer="web3",remote="198.18.0.3:40000"}';
-    assert.equal(sample(text, `sssonector_lane_up${web2}`), 1);
-    assert.equal(sample(text, `sssonector_lane_up${web3}`), 0);
-    assert.equal(sample(text, `sssonector_lane_opened_total${web2}`), 2);
-    assert.equal(sample(text, `sssonector_lane_packets_total${web2}`), 120);
-    assert.equal(sample(text, `sssonector_lane_bytes_total${web2}`), 9600);
-    assert.equal(sample(text, `sssonector_lane_fallbacks_total${web2}`), 3);
-    assert.equal(sample(text, `sssonector_lane_packets_total${web3}`), 5);
-    assert.ok(!/sssonector_lane_up\{peer="old"/.test(text), "no lane view: no series");
-    const status = await (await get("/status.json")).json();
-    const byPeer = new Map(status.sessions.map((s: { peer: string }) => [s.peer, s]));
-    assert.deepEqual((byPeer.get("web2") as { lane: unknown }).lane, up);
-    assert.equal((byPeer.get("old") as { lane: unknown }).lane, null);
+  await using monitor = await startSessionMonitor();
+  const { counters, get } = monitor;
+  const up = { up: true, opened: 2, packetsOut: 120, bytesOut: 9600, fallbacks: 3 };
+  const down = { up: false, opened: 1, packetsOut: 5, bytesOut: 400, fallbacks: 0 };
+  counters.track("web2", () => session("web2", "198.18.0.2:40000", up));
+  counters.track("web3", () => session("web3", "198.18.0.3:40000", down));
+  counters.track("old", () => session("old", "198.18.0.4:40000", undefined));
+  const text = await (await get("/metrics")).text();
+  const web2 = '{peer="web2",remote="198.18.0.2:40000"}';
+  const web3 = '{peer="web3",remote="198.18.0.3:40000"}';
+  assert.equal(sample(text, `sssonector_lane_up${web2}`), 1);
+  assert.equal(sample(text, `sssonector_lane_up${web3}`), 0);
+  assert.equal(sample(text, `sssonector_lane_opened_total${web2}`), 2);
+  assert.equal(sample(text, `sssonector_lane_packets_total${web2}`), 120);
+  assert.equal(sample(text, `sssonector_lane_bytes_total${web2}`), 9600);
+  assert.equal(sample(text, `sssonector_lane_fallbacks_total${web2}`), 3);
+  assert.equal(sample(text, `sssonector_lane_packets_total${web3}`), 5);
+  assert.ok(!/sssonector_lane_up\{peer="old"/.test(text), "no lane view: no series");
+  const status = await (await get("/status.json")).json();
+  const byPeer = new Map(status.sessions.map((s: { peer: string }) => [s.peer, s]));
+  assert.deepEqual((byPeer.get("web2") as { lane: unknown }).lane, up);
+  assert.equal((byPeer.get("old") as { lane: unknown }).lane, null);
 
-    const promtool = await new Deno.Command("sh", { args: ["-c", "command -v promtool"] }).output();
-    if (promtool.success) {
-      const child = new Deno.Command("promtool", {
-        args: ["check", "metrics"],
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const writer = child.stdin.getWriter();
-      await writer.write(new TextEncoder().encode(text));
-      await writer.close();
-      const out = await child.output();
-      const said = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-      assert.equal(said.split("\n").filter((l) => /lane/.test(l)).join("\n"), "");
-    }
-  } finally {
-    await monitor.close();
-  }
+  assert.equal(await promtoolComplaints(text, /lane/), "");
 });
