@@ -90,14 +90,21 @@ function serverSession(server: { sessions(): Session[] }): Session {
   return session;
 }
 
-Deno.test("a client's second connection joins its session as the sparse lane: sparse packets go on it, bulk on the main one", async () => {
-  await using lab = new InProcessLab();
+/** A server and the client "alpha" whose session has its sparse lane attached at both ends. */
+async function withLaneUp(lab: InProcessLab) {
   const { server, device: srv } = await lab.startServer(serverConfig());
   const a = lab.startClient(clientConfig("10.0.0.2/24"), "alpha");
   await connected(a);
-  await pollUntil(() => a.client.session?.lane !== undefined, "the client's lane is attached");
+  const session = a.client.session!;
+  await pollUntil(() => session.lane !== undefined, "the client's lane is attached");
   const main = serverSession(server);
   await pollUntil(() => main.lane !== undefined, "the server's lane is attached");
+  return { server, srv, a, session, main };
+}
+
+Deno.test("a client's second connection joins its session as the sparse lane: sparse packets go on it, bulk on the main one", async () => {
+  await using lab = new InProcessLab();
+  const { server, srv, a, main } = await withLaneUp(lab);
   assert.equal(server.sessions().length, 1, "the lane is no session of its own");
   assert.equal(lab.net.connections("198.18.0.1:443"), 2);
   assert.equal(lab.net.pendingSlots, 0, "the lane holds no pending place once open");
@@ -162,13 +169,7 @@ Deno.test("a server answers a client that does not offer lanes without a token",
 
 Deno.test("when the lane goes, sparse packets return to the main connection and the session goes on", async () => {
   await using lab = new InProcessLab();
-  const { server, device: srv } = await lab.startServer(serverConfig());
-  const a = lab.startClient(clientConfig("10.0.0.2/24"), "alpha");
-  await connected(a);
-  const session = a.client.session!;
-  await pollUntil(() => session.lane !== undefined, "the lane is attached");
-  const main = serverSession(server);
-  await pollUntil(() => main.lane !== undefined, "the server's lane is attached");
+  const { srv, a, session, main } = await withLaneUp(lab);
   main.lane!.close(CloseCode.Shutdown, "test closes the lane");
   await pollUntil(() => session.lane === undefined && main.lane === undefined, "lane gone");
   const sent = [session.view().lane!.packetsOut, main.view().lane!.packetsOut];
@@ -185,13 +186,7 @@ Deno.test("when the lane goes, sparse packets return to the main connection and 
 
 Deno.test("after the lane's connection is killed, the client opens a new lane on a fresh token and sparse packets take it", async () => {
   await using lab = new InProcessLab();
-  const { server, device: srv } = await lab.startServer(serverConfig());
-  const a = lab.startClient(clientConfig("10.0.0.2/24"), "alpha");
-  await connected(a);
-  const session = a.client.session!;
-  await pollUntil(() => session.lane !== undefined, "the lane is attached");
-  const main = serverSession(server);
-  await pollUntil(() => main.lane !== undefined, "the server's lane is attached");
+  const { server, srv, a, session, main } = await withLaneUp(lab);
   const first = main.lane as Session;
   lab.net.reset("198.18.0.1:443", first.connection.remote);
   await pollUntil(
@@ -233,13 +228,9 @@ Deno.test("a LaneRequest is answered with a fresh token only when both Hellos li
 
 Deno.test("the lane ends with its session", async () => {
   await using lab = new InProcessLab();
-  const { server } = await lab.startServer(serverConfig());
-  const a = lab.startClient(clientConfig("10.0.0.2/24"), "alpha");
-  await connected(a);
-  const session = a.client.session!;
-  await pollUntil(() => session.lane !== undefined, "the lane is attached");
+  const { session, main } = await withLaneUp(lab);
   const lane = session.lane!;
-  serverSession(server).close(CloseCode.Shutdown, "test ends the session");
+  main.close(CloseCode.Shutdown, "test ends the session");
   await lane.ended;
   assert.equal(lane.state, "closed");
 });
