@@ -82,6 +82,7 @@ async function runProbe(lab: Lab, port: number, extra: string[]) {
 /** A node:tls echo server requiring a client certificate, as our listener does. */
 async function rustlsEcho(lab: Lab) {
   let authorized = false;
+  const sockets = new Set<tls.TLSSocket>();
   const server = tls.createServer({
     cert: await lab.read("server.crt"),
     key: await lab.read("server.key"),
@@ -89,6 +90,8 @@ async function rustlsEcho(lab: Lab) {
     requestCert: true,
     minVersion: "TLSv1.3",
   }, (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
     authorized = socket.authorized;
     socket.on("data", (chunk: Uint8Array) => socket.write(chunk));
     socket.on("error", () => {});
@@ -98,7 +101,13 @@ async function rustlsEcho(lab: Lab) {
   return {
     port: (server.address() as AddressInfo).port,
     authorized: () => authorized,
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
+    /** Stops listening and ends what is still open: server.close() alone waits for every
+     * connection, and a relay that saw its peer reset may never end its side. */
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        for (const socket of sockets) socket.destroy();
+      }),
   };
 }
 
