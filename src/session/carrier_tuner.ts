@@ -9,40 +9,14 @@ import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import type { AqmView, CarrierView } from "../counters/registry.ts";
 import type { AqmCounters } from "./send_queue.ts";
 import { PacingCap } from "./pacing_cap.ts";
+import { sharedTicker } from "./shared_ticker.ts";
 
 /** How often a busy session re-reads its carrier's TCP_INFO and re-sizes its buffers. */
 export const CARRIER_TICK_MS = 100;
 /** Every how many ticks an idle one does (its health in reports stays this fresh). */
 const IDLE_TICKS = 10;
 
-/**
- * One interval for every tuner of the process instead of one per session: with 10,000 idle
- * sessions, 10,000 intervals of 100 ms were 100,000 timer callbacks a second, most of a core on
- * their own (bench --sessions, docs/performance.md). The clock runs while a tuner is registered
- * and stops with the last one, so an idle process and a finished test keep no timer. It is the
- * process's one clock of this kind, like the runtime's own timer list, hence module state.
- */
-export class SharedTicker {
-  readonly #steps = new Set<() => void>();
-  #timer: ReturnType<typeof setInterval> | undefined;
-
-  /** Calls `step` every CARRIER_TICK_MS until the returned function is called. */
-  add(step: () => void): () => void {
-    this.#steps.add(step);
-    this.#timer ??= setInterval(() => {
-      for (const each of this.#steps) each();
-    }, CARRIER_TICK_MS);
-    return () => {
-      this.#steps.delete(step);
-      if (this.#steps.size === 0 && this.#timer !== undefined) {
-        clearInterval(this.#timer);
-        this.#timer = undefined;
-      }
-    };
-  }
-}
-
-const ticker = new SharedTicker();
+const ticker = sharedTicker(CARRIER_TICK_MS);
 /**
  * TCP_USER_TIMEOUT of every carrier: a connection whose sent data stays unacknowledged this long
  * is given up (a dead path), well before the keepalive timeout would notice.

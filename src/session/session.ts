@@ -30,6 +30,7 @@ import {
   keepaliveStep,
   keepaliveTickMs,
 } from "./keepalive.ts";
+import { sharedTicker } from "./shared_ticker.ts";
 
 export type { KeepaliveOptions } from "./keepalive.ts";
 export {
@@ -66,6 +67,7 @@ export class Session {
   #log: Logger;
   #timers: Array<ReturnType<typeof setTimeout>> = [];
   #stopTuner: (() => void) | undefined;
+  #stopKeepalive: (() => void) | undefined;
   #lastReceived = performance.now();
   #lastPing = performance.now();
   #stream: SecureStream;
@@ -364,18 +366,25 @@ export class Session {
   }
 
   #startKeepalive(): void {
-    this.#timers.push(setInterval(() => {
+    // One interval for all the process's sessions (shared_ticker.ts), not one each.
+    this.#stopKeepalive = sharedTicker(keepaliveTickMs(this.#keepalive)).add(() => {
       const now = performance.now();
-      const step = keepaliveStep(now, {
-        stalledMs: this.#queue.stalledMs(),
-        lastReceived: this.#lastReceived,
-        lastPing: this.#lastPing,
-      }, this.#keepalive);
+      const step = keepaliveStep(
+        now,
+        {
+          stalledMs: this.#queue.stalledMs(),
+          lastReceived: this.#lastReceived,
+          lastPing: this.#lastPing,
+          rttKnown: this.#rttMs !== undefined,
+        },
+        this.#keepalive,
+        this.role,
+      );
       if (step === "ping") {
         this.#lastPing = now;
         this.#sendControl(encodePing(FrameType.Ping, BigInt(Math.round(now * 1000))));
       } else if (step) this.close(CloseCode.PeerTimeout, step.close);
-    }, keepaliveTickMs(this.#keepalive)));
+    });
   }
 
   /** Sends a Hello, Ping or Pong; when the peer is not reading, pings and pongs are dropped. */
@@ -391,6 +400,7 @@ export class Session {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers = [];
     this.#stopTuner?.();
+    this.#stopKeepalive?.();
     this.#rejectOpened(new Error(end.message));
     this.#resolveEnded(end);
   }

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { CARRIER_TICK_MS, SharedTicker } from "../../src/session/carrier_tuner.ts";
+import { CARRIER_TICK_MS } from "../../src/session/carrier_tuner.ts";
+import { SharedTicker, sharedTicker } from "../../src/session/shared_ticker.ts";
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 Deno.test("SharedTicker calls every step each tick on one interval, and stops with the last", async () => {
-  const ticker = new SharedTicker();
+  const ticker = new SharedTicker(CARRIER_TICK_MS);
   const calls = [0, 0, 0];
   const stops = calls.map((_, i) => ticker.add(() => calls[i]!++));
   await pause(CARRIER_TICK_MS * 3.5);
@@ -22,4 +23,10 @@ Deno.test("SharedTicker calls every step each tick on one interval, and stops wi
   const after = calls[1]!;
   await pause(CARRIER_TICK_MS * 2);
   assert.equal(calls[1], after);
+});
+
+Deno.test("sharedTicker gives one ticker per period", () => {
+  assert.equal(sharedTicker(2_500), sharedTicker(2_500));
+  assert.notEqual(sharedTicker(2_500), sharedTicker(100));
+  assert.equal(sharedTicker(100).periodMs, 100);
 });
