@@ -6,19 +6,5 @@ export async function withMaterial(
   fn: (server: TlsMaterial, client: TlsMaterial) => Promise<void>,
 ) {
   await using certs = await loopbackCertificates("sst-material-");
-  const ca = await certs.read("ca.crt");
-  await fn(
-    {
-      cert: await certs.read("server.crt"),
-      key: await certs.read("server.key"),
-      ca,
-      minVersion: "1.2",
-    },
-    {
-      cert: await certs.read("client.crt"),
-      key: await certs.read("client.key"),
-      ca,
-      minVersion: "1.2",
-    },
-  );
+  await fn(await certs.material("server"), await certs.material("client"));
 }

@@ -24,12 +24,7 @@ async function withListener(fn: (lab: Lab) => Promise<void>): Promise<void> {
   const streams: SecureStream[] = [];
   const listener = await TlsListener.listen(
     { host: "127.0.0.1", port: 0 },
-    {
-      cert: await certs.read("server.crt"),
-      key: await certs.read("server.key"),
-      ca: await certs.read("ca.crt"),
-      minVersion: "1.2",
-    },
+    await certs.material("server"),
     acceptOnly((stream) => {
       stream.onData(() => {});
       streams.push(stream);

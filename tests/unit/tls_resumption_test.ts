@@ -8,10 +8,9 @@
 import assert from "node:assert/strict";
 import tls from "node:tls";
 import { join } from "node:path";
-import { generateCertificates } from "../../src/pki/generate.ts";
 import { type ListenerEvents, TlsListener } from "../../src/transport/listener.ts";
-import type { TlsMaterial } from "../../src/pki/material.ts";
 import { ALPN_PROTOCOL, clientTlsOptions } from "../../src/transport/tls_options.ts";
+import { loopbackCertificates } from "../../tools/lab/loopback_certificates.ts";
 import { issueClient } from "../lib/issue_client.ts";
 import { pollUntil } from "../lib/poll.ts";
 
@@ -33,25 +32,6 @@ function recorder() {
     onHandshakeTimeout: () => {},
   };
   return { seen, events };
-}
-
-async function newCertDir(dir: string): Promise<TlsMaterial> {
-  await generateCertificates({
-    certDir: dir,
-    serverIp: "127.0.0.1",
-    serverNames: [],
-    clientName: "client",
-    days: 1,
-    keyType: "ecdsa-p256",
-    force: false,
-  });
-  const read = (file: string) => Deno.readTextFile(join(dir, file));
-  return {
-    cert: await read("server.crt"),
-    key: await read("server.key"),
-    ca: await read("ca.crt"),
-    minVersion: "1.2",
-  };
 }
 
 /** One s_client connection; returns "New" or "Reused" as s_client reports it. */
@@ -94,129 +74,109 @@ async function sClient(
 
 for (const version of ["1.2", "1.3"] as const) {
   Deno.test(`TlsListener refuses a resumed TLS ${version} session whose client certificate has expired since`, async () => {
-    const dir = await Deno.makeTempDir({ prefix: "sst-resume-" });
+    await using certs = await loopbackCertificates("sst-resume-");
+    const dir = certs.dir;
+    const server = await certs.material("server");
+    const notAfter = new Date(Date.now() + 4000);
+    const client = await issueClient(dir, "brief", {
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter,
+    });
+    const { seen, events } = recorder();
+    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events);
     try {
-      const server = await newCertDir(dir);
-      const notAfter = new Date(Date.now() + 4000);
-      const client = await issueClient(dir, "brief", {
-        notBefore: new Date(Date.now() - 60_000),
-        notAfter,
+      const session = join(dir, "session.pem");
+      const port = listener.endpoint.port;
+      assert.equal(await sClient(port, version, client, { out: session }), "New");
+      await pollUntil(() => seen.streams.length === 1, "the full handshake opens a stream");
+      await pollUntil(() => Date.now() > notAfter.getTime() + 1000, "the certificate expires", {
+        timeoutMs: 15_000,
+        intervalMs: 100,
       });
-      const { seen, events } = recorder();
-      const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events);
-      try {
-        const session = join(dir, "session.pem");
-        const port = listener.endpoint.port;
-        assert.equal(await sClient(port, version, client, { out: session }), "New");
-        await pollUntil(() => seen.streams.length === 1, "the full handshake opens a stream");
-        await pollUntil(() => Date.now() > notAfter.getTime() + 1000, "the certificate expires", {
-          timeoutMs: 15_000,
-          intervalMs: 100,
-        });
-        assert.equal(await sClient(port, version, client, { in: session }), "Reused");
-        await pollUntil(
-          () => seen.unauthorized.length + seen.streams.length === 2,
-          "the resumed handshake is decided",
-        );
-        assert.deepEqual(seen.streams, ["brief"], "the expired certificate got no stream");
-        assert.equal(seen.unauthorized.length, 1);
-      } finally {
-        await listener.close();
-      }
+      assert.equal(await sClient(port, version, client, { in: session }), "Reused");
+      await pollUntil(
+        () => seen.unauthorized.length + seen.streams.length === 2,
+        "the resumed handshake is decided",
+      );
+      assert.deepEqual(seen.streams, ["brief"], "the expired certificate got no stream");
+      assert.equal(seen.unauthorized.length, 1);
     } finally {
-      await Deno.remove(dir, { recursive: true });
+      await listener.close();
     }
   });
 
   Deno.test(`TlsListener refuses a resumed TLS ${version} session of the old CA after a new CA is loaded`, async () => {
-    const oldDir = await Deno.makeTempDir({ prefix: "sst-resume-old-" });
-    const newDir = await Deno.makeTempDir({ prefix: "sst-resume-new-" });
+    await using oldCerts = await loopbackCertificates("sst-resume-old-");
+    await using newCerts = await loopbackCertificates("sst-resume-new-");
+    const oldDir = oldCerts.dir;
+    const oldServer = await oldCerts.material("server");
+    const newServer = await newCerts.material("server");
+    const client = { certFile: oldCerts.path("client.crt"), keyFile: oldCerts.path("client.key") };
+    const { seen, events } = recorder();
+    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, oldServer, events);
     try {
-      const oldServer = await newCertDir(oldDir);
-      const newServer = await newCertDir(newDir);
-      const client = { certFile: join(oldDir, "client.crt"), keyFile: join(oldDir, "client.key") };
-      const { seen, events } = recorder();
-      const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, oldServer, events);
-      try {
-        const session = join(oldDir, "session.pem");
-        const port = listener.endpoint.port;
-        assert.equal(await sClient(port, version, client, { out: session }), "New");
-        await pollUntil(() => seen.streams.length === 1, "the full handshake opens a stream");
-        listener.setMaterial(newServer);
-        assert.equal(await sClient(port, version, client, { in: session }), "Reused");
-        await pollUntil(
-          () => seen.unauthorized.length + seen.streams.length === 2,
-          "the resumed handshake is decided",
-        );
-        assert.deepEqual(seen.streams, ["client"], "the old CA's certificate got no stream");
-        assert.equal(seen.unauthorized.length, 1);
-      } finally {
-        await listener.close();
-      }
+      const session = join(oldDir, "session.pem");
+      const port = listener.endpoint.port;
+      assert.equal(await sClient(port, version, client, { out: session }), "New");
+      await pollUntil(() => seen.streams.length === 1, "the full handshake opens a stream");
+      listener.setMaterial(newServer);
+      assert.equal(await sClient(port, version, client, { in: session }), "Reused");
+      await pollUntil(
+        () => seen.unauthorized.length + seen.streams.length === 2,
+        "the resumed handshake is decided",
+      );
+      assert.deepEqual(seen.streams, ["client"], "the old CA's certificate got no stream");
+      assert.equal(seen.unauthorized.length, 1);
     } finally {
-      await Deno.remove(oldDir, { recursive: true });
-      await Deno.remove(newDir, { recursive: true });
+      await listener.close();
     }
   });
 }
 
 for (const version of ["1.2", "1.3"] as const) {
   Deno.test(`TlsListener refuses a resumed TLS ${version} session even of a valid certificate, and says it resumed`, async () => {
-    const dir = await Deno.makeTempDir({ prefix: "sst-resume-valid-" });
+    await using certs = await loopbackCertificates("sst-resume-valid-");
+    const dir = certs.dir;
+    const server = await certs.material("server");
+    const client = { certFile: certs.path("client.crt"), keyFile: certs.path("client.key") };
+    const { seen, events } = recorder();
+    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events);
     try {
-      const server = await newCertDir(dir);
-      const client = { certFile: join(dir, "client.crt"), keyFile: join(dir, "client.key") };
-      const { seen, events } = recorder();
-      const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events);
-      try {
-        const session = join(dir, "session.pem");
-        const port = listener.endpoint.port;
-        assert.equal(await sClient(port, version, client, { out: session }), "New");
-        assert.equal(await sClient(port, version, client, { in: session }), "Reused");
-        await pollUntil(() => seen.unauthorized.length === 1, "the resumed session is refused");
-        assert.deepEqual(seen.streams, ["client"]);
-        assert.deepEqual(seen.resumed, [true]);
-      } finally {
-        await listener.close();
-      }
+      const session = join(dir, "session.pem");
+      const port = listener.endpoint.port;
+      assert.equal(await sClient(port, version, client, { out: session }), "New");
+      assert.equal(await sClient(port, version, client, { in: session }), "Reused");
+      await pollUntil(() => seen.unauthorized.length === 1, "the resumed session is refused");
+      assert.deepEqual(seen.streams, ["client"]);
+      assert.deepEqual(seen.resumed, [true]);
     } finally {
-      await Deno.remove(dir, { recursive: true });
+      await listener.close();
     }
   });
 }
 
 Deno.test("our client never resumes a TLS session: three connections in one process, all full handshakes", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "sst-resume-ours-" });
+  await using certs = await loopbackCertificates("sst-resume-ours-");
+  const server = await certs.material("server");
+  const client = await certs.material("client");
+  const { seen, events } = recorder();
+  const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events);
   try {
-    const server = await newCertDir(dir);
-    const read = (file: string) => Deno.readTextFile(join(dir, file));
-    const client: TlsMaterial = {
-      cert: await read("client.crt"),
-      key: await read("client.key"),
-      ca: server.ca,
-      minVersion: "1.2",
-    };
-    const { seen, events } = recorder();
-    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events);
-    try {
-      const endpoint = { host: "127.0.0.1", port: listener.endpoint.port };
-      const reused: boolean[] = [];
-      for (let i = 0; i < 3; i++) {
-        await new Promise<void>((resolve, reject) => {
-          const socket = tls.connect(clientTlsOptions(client, endpoint), () => {
-            reused.push(socket.isSessionReused());
-            socket.on("data", () => {});
-            socket.once("close", () => resolve());
-          });
-          socket.once("error", reject);
+    const endpoint = { host: "127.0.0.1", port: listener.endpoint.port };
+    const reused: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const socket = tls.connect(clientTlsOptions(client, endpoint), () => {
+          reused.push(socket.isSessionReused());
+          socket.on("data", () => {});
+          socket.once("close", () => resolve());
         });
-      }
-      assert.deepEqual(reused, [false, false, false]);
-      assert.equal(seen.streams.length, 3);
-    } finally {
-      await listener.close();
+        socket.once("error", reject);
+      });
     }
+    assert.deepEqual(reused, [false, false, false]);
+    assert.equal(seen.streams.length, 3);
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    await listener.close();
   }
 });

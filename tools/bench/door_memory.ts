@@ -99,27 +99,26 @@ export async function measureDoorMemory(kind: Kind, count: number): Promise<obje
   const shim = loadMemoryShimIfBuilt();
   const certs = await loopbackCertificates("sssonector-door-memory-");
   try {
-    const read = certs.read;
-    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, {
-      cert: await read("server.crt"),
-      key: await read("server.key"),
-      ca: await read("ca.crt"),
-      minVersion: "1.2",
-    }, {
-      onStream: (stream, slot) => {
-        slot.release();
-        stream.destroy();
+    const listener = await TlsListener.listen(
+      { host: "127.0.0.1", port: 0 },
+      await certs.material("server"),
+      {
+        onStream: (stream, slot) => {
+          slot.release();
+          stream.destroy();
+        },
+        onUnauthorized: (peer) => peer.refuse(),
+        onHandshakeFailure: () => {},
+        onCapped: () => {},
+        onHandshakeTimeout: () => {},
       },
-      onUnauthorized: (peer) => peer.refuse(),
-      onHandshakeFailure: () => {},
-      onCapped: () => {},
-      onHandshakeTimeout: () => {},
-    }, {
-      maxPending: MAX,
-      maxPendingPerSource: MAX,
-      maxPendingPerNetwork4: MAX,
-      handshakeTimeoutMs: 10_000,
-    });
+      {
+        maxPending: MAX,
+        maxPendingPerSource: MAX,
+        maxPendingPerNetwork4: MAX,
+        handshakeTimeoutMs: 10_000,
+      },
+    );
     try {
       const port = listener.endpoint.port;
       const settle = async () => {

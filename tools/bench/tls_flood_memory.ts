@@ -24,7 +24,7 @@ import { TlsListener } from "../../src/transport/listener.ts";
 import type { SecureStream } from "../../src/transport/secure_stream.ts";
 import { type MemoryShim, memoryShim } from "../../src/native/memory.ts";
 import { loadNativeLibrary } from "../../src/native/library.ts";
-import { generateCertificates } from "../../src/pki/generate.ts";
+import { loopbackCertificates } from "../lab/loopback_certificates.ts";
 import { residentKinds } from "./resident_kinds.ts";
 
 const MODES = [
@@ -92,28 +92,16 @@ export async function measureTlsFloodMemory(
   } catch {
     shim = undefined;
   }
-  const dir = await Deno.makeTempDir({ prefix: "fm-tls-flood-memory-" });
-  try {
-    await generateCertificates({
-      certDir: dir,
-      serverIp: "127.0.0.1",
-      serverNames: [],
-      clientName: "junk",
-      days: 1,
-      keyType: "ecdsa-p256",
-      force: false,
-    });
-    const tool = await buildTool(dir);
-    await Deno.writeFile(join(dir, "hello.bin"), new Uint8Array(40));
-    await Deno.writeFile(join(dir, "frame.bin"), new Uint8Array(40));
-    const read = (file: string) => Deno.readTextFile(join(dir, file));
-    const streams = new Set<SecureStream>();
-    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, {
-      cert: await read("server.crt"),
-      key: await read("server.key"),
-      ca: await read("ca.crt"),
-      minVersion: "1.2",
-    }, {
+  await using certs = await loopbackCertificates("fm-tls-flood-memory-");
+  const dir = certs.dir;
+  const tool = await buildTool(dir);
+  await Deno.writeFile(join(dir, "hello.bin"), new Uint8Array(40));
+  await Deno.writeFile(join(dir, "frame.bin"), new Uint8Array(40));
+  const streams = new Set<SecureStream>();
+  const listener = await TlsListener.listen(
+    { host: "127.0.0.1", port: 0 },
+    await certs.material("server"),
+    {
       onStream: (stream, slot) => {
         slot.release();
         streams.add(stream);
@@ -126,50 +114,49 @@ export async function measureTlsFloodMemory(
       onHandshakeFailure: () => {},
       onCapped: () => {},
       onHandshakeTimeout: () => {},
-    }, { maxPending: MAX, maxPendingPerSource: MAX, maxPendingPerNetwork4: MAX });
-    try {
-      const attack = async () => {
-        const junk = await new Deno.Command(tool, {
-          args: [
-            "127.0.0.1",
-            String(listener.endpoint.port),
-            join(dir, "ca.crt"),
-            join(dir, "junk.crt"),
-            join(dir, "junk.key"),
-            join(dir, "hello.bin"),
-            join(dir, "frame.bin"),
-            mode.replace("-noread", ""),
-            "20",
-            ...(mode.endsWith("-noread") ? ["noread"] : []),
-          ],
-        }).output();
-        return new TextDecoder().decode(junk.stdout).trim();
-      };
-      await attack(); // warm up: code, TLS, first arenas
-      await delay(2000);
-      gc({ type: "major" });
-      await shim?.trim();
-      await delay(500);
-      out(figures("before", shim));
-      const result = await attack();
-      out({ stage: "attacker", result: JSON.parse(result || "{}") });
-      out(figures("right after the close", shim));
-      for (let s = 10; s <= settleS; s += 10) {
-        await delay(10_000);
-        out(figures(`${s} s after`, shim));
-      }
-      let start = performance.now();
-      gc({ type: "major" });
-      out({ ...figures("after a major collection", shim), ms: performance.now() - start });
-      start = performance.now();
-      await shim?.trim();
-      out({ ...figures("after malloc_trim", shim), ms: performance.now() - start });
-    } finally {
-      for (const stream of streams) stream.destroy();
-      await listener.close();
+    },
+    { maxPending: MAX, maxPendingPerSource: MAX, maxPendingPerNetwork4: MAX },
+  );
+  try {
+    const attack = async () => {
+      const junk = await new Deno.Command(tool, {
+        args: [
+          "127.0.0.1",
+          String(listener.endpoint.port),
+          join(dir, "ca.crt"),
+          join(dir, "client.crt"),
+          join(dir, "client.key"),
+          join(dir, "hello.bin"),
+          join(dir, "frame.bin"),
+          mode.replace("-noread", ""),
+          "20",
+          ...(mode.endsWith("-noread") ? ["noread"] : []),
+        ],
+      }).output();
+      return new TextDecoder().decode(junk.stdout).trim();
+    };
+    await attack(); // warm up: code, TLS, first arenas
+    await delay(2000);
+    gc({ type: "major" });
+    await shim?.trim();
+    await delay(500);
+    out(figures("before", shim));
+    const result = await attack();
+    out({ stage: "attacker", result: JSON.parse(result || "{}") });
+    out(figures("right after the close", shim));
+    for (let s = 10; s <= settleS; s += 10) {
+      await delay(10_000);
+      out(figures(`${s} s after`, shim));
     }
+    let start = performance.now();
+    gc({ type: "major" });
+    out({ ...figures("after a major collection", shim), ms: performance.now() - start });
+    start = performance.now();
+    await shim?.trim();
+    out({ ...figures("after malloc_trim", shim), ms: performance.now() - start });
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    for (const stream of streams) stream.destroy();
+    await listener.close();
   }
 }
 

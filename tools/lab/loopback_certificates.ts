@@ -5,6 +5,7 @@
  *
  *   await using certs = await loopbackCertificates("sst-alert-");
  *   const ca = await certs.read("ca.crt");
+ *   const server = await certs.material("server");
  *
  * In tools/ so that both the benchmarks and tests/lib can import it (tools/ imports nothing of
  * tests/).
@@ -13,6 +14,7 @@
  */
 import { join } from "node:path";
 import { generateCertificates } from "../../src/pki/generate.ts";
+import type { TlsMaterial } from "../../src/pki/material.ts";
 
 /** The folder of a loopback PKI: ca.crt/.key, server.crt/.key, client.crt/.key. */
 export interface LoopbackCertificates extends AsyncDisposable {
@@ -21,6 +23,8 @@ export interface LoopbackCertificates extends AsyncDisposable {
   path(file: string): string;
   /** The text of `file` in the folder. */
   read(file: string): Promise<string>;
+  /** What the server's or the client's end needs for mutual TLS (TLS 1.2 and up). */
+  material(end: "server" | "client"): Promise<TlsMaterial>;
 }
 
 /**
@@ -44,10 +48,17 @@ export async function loopbackCertificates(prefix: string): Promise<LoopbackCert
     await remove();
     throw error;
   }
+  const read = (file: string) => Deno.readTextFile(join(dir, file));
   return {
     dir,
     path: (file) => join(dir, file),
-    read: (file) => Deno.readTextFile(join(dir, file)),
+    read,
+    material: async (end) => ({
+      cert: await read(`${end}.crt`),
+      key: await read(`${end}.key`),
+      ca: await read("ca.crt"),
+      minVersion: "1.2",
+    }),
     [Symbol.asyncDispose]: remove,
   };
 }
