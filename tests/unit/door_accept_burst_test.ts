@@ -12,6 +12,7 @@ import net from "node:net";
 import { TlsListener } from "../../src/transport/listener.ts";
 import { dialTls } from "../../src/transport/dialer.ts";
 import { withMaterial } from "../lib/tls_material.ts";
+import { acceptOnly } from "../../tools/lab/listener_events.ts";
 import type { TlsMaterial } from "../../src/pki/material.ts";
 
 /** Pending places of the child's listener; its open-file limit leaves room for them and a burst. */
@@ -22,22 +23,18 @@ const STALL_MS = 1500;
 
 /** The child: a listener, its port on stdout, then a busy event loop; serves until killed. */
 async function child(material: TlsMaterial) {
-  const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, material, {
-    onStream: (stream, slot) => {
-      slot.release();
-      stream.destroy();
+  const listener = await TlsListener.listen(
+    { host: "127.0.0.1", port: 0 },
+    material,
+    acceptOnly((stream) => stream.destroy()),
+    {
+      maxPending: MAX_PENDING,
+      maxPendingPerSource: MAX_PENDING,
+      handshakeTimeoutMs: 60_000,
+      // The burst is what is tested, not the watchdog's repair.
+      watchdogIntervalMs: 600_000,
     },
-    onUnauthorized: (peer) => peer.refuse(),
-    onHandshakeFailure: () => {},
-    onCapped: () => {},
-    onHandshakeTimeout: () => {},
-  }, {
-    maxPending: MAX_PENDING,
-    maxPendingPerSource: MAX_PENDING,
-    handshakeTimeoutMs: 60_000,
-    // The burst is what is tested, not the watchdog's repair.
-    watchdogIntervalMs: 600_000,
-  });
+  );
   console.log(listener.endpoint.port);
   const started = performance.now();
   while (performance.now() - started < STALL_MS) { /* busy: connections queue in the kernel */ }

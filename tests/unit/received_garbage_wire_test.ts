@@ -8,7 +8,7 @@ import { dialTls } from "../../src/transport/dialer.ts";
 import { TlsListener } from "../../src/transport/listener.ts";
 import { IncomingChunks, type TlsSocketStream } from "../../src/transport/secure_stream.ts";
 import { GARBAGE_BUDGET, ReceivedGarbage } from "../../src/runtime/garbage.ts";
-import { acceptOnly } from "../lib/listener_events.ts";
+import { acceptOnly } from "../../tools/lab/listener_events.ts";
 import { pollUntil } from "../lib/poll.ts";
 import { withMaterial } from "../lib/tls_material.ts";
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { TlsListener } from "../../src/transport/listener.ts";
 import type { SecureStream } from "../../src/transport/secure_stream.ts";
 import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
-import { acceptOnly } from "../lib/listener_events.ts";
+import { acceptOnly } from "../../tools/lab/listener_events.ts";
 import { pollUntil } from "../lib/poll.ts";
 import { loopbackCertificates } from "../../tools/lab/loopback_certificates.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { acceptOnly } from "../lib/listener_events.ts";
+import { acceptOnly } from "../../tools/lab/listener_events.ts";
 import { join } from "node:path";
 import type { TlsConfig } from "../../src/config/types.ts";
 import { CertificateStore } from "../../src/pki/certificate_store.ts";

@@ -7,7 +7,7 @@ import {
   type TlsSocketStream,
 } from "../../src/transport/secure_stream.ts";
 import { pollUntil } from "../lib/poll.ts";
-import { acceptOnly } from "../lib/listener_events.ts";
+import { acceptOnly } from "../../tools/lab/listener_events.ts";
 import { withMaterial } from "../lib/tls_material.ts";
 
 /** Collects what a stream receives; each chunk is copied, since it is only valid in the call. */

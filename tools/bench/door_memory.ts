@@ -20,12 +20,12 @@ import { type MemoryShim, memoryShim } from "../../src/native/memory.ts";
 import { loadNativeLibrary } from "../../src/native/library.ts";
 import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
 import { loopbackCertificates } from "../lab/loopback_certificates.ts";
+import { acceptOnly, NEVER_CAPPED } from "../lab/listener_events.ts";
 
 type Kind = "idle" | "half" | "nocert";
 
 /** A TLS record header announcing a 512-byte handshake message, and 4 bytes of it. */
 const HALF_HELLO = new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc]);
-const MAX = 1 << 20;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -102,22 +102,8 @@ export async function measureDoorMemory(kind: Kind, count: number): Promise<obje
     const listener = await TlsListener.listen(
       { host: "127.0.0.1", port: 0 },
       await certs.material("server"),
-      {
-        onStream: (stream, slot) => {
-          slot.release();
-          stream.destroy();
-        },
-        onUnauthorized: (peer) => peer.refuse(),
-        onHandshakeFailure: () => {},
-        onCapped: () => {},
-        onHandshakeTimeout: () => {},
-      },
-      {
-        maxPending: MAX,
-        maxPendingPerSource: MAX,
-        maxPendingPerNetwork4: MAX,
-        handshakeTimeoutMs: 10_000,
-      },
+      acceptOnly((stream) => stream.destroy()),
+      { ...NEVER_CAPPED, handshakeTimeoutMs: 10_000 },
     );
     try {
       const port = listener.endpoint.port;

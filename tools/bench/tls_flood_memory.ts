@@ -25,6 +25,7 @@ import type { SecureStream } from "../../src/transport/secure_stream.ts";
 import { type MemoryShim, memoryShim } from "../../src/native/memory.ts";
 import { loadNativeLibrary } from "../../src/native/library.ts";
 import { loopbackCertificates } from "../lab/loopback_certificates.ts";
+import { acceptOnly, NEVER_CAPPED } from "../lab/listener_events.ts";
 import { residentKinds } from "./resident_kinds.ts";
 
 const MODES = [
@@ -36,7 +37,6 @@ const MODES = [
   "padded-noread",
 ] as const;
 type Mode = typeof MODES[number];
-const MAX = 1 << 20;
 const TOOL_SOURCE = new URL("../lab/tls_junk.c", import.meta.url).pathname;
 
 const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
@@ -101,21 +101,14 @@ export async function measureTlsFloodMemory(
   const listener = await TlsListener.listen(
     { host: "127.0.0.1", port: 0 },
     await certs.material("server"),
-    {
-      onStream: (stream, slot) => {
-        slot.release();
-        streams.add(stream);
-        let plain = 0;
-        stream.onData((chunk) => plain += chunk.length);
-        stream.closed.then(() => streams.delete(stream));
-        setTimeout(() => stream.destroy(), floodMs);
-      },
-      onUnauthorized: (peer) => peer.refuse(),
-      onHandshakeFailure: () => {},
-      onCapped: () => {},
-      onHandshakeTimeout: () => {},
-    },
-    { maxPending: MAX, maxPendingPerSource: MAX, maxPendingPerNetwork4: MAX },
+    acceptOnly((stream) => {
+      streams.add(stream);
+      let plain = 0;
+      stream.onData((chunk) => plain += chunk.length);
+      stream.closed.then(() => streams.delete(stream));
+      setTimeout(() => stream.destroy(), floodMs);
+    }),
+    NEVER_CAPPED,
   );
   try {
     const attack = async () => {
