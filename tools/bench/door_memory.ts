@@ -16,11 +16,11 @@
  */
 import tls from "node:tls";
 import { TlsListener } from "../../src/transport/listener.ts";
-import { type MemoryShim, memoryShim } from "../../src/native/memory.ts";
-import { loadNativeLibrary } from "../../src/native/library.ts";
+import type { MemoryShim } from "../../src/native/memory.ts";
 import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
 import { loopbackCertificates } from "../lab/loopback_certificates.ts";
 import { acceptOnly, NEVER_CAPPED } from "../lab/listener_events.ts";
+import { exposedGc, memoryShimIfBuilt, mib, processFigures } from "./memory_stage.ts";
 
 type Kind = "idle" | "half" | "nocert";
 
@@ -31,32 +31,17 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
-
 function figures(stage: string, shim: MemoryShim | undefined) {
-  const m = Deno.memoryUsage();
   const rollup = Deno.readTextFileSync("/proc/self/smaps_rollup");
   const kb = (key: string) => Number(rollup.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1]);
   const heap = shim?.heap();
   return {
     stage,
-    rss: mib(m.rss),
-    heapUsed: mib(m.heapUsed),
-    heapTotal: mib(m.heapTotal),
-    external: mib(m.external),
+    ...processFigures(),
     ...(heap ? { glibcInUse: mib(heap.inUse), glibcFree: mib(heap.free) } : {}),
     anonymous: mib(kb("Anonymous") * 1024),
     fileBacked: mib((kb("Rss") - kb("Anonymous")) * 1024),
   };
-}
-
-/** The shim's memory functions when the library is built, else undefined (figures without glibc's). */
-function loadMemoryShimIfBuilt(): MemoryShim | undefined {
-  try {
-    return memoryShim(loadNativeLibrary());
-  } catch {
-    return undefined;
-  }
 }
 
 /** One connection of KIND, closed by us 30 ms after it is up (or when the server ends it). */
@@ -94,9 +79,8 @@ async function flood(kind: Kind, port: number, count: number): Promise<void> {
 }
 
 export async function measureDoorMemory(kind: Kind, count: number): Promise<object[]> {
-  const gc = (globalThis as unknown as { gc?: (o?: { type?: "major" }) => void }).gc;
-  if (!gc) throw new Error("run with --v8-flags=--expose-gc");
-  const shim = loadMemoryShimIfBuilt();
+  const gc = exposedGc();
+  const shim = memoryShimIfBuilt();
   const certs = await loopbackCertificates("sssonector-door-memory-");
   try {
     const listener = await TlsListener.listen(

@@ -22,10 +22,10 @@
 import { join } from "node:path";
 import { TlsListener } from "../../src/transport/listener.ts";
 import type { SecureStream } from "../../src/transport/secure_stream.ts";
-import { type MemoryShim, memoryShim } from "../../src/native/memory.ts";
-import { loadNativeLibrary } from "../../src/native/library.ts";
+import type { MemoryShim } from "../../src/native/memory.ts";
 import { loopbackCertificates } from "../lab/loopback_certificates.ts";
 import { acceptOnly, NEVER_CAPPED } from "../lab/listener_events.ts";
+import { exposedGc, memoryShimIfBuilt, mib, processFigures } from "./memory_stage.ts";
 import { residentKinds } from "./resident_kinds.ts";
 
 const MODES = [
@@ -39,22 +39,16 @@ const MODES = [
 type Mode = typeof MODES[number];
 const TOOL_SOURCE = new URL("../lab/tls_junk.c", import.meta.url).pathname;
 
-const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
-
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function figures(stage: string, shim: MemoryShim | undefined) {
-  const m = Deno.memoryUsage();
   const heap = shim?.heap();
   const kinds = residentKinds(Deno.readTextFileSync("/proc/self/smaps"));
   return {
     stage,
-    rss: mib(m.rss),
-    heapUsed: mib(m.heapUsed),
-    heapTotal: mib(m.heapTotal),
-    external: mib(m.external),
+    ...processFigures(),
     ...(heap
       ? {
         glibcArenas: mib(heap.arenas),
@@ -84,14 +78,8 @@ export async function measureTlsFloodMemory(
   settleS: number,
   out: (stage: object) => void,
 ): Promise<void> {
-  const gc = (globalThis as unknown as { gc?: (o?: { type?: "major" }) => void }).gc;
-  if (!gc) throw new Error("run with --v8-flags=--expose-gc");
-  let shim: MemoryShim | undefined;
-  try {
-    shim = memoryShim(loadNativeLibrary());
-  } catch {
-    shim = undefined;
-  }
+  const gc = exposedGc();
+  const shim = memoryShimIfBuilt();
   await using certs = await loopbackCertificates("fm-tls-flood-memory-");
   const dir = certs.dir;
   const tool = await buildTool(dir);
