@@ -1,41 +1,14 @@
 import assert from "node:assert/strict";
-import { CounterRegistry, type SessionView } from "../../src/counters/registry.ts";
+import type { SessionView } from "../../src/counters/registry.ts";
 import { emptyTraffic, observeRtt } from "../../src/counters/counters.ts";
-import { CertificateStore } from "../../src/pki/certificate_store.ts";
-import { Monitor } from "../../src/monitor/monitor.ts";
-import { MonitorSource } from "../../src/monitor/source.ts";
-import { TempCertificates } from "../lib/e2e_lab.ts";
+import {
+  promtoolCheck,
+  promtoolInstalled,
+  sample,
+  startServerMonitor,
+} from "../lib/session_monitor.ts";
 
-const hasPromtool = (await new Deno.Command("sh", { args: ["-c", "command -v promtool"] }).output())
-  .success;
-
-async function fixture() {
-  const temp = await TempCertificates.create();
-  const dir = temp.certDir;
-  const certificates = await CertificateStore.load({
-    enabled: true,
-    minVersion: "1.2",
-    certFile: `${dir}/server.crt`,
-    keyFile: `${dir}/server.key`,
-    caFile: `${dir}/ca.crt`,
-  }, "server");
-  const counters = new CounterRegistry();
-  const source = new MonitorSource({ mode: "server", counters, certificates });
-  const monitor = Monitor.start({ address: "127.0.0.1", port: 0 }, source, {
-    build: { version: "9.9.9", deno: Deno.version.deno, commit: "abc123" },
-  });
-  return {
-    counters,
-    source,
-    monitor,
-    certificates,
-    get: (path: string) => fetch(`http://127.0.0.1:${monitor.port}${path}`),
-    async [Symbol.asyncDispose]() {
-      await monitor.close();
-      await temp[Symbol.asyncDispose]();
-    },
-  };
-}
+const hasPromtool = await promtoolInstalled();
 
 function session(traffic = emptyTraffic(), rtt: { rttMs?: number } = { rttMs: 1.5 }): SessionView {
   return {
@@ -49,14 +22,8 @@ function session(traffic = emptyTraffic(), rtt: { rttMs?: number } = { rttMs: 1.
   };
 }
 
-/** The value of one sample line, e.g. `sssonector_sessions_active` or with labels. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
-
 Deno.test("/metrics shows sessions, per-peer traffic monotonic across reconnects, refusals", async () => {
-  await using f = await fixture();
+  await using f = await startServerMonitor();
   const traffic = emptyTraffic();
   traffic.bytesIn = 1000;
   traffic.packetsOut = 7;
@@ -123,27 +90,18 @@ Deno.test({
   name: "/metrics passes promtool check metrics",
   ignore: !hasPromtool,
   async fn() {
-    await using f = await fixture();
+    await using f = await startServerMonitor();
     f.counters.track("web2", () => session());
     const text = await (await f.get("/metrics")).text();
-    const child = new Deno.Command("promtool", {
-      args: ["check", "metrics"],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(text));
-    await writer.close();
-    const out = await child.output();
-    const report = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 0, report);
-    assert.equal(report.trim(), "", `promtool has remarks:\n${report}`);
+    const checked = await promtoolCheck(text);
+    assert.ok(checked, "promtool is installed");
+    assert.equal(checked.code, 0, checked.report);
+    assert.equal(checked.report.trim(), "", `promtool has remarks:\n${checked.report}`);
   },
 });
 
 Deno.test("/healthz answers while starting; /readyz says why it is not ready in one line", async () => {
-  await using f = await fixture();
+  await using f = await startServerMonitor();
   const health = await f.get("/healthz");
   assert.equal(health.status, 200);
   assert.equal(await health.text(), "ok\n");
@@ -166,7 +124,7 @@ Deno.test("/healthz answers while starting; /readyz says why it is not ready in 
 });
 
 Deno.test("/status.json lists sessions and totals; / is the page with a strict CSP", async () => {
-  await using f = await fixture();
+  await using f = await startServerMonitor();
   const traffic = emptyTraffic();
   traffic.bytesOut = 500;
   f.counters.track("web2", () => session(traffic));
@@ -191,7 +149,7 @@ Deno.test("/status.json lists sessions and totals; / is the page with a strict C
 });
 
 Deno.test("every metric the Grafana dashboard and the alert rules name is one /metrics serves", async () => {
-  await using f = await fixture();
+  await using f = await startServerMonitor();
   f.counters.track("web2", () => session());
   const served = new Set(
     (await (await f.get("/metrics")).text()).split("\n")
@@ -214,7 +172,7 @@ Deno.test("every metric the Grafana dashboard and the alert rules name is one /m
 });
 
 Deno.test("/metrics has a keepalive round-trip histogram fed from the counters model", async () => {
-  await using f = await fixture();
+  await using f = await startServerMonitor();
   for (const ms of [0.3, 0.8, 0.9, 30, 4000]) observeRtt(f.counters.process.rtt, ms);
   const text = await (await f.get("/metrics")).text();
   assert.match(text, /# TYPE sssonector_keepalive_rtt_seconds histogram/);
@@ -225,26 +183,12 @@ Deno.test("/metrics has a keepalive round-trip histogram fed from the counters m
   assert.equal(sample(text, 'sssonector_keepalive_rtt_seconds_bucket{le="+Inf"}'), 5);
   assert.equal(sample(text, "sssonector_keepalive_rtt_seconds_count"), 5);
   assert.ok(Math.abs(sample(text, "sssonector_keepalive_rtt_seconds_sum")! - 4.032) < 1e-9);
-  if (hasPromtool) {
-    const child = new Deno.Command("promtool", {
-      args: ["check", "metrics"],
-      stdin: "piped",
-      stderr: "piped",
-      stdout: "piped",
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(text));
-    await writer.close();
-    const out = await child.output();
-    assert.ok(
-      out.success,
-      new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout),
-    );
-  }
+  const checked = await promtoolCheck(text);
+  if (checked) assert.equal(checked.code, 0, checked.report);
 });
 
 Deno.test("without a crl_file there is no CRL series, so nothing can read as due", async () => {
-  await using f = await fixture();
+  await using f = await startServerMonitor();
   const text = await (await f.get("/metrics")).text();
   const series = text.split("\n")
     .filter((line) => line.startsWith("sssonector_crl_next_update_timestamp_seconds"));
@@ -252,7 +196,7 @@ Deno.test("without a crl_file there is no CRL series, so nothing can read as due
 });
 
 Deno.test("no metric label is one a scrape adds (job, instance, the shipped prometheus.yml's target labels)", async () => {
-  await using f = await fixture();
+  await using f = await startServerMonitor();
   f.counters.track("web2", () => session());
   const text = await (await f.get("/metrics")).text();
   const { parse } = await import("yaml");
@@ -277,45 +221,25 @@ Deno.test("no metric label is one a scrape adds (job, instance, the shipped prom
 });
 
 Deno.test("/history.json holds the sampled throughput and /status.json each session's rate", async () => {
-  const temp = await TempCertificates.create();
-  try {
-    const dir = temp.certDir;
-    const certificates = await CertificateStore.load({
-      enabled: true,
-      minVersion: "1.2",
-      certFile: `${dir}/server.crt`,
-      keyFile: `${dir}/server.key`,
-      caFile: `${dir}/ca.crt`,
-    }, "server");
-    const counters = new CounterRegistry();
-    const traffic = emptyTraffic();
-    const view = session(traffic); // one session: the same start every snapshot
-    counters.track("web2", () => view);
-    const source = new MonitorSource({ mode: "server", counters, certificates });
-    await using monitor = Monitor.start({ address: "127.0.0.1", port: 0 }, source, {
-      build: { version: "9.9.9", deno: Deno.version.deno },
-      sampleIntervalMs: 20,
-      historyCapacity: 5,
-    });
-    const get = async (path: string) =>
-      await (await fetch(`http://127.0.0.1:${monitor.port}${path}`)).json();
-    // Traffic grows between samples; the ring never holds more than its capacity.
-    for (let i = 0; i < 12; i++) {
-      traffic.bytesIn += 1000;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    const history = await get("/history.json");
-    assert.equal(history.intervalMs, 20);
-    assert.equal(history.capacity, 5);
-    assert.equal(history.points.length, 5);
-    assert.ok(history.points.some((p: { in: number }) => p.in > 0), JSON.stringify(history));
-    const status = await get("/status.json");
-    assert.equal(typeof status.totals.rate.in, "number");
-    assert.equal(typeof status.sessions[0].rate.in, "number");
-    assert.deepEqual(status.authorities.map((ca: { subject: string }) => ca.subject), [
-      certificates.state().authorities[0]!.subject,
-    ]);
-  } finally {
-    await temp[Symbol.asyncDispose]();
+  await using f = await startServerMonitor({ sampleIntervalMs: 20, historyCapacity: 5 });
+  const traffic = emptyTraffic();
+  const view = session(traffic); // one session: the same start every snapshot
+  f.counters.track("web2", () => view);
+  const get = async (path: string) => await (await f.get(path)).json();
+  // Traffic grows between samples; the ring never holds more than its capacity.
+  for (let i = 0; i < 12; i++) {
+    traffic.bytesIn += 1000;
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
+  const history = await get("/history.json");
+  assert.equal(history.intervalMs, 20);
+  assert.equal(history.capacity, 5);
+  assert.equal(history.points.length, 5);
+  assert.ok(history.points.some((p: { in: number }) => p.in > 0), JSON.stringify(history));
+  const status = await get("/status.json");
+  assert.equal(typeof status.totals.rate.in, "number");
+  assert.equal(typeof status.sessions[0].rate.in, "number");
+  assert.deepEqual(status.authorities.map((ca: { subject: string }) => ca.subject), [
+    f.certificates.state().authorities[0]!.subject,
+  ]);
 });
