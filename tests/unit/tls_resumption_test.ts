@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import tls from "node:tls";
-import { join } from "node:path";
 import { type ListenerEvents, TlsListener } from "../../src/transport/listener.ts";
+import type { TlsMaterial } from "../../src/pki/material.ts";
 import { ALPN_PROTOCOL, clientTlsOptions } from "../../src/transport/tls_options.ts";
 import { loopbackCertificates } from "../../tools/lab/loopback_certificates.ts";
 import { issueClient } from "../lib/issue_client.ts";
@@ -72,86 +72,84 @@ async function sClient(
   return kind;
 }
 
+/**
+ * A full handshake of `client` (s_client, TLS `version`) with a listener serving `server`, then,
+ * after `between`, the same session resumed from `sessionFile`; returns what the listener saw once
+ * it had decided on the resumption (a stream or a refusal).
+ */
+async function resumeLater(
+  version: "1.2" | "1.3",
+  server: TlsMaterial,
+  client: { certFile: string; keyFile: string },
+  sessionFile: string,
+  between: (listener: TlsListener) => Promise<void> | void = () => {},
+) {
+  const { seen, events } = recorder();
+  const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events);
+  try {
+    const port = listener.endpoint.port;
+    assert.equal(await sClient(port, version, client, { out: sessionFile }), "New");
+    await pollUntil(() => seen.streams.length === 1, "the full handshake opens a stream");
+    await between(listener);
+    assert.equal(await sClient(port, version, client, { in: sessionFile }), "Reused");
+    await pollUntil(
+      () => seen.unauthorized.length + seen.streams.length === 2,
+      "the resumed handshake is decided",
+    );
+    return seen;
+  } finally {
+    await listener.close();
+  }
+}
+
 for (const version of ["1.2", "1.3"] as const) {
   Deno.test(`TlsListener refuses a resumed TLS ${version} session whose client certificate has expired since`, async () => {
     await using certs = await loopbackCertificates("sst-resume-");
-    const dir = certs.dir;
-    const server = await certs.material("server");
     const notAfter = new Date(Date.now() + 4000);
-    const client = await issueClient(dir, "brief", {
+    const client = await issueClient(certs.dir, "brief", {
       notBefore: new Date(Date.now() - 60_000),
       notAfter,
     });
-    const { seen, events } = recorder();
-    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events);
-    try {
-      const session = join(dir, "session.pem");
-      const port = listener.endpoint.port;
-      assert.equal(await sClient(port, version, client, { out: session }), "New");
-      await pollUntil(() => seen.streams.length === 1, "the full handshake opens a stream");
-      await pollUntil(() => Date.now() > notAfter.getTime() + 1000, "the certificate expires", {
-        timeoutMs: 15_000,
-        intervalMs: 100,
-      });
-      assert.equal(await sClient(port, version, client, { in: session }), "Reused");
-      await pollUntil(
-        () => seen.unauthorized.length + seen.streams.length === 2,
-        "the resumed handshake is decided",
-      );
-      assert.deepEqual(seen.streams, ["brief"], "the expired certificate got no stream");
-      assert.equal(seen.unauthorized.length, 1);
-    } finally {
-      await listener.close();
-    }
+    const server = await certs.material("server");
+    const seen = await resumeLater(
+      version,
+      server,
+      client,
+      certs.path("session.pem"),
+      () =>
+        pollUntil(() => Date.now() > notAfter.getTime() + 1000, "the certificate expires", {
+          timeoutMs: 15_000,
+          intervalMs: 100,
+        }),
+    );
+    assert.deepEqual(seen.streams, ["brief"], "the expired certificate got no stream");
+    assert.equal(seen.unauthorized.length, 1);
   });
 
   Deno.test(`TlsListener refuses a resumed TLS ${version} session of the old CA after a new CA is loaded`, async () => {
     await using oldCerts = await loopbackCertificates("sst-resume-old-");
     await using newCerts = await loopbackCertificates("sst-resume-new-");
-    const oldDir = oldCerts.dir;
-    const oldServer = await oldCerts.material("server");
     const newServer = await newCerts.material("server");
     const client = { certFile: oldCerts.path("client.crt"), keyFile: oldCerts.path("client.key") };
-    const { seen, events } = recorder();
-    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, oldServer, events);
-    try {
-      const session = join(oldDir, "session.pem");
-      const port = listener.endpoint.port;
-      assert.equal(await sClient(port, version, client, { out: session }), "New");
-      await pollUntil(() => seen.streams.length === 1, "the full handshake opens a stream");
-      listener.setMaterial(newServer);
-      assert.equal(await sClient(port, version, client, { in: session }), "Reused");
-      await pollUntil(
-        () => seen.unauthorized.length + seen.streams.length === 2,
-        "the resumed handshake is decided",
-      );
-      assert.deepEqual(seen.streams, ["client"], "the old CA's certificate got no stream");
-      assert.equal(seen.unauthorized.length, 1);
-    } finally {
-      await listener.close();
-    }
+    const seen = await resumeLater(
+      version,
+      await oldCerts.material("server"),
+      client,
+      oldCerts.path("session.pem"),
+      (listener) => listener.setMaterial(newServer),
+    );
+    assert.deepEqual(seen.streams, ["client"], "the old CA's certificate got no stream");
+    assert.equal(seen.unauthorized.length, 1);
   });
-}
 
-for (const version of ["1.2", "1.3"] as const) {
   Deno.test(`TlsListener refuses a resumed TLS ${version} session even of a valid certificate, and says it resumed`, async () => {
     await using certs = await loopbackCertificates("sst-resume-valid-");
-    const dir = certs.dir;
-    const server = await certs.material("server");
     const client = { certFile: certs.path("client.crt"), keyFile: certs.path("client.key") };
-    const { seen, events } = recorder();
-    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events);
-    try {
-      const session = join(dir, "session.pem");
-      const port = listener.endpoint.port;
-      assert.equal(await sClient(port, version, client, { out: session }), "New");
-      assert.equal(await sClient(port, version, client, { in: session }), "Reused");
-      await pollUntil(() => seen.unauthorized.length === 1, "the resumed session is refused");
-      assert.deepEqual(seen.streams, ["client"]);
-      assert.deepEqual(seen.resumed, [true]);
-    } finally {
-      await listener.close();
-    }
+    const server = await certs.material("server");
+    const seen = await resumeLater(version, server, client, certs.path("session.pem"));
+    assert.equal(seen.unauthorized.length, 1, "the resumed session is refused");
+    assert.deepEqual(seen.streams, ["client"]);
+    assert.deepEqual(seen.resumed, [true]);
   });
 }
 
