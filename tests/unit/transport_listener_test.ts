@@ -8,6 +8,7 @@ import { dialTls } from "../../src/transport/dialer.ts";
 import { isCapRefusal } from "../../src/transport/tls_errors.ts";
 import { pollUntil } from "../lib/poll.ts";
 import { withMaterial } from "../lib/tls_material.ts";
+import type { TlsMaterial } from "../../src/pki/material.ts";
 
 /** Listener events that record what happened at the door. */
 function recorder() {
@@ -35,6 +36,9 @@ function recorder() {
   return { seen, events };
 }
 
+/** A TLS record header announcing a 512-byte handshake message, and only 4 bytes of it. */
+const HALF_CLIENT_HELLO = new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc]);
+
 /** Resolves once the server has closed `conn` (a read ends or fails). */
 async function closedByServer(conn: Deno.Conn): Promise<void> {
   try {
@@ -59,7 +63,7 @@ Deno.test("TlsListener makes room at the per-source cap by closing the oldest co
       const started = await Deno.connect({ hostname: "127.0.0.1", port });
       conns.push(started);
       // Half a ClientHello: progress, so it outranks the idle one.
-      await started.write(new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc]));
+      await started.write(HALF_CLIENT_HELLO);
       await pollUntil(() => listener.pending.count === 2, "two connections are pending");
       // The bytes reach the server, and the idle one is old enough to give way.
       await new Promise((resolve) => setTimeout(resolve, DISPLACE_GRACE_MS + 100));
@@ -171,45 +175,43 @@ Deno.test("TlsListener turns a newcomer away with a TLS alert only when every pl
   });
 });
 
+/**
+ * One raw connection to a listener with a 150 ms handshake deadline, `bytes` written on it, until
+ * the server closes it; returns what the door saw and how long the close took, once the
+ * connection's place is free again.
+ */
+async function closedAtDeadline(server: TlsMaterial, bytes?: Uint8Array) {
+  const { seen, events } = recorder();
+  const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events, {
+    handshakeTimeoutMs: 150,
+  });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.endpoint.port });
+  try {
+    const started = performance.now();
+    if (bytes) await conn.write(bytes);
+    await closedByServer(conn);
+    const ms = performance.now() - started;
+    await pollUntil(() => listener.pending.count === 0, "its place is free again");
+    return { seen, ms };
+  } finally {
+    conn.close();
+    await listener.close();
+  }
+}
+
 Deno.test("TlsListener closes a connection that does not finish its handshake in time", async () => {
   await withMaterial(async (server) => {
-    const { seen, events } = recorder();
-    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events, {
-      handshakeTimeoutMs: 150,
-    });
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.endpoint.port });
-    try {
-      const started = performance.now();
-      await closedByServer(conn);
-      const ms = performance.now() - started;
-      assert.ok(ms >= 100 && ms < 5000, `closed after ${ms.toFixed(0)} ms`);
-      assert.equal(seen.timeouts.length, 1);
-      await pollUntil(() => listener.pending.count === 0, "its place is free again");
-    } finally {
-      conn.close();
-      await listener.close();
-    }
+    const { seen, ms } = await closedAtDeadline(server);
+    assert.ok(ms >= 100 && ms < 5000, `closed after ${ms.toFixed(0)} ms`);
+    assert.equal(seen.timeouts.length, 1);
   });
 });
 
 Deno.test("TlsListener closes a connection that sent half a ClientHello at the deadline", async () => {
   await withMaterial(async (server) => {
-    const { seen, events } = recorder();
-    const listener = await TlsListener.listen({ host: "127.0.0.1", port: 0 }, server, events, {
-      handshakeTimeoutMs: 150,
-    });
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.endpoint.port });
-    try {
-      // A TLS record header announcing a 512-byte handshake message, and only 4 bytes of it.
-      await conn.write(new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc]));
-      await closedByServer(conn);
-      assert.equal(seen.timeouts.length, 1, JSON.stringify(seen));
-      await pollUntil(() => listener.pending.count === 0, "its place is free again");
-      assert.deepEqual(seen.failures, [], "a timeout is not a failed handshake as well");
-    } finally {
-      conn.close();
-      await listener.close();
-    }
+    const { seen } = await closedAtDeadline(server, HALF_CLIENT_HELLO);
+    assert.equal(seen.timeouts.length, 1, JSON.stringify(seen));
+    assert.deepEqual(seen.failures, [], "a timeout is not a failed handshake as well");
   });
 });
 
