@@ -1,6 +1,10 @@
-/** Shared helpers for the pki tests: the real openssl CLI, temp folders, generated cert sets. */
+/**
+ * Shared helpers for the pki tests: the real openssl CLI, temp folders, generated cert sets, a CA
+ * with several clients and the server `tls:` section of a certificate folder.
+ */
 
 import { join } from "node:path";
+import type { TlsConfig, TlsVersion } from "../../src/config/types.ts";
 import { generateCertificates, type GeneratedFiles } from "../../src/pki/generate.ts";
 import type { KeyType } from "../../src/pki/types.ts";
 
@@ -103,6 +107,43 @@ export class PkiFixtures {
     }
     this.#root = undefined;
   }
+}
+
+/**
+ * Fills `certDir` as `--generate-certs` and then `--generate-certs --client-name NAME` for each
+ * further name do: a CA, a server certificate for `serverIp` and a client certificate per name, of
+ * `keyType` (ECDSA P-256 unless said), valid 30 days. Returns the files of each issue, in order.
+ */
+export async function issueCaWithClients(
+  certDir: string,
+  serverIp: string,
+  clientNames: readonly [string, ...string[]],
+  keyType: KeyType = "ecdsa-p256",
+): Promise<GeneratedFiles[]> {
+  const base = { certDir, serverNames: [], days: 30, keyType, force: false } as const;
+  const [first, ...others] = clientNames;
+  const issued = [await generateCertificates({ ...base, serverIp, clientName: first })];
+  for (const clientName of others) issued.push(await generateCertificates({ ...base, clientName }));
+  return issued;
+}
+
+/**
+ * The `tls:` section of a server whose certificate, key and CA are server.crt, server.key and
+ * ca.crt in `certDir`, as `--generate-certs` writes them; a revocation list only when `crlFile`
+ * is given.
+ */
+export function serverTlsConfig(
+  certDir: string,
+  options: { readonly minVersion: TlsVersion; readonly crlFile?: string },
+): TlsConfig {
+  return {
+    enabled: true,
+    minVersion: options.minVersion,
+    certFile: join(certDir, "server.crt"),
+    keyFile: join(certDir, "server.key"),
+    caFile: join(certDir, "ca.crt"),
+    ...(options.crlFile === undefined ? {} : { crlFile: options.crlFile }),
+  };
 }
 
 /** Read a file as text. */

@@ -8,6 +8,7 @@ import { CertificateStore } from "../../src/pki/certificate_store.ts";
 import { Monitor, type MonitorOptions } from "../../src/monitor/monitor.ts";
 import { MonitorSource } from "../../src/monitor/source.ts";
 import { TempCertificates } from "./e2e_lab.ts";
+import { serverTlsConfig } from "./pki_fixtures.ts";
 
 export interface SessionMonitor extends AsyncDisposable {
   readonly counters: CounterRegistry;
@@ -26,16 +27,12 @@ export async function startServerMonitor(
   sampling: Pick<MonitorOptions, "sampleIntervalMs" | "historyCapacity"> = {},
 ): Promise<SessionMonitor> {
   const temp = await TempCertificates.create();
-  const dir = temp.certDir;
   let certificates: CertificateStore;
   try {
-    certificates = await CertificateStore.load({
-      enabled: true,
-      minVersion: "1.2",
-      certFile: `${dir}/server.crt`,
-      keyFile: `${dir}/server.key`,
-      caFile: `${dir}/ca.crt`,
-    }, "server");
+    certificates = await CertificateStore.load(
+      serverTlsConfig(temp.certDir, { minVersion: "1.2" }),
+      "server",
+    );
   } catch (error) {
     await temp[Symbol.asyncDispose]();
     throw error;

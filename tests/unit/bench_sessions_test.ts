@@ -10,7 +10,7 @@ import {
   sessionLevels,
   type SessionsReport,
 } from "../../tools/bench/sessions_table.ts";
-import { generateCertificates } from "../../src/pki/generate.ts";
+import { loopbackCertificates } from "../../tools/lab/loopback_certificates.ts";
 import { extendedKeyUsages, OID, parseCertificate } from "../../src/pki/x509.ts";
 
 Deno.test("sessionLevels() measures a tenth, a quarter, half and all, each count once", () => {
@@ -47,41 +47,28 @@ Deno.test("hostAddress() skips .0 and .255 host parts; sourceAddress() takes /24
 });
 
 Deno.test("issueSessionCertificates() signs a client certificate per name with the CA", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "fp-session-certs-" });
-  try {
-    await generateCertificates({
-      certDir: dir,
-      serverIp: "198.18.0.1",
-      serverNames: [],
-      clientName: "client",
-      days: 1,
-      keyType: "ecdsa-p256",
-      force: false,
-    });
-    const caPem = await Deno.readTextFile(`${dir}/ca.crt`);
-    const issued = await issueSessionCertificates(["hold1", "hold2", "hold3"], {
-      certPem: caPem,
-      keyPem: await Deno.readTextFile(`${dir}/ca.key`),
-    });
-    assert.equal(issued.certPems.length, 3);
-    const ca = new X509Certificate(caPem);
-    const serials = new Set<string>();
-    for (const [i, pem] of issued.certPems.entries()) {
-      const cert = new X509Certificate(pem);
-      assert.equal(cert.subject, `CN=hold${i + 1}`);
-      assert.ok(cert.verify(ca.publicKey), "signed by the CA");
-      assert.ok(cert.checkIssued(ca));
-      assert.deepEqual(cert.keyUsage, ["DigitalSignature"]);
-      assert.deepEqual(extendedKeyUsages(parseCertificate(new Uint8Array(cert.raw))), [
-        OID.clientAuth,
-      ]);
-      serials.add(cert.serialNumber);
-    }
-    assert.equal(serials.size, 3, "a serial each");
-    assert.match(issued.keyPem, /^-----BEGIN PRIVATE KEY-----\n/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  await using certs = await loopbackCertificates("fp-session-certs-");
+  const caPem = await certs.read("ca.crt");
+  const issued = await issueSessionCertificates(["hold1", "hold2", "hold3"], {
+    certPem: caPem,
+    keyPem: await certs.read("ca.key"),
+  });
+  assert.equal(issued.certPems.length, 3);
+  const ca = new X509Certificate(caPem);
+  const serials = new Set<string>();
+  for (const [i, pem] of issued.certPems.entries()) {
+    const cert = new X509Certificate(pem);
+    assert.equal(cert.subject, `CN=hold${i + 1}`);
+    assert.ok(cert.verify(ca.publicKey), "signed by the CA");
+    assert.ok(cert.checkIssued(ca));
+    assert.deepEqual(cert.keyUsage, ["DigitalSignature"]);
+    assert.deepEqual(extendedKeyUsages(parseCertificate(new Uint8Array(cert.raw))), [
+      OID.clientAuth,
+    ]);
+    serials.add(cert.serialNumber);
   }
+  assert.equal(serials.size, 3, "a serial each");
+  assert.match(issued.keyPem, /^-----BEGIN PRIVATE KEY-----\n/);
 });
 
 const LEVEL: SessionLevel = {

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { getLogger } from "@logtape/logtape";
 import { join } from "node:path";
-import type { TlsConfig } from "../../src/config/types.ts";
 import { CertificateStore } from "../../src/pki/certificate_store.ts";
-import { generateCertificates } from "../../src/pki/generate.ts";
 import { revokeCertificate } from "../../src/pki/revoke.ts";
 import { fileVersion, FileWatch, watchCertificateFiles } from "../../src/pki/cert_watch.ts";
 import { pollUntil } from "../lib/poll.ts";
+import { issueCaWithClients, serverTlsConfig } from "../lib/pki_fixtures.ts";
 
 Deno.test("FileWatch calls back once per poll that finds a file replaced, grown or touched", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sst-watch-" });
@@ -40,23 +39,8 @@ Deno.test("FileWatch calls back once per poll that finds a file replaced, grown 
 Deno.test("watchCertificateFiles() reloads the store when a new CRL is copied into place", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sst-watch-" });
   try {
-    await generateCertificates({
-      certDir: dir,
-      serverNames: [],
-      days: 30,
-      keyType: "ecdsa-p256",
-      force: false,
-      serverIp: "127.0.0.1",
-      clientName: "a",
-    });
-    const tls: TlsConfig = {
-      enabled: true,
-      minVersion: "1.3",
-      certFile: join(dir, "server.crt"),
-      keyFile: join(dir, "server.key"),
-      caFile: join(dir, "ca.crt"),
-      crlFile: join(dir, "deployed.crl"),
-    };
+    await issueCaWithClients(dir, "127.0.0.1", ["a"]);
+    const tls = serverTlsConfig(dir, { minVersion: "1.3", crlFile: join(dir, "deployed.crl") });
     await Deno.copyFile(join(dir, "ca.crl"), tls.crlFile!);
     const store = await CertificateStore.load(tls, "server");
     let told = 0;

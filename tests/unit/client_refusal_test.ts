@@ -1,20 +1,12 @@
 import assert from "node:assert/strict";
 import { decodePemCertificates } from "../../src/pki/pem.ts";
-import { generateCertificates } from "../../src/pki/generate.ts";
+import { issueCaWithClients } from "../lib/pki_fixtures.ts";
 import { explainClientRefusal } from "../../src/server/client_refusal.ts";
 
 Deno.test("explainClientRefusal() names the cause of each refused client certificate", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await generateCertificates({
-      certDir: dir,
-      serverIp: "198.18.0.1",
-      serverNames: [],
-      clientName: "web1",
-      days: 30,
-      keyType: "ecdsa-p256",
-      force: false,
-    });
+    await issueCaWithClients(dir, "198.18.0.1", ["web1"]);
     const der = async (file: string) =>
       new Uint8Array(decodePemCertificates(await Deno.readTextFile(`${dir}/${file}`))[0]!);
     const client = await der("web1.crt");

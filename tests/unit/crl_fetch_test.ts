@@ -1,38 +1,18 @@
 import assert from "node:assert/strict";
 import { CertificateStore } from "../../src/pki/certificate_store.ts";
 import { CrlFetcher, olderThan } from "../../src/pki/crl_fetch.ts";
-import { generateCertificates } from "../../src/pki/generate.ts";
 import { refreshRevocationList, revokeCertificate } from "../../src/pki/revoke.ts";
-import type { TlsConfig } from "../../src/config/types.ts";
-
-async function issue(certDir: string, serverIp: string) {
-  await generateCertificates({
-    certDir,
-    serverIp,
-    serverNames: [],
-    clientName: "client",
-    days: 1,
-    keyType: "ecdsa-p256",
-    force: false,
-  });
-}
+import { issueCaWithClients, serverTlsConfig } from "../lib/pki_fixtures.ts";
 
 /** A CA with a server and a client, its first CRL in use by a server's store. */
 async function fleet(dir: string) {
   const certDir = `${dir}/ca`;
-  await issue(certDir, "198.18.0.1");
+  await issueCaWithClients(certDir, "198.18.0.1", ["client"]);
   const first = await Deno.readTextFile((await refreshRevocationList({ certDir })).crlFile);
   await Deno.mkdir(`${dir}/state`);
   const crlFile = `${dir}/state/ca.crl`;
   await Deno.writeTextFile(crlFile, first);
-  const tls: TlsConfig = {
-    enabled: true,
-    minVersion: "1.2",
-    certFile: `${certDir}/server.crt`,
-    keyFile: `${certDir}/server.key`,
-    caFile: `${certDir}/ca.crt`,
-    crlFile,
-  };
+  const tls = serverTlsConfig(certDir, { minVersion: "1.2", crlFile });
   const store = await CertificateStore.load(tls, "server");
   return { certDir, crlFile, tls, store, first };
 }
@@ -87,7 +67,7 @@ Deno.test("CrlFetcher keeps the last good CRL on an older list, another CA's, ga
     const second = await Deno.readTextFile(
       (await revokeCertificate({ certDir, name: "client" })).crl.crlFile,
     );
-    await issue(`${dir}/other`, "198.18.0.9");
+    await issueCaWithClients(`${dir}/other`, "198.18.0.9", ["client"]);
     const foreign = await Deno.readTextFile(
       (await refreshRevocationList({ certDir: `${dir}/other` })).crlFile,
     );

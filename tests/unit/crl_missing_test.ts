@@ -1,30 +1,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CertificateSetError, CertificateStore } from "../../src/pki/certificate_store.ts";
-import { generateCertificates } from "../../src/pki/generate.ts";
+import { issueCaWithClients, serverTlsConfig } from "../lib/pki_fixtures.ts";
 
 Deno.test("a crl_file that does not exist gets one line naming --refresh-crl as the fix", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sst-crl-missing-" });
   try {
-    await generateCertificates({
-      certDir: dir,
-      serverIp: "127.0.0.1",
-      serverNames: [],
-      clientName: "client",
-      days: 30,
-      keyType: "ecdsa-p256",
-      force: false,
-    });
+    await issueCaWithClients(dir, "127.0.0.1", ["client"]);
     const crlFile = join(dir, "missing", "ca.crl");
     await assert.rejects(
-      CertificateStore.load({
-        enabled: true,
-        minVersion: "1.3",
-        certFile: join(dir, "server.crt"),
-        keyFile: join(dir, "server.key"),
-        caFile: join(dir, "ca.crt"),
-        crlFile,
-      }, "server"),
+      CertificateStore.load(serverTlsConfig(dir, { minVersion: "1.3", crlFile }), "server"),
       (error: unknown) => {
         assert.ok(error instanceof CertificateSetError);
         assert.equal(error.problems.length, 1);

@@ -1,35 +1,19 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { TlsConfig } from "../../src/config/types.ts";
 import { CertificateStore } from "../../src/pki/certificate_store.ts";
 import { crlOlderThan } from "../../src/pki/crl.ts";
-import { generateCertificates } from "../../src/pki/generate.ts";
 import { refreshRevocationList, revokeCertificate } from "../../src/pki/revoke.ts";
+import { issueCaWithClients, serverTlsConfig } from "../lib/pki_fixtures.ts";
 
 /** A server's folder with a CA, and the texts of its CRL number 2 (empty) and 3 (revoking b). */
 async function serverWithTwoCrls() {
   const dir = await Deno.makeTempDir({ prefix: "sst-crl-rollback-" });
-  const base = {
-    certDir: dir,
-    serverNames: [],
-    days: 30,
-    keyType: "ecdsa-p256",
-    force: false,
-  } as const;
-  await generateCertificates({ ...base, serverIp: "127.0.0.1", clientName: "a" });
-  await generateCertificates({ ...base, clientName: "b" });
+  await issueCaWithClients(dir, "127.0.0.1", ["a", "b"]);
   await refreshRevocationList({ certDir: dir });
   const first = await Deno.readTextFile(join(dir, "ca.crl"));
   const { serialHex } = await revokeCertificate({ certDir: dir, name: "b" });
   const second = await Deno.readTextFile(join(dir, "ca.crl"));
-  const tls: TlsConfig = {
-    enabled: true,
-    minVersion: "1.3",
-    certFile: join(dir, "server.crt"),
-    keyFile: join(dir, "server.key"),
-    caFile: join(dir, "ca.crt"),
-    crlFile: join(dir, "in-force.crl"),
-  };
+  const tls = serverTlsConfig(dir, { minVersion: "1.3", crlFile: join(dir, "in-force.crl") });
   return { dir, tls, first, second, revokedSerial: serialHex };
 }
 

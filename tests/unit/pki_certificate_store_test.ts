@@ -8,10 +8,10 @@ import {
   describeExpiring,
   inLastThird,
 } from "../../src/pki/certificate_store.ts";
-import { generateCertificates, type GeneratedFiles } from "../../src/pki/generate.ts";
+import type { GeneratedFiles } from "../../src/pki/generate.ts";
 import { refreshRevocationList, revokeCertificate } from "../../src/pki/revoke.ts";
 import type { TlsMaterial } from "../../src/pki/material.ts";
-import { opensslOk, PkiFixtures, readText } from "../lib/pki_fixtures.ts";
+import { issueCaWithClients, opensslOk, PkiFixtures, readText } from "../lib/pki_fixtures.ts";
 
 const fixtures = new PkiFixtures();
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -29,17 +29,9 @@ let generations: Promise<Generations> | undefined;
 function shared(): Promise<Generations> {
   generations ??= (async () => {
     const dir = await fixtures.tempDir("generations");
-    const base = {
-      certDir: dir,
-      serverNames: [],
-      days: 30,
-      keyType: "ecdsa-p256",
-      force: false,
-    } as const;
-    const a = await generateCertificates({ ...base, serverIp: "192.0.2.1", clientName: "a" });
-    const b = await generateCertificates({ ...base, clientName: "b" });
+    const [a, b] = await issueCaWithClients(dir, "192.0.2.1", ["a", "b"]);
     const other = await fixtures.generatedSet("ecdsa-p256", "other");
-    return { dir, a, b, otherCa: other.caCertFile };
+    return { dir, a: a!, b: b!, otherCa: other.caCertFile };
   })();
   return generations;
 }

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { generateCertificates } from "../../src/pki/generate.ts";
 import { PkiError } from "../../src/pki/errors.ts";
 import { revokeCertificate } from "../../src/pki/revoke.ts";
 import { formatCertificateListing, listCertificates } from "../../src/pki/list.ts";
-import { opensslOk, PkiFixtures } from "../lib/pki_fixtures.ts";
+import { issueCaWithClients, opensslOk, PkiFixtures } from "../lib/pki_fixtures.ts";
 
 const fixtures = new PkiFixtures();
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -16,15 +15,7 @@ async function serialOf(certFile: string): Promise<string> {
 
 async function folder() {
   const dir = await fixtures.tempDir("list");
-  const base = {
-    certDir: dir,
-    serverNames: [],
-    days: 30,
-    keyType: "ecdsa-p256",
-    force: false,
-  } as const;
-  await generateCertificates({ ...base, serverIp: "192.0.2.1", clientName: "client" });
-  await generateCertificates({ ...base, clientName: "web2" });
+  await issueCaWithClients(dir, "192.0.2.1", ["client", "web2"]);
   return dir;
 }
 

@@ -1,12 +1,19 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { generateCertificates, type GeneratedFiles } from "../../src/pki/generate.ts";
+import type { GeneratedFiles } from "../../src/pki/generate.ts";
 import { loadRevocationList, normalizeSerial } from "../../src/pki/crl.ts";
 import { PkiError } from "../../src/pki/errors.ts";
 import { refreshRevocationList, revokeCertificate } from "../../src/pki/revoke.ts";
 import { parseCertificate } from "../../src/pki/x509.ts";
 import { decodePem } from "../../src/pki/pem.ts";
-import { makeOpensslSet, openssl, opensslOk, PkiFixtures, readText } from "../lib/pki_fixtures.ts";
+import {
+  issueCaWithClients,
+  makeOpensslSet,
+  openssl,
+  opensslOk,
+  PkiFixtures,
+  readText,
+} from "../lib/pki_fixtures.ts";
 
 const fixtures = new PkiFixtures();
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -14,10 +21,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** A fresh folder with a CA, server, client and a second client "web2". */
 async function certDir(keyType: "ecdsa-p256" | "rsa-2048" = "ecdsa-p256") {
   const dir = await fixtures.tempDir(`revoke_${keyType}`);
-  const base = { certDir: dir, serverNames: [], days: 30, keyType, force: false } as const;
-  const set = await generateCertificates({ ...base, serverIp: "192.0.2.1", clientName: "client" });
-  const web2 = await generateCertificates({ ...base, clientName: "web2" });
-  return { dir, set, web2, crl: join(dir, "ca.crl") };
+  const [set, web2] = await issueCaWithClients(dir, "192.0.2.1", ["client", "web2"], keyType);
+  return { dir, set: set!, web2: web2!, crl: join(dir, "ca.crl") };
 }
 
 async function serialOf(file: string): Promise<string> {
