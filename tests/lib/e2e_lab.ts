@@ -13,6 +13,7 @@ import { TunnelProcess } from "../../tools/lab/tunnel_process.ts";
 import { waitForPing } from "../../tools/lab/wait_for_ping.ts";
 import { cleanUpOnSignal } from "../../tools/lab/signal_cleanup.ts";
 import { generateCertificates } from "../../src/pki/generate.ts";
+import { issueCaWithClients } from "./pki_fixtures.ts";
 
 /** The checkout launcher: builds the TUN shim and runs src/main.ts with the shipped permissions. */
 /**
@@ -533,15 +534,7 @@ export class TempCertificates implements AsyncDisposable {
   static async create(serverIp = "198.18.0.1"): Promise<TempCertificates> {
     const temp = new TempCertificates(await Deno.makeTempDir({ prefix: `${TEMP_PREFIX}certs-` }));
     try {
-      await generateCertificates({
-        certDir: temp.certDir,
-        serverIp,
-        serverNames: [],
-        clientName: "client",
-        days: 1,
-        keyType: "ecdsa-p256",
-        force: false,
-      });
+      await issueCaWithClients(temp.certDir, serverIp, ["client"], { days: 1 });
     } catch (error) {
       await temp[Symbol.asyncDispose]();
       throw error;

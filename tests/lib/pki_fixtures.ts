@@ -111,16 +111,22 @@ export class PkiFixtures {
 
 /**
  * Fills `certDir` as `--generate-certs` and then `--generate-certs --client-name NAME` for each
- * further name do: a CA, a server certificate for `serverIp` and a client certificate per name, of
- * `keyType` (ECDSA P-256 unless said), valid 30 days. Returns the files of each issue, in order.
+ * further name do: a CA, a server certificate for `serverIp` and a client certificate per name.
+ * Returns the files of each issue, in order.
  */
 export async function issueCaWithClients(
   certDir: string,
   serverIp: string,
   clientNames: readonly [string, ...string[]],
-  keyType: KeyType = "ecdsa-p256",
+  options: {
+    /** @default "ecdsa-p256" */
+    readonly keyType?: KeyType;
+    /** How long the server and client certificates are valid. @default 30 */
+    readonly days?: number;
+  } = {},
 ): Promise<GeneratedFiles[]> {
-  const base = { certDir, serverNames: [], days: 30, keyType, force: false } as const;
+  const { keyType = "ecdsa-p256", days = 30 } = options;
+  const base = { certDir, serverNames: [], days, keyType, force: false } as const;
   const [first, ...others] = clientNames;
   const issued = [await generateCertificates({ ...base, serverIp, clientName: first })];
   for (const clientName of others) issued.push(await generateCertificates({ ...base, clientName }));

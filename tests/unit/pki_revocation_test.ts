@@ -21,7 +21,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** A fresh folder with a CA, server, client and a second client "web2". */
 async function certDir(keyType: "ecdsa-p256" | "rsa-2048" = "ecdsa-p256") {
   const dir = await fixtures.tempDir(`revoke_${keyType}`);
-  const [set, web2] = await issueCaWithClients(dir, "192.0.2.1", ["client", "web2"], keyType);
+  const [set, web2] = await issueCaWithClients(dir, "192.0.2.1", ["client", "web2"], {
+    keyType,
+  });
   return { dir, set: set!, web2: web2!, crl: join(dir, "ca.crl") };
 }
 
