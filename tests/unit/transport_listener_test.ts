@@ -9,6 +9,7 @@ import { isCapRefusal } from "../../src/transport/tls_errors.ts";
 import { pollUntil } from "../lib/poll.ts";
 import { withMaterial } from "../lib/tls_material.ts";
 import type { TlsMaterial } from "../../src/pki/material.ts";
+import { HALF_CLIENT_HELLO } from "../../tools/lab/lab_client_tls.ts";
 
 /** Listener events that record what happened at the door. */
 function recorder() {
@@ -35,9 +36,6 @@ function recorder() {
   };
   return { seen, events };
 }
-
-/** A TLS record header announcing a 512-byte handshake message, and only 4 bytes of it. */
-const HALF_CLIENT_HELLO = new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc]);
 
 /** Resolves once the server has closed `conn` (a read ends or fails). */
 async function closedByServer(conn: Deno.Conn): Promise<void> {

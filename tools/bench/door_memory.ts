@@ -20,12 +20,10 @@ import type { MemoryShim } from "../../src/native/memory.ts";
 import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
 import { loopbackCertificates } from "../lab/loopback_certificates.ts";
 import { acceptOnly, NEVER_CAPPED } from "../lab/listener_events.ts";
+import { HALF_CLIENT_HELLO } from "../lab/lab_client_tls.ts";
 import { exposedGc, memoryShimIfBuilt, mib, processFigures } from "./memory_stage.ts";
 
 type Kind = "idle" | "half" | "nocert";
-
-/** A TLS record header announcing a 512-byte handshake message, and 4 bytes of it. */
-const HALF_HELLO = new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc]);
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -66,7 +64,7 @@ function one(kind: Kind, port: number): Promise<void> {
   }
   return (async () => {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    if (kind === "half") await conn.write(HALF_HELLO);
+    if (kind === "half") await conn.write(HALF_CLIENT_HELLO);
     await delay(30);
     conn.close();
   })();

@@ -17,11 +17,8 @@
 import net from "node:net";
 import tls from "node:tls";
 import { FrameType } from "../../src/frame/constants.ts";
-import { encodeHello, PROTOCOL_VERSION } from "../../src/frame/control.ts";
 import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
-
-/** A TLS record header announcing a 512-byte handshake message, and 4 bytes of it. */
-const HALF_HELLO = new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc]);
+import { HALF_CLIENT_HELLO, labHello, labTlsOptions } from "./lab_client_tls.ts";
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -66,7 +63,7 @@ function holdOne(host: string, port: number, kind: Kind, localAddress: string): 
     const socket: net.Socket = raw;
     socket.on("error", () => {});
     socket.on("data", () => {});
-    if (kind === "half") socket.once("connect", () => socket.write(HALF_HELLO));
+    if (kind === "half") socket.once("connect", () => socket.write(HALF_CLIENT_HELLO));
     // Deno's node:tls client may not emit "close" when the server ends: "end" counts too.
     const done = () => {
       socket.destroy();
@@ -126,13 +123,7 @@ function trySession(
     socket.on("error", (e) => (error = e.message));
     socket.once("close", () => finish(null));
     socket.once("secureConnect", () => {
-      socket.write(encodeHello({
-        protocol: PROTOCOL_VERSION,
-        software: "crowd newcomer",
-        address,
-        mtu: 1500,
-        features: [],
-      }));
+      socket.write(labHello("crowd newcomer", address));
       socket.once("data", (chunk: Uint8Array) => {
         if (chunk[0] !== FrameType.Hello) error = `the server answered with frame type ${chunk[0]}`;
         finish(chunk[0] === FrameType.Hello ? performance.now() - started : null);
@@ -152,16 +143,7 @@ async function newcomer(
   limitMs: number,
   from: string | undefined,
 ): Promise<void> {
-  const options: tls.ConnectionOptions = {
-    host,
-    port,
-    ...(from ? { localAddress: from } : {}),
-    ca: Deno.readTextFileSync(`${certDir}/ca.crt`),
-    cert: Deno.readTextFileSync(`${certDir}/${name}.crt`),
-    key: Deno.readTextFileSync(`${certDir}/${name}.key`),
-    rejectUnauthorized: false,
-    ALPNProtocols: [ALPN_PROTOCOL],
-  };
+  const options = labTlsOptions(host, port, certDir, name, from);
   const results: Array<{ ms: number | null; error?: string }> = [];
   const errors: string[] = [];
   console.log(JSON.stringify({ started: true }));

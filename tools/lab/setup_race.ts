@@ -12,20 +12,12 @@
 import net from "node:net";
 import tls from "node:tls";
 import { FrameType } from "../../src/frame/constants.ts";
-import { encodeHello, encodePing, PROTOCOL_VERSION } from "../../src/frame/control.ts";
-import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
+import { encodePing } from "../../src/frame/control.ts";
+import { connectTls, HALF_CLIENT_HELLO, labHello, labTlsOptions } from "./lab_client_tls.ts";
 
 /** The start of a TLS 1.2/1.3 ClientHello record (header, handshake type, length, version). */
-const HALF_CLIENT_HELLO = new Uint8Array([
-  0x16,
-  0x03,
-  0x01,
-  0x02,
-  0x00,
-  0x01,
-  0x00,
-  0x01,
-  0xfc,
+const CLIENT_HELLO_START = new Uint8Array([
+  ...HALF_CLIENT_HELLO,
   0x03,
   0x03,
   ...new Array(32).fill(7),
@@ -47,31 +39,11 @@ async function main(
   [host = "", portText = "0", certDir = "", name = "", address = "", roundsText = "1"]: string[],
 ): Promise<void> {
   const port = Number(portText);
-  const options: tls.ConnectionOptions = {
-    host,
-    port,
-    ca: Deno.readTextFileSync(`${certDir}/ca.crt`),
-    cert: Deno.readTextFileSync(`${certDir}/${name}.crt`),
-    key: Deno.readTextFileSync(`${certDir}/${name}.key`),
-    rejectUnauthorized: false,
-    ALPNProtocols: [ALPN_PROTOCOL],
-  };
-  const hello = encodeHello({
-    protocol: PROTOCOL_VERSION,
-    software: "setup_race",
-    address,
-    mtu: 1500,
-    features: [],
-  });
+  const options = labTlsOptions(host, port, certDir, name);
+  const hello = labHello("setup_race", address);
   const counts: Record<string, number> = {};
   const count = (what: string) => (counts[what] = (counts[what] ?? 0) + 1);
-  const secure = (): Promise<tls.TLSSocket> =>
-    new Promise((resolve, reject) => {
-      const socket = tls.connect(options);
-      socket.once("secureConnect", () => resolve(socket));
-      socket.once("error", reject);
-      socket.once("close", () => reject(new Error("closed during the handshake")));
-    });
+  const secure = () => connectTls(options);
   /** Resolves when the server sends something (its Hello) or closes; false on close. */
   const answer = (socket: tls.TLSSocket, timeoutMs = 5000): Promise<boolean> =>
     new Promise((resolve) => {
@@ -85,7 +57,7 @@ async function main(
       (await tcp(host, port)).destroy();
       count("beforeClientHello");
       const half = await tcp(host, port);
-      half.write(HALF_CLIENT_HELLO);
+      half.write(CLIENT_HELLO_START);
       await delay(1);
       half.destroy();
       count("halfClientHello");

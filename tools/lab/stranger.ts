@@ -19,10 +19,10 @@
  *     writes FILE's bytes (frames the test crafted) as they are; holds HOLD_MS, reports whether
  *     the server closed the session
  */
-import tls from "node:tls";
+import type tls from "node:tls";
 import { FrameType } from "../../src/frame/constants.ts";
-import { encodeHello, encodePing, Feature, PROTOCOL_VERSION } from "../../src/frame/control.ts";
-import { ALPN_PROTOCOL } from "../../src/transport/tls_options.ts";
+import { encodePing, Feature } from "../../src/frame/control.ts";
+import { connectTls, labHello, labTlsOptions } from "./lab_client_tls.ts";
 
 function report(value: unknown): void {
   console.log(JSON.stringify(value));
@@ -78,31 +78,6 @@ async function idle(host: string, port: number, count: number, holdMs: number): 
   report({ opened, failed, closedByServer, medianClosedMs: median(closedAfter) });
 }
 
-function tlsOptions(host: string, port: number, certDir?: string, name?: string) {
-  return {
-    host,
-    port,
-    ca: certDir ? Deno.readTextFileSync(`${certDir}/ca.crt`) : undefined,
-    ...(certDir && name
-      ? {
-        cert: Deno.readTextFileSync(`${certDir}/${name}.crt`),
-        key: Deno.readTextFileSync(`${certDir}/${name}.key`),
-      }
-      : {}),
-    rejectUnauthorized: false,
-    ALPNProtocols: [ALPN_PROTOCOL],
-  };
-}
-
-function connectTls(options: tls.ConnectionOptions): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect(options);
-    socket.once("secureConnect", () => resolve(socket));
-    socket.once("error", reject);
-    socket.once("close", () => reject(new Error("closed during the handshake")));
-  });
-}
-
 async function handshakes(
   host: string,
   port: number,
@@ -113,7 +88,7 @@ async function handshakes(
   const deadline = performance.now() + durationMs;
   let completed = 0;
   let failed = 0;
-  const options = tlsOptions(host, port, certDir, name);
+  const options = labTlsOptions(host, port, certDir, name);
   while (performance.now() < deadline) {
     try {
       const socket = await connectTls(options);
@@ -126,16 +101,6 @@ async function handshakes(
   report({ completed, failed });
 }
 
-function hello(address: string, features: string[] = []): Uint8Array {
-  return encodeHello({
-    protocol: PROTOCOL_VERSION,
-    software: "stranger",
-    address,
-    mtu: 1500,
-    features,
-  });
-}
-
 async function frames(
   host: string,
   port: number,
@@ -146,11 +111,11 @@ async function frames(
   holdMs: number,
 ): Promise<void> {
   const bytes = await Deno.readFile(file);
-  const socket = await connectTls(tlsOptions(host, port, certDir, name));
+  const socket = await connectTls(labTlsOptions(host, port, certDir, name));
   let closed = false;
   socket.once("close", () => (closed = true));
   socket.on("error", () => {});
-  socket.write(hello(address, [Feature.Gso]));
+  socket.write(labHello("stranger", address, [Feature.Gso]));
   await new Promise<void>((resolve) => {
     socket.once("data", () => resolve());
     socket.once("close", () => resolve());
@@ -176,8 +141,8 @@ async function stall(
   address: string,
   holdMs: number,
 ): Promise<void> {
-  const socket = await connectTls(tlsOptions(host, port, certDir, name));
-  socket.write(hello(address));
+  const socket = await connectTls(labTlsOptions(host, port, certDir, name));
+  socket.write(labHello("stranger", address));
   // Read only until the server's Hello; the test then stops this process (SIGSTOP), so nothing
   // is read any more (node:tls's pause() alone keeps reading into memory).
   await new Promise<void>((resolve) => socket.once("data", () => resolve()));
@@ -198,9 +163,9 @@ async function pings(
   count: number,
   holdMs: number,
 ): Promise<void> {
-  const socket = await connectTls(tlsOptions(host, port, certDir, name));
+  const socket = await connectTls(labTlsOptions(host, port, certDir, name));
   socket.pause();
-  socket.write(hello(address));
+  socket.write(labHello("stranger", address));
   const ping = encodePing(FrameType.Ping, 1n);
   const batch = 4096;
   const chunk = new Uint8Array(ping.length * batch);
@@ -229,7 +194,7 @@ async function silent(
   count: number,
   holdMs: number,
 ): Promise<void> {
-  const options = tlsOptions(host, port, certDir, name);
+  const options = labTlsOptions(host, port, certDir, name);
   const sockets: tls.TLSSocket[] = [];
   let closed = 0;
   let failed = 0;
