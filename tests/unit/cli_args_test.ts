@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
 import { parseCommandLine } from "../../src/cli/args.ts";
 import { UsageError } from "../../src/cli/errors.ts";
+import { thrown } from "../lib/thrown.ts";
 
-function usageError(argv: string[]): UsageError {
-  try {
-    parseCommandLine(argv);
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  assert.fail(`expected a UsageError for ${JSON.stringify(argv)}`);
-}
+const usageError = (argv: string[]) =>
+  thrown(UsageError, () => parseCommandLine(argv), JSON.stringify(argv));
 
 const CERTS = ["--generate-certs", "--cert-dir", "certs"];
 

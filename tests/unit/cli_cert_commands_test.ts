@@ -3,16 +3,10 @@
 import assert from "node:assert/strict";
 import { parseCommandLine } from "../../src/cli/args.ts";
 import { UsageError } from "../../src/cli/errors.ts";
+import { thrown } from "../lib/thrown.ts";
 
-function usageError(argv: string[]): UsageError {
-  try {
-    parseCommandLine(argv);
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  assert.fail(`expected a UsageError for ${JSON.stringify(argv)}`);
-}
+const usageError = (argv: string[]) =>
+  thrown(UsageError, () => parseCommandLine(argv), JSON.stringify(argv));
 
 Deno.test("parseCommandLine() reads --new-ca as its own flag, apart from --force", () => {
   const command = parseCommandLine(["--generate-certs", "--cert-dir", "c", "--new-ca"]);

@@ -3,16 +3,10 @@ import { parseCommandLine } from "../../src/cli/args.ts";
 import { UsageError } from "../../src/cli/errors.ts";
 import { usageText } from "../../src/cli/usage.ts";
 import { modeProblem, withRunOptions } from "../../src/cli/run_options.ts";
+import { thrown } from "../lib/thrown.ts";
 
-function usageError(argv: string[]): string {
-  try {
-    parseCommandLine(argv);
-  } catch (error) {
-    if (error instanceof UsageError) return error.message;
-    throw error;
-  }
-  assert.fail(`expected a UsageError for ${JSON.stringify(argv)}`);
-}
+const usageError = (argv: string[]) =>
+  thrown(UsageError, () => parseCommandLine(argv), JSON.stringify(argv)).message;
 
 Deno.test("the original's --mode and -debug are accepted beside -config, in either spelling", () => {
   assert.deepEqual(parseCommandLine(["-config", "s.yaml", "--mode", "server"]), {

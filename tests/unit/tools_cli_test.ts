@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../../src/cli/errors.ts";
 import { parseToolCommandLine, toolUsageText } from "../../tools/cli.ts";
+import { thrown } from "../lib/thrown.ts";
 
-function usageError(argv: string[]): UsageError {
-  try {
-    parseToolCommandLine(argv);
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  assert.fail(`expected a UsageError for ${JSON.stringify(argv)}`);
-}
+const usageError = (argv: string[]) =>
+  thrown(UsageError, () => parseToolCommandLine(argv), JSON.stringify(argv));
 
 Deno.test("parseToolCommandLine() reads demo, bench and bench --quick", () => {
   assert.deepEqual(parseToolCommandLine(["demo"]), { kind: "demo" });

@@ -3,6 +3,7 @@ import { prefix } from "../../src/ip/prefix.ts";
 import { addAddress, addRoute, interfaceIndex, removeRoute } from "../../src/tun/netlink.ts";
 import { NativeError } from "../../src/native/unwrap.ts";
 import type { NetlinkSymbols } from "../../src/native/netlink.ts";
+import { thrown } from "../lib/thrown.ts";
 
 const TEXTS = new Map(
   [
@@ -68,15 +69,7 @@ function fakeShim(rc = 0, conflict: [number, number] = [0, 0]) {
 
 const tun0 = { name: "tun0", index: 5 };
 
-function thrown(fn: () => unknown): NativeError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof NativeError, `a NativeError, not ${error}`);
-    return error;
-  }
-  assert.fail("nothing was thrown");
-}
+const nativeError = (fn: () => unknown) => thrown(NativeError, fn);
 
 Deno.test("addRoute() and removeRoute() pass interface, family, bytes, length and metric to the shim", () => {
   const { lib, calls } = fakeShim();
@@ -104,7 +97,7 @@ Deno.test("addRoute() names where a conflicting route goes, and what to do", () 
     [[0, 42], "route 192.168.10.0/24 already exists"],
   ];
   for (const [conflict, says] of cases) {
-    const error = thrown(() =>
+    const error = nativeError(() =>
       addRoute(fakeShim(-17, conflict).lib, tun0, prefix("192.168.10.0/24"))
     );
     assert.equal(
@@ -118,41 +111,41 @@ Deno.test("addRoute() names where a conflicting route goes, and what to do", () 
 Deno.test("route and address failures say what to do: no CAP_NET_ADMIN, IPv6 off, device gone", () => {
   const v4 = prefix("10.1.0.0/16"), v6 = prefix("fd00:1::/48");
   assert.equal(
-    thrown(() => addRoute(fakeShim(-1).lib, tun0, v4)).message,
+    nativeError(() => addRoute(fakeShim(-1).lib, tun0, v4)).message,
     "cannot add route 10.1.0.0/16 to tun0: operation not permitted; changing routes needs " +
       "CAP_NET_ADMIN: run as root, and after the privilege drop only a tunnel that keeps " +
       "CAP_NET_ADMIN can",
   );
   assert.match(
-    thrown(() => removeRoute(fakeShim(-1).lib, tun0, v4)).message,
+    nativeError(() => removeRoute(fakeShim(-1).lib, tun0, v4)).message,
     /^cannot remove route 10\.1\.0\.0\/16 from tun0: operation not permitted; changing routes needs CAP_NET_ADMIN/,
   );
   assert.equal(
-    thrown(() => addRoute(fakeShim(-13).lib, tun0, v6)).message,
+    nativeError(() => addRoute(fakeShim(-13).lib, tun0, v6)).message,
     "cannot add route fd00:1::/48 to tun0: IPv6 is disabled on tun0 (net.ipv6.conf.all or " +
       ".default disable_ipv6 is 1); enable it with sysctl -w net.ipv6.conf.all.disable_ipv6=0 " +
       "(and keep it in /etc/sysctl.d/), or leave IPv6 networks out of the configuration",
   );
   // ipv6.disable=1: the kernel has no IPv6 rtnetlink handlers at all.
   assert.equal(
-    thrown(() => addAddress(fakeShim(-95).lib, tun0, prefix("fd00:5::1/64"), 1500)).message,
+    nativeError(() => addAddress(fakeShim(-95).lib, tun0, prefix("fd00:5::1/64"), 1500)).message,
     "cannot add IPv6 address fd00:5::1/64 to tun0: IPv6 is disabled on this host (ipv6.disable=1 " +
       "on the kernel command line); remove that and reboot, or remove the IPv6 address from " +
       "`address`",
   );
   assert.equal(
-    thrown(() => addRoute(fakeShim(-19).lib, tun0, v4)).message,
+    nativeError(() => addRoute(fakeShim(-19).lib, tun0, v4)).message,
     "cannot add route 10.1.0.0/16 to tun0: the interface is gone",
   );
   assert.equal(
-    thrown(() => addRoute(fakeShim(-110).lib, tun0, v4)).message,
+    nativeError(() => addRoute(fakeShim(-110).lib, tun0, v4)).message,
     "cannot add route 10.1.0.0/16 to tun0: connection timed out",
   );
 });
 
 Deno.test("addAddress() refuses IPv6 below an MTU of 1280 without asking the kernel", () => {
   const { lib, calls } = fakeShim();
-  const error = thrown(() => addAddress(lib, tun0, prefix("fd00:5::1/64"), 1279));
+  const error = nativeError(() => addAddress(lib, tun0, prefix("fd00:5::1/64"), 1279));
   assert.equal(
     error.message,
     "cannot add IPv6 address fd00:5::1/64 to tun0: IPv6 needs an MTU of at least 1280 and " +
@@ -167,7 +160,7 @@ Deno.test("interfaceIndex() returns the index, or says which interface is missin
   const { lib } = fakeShim();
   assert.equal(interfaceIndex(lib, "tun0"), 5);
   assert.equal(
-    thrown(() => interfaceIndex(lib, "tun9")).message,
+    nativeError(() => interfaceIndex(lib, "tun9")).message,
     "cannot find the index of interface tun9: no such device",
   );
 });
