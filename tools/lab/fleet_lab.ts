@@ -43,7 +43,7 @@ import {
   serverNamespace,
 } from "./fleet_plan.ts";
 import { LAB_INTERFACE } from "./lab_configs.ts";
-import { LabError, run, runOk, stopChild } from "./netns_lab.ts";
+import { LabError, NamespaceChildren, run, runOk, stopChild } from "./netns_lab.ts";
 import { selfCommand } from "./self_command.ts";
 import { TunnelProcess } from "./tunnel_process.ts";
 
@@ -163,7 +163,7 @@ export class FleetLab implements AsyncDisposable {
   readonly namespacePrefix: string;
   #command: readonly string[];
   #env: Record<string, string>;
-  #children = new Set<Deno.ChildProcess>();
+  #children = new NamespaceChildren();
   #runs = 0;
   #disposed: Promise<void> | undefined;
   #reaper: Deno.ChildProcess | undefined;
@@ -309,16 +309,7 @@ export class FleetLab implements AsyncDisposable {
     args: readonly string[],
     options: { stdout?: "piped" | "null"; stderr?: "piped" | "null" } = {},
   ): Deno.ChildProcess {
-    const child = new Deno.Command("ip", {
-      args: ["netns", "exec", ns, cmd, ...args],
-      stdin: "null",
-      stdout: options.stdout ?? "null",
-      stderr: options.stderr ?? "null",
-      env: this.#env,
-    }).spawn();
-    this.#children.add(child);
-    child.status.finally(() => this.#children.delete(child));
-    return child;
+    return this.#children.spawn(ns, cmd, args, { ...options, env: this.#env });
   }
 
   /** Stops a process the lab started: SIGTERM, then SIGKILL after `graceMs`. */
@@ -463,7 +454,7 @@ export class FleetLab implements AsyncDisposable {
   /** Stops every process, deletes every namespace of the lab and its folder. Idempotent. */
   [Symbol.asyncDispose](): Promise<void> {
     this.#disposed ??= (async () => {
-      await Promise.all([...this.#children].map((child) => stopChild(child, 3000)));
+      await this.#children.stopAll(3000);
       const ours = (await listNamespaces()).filter((ns) => ns.startsWith(this.namespacePrefix));
       await deleteNamespaces(ours);
       await Deno.remove(this.dir, { recursive: true }).catch(() => {});

@@ -77,7 +77,7 @@ export class NetnsLab implements AsyncDisposable {
   readonly client: LabHost;
   /** Present when the lab was created with `middle`. */
   middle: LabMiddle | undefined;
-  #children = new Set<Deno.ChildProcess>();
+  #children = new NamespaceChildren();
   /** The namespaces this lab added: the only ones it deletes. */
   #namespaces: string[] = [];
   #disposing: Promise<void> | undefined;
@@ -200,15 +200,7 @@ export class NetnsLab implements AsyncDisposable {
       stdin?: "piped" | "null";
     } = {},
   ): Deno.ChildProcess {
-    const child = new Deno.Command("ip", {
-      args: ["netns", "exec", host.ns, cmd, ...args],
-      stdin: options.stdin ?? "null",
-      stdout: options.stdout ?? "null",
-      stderr: options.stderr ?? "null",
-    }).spawn();
-    this.#children.add(child);
-    child.status.finally(() => this.#children.delete(child));
-    return child;
+    return this.#children.spawn(host.ns, cmd, args, options);
   }
 
   /** Stops a process the lab started: SIGTERM, then SIGKILL after `graceMs`. */
@@ -225,7 +217,7 @@ export class NetnsLab implements AsyncDisposable {
   }
 
   async #dispose(): Promise<void> {
-    await Promise.all([...this.#children].map((child) => this.stop(child, 3000)));
+    await this.#children.stopAll(3000);
     for (const ns of this.#namespaces) {
       // Any process we did not start ourselves (a forked helper) must not keep the namespace.
       await run("ip", ["netns", "pids", ns]).then(async ({ stdout }) => {
@@ -234,6 +226,43 @@ export class NetnsLab implements AsyncDisposable {
       await run("ip", ["netns", "del", ns]);
     }
     this.#signalGuard[Symbol.dispose]();
+  }
+}
+
+/**
+ * The long-running processes a lab started in its namespaces (`ip netns exec`), each tracked until
+ * it exits, so that the lab's disposal can stop those still running.
+ */
+export class NamespaceChildren {
+  #children = new Set<Deno.ChildProcess>();
+
+  /** Starts `cmd` in namespace `ns`, its standard streams "null" unless `options` say otherwise. */
+  spawn(
+    ns: string,
+    cmd: string,
+    args: readonly string[],
+    options: {
+      stdin?: "piped" | "null";
+      stdout?: "piped" | "null" | "inherit";
+      stderr?: "piped" | "null" | "inherit";
+      env?: Record<string, string>;
+    } = {},
+  ): Deno.ChildProcess {
+    const child = new Deno.Command("ip", {
+      args: ["netns", "exec", ns, cmd, ...args],
+      stdin: options.stdin ?? "null",
+      stdout: options.stdout ?? "null",
+      stderr: options.stderr ?? "null",
+      ...(options.env === undefined ? {} : { env: options.env }),
+    }).spawn();
+    this.#children.add(child);
+    child.status.finally(() => this.#children.delete(child));
+    return child;
+  }
+
+  /** Stops every one still running (stopChild: SIGTERM, then SIGKILL after `graceMs`). */
+  async stopAll(graceMs: number): Promise<void> {
+    await Promise.all([...this.#children].map((child) => stopChild(child, graceMs)));
   }
 }
 
