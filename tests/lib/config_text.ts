@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { ConfigError } from "../../src/config/errors.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import type { ConfigProblem } from "../../src/config/errors.ts";
+import { thrown } from "./thrown.ts";
 
 /** The `security:` section with the TLS files every configuration names (5 lines). */
 export const TLS = `security:
@@ -19,13 +20,7 @@ export const TLS = `security:
 
 /** Every problem `text` is refused with; fails the test when it parses. */
 export function problems(text: string): ConfigProblem[] {
-  try {
-    parseConfig(text, "config.yaml");
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  assert.fail("expected parseConfig to throw a ConfigError");
+  return [...thrown(ConfigError, () => parseConfig(text, "config.yaml"), "parseConfig").problems];
 }
 
 /** [path, line, message] of every problem, for one deepEqual. */

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../src/config/errors.ts";
 import { parseConfig } from "../../src/config/parse.ts";
+import { thrown } from "../lib/thrown.ts";
 
 const SERVER = `mode: server
 listen: 0.0.0.0:443
@@ -21,13 +22,8 @@ security:
 `;
 
 function problems(text: string): string[] {
-  try {
-    parseConfig(text, "qa.yaml");
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => `${p.path}: ${p.message}`);
-    throw error;
-  }
-  assert.fail("expected the file to be refused");
+  return thrown(ConfigError, () => parseConfig(text, "qa.yaml"), "parseConfig").problems
+    .map((p) => `${p.path}: ${p.message}`);
 }
 
 Deno.test("the original's log_level, metrics and keepalive are named with the keys that replace them", () => {

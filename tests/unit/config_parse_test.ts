@@ -4,6 +4,7 @@ import { ipv4Prefix } from "../../src/ip/prefix.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import type { ConfigProblem } from "../../src/config/errors.ts";
+import { thrown } from "../lib/thrown.ts";
 
 const SERVER = `mode: server
 listen: 0.0.0.0:443
@@ -43,13 +44,7 @@ function edit(text: string, from: string, to: string): string {
 }
 
 function refused(text: string, sourcePath = "server.yaml"): ConfigError {
-  try {
-    parseConfig(text, sourcePath);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  assert.fail("expected parseConfig to throw a ConfigError");
+  return thrown(ConfigError, () => parseConfig(text, sourcePath), "parseConfig");
 }
 
 function onlyProblem(text: string): ConfigProblem {

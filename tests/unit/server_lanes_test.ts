@@ -3,6 +3,7 @@ import { getLogger } from "@logtape/logtape";
 import { CloseCode, Feature, type Hello } from "../../src/frame/control.ts";
 import { ServerLanes } from "../../src/server/sparse_lanes.ts";
 import { type Session, SessionRefusal } from "../../src/session/session.ts";
+import { thrown } from "../lib/thrown.ts";
 
 /** The parts of a Session that ServerLanes reads. */
 function fakeSession(name = "alpha", fingerprint = `fp-${name}`) {
@@ -28,14 +29,9 @@ const asSession = (fake: ReturnType<typeof fakeSession>) => fake as unknown as S
 const lanesHello = { features: [Feature.Lanes] } as unknown as Hello;
 
 function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof SessionRefusal);
-    assert.equal(error.code, CloseCode.LaneRefused);
-    return error.message;
-  }
-  assert.fail("not refused");
+  const error = thrown(SessionRefusal, fn);
+  assert.equal(error.code, CloseCode.LaneRefused);
+  return error.message;
 }
 
 Deno.test("ServerLanes offers a token only when both Hellos list lanes", () => {
