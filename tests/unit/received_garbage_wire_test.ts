@@ -4,13 +4,10 @@
  * per read all the same, and the minor collection must come by those bytes, not the plaintext.
  */
 import assert from "node:assert/strict";
-import { dialTls } from "../../src/transport/dialer.ts";
-import { TlsListener } from "../../src/transport/listener.ts";
-import { IncomingChunks, type TlsSocketStream } from "../../src/transport/secure_stream.ts";
+import { IncomingChunks } from "../../src/transport/secure_stream.ts";
 import { GARBAGE_BUDGET, ReceivedGarbage } from "../../src/runtime/garbage.ts";
-import { acceptOnly } from "../../tools/lab/listener_events.ts";
 import { pollUntil } from "../lib/poll.ts";
-import { withMaterial } from "../lib/tls_material.ts";
+import { withStreamPair } from "../lib/tls_material.ts";
 
 /** 40-byte chunks, each carried by a 16 KiB record. */
 function padded(counting: boolean): number {
@@ -43,34 +40,15 @@ Deno.test("garbage of a chunk is never counted below its plaintext (the wire cou
 });
 
 Deno.test("an accepted stream counts the TLS records it read, beyond the plaintext they carried", async () => {
-  await withMaterial(async (serverMaterial, clientMaterial) => {
-    let accepted!: (stream: TlsSocketStream) => void;
-    const serverSide = new Promise<TlsSocketStream>((resolve) => (accepted = resolve));
-    const listener = await TlsListener.listen(
-      { host: "127.0.0.1", port: 0 },
-      serverMaterial,
-      acceptOnly((stream) => accepted(stream as TlsSocketStream)),
-    );
-    const client = await dialTls(
-      { host: "127.0.0.1", port: listener.endpoint.port },
-      clientMaterial,
-    );
-    const server = await serverSide;
-    try {
-      let plain = 0;
-      server.onData((chunk) => plain += chunk.length);
-      const before = server.wireBytes;
-      assert.equal(typeof before, "number", "the runtime tells the bytes read (node:tls _parent)");
-      // 200 writes of 10 bytes: one record each, 22+ bytes of TLS around each.
-      for (let i = 0; i < 200; i++) await client.write(new Uint8Array(10));
-      await pollUntil(() => plain === 2000, "the server received the 2,000 bytes");
-      const read = server.wireBytes! - before!;
-      assert.ok(read >= 200 * (10 + 22), `${read} bytes read for 200 records of 10 bytes`);
-    } finally {
-      client.destroy();
-      server.destroy();
-      await Promise.all([client.closed, server.closed]);
-      await listener.close();
-    }
+  await withStreamPair(async (client, server) => {
+    let plain = 0;
+    server.onData((chunk) => plain += chunk.length);
+    const before = server.wireBytes;
+    assert.equal(typeof before, "number", "the runtime tells the bytes read (node:tls _parent)");
+    // 200 writes of 10 bytes: one record each, 22+ bytes of TLS around each.
+    for (let i = 0; i < 200; i++) await client.write(new Uint8Array(10));
+    await pollUntil(() => plain === 2000, "the server received the 2,000 bytes");
+    const read = server.wireBytes! - before!;
+    assert.ok(read >= 200 * (10 + 22), `${read} bytes read for 200 records of 10 bytes`);
   });
 });

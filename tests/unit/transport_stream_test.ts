@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
-import { dialTls } from "../../src/transport/dialer.ts";
-import { TlsListener } from "../../src/transport/listener.ts";
 import {
   OWN_BUFFER_AFTER_BYTES,
   type SecureStream,
   type TlsSocketStream,
 } from "../../src/transport/secure_stream.ts";
 import { pollUntil } from "../lib/poll.ts";
-import { acceptOnly } from "../../tools/lab/listener_events.ts";
-import { withMaterial } from "../lib/tls_material.ts";
+import { withStreamPair } from "../lib/tls_material.ts";
 
 /** Collects what a stream receives; each chunk is copied, since it is only valid in the call. */
 function collect(stream: SecureStream) {
@@ -46,37 +43,6 @@ function pattern(length: number, seed: number): Uint8Array {
     bytes[i] = x >>> 24;
   }
   return bytes;
-}
-
-/**
- * A dialed client stream and the server's accepted stream over real TLS on loopback, closed and
- * their listener too when `fn` ends, also when it fails.
- */
-async function withStreamPair(
-  fn: (client: SecureStream, server: TlsSocketStream) => Promise<void>,
-): Promise<void> {
-  await withMaterial(async (serverMaterial, clientMaterial) => {
-    let accepted!: (stream: SecureStream) => void;
-    const serverSide = new Promise<SecureStream>((resolve) => (accepted = resolve));
-    const listener = await TlsListener.listen(
-      { host: "127.0.0.1", port: 0 },
-      serverMaterial,
-      acceptOnly(accepted),
-    );
-    const client = await dialTls(
-      { host: "127.0.0.1", port: listener.endpoint.port },
-      clientMaterial,
-    );
-    const server = (await serverSide) as TlsSocketStream;
-    try {
-      await fn(client, server);
-    } finally {
-      client.destroy();
-      server.destroy();
-      await Promise.all([client.closed, server.closed]);
-      await listener.close();
-    }
-  });
 }
 
 Deno.test("a dialed stream delivers every byte intact both ways, also bytes that arrive before anyone listens", async () => {
