@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CertificateStore } from "../../src/pki/certificate_store.ts";
-import { CrlFetcher, olderThan } from "../../src/pki/crl_fetch.ts";
+import { CrlFetcher, type CrlFetchOptions, olderThan } from "../../src/pki/crl_fetch.ts";
 import { refreshRevocationList, revokeCertificate } from "../../src/pki/revoke.ts";
 import { issueCaWithClients, serverTlsConfig } from "../lib/pki_fixtures.ts";
 
@@ -20,7 +20,25 @@ async function fleet() {
     await Deno.writeTextFile(crlFile, first);
     const tls = serverTlsConfig(certDir, { minVersion: "1.2", crlFile });
     const store = await CertificateStore.load(tls, "server");
-    return { dir, certDir, crlFile, tls, store, first, [Symbol.asyncDispose]: remove };
+    /**
+     * A fetcher of `urls` for this store and crl_file, every 1 s, the answers from `answers`;
+     * `options` replace any of that.
+     */
+    const fetcher = (
+      urls: string[],
+      answers: Record<string, [number, string]>,
+      options: Partial<CrlFetchOptions> = {},
+    ) =>
+      new CrlFetcher({
+        urls,
+        intervalMs: 1000,
+        crlFile,
+        caFile: tls.caFile,
+        store,
+        fetch: fakeFetch(answers),
+        ...options,
+      });
+    return { dir, certDir, crlFile, tls, store, first, fetcher, [Symbol.asyncDispose]: remove };
   } catch (error) {
     await remove();
     throw error;
@@ -38,19 +56,14 @@ function fakeFetch(answers: Record<string, [number, string]>): typeof fetch {
 
 Deno.test("CrlFetcher applies a newer CRL of the CA through the store, and keeps it in crl_file", async () => {
   await using lab = await fleet();
-  const { dir, certDir, crlFile, tls, store } = lab;
+  const { dir, certDir, crlFile, store } = lab;
   const revoked = await revokeCertificate({ certDir, name: "client" });
   const second = await Deno.readTextFile(revoked.crl.crlFile);
   assert.equal(store.isRevoked(revoked.serialHex), false);
   const changes: string[] = [];
   store.onChange((_, change) => changes.push(change.after.revocation?.pem ?? ""));
-  const fetcher = new CrlFetcher({
-    urls: ["http://a.invalid/crl", "http://b.invalid/crl"],
-    intervalMs: 1000,
-    crlFile,
-    caFile: tls.caFile,
-    store,
-    fetch: fakeFetch({ "http://b.invalid/crl": [200, second] }),
+  const fetcher = lab.fetcher(["http://a.invalid/crl", "http://b.invalid/crl"], {
+    "http://b.invalid/crl": [200, second],
   });
   const round = await fetcher.refresh();
   assert.equal(round.result, "applied", JSON.stringify(round));
@@ -68,7 +81,7 @@ Deno.test("CrlFetcher applies a newer CRL of the CA through the store, and keeps
 
 Deno.test("CrlFetcher keeps the last good CRL on an older list, another CA's, garbage or an error", async () => {
   await using lab = await fleet();
-  const { dir, certDir, crlFile, tls, store, first } = lab;
+  const { dir, certDir, crlFile, store, first } = lab;
   const second = await Deno.readTextFile(
     (await revokeCertificate({ certDir, name: "client" })).crl.crlFile,
   );
@@ -78,15 +91,7 @@ Deno.test("CrlFetcher keeps the last good CRL on an older list, another CA's, ga
   );
   const url = "http://a.invalid/crl";
   const fetcher = (answer: [number, string]) =>
-    new CrlFetcher({
-      urls: [url],
-      intervalMs: 1000,
-      crlFile,
-      caFile: tls.caFile,
-      store,
-      fetch: fakeFetch({ [url]: answer }),
-      maxBytes: 64 * 1024,
-    });
+    lab.fetcher([url], { [url]: answer }, { maxBytes: 64 * 1024 });
   assert.equal((await fetcher([200, second]).refresh()).result, "applied");
   const problems = async (answer: [number, string]) => {
     const round = await fetcher(answer).refresh();
@@ -155,18 +160,11 @@ Deno.test("CrlFetcher.start() fetches at once and then every interval until stop
 
 Deno.test("CrlFetcher: a list the store refuses (it revokes our own certificate) leaves crl_file as it was", async () => {
   await using lab = await fleet();
-  const { dir, certDir, crlFile, tls, store, first } = lab;
+  const { dir, certDir, crlFile, store, first } = lab;
   const own = await Deno.readTextFile(
     (await revokeCertificate({ certDir, name: "server" })).crl.crlFile,
   );
-  const fetcher = new CrlFetcher({
-    urls: ["http://a.invalid/crl"],
-    intervalMs: 1000,
-    crlFile,
-    caFile: tls.caFile,
-    store,
-    fetch: fakeFetch({ "http://a.invalid/crl": [200, own] }),
-  });
+  const fetcher = lab.fetcher(["http://a.invalid/crl"], { "http://a.invalid/crl": [200, own] });
   const round = await fetcher.refresh();
   assert.equal(round.result, "failed");
   assert.match(JSON.stringify(round), /server\.crt: certificate serial \w+ is revoked/);
@@ -177,18 +175,13 @@ Deno.test("CrlFetcher: a list the store refuses (it revokes our own certificate)
 
 Deno.test("CrlFetcher says which folder must be writable when it cannot store the list", async () => {
   await using lab = await fleet();
-  const { dir, certDir, tls, store } = lab;
+  const { dir, certDir } = lab;
   const second = await Deno.readTextFile(
     (await revokeCertificate({ certDir, name: "client" })).crl.crlFile,
   );
-  const fetcher = new CrlFetcher({
-    urls: ["http://a.invalid/crl"],
-    intervalMs: 1000,
-    crlFile: `${dir}/missing-folder/ca.crl`,
-    caFile: tls.caFile,
-    store,
-    fetch: fakeFetch({ "http://a.invalid/crl": [200, second] }),
-  });
+  const fetcher = lab.fetcher(["http://a.invalid/crl"], {
+    "http://a.invalid/crl": [200, second],
+  }, { crlFile: `${dir}/missing-folder/ca.crl` });
   const round = await fetcher.refresh();
   assert.equal(round.result, "failed");
   assert.match(
