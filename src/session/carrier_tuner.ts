@@ -14,9 +14,37 @@ import { sharedTicker } from "./shared_ticker.ts";
 /** How often a busy session re-reads its carrier's TCP_INFO and re-sizes its buffers. */
 export const CARRIER_TICK_MS = 100;
 /** Every how many ticks an idle one does (its health in reports stays this fresh). */
-const IDLE_TICKS = 10;
+export const IDLE_TICKS = 10;
+/**
+ * The same when the bytes read from the connection are known too (a server's TLS sockets), so any
+ * byte that arrives brings the next read at once: an idle session is read every 10 s, when its
+ * keepalive moves bytes anyway. With 10,000 idle sessions, a read a second each was 10,000 TCP_INFO
+ * reads and descriptor checks a second (bench --sessions).
+ */
+export const QUIET_KNOWN_IDLE_TICKS = 100;
 
 const ticker = sharedTicker(CARRIER_TICK_MS);
+
+/** When a tuner reads: at the tick after its activity count moved, else every `idleTicks`. */
+export class ReadCadence {
+  readonly idleTicks: number;
+  #last: number;
+  #ticks = 0;
+
+  constructor(activity: number, idleTicks: number) {
+    this.#last = activity;
+    this.idleTicks = idleTicks;
+  }
+
+  /** Whether this tick, with the activity count now at `activity`, reads. */
+  due(activity: number): boolean {
+    const moved = activity !== this.#last;
+    this.#last = activity;
+    if (!moved && ++this.#ticks < this.idleTicks) return false;
+    this.#ticks = 0;
+    return true;
+  }
+}
 /**
  * TCP_USER_TIMEOUT of every carrier: a connection whose sent data stays unacknowledged this long
  * is given up (a dead path), well before the keepalive timeout would notice.
@@ -77,8 +105,10 @@ export class CarrierTuner {
   }
 
   /**
-   * The tuner of a session's carrier, ticking every CARRIER_TICK_MS while `sent()` (bytes sent so
-   * far) moves, every IDLE_TICKS ticks while it does not; undefined when the socket is out of
+   * The tuner of a session's carrier, ticking every CARRIER_TICK_MS while `activity()` (bytes sent
+   * so far, plus those read where known) moves, every `idleTicks` ticks while it does not
+   * (IDLE_TICKS, or QUIET_KNOWN_IDLE_TICKS when `activity` counts received bytes); undefined when
+   * the socket is out of
    * reach (no shim, endpoints unknown). The caller calls `stop` when the session ends.
    * `onAddressGone`, when given, is told once the connection's local address has left every
    * interface (a client that moved; a server leaves it out: its address is the one it listens on,
@@ -89,27 +119,23 @@ export class CarrierTuner {
     policy: CarrierPolicy | undefined,
     ends: TcpEndpoints | undefined,
     queue: WriteWindow,
-    sent: () => number,
+    activity: () => number,
     onAddressGone: (() => void) | undefined,
     onHealth?: (health: TcpHealth) => void,
+    idleTicks = IDLE_TICKS,
   ): { tuner: CarrierTuner; stop: () => void } | undefined {
     const socket = policy && ends ? CarrierSocket.find(policy.lib, ends) : undefined;
     if (!socket) return undefined;
     const tuner = new CarrierTuner(socket, queue, policy?.congestionControl);
     socket.setUserTimeout(CARRIER_USER_TIMEOUT_MS);
     tuner.tick();
-    let ticks = 0;
-    let last = sent();
+    const cadence = new ReadCadence(activity(), idleTicks);
     const stop = ticker.add(() => {
-      const now = sent();
-      if (now !== last || ++ticks >= IDLE_TICKS) {
-        ticks = 0;
-        const health = tuner.tick();
-        if (health) onHealth?.(health);
-        // A client that moved (its address removed): the connection is dead, redial at once.
-        if (onAddressGone && socket.localAddressPresent() === false) onAddressGone();
-      }
-      last = now;
+      if (!cadence.due(activity())) return;
+      const health = tuner.tick();
+      if (health) onHealth?.(health);
+      // A client that moved (its address removed): the connection is dead, redial at once.
+      if (onAddressGone && socket.localAddressPresent() === false) onAddressGone();
     });
     return { tuner, stop };
   }

@@ -8,7 +8,12 @@
  */
 import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import type { TcpEndpoints, TcpHealth } from "../transport/carrier_socket.ts";
-import { CarrierTuner, type WriteWindow } from "./carrier_tuner.ts";
+import {
+  CarrierTuner,
+  IDLE_TICKS,
+  QUIET_KNOWN_IDLE_TICKS,
+  type WriteWindow,
+} from "./carrier_tuner.ts";
 import { TlsOverheadGuard } from "./tls_overhead.ts";
 
 /** What the session received, for the TLS overhead guard. */
@@ -25,6 +30,11 @@ export interface CarrierWatchOptions {
   readonly queue: WriteWindow;
   /** Bytes sent so far (the tuner reads TCP_INFO more often while they grow). */
   readonly sent: () => number;
+  /**
+   * Bytes read from the connection so far (TLS records), where the runtime tells (a server's
+   * sockets): then a quiet connection is read seldom, since any byte it brings is seen at once.
+   */
+  readonly wireBytes?: () => number | undefined;
   /** Set on a client: told when its local address went away (the host moved). */
   readonly onAddressGone: (() => void) | undefined;
   readonly received: () => PlainReceived;
@@ -41,11 +51,14 @@ export interface CarrierWatch {
 /** Starts watching the carrier; undefined when there is no shim or no TCP socket to find. */
 export function watchCarrier(options: CarrierWatchOptions): CarrierWatch | undefined {
   const guard = new TlsOverheadGuard();
+  const { sent, wireBytes } = options;
+  // A client that may move keeps its address check once a second.
+  const quietKnown = wireBytes?.() !== undefined && !options.onAddressGone;
   return CarrierTuner.start(
     options.policy,
     options.endpoints,
     options.queue,
-    options.sent,
+    quietKnown ? () => sent() + (wireBytes?.() ?? 0) : sent,
     options.onAddressGone,
     (health: TcpHealth) => {
       const { plainBytes, frames } = options.received();
@@ -56,5 +69,6 @@ export function watchCarrier(options: CarrierWatchOptions): CarrierWatch | undef
       }, performance.now());
       if (verdict) options.onOverhead(verdict.message);
     },
+    quietKnown ? QUIET_KNOWN_IDLE_TICKS : IDLE_TICKS,
   );
 }

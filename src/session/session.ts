@@ -333,6 +333,7 @@ export class Session {
       endpoints: options.stream.endpoints,
       queue: this.#queue,
       sent: () => this.#out.bytes,
+      wireBytes: () => options.stream.wireBytes,
       // Only a client moves; a server's local address is the one it listens on.
       onAddressGone: this.role === "client"
         ? () => {

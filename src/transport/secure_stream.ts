@@ -23,6 +23,8 @@ export interface SecureStream {
   readonly info: ConnectionInfo;
   /** The carrier TCP connection's two ends, when known (to tune its socket, carrier_socket.ts). */
   readonly endpoints?: TcpEndpoints;
+  /** Bytes read from the connection so far (TLS records), where the runtime tells. */
+  readonly wireBytes?: number | undefined;
   /** Registers the receiver of incoming bytes; chunks are only valid during the call. */
   onData(handler: (chunk: Uint8Array) => void): void;
   /** Queues bytes; resolves once the stream no longer needs `bytes`, so it may be reused. */
