@@ -13,38 +13,74 @@ import { sharedTicker } from "./shared_ticker.ts";
 
 /** How often a busy session re-reads its carrier's TCP_INFO and re-sizes its buffers. */
 export const CARRIER_TICK_MS = 100;
-/** Every how many ticks an idle one does (its health in reports stays this fresh). */
-export const IDLE_TICKS = 10;
+/** How often an idle one is looked at (its counts compared, not its socket read). */
+export const IDLE_CHECK_MS = 1000;
+/** Every how many idle checks an idle session reads anyway (its health in reports this fresh). */
+export const IDLE_READ_CHECKS = 1;
 /**
- * The same when the bytes read from the connection are known too (a server's TLS sockets), so any
- * byte that arrives brings the next read at once: an idle session is read every 10 s, when its
- * keepalive moves bytes anyway. With 10,000 idle sessions, a read a second each was 10,000 TCP_INFO
- * reads and descriptor checks a second (bench --sessions).
+ * The same when the bytes read from the connection are known too (a server's TLS sockets): any
+ * byte that arrives brings a read at the next check, so a quiet one is read every 10 s, when its
+ * keepalive moves bytes anyway.
  */
-export const QUIET_KNOWN_IDLE_TICKS = 100;
+export const QUIET_KNOWN_READ_CHECKS = 10;
 
-const ticker = sharedTicker(CARRIER_TICK_MS);
+const busyTicker = sharedTicker(CARRIER_TICK_MS);
+const idleTicker = sharedTicker(IDLE_CHECK_MS);
 
-/** When a tuner reads: at the tick after its activity count moved, else every `idleTicks`. */
-export class ReadCadence {
-  readonly idleTicks: number;
-  #last: number;
-  #ticks = 0;
+/**
+ * When a tuner reads its socket. Two tiers, so that idle sessions cost nothing per 100 ms: with
+ * 10,000 idle sessions, looking at each every 100 ms was 100,000 calls a second, a quarter of a
+ * core (perf, bench --sessions 10000). A session is busy from its first data sent (`touch`) until a
+ * busy tick finds nothing more sent; busy, it is read every tick. Idle, it is looked at every
+ * IDLE_CHECK_MS: read when its counts (bytes sent, and bytes received where known) moved, else
+ * every `readChecks` checks. Pure: the tuner calls it and does what it says.
+ */
+export class ReadSchedule {
+  readonly readChecks: number;
+  #busy = false;
+  #sent: number;
+  #received: number | undefined;
+  #checks = 0;
 
-  constructor(activity: number, idleTicks: number) {
-    this.#last = activity;
-    this.idleTicks = idleTicks;
+  constructor(sent: number, received: number | undefined, readChecks: number) {
+    this.#sent = sent;
+    this.#received = received;
+    this.readChecks = readChecks;
   }
 
-  /** Whether this tick, with the activity count now at `activity`, reads. */
-  due(activity: number): boolean {
-    const moved = activity !== this.#last;
-    this.#last = activity;
-    if (!moved && ++this.#ticks < this.idleTicks) return false;
-    this.#ticks = 0;
+  get busy(): boolean {
+    return this.#busy;
+  }
+
+  /** Data was sent: true when the session just became busy (start the busy ticks). */
+  touch(): boolean {
+    if (this.#busy) return false;
+    this.#busy = true;
+    return true;
+  }
+
+  /** A busy tick: "read", or "idle" (nothing sent since the last: back to idle checks). */
+  busyTick(sent: number): "read" | "idle" {
+    if (sent !== this.#sent) {
+      this.#sent = sent;
+      return "read";
+    }
+    this.#busy = false;
+    return "idle";
+  }
+
+  /** An idle check with the counts now: whether to read. */
+  idleCheck(sent: number, received: number | undefined): boolean {
+    if (this.#busy) return false;
+    const moved = sent !== this.#sent || received !== this.#received;
+    this.#sent = sent;
+    this.#received = received;
+    if (!moved && ++this.#checks < this.readChecks) return false;
+    this.#checks = 0;
     return true;
   }
 }
+
 /**
  * TCP_USER_TIMEOUT of every carrier: a connection whose sent data stays unacknowledged this long
  * is given up (a dead path), well before the keepalive timeout would notice.
@@ -105,39 +141,57 @@ export class CarrierTuner {
   }
 
   /**
-   * The tuner of a session's carrier, ticking every CARRIER_TICK_MS while `activity()` (bytes sent
-   * so far, plus those read where known) moves, every `idleTicks` ticks while it does not
-   * (IDLE_TICKS, or QUIET_KNOWN_IDLE_TICKS when `activity` counts received bytes); undefined when
-   * the socket is out of
-   * reach (no shim, endpoints unknown). The caller calls `stop` when the session ends.
+   * The tuner of a session's carrier, read on the ReadSchedule: every CARRIER_TICK_MS while the
+   * session sends (the caller calls `touch` whenever it sends data), else when `counts` moved at an
+   * idle check or every `readChecks` checks; undefined when the socket is out of reach (no shim,
+   * endpoints unknown). The caller calls `stop` when the session ends.
    * `onAddressGone`, when given, is told once the connection's local address has left every
    * interface (a client that moved; a server leaves it out: its address is the one it listens on,
    * and asking the kernel for every interface address a second per session is costly).
-   * `onHealth` sees every TCP_INFO read (at least once a second: the TLS overhead guard).
+   * `onHealth` sees every TCP_INFO read (the TLS overhead guard: at once when bytes arrive where
+   * they are counted, else once a second).
    */
   static start(
     policy: CarrierPolicy | undefined,
     ends: TcpEndpoints | undefined,
     queue: WriteWindow,
-    activity: () => number,
+    counts: { sent: () => number; received?: () => number | undefined },
     onAddressGone: (() => void) | undefined,
     onHealth?: (health: TcpHealth) => void,
-    idleTicks = IDLE_TICKS,
-  ): { tuner: CarrierTuner; stop: () => void } | undefined {
+    readChecks = IDLE_READ_CHECKS,
+  ): { tuner: CarrierTuner; touch: () => void; stop: () => void } | undefined {
     const socket = policy && ends ? CarrierSocket.find(policy.lib, ends) : undefined;
     if (!socket) return undefined;
     const tuner = new CarrierTuner(socket, queue, policy?.congestionControl);
     socket.setUserTimeout(CARRIER_USER_TIMEOUT_MS);
     tuner.tick();
-    const cadence = new ReadCadence(activity(), idleTicks);
-    const stop = ticker.add(() => {
-      if (!cadence.due(activity())) return;
+    const { sent, received } = counts;
+    const schedule = new ReadSchedule(sent(), received?.(), readChecks);
+    const read = () => {
       const health = tuner.tick();
       if (health) onHealth?.(health);
       // A client that moved (its address removed): the connection is dead, redial at once.
       if (onAddressGone && socket.localAddressPresent() === false) onAddressGone();
+    };
+    let stopBusy: (() => void) | undefined;
+    const busyStep = () => {
+      if (schedule.busyTick(sent()) === "read") return read();
+      stopBusy?.();
+      stopBusy = undefined;
+    };
+    const stopIdle = idleTicker.add(() => {
+      if (schedule.idleCheck(sent(), received?.())) read();
     });
-    return { tuner, stop };
+    return {
+      tuner,
+      touch: () => {
+        if (schedule.touch()) stopBusy = busyTicker.add(busyStep);
+      },
+      stop: () => {
+        stopIdle();
+        stopBusy?.();
+      },
+    };
   }
 
   /** The carrier's state at the last tick. */

@@ -10,8 +10,8 @@ import type { CarrierPolicy } from "../transport/congestion_control.ts";
 import type { TcpEndpoints, TcpHealth } from "../transport/carrier_socket.ts";
 import {
   CarrierTuner,
-  IDLE_TICKS,
-  QUIET_KNOWN_IDLE_TICKS,
+  IDLE_READ_CHECKS,
+  QUIET_KNOWN_READ_CHECKS,
   type WriteWindow,
 } from "./carrier_tuner.ts";
 import { TlsOverheadGuard } from "./tls_overhead.ts";
@@ -28,7 +28,7 @@ export interface CarrierWatchOptions {
   readonly policy: CarrierPolicy | undefined;
   readonly endpoints: TcpEndpoints | undefined;
   readonly queue: WriteWindow;
-  /** Bytes sent so far (the tuner reads TCP_INFO more often while they grow). */
+  /** Bytes sent so far (the tuner reads TCP_INFO every tick while they grow). */
   readonly sent: () => number;
   /**
    * Bytes read from the connection so far (TLS records), where the runtime tells (a server's
@@ -42,9 +42,11 @@ export interface CarrierWatchOptions {
   readonly onOverhead: (message: string) => void;
 }
 
-/** A started watch: the tuner (for reports) and how to stop it. */
+/** A started watch: the tuner (for reports), what the session calls when it sends, the stop. */
 export interface CarrierWatch {
   readonly tuner: CarrierTuner;
+  /** Data was sent: the tuner reads every tick while it goes on. */
+  readonly touch: () => void;
   readonly stop: () => void;
 }
 
@@ -58,7 +60,7 @@ export function watchCarrier(options: CarrierWatchOptions): CarrierWatch | undef
     options.policy,
     options.endpoints,
     options.queue,
-    quietKnown ? () => sent() + (wireBytes?.() ?? 0) : sent,
+    quietKnown ? { sent, received: wireBytes! } : { sent },
     options.onAddressGone,
     (health: TcpHealth) => {
       const { plainBytes, frames } = options.received();
@@ -69,6 +71,6 @@ export function watchCarrier(options: CarrierWatchOptions): CarrierWatch | undef
       }, performance.now());
       if (verdict) options.onOverhead(verdict.message);
     },
-    quietKnown ? QUIET_KNOWN_IDLE_TICKS : IDLE_TICKS,
+    quietKnown ? QUIET_KNOWN_READ_CHECKS : IDLE_READ_CHECKS,
   );
 }

@@ -67,6 +67,8 @@ export class Session {
   #log: Logger;
   #timers: Array<ReturnType<typeof setTimeout>> = [];
   #stopTuner: (() => void) | undefined;
+  /** Tells the carrier's tuner data was sent (carrier_watch.ts); nothing without a tuner. */
+  #touchTuner: () => void = () => {};
   #stopKeepalive: (() => void) | undefined;
   #lastReceived = performance.now();
   #lastPing = performance.now();
@@ -221,6 +223,7 @@ export class Session {
     }
     this.#out.packets += packets;
     this.#out.bytes += frames.length;
+    this.#touchTuner();
     return true;
   }
 
@@ -235,6 +238,7 @@ export class Session {
     }
     this.#out.packets += packets;
     this.#out.bytes += frames.length;
+    this.#touchTuner();
     return true;
   }
 
@@ -363,6 +367,7 @@ export class Session {
     });
     if (!started) return;
     this.#tuner = started.tuner;
+    this.#touchTuner = started.touch;
     this.#stopTuner = started.stop;
   }
 
