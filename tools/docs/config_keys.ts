@@ -139,7 +139,11 @@ export const KEY_TEXTS: Readonly<Record<string, KeyText>> = {
     meaning:
       "TUN checksum/segmentation offloads; 64 KiB TCP super-packets cross the tunnel whole when both sides have them",
   },
-  "network.keepalive_interval": { mode: "any", meaning: "seconds between keepalive pings" },
+  "network.keepalive_interval": {
+    mode: "any",
+    meaning:
+      "seconds between the client's keepalive pings; a server pings only when its client has been quiet 1.5 intervals, and once a minute for its round trip (docs/design/protocol.md)",
+  },
   "network.peer_timeout": {
     mode: "any",
     meaning: "seconds of silence after which a peer is considered dead",
