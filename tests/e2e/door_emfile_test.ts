@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { E2eLab, TUNNEL_PORT } from "../lib/e2e_lab.ts";
 import { run, runOk } from "../../tools/lab/netns_lab.ts";
+import { pollUntil } from "../lib/poll.ts";
 
 const root = Deno.uid() === 0;
 const MONITOR_PORT = 19092;
@@ -116,7 +117,12 @@ Deno.test({
           "the limit was restored",
       );
       await server.waitForLog(/the listener accepts connections again/);
-      await new Promise((resolve) => setTimeout(resolve, 500)); // /readyz after it
+      // /readyz after it: an answer asked for after the line (one in flight may predate it).
+      const after = seen.length + 1;
+      await pollUntil(() => seen.length > after, "two /readyz answers after the listener is back", {
+        timeoutMs: 15_000,
+        intervalMs: 50,
+      });
     } finally {
       await stopWatching();
     }
