@@ -55,8 +55,11 @@ Deno.test({
       const out = await run(RUN_TESTS, ["-t", "1", "-r", base]);
       const summary = await assertPassed(base, out);
       assert.match(summary, /^- hosts: local namespace lab/m);
+      // Its own namespaces (named after its pid), not those of another run on this machine.
+      const made = /local lab: namespaces (sss-rt\d+)-srv /.exec(out.stdout)?.[1];
+      assert.ok(made, out.stdout);
       const leftover = await runOk("ip", ["netns", "list"]);
-      assert.doesNotMatch(leftover, /sss-rt\d+-/, "its namespaces are gone");
+      assert.doesNotMatch(leftover, new RegExp(`^${made}-`, "m"), "its namespaces are gone");
     } finally {
       await Deno.remove(base, { recursive: true });
     }
