@@ -5,8 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { parsePing } from "../../tools/lab/ping.ts";
 import { E2eLab, SERVER_TUNNEL_IP } from "../lib/e2e_lab.ts";
+import { PINGS_ACROSS, pingsAcross } from "../lib/pings_across.ts";
 
 const ignore = Deno.uid() !== 0;
 
@@ -58,42 +58,31 @@ Deno.test({
     await lab.waitForPing(lab.client, SERVER_TUNNEL_IP);
     await lab.waitForPing(leavingHost, SERVER_TUNNEL_IP);
 
-    // 60 pings 50 ms apart from the client that stays; the HUP lands in the middle of them.
-    const pings = lab.net.try(lab.client, "ping", [
-      "-n",
-      "-c",
-      "60",
-      "-i",
-      "0.05",
-      "-W",
-      "1",
-      SERVER_TUNNEL_IP,
-    ]);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const text = await Deno.readTextFile(keep.serverConfig);
-    assert.ok(text.includes(BEFORE), text);
-    await Deno.writeTextFile(keep.serverConfig, text.replace(BEFORE, AFTER));
-    Deno.kill(server.child.pid, "SIGHUP");
+    // The HUP lands in the middle of the pings of the client that stays.
+    const { pings, output } = await pingsAcross(lab, lab.client, async () => {
+      const text = await Deno.readTextFile(keep.serverConfig);
+      assert.ok(text.includes(BEFORE), text);
+      await Deno.writeTextFile(keep.serverConfig, text.replace(BEFORE, AFTER));
+      Deno.kill(server.child.pid, "SIGHUP");
 
-    const line = await server.waitForLog(/(INFO|WARN) {2}reload: reload on SIGHUP: config.*/);
-    assert.match(
-      line,
-      /^INFO {2}reload: reload on SIGHUP: configuration reloaded: clients applied/,
-    );
-    assert.match(line, /closed leaving: client leaving is not in the server's clients list/);
-    assert.match(
-      line,
-      /closed moving: the server's clients list now gives client moving 10\.0\.0\.14/,
-    );
-    await leaver.waitForLog(/server closed the session: client leaving is not in the server's/);
-    await mover.waitForLog(/server closed the session: the server's clients list now gives/);
-    await added.waitForLog(/connected to .* as 10\.0\.0\.5/, 40_000);
-    await lab.waitForPing(newHost, SERVER_TUNNEL_IP);
-    const left = await lab.ping(leavingHost, SERVER_TUNNEL_IP, { count: 2 });
-    assert.equal(left.ok, false, `the removed client still reaches the tunnel:\n${left.output}`);
-
-    const answered = parsePing((await pings).stdout);
-    assert.equal(answered.received, 60, (await pings).stdout);
+      const line = await server.waitForLog(/(INFO|WARN) {2}reload: reload on SIGHUP: config.*/);
+      assert.match(
+        line,
+        /^INFO {2}reload: reload on SIGHUP: configuration reloaded: clients applied/,
+      );
+      assert.match(line, /closed leaving: client leaving is not in the server's clients list/);
+      assert.match(
+        line,
+        /closed moving: the server's clients list now gives client moving 10\.0\.0\.14/,
+      );
+      await leaver.waitForLog(/server closed the session: client leaving is not in the server's/);
+      await mover.waitForLog(/server closed the session: the server's clients list now gives/);
+      await added.waitForLog(/connected to .* as 10\.0\.0\.5/, 40_000);
+      await lab.waitForPing(newHost, SERVER_TUNNEL_IP);
+      const left = await lab.ping(leavingHost, SERVER_TUNNEL_IP, { count: 2 });
+      assert.equal(left.ok, false, `the removed client still reaches the tunnel:\n${left.output}`);
+    });
+    assert.equal(pings.received, PINGS_ACROSS, output);
     // The client that stays kept its one session throughout.
     assert.equal((await server.log()).match(/client client \(.*\) is 10\.0\.0\.2/g)?.length, 1);
   },

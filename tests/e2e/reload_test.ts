@@ -7,10 +7,10 @@
 
 import assert from "node:assert/strict";
 import type { TunnelProcess } from "../../tools/lab/tunnel_process.ts";
-import { parsePing } from "../../tools/lab/ping.ts";
 import { run } from "../../tools/lab/netns_lab.ts";
 import { E2eLab, runCli, SERVER_TUNNEL_IP, TUNNEL_PORT } from "../lib/e2e_lab.ts";
 import { enableMonitoring, MONITOR_PORT } from "../lib/monitor_lab.ts";
+import { PINGS_ACROSS, pingsAcross } from "../lib/pings_across.ts";
 
 const ignore = Deno.uid() !== 0;
 
@@ -63,24 +63,14 @@ Deno.test({
     assert.ok(serials, renewed.stdout);
     assert.equal(strip(serials[1]!), before);
 
-    // 60 pings 50 ms apart; the HUP lands in the middle of them.
-    const pings = lab.net.try(lab.client, "ping", [
-      "-n",
-      "-c",
-      "60",
-      "-i",
-      "0.05",
-      "-W",
-      "1",
-      SERVER_TUNNEL_IP,
-    ]);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    hup(server);
-    const line = await server.waitForLog(/WARN|INFO {2}reload: reload on SIGHUP: .*/);
+    // The HUP lands in the middle of the pings.
+    const { value: line, pings, output } = await pingsAcross(lab, lab.client, () => {
+      hup(server);
+      return server.waitForLog(/(WARN|INFO) {2}reload: reload on SIGHUP: .*/);
+    });
     assert.match(line, /INFO {2}reload: reload on SIGHUP: certificates reloaded: certificate/);
     assert.match(line, new RegExp(`-> serial ${serials[2]}`));
-    const answered = parsePing((await pings).stdout);
-    assert.equal(answered.received, 60, (await pings).stdout);
+    assert.equal(pings.received, PINGS_ACROSS, output);
 
     assert.equal(await servedSerial(lab), strip(serials[2]!));
     assert.ok(await running(server), "the server is still running after the HUP");
