@@ -68,6 +68,33 @@ async function routedVia(lab: PoolLab, server: PoolServer): Promise<void> {
   await lab.waitForNextHop(`${CLIENT_TUNNEL.v6}/128`, server.lan6);
 }
 
+/**
+ * Pings the client's LAN host every 50 ms from the LAN host behind the router; once 10 replies
+ * are in, does `fault`, waits until the router sends the client's networks to `to` and 10 more
+ * replies have come, and returns the longest gap (the ping is stopped however this ends).
+ */
+async function outageAcross(
+  lab: PoolLab,
+  what: string,
+  fault: () => Promise<void>,
+  to: PoolServer,
+): Promise<Outage> {
+  const ping = ContinuousPing.start(lab.lanHost.ns, CLIENT_LAN_HOST.v4);
+  let outage: Outage;
+  try {
+    await pollUntil(() => ping.received >= 10, `replies before ${what}`, { timeoutMs: 10_000 });
+    await fault();
+    await routedVia(lab, to);
+    const seen = ping.received;
+    await pollUntil(() => ping.received >= seen + 10, `replies after ${what}`, {
+      timeoutMs: 20_000,
+    });
+  } finally {
+    outage = await ping.stop();
+  }
+  return outage;
+}
+
 function summary(outages: readonly Outage[]) {
   const longest = outages.map((o) => o.longestMs).sort((a, b) => a - b);
   return {
@@ -100,20 +127,7 @@ Deno.test({
     let lastMetric = metricA;
     for (let i = 0; i < TRIES; i++) {
       const [active, standby] = i % 2 === 0 ? [a, b] : [b, a];
-      const ping = ContinuousPing.start(lab.lanHost.ns, CLIENT_LAN_HOST.v4);
-      try {
-        await pollUntil(() => ping.received >= 10, "replies before the failover", {
-          timeoutMs: 10_000,
-        });
-        await lab.killServer(active);
-        await routedVia(lab, standby);
-        const seen = ping.received;
-        await pollUntil(() => ping.received >= seen + 10, "replies after the failover", {
-          timeoutMs: 20_000,
-        });
-      } finally {
-        outages.push(await ping.stop());
-      }
+      outages.push(await outageAcross(lab, "the failover", () => lab.killServer(active), standby));
       const metric = await assertClientRoutes(lab, standby);
       assert.ok(metric < lastMetric, `the newer session's metric ${metric} < ${lastMetric}`);
       lastMetric = metric;
@@ -144,21 +158,9 @@ Deno.test({
     await lab.killServer(a);
     await routedVia(lab, b);
     await lab.reach(CLIENT_LAN_HOST.v4);
-    const ping = ContinuousPing.start(lab.lanHost.ns, CLIENT_LAN_HOST.v4);
-    let loss: Outage;
-    try {
-      await pollUntil(() => ping.received >= 10, "replies before the return", {
-        timeoutMs: 10_000,
-      });
+    const loss = await outageAcross(lab, "the return", async () => {
       await lab.startServer(a);
-      await routedVia(lab, a);
-      const seen = ping.received;
-      await pollUntil(() => ping.received >= seen + 10, "replies after the return", {
-        timeoutMs: 20_000,
-      });
-    } finally {
-      loss = await ping.stop();
-    }
+    }, a);
     console.log(`pool return to the primary: ${JSON.stringify(loss)}`);
     assert.match(await client.log(), /returning to server 1 172\.31\.0\.11:443/);
     const metrics = await lab.exec(
@@ -189,12 +191,7 @@ Deno.test({
     await lab.startServer(b);
     const client = await lab.startClient();
     await routedVia(lab, a);
-    const ping = ContinuousPing.start(lab.lanHost.ns, CLIENT_LAN_HOST.v4);
-    let outage: Outage;
-    try {
-      await pollUntil(() => ping.received >= 10, "replies before the silence", {
-        timeoutMs: 10_000,
-      });
+    const outage = await outageAcross(lab, "the silence", async () => {
       await mute(lab, a);
       const tcp = await lab.exec(
         lab.client,
@@ -206,14 +203,7 @@ Deno.test({
         a.host.ip,
       );
       assert.notEqual(tcp.trim(), "", "the TCP connection to server a is up");
-      await routedVia(lab, b);
-      const seen = ping.received;
-      await pollUntil(() => ping.received >= seen + 10, "replies after the move", {
-        timeoutMs: 20_000,
-      });
-    } finally {
-      outage = await ping.stop();
-    }
+    }, b);
     console.log(`pool silent tunnel: ${JSON.stringify(outage)}`);
     assert.match(await client.log(), /nothing received for \d+ s/);
     await assertClientRoutes(lab, b);
@@ -233,20 +223,9 @@ Deno.test({
     const outages: Outage[] = [];
     for (let i = 0; i < TRIES; i++) {
       const [active, standby] = i % 2 === 0 ? [a, b] : [b, a];
-      const ping = ContinuousPing.start(lab.lanHost.ns, CLIENT_LAN_HOST.v4);
-      try {
-        await pollUntil(() => ping.received >= 10, "replies before the host goes dark", {
-          timeoutMs: 10_000,
-        });
-        await darken(lab, active);
-        await routedVia(lab, standby);
-        const seen = ping.received;
-        await pollUntil(() => ping.received >= seen + 10, "replies after the move", {
-          timeoutMs: 20_000,
-        });
-      } finally {
-        outages.push(await ping.stop());
-      }
+      outages.push(
+        await outageAcross(lab, "the host goes dark", () => darken(lab, active), standby),
+      );
       // The host comes back with a fresh server process, as after a reboot.
       await lab.killServer(active);
       await relight(lab, active);
