@@ -181,13 +181,16 @@ Deno.test({
     const opened = metricValue(await lab.monitor("/metrics"), "sssonector_sessions_opened_total") -
       baseline.opened;
 
+    // The churn leaves the RSS 11-13 MiB up; V8 gives it back in steps, on an idle machine
+    // within 30 s (to 1.6-2.2 MiB over the baseline, the same after a second minute of churn:
+    // no leak), on a busy one later. A leak never comes back, however long this waits.
     let settledMiB = peakMiB;
     await pollUntil(
       async () => (settledMiB = await rssMiB(pid)) <= baseline.rssMiB + RSS_TOLERANCE_MIB,
       `server RSS within ${RSS_TOLERANCE_MIB} MiB of its baseline ${
         baseline.rssMiB.toFixed(1)
       } MiB`,
-      { timeoutMs: 30_000, intervalMs: 500 },
+      { timeoutMs: 90_000, intervalMs: 500 },
     ).catch((error) => {
       throw new Error(`${error.message}: still ${settledMiB.toFixed(1)} MiB`);
     });
