@@ -28,7 +28,9 @@ const CHURN_MS = 55_000;
  * How far the server's RSS may stay above its baseline once the churn is over and the runtime has
  * settled. The baseline is taken after one warm-up round of every churning client, so first-use
  * costs (compiled code, pools) are in it. What is left is V8 and malloc keeping pages they grew
- * into, which they give back slowly or not at all: 0.2 to 2.5 MiB after this churn in seven runs;
+ * into, which they give back slowly or not at all: 0.2 to 2.5 MiB after this churn in seven runs
+ * (2026-12-01); on 2026-12-08, 11-13 MiB right after the churn, given back in steps to 1.6-2.2 MiB
+ * within 25-30 s on a quiet machine, more slowly on a loaded one (hence the 90 s wait);
  * a burst of 16,000 set-ups in 32 s (bench --fleet's load generator) raised it by 56 MiB, which
  * stayed, but stopped growing after the first 4,000 (a high-water mark, not a leak). 8 MiB over
  * the churn's 150+ sessions is more than 50 KiB each: a session that kept its 64 KiB reassembly

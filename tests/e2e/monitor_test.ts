@@ -52,7 +52,8 @@ Deno.test({
 
     const series = 'sssonector_peer_bytes_total{peer="client",direction="in"}';
     const before = sample(first.body, series);
-    assert.ok(await lab.ping(lab.client, SERVER_TUNNEL_IP, { count: 5 }));
+    const pinged = await lab.ping(lab.client, SERVER_TUNNEL_IP, { count: 5 });
+    assert.ok(pinged.ok, pinged.output);
     const second = await curl(lab, lab.server, "/metrics");
     const after = sample(second.body, series);
     // Five 84-byte echo requests at least (IP header included).
