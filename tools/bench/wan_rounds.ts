@@ -28,6 +28,7 @@ import { WIREGUARD_CLIENT_IP, WIREGUARD_SERVER_IP, WireguardTunnel } from "./wir
 import { percentile } from "./percentile.ts";
 import { resultFileName } from "./result_file.ts";
 import { formatRounds, type RoundSample } from "./wan_rounds_table.ts";
+import { loadedPingCount } from "./wan_table.ts";
 import { errorMessage } from "../../src/base/error_message.ts";
 
 export interface WanRoundsOptions {
@@ -59,7 +60,6 @@ interface Row {
 
 const DEFAULT_PROFILE = "40ms-1%-100M";
 const TRACE_INTERVAL_MS = 250;
-const PINGS = 100;
 const PING_INTERVAL_MS = 50;
 const LOADED_PING_DELAY_MS = 2000;
 
@@ -146,7 +146,7 @@ async function measure(
     (async () => {
       await new Promise((resolve) => setTimeout(resolve, LOADED_PING_DELAY_MS));
       await link.sampleWaits();
-      const stats = await ping(PINGS);
+      const stats = await ping(loadedPingCount(seconds, LOADED_PING_DELAY_MS, PING_INTERVAL_MS));
       const waits = (await link.sampleWaits()).find((w) => w.direction === "b->a");
       return { stats, waits };
     })(),
@@ -264,7 +264,11 @@ export async function runWanRounds(options: WanRoundsOptions = {}): Promise<numb
           await link.stop();
         }
         say("");
-        say(`${profile.name}, ${rounds} rounds, ${seconds} s per transfer, ${PINGS} loaded pings`);
+        say(
+          `${profile.name}, ${rounds} rounds, ${seconds} s per transfer, ${
+            loadedPingCount(seconds, LOADED_PING_DELAY_MS, PING_INTERVAL_MS)
+          } loaded pings`,
+        );
         say(formatRounds(samples));
         const resultsDir = options.resultsDir ?? "tests/results";
         await Deno.mkdir(resultsDir, { recursive: true });
