@@ -4,7 +4,9 @@
  * packets pass it on their lane), not in a router where a ping on the lane waits behind it.
  *
  * The bottleneck's queue is read as the carrier's smoothed round trip above its minimum. While the
- * carrier is backlogged (the kernel holds unsent bytes) and that queue exceeds
+ * carrier fills it (it is backlogged: the kernel holds unsent bytes, or its congestion control is
+ * still in its startup: pacing at STARTUP_PACING_RATIO times what it delivers or more, so whatever
+ * the flows inside send goes out at once and their own window sets the queue) and it exceeds
  * BOTTLENECK_QUEUE_HIGH_MS, the cap goes to CUT_FACTOR of what the carrier delivered; while it is
  * below BOTTLENECK_QUEUE_LOW_MS, the cap grows by GROW_FACTOR a tick, and goes once it is well
  * above the delivery rate. It never goes below half the highest delivery rate seen uncapped (the
@@ -41,6 +43,13 @@ export const ACK_SEGMENTS = 2;
 /** Bits of one full segment, for that spacing. */
 export const SEGMENT_BITS = 1500 * 8;
 /**
+ * A carrier pacing at this many times its delivery rate is in its startup (bbr paces at 2.89x,
+ * cubic in slow start at 2x): it never waits for the flows inside, which fill the bottleneck's
+ * queue through it (bench --wan on 40 ms / 1 % / 100 Mbit/s: a carrier that stayed in startup
+ * for a whole upload, never backlogged, left a 20 ms queue there, as a UDP tunnel's does).
+ */
+export const STARTUP_PACING_RATIO = 2;
+/**
  * Paths shorter than this are left alone: a LAN or a lab's veth, whose round trip moves with the
  * hosts' CPUs, not with a router's queue.
  */
@@ -53,6 +62,8 @@ export interface PacingSample {
   readonly deliveryRateBps: number;
   /** The kernel holds unsent bytes: the carrier sends as fast as it is let. */
   readonly backlogged: boolean;
+  /** The carrier's pacing rate, bits per second (absent: unknown). */
+  readonly pacingRateBps?: number;
 }
 
 export class PacingCap {
@@ -83,7 +94,9 @@ export class PacingCap {
     }
     const queueMs = srttMs - minRttMs - (ACK_SEGMENTS * SEGMENT_BITS * 1000) / rate;
     const floor = this.#peak / 2;
-    const long = queueMs > BOTTLENECK_QUEUE_HIGH_MS && sample.backlogged;
+    const filling = sample.backlogged ||
+      (sample.pacingRateBps ?? 0) >= STARTUP_PACING_RATIO * rate;
+    const long = queueMs > BOTTLENECK_QUEUE_HIGH_MS && filling;
     const short = queueMs < BOTTLENECK_QUEUE_LOW_MS;
     if (!long) this.#longSince = undefined;
     if (!short || this.#cap === 0) this.#shortSince = undefined;

@@ -40,6 +40,8 @@ Deno.test("PacingCap never cuts below half the peak rate, nor when the carrier i
   assert.equal(cap.capBps, 50 * M, "others keep the queue full: at most half the rate is given up");
   const idle = new PacingCap();
   assert.equal(idle.step(sample(30, 100, false), 0), undefined, "not backlogged: not ours");
+  const startup = { ...sample(30, 100, false), pacingRateBps: 289 * M };
+  assert.equal(idle.step(startup, 100), CUT_FACTOR * (100 * M), "in its startup: the flows' queue");
   const lan = new PacingCap();
   const veth = { srttMs: 12, minRttMs: 0.05, deliveryRateBps: 5e9, backlogged: true };
   assert.equal(lan.step(veth, 0), undefined, "a sub-millisecond path: left alone");
