@@ -216,6 +216,7 @@ export class CarrierTuner {
       minRttMs: health.minRttMs,
       deliveryRateBps: health.deliveryRateBps,
       backlogged: health.notsentBytes > 0,
+      pacingRateBps: health.pacingRateBps,
     }, performance.now());
     if (cap !== undefined) this.#socket.setMaxPacingRate(cap);
     return health;

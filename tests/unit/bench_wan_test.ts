@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { parseToolCommandLine } from "../../tools/cli.ts";
 import { UsageError } from "../../src/cli/errors.ts";
 import { parseRelayCounters, relayArgs, WAN_PROFILES } from "../../tools/lab/wan_link.ts";
-import { bestUdp, formatWanReport, type WanReport } from "../../tools/bench/wan_table.ts";
+import {
+  bestUdp,
+  formatWanReport,
+  loadedPingCount,
+  type WanReport,
+} from "../../tools/bench/wan_table.ts";
 import type { RowMeasurement } from "../../tools/bench/types.ts";
 import type { WanRowResult } from "../../tools/bench/wan_rows.ts";
 
@@ -77,4 +82,11 @@ Deno.test("the WAN table compares each tunnel with the UDP tunnel of lowest late
   assert.match(text, /40ms-100M\s+sssonector\s+90\s+90\s+40\.5\s+62\.0\/63\.8\s+1\.24x, 90 %/);
   assert.match(text, /openvpn-tcp\s+failed/);
   assert.match(text, /note: 40ms-100M openvpn-tcp: broke/);
+});
+
+Deno.test("the loaded pings end before the transfer does", () => {
+  assert.equal(loadedPingCount(10, 2000, 50), 100, "10 s: the full 100");
+  assert.equal(loadedPingCount(8, 2000, 50), 100);
+  assert.equal(loadedPingCount(5, 2000, 50), 50, "5 s: from 2 s to 4.5 s");
+  assert.equal(loadedPingCount(1, 2000, 50), 1, "never none");
 });

@@ -12,7 +12,12 @@ import { machineInfo } from "./machine.ts";
 import { ensureOpenvpn } from "./openvpn.ts";
 import { resultFileName } from "./result_file.ts";
 import type { RowContext } from "./rows.ts";
-import { formatWanReport, type WanPathResult, type WanReport } from "./wan_table.ts";
+import {
+  formatWanReport,
+  loadedPingCount,
+  type WanPathResult,
+  type WanReport,
+} from "./wan_table.ts";
 import { wanRow, type WanRowId, type WanRowResult } from "./wan_rows.ts";
 import { wireguardVersion } from "./wireguard.ts";
 import { errorMessage } from "../../src/base/error_message.ts";
@@ -69,7 +74,7 @@ export async function runWanBench(options: WanBenchOptions): Promise<number> {
         say,
         plan: {
           seconds,
-          pingCount: 100,
+          pingCount: loadedPingCount(seconds, 2000, 50),
           pingIntervalMs: 50,
           loadedPingDelayMs: 2000,
           ticksPerSecond: await clockTicksPerSecond(),

@@ -1,6 +1,7 @@
 /**
  * `bench --wan --rounds N` (or `deno run -P=tools tools/bench/wan_rounds.ts`): an interleaved duel
- * on one emulated path, 40 ms / 1 % loss / 100 Mbit/s: SSSonector (one row per build: this checkout,
+ * on one emulated path, 40 ms / 1 % loss / 100 Mbit/s unless `--profile NAME` names another of
+ * WAN_PROFILES (tools/lab/wan_link.ts): SSSonector (one row per build: this checkout,
  * plus any `--build LABEL=LAUNCHER`, e.g. another commit's checkout) beside wireguard-go and
  * OpenVPN over UDP, every row once per round, the order reversed every other round so drift falls
  * on every row alike. One relay runs for the whole duel.
@@ -9,12 +10,15 @@
  * second second on, then one download. During the loaded pings the relay measures how long small
  * frames (the pings among them) waited in the bottleneck's queue client to server: the queue part
  * of a ping's delay, apart from loss recovery (pings later than a full queue explains). Prints the
- * summary (wan_rounds_table.ts) and writes the samples as JSON to tests/results/.
+ * summary (wan_rounds_table.ts) and writes the samples as JSON to tests/results/. With `--trace`,
+ * the sending namespace's TCP sockets (`ss -tin`: the carrier's round trip, pacing and delivery
+ * rates, unsent bytes; the inner iperf3 stream's) are sampled every TRACE_INTERVAL_MS during each
+ * transfer into a text file beside the JSON, to see what a carrier did.
  */
 import { withLabWorkspace } from "../lab/workspace.ts";
 import { issueLabCertificates, writeLabConfigs } from "../lab/lab_configs.ts";
 import { LabTunnel } from "../lab/lab_tunnel.ts";
-import type { NetnsLab } from "../lab/netns_lab.ts";
+import type { LabHost, NetnsLab } from "../lab/netns_lab.ts";
 import { measurePing } from "../lab/ping.ts";
 import { runIperf } from "../lab/iperf.ts";
 import { waitForPing } from "../lab/wait_for_ping.ts";
@@ -24,6 +28,7 @@ import { WIREGUARD_CLIENT_IP, WIREGUARD_SERVER_IP, WireguardTunnel } from "./wir
 import { percentile } from "./percentile.ts";
 import { resultFileName } from "./result_file.ts";
 import { formatRounds, type RoundSample } from "./wan_rounds_table.ts";
+import { loadedPingCount } from "./wan_table.ts";
 import { errorMessage } from "../../src/base/error_message.ts";
 
 export interface WanRoundsOptions {
@@ -35,6 +40,10 @@ export interface WanRoundsOptions {
   readonly builds?: readonly { label: string; launcher: string }[];
   /** @default "tests/results" */
   readonly resultsDir?: string;
+  /** A name of WAN_PROFILES. @default "40ms-1%-100M" */
+  readonly profile?: string;
+  /** Samples `ss -tin` in the sending namespace during each transfer. */
+  readonly trace?: boolean;
 }
 
 interface Tunnel {
@@ -49,8 +58,8 @@ interface Row {
   start(dir: string): Promise<Tunnel>;
 }
 
-const PROFILE = WAN_PROFILES.find((p) => p.name === "40ms-1%-100M")!;
-const PINGS = 100;
+const DEFAULT_PROFILE = "40ms-1%-100M";
+const TRACE_INTERVAL_MS = 250;
 const PING_INTERVAL_MS = 50;
 const LOADED_PING_DELAY_MS = 2000;
 
@@ -86,31 +95,69 @@ function sssonector(lab: NetnsLab, certDir: string, label: string, launcher?: st
   };
 }
 
+/**
+ * Runs `transfer` while sampling `ss -tin` in `host`'s namespace every TRACE_INTERVAL_MS; the
+ * samples go to `trace` (under a header naming `title`), when given.
+ */
+async function traced<T>(
+  lab: NetnsLab,
+  host: LabHost,
+  trace: string[] | undefined,
+  title: string,
+  transfer: Promise<T>,
+): Promise<T> {
+  if (!trace) return await transfer;
+  let done = false;
+  const sampler = (async () => {
+    const started = performance.now();
+    while (!done) {
+      const result = await lab.try(host, "ss", ["-tinH", "state", "established"]);
+      const at = ((performance.now() - started) / 1000).toFixed(2);
+      trace.push(`## ${title} t=${at}s`, result.stdout.trimEnd());
+      await new Promise((resolve) => setTimeout(resolve, TRACE_INTERVAL_MS));
+    }
+  })();
+  try {
+    return await transfer;
+  } finally {
+    done = true;
+    await sampler;
+  }
+}
+
 async function measure(
   lab: NetnsLab,
   link: WanLink,
   tunnel: Tunnel,
   seconds: number,
+  trace: string[] | undefined,
 ): Promise<Omit<RoundSample, "label" | "udp" | "round" | "status">> {
   const ping = (count: number) =>
     measurePing(lab, lab.client, tunnel.serverIp, count, PING_INTERVAL_MS / 1000);
   const idle = await ping(20);
   const [upload, loaded] = await Promise.all([
-    runIperf(lab, { from: lab.client, to: lab.server, toIp: tunnel.serverIp, seconds }),
+    traced(
+      lab,
+      lab.client,
+      trace,
+      "upload",
+      runIperf(lab, { from: lab.client, to: lab.server, toIp: tunnel.serverIp, seconds }),
+    ),
     (async () => {
       await new Promise((resolve) => setTimeout(resolve, LOADED_PING_DELAY_MS));
       await link.sampleWaits();
-      const stats = await ping(PINGS);
+      const stats = await ping(loadedPingCount(seconds, LOADED_PING_DELAY_MS, PING_INTERVAL_MS));
       const waits = (await link.sampleWaits()).find((w) => w.direction === "b->a");
       return { stats, waits };
     })(),
   ]);
-  const download = await runIperf(lab, {
-    from: lab.server,
-    to: lab.client,
-    toIp: tunnel.clientIp,
-    seconds,
-  });
+  const download = await traced(
+    lab,
+    lab.server,
+    trace,
+    "download",
+    runIperf(lab, { from: lab.server, to: lab.client, toIp: tunnel.clientIp, seconds }),
+  );
   return {
     idleMs: percentile(idle.samplesMs, 50),
     loadedMs: loaded.stats.samplesMs,
@@ -130,6 +177,14 @@ export async function runWanRounds(options: WanRoundsOptions = {}): Promise<numb
   }
   const rounds = options.rounds ?? 3;
   const seconds = options.seconds ?? 8;
+  const profileName = options.profile ?? DEFAULT_PROFILE;
+  const profile = WAN_PROFILES.find((p) => p.name === profileName);
+  if (!profile) {
+    const names = WAN_PROFILES.map((p) => p.name).join(", ");
+    console.error(`sssonector: no WAN profile ${profileName}; there are: ${names}`);
+    return 2;
+  }
+  const traces: string[] = [];
   const started = new Date();
   try {
     return await withLabWorkspace(
@@ -172,7 +227,7 @@ export async function runWanRounds(options: WanRoundsOptions = {}): Promise<numb
             }]
             : []),
         ];
-        const link = await WanLink.start(lab, relay, PROFILE, 1);
+        const link = await WanLink.start(lab, relay, profile, 1);
         const samples: RoundSample[] = [];
         try {
           for (let round = 1; round <= rounds; round++) {
@@ -185,11 +240,16 @@ export async function runWanRounds(options: WanRoundsOptions = {}): Promise<numb
               try {
                 const tunnel = await row.start(dir);
                 try {
-                  samples.push({
-                    ...base,
-                    status: "ok",
-                    ...await measure(lab, link, tunnel, seconds),
-                  });
+                  const trace = options.trace ? [`# round ${round} ${row.label}`] : undefined;
+                  try {
+                    samples.push({
+                      ...base,
+                      status: "ok",
+                      ...await measure(lab, link, tunnel, seconds, trace),
+                    });
+                  } finally {
+                    if (trace) traces.push(...trace);
+                  }
                 } finally {
                   await tunnel.stop();
                 }
@@ -204,14 +264,31 @@ export async function runWanRounds(options: WanRoundsOptions = {}): Promise<numb
           await link.stop();
         }
         say("");
-        say(`${PROFILE.name}, ${rounds} rounds, ${seconds} s per transfer, ${PINGS} loaded pings`);
+        say(
+          `${profile.name}, ${rounds} rounds, ${seconds} s per transfer, ${
+            loadedPingCount(seconds, LOADED_PING_DELAY_MS, PING_INTERVAL_MS)
+          } loaded pings`,
+        );
         say(formatRounds(samples));
         const resultsDir = options.resultsDir ?? "tests/results";
         await Deno.mkdir(resultsDir, { recursive: true });
         const path = `${await Deno.realPath(resultsDir)}/wan-rounds-${resultFileName(started)}`;
-        const report = { schema: "sssonector-bench-wan-rounds/1", date: started, seconds, samples };
+        const report = {
+          schema: "sssonector-bench-wan-rounds/1",
+          date: started,
+          profile: profile.name,
+          seconds,
+          samples,
+        };
         await Deno.writeTextFile(path, JSON.stringify(report, null, 2) + "\n");
         say(`results: ${path}`);
+        if (options.trace) {
+          await Deno.writeTextFile(
+            path.replace(/\.json$/, "") + "-trace.txt",
+            traces.join("\n") + "\n",
+          );
+          say(`trace: ${path.replace(/\.json$/, "")}-trace.txt`);
+        }
         return samples.some((s) => !s.udp && s.status === "ok") ? 0 : 1;
       },
     );
@@ -239,22 +316,31 @@ if (import.meta.main) {
   const builds: { label: string; launcher: string }[] = [];
   let rounds: number | undefined;
   let seconds: number | undefined;
+  let profile: string | undefined;
+  let trace = false;
   for (let i = 0; i < Deno.args.length; i++) {
     const [flag, value] = [Deno.args[i], Deno.args[i + 1]];
     if (flag === "--rounds" && value) rounds = Number(Deno.args[++i]);
     else if (flag === "--seconds" && value) seconds = Number(Deno.args[++i]);
+    else if (flag === "--profile" && value) profile = Deno.args[++i];
+    else if (flag === "--trace") trace = true;
     else if (flag === "--build" && value?.includes("=")) {
       const [label, launcher] = value.split("=", 2) as [string, string];
       builds.push({ label, launcher });
       i++;
     } else {
-      console.error("usage: wan_rounds.ts [--rounds N] [--seconds S] [--build LABEL=LAUNCHER]...");
+      console.error(
+        "usage: wan_rounds.ts [--rounds N] [--seconds S] [--profile NAME] [--trace] " +
+          "[--build LABEL=LAUNCHER]...",
+      );
       Deno.exit(2);
     }
   }
   Deno.exit(
     await runWanRounds({
       builds,
+      trace,
+      ...(profile === undefined ? {} : { profile }),
       ...(rounds === undefined ? {} : { rounds }),
       ...(seconds === undefined ? {} : { seconds }),
     }),
